@@ -1,0 +1,43 @@
+/*
+ * Item ids and repository paths. An id is "type/name[/name...]"; its path is the
+ * id + ".yaml"; its type is the first component. Components hold
+ * [A-Za-z0-9._@:+-]; any other byte is %XX-encoded (uppercase hex). An empty
+ * component, ".", "..", a leading "." or a component over 255 bytes is invalid,
+ * so no id can name a path outside the item tree (or inside .git).
+ * All char ** outputs are the caller's (cmdb_free).
+ */
+#ifndef GITCMDB_ID_H
+#define GITCMDB_ID_H
+
+#include "common.h"
+
+#define CMDB_ID_COMPONENT_MAX 255
+
+/* 0 if id is a well-formed, already-encoded id; CMDB_EINVALID with a message naming the problem. */
+CMDB_API int cmdb_id_validate(const char *id);
+
+/* %-encode one raw name (any bytes, len given) into a safe component. Fails on an empty name. */
+CMDB_API int cmdb_id_encode_component(char **out, const char *raw, size_t len);
+
+/* Decode one component back to its raw bytes (*out NUL-terminated, *out_len bytes). */
+CMDB_API int cmdb_id_decode_component(char **out, size_t *out_len, const char *component);
+
+/* Build "type/enc(n0)/enc(n1)..." from a type and raw names. */
+CMDB_API int cmdb_id_build(char **out, const char *type, const char *const *names, size_t count);
+
+/* "host/web01" -> "host/web01.yaml" (validating the id). */
+CMDB_API int cmdb_id_to_path(char **out, const char *id);
+
+/* "host/web01.yaml" -> "host/web01"; CMDB_EINVALID when path is not an item path. */
+CMDB_API int cmdb_id_from_path(char **out, const char *path);
+
+/* The type component of id ("host" for "host/web01"). */
+CMDB_API int cmdb_id_type(char **out, const char *id);
+
+/*
+ * Validate a repository-relative path of a raw (non-item) file such as
+ * "file/web01/etc/ssh/sshd_config": every component obeys the component rules.
+ */
+CMDB_API int cmdb_path_validate(const char *path);
+
+#endif

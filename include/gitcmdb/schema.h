@@ -1,0 +1,54 @@
+/*
+ * Item schemas and the validator. A cmdb_schema holds one schema per item type
+ * and the relation types (schemas/relations.yaml); the built-in set is embedded
+ * in the library, a CMDB repository may override it with its own schemas/ dir.
+ *
+ * Findings are appended to a caller-owned json_t array; each finding is an
+ * object {"file", "line", "column", "id", "message"} (line/column 0 when unknown).
+ */
+#ifndef GITCMDB_SCHEMA_H
+#define GITCMDB_SCHEMA_H
+
+#include <jansson.h>
+
+#include "common.h"
+
+typedef struct cmdb_schema cmdb_schema;
+typedef struct cmdb_validator cmdb_validator;
+
+/* The schemas compiled into the library. */
+CMDB_API int cmdb_schema_load_builtin(cmdb_schema **out);
+/* Load every *.yaml in dir (one per type, plus relations.yaml). */
+CMDB_API int cmdb_schema_load_dir(cmdb_schema **out, const char *dir);
+CMDB_API void cmdb_schema_free(cmdb_schema *schema);
+
+/* 1 if type has a schema, else 0. */
+CMDB_API int cmdb_schema_has_type(const cmdb_schema *schema, const char *type);
+
+/*
+ * Look up a relation type. *impacts is set to 1 when a failure of the target
+ * impacts the source (runs_on, depends_on, ...), 0 otherwise. CMDB_ENOTFOUND if unknown.
+ */
+CMDB_API int cmdb_schema_relation(const cmdb_schema *schema, const char *relation, int *impacts);
+
+/* All relation type names, as a new json_t array of strings. */
+CMDB_API int cmdb_schema_relation_types(json_t **out, const cmdb_schema *schema);
+
+/* A validator collects items, then checks each and the relations between them. */
+CMDB_API int cmdb_validator_new(cmdb_validator **out, const cmdb_schema *schema);
+CMDB_API void cmdb_validator_free(cmdb_validator *v);
+
+/*
+ * Parse and check one item file (path relative to the repository, e.g.
+ * "host/web01.yaml"). Problems, including YAML errors, become findings; returns
+ * an error code only when something other than the input failed (e.g. memory).
+ */
+CMDB_API int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len);
+
+/* Tell the validator an item exists without checking it (relation targets outside the checked set). */
+CMDB_API int cmdb_validator_add_known(cmdb_validator *v, const char *id, const char *type);
+
+/* Run the cross-item checks and append every finding so far to findings. */
+CMDB_API int cmdb_validator_finish(cmdb_validator *v, json_t *findings);
+
+#endif

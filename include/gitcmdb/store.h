@@ -1,0 +1,73 @@
+/*
+ * The CMDB repository and its store: apply a set of item/file upserts and deletes
+ * as one commit on refs/heads/main without a work tree. Writers are serialised
+ * by an flock on <gitdir>/gitcmdb/write.lock; the ref moves by compare-and-swap
+ * and a lost race re-applies the changeset on the new parent, so no update is lost.
+ */
+#ifndef GITCMDB_STORE_H
+#define GITCMDB_STORE_H
+
+#include <jansson.h>
+
+#include "common.h"
+
+typedef struct cmdb_repo cmdb_repo;
+typedef struct cmdb_changeset cmdb_changeset;
+
+#define CMDB_MAIN_REF "refs/heads/main"
+
+/* Create a new CMDB repository at path (gitcmdb.yaml, example inventory.yaml, first commit). */
+CMDB_API int cmdb_repo_init(cmdb_repo **out, const char *path, int bare);
+/* Open the CMDB repository at path (a work tree or a bare git dir). CMDB_ENOTFOUND if none. */
+CMDB_API int cmdb_repo_open(cmdb_repo **out, const char *path);
+CMDB_API void cmdb_repo_free(cmdb_repo *repo);
+CMDB_API int cmdb_repo_is_bare(const cmdb_repo *repo);
+/* The git directory ("/x/.git/" or the bare dir) and the work tree (NULL when bare). */
+CMDB_API const char *cmdb_repo_gitdir(const cmdb_repo *repo);
+CMDB_API const char *cmdb_repo_workdir(const cmdb_repo *repo);
+
+/* Resolve a revision (sha, ref, "main~2", tag) to a 40-hex commit id in out[41]. */
+CMDB_API int cmdb_repo_resolve(char out[41], cmdb_repo *repo, const char *rev);
+
+/* Read the blob at path in rev (NULL rev = main). *out is NUL-terminated; CMDB_ENOTFOUND if absent. */
+CMDB_API int cmdb_repo_read(char **out, size_t *out_len, cmdb_repo *repo, const char *rev,
+	const char *path);
+/* Read and parse the item id at rev. */
+CMDB_API int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev, const char *id);
+/* Every blob path under prefix ("" for all) at rev, sorted, as a json_t array of strings. */
+CMDB_API int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *prefix);
+
+CMDB_API int cmdb_changeset_new(cmdb_changeset **out);
+CMDB_API void cmdb_changeset_free(cmdb_changeset *cs);
+/* Upsert item id with value (emitted as canonical YAML at id's path). */
+CMDB_API int cmdb_changeset_put_item(cmdb_changeset *cs, const char *id, const json_t *item);
+/* Upsert a raw file (validated with cmdb_path_validate). Bytes are copied. */
+CMDB_API int cmdb_changeset_put_file(cmdb_changeset *cs, const char *path, const void *data,
+	size_t len);
+/* Delete a path (missing paths are ignored at commit time). */
+CMDB_API int cmdb_changeset_delete(cmdb_changeset *cs, const char *path);
+/* Number of operations recorded. */
+CMDB_API size_t cmdb_changeset_count(const cmdb_changeset *cs);
+
+typedef struct {
+	const char *message;      /* full message; trailers are appended after a blank line */
+	const char *const *trailers; /* NULL-terminated "Key: value" lines, or NULL */
+	const char *author_name;  /* default "gitcmdb scanner" */
+	const char *author_email; /* default "gitcmdb@localhost" */
+	int allow_empty;          /* commit even when the tree is unchanged */
+	int lock_timeout_ms;      /* wait for the write lock; <0 = default 10000, 0 = no wait */
+} cmdb_commit_opts;
+
+#define CMDB_COMMIT_OPTS_INIT {NULL, NULL, NULL, NULL, 0, -1}
+
+/*
+ * Apply cs as one commit on main. out_oid (41 bytes, may be NULL) receives the new
+ * commit id; *changed (may be NULL) is 0 when the tree was identical and nothing
+ * was committed (unless allow_empty). In a non-bare repository, work-tree files
+ * of touched paths are updated when unmodified; an edited one refuses the commit
+ * with CMDB_EDIRTY naming the file. CMDB_ELOCKED names the lock holder's pid.
+ */
+CMDB_API int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo,
+	const cmdb_changeset *cs, const cmdb_commit_opts *opts);
+
+#endif
