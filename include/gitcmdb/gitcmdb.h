@@ -7,6 +7,9 @@
 #include "yaml.h"
 #include "schema.h"
 #include "store.h"
+#include "inventory.h"
+#include "ssh.h"
+#include "collect.h"
 
 /* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
 CMDB_API int cmdb_init(void);
