@@ -329,6 +329,16 @@ static void test_yaml__emit_rejects_nul(void **state)
 	assert_string_equal(out, "untouched");
 	json_decref(v);
 	assert_int_equal(cmdb_yaml_emit(&out, NULL, NULL, 0), CMDB_EINVALID);
+	/* Invalid UTF-8 smuggled in past jansson's checks. */
+	v = json_pack("[o]", json_string_nocheck("bad \xc0\xaf"));
+	assert_int_equal(cmdb_yaml_emit(&out, NULL, v, 0), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "UTF-8"));
+	json_decref(v);
+	v = json_object();
+	json_object_set_new_nocheck(v, "\xed\xa0\x80", json_true());
+	assert_int_equal(cmdb_yaml_emit(&out, NULL, v, 0), CMDB_EINVALID);
+	assert_string_equal(out, "untouched");
+	json_decref(v);
 }
 
 /*
@@ -419,6 +429,9 @@ static const char *const tricky[] = {
 	"http://example.com/x?y=1#z", "52:54:00:12:34:56", "10.0.0.11/24", "3.0.13-1~deb12u1",
 	"~/.ssh/id_ed25519", "/", "a b", "a  b", "0", "-0", "00", "0.0", "1e", "e1", "0x", "._",
 	"Yes please", "TRUE!", "<redacted sha256:ab>", "x\n\ty", "  \n", "a\n \nb", "|-\nx",
+	"x:y", "a\n# not a comment", "a\n- b\n", "a\n---\n...\n", "a\n  more\n", "   ",
+	"x\n\n\ny", "\xef\xbf\xbd", "\xef\xbf\xbe" "x", "a\xc2\xa0", "\xc2\xa0" "a", "\"quoted\"",
+	"k: v\nl: w\n", "{a: 1}", "[1, 2]", "!!str", "&anchor x", "*alias", "% x", "@", "a'b\"c",
 };
 
 static json_t *tricky_values(void)
