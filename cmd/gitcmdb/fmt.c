@@ -36,6 +36,7 @@ const char usage_fmt[] =
 	"'gitcmdb: host/web01.yaml:3:7: <problem>' and left untouched; the other files\n"
 	"are still formatted. Files are replaced atomically (temporary file + rename)\n"
 	"and keep their mode. Running fmt twice changes nothing the second time.\n"
+	"fmt edits only the work tree: record the result with a commit.\n"
 	"Exit 0 when all went well, 1 when a file failed (or --check found one), 2 on\n"
 	"bad usage. Needs a repository with a work tree.\n";
 

@@ -134,7 +134,9 @@ static void test_yaml__rejects_with_position(void **state)
 	ERR("? [a, b]\n: c\n", "t.yaml:1:3: mapping keys must be scalars");
 	ERR("a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document");
 	ERR("a: b\n c: d\n  - e\n", "t.yaml:");
-	ERR("a: [1, 2\n", "t.yaml:2:1:");
+	ERR("a: [1, 2\n", "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence started at line 1:4)");
+	ERR("a:\n\tb: 1\n", "t.yaml:2:1: found character that cannot start any token (while scanning for the next token started at line 2:1); indent with spaces");
+	ERR("a: b: c\n", "t.yaml:1:5: mapping values are not allowed in this context");
 	ERR("a: \"\\0\"\n", "t.yaml:1:4: string contains a NUL");
 	ERR("\"a\\0\": 1\n", "t.yaml:1:1: mapping key contains a NUL");
 	ERR("a: \"b\xff\"\n", "t.yaml:1:6: invalid UTF-8");
