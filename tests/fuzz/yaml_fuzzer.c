@@ -59,9 +59,27 @@ static void check_law(const json_t *v, unsigned flags)
 	json_decref(back);
 }
 
+/* The writer on arbitrary strings: the input itself as a value, a key and a list item. */
+static void check_string(const uint8_t *data, size_t size)
+{
+	json_t *s, *v;
+
+	if (size > 4096 || memchr(data, '\0', size) || !(s = json_stringn((const char *)data, size)))
+		return;
+	v = json_object();
+	json_object_set_new(v, "k", json_pack("[O,{s:O}]", s, "n", s));
+	json_object_set(v, json_string_value(s), s);
+	check_law(s, 0);
+	check_law(v, CMDB_YAML_ITEM);
+	json_decref(v);
+	json_decref(s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *v = NULL, *marks = NULL;
+
+	check_string(data, size);
 
 	if (cmdb_yaml_parse_marked(&v, &marks, (const char *)data, size, "fuzz.yaml") < 0) {
 		/* Every rejection names where it happened. */
