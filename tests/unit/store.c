@@ -393,9 +393,15 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 
 	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(tu_sh(NULL, "touch -d '1 minute ago' '%s'", lock), 0);
 	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
 	assert_git(f, "rev-list --count main", "2");
+	/* Left a moment ago (a writer killed just now): the commit waits until it is stale. */
+	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(commit1(f, "host/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
+	assert_git(f, "rev-list --count main", "3");
 	free(lock);
 	assert_fsck(f);
 }
