@@ -179,13 +179,21 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the commit");
 		goto done;
 	}
-	if ((rc = move_main(raced, job, &commit_id, parent ? git_commit_id(parent) : NULL)) < 0 ||
-	    *raced)
+	if (diff && (rc = cmdb__worktree_journal_begin(job->repo->gitdir,
+			     parent ? git_commit_id(parent) : NULL, &commit_id)) < 0)
 		goto done;
+	if ((rc = move_main(raced, job, &commit_id, parent ? git_commit_id(parent) : NULL)) < 0 ||
+	    *raced) {
+		if (diff)
+			cmdb__worktree_journal_end(job->repo->gitdir);
+		goto done;
+	}
 	*changed = 1;
 	git_oid_cpy(out, &commit_id);
-	if (diff)
-		rc = cmdb__worktree_apply(git, job->repo->gitdir, job->repo->workdir, diff);
+	/* On failure the journal stays, and the next commit finishes the sync. */
+	if (diff && (rc = cmdb__worktree_apply(git, job->repo->gitdir, job->repo->workdir, diff,
+			     NULL)) == 0)
+		cmdb__worktree_journal_end(job->repo->gitdir);
 done:
 	git_diff_free(diff);
 	git_tree_free(tree);
@@ -224,6 +232,9 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	job.ops = ops;
 	job.message = message;
 	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir, job.opts->lock_timeout_ms)) < 0)
+		goto done;
+	if (sync_worktree(repo) && (rc = cmdb__worktree_recover(repo->git, repo->gitdir,
+					    repo->workdir)) < 0)
 		goto done;
 	for (long deadline = now_ms() + RETRY_MS;;) {
 		raced = 0;
