@@ -37,6 +37,21 @@ CMDB_API int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev,
 /* Every blob path under prefix ("" for all) at rev, sorted, as a json_t array of strings. */
 CMDB_API int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *prefix);
 
+/*
+ * The work tree's uncommitted changes against main (non-bare repositories whose
+ * HEAD is main): a sorted json_t array of {"path", "status": "added" | "modified" |
+ * "deleted"} for every file whose bytes differ from main, untracked files included
+ * (ignored ones not). CMDB_EINVALID for a bare repository or another branch checked out.
+ */
+CMDB_API int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo);
+
+/*
+ * Who a person's commit is by: $GIT_AUTHOR_NAME / $GIT_AUTHOR_EMAIL, else git
+ * config user.name / user.email (repository, global, system). Both outputs are
+ * the caller's (cmdb_free); CMDB_ENOTFOUND when neither source names the user.
+ */
+CMDB_API int cmdb_repo_user(char **name, char **email, cmdb_repo *repo);
+
 CMDB_API int cmdb_changeset_new(cmdb_changeset **out);
 CMDB_API void cmdb_changeset_free(cmdb_changeset *cs);
 /* Upsert item id with value (emitted as canonical YAML at id's path). */
