@@ -399,11 +399,14 @@ static const char *check_identity(walk *w, const json_t *item)
 		if (cmdb_id_name(&raw, &rawlen, w->id) < 0)
 			return type;
 		if (strlen(name) != rawlen || memcmp(name, raw, rawlen) != 0) {
-			char shown[160];
+			char shown[160], want[160];
+			json_t *rawj = json_stringn_nocheck(raw, rawlen);
 
 			show(shown, sizeof(shown), json_object_get(item, "name"));
-			report(w, "/name", "name %s does not match the id %s (its last component, decoded)",
-				shown, w->id);
+			show(want, sizeof(want), rawj);
+			json_decref(rawj);
+			report(w, "/name", "name %s does not match the id %s (expected %s)", shown, w->id,
+				want);
 		}
 		cmdb_free(raw);
 	}
