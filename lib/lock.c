@@ -97,10 +97,15 @@ int cmdb__lock_acquire(cmdb__lock *lock, const char *gitdir, int timeout_ms)
 			goto done;
 		}
 		if (now_ms() >= deadline) {
+			long pid = read_holder(fd);
+			char who[32] = "pid unknown";
+
+			if (pid > 0)
+				snprintf(who, sizeof(who), "pid %ld", pid);
 			rc = cmdb__error(CMDB_ELOCKED,
-				"repository %s is locked by another writer (pid %ld) and stayed locked "
+				"repository %s is locked by another writer (%s) and stayed locked "
 				"for %d ms: wait for it to finish, or raise lock_timeout_ms",
-				gitdir, read_holder(fd), timeout_ms);
+				gitdir, who, timeout_ms);
 			goto done;
 		}
 		nanosleep(&pause, NULL);
