@@ -393,9 +393,15 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 
 	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(tu_sh(NULL, "touch -d '1 minute ago' '%s'", lock), 0);
 	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
 	assert_git(f, "rev-list --count main", "2");
+	/* Left a moment ago (a writer killed just now): the commit waits until it is stale. */
+	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(commit1(f, "host/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
+	assert_git(f, "rev-list --count main", "3");
 	free(lock);
 	assert_fsck(f);
 }
@@ -455,6 +461,30 @@ static void test_store__dirty_worktree_refuses(void **state)
 	free(p);
 }
 
+static void test_store__put_item_is_canonical_yaml(void **state)
+{
+	fixture *f = *state;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	json_t *item = json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "name", "web01", "type", "host",
+		"source", "scan", "attributes", "os", "version", "12", "id", "debian");
+	json_t *back = NULL;
+
+	o.message = "item";
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_item(cs, "host/web01", item), 0);
+	assert_int_equal(cmdb_changeset_put_item(cs, "host/../x", item), CMDB_EINVALID);
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_git(f, "show main:host/web01.yaml", "type: host\nname: web01\nsource: scan\n"
+		"attributes:\n  os:\n    id: debian\n    version: \"12\"");
+	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web01"), 0);
+	assert_true(json_equal(back, item));
+	json_decref(back);
+	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web02"), CMDB_ENOTFOUND);
+	json_decref(item);
+	cmdb_changeset_free(cs);
+}
+
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
 static void test_store__allocation_failures_are_clean(void **state)
 {
@@ -508,6 +538,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__worktree_follows_commits, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__dirty_worktree_refuses, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 
