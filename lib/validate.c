@@ -260,6 +260,24 @@ static void report_unknown(walk *w, const cmdb__spec *spec)
 		report(w, NULL, "unknown field (this map takes no fields)");
 }
 
+/* A field whose value (a string) appears in its `requires` needs the listed siblings. */
+static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
+{
+	const char *value = json_string_value(json_object_get(map, field->name));
+	json_t *needs = value && field->spec->requires ?
+		json_object_get(field->spec->requires, value) : NULL;
+	size_t i, saved[2];
+	json_t *e;
+
+	if (!needs)
+		return;
+	enter(w, field->name, 0, saved);
+	json_array_foreach(needs, i, e)
+		if (!json_object_get(map, json_string_value(e)))
+			report(w, NULL, "'%s' requires the field '%s'", value, json_string_value(e));
+	leave(w, saved);
+}
+
 static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 {
 	size_t n = json_object_size(map), i = 0, saved[2];
@@ -269,6 +287,8 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 	for (size_t f = 0; f < spec->nfields; f++)
 		if (spec->fields[f].spec->required && !json_object_get(map, spec->fields[f].name))
 			report(w, NULL, "missing required field '%s'", spec->fields[f].name);
+	for (size_t f = 0; f < spec->nfields; f++)
+		check_requires(w, &spec->fields[f], map);
 	if (n == 0)
 		return;
 	if (!(keys = cmdb__calloc(n, sizeof(*keys)))) {
