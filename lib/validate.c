@@ -325,7 +325,9 @@ static void check_value(walk *w, const cmdb__spec *spec, const json_t *value)
 	}
 	if (spec->enumv)
 		check_enum(w, spec, value);
-	if (spec->pattern && regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0)
+	/* Defensive (the YAML reader refuses NUL): a NUL would hide the rest from regexec. */
+	if (spec->pattern && (strlen(json_string_value(value)) != json_string_length(value) ||
+			      regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0))
 		report(w, NULL, "%s does not match the pattern %s", show(shown, sizeof(shown), value),
 			spec->pattern);
 	if (spec->has_min || spec->has_max)
