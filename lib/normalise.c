@@ -158,7 +158,8 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 	json_t *v;
 	int err;
 
-	if ((err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
+	if (json_object_get(facts, "os") &&
+	    (err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
 		return err;
 	if ((err = hardware(&v, facts)) < 0 || (err = set_nonempty(attrs, "hardware", v)) < 0)
 		return err;
