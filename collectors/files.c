@@ -97,6 +97,23 @@ static int set_skipped(json_t *files, cmdb__tok path, const char *why)
 	return cmdb__obj_set(files, path, json_pack("{s:s}", "skipped", why));
 }
 
+/* An absolute path without ".", ".." or empty components: what a capture list can hold. */
+static int path_ok(cmdb__tok p)
+{
+	if (p.len == 0 || p.p[0] != '/' || p.p[p.len - 1] == '/')
+		return 0;
+	for (size_t i = 1; i <= p.len; i++) {
+		size_t s = i;
+
+		while (i < p.len && p.p[i] != '/')
+			i++;
+		cmdb__tok c = {p.p + s, i - s};
+		if (c.len == 0 || cmdb__tok_eq(c, ".") || cmdb__tok_eq(c, ".."))
+			return 0;
+	}
+	return 1;
+}
+
 static int one_file(json_t *files, const cmdb__block *b, json_t *errors)
 {
 	cmdb__tok f[3];
@@ -104,8 +121,8 @@ static int one_file(json_t *files, const cmdb__block *b, json_t *errors)
 	size_t n = cmdb__split_char(f, 3, (cmdb__tok){b->label, b->label_len}, ' ');
 	int err = 0, is_b64;
 
-	if (n != 3 || f[2].len == 0 || f[2].p[0] != '/') {
-		cmdb__collect_warn(errors, "files", "file block without a status and an absolute path skipped");
+	if (n != 3 || !path_ok(f[2])) {
+		cmdb__collect_warn(errors, "files", "file block without a status and a plain absolute path skipped");
 		return 0;
 	}
 	if (!(is_b64 = cmdb__tok_eq(f[1], "b64")) && !cmdb__tok_eq(f[1], "hex")) {

@@ -11,6 +11,20 @@
 
 #define TOKS 24
 
+/* A link-layer address: hex pairs joined by ':' (Ethernet, InfiniBand, ...). */
+static int mac_ok(cmdb__tok t)
+{
+	if (t.len < 5 || t.len > 59 || t.len % 3 != 2)
+		return 0;
+	for (size_t i = 0; i < t.len; i++) {
+		char c = t.p[i];
+
+		if (i % 3 == 2 ? c != ':' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return 0;
+	}
+	return 1;
+}
+
 /* "2: eth0: <...> mtu 1500 ..." starts an interface; returns its object or NULL. */
 static int start_iface(json_t *ifs, json_t **cur, cmdb__tok *t, size_t n)
 {
@@ -76,8 +90,7 @@ static int parse_addr(json_t *net, const cmdb__block *b, int *bad)
 		if (!cur || n < 2)
 			continue;
 		if (cmdb__tok_prefix(t[0], "link/")) {
-			if (!cmdb__tok_eq(t[0], "link/none") && t[1].len <= 59 &&
-			    (err = cmdb__set_tok(cur, "mac", t[1])) < 0)
+			if (mac_ok(t[1]) && (err = cmdb__set_tok(cur, "mac", t[1])) < 0)
 				return err;
 		} else if ((cmdb__tok_eq(t[0], "inet") || cmdb__tok_eq(t[0], "inet6")) &&
 			   (err = add_address(cur, t, n)) < 0) {

@@ -73,6 +73,23 @@ static int set_process(json_t *o, cmdb__tok t)
 	return 0;
 }
 
+/* "ADDR:PORT" with a numeric (or "*") port and a non-empty address. */
+static int endpoint_ok(cmdb__tok t)
+{
+	size_t c = t.len;
+
+	while (c > 0 && t.p[c - 1] != ':')
+		c--;
+	if (c < 2 || c == t.len)
+		return 0;
+	if (t.len - c == 1 && t.p[c] == '*')
+		return 1;
+	for (size_t i = c; i < t.len; i++)
+		if (t.p[i] < '0' || t.p[i] > '9')
+			return 0;
+	return 1;
+}
+
 static int is_proto(cmdb__tok t)
 {
 	return cmdb__tok_prefix(t, "tcp") || cmdb__tok_prefix(t, "udp");
@@ -111,7 +128,7 @@ static int parse_line(json_t *list, cmdb__tok line, int established, int *bad)
 		return 0;
 	}
 	cmdb__tok local = endpoint(lb, t[i + 2]), peer = endpoint(pb, t[i + 3]);
-	if (!local.len || !peer.len) {
+	if (!endpoint_ok(local) || !endpoint_ok(peer)) {
 		(*bad)++;
 		return 0;
 	}

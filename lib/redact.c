@@ -44,6 +44,7 @@ static const char *const default_patterns[] = {
 	"(passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*[[:space:]]*[=:]",
 	"^[[:space:]]*[A-Za-z0-9_.-]*(pass|passw(or)?d|passphrase|secret|token|api[_-]?key)[[:space:]]+[^[:space:]]",
 	"://[^/[:space:]:@]+:[^/[:space:]@]+@",
+	"\\$(1|2[aby]?|5|6|y|gy|7)\\$[^[:space:]:]+", /* a crypt(3) password hash anywhere */
 	NULL,
 };
 
