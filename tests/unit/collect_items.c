@@ -281,14 +281,18 @@ static void test_collect_items__bad_arguments(void **state)
 	json_decref(facts);
 }
 
-/* Every failing allocation gives an error and no half result (LSan checks the leaks). */
+/*
+ * Every failing allocation gives an error and no half result (LSan checks the
+ * leaks). jansson allocates through the same seam here, so its failures count too.
+ */
 static void test_collect_items__allocation_failures_are_clean(void **state)
 {
 	json_t *facts = facts_of(web01_facts);
-	int failures = 0;
+	int failures = 0, successes_in_a_row = 0;
 
 	(void)state;
-	for (long n = 1; n < 400; n++) {
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 20000 && successes_in_a_row < 50; n++) {
 		json_t *items = (json_t *)0x1, *files = (json_t *)0x1;
 		int rc;
 
@@ -296,16 +300,53 @@ static void test_collect_items__allocation_failures_are_clean(void **state)
 		rc = cmdb_collect_items(&items, &files, "web01", facts, NULL);
 		cmdb__alloc_fail_at(0);
 		if (rc == 0) {
+			successes_in_a_row++;
 			json_decref(items);
 			json_decref(files);
 			continue;
 		}
+		successes_in_a_row = 0;
 		failures++;
 		assert_null(items);
 		assert_null(files);
 	}
-	assert_true(failures > 10);
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 100);
 	json_decref(facts);
+}
+
+/* The same for parsing a whole persona output. */
+static void test_collect_items__parse_allocation_failures_are_clean(void **state)
+{
+	char *path, *data;
+	size_t len;
+	int failures = 0, successes_in_a_row = 0;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/tests/lab/personas/evil.out", CMDB_SOURCE_DIR) > 0);
+	assert_non_null(data = tu_read_file(path, &len));
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 20000 && successes_in_a_row < 50; n++) {
+		json_t *facts = (json_t *)0x1;
+		int rc;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_collect_parse(&facts, data, len, NULL);
+		cmdb__alloc_fail_at(0);
+		if (rc == 0) {
+			/* A failure inside a parser may only ever cost that section, never crash. */
+			successes_in_a_row++;
+			json_decref(facts);
+			continue;
+		}
+		successes_in_a_row = 0;
+		failures++;
+		assert_null(facts);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 100);
+	free(data);
+	free(path);
 }
 
 int main(void)
@@ -320,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_collect_items__deterministic),
 		cmocka_unit_test(test_collect_items__bad_arguments),
 		cmocka_unit_test(test_collect_items__allocation_failures_are_clean),
+		cmocka_unit_test(test_collect_items__parse_allocation_failures_are_clean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
