@@ -36,7 +36,7 @@ check: deps
 	$(MAKE) --no-print-directory test-asan
 
 demo: build
-	@sh scripts/demo.sh $(BUILD)
+	@bash scripts/demo.sh $(BUILD)
 
 install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
