@@ -102,6 +102,15 @@ static void test_knownhosts__check_statuses(void **state)
 	kh = parse("[127.0.0.1]:2222 %s\n", ed1);
 	assert_int_equal(status(kh, "[127.0.0.1]:2222", ed2), CMDB_KH_CHANGED);
 	cmdb_knownhosts_free(kh);
+	/* many stars must not backtrack exponentially (found by the fuzzer) */
+	kh = parse("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b,h?st %s\n", ed1);
+	assert_int_equal(status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ed1),
+		CMDB_KH_UNKNOWN);
+	assert_int_equal(status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", ed1),
+		CMDB_KH_MATCH);
+	assert_int_equal(status(kh, "host", ed1), CMDB_KH_MATCH);
+	assert_int_equal(status(kh, "hoost", ed1), CMDB_KH_UNKNOWN);
+	cmdb_knownhosts_free(kh);
 }
 
 static void test_knownhosts__hashed_names(void **state)
