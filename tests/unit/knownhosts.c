@@ -57,6 +57,7 @@ static unsigned char *blob_of(const char *key, size_t *len)
 	return b;
 }
 
+static cmdb_knownhosts *parse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static cmdb_knownhosts *parse(const char *fmt, ...)
 {
 	cmdb_knownhosts *kh = NULL;
