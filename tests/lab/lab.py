@@ -180,6 +180,7 @@ def tarpit(port, pidfile):
         s.close()
         return pid
     os.setsid()
+    detach_stdio()
     held = []
     try:
         while True:
@@ -191,15 +192,20 @@ def tarpit(port, pidfile):
         os._exit(0)
 
 
+def detach_stdio():
+    """A daemon child must not hold the caller's pipes open (e.g. $(lab.sh start ...))."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
 def watchdog(d, watch):
     """Stop the lab when process `watch` dies (a crashed test must not leak sshd)."""
     pid = os.fork()
     if pid:
         return pid
     os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    detach_stdio()
     while alive(watch) and os.path.exists("%s/lab.json" % d):
         time.sleep(0.5)
     if os.path.exists("%s/lab.json" % d):
