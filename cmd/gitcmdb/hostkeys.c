@@ -5,6 +5,7 @@
  * one is never replaced unless --replace says so.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 
 const char usage_hostkeys[] =
 	"usage: gitcmdb hostkeys enroll [--limit HOSTS] [--inventory FILE] [--replace]\n"
-	"                               [--timeout S] [--json]\n"
+	"                               [--timeout S] [--jobs N] [--json]\n"
 	"       gitcmdb hostkeys list [--json]\n"
 	"\n"
 	"enroll connects to each selected inventory host, takes the SSH host key it presents\n"
@@ -31,11 +32,12 @@ const char usage_hostkeys[] =
 	"  --inventory FILE   take the hosts from FILE instead of main's inventory.yaml\n"
 	"  --replace          accept a changed key (after verifying it out of band)\n"
 	"  --timeout S        connect and handshake deadline per host in seconds (default 10)\n"
+	"  --jobs N           hosts contacted in parallel (default 16)\n"
 	"  --json             print the result as JSON\n";
 
 typedef struct {
 	const char *limit, *inventory;
-	int replace, json, timeout_s;
+	int replace, json, timeout_s, jobs;
 } opts;
 
 static int parse_args(opts *o, int argc, char **argv)
@@ -43,13 +45,14 @@ static int parse_args(opts *o, int argc, char **argv)
 	static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
 		{"inventory", required_argument, NULL, 'i'}, {"replace", no_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'J'},
+		{"jobs", required_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0}};
 	char *end;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:l:i:t:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:l:i:t:j:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l': o->limit = optarg; break;
 		case 'i': o->inventory = optarg; break;
@@ -60,6 +63,12 @@ static int parse_args(opts *o, int argc, char **argv)
 			if (!*optarg || *end || o->timeout_s < 1 || o->timeout_s > 3600)
 				return cli_usage("hostkeys", "--timeout wants seconds from 1 to 3600, not "
 							     "'%s'", optarg);
+			break;
+		case 'j':
+			o->jobs = (int)strtol(optarg, &end, 10);
+			if (!*optarg || *end || o->jobs < 1 || o->jobs > 256)
+				return cli_usage("hostkeys", "--jobs wants a number from 1 to 256, not '%s'",
+					optarg);
 			break;
 		case ':': return cli_usage("hostkeys", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage("hostkeys", "unknown option '%s'", argv[optind - 1]);
@@ -103,42 +112,90 @@ static int load_inventory(cmdb_inventory **inv, cmdb_repo *repo, const char *fil
 	return rc;
 }
 
-/* Fetch one host's key and record it in kh; returns the report entry (never NULL on OOM-free runs). */
-static json_t *enroll_one(cmdb_knownhosts *kh, const cmdb_host *h, const opts *o, int *failed)
+/* One host's fetched key (or the error), filled by the worker threads. */
+typedef struct {
+	const cmdb_host *host;
+	char *line, *fp, *error;
+} fetched;
+
+typedef struct {
+	fetched *f;
+	size_t n, next;
+	pthread_mutex_t mu;
+	const opts *o;
+} pool;
+
+static void *fetch_worker(void *arg)
 {
-	cmdb_ssh_target t = {0};
-	char *line = NULL, *fp = NULL, type[64] = "";
-	const char *status;
+	pool *p = arg;
+
+	for (;;) {
+		cmdb_ssh_target t = {0};
+		fetched *f;
+
+		pthread_mutex_lock(&p->mu);
+		f = p->next < p->n ? &p->f[p->next++] : NULL;
+		pthread_mutex_unlock(&p->mu);
+		if (!f)
+			return NULL;
+		t.address = f->host->address;
+		t.port = f->host->port;
+		t.user = f->host->user;
+		t.connect_timeout_ms = t.auth_timeout_ms = (p->o->timeout_s ? p->o->timeout_s : 10) * 1000;
+		if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
+			f->error = strdup(cmdb_error_last());
+	}
+}
+
+/* Fetch every host's key, p->o->jobs at a time (a dead host costs only its own deadline). */
+static int fetch_all(fetched *f, size_t n, const opts *o)
+{
+	pthread_t th[256];
+	pool p = {f, n, 0, PTHREAD_MUTEX_INITIALIZER, o};
+	size_t jobs = (size_t)(o->jobs ? o->jobs : 16), started = 0;
+
+	if (jobs > n)
+		jobs = n;
+	for (; started < jobs; started++)
+		if (pthread_create(&th[started], NULL, fetch_worker, &p) != 0)
+			break;
+	if (started == 0 && n)
+		fetch_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+/* Record one fetched key in kh; returns the report entry. */
+static json_t *enroll_one(cmdb_knownhosts *kh, const fetched *f, const opts *o, int *failed)
+{
+	const cmdb_host *h = f->host;
+	char type[64] = "";
+	const char *status, *error = f->error;
 	json_t *e;
 	int st = 0;
 
-	t.address = h->address;
-	t.port = h->port;
-	t.user = h->user;
-	t.connect_timeout_ms = t.auth_timeout_ms = (o->timeout_s ? o->timeout_s : 10) * 1000;
 	e = json_pack("{s:s, s:s, s:i}", "name", h->name, "address", h->address, "port", h->port);
-	if (cmdb_ssh_fetch_hostkey(&line, &fp, &t) < 0) {
+	if (!f->line) {
 		status = "error";
 		goto fail;
 	}
-	sscanf(line, "%*s %63s", type);
+	sscanf(f->line, "%*s %63s", type);
 	json_object_set_new(e, "type", json_string(type));
-	json_object_set_new(e, "fingerprint", json_string(fp));
-	json_object_set_new(e, "known_as", json_stringn(line, strcspn(line, " ")));
-	if (cmdb_knownhosts_add(&st, kh, line, o->replace) < 0) {
+	json_object_set_new(e, "fingerprint", json_string(f->fp));
+	json_object_set_new(e, "known_as", json_stringn(f->line, strcspn(f->line, " ")));
+	if (cmdb_knownhosts_add(&st, kh, f->line, o->replace) < 0) {
 		status = "refused";
+		error = cmdb_error_last();
 		goto fail;
 	}
 	status = st == CMDB_KH_MATCH ? "unchanged" : st == CMDB_KH_CHANGED ? "replaced" : "added";
 	json_object_set_new(e, "status", json_string(status));
-	goto done;
+	return e;
 fail:
 	*failed = 1;
 	json_object_set_new(e, "status", json_string(status));
-	json_object_set_new(e, "error", json_string(cmdb_error_last()));
-done:
-	cmdb_free(line);
-	cmdb_free(fp);
+	json_object_set_new(e, "error", json_string(error ? error : "out of memory"));
 	return e;
 }
 
@@ -214,6 +271,7 @@ static int enroll(cmdb_repo *repo, const opts *o)
 	cmdb_knownhosts *kh = NULL;
 	json_t *report = json_object(), *hosts = json_array();
 	size_t *idx = NULL, n = 0;
+	fetched *f = NULL;
 	int failed = 0, rc = CLI_FAIL;
 
 	if (load_inventory(&inv, repo, o->inventory) < 0) {
@@ -226,8 +284,13 @@ static int enroll(cmdb_repo *repo, const opts *o)
 		cli_fail(NULL);
 		goto done;
 	}
+	if (!(f = calloc(n, sizeof(*f))))
+		goto done;
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(hosts, enroll_one(kh, cmdb_inventory_host(inv, idx[i]), o, &failed));
+		f[i].host = cmdb_inventory_host(inv, idx[i]);
+	fetch_all(f, n, o);
+	for (size_t i = 0; i < n; i++) /* in inventory order, so the file is deterministic */
+		json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed));
 	json_object_set(report, "hosts", hosts);
 	if (commit_known_hosts(report, repo, kh, hosts) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
@@ -240,6 +303,12 @@ static int enroll(cmdb_repo *repo, const opts *o)
 		print_enroll(report);
 	rc = failed ? CLI_FAIL : CLI_OK;
 done:
+	for (size_t i = 0; f && i < n; i++) {
+		cmdb_free(f[i].line);
+		cmdb_free(f[i].fp);
+		free(f[i].error);
+	}
+	free(f);
 	cmdb_free(idx);
 	cmdb_inventory_free(inv);
 	cmdb_knownhosts_free(kh);
@@ -288,7 +357,7 @@ int cmd_hostkeys(int argc, char **argv, cli_ctx *ctx)
 			sub ? sub : " (enroll or list)");
 	if ((rc = parse_args(&o, argc - 1, argv + 1)) != CLI_OK)
 		return rc;
-	if (!strcmp(sub, "list") && (o.limit || o.inventory || o.replace || o.timeout_s))
+	if (!strcmp(sub, "list") && (o.limit || o.inventory || o.replace || o.timeout_s || o.jobs))
 		return cli_usage("hostkeys", "list takes only --json");
 	if (!(repo = cli_open_repo(ctx)))
 		return CLI_FAIL;

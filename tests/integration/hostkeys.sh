@@ -21,6 +21,7 @@ run_cli 2 hostkeys frob
 run_cli 2 hostkeys list --limit x
 run_cli 2 hostkeys enroll --timeout 0
 run_cli 2 hostkeys enroll --limit ''
+run_cli 2 hostkeys enroll --jobs 0
 
 # enrol two hosts: one commit of known_hosts, fingerprints as ssh-keygen prints them
 before=$(git rev-parse main)
@@ -69,13 +70,18 @@ assert_eq "$(git show main:known_hosts)" "[127.0.0.1]:$LAB_PORT_HOSTKEY ssh-ed25
 
 # unreachable hosts: reported, exit 1, and the reachable ones still recorded
 head=$(git rev-parse main)
-run_cli 1 hostkeys enroll --limit 'refused,tarpit,self' --timeout 1
+run_cli 1 hostkeys enroll --limit 'refused,tarpit,self,hang,noexit' --timeout 1 --jobs 3
 assert_contains "$ERR" "host/refused: "
 assert_contains "$ERR" "Connection refused"
 assert_contains "$ERR" "host/tarpit: "
 assert_contains "$ERR" "timed out"
 assert_contains "$OUT" "self                 added"
+assert_contains "$OUT" "hang                 added"
+assert_contains "$OUT" "noexit               added"
 assert_eq "$(git rev-parse main~1)" "$head"
+# hosts are recorded in inventory (name) order whatever order the threads finished in
+assert_eq "$(git show main:known_hosts | tail -n 3 | cut -d' ' -f1 | tr '\n' ' ')" \
+	"[127.0.0.1]:$LAB_PORT_HANG [127.0.0.1]:$LAB_PORT_NOEXIT [127.0.0.1]:$LAB_PORT_SELF "
 
 # selection errors
 run_cli 1 hostkeys enroll --limit '@nosuchgroup'
