@@ -315,10 +315,14 @@ static int finish(cmdb__ssh_conn *c, int *status)
 	size_t siglen = 0;
 	int rc, error;
 
-	while ((rc = libssh2_channel_close(c->ch)) == LIBSSH2_ERROR_EAGAIN)
+	/*
+	 * Let the server close first: it sends exit-status (or exit-signal) before its
+	 * CLOSE, and closing from our side first could cut that off.
+	 */
+	while ((rc = libssh2_channel_wait_closed(c->ch)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			return error;
-	while (rc == 0 && (rc = libssh2_channel_wait_closed(c->ch)) == LIBSSH2_ERROR_EAGAIN)
+	while (rc == 0 && (rc = libssh2_channel_close(c->ch)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			return error;
 	if (rc != 0)

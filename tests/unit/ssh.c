@@ -108,6 +108,20 @@ static void test_ssh__exec_ok(void **state)
 	assert_null(r.out);
 }
 
+/* The exit status still counts when the command closes its output long before it exits. */
+static void test_ssh__exit_after_output_closed(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_ssh_result r;
+
+	(void)state;
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo a; exec >&- 2>&-; sleep 1; exit 7", NULL, 0), 0);
+	assert_string_equal(r.out, "a\n");
+	assert_true(r.has_exit_status);
+	assert_int_equal(r.exit_status, 7);
+	cmdb_ssh_result_dispose(&r);
+}
+
 static void test_ssh__stdin_and_big_stderr(void **state)
 {
 	cmdb_ssh_target t = target("self");
@@ -431,6 +445,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ssh__exec_ok),
+		cmocka_unit_test(test_ssh__exit_after_output_closed),
 		cmocka_unit_test(test_ssh__stdin_and_big_stderr),
 		cmocka_unit_test(test_ssh__unknown_host_refused),
 		cmocka_unit_test(test_ssh__changed_key_refused),
