@@ -403,6 +403,10 @@ int cmdb_ssh_exec(cmdb_ssh_result *res, const cmdb_ssh_target *t, const char *co
 	memset(res, 0, sizeof(*res));
 	if ((error = check_target(t, 1)) < 0)
 		goto done;
+	if (!command || !*command) {
+		error = cmdb__error(CMDB_EINVALID, "%s: no command to run", t->address);
+		goto done;
+	}
 	if (!(kh = t->hostkeys)) {
 		if ((error = cmdb_knownhosts_load(&loaded, t->known_hosts)) < 0)
 			goto done;

@@ -439,6 +439,13 @@ static void test_ssh__bad_target(void **state)
 	t = target("self");
 	t.port = 70000;
 	expect_fail(&t, "true", CMDB_EINVALID, "bad port");
+	t = target("self");
+	expect_fail(&t, "", CMDB_EINVALID, "no command");
+	t.known_hosts = NULL;
+	expect_fail(&t, "true", CMDB_EINVALID, "no known_hosts");
+	t = target("self");
+	t.user = "-oops";
+	expect_fail(&t, "true", CMDB_EINVALID, "bad address or user");
 }
 
 int main(void)
