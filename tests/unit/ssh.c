@@ -227,6 +227,28 @@ static void test_ssh__rsa_key_diagnostic(void **state)
 	free(key);
 }
 
+static void test_ssh__ecdsa_key(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_ssh_result r;
+	char *key;
+
+	(void)state;
+	assert_true(asprintf(&key, "%s/id_ecdsa", tmp) > 0);
+	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ecdsa -b 384 -N '' -f %s && "
+				     "cat %s.pub >>%s/authorized_keys", key, key, key, lab), 0);
+	t.identity_file = key;
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo ecdsa", NULL, 0), 0);
+	assert_string_equal(r.out, "ecdsa\n");
+	cmdb_ssh_result_dispose(&r);
+	/* a key the server does not know: refused, named as an auth failure */
+	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ed25519 -N '' -f %s", key, key), 0);
+	expect_fail(&t, "true", CMDB_EAUTH, "public key authentication refused");
+	t.identity_file = "/nonexistent/key";
+	expect_fail(&t, "true", CMDB_EAUTH, "cannot read identity file /nonexistent/key");
+	free(key);
+}
+
 static void test_ssh__passphrase_from_env(void **state)
 {
 	cmdb_ssh_target t = target("self");
@@ -459,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_ssh__other_key_type_refused),
 		cmocka_unit_test(test_ssh__malformed_known_hosts),
 		cmocka_unit_test(test_ssh__rsa_key_diagnostic),
+		cmocka_unit_test(test_ssh__ecdsa_key),
 		cmocka_unit_test(test_ssh__passphrase_from_env),
 		cmocka_unit_test(test_ssh__agent_auth),
 		cmocka_unit_test(test_ssh__hang_times_out),
