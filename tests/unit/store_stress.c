@@ -221,9 +221,11 @@ static void kill_at_random_moments(const char *path, int kills, unsigned seed)
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFSIGNALED(status));
-		assert_fsck(path);
+		/* Full strict fsck every 5th kill and at the end (it grows with history). */
+		if (k % 5 == 4 || k == kills - 1)
+			assert_fsck(path);
 		/* main names a complete commit, and the next commit needs no cleanup. */
-		free(git_out(path, "cat-file -e main^{tree}"));
+		free(git_out(path, "archive --format=tar main >/dev/null"));
 		assert_int_equal(cmdb_repo_open(&repo, path), 0);
 		if (put(repo, "after-crash", k % 2 ? "odd\n" : "even\n") < 0)
 			fail_msg("commit after kill %d: %s", k, cmdb_error_last());
@@ -254,7 +256,7 @@ static void test_store_stress__sigkill_worktree_recovers(void **state)
 	(void)state;
 
 	print_message("seed %u\n", seed);
-	kill_at_random_moments(path, KILLS / 2, seed);
+	kill_at_random_moments(path, 15, seed);
 	assert_git(path, "status --porcelain --untracked-files=no", "");
 	free(path);
 	tu_rmrf(dir);
@@ -270,6 +272,8 @@ int main(void)
 		cmocka_unit_test(test_store_stress__sigkill_worktree_recovers),
 	};
 
+	/* Process kills, not power cuts, are tested here: fsync only slows the shared disk. */
+	setenv("GITCMDB_NO_FSYNC", "1", 1);
 	if (cmdb_init() < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
