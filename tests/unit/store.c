@@ -571,6 +571,40 @@ static void test_store__settings_changes_and_user(void **state)
 	unsetenv("GIT_AUTHOR_EMAIL");
 }
 
+/* A large changeset becomes one pack (not hundreds of loose objects); unchanged writes nothing. */
+static void test_store__large_commit_is_one_pack(void **state)
+{
+	fixture *f = *state;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char path[64], data[64], *loose_before, *loose_after;
+	int changed = -1;
+
+	o.message = "big";
+	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(cmdb_changeset_new(&cs), 0);
+		for (int i = 0; i < 300; i++) {
+			snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
+			snprintf(data, sizeof(data), "n: %d\n", i);
+			assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
+		}
+		assert_int_equal(cmdb_store_commit(NULL, &changed, f->repo, cs, &o), 0);
+		assert_int_equal(changed, round == 0);
+		cmdb_changeset_free(cs);
+	}
+	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
+	assert_string_equal(loose_before, loose_after);
+	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
+	assert_git(f, "ls-tree -r --name-only main service | wc -l", "300");
+	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
+	if (!cmdb_repo_is_bare(f->repo))
+		assert_git(f, "status --porcelain", "");
+	assert_fsck(f);
+	free(loose_before);
+	free(loose_after);
+}
+
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
 static void test_store__allocation_failures_are_clean(void **state)
 {
@@ -627,6 +661,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__next_commit_finishes_interrupted_sync, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__settings_changes_and_user, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 

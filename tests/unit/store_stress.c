@@ -182,6 +182,29 @@ static void test_store_stress__foreign_writer_is_not_clobbered(void **state)
 	free(dir);
 }
 
+/* A changeset large enough to be written as one pack. */
+static int put_bulk(cmdb_repo *repo, unsigned n)
+{
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char path[64], data[64];
+	int rc;
+
+	o.message = "bulk";
+	o.lock_timeout_ms = 60000;
+	if ((rc = cmdb_changeset_new(&cs)) < 0)
+		return rc;
+	for (int i = 0; i < 150 && rc == 0; i++) {
+		snprintf(path, sizeof(path), "bulk/b%03d.yaml", i);
+		snprintf(data, sizeof(data), "round: %u\n", n);
+		rc = cmdb_changeset_put_file(cs, path, data, strlen(data));
+	}
+	if (rc == 0)
+		rc = cmdb_store_commit(NULL, NULL, repo, cs, &o);
+	cmdb_changeset_free(cs);
+	return rc;
+}
+
 /* Commit forever (until killed), signalling once the repository is open. */
 static void endless_writer(const char *path, int ready_fd)
 {
@@ -197,6 +220,8 @@ static void endless_writer(const char *path, int ready_fd)
 			_exit(11);
 		if (i % 5 == 4)
 			put(repo, "file/x/etc/hosts", i % 10 == 4 ? "a\n" : "b\n");
+		if (i % 4 == 1 && put_bulk(repo, i) < 0)
+			_exit(12);
 	}
 }
 
