@@ -27,8 +27,8 @@ static int open_error(const char *path, int err)
 {
 	if (err == EROFS || err == EACCES || err == EPERM)
 		return cmdb__error(CMDB_ERROR,
-			"cannot create %s: %s: the repository is read-only for this user; "
-			"run as its owner or remount it read-write", path, strerror(err));
+			"cannot open %s: %s: the repository is read-only here, so nothing was "
+			"written; run as its owner or make it writable", path, strerror(err));
 	return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(err));
 }
 
