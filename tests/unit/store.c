@@ -444,7 +444,7 @@ static void test_store__large_commit_is_one_pack(void **state)
 	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(cmdb_changeset_new(&cs), 0);
-		for (int i = 0; i < 300; i++) {
+		for (int i = 0; i < 150; i++) {
 			snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
 			snprintf(data, sizeof(data), "n: %d\n", i);
 			assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
@@ -456,7 +456,7 @@ static void test_store__large_commit_is_one_pack(void **state)
 	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
 	assert_string_equal(loose_before, loose_after);
 	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
-	assert_git(f, "ls-tree -r --name-only main service | wc -l", "300");
+	assert_git(f, "ls-tree -r --name-only main service | wc -l", "150");
 	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
 	if (!cmdb_repo_is_bare(f->repo))
 		assert_git(f, "status --porcelain", "");
