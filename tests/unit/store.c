@@ -257,6 +257,12 @@ static void test_store__unchanged_commits_nothing(void **state)
 	assert_int_equal(changed, 1);
 	assert_string_not_equal(a, b);
 	assert_git(f, "rev-list --count main", "3");
+	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
+	assert_git(f, "rev-list --count main", "4");
+	o.allow_empty = 0;
+	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
+	assert_int_equal(changed, 0);
+	assert_git(f, "rev-list --count main", "4");
 	cmdb_changeset_free(cs);
 }
 
