@@ -17,6 +17,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "alloc.h"
+#include "lock.h"
 #include "testutil.h"
 
 typedef struct {
@@ -471,6 +472,32 @@ static void test_store__large_commit_is_one_pack(void **state)
 	free(loose_after);
 }
 
+/* A held lock: CMDB_ELOCKED after the timeout from opts, $GITCMDB_LOCK_TIMEOUT_MS or gitcmdb.yaml. */
+static void test_store__lock_timeout_sources(void **state)
+{
+	fixture *f = *state;
+	static const char settings[] = "commit:\n  lock_timeout_ms: 0\n";
+	cmdb__lock held = CMDB_LOCK_INIT;
+	char *before;
+
+	assert_int_equal(commit1(f, "gitcmdb.yaml", settings, NULL, NULL), 0);
+	before = git_out(f, "rev-parse main");
+	assert_int_equal(cmdb__lock_acquire(&held, cmdb_repo_gitdir(f->repo), 0), 0);
+	/* commit1 leaves lock_timeout_ms at -1: gitcmdb.yaml says 0, so no wait. */
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	assert_non_null(strstr(cmdb_error_last(), "for 0 ms"));
+	setenv("GITCMDB_LOCK_TIMEOUT_MS", "30", 1);
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	assert_non_null(strstr(cmdb_error_last(), "for 30 ms"));
+	unsetenv("GITCMDB_LOCK_TIMEOUT_MS");
+	cmdb__lock_release(&held);
+	char *after = git_out(f, "rev-parse main");
+	assert_string_equal(before, after);
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
+	free(before);
+	free(after);
+}
+
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
 static void test_store__allocation_failures_are_clean(void **state)
 {
@@ -525,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__lock_timeout_sources, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 
