@@ -124,3 +124,18 @@ void cmdb__lock_release(cmdb__lock *lock)
 	close(lock->fd);
 	lock->fd = -1;
 }
+
+void cmdb__lock_remove_stale(const char *path)
+{
+	struct stat st;
+	struct timespec now;
+	long age_ms;
+
+	if (lstat(path, &st) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (long)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+	if (age_ms > CMDB_STALE_LOCK_MS)
+		unlink(path);
+}

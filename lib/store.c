@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -20,7 +21,9 @@
 #include "tree.h"
 #include "worktree.h"
 
-#define CAS_ATTEMPTS 8
+/* How long a lost race may be retried: long enough for a stale main.lock to age out. */
+#define RETRY_MS (CMDB_STALE_LOCK_MS + 3000)
+#define RETRY_PAUSE_NS (5 * 1000 * 1000L)
 #define MESSAGE_MAX (1024 * 1024)
 
 typedef struct {
@@ -31,6 +34,14 @@ typedef struct {
 	const char *message;
 	git_signature *sig;
 } commit_job;
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The message, a blank line and the trailers, ending with one newline. */
 static int build_message(char **out, const cmdb_commit_opts *opts)
@@ -67,13 +78,13 @@ done:
 	return rc;
 }
 
-/* We hold the write lock, so a main.lock now was left by a killed writer. */
+/* We hold the write lock, so an old main.lock was left by a killed writer. */
 static void remove_stale_ref_lock(const cmdb_repo *repo)
 {
 	char *path = cmdb__sprintf("%s" CMDB_MAIN_REF ".lock", repo->gitdir);
 
 	if (path)
-		unlink(path);
+		cmdb__lock_remove_stale(path);
 	free(path);
 }
 
@@ -92,7 +103,8 @@ static int move_main(int *raced, commit_job *job, const git_oid *id, const git_o
 		err = git_reference_create_matching(&ref, job->repo->git, CMDB_MAIN_REF, id, 1, parent, log);
 	else
 		err = git_reference_create(&ref, job->repo->git, CMDB_MAIN_REF, id, 0, log);
-	if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+	/* Moved by another tool, or its main.lock is held: build again on the new main. */
+	if (err == GIT_EMODIFIED || err == GIT_EEXISTS || err == GIT_ELOCKED)
 		*raced = 1;
 	else if (err < 0)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot move %s in %s", CMDB_MAIN_REF,
@@ -201,6 +213,7 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	cmdb__lock lock = CMDB_LOCK_INIT;
 	const cmdb__op **ops = NULL;
 	char *message = NULL;
+	struct timespec pause = {0, RETRY_PAUSE_NS};
 	git_oid id;
 	int rc, raced = 0, did = 0;
 
@@ -212,14 +225,15 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	job.message = message;
 	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir, job.opts->lock_timeout_ms)) < 0)
 		goto done;
-	for (int i = 0; i < CAS_ATTEMPTS; i++) {
+	for (long deadline = now_ms() + RETRY_MS;;) {
 		raced = 0;
-		if ((rc = attempt(&id, &did, &raced, &job)) < 0 || !raced)
+		if ((rc = attempt(&id, &did, &raced, &job)) < 0 || !raced || now_ms() > deadline)
 			break;
+		nanosleep(&pause, NULL);
 	}
 	if (rc == 0 && raced)
-		rc = cmdb__error(CMDB_ELOCKED, "%s kept moving under us (%d attempts): another tool "
-			"is writing to it; try again", CMDB_MAIN_REF, CAS_ATTEMPTS);
+		rc = cmdb__error(CMDB_ELOCKED, "%s stayed locked or kept moving for %d ms: another "
+			"tool is writing to it; try again", CMDB_MAIN_REF, RETRY_MS);
 	if (rc < 0)
 		goto done;
 	if (out_oid)

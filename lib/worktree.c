@@ -3,12 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "gitcmdb/store.h"
+#include "lock.h"
 #include "worktree.h"
+
+#define INDEX_RETRY_PAUSE_NS (10 * 1000 * 1000L)
+#define INDEX_RETRIES ((CMDB_STALE_LOCK_MS + 3000) / 10)
 
 typedef struct {
 	const char *path;
@@ -205,19 +210,14 @@ done:
 	return rc;
 }
 
-static int update_index(git_repository *git, const char *gitdir, git_diff *diff)
+/* One try at bringing the index in line with diff; returns a libgit2 code. */
+static int update_index_once(git_repository *git, const char *stale, git_diff *diff)
 {
 	git_index *idx = NULL;
-	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
 	size_t n = git_diff_num_deltas(diff);
-	int err = 0, rc = 0;
+	int err;
 
-	if (!stale) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	/* We hold the write lock: an index.lock now is left by a killed gitcmdb. */
-	unlink(stale);
+	cmdb__lock_remove_stale(stale);
 	if ((err = git_repository_index(&idx, git)) < 0 || (err = git_index_read(idx, 0)) < 0)
 		goto done;
 	for (size_t i = 0; i < n && err >= 0; i++) {
@@ -228,9 +228,26 @@ static int update_index(git_repository *git, const char *gitdir, git_diff *diff)
 	if (err >= 0)
 		err = git_index_write(idx);
 done:
+	git_index_free(idx);
+	return err;
+}
+
+/* index.lock held by someone else: wait (bounded) until it is released or ages into a stale one. */
+static int update_index(git_repository *git, const char *gitdir, git_diff *diff)
+{
+	struct timespec pause = {0, INDEX_RETRY_PAUSE_NS};
+	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
+	int err = 0, rc = 0;
+
+	if (!stale)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (int i = 0; i < INDEX_RETRIES; i++) {
+		if ((err = update_index_once(git, stale, diff)) != GIT_ELOCKED)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (err < 0)
 		rc = cmdb__error_git(CMDB_ERROR, err, "committed, but could not update the git index");
-	git_index_free(idx);
 	free(stale);
 	return rc;
 }
