@@ -226,7 +226,10 @@ int cmdb__net_add_host(cmdb__net *net, const char *host, const json_t *items)
 	return 0;
 }
 
-/* The item listening on host:port for addr: a service if one matches, else a host-level one. */
+/*
+ * The item listening on host:port for addr ("*" = on any address): a service if
+ * one matches, else a host-level one.
+ */
 static const char *find_listener(const cmdb__net *net, const char *host, int port, const char *addr)
 {
 	char key[16];
@@ -241,7 +244,8 @@ static const char *find_listener(const cmdb__net *net, const char *host, int por
 		const char *la = json_string_value(json_array_get(pair, 0));
 		const char *id = json_string_value(json_array_get(pair, 1));
 
-		if (!is_any(la) && strcmp(la, addr) != 0 && !(is_loopback(la) && is_loopback(addr)))
+		if (!is_any(addr) && !is_any(la) && strcmp(la, addr) != 0 &&
+			!(is_loopback(la) && is_loopback(addr)))
 			continue;
 		if (strncmp(id, "service/", 8) == 0)
 			return id;

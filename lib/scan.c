@@ -95,10 +95,13 @@ done:
 	return rc;
 }
 
+/* settings.scan.<key>, or a top-level <key> as older files wrote it. */
 static int setting_bool(const json_t *settings, const char *key, int dflt)
 {
-	const json_t *v = json_object_get(settings, key);
+	const json_t *v = json_object_get(json_object_get(settings, "scan"), key);
 
+	if (!v)
+		v = json_object_get(settings, key);
 	return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
@@ -197,7 +200,8 @@ static int commit_scan(scan_ctx *s)
 	char *full = NULL;
 	const char *trailers[4];
 	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
-	const json_t *author = json_object_get(s->settings, "author");
+	const json_t *commit = json_object_get(s->settings, "commit");
+	const json_t *lock_ms = json_object_get(commit, "lock_timeout_ms");
 	char oid[41] = "";
 	int changed = 0, rc;
 
@@ -227,8 +231,10 @@ static int commit_scan(scan_ctx *s)
 		goto done;
 	co.message = message;
 	co.trailers = trailers;
-	co.author_name = json_string_value(json_object_get(author, "name"));
-	co.author_email = json_string_value(json_object_get(author, "email"));
+	co.author_name = json_string_value(json_object_get(commit, "author_name"));
+	co.author_email = json_string_value(json_object_get(commit, "author_email"));
+	if (json_is_integer(lock_ms) && json_integer_value(lock_ms) >= 0)
+		co.lock_timeout_ms = (int)json_integer_value(lock_ms);
 	/* An unchanged scan still proves the CMDB was verified (ISO 20000 §8.2.6). */
 	co.allow_empty = setting_bool(s->settings, "record_unchanged_scans", 1);
 	if ((rc = cmdb_store_commit(oid, &changed, s->repo, s->cs, &co)) < 0)

@@ -26,6 +26,7 @@ typedef struct {
 	json_t *items;          /* {id: item} collected (ok only) */
 	json_t *files;          /* {path: content} captured, redacted (ok only) */
 	json_t *warnings;       /* array of strings: sections that failed, dropped ids */
+	json_t *missing;        /* {section: true} for sections absent from the output */
 	char hostkey[64];       /* "SHA256:..." the host presented */
 	double ms;              /* wall time of this host */
 } cmdb__scan_host;
@@ -90,8 +91,8 @@ int cmdb__scan_duplicates(json_t **out, const json_t *hosts, const json_t *scann
 /* --- scan_message.c -------------------------------------------------------- */
 
 /*
- * What changed in an item, for the commit message: "(new)" when old is NULL,
- * "(removed)" when fresh is NULL, else e.g. "packages: openssl 3.0.11 → 3.0.13,
+ * What changed in an item, for the commit message: "new" when old is NULL,
+ * "removed" when fresh is NULL, else e.g. "packages: openssl 3.0.11 → 3.0.13,
  * +curl; os.version: 11 → 12; relations: +connects_to service/db01/postgresql".
  * At most max_parts changes are named, then "… N more".
  */

@@ -185,7 +185,7 @@ done:
 }
 
 /* Captured files: written when their bytes change, deleted when no longer captured. */
-static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops)
+static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops, int may_delete)
 {
 	char *dir = cmdb__sprintf("file/%s/", h->host->name);
 	json_t *paths = NULL;
@@ -212,7 +212,7 @@ static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops)
 			goto done;
 	}
 	json_array_foreach(paths, i, p)
-		if (!json_object_get(h->files, json_string_value(p)) &&
+		if (may_delete && !json_object_get(h->files, json_string_value(p)) &&
 			json_object_set_new(ops, json_string_value(p), json_null()) < 0) {
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
@@ -242,6 +242,44 @@ static int flush_ops(scan_ctx *s, const json_t *ops)
 }
 
 /* *staged is set once the host's operations entered the changeset (no way back after that). */
+/* Sections missing from this scan's output keep what the last good scan recorded. */
+static int keep_missing_sections(scan_ctx *s, cmdb__scan_host *h)
+{
+	char *path = cmdb__sprintf("host/%s.yaml", h->host->name), *raw = NULL;
+	json_t *old = NULL, *fattrs;
+	const json_t *oattrs;
+	const char *sec;
+	json_t *v;
+	size_t len;
+	int rc;
+
+	if (!path)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	path[strlen(path) - 5] = '\0';
+	fattrs = json_object_get(json_object_get(h->items, path), "attributes");
+	path[strlen(path)] = '.';
+	if (!json_is_object(fattrs) || (rc = read_item(&old, &raw, &len, s, path)) < 0 || !old) {
+		rc = 0;
+		goto done;
+	}
+	oattrs = json_object_get(old, "attributes");
+	json_object_foreach(h->missing, sec, v) {
+		const char *keys[2] = {sec, strcmp(sec, "users") == 0 ? "groups" : NULL};
+
+		for (size_t k = 0; k < 2 && keys[k]; k++)
+			if (json_object_get(oattrs, keys[k]) && !json_object_get(fattrs, keys[k]) &&
+				json_object_set(fattrs, keys[k], json_object_get(oattrs, keys[k])) < 0) {
+				rc = cmdb__error(CMDB_ERROR, "out of memory");
+				goto done;
+			}
+	}
+done:
+	json_decref(old);
+	free(raw);
+	free(path);
+	return rc;
+}
+
 static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 {
 	json_t *ops = json_object(), *changes = json_array(), *resolved = NULL, *ids = NULL;
@@ -254,13 +292,15 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = cmdb__net_resolve(&resolved, s->net, h->host->name, h->items)) < 0)
+	if ((rc = cmdb__net_resolve(&resolved, s->net, h->host->name, h->items)) < 0 ||
+		(json_object_size(h->missing) && (rc = keep_missing_sections(s, h)) < 0))
 		goto done;
 	json_object_foreach(h->items, id, item)
 		if ((rc = apply_item(s, id, item, json_object_get(resolved, id), ops, changes)) < 0)
 			goto done;
-	if ((rc = stage_removed_services(s, h, ops, changes)) < 0 ||
-		(rc = stage_files(s, h, ops)) < 0)
+	if ((!json_object_get(h->missing, "services") &&
+		(rc = stage_removed_services(s, h, ops, changes)) < 0) ||
+		(rc = stage_files(s, h, ops, !json_object_get(h->missing, "files"))) < 0)
 		goto done;
 	*staged = 1;
 	if ((rc = flush_ops(s, ops)) < 0)

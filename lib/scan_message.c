@@ -56,6 +56,12 @@ static char *scalar_text(const json_t *v)
 	}
 }
 
+/* json_equal says two missing values differ; here they are the same. */
+static int same(const json_t *a, const json_t *b)
+{
+	return (!a && !b) || (a && b && json_equal((json_t *)a, (json_t *)b));
+}
+
 /* Start one change entry under group (e.g. "packages"); counts against max_parts. */
 static int entry_begin(describer *d, const char *group)
 {
@@ -206,8 +212,7 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 			rc = entry_mark(d, group, "-", s);
 		free(s);
 	}
-	if (rc == 0 && json_is_array(a) && json_is_array(b) && d->group_open == 0 &&
-		!json_equal((json_t *)a, (json_t *)b))
+	if (rc == 0 && json_is_array(a) && json_is_array(b) && d->group_open == 0 && !same(a, b))
 		rc = entry_mark(d, group, "", "reordered");
 	d->group_open = 0;
 	return rc;
@@ -215,22 +220,22 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 
 static int describe_value(describer *d, const char *group, const json_t *a, const json_t *b)
 {
-	if (json_equal((json_t *)a, (json_t *)b))
+	int rc;
+
+	if (same(a, b))
 		return 0;
-	if (!a)
-		return entry_mark(d, group, "", "(new)");
-	if (!b)
-		return entry_mark(d, group, "", "(removed)");
 	if (json_is_object(a) && json_is_object(b))
 		return describe_members(d, group, a, b);
 	if (json_is_array(a) && json_is_array(b))
 		return describe_list(d, group, a, b);
-	{
-		int rc = entry_change(d, group, NULL, a, b);
-
-		d->group_open = 0;
-		return rc;
-	}
+	if (!a)
+		rc = entry_mark(d, group, "", "(new)");
+	else if (!b)
+		rc = entry_mark(d, group, "", "(removed)");
+	else
+		rc = entry_change(d, group, NULL, a, b);
+	d->group_open = 0;
+	return rc;
 }
 
 static int describe_relations(describer *d, const json_t *a, const json_t *b)
@@ -272,8 +277,7 @@ static int describe_changes(describer *d, const json_t *old, const json_t *fresh
 	if (rc == 0)
 		rc = describe_relations(d, json_object_get(old, "relations"),
 			json_object_get(fresh, "relations"));
-	if (rc == 0 && !json_equal(json_object_get(old, "annotations"),
-		json_object_get(fresh, "annotations")))
+	if (rc == 0 && !same(json_object_get(old, "annotations"), json_object_get(fresh, "annotations")))
 		rc = entry_mark(d, "annotations", "", "changed");
 	return rc;
 }
@@ -286,13 +290,13 @@ int cmdb__scan_describe(char **out, const json_t *old, const json_t *fresh, size
 
 	*out = NULL;
 	if (!old)
-		rc = cmdb__buf_puts(&b, "(new)");
+		rc = cmdb__buf_puts(&b, "new");
 	else if (!fresh)
-		rc = cmdb__buf_puts(&b, "(removed)");
+		rc = cmdb__buf_puts(&b, "removed");
 	else if ((rc = describe_changes(&d, old, fresh)) == 0 && d.skipped)
 		rc = cmdb__buf_printf(&b, "; … %zu more", d.skipped);
 	if (rc == 0 && b.len == 0)
-		rc = cmdb__buf_puts(&b, "(rewritten)");
+		rc = cmdb__buf_puts(&b, "rewritten");
 	if (rc < 0) {
 		cmdb__buf_dispose(&b);
 		return rc;

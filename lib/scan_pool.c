@@ -43,8 +43,9 @@ void cmdb__scan_host_dispose(cmdb__scan_host *h)
 	json_decref(h->items);
 	json_decref(h->files);
 	json_decref(h->warnings);
+	json_decref(h->missing);
 	h->error = NULL;
-	h->items = h->files = h->warnings = NULL;
+	h->items = h->files = h->warnings = h->missing = NULL;
 }
 
 static void host_fail(cmdb__scan_host *h, int code, const char *status, const char *msg)
@@ -139,33 +140,28 @@ static int record_hostkey(cmdb__scan_host *h)
 	return rc;
 }
 
+/*
+ * Each section that reported an error becomes a warning; a section that is
+ * missing altogether is remembered so the merge keeps the old facts it would have
+ * given (a timed-out packages command must not read as "every package removed").
+ */
 static int section_warnings(cmdb__scan_host *h, const json_t *facts)
 {
-	const json_t *errors = json_object_get(facts, "errors");
-	const char *key;
-	json_t *v;
 	size_t i;
+	json_t *e;
 
-	if (json_is_object(errors)) {
-		json_object_foreach((json_t *)errors, key, v) {
-			char *s = cmdb__sprintf("section %s: %s", key,
-				json_is_string(v) ? json_string_value(v) : "failed");
-			int rc = s ? warn(h, "", s) : cmdb__error(CMDB_ERROR, "out of memory");
+	json_array_foreach(json_object_get(facts, "errors"), i, e) {
+		const char *sec = json_string_value(json_object_get(e, "section"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		char *s = cmdb__sprintf("section %s: %s", sec ? sec : "?", msg ? msg : "failed");
+		int rc = s ? warn(h, "", s) : cmdb__error(CMDB_ERROR, "out of memory");
 
-			free(s);
-			if (rc < 0)
-				return rc;
-		}
-	} else if (json_is_array(errors)) {
-		json_array_foreach(errors, i, v) {
-			char *s = json_is_string(v) ? cmdb__strdup(json_string_value(v))
-				: json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-			int rc = s ? warn(h, "", s) : cmdb__error(CMDB_ERROR, "out of memory");
-
-			free(s);
-			if (rc < 0)
-				return rc;
-		}
+		free(s);
+		if (rc < 0)
+			return rc;
+		if (sec && !json_object_get(facts, sec) &&
+			json_object_set_new(h->missing, sec, json_true()) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
 	}
 	return 0;
 }
@@ -187,7 +183,8 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 	json_t *facts = NULL;
 	int rc;
 
-	if (!h->warnings && !(h->warnings = json_array()))
+	if ((!h->warnings && !(h->warnings = json_array())) ||
+		(!h->missing && !(h->missing = json_object())))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if (!has_done_mark(out, len)) {
 		host_fail(h, CMDB_EINVALID, "incomplete",
