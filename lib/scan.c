@@ -154,6 +154,26 @@ static int run_pool(scan_ctx *s)
 	return cmdb__scan_pool_run(s->hosts, s->n, &po);
 }
 
+/* Error texts name the temp copy of known_hosts; the commit should name the real file. */
+static void name_known_hosts(scan_ctx *s)
+{
+	size_t tl;
+
+	if (!s->known_hosts_tmp)
+		return;
+	tl = strlen(s->known_hosts_tmp);
+	for (size_t i = 0; i < s->n; i++) {
+		char *e = s->hosts[i].error, *at;
+
+		while (e && (at = strstr(e, s->known_hosts_tmp))) {
+			static const char name[] = "known_hosts";
+
+			memcpy(at, name, sizeof(name) - 1);
+			memmove(at + sizeof(name) - 1, at + tl, strlen(at + tl) + 1);
+		}
+	}
+}
+
 static unsigned random16(void)
 {
 	unsigned char b[2] = {0, 0};
@@ -310,6 +330,7 @@ int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
 		(rc = select_hosts(&s)) < 0 || (rc = load_known_hosts(&s)) < 0 ||
 		(rc = make_redactor(&s)) < 0 || (rc = run_pool(&s)) < 0)
 		goto done;
+	name_known_hosts(&s);
 	if ((rc = cmdb__scan_apply(&s)) < 0 || (rc = host_reports(&s)) < 0)
 		goto done;
 	json_object_set(s.report, "hosts", s.host_reports);
