@@ -10,6 +10,7 @@
 
 /* Garbage should give a readable error list, not thousands of lines. */
 #define WARN_MAX_PER_SECTION 5
+#define UNIQUE_MAX 4096
 
 const cmdb__block *cmdb__block_find(const cmdb__section *sec, const char *label)
 {
@@ -150,10 +151,10 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-json_t *cmdb__jstr(const char *s, size_t len)
+/* A NUL-terminated copy of s with invalid UTF-8 and NUL bytes replaced by '?'. */
+char *cmdb__sanitize(const char *s, size_t len)
 {
 	char *copy;
-	json_t *j;
 	size_t i = 0;
 
 	if (!(copy = cmdb__malloc(len + 1)))
@@ -169,9 +170,35 @@ json_t *cmdb__jstr(const char *s, size_t len)
 		i += n;
 	}
 	copy[len] = '\0';
+	return copy;
+}
+
+json_t *cmdb__jstr(const char *s, size_t len)
+{
+	char *copy = cmdb__sanitize(s, len);
+	json_t *j;
+
+	if (!copy)
+		return NULL;
 	j = json_stringn(copy, len);
 	free(copy);
 	return j;
+}
+
+int cmdb__obj_set(json_t *obj, cmdb__tok key, json_t *value)
+{
+	char *k;
+	int rc;
+
+	if (!value)
+		return cmdb__oom();
+	if (!(k = cmdb__sanitize(key.p, key.len))) {
+		json_decref(value);
+		return cmdb__oom();
+	}
+	rc = json_object_set_new(obj, k, value);
+	free(k);
+	return rc < 0 ? cmdb__oom() : 0;
 }
 
 json_t *cmdb__jtok(cmdb__tok t)
@@ -206,6 +233,11 @@ int cmdb__append_unique(json_t *arr, json_t *s)
 
 	if (!s)
 		return cmdb__oom();
+	/* Bounded so hostile input cannot make de-duplication quadratic without end. */
+	if (json_array_size(arr) >= UNIQUE_MAX) {
+		json_decref(s);
+		return 0;
+	}
 	json_array_foreach (arr, i, e) {
 		if (json_equal(e, s)) {
 			json_decref(s);

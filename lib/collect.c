@@ -17,14 +17,14 @@
 
 const cmdb_collector *const cmdb__collectors[] = {
 	&cmdb__collector_os,
-	/* TODO &cmdb__collector_hardware, */
-	/* TODO &cmdb__collector_network, */
-	/* TODO &cmdb__collector_filesystems, */
+	&cmdb__collector_hardware,
+	&cmdb__collector_network,
+	&cmdb__collector_filesystems,
 	&cmdb__collector_packages,
-	/* TODO &cmdb__collector_services, */
-	/* TODO &cmdb__collector_sockets, */
-	/* TODO &cmdb__collector_users, */
-	/* TODO &cmdb__collector_files, */
+	&cmdb__collector_services,
+	&cmdb__collector_sockets,
+	&cmdb__collector_users,
+	&cmdb__collector_files,
 	NULL,
 };
 

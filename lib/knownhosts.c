@@ -361,20 +361,31 @@ int cmdb_knownhosts_hostname(char **out, const char *address, int port)
 	return 0;
 }
 
-/* OpenSSH's match_pattern: '*' and '?' only, so "[addr]:port" is literal. */
+/*
+ * OpenSSH's match_pattern: '*' and '?' only, so "[addr]:port" is literal.
+ * Iterative with one backtrack point: linear-ish, never exponential on "*a*a*a...".
+ */
 static int glob(const char *p, const char *s)
 {
-	for (; *p; p++, s++) {
+	const char *star = NULL, *resume = NULL;
+
+	while (*s) {
 		if (*p == '*') {
-			for (; *s; s++)
-				if (glob(p + 1, s))
-					return 1;
-			return glob(p + 1, s);
-		}
-		if (!*s || (*p != '?' && tolower((unsigned char)*p) != tolower((unsigned char)*s)))
+			star = ++p;
+			resume = s;
+		} else if (*p && (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star;
+			s = ++resume;
+		} else {
 			return 0;
+		}
 	}
-	return !*s;
+	while (*p == '*')
+		p++;
+	return !*p;
 }
 
 static int hashed_match(const char *field, const char *host)

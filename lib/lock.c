@@ -27,8 +27,8 @@ static int open_error(const char *path, int err)
 {
 	if (err == EROFS || err == EACCES || err == EPERM)
 		return cmdb__error(CMDB_ERROR,
-			"cannot create %s: %s: the repository is read-only for this user; "
-			"run as its owner or remount it read-write", path, strerror(err));
+			"cannot open %s: %s: the repository is read-only here, so nothing was "
+			"written; run as its owner or make it writable", path, strerror(err));
 	return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(err));
 }
 
@@ -97,10 +97,15 @@ int cmdb__lock_acquire(cmdb__lock *lock, const char *gitdir, int timeout_ms)
 			goto done;
 		}
 		if (now_ms() >= deadline) {
+			long pid = read_holder(fd);
+			char who[32] = "pid unknown";
+
+			if (pid > 0)
+				snprintf(who, sizeof(who), "pid %ld", pid);
 			rc = cmdb__error(CMDB_ELOCKED,
-				"repository %s is locked by another writer (pid %ld) and stayed locked "
+				"repository %s is locked by another writer (%s) and stayed locked "
 				"for %d ms: wait for it to finish, or raise lock_timeout_ms",
-				gitdir, read_holder(fd), timeout_ms);
+				gitdir, who, timeout_ms);
 			goto done;
 		}
 		nanosleep(&pause, NULL);

@@ -76,15 +76,17 @@ static int packages_map(json_t **out, const json_t *list)
 			key = cmdb__sprintf("%s:%s", name, arch);
 		else
 			key = cmdb__strdup(name);
-		if (!v || !key || copy_key(v, p, "version") < 0 || copy_key(v, p, "arch") < 0 ||
-		    json_object_set_new(map, key, v) < 0) {
-			if (v && key && json_object_get(map, key) != v)
-				json_decref(v);
+		if (!v || !key || copy_key(v, p, "version") < 0 || copy_key(v, p, "arch") < 0) {
+			json_decref(v);
 			free(key);
 			err = cmdb__oom();
 			goto done;
 		}
+		/* set_new takes v even when it fails. */
+		err = json_object_set_new(map, key, v) < 0 ? cmdb__oom() : 0;
 		free(key);
+		if (err < 0)
+			goto done;
 	}
 	*out = map;
 	map = NULL;
@@ -158,7 +160,8 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 	json_t *v;
 	int err;
 
-	if ((err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
+	if (json_object_get(facts, "os") &&
+	    (err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
 		return err;
 	if ((err = hardware(&v, facts)) < 0 || (err = set_nonempty(attrs, "hardware", v)) < 0)
 		return err;

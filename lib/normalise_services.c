@@ -226,8 +226,12 @@ int cmdb__host_sockets(json_t *attrs, const cmdb__svcmap *m)
 	if (!(s = json_object()))
 		return cmdb__oom();
 	if ((json_array_size(m->host_listen) && json_object_set(s, "listening", m->host_listen) < 0) ||
-	    (json_array_size(m->host_connects) && json_object_set(s, "established", m->host_connects) < 0) ||
-	    json_object_set_new(attrs, "sockets", s) < 0)
+	    (json_array_size(m->host_connects) && json_object_set(s, "established", m->host_connects) < 0)) {
+		json_decref(s);
+		return cmdb__oom();
+	}
+	/* set_new takes s even when it fails. */
+	if (json_object_set_new(attrs, "sockets", s) < 0)
 		return cmdb__oom();
 	return 0;
 }

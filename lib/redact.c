@@ -35,8 +35,17 @@ struct cmdb_redactor {
 	size_t key_len;
 };
 
+/*
+ * Defaults aim at assignments, not at words: "db_password = x", "client_secret: x",
+ * "requirepass x", "https://user:pw@host". A line that merely mentions a word
+ * ("PasswordAuthentication no", "# may bypass") stays readable.
+ */
 static const char *const default_patterns[] = {
-	"passw(or)?d", "passphrase", "secret", "token", "api[_-]?key", "private[_-]?key", NULL,
+	"(passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*[[:space:]]*[=:]",
+	"^[[:space:]]*[A-Za-z0-9_.-]*(pass|passw(or)?d|passphrase|secret|token|api[_-]?key)[[:space:]]+[^[:space:]]",
+	"://[^/[:space:]:@]+:[^/[:space:]@]+@",
+	"\\$(1|2[aby]?|5|6|y|gy|7)\\$[^[:space:]:]+", /* a crypt(3) password hash anywhere */
+	NULL,
 };
 
 void cmdb_redactor_free(cmdb_redactor *r)

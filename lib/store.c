@@ -7,6 +7,7 @@
  * harmless. Writers are serialised by lock.c; a CAS failure (another tool moved
  * main) re-applies the changeset on the new parent, so no update is lost.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,7 @@
 #include "error.h"
 #include "lock.h"
 #include "repo_internal.h"
+#include "settings.h"
 #include "tree.h"
 #include "worktree.h"
 
@@ -179,13 +181,21 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the commit");
 		goto done;
 	}
-	if ((rc = move_main(raced, job, &commit_id, parent ? git_commit_id(parent) : NULL)) < 0 ||
-	    *raced)
+	if (diff && (rc = cmdb__worktree_journal_begin(job->repo->gitdir,
+			     parent ? git_commit_id(parent) : NULL, &commit_id)) < 0)
 		goto done;
+	if ((rc = move_main(raced, job, &commit_id, parent ? git_commit_id(parent) : NULL)) < 0 ||
+	    *raced) {
+		if (diff)
+			cmdb__worktree_journal_end(job->repo->gitdir);
+		goto done;
+	}
 	*changed = 1;
 	git_oid_cpy(out, &commit_id);
-	if (diff)
-		rc = cmdb__worktree_apply(git, job->repo->gitdir, job->repo->workdir, diff);
+	/* On failure the journal stays, and the next commit finishes the sync. */
+	if (diff && (rc = cmdb__worktree_apply(git, job->repo->gitdir, job->repo->workdir, diff,
+			     NULL)) == 0)
+		cmdb__worktree_journal_end(job->repo->gitdir);
 done:
 	git_diff_free(diff);
 	git_tree_free(tree);
@@ -194,14 +204,42 @@ done:
 	return rc;
 }
 
-static int make_signature(git_signature **out, const cmdb_commit_opts *opts)
+static int make_signature(git_signature **out, const cmdb_commit_opts *opts,
+	const cmdb__commit_settings *set)
 {
-	const char *name = opts->author_name ? opts->author_name : "gitcmdb scanner";
-	const char *email = opts->author_email ? opts->author_email : "gitcmdb@localhost";
+	const char *name = opts->author_name ? opts->author_name
+		: set->author_name ? set->author_name : "gitcmdb scanner";
+	const char *email = opts->author_email ? opts->author_email
+		: set->author_email ? set->author_email : "gitcmdb@localhost";
 	int err = git_signature_now(out, name, email);
 
 	if (err < 0)
 		return cmdb__error_git(CMDB_EINVALID, err, "bad commit author '%s <%s>'", name, email);
+	return 0;
+}
+
+/*
+ * Fail before writing anything when the repository cannot be written (read-only
+ * mount, immutable files, another user's files): objects would be orphaned.
+ */
+static int check_writable(const cmdb_repo *repo)
+{
+	static const char *const dirs[] = {"objects", "refs/heads", "gitcmdb"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *p = cmdb__sprintf("%s%s", repo->gitdir, dirs[i]);
+		int ok = p && access(p, W_OK) == 0, e = errno;
+
+		if (!ok) {
+			int rc = cmdb__error(CMDB_ERROR, "repository %s is read-only (%s: %s): nothing "
+				"was committed; run as its owner or make it writable", repo->gitdir,
+				p ? p : dirs[i], strerror(e));
+
+			free(p);
+			return rc;
+		}
+		free(p);
+	}
 	return 0;
 }
 
@@ -211,19 +249,27 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	static const cmdb_commit_opts defaults = CMDB_COMMIT_OPTS_INIT;
 	commit_job job = {repo, opts ? opts : &defaults, NULL, 0, NULL, NULL};
 	cmdb__lock lock = CMDB_LOCK_INIT;
+	cmdb__commit_settings set = {NULL, NULL, -1};
 	const cmdb__op **ops = NULL;
 	char *message = NULL;
 	struct timespec pause = {0, RETRY_PAUSE_NS};
 	git_oid id;
 	int rc, raced = 0, did = 0;
 
+	if (!job.opts->author_name || !job.opts->author_email || job.opts->lock_timeout_ms < 0)
+		cmdb__settings_commit(&set, repo);
 	if ((rc = build_message(&message, job.opts)) < 0 ||
-	    (rc = make_signature(&job.sig, job.opts)) < 0 ||
+	    (rc = make_signature(&job.sig, job.opts, &set)) < 0 ||
 	    (rc = cmdb__changeset_sorted(&ops, &job.count, cs)) < 0)
 		goto done;
 	job.ops = ops;
 	job.message = message;
-	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir, job.opts->lock_timeout_ms)) < 0)
+	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir, job.opts->lock_timeout_ms >= 0
+			     ? job.opts->lock_timeout_ms : set.lock_timeout_ms)) < 0 ||
+	    (rc = check_writable(repo)) < 0)
+		goto done;
+	if (sync_worktree(repo) && (rc = cmdb__worktree_recover(repo->git, repo->gitdir,
+					    repo->workdir)) < 0)
 		goto done;
 	for (long deadline = now_ms() + RETRY_MS;;) {
 		raced = 0;
@@ -242,6 +288,7 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 		*changed = did;
 done:
 	cmdb__lock_release(&lock);
+	cmdb__settings_dispose(&set);
 	git_signature_free(job.sig);
 	free(message);
 	free(ops);

@@ -260,6 +260,24 @@ static void report_unknown(walk *w, const cmdb__spec *spec)
 		report(w, NULL, "unknown field (this map takes no fields)");
 }
 
+/* A field whose value (a string) appears in its `requires` needs the listed siblings. */
+static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
+{
+	const char *value = json_string_value(json_object_get(map, field->name));
+	json_t *needs = value && field->spec->requires ?
+		json_object_get(field->spec->requires, value) : NULL;
+	size_t i, saved[2];
+	json_t *e;
+
+	if (!needs)
+		return;
+	enter(w, field->name, 0, saved);
+	json_array_foreach(needs, i, e)
+		if (!json_object_get(map, json_string_value(e)))
+			report(w, NULL, "'%s' requires the field '%s'", value, json_string_value(e));
+	leave(w, saved);
+}
+
 static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 {
 	size_t n = json_object_size(map), i = 0, saved[2];
@@ -269,6 +287,8 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 	for (size_t f = 0; f < spec->nfields; f++)
 		if (spec->fields[f].spec->required && !json_object_get(map, spec->fields[f].name))
 			report(w, NULL, "missing required field '%s'", spec->fields[f].name);
+	for (size_t f = 0; f < spec->nfields; f++)
+		check_requires(w, &spec->fields[f], map);
 	if (n == 0)
 		return;
 	if (!(keys = cmdb__calloc(n, sizeof(*keys)))) {
@@ -305,7 +325,9 @@ static void check_value(walk *w, const cmdb__spec *spec, const json_t *value)
 	}
 	if (spec->enumv)
 		check_enum(w, spec, value);
-	if (spec->pattern && regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0)
+	/* Defensive (the YAML reader refuses NUL): a NUL would hide the rest from regexec. */
+	if (spec->pattern && (strlen(json_string_value(value)) != json_string_length(value) ||
+			      regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0))
 		report(w, NULL, "%s does not match the pattern %s", show(shown, sizeof(shown), value),
 			spec->pattern);
 	if (spec->has_min || spec->has_max)
@@ -343,7 +365,7 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 	const cmdb__relation *def = cmdb__schema_relation(schema, rel);
 	const char *prev = NULL;
 	size_t i, saved[2];
-	json_t *e;
+	json_t *e, *seen = NULL;
 
 	if (!def) {
 		report(w, NULL, "unknown relation type '%s'", rel);
@@ -353,6 +375,10 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 		report(w, NULL, "a %s item cannot have '%s' relations", item_type, rel);
 	if (!json_is_array(list))
 		return; /* the item spec already reported it */
+	if (!(seen = json_object())) {
+		w->error = cmdb__error(CMDB_ERROR, "out of memory");
+		return;
+	}
 	json_array_foreach(list, i, e) {
 		const char *t = json_string_value(e);
 		char ttype[80];
@@ -368,8 +394,10 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 				report(w, NULL, "'%s' cannot point at a %s (%s)", rel, ttype, t);
 			if (w->id && strcmp(t, w->id) == 0)
 				report(w, NULL, "an item cannot relate to itself");
-			if (prev && strcmp(prev, t) == 0)
+			if (json_object_get(seen, t))
 				report(w, NULL, "duplicate target %s", t);
+			else if (json_object_set_new(seen, t, json_true()) < 0)
+				w->error = cmdb__error(CMDB_ERROR, "out of memory");
 			else if (prev && strcmp(prev, t) > 0)
 				report(w, NULL, "targets must be sorted: %s comes before %s", t, prev);
 			if (w->id && strcmp(t, w->id) != 0)
@@ -378,6 +406,7 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 		}
 		leave(w, saved);
 	}
+	json_decref(seen);
 }
 
 /* type and name against the path; returns the type to check the rest against (or NULL). */
@@ -396,14 +425,17 @@ static const char *check_identity(walk *w, const json_t *item)
 		report(w, "/type", "type '%s' does not match the path (%s)", type, w->file);
 	}
 	if (name && w->id) {
-		if (cmdb_id_name(&raw, &rawlen, w->id) < 0)
-			return type;
+		if ((w->error = cmdb_id_name(&raw, &rawlen, w->id)) < 0)
+			return NULL;
 		if (strlen(name) != rawlen || memcmp(name, raw, rawlen) != 0) {
-			char shown[160];
+			char shown[160], want[160];
+			json_t *rawj = json_stringn_nocheck(raw, rawlen);
 
 			show(shown, sizeof(shown), json_object_get(item, "name"));
-			report(w, "/name", "name %s does not match the id %s (its last component, decoded)",
-				shown, w->id);
+			show(want, sizeof(want), rawj);
+			json_decref(rawj);
+			report(w, "/name", "name %s does not match the id %s (expected %s)", shown, w->id,
+				want);
 		}
 		cmdb_free(raw);
 	}
@@ -470,7 +502,11 @@ int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, siz
 	int rc;
 
 	/* A file that is not at an item path is reported once; its content means nothing. */
-	if (cmdb_id_from_path(&id, path) < 0) {
+	if ((rc = cmdb_id_from_path(&id, path)) < 0) {
+		if (rc != CMDB_EINVALID) {
+			w.error = rc;
+			goto done;
+		}
 		snprintf(msg, sizeof(msg), "not an item path: %s", cmdb_error_last());
 		w.error = add_finding(v, path, 0, 0, NULL, msg);
 		goto done;

@@ -72,6 +72,18 @@ def free_ports(n):
     return ports
 
 
+def free_port6():
+    """A free port on ::1, or 0 when this machine has no IPv6 loopback."""
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+    except OSError:
+        return 0
+
+
 def ensure_user(user):
     try:
         pwd.getpwnam(user)
@@ -95,8 +107,10 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-def sshd_config(d, name, ports, hostkey, user, forced_ports):
+def sshd_config(d, name, ports, hostkey, user, forced_ports, v6port=0):
     lines = ["ListenAddress 127.0.0.1:%d" % p for p in ports]
+    if v6port:  # the IPv6 loopback only: the lab never listens beyond this machine
+        lines.append("ListenAddress [::1]:%d" % v6port)
     lines += [
         "HostKey %s" % hostkey,
         "PidFile %s/run/%s.pid" % (d, name),
@@ -166,6 +180,7 @@ def tarpit(port, pidfile):
         s.close()
         return pid
     os.setsid()
+    detach_stdio()
     held = []
     try:
         while True:
@@ -177,15 +192,20 @@ def tarpit(port, pidfile):
         os._exit(0)
 
 
+def detach_stdio():
+    """A daemon child must not hold the caller's pipes open (e.g. $(lab.sh start ...))."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+
 def watchdog(d, watch):
     """Stop the lab when process `watch` dies (a crashed test must not leak sshd)."""
     pid = os.fork()
     if pid:
         return pid
     os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
+    detach_stdio()
     while alive(watch) and os.path.exists("%s/lab.json" % d):
         time.sleep(0.5)
     if os.path.exists("%s/lab.json" % d):
@@ -234,12 +254,16 @@ def start(d, user, copies, personas_dir, watch):
     port_of["hostkey"], port_of["tarpit"], port_of["refused"] = ports[len(served):]
     write("%s/persona.map" % d, "".join("%d %s\n" % (port_of[p], p) for p in served if p != "self"))
 
+    v6 = free_port6()
+    if v6:
+        port_of["self6"] = v6
     pids = {}
     chunks = [served[i:i + MAX_PORTS_PER_SSHD] for i in range(0, len(served), MAX_PORTS_PER_SSHD)]
     for i, chunk in enumerate(chunks):
         cp = [port_of[p] for p in chunk]
         forced = [port_of[p] for p in chunk if p != "self"]
-        conf = sshd_config(d, "sshd%d" % i, cp, "%s/hostkey_ed25519" % d, user, forced)
+        conf = sshd_config(d, "sshd%d" % i, cp, "%s/hostkey_ed25519" % d, user, forced,
+                           v6 if i == 0 else 0)
         pids["sshd%d" % i] = start_sshd(d, "sshd%d" % i, conf)
     conf = sshd_config(d, "sshd-hostkey", [port_of["hostkey"]], "%s/hostkey2_ed25519" % d, user, [])
     pids["sshd-hostkey"] = start_sshd(d, "sshd-hostkey", conf)
@@ -258,8 +282,10 @@ def start(d, user, copies, personas_dir, watch):
 
     with open("%s/hostkey_ed25519.pub" % d) as f:
         ktype, kblob = f.read().split()[:2]
-    write("%s/known_hosts" % d, "".join("[127.0.0.1]:%d %s %s\n" % (port_of[p], ktype, kblob)
-                                        for p in served + ["hostkey"]))
+    kh = ["[127.0.0.1]:%d %s %s\n" % (port_of[p], ktype, kblob) for p in served + ["hostkey"]]
+    if v6:
+        kh.append("[::1]:%d %s %s\n" % (v6, ktype, kblob))
+    write("%s/known_hosts" % d, "".join(kh))
     inv = ["defaults: {user: %s, identity_file: %s/client_ed25519}\n" % (user, d), "groups:\n"]
     inv.append("  faults: [%s]\n" % ", ".join(FAULTS + ["hostkey", "tarpit", "refused"]))
     if canned:
@@ -267,6 +293,8 @@ def start(d, user, copies, personas_dir, watch):
     inv.append("hosts:\n")
     for p in served + ["hostkey", "tarpit", "refused"]:
         inv.append("  %s: {address: 127.0.0.1, port: %d}\n" % (p, port_of[p]))
+    if v6:
+        inv.append("  self6: {address: '::1', port: %d}\n" % v6)
     for p in canned:
         for n in range(1, copies + 1):
             inv.append("  %s-%03d: {address: 127.0.0.1, port: %d}\n" % (p, n, port_of[p]))

@@ -397,6 +397,24 @@ static void test_ssh__fetch_hostkey(void **state)
 	assert_null(line);
 }
 
+static void test_ssh__ipv6_literal(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_ssh_result r;
+
+	(void)state;
+	if (!port("self6"))
+		skip(); /* no IPv6 loopback on this machine */
+	t.address = "::1";
+	t.port = port("self6");
+	/* recorded as [::1]:port; the message shows the bracketed form */
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo v6", NULL, 0), 0);
+	assert_string_equal(r.out, "v6\n");
+	cmdb_ssh_result_dispose(&r);
+	t.known_hosts = "/nonexistent";
+	expect_fail(&t, "true", CMDB_EHOSTKEY, "@[::1]:");
+}
+
 static void test_ssh__bad_target(void **state)
 {
 	cmdb_ssh_target t = target("self");
@@ -430,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_ssh__garbage_bytes_returned),
 		cmocka_unit_test(test_ssh__parallel_threads),
 		cmocka_unit_test(test_ssh__fetch_hostkey),
+		cmocka_unit_test(test_ssh__ipv6_literal),
 		cmocka_unit_test(test_ssh__bad_target),
 	};
 
