@@ -1,12 +1,367 @@
-/* gitcmdb hostkeys: placeholder until its issue lands. */
+/*
+ * gitcmdb hostkeys: record inventory hosts' SSH host keys in the repository's
+ * known_hosts (committed, so their history is audit evidence) and list them.
+ * Enrolment is explicit trust on first use: a key that differs from the recorded
+ * one is never replaced unless --replace says so.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 
-const char usage_hostkeys[] = "usage: gitcmdb hostkeys\n\nNot implemented yet.\n";
+const char usage_hostkeys[] =
+	"usage: gitcmdb hostkeys enroll [--limit HOSTS] [--inventory FILE] [--replace]\n"
+	"                               [--timeout S] [--jobs N] [--json]\n"
+	"       gitcmdb hostkeys list [--json]\n"
+	"\n"
+	"enroll connects to each selected inventory host, takes the SSH host key it presents\n"
+	"(no login is attempted), records it in the repository's known_hosts and commits the\n"
+	"changed file on main. It prints each key's SHA256 fingerprint: compare them with\n"
+	"'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' on the hosts. A host already\n"
+	"recorded with the same key is 'unchanged'. A host presenting a different key is\n"
+	"refused (exit 1) unless --replace is given, which drops the host's old keys.\n"
+	"'gitcmdb scan' accepts only hosts whose key is recorded here.\n"
+	"\n"
+	"list prints the recorded keys of main's known_hosts with their fingerprints.\n"
+	"\n"
+	"options:\n"
+	"  --limit HOSTS      comma-separated host globs or @group (\"!\" excludes); default all\n"
+	"  --inventory FILE   take the hosts from FILE instead of main's inventory.yaml\n"
+	"  --replace          accept a changed key (after verifying it out of band)\n"
+	"  --timeout S        connect and handshake deadline per host in seconds (default 10)\n"
+	"  --jobs N           hosts contacted in parallel (default 16)\n"
+	"  --json             print the result as JSON\n";
+
+typedef struct {
+	const char *limit, *inventory;
+	int replace, json, timeout_s, jobs;
+} opts;
+
+static int parse_args(opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
+		{"inventory", required_argument, NULL, 'i'}, {"replace", no_argument, NULL, 'r'},
+		{"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'J'},
+		{"jobs", required_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0}};
+	char *end;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:l:i:t:j:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o->limit = optarg; break;
+		case 'i': o->inventory = optarg; break;
+		case 'r': o->replace = 1; break;
+		case 'J': o->json = 1; break;
+		case 't':
+			o->timeout_s = (int)strtol(optarg, &end, 10);
+			if (!*optarg || *end || o->timeout_s < 1 || o->timeout_s > 3600)
+				return cli_usage("hostkeys", "--timeout wants seconds from 1 to 3600, not "
+							     "'%s'", optarg);
+			break;
+		case 'j':
+			o->jobs = (int)strtol(optarg, &end, 10);
+			if (!*optarg || *end || o->jobs < 1 || o->jobs > 256)
+				return cli_usage("hostkeys", "--jobs wants a number from 1 to 256, not '%s'",
+					optarg);
+			break;
+		case ':': return cli_usage("hostkeys", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage("hostkeys", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage("hostkeys", "unexpected argument '%s'", argv[optind]);
+	if (o->limit && !*o->limit)
+		return cli_usage("hostkeys", "--limit wants host names, globs or @group");
+	return CLI_OK;
+}
+
+/* main's known_hosts (empty when the repository has none yet). */
+static int load_known_hosts(cmdb_knownhosts **kh, cmdb_repo *repo)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = cmdb_repo_read(&text, &len, repo, NULL, "known_hosts");
+
+	if (rc == CMDB_ENOTFOUND)
+		return cmdb_knownhosts_parse(kh, "", 0, "known_hosts");
+	if (rc < 0)
+		return rc;
+	rc = cmdb_knownhosts_parse(kh, text, len, "known_hosts (main)");
+	cmdb_free(text);
+	return rc;
+}
+
+static int load_inventory(cmdb_inventory **inv, cmdb_repo *repo, const char *file)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (file)
+		return cmdb_inventory_load(inv, file);
+	if ((rc = cmdb_repo_read(&text, &len, repo, NULL, "inventory.yaml")) < 0)
+		return rc;
+	rc = cmdb_inventory_parse(inv, text, len, "inventory.yaml");
+	cmdb_free(text);
+	return rc;
+}
+
+/* One host's fetched key (or the error), filled by the worker threads. */
+typedef struct {
+	const cmdb_host *host;
+	char *line, *fp, *error;
+} fetched;
+
+typedef struct {
+	fetched *f;
+	size_t n, next;
+	pthread_mutex_t mu;
+	const opts *o;
+} pool;
+
+static void *fetch_worker(void *arg)
+{
+	pool *p = arg;
+
+	for (;;) {
+		cmdb_ssh_target t = {0};
+		fetched *f;
+
+		pthread_mutex_lock(&p->mu);
+		f = p->next < p->n ? &p->f[p->next++] : NULL;
+		pthread_mutex_unlock(&p->mu);
+		if (!f)
+			return NULL;
+		t.address = f->host->address;
+		t.port = f->host->port;
+		t.user = f->host->user;
+		t.connect_timeout_ms = t.auth_timeout_ms = (p->o->timeout_s ? p->o->timeout_s : 10) * 1000;
+		if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
+			f->error = strdup(cmdb_error_last());
+	}
+}
+
+/* Fetch every host's key, p->o->jobs at a time (a dead host costs only its own deadline). */
+static int fetch_all(fetched *f, size_t n, const opts *o)
+{
+	pthread_t th[256];
+	pool p = {f, n, 0, PTHREAD_MUTEX_INITIALIZER, o};
+	size_t jobs = (size_t)(o->jobs ? o->jobs : 16), started = 0;
+
+	if (jobs > n)
+		jobs = n;
+	for (; started < jobs; started++)
+		if (pthread_create(&th[started], NULL, fetch_worker, &p) != 0)
+			break;
+	if (started == 0 && n)
+		fetch_worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+/* Record one fetched key in kh; returns the report entry. */
+static json_t *enroll_one(cmdb_knownhosts *kh, const fetched *f, const opts *o, int *failed)
+{
+	const cmdb_host *h = f->host;
+	char type[64] = "";
+	const char *status, *error = f->error;
+	json_t *e;
+	int st = 0;
+
+	e = json_pack("{s:s, s:s, s:i}", "name", h->name, "address", h->address, "port", h->port);
+	if (!f->line) {
+		status = "error";
+		goto fail;
+	}
+	sscanf(f->line, "%*s %63s", type);
+	json_object_set_new(e, "type", json_string(type));
+	json_object_set_new(e, "fingerprint", json_string(f->fp));
+	json_object_set_new(e, "known_as", json_stringn(f->line, strcspn(f->line, " ")));
+	if (cmdb_knownhosts_add(&st, kh, f->line, o->replace) < 0) {
+		status = "refused";
+		error = cmdb_error_last();
+		goto fail;
+	}
+	status = st == CMDB_KH_MATCH ? "unchanged" : st == CMDB_KH_CHANGED ? "replaced" : "added";
+	json_object_set_new(e, "status", json_string(status));
+	return e;
+fail:
+	*failed = 1;
+	json_object_set_new(e, "status", json_string(status));
+	json_object_set_new(e, "error", json_string(error ? error : "out of memory"));
+	return e;
+}
+
+/* One commit of known_hosts naming what was added and replaced. */
+static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownhosts *kh,
+	const json_t *hosts)
+{
+	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
+	cmdb_changeset *cs = NULL;
+	char oid[41], *text = NULL, *msg = NULL;
+	size_t len, i, added = 0, replaced = 0, mlen = 0, cap = 256;
+	json_t *h;
+	int rc, changed = 0;
+
+	json_array_foreach(hosts, i, h) {
+		const char *s = json_string_value(json_object_get(h, "status"));
+		added += !strcmp(s, "added");
+		replaced += !strcmp(s, "replaced");
+		cap += strlen(json_string_value(json_object_get(h, "name"))) + 100;
+	}
+	if (!added && !replaced)
+		return 0;
+	if (!(msg = malloc(cap)))
+		return CLI_FAIL;
+	mlen = (size_t)snprintf(msg, cap, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
+	json_array_foreach(hosts, i, h) {
+		const char *s = json_string_value(json_object_get(h, "status"));
+		if (!strcmp(s, "added") || !strcmp(s, "replaced"))
+			mlen += (size_t)snprintf(msg + mlen, cap - mlen, "%s: host/%s %s %s\n", s,
+				json_string_value(json_object_get(h, "name")),
+				json_string_value(json_object_get(h, "type")),
+				json_string_value(json_object_get(h, "fingerprint")));
+	}
+	co.message = msg;
+	if ((rc = cmdb_knownhosts_format(&text, &len, kh)) < 0 || (rc = cmdb_changeset_new(&cs)) < 0 ||
+	    (rc = cmdb_changeset_put_file(cs, "known_hosts", text, len)) < 0 ||
+	    (rc = cmdb_store_commit(oid, &changed, repo, cs, &co)) < 0)
+		goto done;
+	if (changed)
+		json_object_set_new(report, "commit", json_string(oid));
+done:
+	cmdb_changeset_free(cs);
+	cmdb_free(text);
+	free(msg);
+	return rc;
+}
+
+static void print_enroll(const json_t *report)
+{
+	const json_t *hosts = json_object_get(report, "hosts"), *h, *commit;
+	size_t i;
+
+	json_array_foreach(hosts, i, h) {
+		const char *err = json_string_value(json_object_get(h, "error"));
+		const char *fp = json_string_value(json_object_get(h, "fingerprint"));
+		printf("%-20s %-10s %s %s\n", json_string_value(json_object_get(h, "name")),
+			json_string_value(json_object_get(h, "status")),
+			json_string_value(json_object_get(h, "type")) ? json_string_value(json_object_get(h, "type")) : "-",
+			fp ? fp : "-");
+		if (err)
+			fprintf(stderr, "gitcmdb: host/%s: %s\n",
+				json_string_value(json_object_get(h, "name")), err);
+	}
+	if ((commit = json_object_get(report, "commit")))
+		printf("committed %s\n", json_string_value(commit));
+	else
+		puts("known_hosts unchanged; nothing committed");
+}
+
+static int enroll(cmdb_repo *repo, const opts *o)
+{
+	cmdb_inventory *inv = NULL;
+	cmdb_knownhosts *kh = NULL;
+	json_t *report = json_object(), *hosts = json_array();
+	size_t *idx = NULL, n = 0;
+	fetched *f = NULL;
+	int failed = 0, rc = CLI_FAIL;
+
+	if (load_inventory(&inv, repo, o->inventory) < 0) {
+		cli_fail(cmdb_error_last_code() == CMDB_ENOTFOUND
+				 ? "main has no inventory.yaml: commit one first, or pass --inventory FILE"
+				 : "fix the inventory first");
+		goto done;
+	}
+	if (cmdb_inventory_select(&idx, &n, inv, o->limit) < 0 || load_known_hosts(&kh, repo) < 0) {
+		cli_fail(NULL);
+		goto done;
+	}
+	if (!(f = calloc(n, sizeof(*f))))
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		f[i].host = cmdb_inventory_host(inv, idx[i]);
+	fetch_all(f, n, o);
+	for (size_t i = 0; i < n; i++) /* in inventory order, so the file is deterministic */
+		json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed));
+	json_object_set(report, "hosts", hosts);
+	if (commit_known_hosts(report, repo, kh, hosts) < 0) {
+		cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
+				 ? "commit or revert your edits to known_hosts first" : NULL);
+		goto done;
+	}
+	if (o->json)
+		cli_print_json(report);
+	else
+		print_enroll(report);
+	rc = failed ? CLI_FAIL : CLI_OK;
+done:
+	for (size_t i = 0; f && i < n; i++) {
+		cmdb_free(f[i].line);
+		cmdb_free(f[i].fp);
+		free(f[i].error);
+	}
+	free(f);
+	cmdb_free(idx);
+	cmdb_inventory_free(inv);
+	cmdb_knownhosts_free(kh);
+	json_decref(report);
+	json_decref(hosts);
+	return rc;
+}
+
+static int list(cmdb_repo *repo, const opts *o)
+{
+	cmdb_knownhosts *kh = NULL;
+	json_t *out = json_array();
+	cmdb_knownhost e;
+
+	if (load_known_hosts(&kh, repo) < 0) {
+		json_decref(out);
+		return cli_fail("fix known_hosts on main (the line named above)");
+	}
+	for (size_t i = 0; i < cmdb_knownhosts_count(kh); i++) {
+		if (cmdb_knownhosts_entry(&e, kh, i) < 0)
+			break;
+		if (o->json)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts",
+				e.hosts, "type", e.type, "fingerprint", e.fingerprint, "marker",
+				e.marker, "line", (int)e.line));
+		else
+			printf("%s%s%s %s %s\n", e.marker, *e.marker ? " " : "", e.hosts, e.type,
+				e.fingerprint);
+	}
+	if (o->json)
+		cli_print_json(out);
+	json_decref(out);
+	cmdb_knownhosts_free(kh);
+	return CLI_OK;
+}
 
 int cmd_hostkeys(int argc, char **argv, cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_errorf(CLI_FAIL, "'hostkeys' is not implemented yet");
+	opts o = {0};
+	cmdb_repo *repo = NULL;
+	const char *sub = argc > 1 ? argv[1] : NULL;
+	int rc;
+
+	if (!sub || (strcmp(sub, "enroll") && strcmp(sub, "list")))
+		return cli_usage("hostkeys", sub ? "unknown subcommand '%s'" : "missing subcommand%s",
+			sub ? sub : " (enroll or list)");
+	if ((rc = parse_args(&o, argc - 1, argv + 1)) != CLI_OK)
+		return rc;
+	if (!strcmp(sub, "list") && (o.limit || o.inventory || o.replace || o.timeout_s || o.jobs))
+		return cli_usage("hostkeys", "list takes only --json");
+	if (!(repo = cli_open_repo(ctx)))
+		return CLI_FAIL;
+	rc = !strcmp(sub, "enroll") ? enroll(repo, &o) : list(repo, &o);
+	cmdb_repo_free(repo);
+	return rc;
 }

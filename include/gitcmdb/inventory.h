@@ -21,6 +21,7 @@ typedef struct {
 	const char *identity_file; /* "~" expanded; NULL = agent only */
 	const json_t *tags;        /* array of strings (borrowed) */
 	const json_t *groups;      /* array of group names (borrowed) */
+	const char *passphrase_env; /* env var holding the key passphrase, or NULL */
 } cmdb_host;
 
 /* Load and validate an inventory file. */
@@ -32,7 +33,8 @@ CMDB_API size_t cmdb_inventory_count(const cmdb_inventory *inv);
 /* Host i (0-based, inventory order sorted by name), or NULL. */
 CMDB_API const cmdb_host *cmdb_inventory_host(const cmdb_inventory *inv, size_t i);
 /*
- * Select hosts by limit: comma-separated globs on names or "@group" (NULL = all).
+ * Select hosts by limit: comma-separated fnmatch globs on names or "@group" (NULL = all);
+ * a "!" prefix excludes (alone, excludes from all). An unknown @group is CMDB_EINVALID.
  * *out is a new array of indexes (cmdb_free), *count its length; none matching → CMDB_ENOTFOUND.
  */
 CMDB_API int cmdb_inventory_select(size_t **out, size_t *count, const cmdb_inventory *inv,
