@@ -17,8 +17,11 @@
 static cmdb__tok exec_argv(cmdb__tok v)
 {
 	static const char start[] = "argv[]=", stop[] = " ; ignore_errors=";
-	const char *p = v.p, *e = v.p + v.len;
+	const char *p = v.p, *e;
 
+	if (v.len == 0)
+		return v;
+	e = v.p + v.len;
 	for (; p + sizeof(start) - 1 <= e; p++)
 		if (memcmp(p, start, sizeof(start) - 1) == 0)
 			break;

@@ -16,6 +16,11 @@ elif gitcmdb_has netstat; then
 	gitcmdb_blk netstat-established
 	printf '%s\n' "$e"
 	pids=$(printf '%s\n%s\n' "$l" "$e" | awk '{print $NF}' | cut -d/ -f1 | grep -E '^[0-9]+$' | sort -u | head -n 500)
+else
+	# Neither tool (minimal containers): the kernel's tables, without owners.
+	for t in tcp tcp6 udp udp6; do
+		[ -r "/proc/net/$t" ] && { gitcmdb_blk "proc-net-$t"; cat "/proc/net/$t"; }
+	done
 fi
 gitcmdb_blk cgroups
 for p in $pids; do
