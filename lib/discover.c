@@ -7,7 +7,9 @@
  * Two rules keep it honest: an address claimed by more than one host (docker
  * bridges, VIPs, duplicates) proves nothing and is ignored; a connection is
  * only read as outgoing when its local port is not one the source listens on,
- * so the server side of a connection never draws an edge back to its client.
+ * so the server side of a connection never draws an edge back to its client
+ * (the collectors already record only outbound connections; this is the second
+ * line of defence for entries that carry their local side).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,9 +289,12 @@ static const char *resolve_one(const cmdb__net *net, const char *host, const cha
 		if (!target_host || !*target_host)
 			return NULL;
 	}
-	/* The server side of a connection: its local port is one the source listens on. */
-	outgoing = local > 0 && !find_listener(net, host, local, "*");
-	if (local > 0 && !outgoing)
+	/*
+	 * The server side of a connection: its local port is one the source listens on.
+	 * Entries without a local side are outbound by the collectors' contract.
+	 */
+	outgoing = local <= 0 || !find_listener(net, host, local, "*");
+	if (!outgoing)
 		return NULL;
 	listener = find_listener(net, target_host, port, addr);
 	if (!listener) {

@@ -272,6 +272,11 @@ static int macs_overlap(const json_t *a, const json_t *b)
 	return 0;
 }
 
+/*
+ * The machine's own evidence decides (machine-id, DMI uuid, MACs): all that is
+ * present on both sides must differ. The SSH host key is named when it changed
+ * too, but does not decide: keys are restored from backups, and shared by lab hosts.
+ */
 int cmdb__scan_identity_changed(char **evidence, const json_t *old, const json_t *fresh)
 {
 	static const char *const keys[] = {"machine_id", "dmi_uuid", "ssh_hostkey"};
@@ -287,11 +292,12 @@ int cmdb__scan_identity_changed(char **evidence, const json_t *old, const json_t
 	for (size_t i = 0; i < 3; i++) {
 		const char *x = ident_str(old, keys[i]), *y = ident_str(fresh, keys[i]);
 
-		if (!x || !y)
+		if (!x || !y || strcmp(x, y) == 0) {
+			if (x && y && i < 2)
+				return 0;
 			continue;
-		if (strcmp(x, y) == 0)
-			return 0;
-		compared++;
+		}
+		compared += i < 2;
 		strcat(strcat(what, *what ? ", " : ""), names[i]);
 	}
 	if (json_array_size(om) > 0 && json_array_size(fm) > 0) {

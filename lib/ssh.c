@@ -315,10 +315,14 @@ static int finish(cmdb__ssh_conn *c, int *status)
 	size_t siglen = 0;
 	int rc, error;
 
-	while ((rc = libssh2_channel_close(c->ch)) == LIBSSH2_ERROR_EAGAIN)
+	/*
+	 * Let the server close first: it sends exit-status (or exit-signal) before its
+	 * CLOSE, and closing from our side first could cut that off.
+	 */
+	while ((rc = libssh2_channel_wait_closed(c->ch)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			return error;
-	while (rc == 0 && (rc = libssh2_channel_wait_closed(c->ch)) == LIBSSH2_ERROR_EAGAIN)
+	while (rc == 0 && (rc = libssh2_channel_close(c->ch)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			return error;
 	if (rc != 0)
@@ -399,6 +403,10 @@ int cmdb_ssh_exec(cmdb_ssh_result *res, const cmdb_ssh_target *t, const char *co
 	memset(res, 0, sizeof(*res));
 	if ((error = check_target(t, 1)) < 0)
 		goto done;
+	if (!command || !*command) {
+		error = cmdb__error(CMDB_EINVALID, "%s: no command to run", t->address);
+		goto done;
+	}
 	if (!(kh = t->hostkeys)) {
 		if ((error = cmdb_knownhosts_load(&loaded, t->known_hosts)) < 0)
 			goto done;

@@ -18,6 +18,7 @@
 #include "changeset.h"
 #include "error.h"
 #include "lock.h"
+#include "pack.h"
 #include "repo_internal.h"
 #include "settings.h"
 #include "tree.h"
@@ -30,6 +31,8 @@
 
 typedef struct {
 	cmdb_repo *repo;
+	git_repository *git;    /* repo->git, or the packer's handle for a large changeset */
+	cmdb__packer *packer;   /* NULL: loose objects */
 	const cmdb_commit_opts *opts;
 	const cmdb__op *const *ops;
 	size_t count;
@@ -102,9 +105,9 @@ static int move_main(int *raced, commit_job *job, const git_oid *id, const git_o
 		*strchr(log, '\n') = '\0';
 	remove_stale_ref_lock(job->repo);
 	if (parent)
-		err = git_reference_create_matching(&ref, job->repo->git, CMDB_MAIN_REF, id, 1, parent, log);
+		err = git_reference_create_matching(&ref, job->git, CMDB_MAIN_REF, id, 1, parent, log);
 	else
-		err = git_reference_create(&ref, job->repo->git, CMDB_MAIN_REF, id, 0, log);
+		err = git_reference_create(&ref, job->git, CMDB_MAIN_REF, id, 0, log);
 	/* Moved by another tool, or its main.lock is held: build again on the new main. */
 	if (err == GIT_EMODIFIED || err == GIT_EEXISTS || err == GIT_ELOCKED)
 		*raced = 1;
@@ -153,7 +156,7 @@ static int diff_trees(git_diff **out, git_repository *git, git_tree *old, const 
  */
 static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 {
-	git_repository *git = job->repo->git;
+	git_repository *git = job->git;
 	git_commit *parent = NULL;
 	git_tree *parent_tree = NULL;
 	git_diff *diff = NULL;
@@ -181,6 +184,9 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the commit");
 		goto done;
 	}
+	/* Objects reach the disk (one pack) before the ref can name them. */
+	if (job->packer && (rc = cmdb__packer_flush(job->packer)) < 0)
+		goto done;
 	if (diff && (rc = cmdb__worktree_journal_begin(job->repo->gitdir,
 			     parent ? git_commit_id(parent) : NULL, &commit_id)) < 0)
 		goto done;
@@ -197,6 +203,9 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 			     NULL)) == 0)
 		cmdb__worktree_journal_end(job->repo->gitdir);
 done:
+	/* Unflushed objects (unchanged tree, refusal, error) never reach the disk. */
+	if (job->packer)
+		cmdb__packer_discard(job->packer);
 	git_diff_free(diff);
 	git_tree_free(tree);
 	git_tree_free(parent_tree);
@@ -247,7 +256,8 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	const cmdb_commit_opts *opts)
 {
 	static const cmdb_commit_opts defaults = CMDB_COMMIT_OPTS_INIT;
-	commit_job job = {repo, opts ? opts : &defaults, NULL, 0, NULL, NULL};
+	commit_job job = {repo, repo->git, NULL, opts ? opts : &defaults, NULL, 0, NULL, NULL};
+	cmdb__packer packer = {NULL, NULL};
 	cmdb__lock lock = CMDB_LOCK_INIT;
 	cmdb__commit_settings set = {NULL, NULL, -1};
 	const cmdb__op **ops = NULL;
@@ -271,6 +281,12 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	if (sync_worktree(repo) && (rc = cmdb__worktree_recover(repo->git, repo->gitdir,
 					    repo->workdir)) < 0)
 		goto done;
+	if (job.count >= CMDB_PACK_THRESHOLD) {
+		if ((rc = cmdb__packer_open(&packer, repo->gitdir)) < 0)
+			goto done;
+		job.git = packer.git;
+		job.packer = &packer;
+	}
 	for (long deadline = now_ms() + RETRY_MS;;) {
 		raced = 0;
 		if ((rc = attempt(&id, &did, &raced, &job)) < 0 || !raced || now_ms() > deadline)
@@ -287,6 +303,7 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	if (changed)
 		*changed = did;
 done:
+	cmdb__packer_close(&packer);
 	cmdb__lock_release(&lock);
 	cmdb__settings_dispose(&set);
 	git_signature_free(job.sig);

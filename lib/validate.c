@@ -18,6 +18,9 @@
 #include "error.h"
 #include "schema_int.h"
 
+/* Node paths can't outgrow the (capped) input even when every byte is escaped. */
+#define PTR_CAP (3 * (size_t)CMDB_YAML_MAX_BYTES)
+
 struct cmdb_validator {
 	const cmdb_schema *schema;
 	json_t *findings; /* finding objects, unsorted until finish */
@@ -496,7 +499,7 @@ static int yaml_finding(cmdb_validator *v, const char *file, const char *id, con
 
 int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len)
 {
-	walk w = {v, path, NULL, NULL, CMDB_BUF_INIT(64 * 1024), CMDB_BUF_INIT(64 * 1024), 0};
+	walk w = {v, path, NULL, NULL, CMDB_BUF_INIT(PTR_CAP), CMDB_BUF_INIT(PTR_CAP), 0};
 	json_t *item = NULL, *marks = NULL;
 	char *id = NULL, msg[1200];
 	int rc;

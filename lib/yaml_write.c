@@ -223,7 +223,10 @@ static int check_string(const char *s, size_t len)
 	return 0;
 }
 
-/* A string value (or key when block_ind < 0), without the trailing newline for values. */
+/*
+ * A string value (or a key when block_ind < 0). Returns 1 when it wrote a
+ * literal block, which ends its own last line; 0 when the caller ends the line.
+ */
 static int emit_string(writer *w, const char *s, size_t len, int block_ind)
 {
 	int err;
@@ -233,7 +236,7 @@ static int emit_string(writer *w, const char *s, size_t len, int block_ind)
 	if (cmdb__yaml_plain_safe(s, len))
 		return put(w, s, len);
 	if (block_ind >= 0 && literal_safe(s, len))
-		return emit_literal(w, s, len, block_ind);
+		return (err = emit_literal(w, s, len, block_ind)) < 0 ? err : 1;
 	return emit_double_quoted(w, s, len);
 }
 
@@ -258,9 +261,7 @@ static int emit_leaf(writer *w, const json_t *v, int block_ind)
 		err = puts_(w, num);
 		break;
 	case JSON_STRING:
-		err = emit_string(w, json_string_value(v), json_string_length(v), block_ind);
-		/* A literal block already ended its last line. */
-		if (!err && w->out.len && w->out.ptr[w->out.len - 1] == '\n')
+		if ((err = emit_string(w, json_string_value(v), json_string_length(v), block_ind)) > 0)
 			return 0;
 		break;
 	default: return cmdb__error(CMDB_EINVALID, "cannot write an unknown JSON type as YAML");

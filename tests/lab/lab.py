@@ -218,6 +218,60 @@ def host_entry(name, port, user, key):
         name, port, user, key)
 
 
+def read_logs(d):
+    out = ""
+    for f in sorted(os.listdir(d)):
+        if f.startswith("sshd") and f.endswith(".log"):
+            with open(os.path.join(d, f), errors="replace") as log:
+                out += log.read()
+    return out
+
+
+def kill_all(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+
+
+def launch(d, user, served):
+    """Start the sshds and the tarpit on fresh ports: (ports, pids, v6 port), or None (all killed)."""
+    for f in os.listdir(d):
+        if f.startswith("sshd") and f.endswith(".log"):
+            os.unlink(os.path.join(d, f))
+    ports = free_ports(len(served) + 3)
+    port_of = dict(zip(served, ports))
+    port_of["hostkey"], port_of["tarpit"], port_of["refused"] = ports[len(served):]
+    write("%s/persona.map" % d, "".join("%d %s\n" % (port_of[p], p) for p in served if p != "self"))
+    v6 = free_port6()
+    if v6:
+        port_of["self6"] = v6
+    pids = {}
+    chunks = [served[i:i + MAX_PORTS_PER_SSHD] for i in range(0, len(served), MAX_PORTS_PER_SSHD)]
+    for i, chunk in enumerate(chunks):
+        cp = [port_of[p] for p in chunk]
+        forced = [port_of[p] for p in chunk if p != "self"]
+        conf = sshd_config(d, "sshd%d" % i, cp, "%s/hostkey_ed25519" % d, user, forced,
+                           v6 if i == 0 else 0)
+        pids["sshd%d" % i] = start_sshd(d, "sshd%d" % i, conf)
+    conf = sshd_config(d, "sshd-hostkey", [port_of["hostkey"]], "%s/hostkey2_ed25519" % d, user, [])
+    pids["sshd-hostkey"] = start_sshd(d, "sshd-hostkey", conf)
+    try:
+        pids["tarpit"] = tarpit(port_of["tarpit"], None)
+    except OSError:
+        kill_all(pids.values())
+        return None
+    listen = [port_of[p] for p in served + ["hostkey"]]
+    up = wait_listening(listen, [pids[k] for k in pids if k.startswith("sshd")])
+    # sshd keeps going when one of its ports is taken: its log says so
+    if not up or "Bind to port" in read_logs(d) or "Cannot bind" in read_logs(d):
+        kill_all(pids.values())
+        return None
+    return port_of, pids, v6
+
+
 def start(d, user, copies, personas_dir, watch):
     d = os.path.abspath(d)
     if os.path.exists("%s/lab.json" % d):
@@ -230,10 +284,14 @@ def start(d, user, copies, personas_dir, watch):
     if not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", 0o755, exist_ok=True)
     canned = []
+    reserved = FAULTS + ["self", "self6", "hostkey", "tarpit", "refused"]
     if os.path.isdir(personas_dir):
         for f in sorted(os.listdir(personas_dir)):
-            if f.endswith(".out"):
-                canned.append(f[:-4])
+            name = f[:-4]
+            # a persona is also a host name and a port map key
+            if (f.endswith(".out") and name and name[0].isalnum() and name not in reserved
+                    and all(c.isalnum() or c in "._-" for c in name)):
+                canned.append(name)
                 with open(os.path.join(personas_dir, f), "rb") as src:
                     data = src.read()
                 with open("%s/personas/%s" % (d, f), "wb") as dst:
@@ -249,36 +307,17 @@ def start(d, user, copies, personas_dir, watch):
     write("%s/persona.sh" % d, PERSONA_SH % {"dir": d}, 0o755)
 
     served = ["self"] + canned + FAULTS
-    ports = free_ports(len(served) + 3)
-    port_of = dict(zip(served, ports))
-    port_of["hostkey"], port_of["tarpit"], port_of["refused"] = ports[len(served):]
-    write("%s/persona.map" % d, "".join("%d %s\n" % (port_of[p], p) for p in served if p != "self"))
-
-    v6 = free_port6()
-    if v6:
-        port_of["self6"] = v6
-    pids = {}
-    chunks = [served[i:i + MAX_PORTS_PER_SSHD] for i in range(0, len(served), MAX_PORTS_PER_SSHD)]
-    for i, chunk in enumerate(chunks):
-        cp = [port_of[p] for p in chunk]
-        forced = [port_of[p] for p in chunk if p != "self"]
-        conf = sshd_config(d, "sshd%d" % i, cp, "%s/hostkey_ed25519" % d, user, forced,
-                           v6 if i == 0 else 0)
-        pids["sshd%d" % i] = start_sshd(d, "sshd%d" % i, conf)
-    conf = sshd_config(d, "sshd-hostkey", [port_of["hostkey"]], "%s/hostkey2_ed25519" % d, user, [])
-    pids["sshd-hostkey"] = start_sshd(d, "sshd-hostkey", conf)
-    pids["tarpit"] = tarpit(port_of["tarpit"], None)
+    for attempt in range(5):  # another process may grab a port we picked: pick again
+        launched = launch(d, user, served)
+        if launched:
+            break
+    else:
+        die("sshd did not come up after 5 attempts:\n" + read_logs(d))
+    port_of, pids, v6 = launched
     state = {"dir": d, "user": user, "key": "%s/client_ed25519" % d,
              "known_hosts": "%s/known_hosts" % d, "inventory": "%s/inventory.yaml" % d,
              "ports": port_of, "pids": pids, "canned": canned, "copies": copies}
-    # Record pids before anything can fail, so stop can clean up.
     write("%s/lab.json" % d, json.dumps(state, indent=1, sort_keys=True) + "\n")
-    listen = [port_of[p] for p in served + ["hostkey"]]
-    if not wait_listening(listen, [pids[k] for k in pids if k.startswith("sshd")]):
-        logs = "".join(open("%s/%s.log" % (d, k), errors="replace").read()
-                       for k in pids if k.startswith("sshd"))
-        stop(d)
-        die("sshd did not come up:\n" + logs)
 
     with open("%s/hostkey_ed25519.pub" % d) as f:
         ktype, kblob = f.read().split()[:2]

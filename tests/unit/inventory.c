@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "alloc.h"
 #include "gitcmdb/gitcmdb.h"
 #include "testutil.h"
 
@@ -207,6 +208,36 @@ static void test_inventory__limit(void **state)
 	cmdb_inventory_free(inv);
 }
 
+/* Fail each allocation in turn (ours and jansson's): an error, never a crash, leak or half result. */
+static void test_inventory__alloc_failures_are_clean(void **state)
+{
+	int failed = 0, ok = 0;
+
+	(void)state;
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 400 && !ok; n++) {
+		cmdb_inventory *inv = NULL;
+		size_t *idx = NULL, cnt = 0;
+		int rc;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_inventory_parse(&inv, example, strlen(example), "inventory.yaml");
+		if (rc == 0 && cmdb_inventory_select(&idx, &cnt, inv, "web*,@pci") == 0) {
+			ok = cmdb_inventory_count(inv) == 5 && cnt == 3;
+			cmdb_free(idx);
+		}
+		cmdb__alloc_fail_at(0);
+		if (rc < 0) {
+			assert_null(inv);
+			failed++;
+		}
+		cmdb_inventory_free(inv);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(ok);
+	assert_true(failed > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +246,7 @@ int main(void)
 		cmocka_unit_test(test_inventory__rejections_name_the_line),
 		cmocka_unit_test(test_inventory__load_file),
 		cmocka_unit_test(test_inventory__limit),
+		cmocka_unit_test(test_inventory__alloc_failures_are_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

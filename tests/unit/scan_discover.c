@@ -186,8 +186,8 @@ static void test_scan_discover__unknown_listener_gives_host(void **state)
 	assert_int_equal(cmdb__net_add_host(net, "a", a), 0);
 	assert_int_equal(cmdb__net_add_host(net, "c", c), 0);
 	assert_int_equal(cmdb__net_resolve(&out, net, "c", c), 0);
-	/* Outgoing (local port not a listener) to a host with no known listener: host level.
-	 * Without the local side the direction is unknown and no edge is drawn. */
+	/* Outgoing (local port not a listener, or no local side: outbound by contract)
+	 * to a host with no known listener: host level. */
 	assert_json(out, "{\"host/c\":[\"host/a\"]}");
 	json_decref(out);
 	cmdb__net_free(net);

@@ -143,6 +143,9 @@ static void test_scan_merge__identity_changed(void **state)
 	json_t *some = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u1\","
 		"\"macs\":[\"52:54:00:00:00:02\"]}");
 	json_t *none = host_ident("{}");
+	json_t *samekey = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
+		"\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:02\"]}");
+	json_t *keyonly = host_ident("{\"machine_id\":\"aaa\",\"ssh_hostkey\":\"SHA256:k2\"}");
 	char *ev = NULL;
 
 	(void)state;
@@ -151,12 +154,20 @@ static void test_scan_merge__identity_changed(void **state)
 	free(ev);
 	assert_int_equal(cmdb__scan_identity_changed(&ev, old, some), 0);
 	assert_null(ev);
+	/* The host key does not decide (lab hosts share one; backups restore them). */
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, samekey), 1);
+	assert_string_equal(ev, "machine-id, DMI uuid, MACs changed");
+	free(ev);
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, keyonly), 0);
+	assert_null(ev);
 	assert_int_equal(cmdb__scan_identity_changed(&ev, old, none), 0);
 	assert_int_equal(cmdb__scan_identity_changed(&ev, old, old), 0);
 	json_decref(old);
 	json_decref(all);
 	json_decref(some);
 	json_decref(none);
+	json_decref(samekey);
+	json_decref(keyonly);
 }
 
 static void test_scan_merge__duplicates(void **state)

@@ -108,6 +108,20 @@ static void test_ssh__exec_ok(void **state)
 	assert_null(r.out);
 }
 
+/* The exit status still counts when the command closes its output long before it exits. */
+static void test_ssh__exit_after_output_closed(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_ssh_result r;
+
+	(void)state;
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo a; exec >&- 2>&-; sleep 1; exit 7", NULL, 0), 0);
+	assert_string_equal(r.out, "a\n");
+	assert_true(r.has_exit_status);
+	assert_int_equal(r.exit_status, 7);
+	cmdb_ssh_result_dispose(&r);
+}
+
 static void test_ssh__stdin_and_big_stderr(void **state)
 {
 	cmdb_ssh_target t = target("self");
@@ -210,6 +224,28 @@ static void test_ssh__rsa_key_diagnostic(void **state)
 	/* Without the .pub file the type comes from the PEM/OpenSSH private key itself. */
 	assert_int_equal(tu_sh(NULL, "rm -f %s.pub", key), 0);
 	expect_fail(&t, "true", CMDB_EAUTH, "is an RSA key");
+	free(key);
+}
+
+static void test_ssh__ecdsa_key(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_ssh_result r;
+	char *key;
+
+	(void)state;
+	assert_true(asprintf(&key, "%s/id_ecdsa", tmp) > 0);
+	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ecdsa -b 384 -N '' -f %s && "
+				     "cat %s.pub >>%s/authorized_keys", key, key, key, lab), 0);
+	t.identity_file = key;
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo ecdsa", NULL, 0), 0);
+	assert_string_equal(r.out, "ecdsa\n");
+	cmdb_ssh_result_dispose(&r);
+	/* a key the server does not know: refused, named as an auth failure */
+	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ed25519 -N '' -f %s", key, key), 0);
+	expect_fail(&t, "true", CMDB_EAUTH, "public key authentication refused");
+	t.identity_file = "/nonexistent/key";
+	expect_fail(&t, "true", CMDB_EAUTH, "cannot read identity file /nonexistent/key");
 	free(key);
 }
 
@@ -425,18 +461,27 @@ static void test_ssh__bad_target(void **state)
 	t = target("self");
 	t.port = 70000;
 	expect_fail(&t, "true", CMDB_EINVALID, "bad port");
+	t = target("self");
+	expect_fail(&t, "", CMDB_EINVALID, "no command");
+	t.known_hosts = NULL;
+	expect_fail(&t, "true", CMDB_EINVALID, "no known_hosts");
+	t = target("self");
+	t.user = "-oops";
+	expect_fail(&t, "true", CMDB_EINVALID, "bad address or user");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ssh__exec_ok),
+		cmocka_unit_test(test_ssh__exit_after_output_closed),
 		cmocka_unit_test(test_ssh__stdin_and_big_stderr),
 		cmocka_unit_test(test_ssh__unknown_host_refused),
 		cmocka_unit_test(test_ssh__changed_key_refused),
 		cmocka_unit_test(test_ssh__other_key_type_refused),
 		cmocka_unit_test(test_ssh__malformed_known_hosts),
 		cmocka_unit_test(test_ssh__rsa_key_diagnostic),
+		cmocka_unit_test(test_ssh__ecdsa_key),
 		cmocka_unit_test(test_ssh__passphrase_from_env),
 		cmocka_unit_test(test_ssh__agent_auth),
 		cmocka_unit_test(test_ssh__hang_times_out),

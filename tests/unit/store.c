@@ -407,61 +407,6 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 	assert_fsck(f);
 }
 
-static void test_store__worktree_follows_commits(void **state)
-{
-	fixture *f = *state;
-	char *p;
-
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(asprintf(&p, "%s/service/web01/nginx.yaml", f->path) > 0, 1);
-	char *text = tu_read_file(p, NULL);
-	assert_string_equal(text, "v1\n");
-	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v2\n", NULL, NULL), 0);
-	text = tu_read_file(p, NULL);
-	assert_string_equal(text, "v2\n");
-	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", NULL, NULL, NULL), 0);
-	assert_int_equal(tu_sh(NULL, "test ! -e '%s/service'", f->path), 0);
-	assert_git(f, "status --porcelain", "");
-	free(p);
-	assert_fsck(f);
-}
-
-static void test_store__dirty_worktree_refuses(void **state)
-{
-	fixture *f = *state;
-	char *p, *before, *after, *text;
-	int changed = -1;
-
-	assert_int_equal(commit1(f, "host/web01.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(asprintf(&p, "%s/host/web01.yaml", f->path) > 0, 1);
-	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	before = git_out(f, "rev-parse main");
-	assert_int_equal(commit1(f, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
-	assert_non_null(strstr(cmdb_error_last(), "host/web01.yaml"));
-	after = git_out(f, "rev-parse main");
-	assert_string_equal(before, after);
-	text = tu_read_file(p, NULL);
-	assert_string_equal(text, "# my note\nv1\n");
-	free(text);
-	/* Other paths still commit; and committing the person's bytes is accepted. */
-	assert_int_equal(commit1(f, "host/web02.yaml", "w\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "# my note\nv1\n", NULL, NULL), 0);
-	assert_git(f, "status --porcelain", "");
-	/* A staged edit is an edit too. */
-	assert_int_equal(tu_write_file(p, "staged\n", 7), 0);
-	free(git_out(f, "add host/web01.yaml"));
-	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "v3\n", NULL, NULL), CMDB_EDIRTY);
-	assert_non_null(strstr(cmdb_error_last(), "index"));
-	free(before);
-	free(after);
-	free(p);
-}
-
 static void test_store__put_item_is_canonical_yaml(void **state)
 {
 	fixture *f = *state;
@@ -486,89 +431,38 @@ static void test_store__put_item_is_canonical_yaml(void **state)
 	cmdb_changeset_free(cs);
 }
 
-/*
- * A writer killed after moving main but before syncing the work tree leaves the
- * sync-pending journal; the next commit finishes the sync, sparing edited paths.
- */
-static void test_store__next_commit_finishes_interrupted_sync(void **state)
+/* A large changeset becomes one pack (not hundreds of loose objects); unchanged writes nothing. */
+static void test_store__large_commit_is_one_pack(void **state)
 {
 	fixture *f = *state;
-	char *old, *new_commit, *text, *p;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char path[64], data[64], *loose_before, *loose_after;
+	int changed = -1;
 
-	assert_int_equal(commit1(f, "host/a.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "host/keep.yaml", "k1\n", NULL, NULL), 0);
-	old = git_out(f, "rev-parse main");
-	/* What the killed writer had done: objects and ref, not the work tree. */
-	if (tu_sh(&new_commit, "cd '%s' && export GIT_INDEX_FILE=.git/tmpidx && "
-		"b=$(printf 'v2\\n' | git hash-object -w --stdin) && "
-		"c=$(printf 'k2\\n' | git hash-object -w --stdin) && git read-tree main && "
-		"git update-index --add --cacheinfo 100644,$b,host/a.yaml "
-		"--cacheinfo 100644,$b,host/b.yaml --cacheinfo 100644,$c,host/keep.yaml && "
-		"n=$(git commit-tree $(git write-tree) -p main -m killed) && "
-		"git update-ref refs/heads/main $n && rm .git/tmpidx && printf %%s $n", f->path) != 0)
-		fail_msg("plumbing failed: %s", new_commit);
-	assert_int_equal(tu_sh(NULL, "printf '%s %s\\n' > '%s/.git/gitcmdb/sync-pending'", old,
-		new_commit, f->path), 0);
-	/* Meanwhile a person edited host/keep.yaml: that edit must survive. */
-	assert_int_equal(asprintf(&p, "%s/host/keep.yaml", f->path) > 0, 1);
-	assert_int_equal(tu_write_file(p, "mine\n", 5), 0);
-	assert_int_equal(commit1(f, "host/c.yaml", "c\n", NULL, NULL), 0);
-	assert_int_equal(tu_sh(NULL, "test ! -e '%s/.git/gitcmdb/sync-pending'", f->path), 0);
-	/* Left exactly as it was: work tree and index entry (now both differ from main). */
-	assert_git(f, "status --porcelain", "MM host/keep.yaml");
-	assert_git(f, "show main~1:host/b.yaml", "v2");
-	text = tu_read_file(p, NULL);
-	assert_string_equal(text, "mine\n");
-	free(text);
-	free(p);
-	assert_int_equal(asprintf(&p, "%s/host/b.yaml", f->path) > 0, 1);
-	text = tu_read_file(p, NULL);
-	assert_non_null(text);
-	assert_string_equal(text, "v2\n");
-	free(text);
-	free(p);
-	free(old);
-	free(new_commit);
-}
-
-/* Settings: gitcmdb.yaml at main gives the commit author; worktree changes and the user. */
-static void test_store__settings_changes_and_user(void **state)
-{
-	fixture *f = *state;
-	json_t *settings = NULL, *changes = NULL;
-	char *p, *name = NULL, *email = NULL;
-
-	assert_int_equal(cmdb_repo_settings(&settings, f->repo), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(settings, "commit"),
-		"author_name")), "gitcmdb scanner");
-	json_decref(settings);
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
-	assert_git(f, "log -1 --format=%an main", "gitcmdb scanner");
-	assert_int_equal(asprintf(&p, "%s/host/a.yaml", f->path) > 0, 1);
-	assert_int_equal(tu_write_file(p, "b\n", 2), 0);
-	free(p);
-	assert_int_equal(asprintf(&p, "%s/host/new.yaml", f->path) > 0, 1);
-	assert_int_equal(tu_write_file(p, "n\n", 2), 0);
-	free(p);
-	assert_int_equal(asprintf(&p, "%s/inventory.yaml", f->path) > 0, 1);
-	assert_int_equal(unlink(p), 0);
-	free(p);
-	assert_int_equal(cmdb_repo_worktree_changes(&changes, f->repo), 0);
-	char *dump = json_dumps(changes, JSON_COMPACT);
-	assert_string_equal(dump, "[{\"path\":\"host/a.yaml\",\"status\":\"modified\"},"
-		"{\"path\":\"host/new.yaml\",\"status\":\"added\"},"
-		"{\"path\":\"inventory.yaml\",\"status\":\"deleted\"}]");
-	free(dump);
-	json_decref(changes);
-	setenv("GIT_AUTHOR_NAME", "Env Person", 1);
-	setenv("GIT_AUTHOR_EMAIL", "env@example.invalid", 1);
-	assert_int_equal(cmdb_repo_user(&name, &email, f->repo), 0);
-	assert_string_equal(name, "Env Person");
-	assert_string_equal(email, "env@example.invalid");
-	cmdb_free(name);
-	cmdb_free(email);
-	unsetenv("GIT_AUTHOR_NAME");
-	unsetenv("GIT_AUTHOR_EMAIL");
+	o.message = "big";
+	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(cmdb_changeset_new(&cs), 0);
+		for (int i = 0; i < 300; i++) {
+			snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
+			snprintf(data, sizeof(data), "n: %d\n", i);
+			assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
+		}
+		assert_int_equal(cmdb_store_commit(NULL, &changed, f->repo, cs, &o), 0);
+		assert_int_equal(changed, round == 0);
+		cmdb_changeset_free(cs);
+	}
+	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
+	assert_string_equal(loose_before, loose_after);
+	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
+	assert_git(f, "ls-tree -r --name-only main service | wc -l", "300");
+	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
+	if (!cmdb_repo_is_bare(f->repo))
+		assert_git(f, "status --porcelain", "");
+	assert_fsck(f);
+	free(loose_before);
+	free(loose_after);
 }
 
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
@@ -622,11 +516,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__worktree_follows_commits, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_store__dirty_worktree_refuses, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__next_commit_finishes_interrupted_sync, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_store__settings_changes_and_user, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 

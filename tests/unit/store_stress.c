@@ -182,6 +182,29 @@ static void test_store_stress__foreign_writer_is_not_clobbered(void **state)
 	free(dir);
 }
 
+/* A changeset large enough to be written as one pack. */
+static int put_bulk(cmdb_repo *repo, unsigned n)
+{
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char path[64], data[64];
+	int rc;
+
+	o.message = "bulk";
+	o.lock_timeout_ms = 60000;
+	if ((rc = cmdb_changeset_new(&cs)) < 0)
+		return rc;
+	for (int i = 0; i < 150 && rc == 0; i++) {
+		snprintf(path, sizeof(path), "bulk/b%03d.yaml", i);
+		snprintf(data, sizeof(data), "round: %u\n", n);
+		rc = cmdb_changeset_put_file(cs, path, data, strlen(data));
+	}
+	if (rc == 0)
+		rc = cmdb_store_commit(NULL, NULL, repo, cs, &o);
+	cmdb_changeset_free(cs);
+	return rc;
+}
+
 /* Commit forever (until killed), signalling once the repository is open. */
 static void endless_writer(const char *path, int ready_fd)
 {
@@ -197,6 +220,8 @@ static void endless_writer(const char *path, int ready_fd)
 			_exit(11);
 		if (i % 5 == 4)
 			put(repo, "file/x/etc/hosts", i % 10 == 4 ? "a\n" : "b\n");
+		if (i % 4 == 1 && put_bulk(repo, i) < 0)
+			_exit(12);
 	}
 }
 
@@ -221,9 +246,11 @@ static void kill_at_random_moments(const char *path, int kills, unsigned seed)
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFSIGNALED(status));
-		assert_fsck(path);
+		/* Full strict fsck every 5th kill and at the end (it grows with history). */
+		if (k % 5 == 4 || k == kills - 1)
+			assert_fsck(path);
 		/* main names a complete commit, and the next commit needs no cleanup. */
-		free(git_out(path, "cat-file -e main^{tree}"));
+		free(git_out(path, "archive --format=tar main >/dev/null"));
 		assert_int_equal(cmdb_repo_open(&repo, path), 0);
 		if (put(repo, "after-crash", k % 2 ? "odd\n" : "even\n") < 0)
 			fail_msg("commit after kill %d: %s", k, cmdb_error_last());
@@ -254,7 +281,7 @@ static void test_store_stress__sigkill_worktree_recovers(void **state)
 	(void)state;
 
 	print_message("seed %u\n", seed);
-	kill_at_random_moments(path, KILLS / 2, seed);
+	kill_at_random_moments(path, 15, seed);
 	assert_git(path, "status --porcelain --untracked-files=no", "");
 	free(path);
 	tu_rmrf(dir);
@@ -270,6 +297,8 @@ int main(void)
 		cmocka_unit_test(test_store_stress__sigkill_worktree_recovers),
 	};
 
+	/* Process kills, not power cuts, are tested here: fsync only slows the shared disk. */
+	setenv("GITCMDB_NO_FSYNC", "1", 1);
 	if (cmdb_init() < 0)
 		return 1;
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
