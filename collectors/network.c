@@ -100,6 +100,34 @@ static int parse_addr(json_t *net, const cmdb__block *b, int *bad)
 	return 0;
 }
 
+/* "IF MAC MTU" lines the script reads from /sys/class/net when there is no `ip`. */
+static int parse_sysfs(json_t *net, const cmdb__block *b, int *bad)
+{
+	const char *pos = b->body, *end = b->body + b->len;
+	json_t *ifs = json_object_get(net, "interfaces"), *o;
+	cmdb__tok line, t[4];
+	uint64_t mtu;
+
+	if (!ifs && (!(ifs = json_object()) || json_object_set_new(net, "interfaces", ifs) < 0))
+		return cmdb__oom();
+	while (cmdb__line_next(&line, &pos, end)) {
+		size_t n = cmdb__split_ws(t, 4, line);
+
+		if (n == 0)
+			continue;
+		if (n > 3 || n < 2 || t[0].len > 64 || cmdb__tok_u64(&mtu, t[n - 1]) < 0) {
+			(*bad)++;
+			continue;
+		}
+		if (cmdb__tok_prefix(t[0], "veth"))
+			continue;
+		if (cmdb__obj_set(ifs, t[0], o = json_object()) < 0 || cmdb__set_int(o, "mtu", mtu) < 0 ||
+		    (n == 3 && mac_ok(t[1]) && cmdb__set_tok(o, "mac", t[1]) < 0))
+			return cmdb__oom();
+	}
+	return 0;
+}
+
 /* "default via GW dev IF ..." -> "default via GW dev IF". */
 static int parse_routes(json_t *routes, const cmdb__block *b)
 {
@@ -177,6 +205,8 @@ static int network_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 		goto done;
 	}
 	if ((b = cmdb__block_find(sec, "ip-addr")) && (err = parse_addr(net, b, &bad)) < 0)
+		goto done;
+	if (!b && (b = cmdb__block_find(sec, "sysfs-net")) && (err = parse_sysfs(net, b, &bad)) < 0)
 		goto done;
 	if (bad)
 		cmdb__collect_warn(errors, "network", "ip addr: %d unreadable interface line(s) skipped", bad);

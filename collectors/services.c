@@ -17,8 +17,11 @@
 static cmdb__tok exec_argv(cmdb__tok v)
 {
 	static const char start[] = "argv[]=", stop[] = " ; ignore_errors=";
-	const char *p = v.p, *e = v.p + v.len;
+	const char *p = v.p, *e;
 
+	if (v.len == 0)
+		return v;
+	e = v.p + v.len;
 	for (; p + sizeof(start) - 1 <= e; p++)
 		if (memcmp(p, start, sizeof(start) - 1) == 0)
 			break;
@@ -105,11 +108,19 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 
 	if (!by_frag)
 		return cmdb__oom();
-	/* fragment path -> unit, so each owner line is one lookup. */
+	/* fragment path -> units (template instances share one), so each owner line is one lookup. */
 	json_object_foreach (units, name, u) {
 		const char *frag = json_string_value(json_object_get(u, "fragment"));
+		json_t *list;
 
-		if (frag && json_object_set(by_frag, frag, u) < 0) {
+		if (!frag)
+			continue;
+		if (!(list = json_object_get(by_frag, frag)) &&
+		    (!(list = json_array()) || json_object_set_new(by_frag, frag, list) < 0)) {
+			err = cmdb__oom();
+			goto done;
+		}
+		if (json_array_append(list, u) < 0) {
 			err = cmdb__oom();
 			goto done;
 		}
@@ -133,10 +144,13 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 			err = cmdb__oom();
 			goto done;
 		}
-		u = json_object_get(by_frag, key);
+		json_t *list = json_object_get(by_frag, key);
+		size_t k;
+
 		free(key);
-		if (u && (err = cmdb__set_tok(u, "package", pkg)) < 0)
-			goto done;
+		json_array_foreach (list, k, u)
+			if ((err = cmdb__set_tok(u, "package", pkg)) < 0)
+				goto done;
 	}
 done:
 	json_decref(by_frag);

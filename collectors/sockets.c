@@ -3,6 +3,7 @@
  * `netstat -tulnp` / `netstat -tnp`, and /proc/PID/cgroup of the owning
  * processes. PIDs stay in the facts only to find the service; never written.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -216,6 +217,111 @@ static int parse_cgroups(json_t *facts, const cmdb__block *b)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 :
+	       (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/*
+ * /proc/net/tcp "0100007F:0016" (IPv4, or 32 hex digits of IPv6; the address in
+ * host-order 32-bit words, little-endian here) -> "127.0.0.1:22" / "[::1]:22".
+ */
+static int proc_endpoint(char *buf, size_t cap, cmdb__tok t)
+{
+	unsigned char addr[16];
+	char text[INET6_ADDRSTRLEN];
+	size_t alen;
+	unsigned port = 0;
+
+	if (t.len == 13 && t.p[8] == ':')
+		alen = 4;
+	else if (t.len == 37 && t.p[32] == ':')
+		alen = 16;
+	else
+		return -1;
+	for (size_t i = 0; i < alen; i++) {
+		int hi = hexval(t.p[2 * i]), lo = hexval(t.p[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		/* Byte i of each 32-bit word is stored at the mirrored place within the word. */
+		addr[(i / 4) * 4 + (3 - i % 4)] = (unsigned char)(hi << 4 | lo);
+	}
+	for (size_t i = 2 * alen + 1; i < t.len; i++) {
+		int v = hexval(t.p[i]);
+
+		if (v < 0)
+			return -1;
+		port = port * 16 + (unsigned)v;
+	}
+	if (!inet_ntop(alen == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text)))
+		return -1;
+	return snprintf(buf, cap, alen == 4 ? "%s:%u" : "[%s]:%u", text, port) < (int)cap ? 0 : -1;
+}
+
+/* Lines of /proc/net/{tcp,udp}[6]: listening (TCP 0A, UDP 07) and established (TCP 01). */
+static int parse_proc(json_t *facts, const cmdb__block *b, const char *proto, int *bad)
+{
+	const char *pos = b->body, *end = b->body + b->len;
+	json_t *lists[2];
+	cmdb__tok line, t[5];
+	char lb[EP_MAX], pb[EP_MAX];
+	int udp = strcmp(proto, "udp") == 0;
+
+	for (int i = 0; i < 2; i++) {
+		const char *key = i ? "established" : "listening";
+
+		if (!(lists[i] = json_object_get(facts, key)) &&
+		    (!(lists[i] = json_array()) || json_object_set_new(facts, key, lists[i]) < 0))
+			return cmdb__oom();
+	}
+	while (cmdb__line_next(&line, &pos, end)) {
+		size_t n = cmdb__split_ws(t, 5, line);
+		int listening, established;
+		json_t *o;
+
+		if (n < 4 || cmdb__tok_eq(t[0], "sl"))
+			continue;
+		if (proc_endpoint(lb, sizeof(lb), t[1]) < 0 || proc_endpoint(pb, sizeof(pb), t[2]) < 0) {
+			(*bad)++;
+			continue;
+		}
+		listening = cmdb__tok_eq(t[3], udp ? "07" : "0A");
+		established = !udp && cmdb__tok_eq(t[3], "01");
+		if (!listening && !established)
+			continue;
+		if (!(o = json_pack("{s:s, s:s}", "proto", proto, "local", lb)))
+			return cmdb__oom();
+		if (established && json_object_set_new(o, "peer", json_string(pb)) < 0) {
+			json_decref(o);
+			return cmdb__oom();
+		}
+		if (json_array_append_new(lists[established], o) < 0)
+			return cmdb__oom();
+	}
+	return 0;
+}
+
+static int parse_proc_tables(json_t *facts, const cmdb__section *sec, int *bad, int *found)
+{
+	static const struct {
+		const char *label, *proto;
+	} tables[] = {{"proc-net-tcp", "tcp"}, {"proc-net-tcp6", "tcp"}, {"proc-net-udp", "udp"}, {"proc-net-udp6", "udp"}};
+	int err;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		const cmdb__block *b = cmdb__block_find(sec, tables[i].label);
+
+		if (!b)
+			continue;
+		*found = 1;
+		if ((err = parse_proc(facts, b, tables[i].proto, bad)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int sockets_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 {
 	json_t *facts = json_object();
@@ -232,8 +338,14 @@ static int sockets_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 		e = cmdb__block_find(sec, "netstat-established");
 	}
 	if (!l && !e) {
-		err = cmdb__error(CMDB_EINVALID, "no ss or netstat output in the section");
-		goto done;
+		int found = 0;
+
+		if ((err = parse_proc_tables(facts, sec, &bad, &found)) < 0)
+			goto done;
+		if (!found) {
+			err = cmdb__error(CMDB_EINVALID, "no ss, netstat or /proc/net output in the section");
+			goto done;
+		}
 	}
 	if ((l && (err = parse_list(facts, "listening", l, 0, &bad)) < 0) ||
 	    (e && (err = parse_list(facts, "established", e, 1, &bad)) < 0))

@@ -124,6 +124,18 @@ static const char *port_of(const char *ep)
 	return c ? c + 1 : "";
 }
 
+/*
+ * A loopback endpoint on an ephemeral port (Linux's default 32768-60999 range and
+ * up) that no service owns: test servers, IDE and agent sockets that come and go.
+ * Recording them would make every scan a change.
+ */
+static int transient(const char *addr_port)
+{
+	long port = strtol(port_of(addr_port), NULL, 10);
+
+	return port >= 32768 && (strncmp(addr_port, "127.", 4) == 0 || strncmp(addr_port, "[::1]:", 6) == 0);
+}
+
 static int assign(json_t *item, const char *key, json_t *fallback, const char *ep)
 {
 	json_t *attrs = json_object_get(item, "attributes"), *list;
@@ -151,7 +163,8 @@ static int assign_sockets(cmdb__svcmap *m, const json_t *sockets, json_t *listen
 		if (!proto || !local || strlen(local) > 500)
 			continue;
 		snprintf(ep, sizeof(ep), "%s:%s", proto, local);
-		if ((err = assign(owner(m, s), "listen", m->host_listen, ep)) < 0)
+		json_t *svc = owner(m, s);
+		if ((svc || !transient(local)) && (err = assign(svc, "listen", m->host_listen, ep)) < 0)
 			return err;
 		snprintf(ep, sizeof(ep), "%s:%s", proto, port_of(local));
 		if (json_object_set_new(listen_ports, ep, json_true()) < 0)
@@ -168,7 +181,8 @@ static int assign_sockets(cmdb__svcmap *m, const json_t *sockets, json_t *listen
 		if (json_object_get(listen_ports, ep))
 			continue;
 		snprintf(ep, sizeof(ep), "tcp:%s", peer);
-		if ((err = assign(owner(m, s), "connects", m->host_connects, ep)) < 0)
+		json_t *svc = owner(m, s);
+		if ((svc || !transient(peer)) && (err = assign(svc, "connects", m->host_connects, ep)) < 0)
 			return err;
 	}
 	return 0;

@@ -37,14 +37,22 @@ struct cmdb_redactor {
 
 /*
  * Defaults aim at assignments, not at words: "db_password = x", "client_secret: x",
- * "requirepass x", "https://user:pw@host". A line that merely mentions a word
- * ("PasswordAuthentication no", "# may bypass") stays readable.
+ * "requirepass x". A line that merely mentions a word ("PasswordAuthentication no",
+ * "# may bypass") stays readable. A configured list replaces these.
  */
 static const char *const default_patterns[] = {
 	"(passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*[[:space:]]*[=:]",
 	"^[[:space:]]*[A-Za-z0-9_.-]*(pass|passw(or)?d|passphrase|secret|token|api[_-]?key)[[:space:]]+[^[:space:]]",
-	"://[^/[:space:]:@]+:[^/[:space:]@]+@",
-	"\\$(1|2[aby]?|5|6|y|gy|7)\\$[^[:space:]:]+", /* a crypt(3) password hash anywhere */
+	NULL,
+};
+
+/*
+ * Always on, whatever gitcmdb.yaml says: things that are secrets wherever they
+ * appear (with PEM private key blocks, handled separately).
+ */
+static const char *const always_patterns[] = {
+	"://[^/[:space:]:@]+:[^/[:space:]@]+@",          /* a password in a URL */
+	"\\$(1|2[aby]?|5|6|y|gy|7)\\$[^[:space:]:]+", /* a crypt(3) password hash */
 	NULL,
 };
 
@@ -59,9 +67,26 @@ void cmdb_redactor_free(cmdb_redactor *r)
 	free(r);
 }
 
+static int compile_one(cmdb_redactor *r, const char *p, size_t i)
+{
+	int rc;
+
+	if (!p)
+		return cmdb__error(CMDB_EINVALID, "redaction patterns[%zu]: expected a string", i);
+	if ((rc = regcomp(&r->re[r->n], p, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
+		char msg[128];
+
+		regerror(rc, &r->re[r->n], msg, sizeof(msg));
+		return cmdb__error(CMDB_EINVALID, "redaction patterns[%zu] '%s': %s", i, p, msg);
+	}
+	r->n++;
+	return 0;
+}
+
 static int compile(cmdb_redactor *r, const json_t *patterns)
 {
-	size_t count = 0;
+	size_t count = 0, always = 0;
+	int err;
 
 	if (patterns && (!json_is_array(patterns) || json_array_size(patterns) > PATTERNS_MAX))
 		return cmdb__error(CMDB_EINVALID, "redaction patterns: expected a list of at most %d regular expressions", PATTERNS_MAX);
@@ -70,22 +95,16 @@ static int compile(cmdb_redactor *r, const json_t *patterns)
 	else
 		while (default_patterns[count])
 			count++;
-	if (count && !(r->re = cmdb__calloc(count, sizeof(regex_t))))
+	while (always_patterns[always])
+		always++;
+	if (!(r->re = cmdb__calloc(count + always, sizeof(regex_t))))
 		return cmdb__oom();
-	for (size_t i = 0; i < count; i++) {
-		const char *p = patterns ? json_string_value(json_array_get(patterns, i)) : default_patterns[i];
-		int rc;
-
-		if (!p)
-			return cmdb__error(CMDB_EINVALID, "redaction patterns[%zu]: expected a string", i);
-		if ((rc = regcomp(&r->re[i], p, REG_EXTENDED | REG_ICASE | REG_NOSUB)) != 0) {
-			char msg[128];
-
-			regerror(rc, &r->re[i], msg, sizeof(msg));
-			return cmdb__error(CMDB_EINVALID, "redaction patterns[%zu] '%s': %s", i, p, msg);
-		}
-		r->n++;
-	}
+	for (size_t i = 0; i < always; i++)
+		if ((err = compile_one(r, always_patterns[i], i)) < 0)
+			return err;
+	for (size_t i = 0; i < count; i++)
+		if ((err = compile_one(r, patterns ? json_string_value(json_array_get(patterns, i)) : default_patterns[i], i)) < 0)
+			return err;
 	return 0;
 }
 

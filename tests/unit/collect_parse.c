@@ -205,6 +205,25 @@ static void test_collect_parse__network_drops_temporary_and_veth(void **state)
 	free(b.p);
 }
 
+static void test_collect_parse__network_from_sysfs_without_ip(void **state)
+{
+	sb b = {0};
+	json_t *facts;
+
+	(void)state;
+	block_text(&b, "sysfs-net", "eth0 02:42:ac:11:00:02 1500\nlo 00:00:00:00:00:00 65536\nveth9 aa:bb:cc:dd:ee:ff 1500\ntun0  1400\nbad line here x\n");
+	block_text(&b, "resolv.conf", "nameserver 10.0.0.2\n");
+	facts = parse_section("network", &b);
+	assert_str(facts, "network/interfaces/eth0/mac", "02:42:ac:11:00:02");
+	assert_int_equal(int_at(facts, "network/interfaces/eth0/mtu"), 1500);
+	assert_int_equal(int_at(facts, "network/interfaces/tun0/mtu"), 1400);
+	assert_null(str_at(facts, "network/interfaces/tun0/mac"));
+	assert_null(json_object_get(json_object_get(json_object_get(facts, "network"), "interfaces"), "veth9"));
+	assert_int_equal(n_errors(facts), 1);
+	json_decref(facts);
+	free(b.p);
+}
+
 static void test_collect_parse__filesystems_local_only_with_sizes(void **state)
 {
 	sb b = {0};
@@ -308,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_collect_parse__network_interfaces_routes_resolvers),
 		cmocka_unit_test(test_collect_parse__network_old_iproute_tun_and_no_final_newline),
 		cmocka_unit_test(test_collect_parse__network_drops_temporary_and_veth),
+		cmocka_unit_test(test_collect_parse__network_from_sysfs_without_ip),
 		cmocka_unit_test(test_collect_parse__filesystems_local_only_with_sizes),
 		cmocka_unit_test(test_collect_parse__packages_dpkg_rpm_apk),
 		cmocka_unit_test(test_collect_parse__packages_garbage_is_an_error),

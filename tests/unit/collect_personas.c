@@ -188,6 +188,30 @@ static void test_collect_personas__evil_never_escapes(void **state)
 	json_decref(facts);
 }
 
+/* With the narrower patterns `gitcmdb init` writes into gitcmdb.yaml, hashes and URL passwords still go. */
+static void test_collect_personas__evil_with_repository_patterns(void **state)
+{
+	json_t *patterns = json_pack("[s, s, s]", "(password|passwd|secret|token|api[_-]?key)[[:space:]]*[=:]",
+		"BEGIN [A-Z ]*PRIVATE KEY", "^[[:space:]]*HostKey[[:space:]]");
+	cmdb_redactor *saved = redactor;
+	json_t *items, *files, *v;
+	const char *key;
+
+	(void)state;
+	assert_int_equal(cmdb_redactor_new_ephemeral(&redactor, patterns), 0);
+	persona(&items, &files, NULL, "evil", "evil");
+	json_object_foreach (files, key, v) {
+		assert_null(strstr(json_string_value(v), "$6$"));
+		assert_null(strstr(json_string_value(v), "pw123"));
+		assert_null(strstr(json_string_value(v), "MIIEow"));
+	}
+	json_decref(items);
+	json_decref(files);
+	cmdb_redactor_free(redactor);
+	redactor = saved;
+	json_decref(patterns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_collect_personas__drift_is_exactly_the_planted_changes),
 		cmocka_unit_test(test_collect_personas__alpine_busybox_openrc_apk),
 		cmocka_unit_test(test_collect_personas__evil_never_escapes),
+		cmocka_unit_test(test_collect_personas__evil_with_repository_patterns),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -27,7 +27,7 @@ static void test_collect_sections__systemd_show_and_owners(void **state)
 	facts = parse_section("services", &b);
 	assert_int_equal(n_errors(facts), 0);
 	units = json_object_get(json_object_get(facts, "services"), "units");
-	assert_int_equal(json_object_size(units), 6);
+	assert_int_equal(json_object_size(units), 7);
 	assert_str(facts, "services/manager", "systemd");
 	assert_str(json_object_get(units, "cron.service"), "state", "active");
 	assert_str(json_object_get(units, "cron.service"), "enabled", "enabled");
@@ -36,6 +36,7 @@ static void test_collect_sections__systemd_show_and_owners(void **state)
 	assert_str(json_object_get(units, "cron.service"), "package", "cron");
 	assert_str(json_object_get(units, "containerd.service"), "package", "containerd.io");
 	assert_str(json_object_get(units, "getty@tty1.service"), "package", "util-linux");
+	assert_str(json_object_get(units, "getty@tty2.service"), "package", "util-linux"); /* same template */
 	assert_str(json_object_get(units, "docker.service"), "package", "docker-ce");
 	assert_str(json_object_get(units, "apt-daily.service"), "enabled", "static");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(units, "cron.service"), "main_pid")), 1134);
@@ -140,6 +141,32 @@ static void test_collect_sections__netstat_busybox_layout(void **state)
 	assert_str(s, "proto", "udp");
 	s = find_sock(facts, "established", "10.77.0.15:22");
 	assert_str(s, "peer", "10.77.0.1:40222");
+	json_decref(facts);
+	free(b.p);
+}
+
+/* No ss, no netstat (minimal containers): the kernel's own tables, decoded. */
+static void test_collect_sections__proc_net_tables(void **state)
+{
+	sb b = {0};
+	json_t *facts, *s;
+
+	(void)state;
+	block_fixture(&b, "proc-net-tcp", "sockets/ubuntu-20.10__proc-net-tcp.txt");
+	block_fixture(&b, "proc-net-tcp6", "sockets/ubuntu-20.10__proc-net-tcp6.txt");
+	block_text(&b, "proc-net-udp", "  sl  local_address rem_address   st\n"
+				       "   1: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2\n"
+				       "   2: ZZ000000:0044 00000000:0000 07\n");
+	facts = parse_section("sockets", &b);
+	assert_non_null(find_sock(facts, "listening", "127.0.0.53:53"));
+	assert_non_null(find_sock(facts, "listening", "127.0.0.1:631"));
+	assert_non_null(find_sock(facts, "listening", "0.0.0.0:22"));
+	assert_non_null(find_sock(facts, "listening", "[::]:22"));
+	s = find_sock(facts, "listening", "0.0.0.0:68");
+	assert_str(s, "proto", "udp");
+	s = find_sock(facts, "established", "10.0.0.28:22");
+	assert_str(s, "peer", "10.0.0.146:56779");
+	assert_int_equal(n_errors(facts), 1); /* the undecodable udp line */
 	json_decref(facts);
 	free(b.p);
 }
@@ -339,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_collect_sections__no_service_manager_is_not_an_error),
 		cmocka_unit_test(test_collect_sections__ss_listening_with_processes),
 		cmocka_unit_test(test_collect_sections__netstat_busybox_layout),
+		cmocka_unit_test(test_collect_sections__proc_net_tables),
 		cmocka_unit_test(test_collect_sections__users_never_carry_the_password_field),
 		cmocka_unit_test(test_collect_sections__files_decoded_skipped_and_bad),
 		cmocka_unit_test(test_collect_sections__truncated_output_keeps_what_arrived),

@@ -128,11 +128,14 @@ static void test_redact__configured_patterns_and_bad_ones(void **state)
 {
 	json_t *bad[] = {json_loads("[\"(\"]", 0, NULL), json_loads("[1]", 0, NULL), json_loads("{}", 0, NULL)};
 	cmdb_redactor *r = ephemeral("[\"^community \"]");
-	char *out = redact(r, "community public\npassword = stays\n");
+	char *out = redact(r, "community public\npassword = stays\nurl = https://u:hunter2@h/\nroot:$6$zzq$hunter2:1:\n");
 
 	(void)state;
 	assert_true(strncmp(out, "<redacted hmac-sha256:", 22) == 0);
+	/* A configured list replaces the assignment defaults... */
 	assert_non_null(strstr(out, "\npassword = stays\n"));
+	/* ...but URL passwords and password hashes are always secrets. */
+	assert_null(strstr(out, "hunter2"));
 	free(out);
 	cmdb_redactor_free(r);
 	for (size_t i = 0; i < 3; i++) {

@@ -1,0 +1,60 @@
+/*
+ * The scan: run the collector script on every selected inventory host over SSH
+ * (a pool of threads, one exec per host), turn the output into items, merge them
+ * with what the CMDB already holds, discover connects_to relations, and record
+ * the result as exactly one commit on main.
+ *
+ * Ownership rules (docs/scan.md): the scanner owns an item's `attributes` and the
+ * relations it discovered (listed in attributes.discovered_relations); `annotations`
+ * and every other relation are kept. A host that failed keeps its files untouched.
+ */
+#ifndef GITCMDB_SCAN_H
+#define GITCMDB_SCAN_H
+
+#include <jansson.h>
+
+#include "common.h"
+#include "store.h"
+
+/* Progress, reported after each host finishes (called with the scan's lock held: keep it short). */
+typedef struct {
+	size_t done;     /* hosts finished so far */
+	size_t total;    /* hosts selected */
+	size_t failed;   /* hosts finished with an error */
+	double elapsed;  /* seconds since the scan started */
+	const char *host;/* the host that just finished */
+} cmdb_scan_progress;
+
+typedef void (*cmdb_scan_progress_cb)(const cmdb_scan_progress *p, void *payload);
+
+typedef struct {
+	const char *inventory;   /* inventory file; NULL = inventory.yaml committed on main */
+	const char *known_hosts; /* known_hosts file; NULL = known_hosts committed on main */
+	const char *limit;       /* host globs / @group (cmdb_inventory_select); NULL = all */
+	int jobs;                /* hosts in flight; <= 0 = 32 */
+	int timeout_s;           /* per-host command deadline in seconds; <= 0 = 120 */
+	int dry_run;             /* compute and report, commit nothing */
+	int prune;               /* delete the items of hosts no longer in the inventory */
+	const char *redaction_key; /* redaction key file; NULL = the collectors' default */
+	cmdb_scan_progress_cb progress;
+	void *payload;
+} cmdb_scan_opts;
+
+#define CMDB_SCAN_OPTS_INIT {NULL, NULL, NULL, 32, 120, 0, 0, NULL, NULL, NULL}
+
+/*
+ * Run a scan of repo. On success *report (caller's, json_decref) describes it:
+ *   {"scan_id", "scope", "dry_run", "summary" (the commit's first line), "message",
+ *    "commit" (40-hex or null), "committed" (bool),
+ *    "counts": {"hosts", "ok", "changed", "unreachable", "failed"},
+ *    "hosts": [{"name", "status", "error"?, "ms", "changed": [ids]}],
+ *    "changes": [{"id", "change": "new"|"modified"|"removed", "details"}],
+ *    "duplicates": [{"hosts": [names], "evidence"}], "identity_changed": [{"host", "evidence"}],
+ *    "not_in_inventory": [ids], "pruned": [ids]}
+ * Host status: ok, unreachable, timeout, hostkey, auth, toobig, incomplete, error.
+ * Failed hosts do not make this fail: the return is an error only when the scan
+ * itself could not run or commit (bad inventory, CMDB_EDIRTY, CMDB_ELOCKED, ...).
+ */
+CMDB_API int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts);
+
+#endif

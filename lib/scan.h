@@ -1,0 +1,143 @@
+/*
+ * Internals of the scan, split by concern so the pure parts are unit-testable
+ * without SSH: merging (scan_merge.c), describing changes and the commit message
+ * (scan_message.c), dependency discovery (discover.c). Every json_t returned is
+ * the caller's; inputs are borrowed and never modified.
+ */
+#ifndef CMDB_LIB_SCAN_H
+#define CMDB_LIB_SCAN_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "gitcmdb/collect.h"
+#include "gitcmdb/inventory.h"
+#include "gitcmdb/scan.h"
+
+/* --- scan_pool.c ----------------------------------------------------------- */
+
+/* One selected host: what its exec gave. Owned by the scan; dispose with cmdb__scan_host_dispose. */
+typedef struct {
+	const cmdb_host *host;  /* borrowed from the inventory */
+	int code;               /* 0 when the host was scanned, else the CMDB_E* of the failure */
+	const char *status;     /* "ok", "unreachable", ... "incomplete" (static string) */
+	char *error;            /* why it failed (NULL when ok) */
+	json_t *items;          /* {id: item} collected (ok only) */
+	json_t *files;          /* {path: content} captured, redacted (ok only) */
+	json_t *warnings;       /* array of strings: sections that failed, dropped ids */
+	json_t *missing;        /* {section: true} for sections absent from the output */
+	char hostkey[64];       /* "SHA256:..." the host presented */
+	double ms;              /* wall time of this host */
+} cmdb__scan_host;
+
+typedef struct {
+	const char *script;          /* the collector script (cmdb_collect_script) */
+	const json_t *settings;      /* parsed gitcmdb.yaml (may be NULL) */
+	const cmdb_redactor *redactor;
+	const char *known_hosts;     /* file checked strictly */
+	int timeout_s;
+	int jobs;
+	cmdb_scan_progress_cb progress;
+	void *payload;
+} cmdb__scan_pool_opts;
+
+/* Scan hosts[0..n) with up to o->jobs threads; per-host failures land in each host. */
+int cmdb__scan_pool_run(cmdb__scan_host *hosts, size_t n, const cmdb__scan_pool_opts *o);
+void cmdb__scan_host_dispose(cmdb__scan_host *h);
+
+/*
+ * Turn one host's script output into h->items/files (h->host->name is the host).
+ * Incomplete output (no final framing line) marks the host "incomplete"; ids and
+ * paths that do not belong to this host are dropped with a warning.
+ */
+int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const json_t *settings,
+	const cmdb_redactor *redactor);
+
+/* --- scan_merge.c ---------------------------------------------------------- */
+
+/*
+ * Merge a freshly collected item with the item already in the CMDB (old, may be
+ * NULL). The scanner owns attributes and the relations it discovered: the result
+ * has fresh's attributes, old's annotations and every old relation that was not
+ * listed in old's attributes.discovered_relations, plus discovered (a map
+ * relation type -> [ids], may be NULL), recorded in attributes.discovered_relations.
+ */
+int cmdb__scan_merge_item(json_t **out, const json_t *fresh, const json_t *old,
+	const json_t *discovered);
+
+/* Sort an array of strings bytewise, dropping duplicates and non-strings, in place. */
+int cmdb__scan_sort_unique(json_t *arr);
+
+/* 1 when two items are equal as documents (what would make the same file), else 0. */
+int cmdb__scan_item_equal(const json_t *a, const json_t *b);
+
+/*
+ * Identity checks of host items. *evidence receives a short description (cmdb_free):
+ * cmdb__scan_same_machine: 1 when a and b share machine_id or dmi_uuid.
+ * cmdb__scan_identity_changed: 1 when every piece of evidence present in both
+ * old and fresh (machine_id, dmi_uuid, ssh_hostkey, macs) differs, and there is some.
+ */
+int cmdb__scan_same_machine(char **evidence, const json_t *a, const json_t *b);
+int cmdb__scan_identity_changed(char **evidence, const json_t *old, const json_t *fresh);
+
+/*
+ * Duplicate identities: hosts ({name: host item}) sharing a machine-id or a DMI uuid.
+ * *out is an array of {"hosts": [sorted names], "evidence"}; a group is reported
+ * only when at least one of its hosts is in scanned ({name: true}, NULL = all).
+ */
+int cmdb__scan_duplicates(json_t **out, const json_t *hosts, const json_t *scanned);
+
+/* --- scan_message.c -------------------------------------------------------- */
+
+/*
+ * What changed in an item, for the commit message: "new" when old is NULL,
+ * "removed" when fresh is NULL, else e.g. "packages: openssl 3.0.11 → 3.0.13,
+ * +curl; os.version: 11 → 12; relations: +connects_to service/db01/postgresql".
+ * At most max_parts changes are named, then "… N more".
+ */
+int cmdb__scan_describe(char **out, const json_t *old, const json_t *fresh, size_t max_parts);
+
+/* "YYYYMMDDTHHMMSSZ-xxxx" (UTC) into out. */
+void cmdb__scan_id(char out[32], time_t t, unsigned rnd);
+
+/* The commit message (summary line, blank line, body) from a report (see scan.h). */
+int cmdb__scan_message(char **out, const json_t *report);
+
+/* The summary line alone ("scan: 48 hosts, 3 changed, 1 unreachable"). */
+int cmdb__scan_summary(char **out, const json_t *report);
+
+/* The host status name for an error code from cmdb_ssh_exec ("unreachable", ...). */
+const char *cmdb__scan_status_name(int code);
+
+/* --- discover.c ------------------------------------------------------------ */
+
+typedef struct cmdb__net cmdb__net;
+
+int cmdb__net_new(cmdb__net **out);
+void cmdb__net_free(cmdb__net *net);
+
+/*
+ * Register host's endpoints from its items ({id: item}: the host item and its
+ * services): addresses from the host's network interfaces, listeners from each
+ * service's attributes.listen and the host's sockets.listening.
+ */
+int cmdb__net_add_host(cmdb__net *net, const char *host, const json_t *items);
+
+/*
+ * Resolve the established connections of host's items (services' attributes.connects,
+ * the host's sockets.established) against every registered host: *out maps each
+ * source item id to a sorted array of connects_to target ids (items without any
+ * resolved connection are absent). An address owned by more than one host is
+ * ambiguous and ignored; loopback addresses mean the source host itself.
+ */
+int cmdb__net_resolve(json_t **out, const cmdb__net *net, const char *host, const json_t *items);
+
+/*
+ * Split "tcp:ADDR:PORT" (ADDR may be [v6], "*", v4-mapped v6) into a normalised
+ * address (no brackets, no %zone, "::ffff:" stripped, "*" for any) and port.
+ * Also accepts "ADDR:PORT" and "L->R" (takes R). 0 or CMDB_EINVALID.
+ */
+int cmdb__net_parse_endpoint(char *addr, size_t addr_size, int *port, const char *text);
+
+#endif

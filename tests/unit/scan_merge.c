@@ -1,0 +1,221 @@
+/* Merging scanned items with the CMDB's, and the identity checks (lib/scan_merge.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "scan.h"
+
+static json_t *J(const char *text)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, 0, &err);
+
+	if (!v)
+		fail_msg("bad test JSON: %s: %s", err.text, text);
+	return v;
+}
+
+static void assert_json(const json_t *actual, const char *expected)
+{
+	json_t *e = J(expected);
+
+	if (!json_equal((json_t *)actual, e)) {
+		char *a = json_dumps(actual, JSON_SORT_KEYS | JSON_COMPACT);
+
+		print_error("expected %s\n     got %s\n", expected, a);
+		free(a);
+		json_decref(e);
+		fail();
+	}
+	json_decref(e);
+}
+
+static void test_scan_merge__keeps_annotations_and_manual_relations(void **state)
+{
+	json_t *old = J("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"failed\","
+		"\"discovered_relations\":{\"runs_on\":[\"host/web01\"],"
+		"\"connects_to\":[\"service/db01/postgresql\"]}},"
+		"\"annotations\":{\"owner\":\"team-web\"},"
+		"\"relations\":{\"runs_on\":[\"host/web01\"],\"depends_on\":[\"application/shop\"],"
+		"\"connects_to\":[\"service/db01/postgresql\",\"service/x/manual\"]}}");
+	json_t *fresh = J("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\"},"
+		"\"relations\":{\"runs_on\":[\"host/web01\"]}}");
+	json_t *disc = J("{\"connects_to\":[\"service/app01/app\"]}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, disc), 0);
+	assert_json(out, "{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\","
+		"\"discovered_relations\":{\"connects_to\":[\"service/app01/app\"],"
+		"\"runs_on\":[\"host/web01\"]}},"
+		"\"annotations\":{\"owner\":\"team-web\"},"
+		"\"relations\":{\"connects_to\":[\"service/app01/app\",\"service/x/manual\"],"
+		"\"depends_on\":[\"application/shop\"],\"runs_on\":[\"host/web01\"]}}");
+	json_decref(out);
+	json_decref(old);
+	json_decref(fresh);
+	json_decref(disc);
+}
+
+static void test_scan_merge__new_item(void **state)
+{
+	json_t *fresh = J("{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
+		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_merge_item(&out, fresh, NULL, NULL), 0);
+	assert_json(out, "{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
+		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
+	json_decref(out);
+	json_decref(fresh);
+}
+
+static void test_scan_merge__stale_discovered_relation_goes(void **state)
+{
+	json_t *old = J("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{"
+		"\"discovered_relations\":{\"connects_to\":[\"service/db01/postgresql\"]}},"
+		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]},"
+		"\"x-owner-note\":\"kept\"}");
+	json_t *fresh = J("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{\"unit\":\"app\"}}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
+	assert_json(out, "{\"type\":\"service\",\"name\":\"app\",\"source\":\"scan\","
+		"\"attributes\":{\"unit\":\"app\"},\"x-owner-note\":\"kept\"}");
+	json_decref(out);
+	json_decref(old);
+	json_decref(fresh);
+}
+
+static void test_scan_merge__fresh_cannot_forge_ownership(void **state)
+{
+	/* A scanned item claiming discovered_relations must not make manual relations vanish. */
+	json_t *old = J("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{},"
+		"\"relations\":{\"member_of\":[\"group/web\"]}}");
+	json_t *fresh = J("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{"
+		"\"discovered_relations\":{\"member_of\":[\"group/web\"]}}}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
+	assert_json(out, "{\"type\":\"host\",\"name\":\"h\",\"source\":\"scan\",\"attributes\":{},"
+		"\"relations\":{\"member_of\":[\"group/web\"]}}");
+	json_decref(out);
+	json_decref(old);
+	json_decref(fresh);
+}
+
+static void test_scan_merge__rejects_item_without_type(void **state)
+{
+	json_t *fresh = J("{\"name\":\"x\"}");
+	json_t *out = (json_t *)0x1;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_merge_item(&out, fresh, NULL, NULL), CMDB_EINVALID);
+	assert_null(out);
+	json_decref(fresh);
+}
+
+static json_t *host_ident(const char *ident)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "{\"type\":\"host\",\"attributes\":{\"identity\":%s}}", ident);
+	return J(buf);
+}
+
+static void test_scan_merge__identity_changed(void **state)
+{
+	json_t *old = host_ident("{\"machine_id\":\"aaa\",\"dmi_uuid\":\"u1\","
+		"\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:01\"]}");
+	json_t *all = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
+		"\"ssh_hostkey\":\"SHA256:k2\",\"macs\":[\"52:54:00:00:00:02\"]}");
+	json_t *some = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u1\","
+		"\"macs\":[\"52:54:00:00:00:02\"]}");
+	json_t *none = host_ident("{}");
+	json_t *samekey = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
+		"\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:02\"]}");
+	json_t *keyonly = host_ident("{\"machine_id\":\"aaa\",\"ssh_hostkey\":\"SHA256:k2\"}");
+	char *ev = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, all), 1);
+	assert_string_equal(ev, "machine-id, DMI uuid, host key, MACs changed");
+	free(ev);
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, some), 0);
+	assert_null(ev);
+	/* The host key does not decide (lab hosts share one; backups restore them). */
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, samekey), 1);
+	assert_string_equal(ev, "machine-id, DMI uuid, MACs changed");
+	free(ev);
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, keyonly), 0);
+	assert_null(ev);
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, none), 0);
+	assert_int_equal(cmdb__scan_identity_changed(&ev, old, old), 0);
+	json_decref(old);
+	json_decref(all);
+	json_decref(some);
+	json_decref(none);
+	json_decref(samekey);
+	json_decref(keyonly);
+}
+
+static void test_scan_merge__duplicates(void **state)
+{
+	json_t *hosts = J("{"
+		"\"a\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
+		"\"b\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\"}}},"
+		"\"c\":{\"attributes\":{\"identity\":{\"machine_id\":\"m3\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
+		"\"d\":{\"attributes\":{\"identity\":{\"machine_id\":\"m4\",\"dmi_uuid\":\"d-u\"}}},"
+		"\"e\":{\"attributes\":{\"identity\":{\"machine_id\":\"m5\",\"dmi_uuid\":\"d-u\"}}}}");
+	json_t *scanned = J("{\"a\":true,\"c\":true}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_duplicates(&out, hosts, NULL), 0);
+	assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"},"
+		"{\"hosts\":[\"d\",\"e\"],\"evidence\":\"same DMI uuid d-u\"}]");
+	json_decref(out);
+	/* Only groups touching a host scanned this time are news. */
+	assert_int_equal(cmdb__scan_duplicates(&out, hosts, scanned), 0);
+	assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"}]");
+	json_decref(out);
+	json_decref(hosts);
+	json_decref(scanned);
+}
+
+static void test_scan_merge__sort_unique(void **state)
+{
+	json_t *a = J("[\"b\",\"a\",\"b\",1,\"c\",\"a\"]");
+
+	(void)state;
+	assert_int_equal(cmdb__scan_sort_unique(a), 0);
+	assert_json(a, "[\"a\",\"b\",\"c\"]");
+	json_decref(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_merge__keeps_annotations_and_manual_relations),
+		cmocka_unit_test(test_scan_merge__new_item),
+		cmocka_unit_test(test_scan_merge__stale_discovered_relation_goes),
+		cmocka_unit_test(test_scan_merge__fresh_cannot_forge_ownership),
+		cmocka_unit_test(test_scan_merge__rejects_item_without_type),
+		cmocka_unit_test(test_scan_merge__identity_changed),
+		cmocka_unit_test(test_scan_merge__duplicates),
+		cmocka_unit_test(test_scan_merge__sort_unique),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,171 @@
+/* Change descriptions, scan ids and the scan commit message (lib/scan_message.c). */
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "scan.h"
+
+static json_t *J(const char *text)
+{
+	json_error_t err;
+	json_t *v = json_loads(text, 0, &err);
+
+	if (!v)
+		fail_msg("bad test JSON: %s: %s", err.text, text);
+	return v;
+}
+
+static void check_describe(const char *old, const char *fresh, size_t max, const char *expected)
+{
+	json_t *o = old ? J(old) : NULL, *f = fresh ? J(fresh) : NULL;
+	char *out = NULL;
+
+	assert_int_equal(cmdb__scan_describe(&out, o, f, max), 0);
+	assert_string_equal(out, expected);
+	free(out);
+	json_decref(o);
+	json_decref(f);
+}
+
+static void test_scan_message__package_upgrade(void **state)
+{
+	(void)state;
+	check_describe(
+		"{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.11\",\"arch\":\"amd64\"},"
+		"\"zlib1g\":{\"version\":\"1.2\",\"arch\":\"amd64\"}}}}",
+		"{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.13\",\"arch\":\"amd64\"},"
+		"\"zlib1g\":{\"version\":\"1.2\",\"arch\":\"amd64\"}}}}",
+		12, "packages: openssl 3.0.11 → 3.0.13");
+}
+
+static void test_scan_message__new_and_removed(void **state)
+{
+	(void)state;
+	check_describe(NULL, "{\"type\":\"service\"}", 12, "new");
+	check_describe("{\"type\":\"service\"}", NULL, 12, "removed");
+}
+
+static void test_scan_message__several_sections(void **state)
+{
+	(void)state;
+	check_describe(
+		"{\"attributes\":{\"os\":{\"version\":\"11\",\"id\":\"debian\"},"
+		"\"packages\":{\"foo\":{\"version\":\"1\"}},\"cpus\":2,"
+		"\"discovered_relations\":{\"x\":[\"a\"]}},"
+		"\"relations\":{\"runs_on\":[\"host/a\"]}}",
+		"{\"attributes\":{\"os\":{\"version\":\"12\",\"id\":\"debian\"},"
+		"\"packages\":{\"curl\":{\"version\":\"7\"}},\"cpus\":4,\"files\":{}},"
+		"\"relations\":{\"runs_on\":[\"host/a\"],\"connects_to\":[\"service/db01/postgresql\"]}}",
+		12,
+		"cpus: 2 → 4; files: (new); os: version 11 → 12; packages: +curl, -foo; "
+		"relations connects_to: +service/db01/postgresql");
+}
+
+static void test_scan_message__hostile_text_is_escaped(void **state)
+{
+	(void)state;
+	check_describe("{\"attributes\":{\"packages\":{}}}",
+		"{\"attributes\":{\"packages\":{\"\\u001b[31mevil\\nline\":{\"version\":\"1\"}}}}", 12,
+		"packages: +\\x1B[31mevil\\x0Aline");
+}
+
+static void test_scan_message__long_lists_are_cut(void **state)
+{
+	(void)state;
+	check_describe("{\"attributes\":{\"packages\":{}}}",
+		"{\"attributes\":{\"packages\":{\"a\":{},\"b\":{},\"c\":{},\"d\":{}}}}", 2,
+		"packages: +a, +b; … 2 more");
+}
+
+static void test_scan_message__scan_id(void **state)
+{
+	char id[32];
+	regex_t re;
+
+	(void)state;
+	cmdb__scan_id(id, (time_t)1795903800, 0x4f2a);
+	assert_string_equal(id, "20261128T221000Z-4f2a");
+	assert_int_equal(regcomp(&re, "^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$", REG_EXTENDED), 0);
+	cmdb__scan_id(id, time(NULL), 0x1ffff);
+	assert_int_equal(regexec(&re, id, 0, NULL, 0), 0);
+	regfree(&re);
+}
+
+static void test_scan_message__message(void **state)
+{
+	json_t *report = J("{\"counts\":{\"hosts\":48,\"ok\":46,\"changed\":3,\"unreachable\":1,"
+		"\"failed\":1},"
+		"\"changes\":[{\"id\":\"host/web01\",\"change\":\"modified\","
+		"\"details\":\"packages: openssl 3.0.11 → 3.0.13\"},"
+		"{\"id\":\"service/web01/nginx\",\"change\":\"new\",\"details\":\"new\"}],"
+		"\"hosts\":[{\"name\":\"web01\",\"status\":\"ok\"},"
+		"{\"name\":\"db02\",\"status\":\"unreachable\",\"error\":\"connect timeout after 10 s\"},"
+		"{\"name\":\"x\",\"status\":\"hostkey\",\"error\":\"bad\\u001bkey\"}],"
+		"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"}],"
+		"\"identity_changed\":[{\"host\":\"host/c\",\"evidence\":\"machine-id changed\"}],"
+		"\"not_in_inventory\":[\"host/old\"]}");
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_message(&msg, report), 0);
+	assert_string_equal(msg,
+		"scan: 48 hosts, 3 changed, 1 unreachable, 1 failed\n"
+		"\n"
+		"changed: host/web01 (packages: openssl 3.0.11 → 3.0.13)\n"
+		"changed: service/web01/nginx (new)\n"
+		"unreachable: host/db02 (connect timeout after 10 s)\n"
+		"hostkey: host/x (bad\\x1Bkey)\n"
+		"duplicate identity: host/a, host/b (same machine-id m1)\n"
+		"identity changed: host/c (machine-id changed: reinstalled or replaced?)\n"
+		"not in inventory: host/old (kept; scan --prune removes it)\n");
+	free(msg);
+	json_decref(report);
+}
+
+static void test_scan_message__quiet_scan(void **state)
+{
+	json_t *report = J("{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":0,\"unreachable\":0,"
+		"\"failed\":0},\"changes\":[],\"hosts\":[{\"name\":\"a\",\"status\":\"ok\"}]}");
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_message(&msg, report), 0);
+	assert_string_equal(msg, "scan: 1 host, 0 changed\n");
+	free(msg);
+	json_decref(report);
+}
+
+static void test_scan_message__status_names(void **state)
+{
+	(void)state;
+	assert_string_equal(cmdb__scan_status_name(0), "ok");
+	assert_string_equal(cmdb__scan_status_name(CMDB_EUNREACHABLE), "unreachable");
+	assert_string_equal(cmdb__scan_status_name(CMDB_ETIMEOUT), "timeout");
+	assert_string_equal(cmdb__scan_status_name(CMDB_EHOSTKEY), "hostkey");
+	assert_string_equal(cmdb__scan_status_name(CMDB_EAUTH), "auth");
+	assert_string_equal(cmdb__scan_status_name(CMDB_ETOOBIG), "toobig");
+	assert_string_equal(cmdb__scan_status_name(CMDB_ERROR), "error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_message__package_upgrade),
+		cmocka_unit_test(test_scan_message__new_and_removed),
+		cmocka_unit_test(test_scan_message__several_sections),
+		cmocka_unit_test(test_scan_message__hostile_text_is_escaped),
+		cmocka_unit_test(test_scan_message__long_lists_are_cut),
+		cmocka_unit_test(test_scan_message__scan_id),
+		cmocka_unit_test(test_scan_message__message),
+		cmocka_unit_test(test_scan_message__quiet_scan),
+		cmocka_unit_test(test_scan_message__status_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
