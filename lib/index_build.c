@@ -501,6 +501,7 @@ static int build_in_txn(build *b, int rebuild)
 		}
 	if ((error = run(b, S_MAX_SEQ, "")) < 0)
 		goto done;
+	error = 0;
 	b->next_seq = sqlite3_column_int64(b->st[S_MAX_SEQ], 0) + 1;
 	for (size_t i = n; i-- > 0 && !error;)
 		error = index_mainline(b, &line[i]);

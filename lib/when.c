@@ -90,7 +90,7 @@ static int parse_iso(long long *t, const char *when)
 		digits(&d, &p, 2) < 0)
 		return bad_date(when, "the date part is not YYYY-MM-DD");
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
-		return bad_date(when, "no such day");
+		return bad_date(when, "no such month or day");
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
 		if (digits(&h, &p, 2) < 0 || *p++ != ':' || digits(&mi, &p, 2) < 0)
