@@ -110,7 +110,7 @@ static int insert_commit(build *b, const git_commit *c, int mainline, long long 
 	oid_hex(hex, git_commit_id(c));
 	if ((error = insert_trailers(b, seq, msg ? msg : "", &scan, &change, &arr)) < 0)
 		goto done;
-	error = run(b, S_COMMIT, "isiisssssii", seq, hex, (long long)git_commit_time(c),
+	error = run(b, S_COMMIT, "isiissssssi", seq, hex, (long long)git_commit_time(c),
 		(long long)git_commit_time_offset(c), author ? author->name : NULL,
 		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan, change,
 		(long long)mainline);
