@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -248,6 +249,19 @@ static int prepare_schema(cmdb_index *idx, int readonly)
  * refuses writes to the file; this also refuses ATTACH (which could create
  * files), pragmas that set something, and writes to temp tables.
  */
+/* Pragmas whose argument names what to read ("PRAGMA table_info(t)"); any other
+ * pragma with an argument sets something. */
+static int pragma_reads_with_arg(const char *name)
+{
+	static const char *const ok[] = {"table_info", "table_xinfo", "index_info", "index_xinfo",
+		"index_list", "foreign_key_list", "integrity_check", "quick_check", NULL};
+
+	for (const char *const *p = ok; name && *p; p++)
+		if (strcasecmp(name, *p) == 0)
+			return 1;
+	return 0;
+}
+
 static int readonly_authorizer(void *p, int action, const char *a, const char *b, const char *dbname,
 	const char *trigger)
 {
@@ -262,7 +276,7 @@ static int readonly_authorizer(void *p, int action, const char *a, const char *b
 	case SQLITE_RECURSIVE:
 		return SQLITE_OK;
 	case SQLITE_PRAGMA:
-		return b == NULL ? SQLITE_OK : SQLITE_DENY; /* "PRAGMA x" reads, "PRAGMA x = y" writes */
+		return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
 	default:
 		return SQLITE_DENY;
 	}
