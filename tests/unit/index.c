@@ -234,6 +234,7 @@ static void test_index__resolve_when(void **state)
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2025-12-31"), CMDB_ENOTFOUND);
 	assert_non_null(strstr(cmdb_error_last(), "2026-01-01T10:00:00Z"));
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-02-30"), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "malformed date '2026-02-30'"));
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "no-such-tag"), CMDB_EINVALID);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, ""), CMDB_EINVALID);
 	assert_int_equal(seq, -1); /* out-param untouched on failure */
