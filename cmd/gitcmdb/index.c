@@ -40,7 +40,12 @@ cmdb_index *cli_index_open(cmdb_repo **repo, cli_ctx *ctx, const char *db, int n
 		return NULL;
 	if (!no_refresh)
 		flags |= CMDB_INDEX_REFRESH;
-	if (cmdb_index_open(&idx, *repo, db, flags) < 0) {
+	if (cmdb_index_open(&idx, *repo, db, flags) < 0 && cmdb_error_last_code() == CMDB_ELOCKED &&
+		(flags & CMDB_INDEX_REFRESH) &&
+		cmdb_index_open(&idx, *repo, db, flags & ~(unsigned)CMDB_INDEX_REFRESH) == 0)
+		cli_errorf(0, "warning: another gitcmdb is updating the index; answering from its last "
+			      "complete state");
+	if (!idx) {
 		cli_fail(cmdb_error_last_code() == CMDB_ELOCKED
 				? "another gitcmdb is writing the index; try again"
 				: NULL);
