@@ -527,6 +527,20 @@ done:
 	return error;
 }
 
+/* 1 when main's tip is the last indexed commit: readers then need no write lock at all. */
+static int up_to_date(cmdb_index *idx)
+{
+	git_oid last, tip;
+	int has_last = 0;
+
+	if (read_last(&last, &has_last, idx) < 0) {
+		cmdb_error_clear(); /* the locked path below reports real failures */
+		return 0;
+	}
+	return has_last && git_reference_name_to_id(&tip, idx->git, CMDB_MAIN_REF) == 0 &&
+	       git_oid_equal(&tip, &last);
+}
+
 int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 {
 	build b;
@@ -534,6 +548,11 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 
 	memset(&b, 0, sizeof(b));
 	b.idx = idx;
+	if (!rebuild && up_to_date(idx)) {
+		if (commits_added)
+			*commits_added = 0;
+		return 0;
+	}
 	if (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return cmdb__index_sqlerr(idx, "cannot lock the index for writing");
 	error = build_in_txn(&b, rebuild);
