@@ -23,6 +23,7 @@ int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 	int ec = idx->db ? sqlite3_extended_errcode(idx->db) : SQLITE_ERROR;
 	int code = CMDB_ERROR;
 
+	idx->sql_rc = ec;
 	if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
 		code = CMDB_ELOCKED;
 	return cmdb__error(code, "%s: %s (%s)", what, idx->db ? sqlite3_errmsg(idx->db) : "no database",
@@ -293,6 +294,23 @@ static int open_phase(cmdb_index *idx, int readonly)
 	return 0;
 }
 
+/*
+ * Catch up; damage that only shows past the header (a malformed page) is found
+ * here rather than at open: move the file aside and build a fresh one, once.
+ */
+static int refresh_or_recover(cmdb_index *idx, unsigned flags)
+{
+	int error = cmdb__index_build(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL);
+
+	if (error == 0 || !is_corrupt_code(idx->sql_rc) || idx->warning)
+		return error;
+	sqlite3_close(idx->db);
+	idx->db = NULL;
+	if ((error = move_aside(idx)) < 0 || (error = open_phase(idx, 0)) < 0)
+		return error;
+	return cmdb__index_build(idx, 1, NULL);
+}
+
 int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags)
 {
 	cmdb_index *idx = NULL;
@@ -321,8 +339,7 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 	if ((flags & CMDB_INDEX_REFRESH) || !readonly) {
 		if ((error = open_phase(idx, 0)) < 0)
 			goto done;
-		if ((flags & CMDB_INDEX_REFRESH) &&
-			(error = cmdb__index_build(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) < 0)
+		if ((flags & CMDB_INDEX_REFRESH) && (error = refresh_or_recover(idx, flags)) < 0)
 			goto done;
 	}
 	if (readonly && (error = open_phase(idx, 1)) < 0)

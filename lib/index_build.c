@@ -491,7 +491,8 @@ static int build_in_txn(build *b, int rebuild)
 		goto done;
 	if (has_last && found && n == 0)
 		goto done; /* up to date */
-	if (rebuild || (has_last && !found)) /* rewritten history: the old rows mean nothing now */
+	/* rewritten history (or no record of where we were): the old rows mean nothing now */
+	if (rebuild || !has_last || !found)
 		if ((error = clear_tables(b->idx)) < 0)
 			goto done;
 	for (size_t i = 0; i < S_N; i++)

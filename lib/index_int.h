@@ -14,6 +14,7 @@ struct cmdb_index {
 	char *path;          /* the database file */
 	char *warning;       /* set by open when it had to recover; NULL otherwise */
 	unsigned flags;
+	int sql_rc;          /* sqlite's extended code behind the last error we reported */
 };
 
 extern const char cmdb__index_schema_sql[];

@@ -387,6 +387,34 @@ static void test_index__corrupt_file_moved_aside(void **state)
 	cmdb_index_free(idx);
 }
 
+static void test_index__damaged_pages_moved_aside(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx;
+	char *a, *b;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	a = dump(idx);
+	assert_int_equal(sqlite3_exec(cmdb_index_db(idx), "PRAGMA journal_mode=DELETE", NULL, NULL, NULL),
+		SQLITE_OK);
+	cmdb_index_free(idx);
+	/* the header, schema and meta stay readable; the attrs table's root page is garbage,
+	 * which only the next update (here: a full one, last_commit forgotten) runs into */
+	assert_int_equal(tu_sh(NULL, "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
+				     "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+				     "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE name='attrs'\") && "
+				     "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) conv=notrunc status=none",
+				 f->db, f->db, f->db, f->db), 0);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_non_null(cmdb_index_warning(idx));
+	b = dump(idx);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cmdb_index_free(idx);
+}
+
 static void test_index__newer_schema_refused_untouched(void **state)
 {
 	fixture *f = *state;
@@ -522,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__rewritten_history_rebuilds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__damaged_pages_moved_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__newer_schema_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__readonly_denies_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__bad_blob_recorded_not_fatal, setup, teardown),
