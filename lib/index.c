@@ -298,9 +298,9 @@ static int open_phase(cmdb_index *idx, int readonly)
  * Catch up; damage that only shows past the header (a malformed page) is found
  * here rather than at open: move the file aside and build a fresh one, once.
  */
-static int refresh_or_recover(cmdb_index *idx, unsigned flags)
+static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added)
 {
-	int error = cmdb__index_build(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL);
+	int error = cmdb__index_build(idx, rebuild, commits_added);
 
 	if (error == 0 || !is_corrupt_code(idx->sql_rc) || idx->warning)
 		return error;
@@ -308,7 +308,7 @@ static int refresh_or_recover(cmdb_index *idx, unsigned flags)
 	idx->db = NULL;
 	if ((error = move_aside(idx)) < 0 || (error = open_phase(idx, 0)) < 0)
 		return error;
-	return cmdb__index_build(idx, 1, NULL);
+	return cmdb__index_build(idx, 1, commits_added);
 }
 
 int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags)
@@ -339,7 +339,8 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 	if ((flags & CMDB_INDEX_REFRESH) || !readonly) {
 		if ((error = open_phase(idx, 0)) < 0)
 			goto done;
-		if ((flags & CMDB_INDEX_REFRESH) && (error = refresh_or_recover(idx, flags)) < 0)
+		if ((flags & CMDB_INDEX_REFRESH) &&
+			(error = refresh_or_recover(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) < 0)
 			goto done;
 	}
 	if (readonly && (error = open_phase(idx, 1)) < 0)
@@ -367,14 +368,14 @@ int cmdb_index_refresh(cmdb_index *idx, int *commits_added)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
 		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be refreshed");
-	return cmdb__index_build(idx, 0, commits_added);
+	return refresh_or_recover(idx, 0, commits_added);
 }
 
 int cmdb_index_rebuild(cmdb_index *idx)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
 		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be rebuilt");
-	return cmdb__index_build(idx, 1, NULL);
+	return refresh_or_recover(idx, 1, NULL);
 }
 
 sqlite3 *cmdb_index_db(cmdb_index *idx)
