@@ -72,6 +72,9 @@ for v in d["versions"]:
 ' <<<"$OUT")" "$(printf 'created %s added:None>3.0.11 \nmodified %s changed:3.0.11>3.0.13 CHG-0042' "${C1:0:7}" "${C3:0:7}")" "history --path --json"
 run_cli 0 -C "$R" history host/web01 --path annotations
 assert_eq "$(grep -c '^2026-' <<<"$OUT")" "2" "--path annotations: creation and owner change only"
+run_cli 0 -C "$R" history host/web01 --path attributes.kernel
+assert_eq "$(grep -c '^2026-' <<<"$OUT")" "0" "--path with no changes prints no versions"
+assert_contains "$ERR" "no recorded changes at or under 'attributes.kernel'" "--path with no changes"
 run_cli 0 -C "$R" history host/db01
 assert_contains "$OUT" "retire db01" "deletion listed"
 assert_contains "$OUT" "  deleted  " "deletion kind"
@@ -82,6 +85,13 @@ run_cli 0 -C "$R" show host/web01 --no-refresh
 assert_contains "$OUT" "version: 3.0.13" "--no-refresh shows the indexed state"
 run_cli 0 -C "$R" show host/web01
 assert_contains "$OUT" "version: 3.0.15" "show catches up"
+
+# --- a bare clone: the index lives in <bare>/gitcmdb/index.db
+git clone -q --bare "$R" "$T/bare.git"
+run_cli 0 -C "$T/bare.git" show host/web01 --at 2026-Q1
+assert_contains "$OUT" "version: 3.0.11" "show in a bare repository"
+[ -f "$T/bare.git/gitcmdb/index.db" ] || fail "no index in the bare repository's git dir"
+ok
 
 # --- bad input: unknown id, malformed WHEN, before the first commit, usage
 SUM=$(repo_state "$R")
