@@ -291,6 +291,10 @@ static int open_phase(cmdb_index *idx, int readonly)
 		return error;
 	if (readonly)
 		sqlite3_set_authorizer(idx->db, readonly_authorizer, NULL);
+	/* A full build inserts far more than the default 2 MiB cache holds; spilling
+	 * dirty pages mid-transaction costs more than the memory. */
+	else if (sqlite3_exec(idx->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL) != SQLITE_OK)
+		return cmdb__index_sqlerr(idx, "cannot configure the index");
 	return 0;
 }
 

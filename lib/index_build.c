@@ -346,7 +346,9 @@ static int insert_side_commits(build *b, const git_commit *merge)
 		goto done;
 	while (!error && (gerr = git_revwalk_next(&oid, walk)) == 0) {
 		oid_hex(hex, &oid);
-		if ((known = run(b, S_HAS_COMMIT, "s", hex)) != 0) {
+		known = run(b, S_HAS_COMMIT, "s", hex);
+		sqlite3_reset(b->st[S_HAS_COMMIT]); /* no cursor left open on commits while inserting */
+		if (known != 0) {
 			error = known < 0 ? known : 0; /* already recorded, or a failure */
 			continue;
 		}

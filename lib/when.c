@@ -135,7 +135,7 @@ static int parse_relative(long long *t, const char *when, long long now)
 		if (*q == '.' || *q == '_')
 			*q = ' ';
 	if (sscanf(buf, "%lld %15s %7s %3s", &count, unit, rest, tail) != 3 || strcmp(rest, "ago") != 0 ||
-		count < 0)
+		count < 0 || count > 1000000) /* the cap keeps count * unit far from overflow */
 		return 1;
 	n = strlen(unit);
 	if (n > 1 && unit[n - 1] == 's')
