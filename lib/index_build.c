@@ -2,7 +2,7 @@
  * Building the index: walk main's first-parent line from the last indexed commit,
  * record every new commit (a merge's side commits first, mainline = 0), and for
  * each mainline commit apply its tree diff against its first parent: only
- * changed blobs are read (git_diff_tree_to_tree skips subtrees whose ids match).
+ * subtrees and blobs whose ids changed are read (index_tree.c).
  * Everything happens in one BEGIN IMMEDIATE transaction, so a reader or a killed
  * process only ever sees the previous complete state.
  */
@@ -280,18 +280,23 @@ done:
 	return error;
 }
 
-static int apply_delta(build *b, const git_diff_delta *d, long long seq)
-{
-	const git_diff_file *f = d->status == GIT_DELTA_DELETED ? &d->old_file : &d->new_file;
-	char *id = NULL, *type = NULL;
-	int error, is_blob = f->mode == GIT_FILEMODE_BLOB || f->mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+typedef struct {
+	build *b;
+	long long seq;
+} change_ctx;
 
-	if ((error = item_id(&id, &type, f->path)) <= 0)
+static int apply_change(const char *path, const git_oid *blob, void *payload)
+{
+	change_ctx *cx = payload;
+	char *id = NULL, *type = NULL;
+	int error;
+
+	if ((error = item_id(&id, &type, path)) <= 0)
 		goto done;
-	if (d->status == GIT_DELTA_DELETED || !is_blob)
-		error = close_item(b, id, seq);
+	if (!blob)
+		error = close_item(cx->b, id, cx->seq);
 	else
-		error = put_item(b, id, type, f->path, &f->id, seq);
+		error = put_item(cx->b, id, type, path, blob, cx->seq);
 done:
 	free(id);
 	free(type);
@@ -303,24 +308,18 @@ static int apply_commit_diff(build *b, const git_commit *c, long long seq)
 {
 	git_commit *parent = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
+	change_ctx cx = {b, seq};
 	int error = 0, gerr = 0;
 
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
 	if ((git_commit_parentcount(c) > 0 && (gerr = git_commit_parent(&parent, c, 0)) < 0) ||
 		(parent && (gerr = git_commit_tree(&old_tree, parent)) < 0) ||
-		(gerr = git_commit_tree(&new_tree, c)) < 0 ||
-		(gerr = git_diff_tree_to_tree(&diff, b->idx->git, old_tree, new_tree, &opts)) < 0) {
-		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot diff commit %.12s",
+		(gerr = git_commit_tree(&new_tree, c)) < 0) {
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read the trees of commit %.12s",
 			git_oid_tostr_s(git_commit_id(c)));
 		goto done;
 	}
-	for (size_t i = 0, n = git_diff_num_deltas(diff); i < n && !error; i++)
-		error = apply_delta(b, git_diff_get_delta(diff, i), seq);
+	error = cmdb__index_tree_diff(b->idx->git, old_tree, new_tree, apply_change, &cx);
 done:
-	git_diff_free(diff);
 	git_tree_free(old_tree);
 	git_tree_free(new_tree);
 	git_commit_free(parent);

@@ -490,6 +490,27 @@ static void test_index__bad_blob_recorded_not_fatal(void **state)
 	cmdb_index_free(idx);
 }
 
+/* Whole subtrees appearing and going, a blob turning into a tree, skipped dot-dirs. */
+static void test_index__tree_changes(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx;
+
+	put(f, "service/web01/nginx.yaml", "type: service\nname: nginx\n");
+	put(f, "service/web01/sshd.yaml", "type: service\nname: sshd\n");
+	put(f, "service/db01.yaml", "type: service\nname: db01\n");
+	put(f, ".hidden/x.yaml", "type: x\n");
+	commit(f, 1, "one");
+	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " rm -q -r service/web01 service/db01.yaml", f->repo), 0);
+	put(f, "service/db01/postgresql.yaml", "type: service\nname: postgresql\n");
+	commit(f, 2, "two");
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_q(idx, "service/db01:1-2,service/db01/postgresql:2-,service/web01/nginx:1-2,service/web01/sshd:1-2",
+		"SELECT group_concat(x) FROM (SELECT id||':'||from_seq||'-'||ifnull(to_seq,'') AS x"
+		" FROM item_versions ORDER BY id)");
+	cmdb_index_free(idx);
+}
+
 static void test_index__flatten_rows(void **state)
 {
 	json_t *doc = json_loads("{\"type\":\"host\",\"attributes\":{\"n\":3,\"r\":1.5,\"b\":true,"
@@ -547,6 +568,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__resolve_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__unknown_id_did_you_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__merge_side_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__tree_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__rewritten_history_rebuilds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
