@@ -24,8 +24,8 @@ enum {
 };
 
 static const char *const stmt_sql[S_N] = {
-	"INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
-	" change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	("INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
+	 " change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
 	"INSERT INTO trailers(seq, key, value) VALUES(?1, ?2, ?3)",
 	"SELECT 1 FROM commits WHERE oid = ?1",
 	"INSERT OR IGNORE INTO items(id, type) VALUES(?1, ?2)",
