@@ -133,6 +133,16 @@ assert_eq "$(sha256sum "$DB")" "$SUM" "query left the file bytes alone"
 run_cli 0 -C "$R" query "PRAGMA table_info(commits)"
 assert_contains "$OUT" "mainline" "read pragmas allowed"
 
+# --- concurrent first use: four readers race to create and fill a new index
+for i in 1 2 3 4; do
+	("$GITCMDB" -C "$R" query --db "$T/race.db" "SELECT count(*) FROM commits" >"$T/race$i.out" 2>"$T/race$i.err"; echo $? >"$T/race$i.rc") &
+done
+wait
+for i in 1 2 3 4; do
+	assert_eq "$(cat "$T/race$i.rc")/$(tail -n1 "$T/race$i.out")" "0/240" "racing reader $i ($(cat "$T/race$i.err"))"
+done
+assert_eq "$(dump "$T/race.db")" "$INC" "raced index == full build"
+
 # --- usage errors
 run_cli 2 -C "$R" index --bogus
 run_cli 2 -C "$R" index extra
