@@ -249,7 +249,13 @@ static int put_item(build *b, const char *id, const char *type, const char *path
 		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read blob %s (%s)", hex, path);
 		goto done;
 	}
-	if (cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), path) < 0) {
+	if ((gerr = cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+		     path)) < 0) {
+		/* A bad file is recorded; running out of memory is our failure, not the file's. */
+		if (gerr != CMDB_EINVALID && gerr != CMDB_ETOOBIG) {
+			error = gerr;
+			goto done;
+		}
 		if (!(perr = cmdb__strdup(cmdb_error_last()))) {
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
