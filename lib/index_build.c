@@ -54,18 +54,20 @@ static int run(build *b, int which, const char *fmt, ...)
 {
 	sqlite3_stmt *st = b->st[which];
 	va_list ap;
-	int rc, i = 1;
+	int rc = SQLITE_OK, i = 1;
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
-		if (*f == 's')
-			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		if (rc != SQLITE_OK)
+			break;
 	}
 	va_end(ap);
+	if (rc != SQLITE_OK) /* a dropped binding would store NULL in its place */
+		return cmdb__index_sqlerr(b->idx, "cannot update the index");
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cmdb__index_sqlerr(b->idx, "cannot update the index");
@@ -82,9 +84,10 @@ static int insert_trailers(build *b, long long seq, const char *message, const c
 	const char **change, git_message_trailer_array *arr)
 {
 	int error = 0;
+	int gerr = git_message_trailers(arr, message); /* no trailer block is count 0, not an error */
 
-	if (git_message_trailers(arr, message) < 0)
-		return 0; /* no parsable trailer block: nothing to record */
+	if (gerr < 0)
+		return cmdb__error_git(CMDB_ERROR, gerr, "cannot parse commit trailers");
 	for (size_t i = 0; i < arr->count && !error; i++) {
 		const git_message_trailer *t = &arr->trailers[i];
 
