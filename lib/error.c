@@ -39,11 +39,14 @@ void cmdb_free(void *ptr)
 
 int cmdb__error(int code, const char *fmt, ...)
 {
+	char tmp[sizeof(last_msg)];
 	va_list ap;
 
+	/* Format into a copy: callers may pass cmdb_error_last() itself as an argument. */
 	va_start(ap, fmt);
-	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(last_msg, tmp, sizeof(tmp));
 	last_code = code ? code : CMDB_ERROR;
 	return last_code;
 }

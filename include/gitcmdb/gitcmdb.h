@@ -10,6 +10,7 @@
 #include "inventory.h"
 #include "ssh.h"
 #include "collect.h"
+#include "index.h"
 
 /* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
 CMDB_API int cmdb_init(void);
