@@ -1,0 +1,78 @@
+/*
+ * The history index: a SQLite database derived from the git history of main
+ * (default <gitdir>/gitcmdb/index.db). It is never the source of truth: deleting
+ * it and indexing again gives the same contents. One writer transaction per
+ * refresh (BEGIN IMMEDIATE, WAL), so readers never see a half-built state.
+ *
+ * Tables (see lib/index_schema.c and docs/index.md): meta, commits, items,
+ * item_versions, attrs, relations, trailers. Every row with a validity interval
+ * is valid for from_seq <= S < to_seq (to_seq NULL = still current). seq numbers
+ * commits 1.. in first-parent order of main; commits reachable only through a
+ * merge's other parents get seqs too (mainline = 0) but carry no item changes:
+ * a merge's effect is its diff against its first parent.
+ *
+ * The cmdb_index owns its sqlite3 handle; it borrows the cmdb_repo, which must
+ * outlive it.
+ */
+#ifndef GITCMDB_INDEX_H
+#define GITCMDB_INDEX_H
+
+#include <sqlite3.h>
+
+#include "common.h"
+#include "store.h"
+
+typedef struct cmdb_index cmdb_index;
+
+#define CMDB_INDEX_REFRESH 0x1  /* catch up with main before returning */
+#define CMDB_INDEX_READONLY 0x2 /* read-only handle with a write-denying authorizer (query SQL) */
+#define CMDB_INDEX_REBUILD 0x4  /* with REFRESH: discard everything and index from the root */
+
+/* The schema this build writes; an index with a higher meta.schema_version is refused. */
+#define CMDB_INDEX_SCHEMA_VERSION 1
+
+/*
+ * Open (creating when missing, unless READONLY) the index of repo at db_path
+ * (NULL = <gitdir>/gitcmdb/index.db). A file that is not a database or is corrupt
+ * is moved aside to "<path>.corrupt-<UTC time>" and recreated; the warning is
+ * then readable with cmdb_index_warning(). An index from a newer schema version
+ * is CMDB_EINVALID and the file is left untouched. READONLY with REFRESH first
+ * catches up through a read-write handle, then reopens read-only.
+ */
+CMDB_API int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path,
+	unsigned flags);
+CMDB_API void cmdb_index_free(cmdb_index *idx);
+
+/* Catch up with main. *commits_added (may be NULL) counts new commit rows. A
+ * rewritten history (last indexed commit no longer on main's first-parent line)
+ * triggers a full rebuild inside the same transaction. */
+CMDB_API int cmdb_index_refresh(cmdb_index *idx, int *commits_added);
+/* Discard everything and index main from its root, as one transaction. */
+CMDB_API int cmdb_index_rebuild(cmdb_index *idx);
+
+/*
+ * WHEN → the seq in force then. WHEN is an ISO 8601 date ("2026-11-28", start of
+ * that day UTC) or date-time ("2026-11-28T22:10[:00][Z|+01:00]", UTC unless an
+ * offset is given), a relative time ("3.days.ago", "@{3 days ago}"), a git
+ * revision ("main~2", a sha) or a baseline name (tag). A time gives the latest
+ * mainline commit whose committer time is <= it. Errors: malformed WHEN →
+ * CMDB_EINVALID; a time before the first commit → CMDB_ENOTFOUND naming the first
+ * commit's date; a commit not on main → CMDB_ENOTFOUND.
+ */
+CMDB_API int cmdb_index_resolve_when(long long *seq, cmdb_index *idx, const char *when);
+
+/* The seq of main's tip as indexed (0 when the index is empty). */
+CMDB_API long long cmdb_index_head_seq(cmdb_index *idx);
+
+/* 0 when id ever existed; CMDB_ENOTFOUND "unknown item 'x' (did you mean: a, b?)" otherwise. */
+CMDB_API int cmdb_index_check_id(cmdb_index *idx, const char *id);
+
+/* Borrowed handles, for query modules. */
+CMDB_API sqlite3 *cmdb_index_db(cmdb_index *idx);
+CMDB_API cmdb_repo *cmdb_index_repo(cmdb_index *idx);
+/* The database file path (borrowed). */
+CMDB_API const char *cmdb_index_path(cmdb_index *idx);
+/* A warning the caller should print (e.g. corrupt file moved aside), or NULL. The lib never prints. */
+CMDB_API const char *cmdb_index_warning(cmdb_index *idx);
+
+#endif

@@ -1,0 +1,553 @@
+/*
+ * Building the index: walk main's first-parent line from the last indexed commit,
+ * record every new commit (a merge's side commits first, mainline = 0), and for
+ * each mainline commit apply its tree diff against its first parent: only
+ * changed blobs are read (git_diff_tree_to_tree skips subtrees whose ids match).
+ * Everything happens in one BEGIN IMMEDIATE transaction, so a reader or a killed
+ * process only ever sees the previous complete state.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <gitcmdb/yaml.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "index_int.h"
+
+enum {
+	S_COMMIT, S_TRAILER, S_HAS_COMMIT, S_ITEM, S_VER_CLOSE, S_VER_ADD,
+	S_ATTR_OPEN, S_ATTR_CLOSE, S_ATTR_ADD, S_ATTR_CLOSE_ALL,
+	S_REL_OPEN, S_REL_CLOSE, S_REL_ADD, S_REL_CLOSE_ALL, S_MAX_SEQ, S_N
+};
+
+static const char *const stmt_sql[S_N] = {
+	"INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
+	" change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	"INSERT INTO trailers(seq, key, value) VALUES(?1, ?2, ?3)",
+	"SELECT 1 FROM commits WHERE oid = ?1",
+	"INSERT OR IGNORE INTO items(id, type) VALUES(?1, ?2)",
+	"UPDATE item_versions SET to_seq = ?2 WHERE id = ?1 AND to_seq IS NULL",
+	"INSERT INTO item_versions(id, from_seq, blob, doc, error) VALUES(?1, ?2, ?3, ?4, ?5)",
+	"SELECT path, value, vtype FROM attrs WHERE id = ?1 AND to_seq IS NULL ORDER BY path",
+	"UPDATE attrs SET to_seq = ?3 WHERE id = ?1 AND path = ?2 AND to_seq IS NULL",
+	"INSERT INTO attrs(id, path, value, vtype, from_seq) VALUES(?1, ?2, ?3, ?4, ?5)",
+	"UPDATE attrs SET to_seq = ?2 WHERE id = ?1 AND to_seq IS NULL",
+	"SELECT type, dst FROM relations WHERE src = ?1 AND to_seq IS NULL ORDER BY type, dst",
+	"UPDATE relations SET to_seq = ?4 WHERE src = ?1 AND type = ?2 AND dst = ?3 AND to_seq IS NULL",
+	"INSERT INTO relations(src, type, dst, from_seq) VALUES(?1, ?2, ?3, ?4)",
+	"UPDATE relations SET to_seq = ?2 WHERE src = ?1 AND to_seq IS NULL",
+	"SELECT coalesce(max(seq), 0) FROM commits",
+};
+
+typedef struct {
+	cmdb_index *idx;
+	sqlite3_stmt *st[S_N];
+	long long next_seq;
+	int added;
+} build;
+
+/* Reset st, bind text/int parameters described by fmt ('s' text or NULL, 'i' int64), step once. */
+static int run(build *b, int which, const char *fmt, ...)
+{
+	sqlite3_stmt *st = b->st[which];
+	va_list ap;
+	int rc, i = 1;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++, i++) {
+		if (*f == 's')
+			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(st, i, va_arg(ap, long long));
+	}
+	va_end(ap);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return cmdb__index_sqlerr(b->idx, "cannot update the index");
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static int oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *oid)
+{
+	git_oid_tostr(out, GIT_OID_HEXSZ + 1, oid);
+	return 0;
+}
+
+static int insert_trailers(build *b, long long seq, const char *message, const char **scan,
+	const char **change, git_message_trailer_array *arr)
+{
+	int error = 0;
+
+	if (git_message_trailers(arr, message) < 0)
+		return 0; /* no parsable trailer block: nothing to record */
+	for (size_t i = 0; i < arr->count && !error; i++) {
+		const git_message_trailer *t = &arr->trailers[i];
+
+		if (!*scan && strcasecmp(t->key, "Scan-Id") == 0)
+			*scan = t->value;
+		if (!*change && strcasecmp(t->key, "Change") == 0)
+			*change = t->value;
+		error = run(b, S_TRAILER, "iss", seq, t->key, t->value);
+	}
+	return error < 0 ? error : 0;
+}
+
+static int insert_commit(build *b, const git_commit *c, int mainline, long long *seq_out)
+{
+	git_message_trailer_array arr;
+	const git_signature *author = git_commit_author(c);
+	const char *msg = git_commit_message(c), *scan = NULL, *change = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	long long seq = b->next_seq;
+	int error;
+
+	memset(&arr, 0, sizeof(arr));
+	oid_hex(hex, git_commit_id(c));
+	if ((error = insert_trailers(b, seq, msg ? msg : "", &scan, &change, &arr)) < 0)
+		goto done;
+	error = run(b, S_COMMIT, "isiisssssii", seq, hex, (long long)git_commit_time(c),
+		(long long)git_commit_time_offset(c), author ? author->name : NULL,
+		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan, change,
+		(long long)mainline);
+	if (error < 0)
+		goto done;
+	b->next_seq++;
+	b->added++;
+	*seq_out = seq;
+done:
+	git_message_trailer_array_free(&arr);
+	return error < 0 ? error : 0;
+}
+
+/* Item files are "<type>/<name...>.yaml" outside file/ (raw captured files) and dot-dirs. */
+static int item_id(char **id, char **type, const char *path)
+{
+	size_t n = strlen(path);
+	const char *slash = strchr(path, '/');
+
+	if (!slash || n <= 5 || strcmp(path + n - 5, ".yaml") != 0 || strncmp(path, "file/", 5) == 0 ||
+		path[0] == '.' || strstr(path, "/."))
+		return 0;
+	*id = cmdb__strndup(path, n - 5);
+	*type = cmdb__strndup(path, (size_t)(slash - path));
+	if (!*id || !*type)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	return 1;
+}
+
+static int close_item(build *b, const char *id, long long seq)
+{
+	int error;
+
+	if ((error = run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
+		(error = run(b, S_ATTR_CLOSE_ALL, "si", id, seq)) < 0 ||
+		(error = run(b, S_REL_CLOSE_ALL, "si", id, seq)) < 0)
+		return error;
+	return 0;
+}
+
+/* Rows currently open for id (attrs: [path, value, vtype]; relations: [type, dst]). */
+static int load_open(json_t **out, build *b, int which, const char *id)
+{
+	sqlite3_stmt *st = b->st[which];
+	json_t *rows = json_array();
+	int rc, ncol = which == S_ATTR_OPEN ? 3 : 2;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_array();
+
+		for (int i = 0; i < ncol; i++) {
+			const char *v = (const char *)sqlite3_column_text(st, i);
+
+			json_array_append_new(row, v ? json_string(v) : json_null());
+		}
+		json_array_append_new(rows, row);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(rows);
+		return cmdb__index_sqlerr(b->idx, "cannot read the index");
+	}
+	*out = rows;
+	return 0;
+}
+
+static const char *col(const json_t *row, size_t i)
+{
+	return json_string_value(json_array_get(row, i)); /* NULL for json null */
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Merge-walk the sorted old and new attr rows: close what went or changed, add what came or changed. */
+static int diff_attrs(build *b, const char *id, const json_t *old, const json_t *new, long long seq)
+{
+	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
+	int error = 0;
+
+	while ((i < no || j < nn) && !error) {
+		const json_t *o = json_array_get(old, i), *n = json_array_get(new, j);
+		int c = i >= no ? 1 : j >= nn ? -1 : strcmp(col(o, 0), col(n, 0));
+
+		if (c == 0 && same_str(col(o, 1), col(n, 1)) && same_str(col(o, 2), col(n, 2))) {
+			i++, j++;
+			continue;
+		}
+		if (c <= 0)
+			error = run(b, S_ATTR_CLOSE, "ssi", id, col(o, 0), seq), i++;
+		if (c >= 0 && error >= 0)
+			error = run(b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq), j++;
+	}
+	return error < 0 ? error : 0;
+}
+
+static int diff_relations(build *b, const char *id, const json_t *old, const json_t *new,
+	long long seq)
+{
+	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
+	int error = 0;
+
+	while ((i < no || j < nn) && !error) {
+		const json_t *o = json_array_get(old, i), *n = json_array_get(new, j);
+		int c = i >= no ? 1 : j >= nn ? -1 : strcmp(col(o, 0), col(n, 0));
+
+		if (c == 0)
+			c = strcmp(col(o, 1), col(n, 1));
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		if (c < 0)
+			error = run(b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq), i++;
+		else
+			error = run(b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq), j++;
+	}
+	return error < 0 ? error : 0;
+}
+
+/* A new version of item id from blob at seq. A blob that does not parse is recorded with its error. */
+static int put_item(build *b, const char *id, const char *type, const char *path,
+	const git_oid *blob_id, long long seq)
+{
+	git_blob *blob = NULL;
+	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_attrs = NULL, *old_rels = NULL;
+	char hex[GIT_OID_HEXSZ + 1], *doc_s = NULL, *perr = NULL;
+	int error = 0, gerr;
+
+	oid_hex(hex, blob_id);
+	if ((gerr = git_blob_lookup(&blob, b->idx->git, blob_id)) < 0) {
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read blob %s (%s)", hex, path);
+		goto done;
+	}
+	if (cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), path) < 0) {
+		if (!(perr = cmdb__strdup(cmdb_error_last()))) {
+			error = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
+		cmdb_error_clear();
+	} else if (!(doc_s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY))) {
+		error = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	if ((error = run(b, S_ITEM, "ss", id, type)) < 0 || (error = run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
+		(error = run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
+		goto done;
+	if ((error = cmdb__flatten(&attrs, doc)) < 0 || (error = cmdb__flatten_relations(&rels, doc)) < 0 ||
+		(error = load_open(&old_attrs, b, S_ATTR_OPEN, id)) < 0 ||
+		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
+		(error = diff_attrs(b, id, old_attrs, attrs, seq)) < 0)
+		goto done;
+	error = diff_relations(b, id, old_rels, rels, seq);
+done:
+	json_decref(doc);
+	json_decref(attrs);
+	json_decref(rels);
+	json_decref(old_attrs);
+	json_decref(old_rels);
+	free(doc_s);
+	free(perr);
+	git_blob_free(blob);
+	return error;
+}
+
+static int apply_delta(build *b, const git_diff_delta *d, long long seq)
+{
+	const git_diff_file *f = d->status == GIT_DELTA_DELETED ? &d->old_file : &d->new_file;
+	char *id = NULL, *type = NULL;
+	int error, is_blob = f->mode == GIT_FILEMODE_BLOB || f->mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+
+	if ((error = item_id(&id, &type, f->path)) <= 0)
+		goto done;
+	if (d->status == GIT_DELTA_DELETED || !is_blob)
+		error = close_item(b, id, seq);
+	else
+		error = put_item(b, id, type, f->path, &f->id, seq);
+done:
+	free(id);
+	free(type);
+	return error < 0 ? error : 0;
+}
+
+/* The item changes of mainline commit c: its tree against its first parent's (or nothing). */
+static int apply_commit_diff(build *b, const git_commit *c, long long seq)
+{
+	git_commit *parent = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	git_diff *diff = NULL;
+	git_diff_options opts;
+	int error = 0, gerr = 0;
+
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
+	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
+	if ((git_commit_parentcount(c) > 0 && (gerr = git_commit_parent(&parent, c, 0)) < 0) ||
+		(parent && (gerr = git_commit_tree(&old_tree, parent)) < 0) ||
+		(gerr = git_commit_tree(&new_tree, c)) < 0 ||
+		(gerr = git_diff_tree_to_tree(&diff, b->idx->git, old_tree, new_tree, &opts)) < 0) {
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot diff commit %.12s",
+			git_oid_tostr_s(git_commit_id(c)));
+		goto done;
+	}
+	for (size_t i = 0, n = git_diff_num_deltas(diff); i < n && !error; i++)
+		error = apply_delta(b, git_diff_get_delta(diff, i), seq);
+done:
+	git_diff_free(diff);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(parent);
+	return error;
+}
+
+/* Record the commits a merge brings in through its other parents, oldest first. */
+static int insert_side_commits(build *b, const git_commit *merge)
+{
+	git_revwalk *walk = NULL;
+	git_commit *c = NULL;
+	git_oid oid;
+	char hex[GIT_OID_HEXSZ + 1];
+	long long seq;
+	int error = 0, gerr, known;
+
+	if ((gerr = git_revwalk_new(&walk, b->idx->git)) < 0 ||
+		(gerr = git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE)) < 0)
+		goto done;
+	for (unsigned i = 1; i < git_commit_parentcount(merge) && gerr >= 0; i++)
+		gerr = git_revwalk_push(walk, git_commit_parent_id(merge, i));
+	if (gerr < 0 || (gerr = git_revwalk_hide(walk, git_commit_parent_id(merge, 0))) < 0)
+		goto done;
+	while (!error && (gerr = git_revwalk_next(&oid, walk)) == 0) {
+		oid_hex(hex, &oid);
+		if ((known = run(b, S_HAS_COMMIT, "s", hex)) != 0) {
+			error = known < 0 ? known : 0; /* already recorded, or a failure */
+			continue;
+		}
+		if ((gerr = git_commit_lookup(&c, b->idx->git, &oid)) < 0)
+			break;
+		error = insert_commit(b, c, 0, &seq);
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (gerr == GIT_ITEROVER)
+		gerr = 0;
+done:
+	if (!error && gerr < 0)
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot walk the commits merged by %.12s",
+			git_oid_tostr_s(git_commit_id(merge)));
+	git_revwalk_free(walk);
+	return error;
+}
+
+/*
+ * main's first-parent line from its tip back to stop (exclusive) or the root, as
+ * an array of oids newest first. *found says whether stop was met; NULL stop
+ * walks to the root. An absent main gives an empty line.
+ */
+static int first_parent_line(git_oid **out, size_t *count, int *found, build *b, const git_oid *stop)
+{
+	git_oid *line = NULL, cur;
+	git_commit *c = NULL;
+	size_t n = 0, alloc = 0;
+	int error = 0, gerr;
+
+	*found = 0;
+	if ((gerr = git_reference_name_to_id(&cur, b->idx->git, CMDB_MAIN_REF)) == GIT_ENOTFOUND)
+		goto out;
+	if (gerr < 0) {
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot resolve %s", CMDB_MAIN_REF);
+		goto done;
+	}
+	for (;;) {
+		if (stop && git_oid_equal(&cur, stop)) {
+			*found = 1;
+			break;
+		}
+		if (n == alloc) {
+			git_oid *grown = cmdb__realloc(line, (alloc = alloc ? alloc * 2 : 64) * sizeof(*line));
+
+			if (!grown) {
+				error = cmdb__error(CMDB_ERROR, "out of memory");
+				goto done;
+			}
+			line = grown;
+		}
+		line[n++] = cur;
+		if ((gerr = git_commit_lookup(&c, b->idx->git, &cur)) < 0) {
+			error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(&cur));
+			goto done;
+		}
+		if (git_commit_parentcount(c) == 0)
+			break;
+		git_oid_cpy(&cur, git_commit_parent_id(c, 0));
+		git_commit_free(c);
+		c = NULL;
+	}
+out:
+	*out = line;
+	*count = n;
+	line = NULL;
+done:
+	git_commit_free(c);
+	free(line);
+	return error;
+}
+
+static int read_last(git_oid *last, int *has_last, cmdb_index *idx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, error = 0;
+
+	*has_last = 0;
+	if (sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = 'last_commit'", -1, &st,
+		    NULL) != SQLITE_OK) {
+		error = cmdb__index_sqlerr(idx, "cannot read the index");
+		goto done;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *hex = (const char *)sqlite3_column_text(st, 0);
+
+		*has_last = hex && git_oid_fromstr(last, hex) == 0;
+	} else if (rc != SQLITE_DONE) {
+		error = cmdb__index_sqlerr(idx, "cannot read the index");
+	}
+done:
+	sqlite3_finalize(st);
+	return error;
+}
+
+static int clear_tables(cmdb_index *idx)
+{
+	for (const char *const *t = cmdb__index_tables; *t; t++) {
+		char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", *t);
+		int rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return cmdb__index_sqlerr(idx, "cannot clear the index");
+	}
+	if (sqlite3_exec(idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL, NULL, NULL) !=
+		SQLITE_OK)
+		return cmdb__index_sqlerr(idx, "cannot clear the index");
+	return 0;
+}
+
+static int index_mainline(build *b, const git_oid *oid)
+{
+	git_commit *c = NULL;
+	long long seq;
+	int error, gerr;
+
+	if ((gerr = git_commit_lookup(&c, b->idx->git, oid)) < 0)
+		return cmdb__error_git(CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(oid));
+	if (git_commit_parentcount(c) > 1 && (error = insert_side_commits(b, c)) < 0)
+		goto done;
+	if ((error = insert_commit(b, c, 1, &seq)) < 0)
+		goto done;
+	error = apply_commit_diff(b, c, seq);
+done:
+	git_commit_free(c);
+	return error;
+}
+
+/* Inside the transaction: find what is new (or that history was rewritten) and index it. */
+static int build_in_txn(build *b, int rebuild)
+{
+	git_oid last, *line = NULL;
+	size_t n = 0;
+	int has_last = 0, found = 0, error;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	if (!rebuild && (error = read_last(&last, &has_last, b->idx)) < 0)
+		goto done;
+	if ((error = first_parent_line(&line, &n, &found, b, has_last ? &last : NULL)) < 0)
+		goto done;
+	if (has_last && found && n == 0)
+		goto done; /* up to date */
+	if (rebuild || (has_last && !found)) /* rewritten history: the old rows mean nothing now */
+		if ((error = clear_tables(b->idx)) < 0)
+			goto done;
+	for (size_t i = 0; i < S_N; i++)
+		if (sqlite3_prepare_v2(b->idx->db, stmt_sql[i], -1, &b->st[i], NULL) != SQLITE_OK) {
+			error = cmdb__index_sqlerr(b->idx, "cannot prepare the index update");
+			goto done;
+		}
+	if ((error = run(b, S_MAX_SEQ, "")) < 0)
+		goto done;
+	b->next_seq = sqlite3_column_int64(b->st[S_MAX_SEQ], 0) + 1;
+	for (size_t i = n; i-- > 0 && !error;)
+		error = index_mainline(b, &line[i]);
+	if (error)
+		goto done;
+	if (n == 0) {
+		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL, NULL,
+				NULL) == SQLITE_OK ? 0 : cmdb__index_sqlerr(b->idx, "cannot update the index");
+		goto done;
+	}
+	oid_hex(hex, &line[0]);
+	sqlite3_reset(b->st[S_MAX_SEQ]);
+	{
+		char *sql = sqlite3_mprintf(
+			"INSERT OR REPLACE INTO meta(key, value) VALUES('last_commit', %Q)", hex);
+
+		if (!sql || sqlite3_exec(b->idx->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			error = cmdb__index_sqlerr(b->idx, "cannot update the index");
+		sqlite3_free(sql);
+	}
+done:
+	free(line);
+	return error;
+}
+
+int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
+{
+	build b;
+	int error;
+
+	memset(&b, 0, sizeof(b));
+	b.idx = idx;
+	if (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return cmdb__index_sqlerr(idx, "cannot lock the index for writing");
+	error = build_in_txn(&b, rebuild);
+	for (size_t i = 0; i < S_N; i++)
+		sqlite3_finalize(b.st[i]);
+	if (error) {
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+	if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		error = cmdb__index_sqlerr(idx, "cannot commit the index update");
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+		return error;
+	}
+	if (commits_added)
+		*commits_added = b.added;
+	return 0;
+}
