@@ -1,10 +1,15 @@
 /*
  * Item ids and repository paths. An id is "type/name[/name...]"; its path is the
  * id + ".yaml"; its type is the first component. Components hold
- * [A-Za-z0-9._@:+-]; any other byte is %XX-encoded (uppercase hex). An empty
- * component, ".", "..", a leading "." or a component over 255 bytes is invalid,
- * so no id can name a path outside the item tree (or inside .git).
- * All char ** outputs are the caller's (cmdb_free).
+ * [A-Za-z0-9._@:+-]; any other byte is %XX-encoded (uppercase hex), and so is a
+ * leading "." (%2E). An empty component, ".", "..", a leading "." or a component
+ * over 255 bytes is invalid, so no id can name a path outside the item tree (or
+ * inside .git). The encoding is canonical: lowercase hex or an allowed byte
+ * written as %XX is rejected, so one raw name has exactly one id.
+ * Ids also need: a type matching [a-z][a-z0-9_]* (<= 64 bytes), at least one
+ * name, a last component of <= 250 bytes (its file name gets ".yaml"), and
+ * <= CMDB_ID_MAX bytes in all. See docs/ids.md.
+ * All char ** outputs are the caller's (cmdb_free); they are set only on success.
  */
 #ifndef GITCMDB_ID_H
 #define GITCMDB_ID_H
@@ -12,6 +17,8 @@
 #include "common.h"
 
 #define CMDB_ID_COMPONENT_MAX 255
+#define CMDB_ID_MAX 1024   /* bytes in a whole id */
+#define CMDB_PATH_MAX 1029 /* bytes in a repository path (an id + ".yaml") */
 
 /* 0 if id is a well-formed, already-encoded id; CMDB_EINVALID with a message naming the problem. */
 CMDB_API int cmdb_id_validate(const char *id);
@@ -33,6 +40,9 @@ CMDB_API int cmdb_id_from_path(char **out, const char *path);
 
 /* The type component of id ("host" for "host/web01"). */
 CMDB_API int cmdb_id_type(char **out, const char *id);
+
+/* The item's name: its last component decoded ("nginx" for "service/web01/nginx"). */
+CMDB_API int cmdb_id_name(char **out, size_t *out_len, const char *id);
 
 /*
  * Validate a repository-relative path of a raw (non-item) file such as

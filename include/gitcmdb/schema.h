@@ -16,14 +16,31 @@
 typedef struct cmdb_schema cmdb_schema;
 typedef struct cmdb_validator cmdb_validator;
 
-/* The schemas compiled into the library. */
+/* The schemas compiled into the library (the source tree's schemas/ directory). */
 CMDB_API int cmdb_schema_load_builtin(cmdb_schema **out);
-/* Load every *.yaml in dir (one per type, plus relations.yaml). */
+/* Load every *.yaml in dir (one per type, plus relations.yaml) and nothing else. */
 CMDB_API int cmdb_schema_load_dir(cmdb_schema **out, const char *dir);
 CMDB_API void cmdb_schema_free(cmdb_schema *schema);
 
+/* An empty set (no types, no relations), to fill with cmdb_schema_add. */
+CMDB_API int cmdb_schema_new(cmdb_schema **out);
+/*
+ * Add one schema file from a buffer; name is its path ("schemas/host.yaml"), its
+ * base name says what it is: "relations.yaml" replaces the relation set, any other
+ * "<type>.yaml" adds or replaces that type. This is how a repository's own schemas/
+ * overrides the built-ins. CMDB_EINVALID with "name:line:col: ..." on a bad file,
+ * leaving the set as it was.
+ */
+CMDB_API int cmdb_schema_add(cmdb_schema *schema, const char *name, const char *buf, size_t len);
+/* Cross-file checks (every type relations.yaml names has a schema); load_* do this. */
+CMDB_API int cmdb_schema_check(const cmdb_schema *schema);
+
 /* 1 if type has a schema, else 0. */
 CMDB_API int cmdb_schema_has_type(const cmdb_schema *schema, const char *type);
+/* 1 if type's schema says kind: record (change, incident), else 0 (a CI or unknown). */
+CMDB_API int cmdb_schema_type_is_record(const cmdb_schema *schema, const char *type);
+/* All type names, sorted, as a new json_t array of strings. */
+CMDB_API int cmdb_schema_types(json_t **out, const cmdb_schema *schema);
 
 /*
  * Look up a relation type. *impacts is set to 1 when a failure of the target
@@ -31,7 +48,7 @@ CMDB_API int cmdb_schema_has_type(const cmdb_schema *schema, const char *type);
  */
 CMDB_API int cmdb_schema_relation(const cmdb_schema *schema, const char *relation, int *impacts);
 
-/* All relation type names, as a new json_t array of strings. */
+/* All relation type names, sorted, as a new json_t array of strings. */
 CMDB_API int cmdb_schema_relation_types(json_t **out, const cmdb_schema *schema);
 
 /* A validator collects items, then checks each and the relations between them. */

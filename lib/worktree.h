@@ -1,0 +1,22 @@
+/*
+ * Keeping a non-bare repository's work tree and index in step with commits made
+ * without them. A path is safe to touch when its work-tree bytes and index entry
+ * equal either the parent commit's blob or the new one; anything else is a
+ * person's uncommitted edit and refuses the commit (CMDB_EDIRTY, naming the file).
+ */
+#ifndef CMDB_LIB_WORKTREE_H
+#define CMDB_LIB_WORKTREE_H
+
+#include <git2.h>
+
+/* CMDB_EDIRTY naming the first path of diff (parent tree -> new tree) with uncommitted edits. */
+int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *diff);
+
+/* Write/delete the work-tree files of diff and update the index to match. */
+int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *workdir,
+	git_diff *diff);
+
+/* 1 when the work tree shows main (HEAD is refs/heads/main), else 0. */
+int cmdb__worktree_on_main(git_repository *git);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * The git store: init, open, read/list, and cmdb_store_commit's tree building,
+ * unchanged detection, trailers, pruning, conflicts, stale ref locks, work-tree
+ * sync and refusal on dirty files. Every result is checked with the git CLI.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gitcmdb/gitcmdb.h"
+
+#include "alloc.h"
+#include "testutil.h"
+
+typedef struct {
+	char *dir;   /* temp dir holding the repository */
+	char *path;  /* the repository */
+	cmdb_repo *repo;
+} fixture;
+
+static int setup_repo(void **state, int bare)
+{
+	fixture *f = calloc(1, sizeof(*f));
+
+	f->dir = tu_tempdir("store");
+	if (asprintf(&f->path, "%s/r", f->dir) < 0)
+		abort();
+	if (cmdb_repo_init(&f->repo, f->path, bare) < 0)
+		fail_msg("init: %s", cmdb_error_last());
+	*state = f;
+	return 0;
+}
+
+static int setup_bare(void **state)
+{
+	return setup_repo(state, 1);
+}
+
+static int setup_worktree(void **state)
+{
+	return setup_repo(state, 0);
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+
+	cmdb_repo_free(f->repo);
+	tu_rmrf(f->dir);
+	free(f->path);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Run a git command in the repository; returns trimmed stdout (caller frees). */
+static char *git_out(const fixture *f, const char *args)
+{
+	char *out = NULL;
+	size_t n;
+
+	if (tu_sh(&out, "git -C '%s' %s 2>&1", f->path, args) != 0)
+		fail_msg("git %s failed: %s", args, out);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	return out;
+}
+
+static void assert_git(const fixture *f, const char *args, const char *want)
+{
+	char *out = git_out(f, args);
+
+	if (strcmp(out, want) != 0)
+		fail_msg("git %s: expected [%s], got [%s]", args, want, out);
+	free(out);
+}
+
+static void assert_fsck(const fixture *f)
+{
+	assert_int_equal(tu_sh(NULL, "git -C '%s' fsck --strict --no-progress >/dev/null 2>&1",
+		f->path), 0);
+}
+
+/* Commit one put (data != NULL) or delete; returns the commit code. */
+static int commit1(fixture *f, const char *path, const char *data, int *changed, char *oid)
+{
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	int rc;
+
+	o.message = "test";
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	if (data)
+		assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
+	else
+		assert_int_equal(cmdb_changeset_delete(cs, path), 0);
+	rc = cmdb_store_commit(oid, changed, f->repo, cs, &o);
+	cmdb_changeset_free(cs);
+	return rc;
+}
+
+static void test_store__init_bare_has_main_and_settings(void **state)
+{
+	fixture *f = *state;
+
+	assert_true(cmdb_repo_is_bare(f->repo));
+	assert_null(cmdb_repo_workdir(f->repo));
+	assert_git(f, "symbolic-ref HEAD", "refs/heads/main");
+	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	assert_git(f, "rev-list --count main", "1");
+	assert_git(f, "log -1 --format=%an main", "gitcmdb");
+	assert_fsck(f);
+}
+
+static void test_store__init_worktree_is_checked_out(void **state)
+{
+	fixture *f = *state;
+	char *p;
+
+	assert_false(cmdb_repo_is_bare(f->repo));
+	assert_non_null(cmdb_repo_workdir(f->repo));
+	assert_git(f, "status --porcelain", "");
+	assert_int_equal(asprintf(&p, "%s/gitcmdb.yaml", f->path) > 0, 1);
+	char *text = tu_read_file(p, NULL);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "record_unchanged_scans: true"));
+	assert_non_null(strstr(text, "/etc/ssh/sshd_config"));
+	free(text);
+	free(p);
+}
+
+static void test_store__init_refuses_nonempty_and_file(void **state)
+{
+	char *dir = tu_tempdir("init"), *p, *file;
+	cmdb_repo *repo = NULL;
+	(void)state;
+
+	assert_int_equal(asprintf(&file, "%s/keep", dir) > 0, 1);
+	assert_int_equal(tu_write_file(file, "x", 1), 0);
+	assert_int_equal(cmdb_repo_init(&repo, dir, 0), CMDB_EEXISTS);
+	assert_null(repo);
+	assert_non_null(strstr(cmdb_error_last(), "not empty"));
+	assert_int_equal(tu_sh(NULL, "test \"$(ls -A '%s')\" = keep", dir), 0);
+	assert_int_equal(cmdb_repo_init(&repo, file, 1), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "is a file"));
+	assert_int_equal(asprintf(&p, "%s/new/deeper", dir) > 0, 1);
+	assert_int_equal(cmdb_repo_init(&repo, p, 1), 0);
+	cmdb_repo_free(repo);
+	free(p);
+	free(file);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_store__open_errors(void **state)
+{
+	char *dir = tu_tempdir("open"), *p;
+	cmdb_repo *repo = NULL;
+	(void)state;
+
+	assert_int_equal(asprintf(&p, "%s/missing", dir) > 0, 1);
+	assert_int_equal(cmdb_repo_open(&repo, p), CMDB_ENOTFOUND);
+	assert_non_null(strstr(cmdb_error_last(), "no such directory"));
+	assert_int_equal(cmdb_repo_open(&repo, dir), CMDB_ENOTFOUND);
+	assert_non_null(strstr(cmdb_error_last(), "no git repository"));
+	assert_int_equal(tu_write_file(p, "x", 1), 0);
+	assert_int_equal(cmdb_repo_open(&repo, p), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "is a file"));
+	assert_null(repo);
+	free(p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_store__open_finds_worktree_and_bare(void **state)
+{
+	fixture *f = *state;
+	cmdb_repo *repo = NULL;
+	char *sub;
+
+	assert_int_equal(cmdb_repo_open(&repo, f->path), 0);
+	assert_int_equal(cmdb_repo_is_bare(repo), cmdb_repo_is_bare(f->repo));
+	assert_string_equal(cmdb_repo_gitdir(repo), cmdb_repo_gitdir(f->repo));
+	cmdb_repo_free(repo);
+	/* From a subdirectory of the work tree, as git does. */
+	if (!cmdb_repo_is_bare(f->repo)) {
+		assert_int_equal(commit1(f, "host/web01.yaml", "type: host\n", NULL, NULL), 0);
+		assert_int_equal(asprintf(&sub, "%s/host", f->path) > 0, 1);
+		assert_int_equal(cmdb_repo_open(&repo, sub), 0);
+		assert_string_equal(cmdb_repo_workdir(repo), cmdb_repo_workdir(f->repo));
+		cmdb_repo_free(repo);
+		free(sub);
+	}
+}
+
+static void test_store__commit_read_list_resolve(void **state)
+{
+	fixture *f = *state;
+	char oid[41], res[41], *buf = NULL;
+	size_t len = 0;
+	json_t *list = NULL;
+	int changed = -1;
+
+	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, oid), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(commit1(f, "host/web02.yaml", "a: 2\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "file/web01/etc/hosts", "127.0.0.1 x\n", NULL, NULL), 0);
+	assert_int_equal(cmdb_repo_resolve(res, f->repo, "main~2"), 0);
+	assert_string_equal(res, oid);
+	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, oid, "host/web01.yaml"), 0);
+	assert_string_equal(buf, "a: 1\n");
+	assert_int_equal(len, 5);
+	cmdb_free(buf);
+	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, oid, "host/web02.yaml"), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, NULL, "host"), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_repo_resolve(res, f->repo, "nope~9"), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "host/"), 0);
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(json_string_value(json_array_get(list, 0)), "host/web01.yaml");
+	assert_string_equal(json_string_value(json_array_get(list, 1)), "host/web02.yaml");
+	json_decref(list);
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, ""), 0);
+	assert_int_equal(json_array_size(list), 5);
+	assert_string_equal(json_string_value(json_array_get(list, 0)), "file/web01/etc/hosts");
+	json_decref(list);
+	assert_fsck(f);
+}
+
+static void test_store__unchanged_commits_nothing(void **state)
+{
+	fixture *f = *state;
+	char a[41], b[41];
+	int changed = -1;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, a), 0);
+	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, b), 0);
+	assert_int_equal(changed, 0);
+	assert_string_equal(a, b);
+	assert_int_equal(commit1(f, "host/nothere.yaml", NULL, &changed, b), 0);
+	assert_int_equal(changed, 0);
+	assert_git(f, "rev-list --count main", "2");
+	/* allow_empty records a commit anyway (scans that verified an unchanged estate). */
+	o.message = "scan: 0 changed";
+	o.allow_empty = 1;
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, cs, &o), 0);
+	assert_int_equal(changed, 1);
+	assert_string_not_equal(a, b);
+	assert_git(f, "rev-list --count main", "3");
+	cmdb_changeset_free(cs);
+}
+
+static void test_store__only_touched_subtrees_change(void **state)
+{
+	fixture *f = *state;
+	char *b_before, *blob_before, *b_after, *blob_after;
+
+	assert_int_equal(commit1(f, "a/x.yaml", "x\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "b/y.yaml", "y\n", NULL, NULL), 0);
+	b_before = git_out(f, "rev-parse main:b");
+	blob_before = git_out(f, "rev-parse main:a/x.yaml");
+	assert_int_equal(commit1(f, "a/z.yaml", "z\n", NULL, NULL), 0);
+	b_after = git_out(f, "rev-parse main:b");
+	blob_after = git_out(f, "rev-parse main:a/x.yaml");
+	assert_string_equal(b_before, b_after);
+	assert_string_equal(blob_before, blob_after);
+	assert_git(f, "diff --name-status main~1 main", "A\ta/z.yaml");
+	free(b_before);
+	free(b_after);
+	free(blob_before);
+	free(blob_after);
+	assert_fsck(f);
+}
+
+static void test_store__delete_prunes_empty_dirs(void **state)
+{
+	fixture *f = *state;
+
+	assert_int_equal(commit1(f, "file/web01/etc/ssh/sshd_config", "Port 22\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "file/web01/etc/hosts", "h\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "file/web01/etc/ssh/sshd_config", NULL, NULL, NULL), 0);
+	assert_git(f, "ls-tree -r --name-only main file", "file/web01/etc/hosts");
+	assert_git(f, "ls-tree -d --name-only main file/web01/etc/", "");
+	assert_int_equal(commit1(f, "file/web01/etc/hosts", NULL, NULL, NULL), 0);
+	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	/* Deleting a directory removes the subtree. */
+	assert_int_equal(commit1(f, "service/w/a.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "service/w/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "service", NULL, NULL, NULL), 0);
+	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	assert_fsck(f);
+}
+
+static void test_store__message_trailers_and_author(void **state)
+{
+	fixture *f = *state;
+	static const char *const trailers[] = {"Scan-Id: 20261128T221000Z-4f2a", "Scanned-Hosts: 2",
+		NULL};
+	static const char *const bad[] = {"no colon here", NULL};
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "host/a.yaml", "a\n", 2), 0);
+	o.message = "scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n";
+	o.trailers = trailers;
+	o.author_name = "Ops Person";
+	o.author_email = "ops@example.invalid";
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_git(f, "log -1 --format=%B main", "scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n\n"
+		"Scan-Id: 20261128T221000Z-4f2a\nScanned-Hosts: 2");
+	assert_git(f, "log -1 '--format=%(trailers:key=Scanned-Hosts,valueonly)' main", "2");
+	assert_git(f, "log -1 --format=%an/%ae/%cn main", "Ops Person/ops@example.invalid/Ops Person");
+	o.trailers = bad;
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
+	o.trailers = NULL;
+	o.message = NULL;
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
+	o.message = "x";
+	o.author_name = "evil <name>";
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
+	assert_git(f, "rev-list --count main", "2");
+	cmdb_changeset_free(cs);
+}
+
+static void test_store__bad_paths_and_conflicts(void **state)
+{
+	fixture *f = *state;
+	static const char *const bad[] = {"", "/abs", "a//b", "../x", "a/../b", ".git/config",
+		"host/.hidden", "a/", "x\ny"};
+	cmdb_changeset *cs = NULL;
+	char *before = git_out(f, "rev-parse main");
+
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (cmdb_changeset_put_file(cs, bad[i], "x", 1) != CMDB_EINVALID)
+			fail_msg("put %s accepted", bad[i]);
+		if (cmdb_changeset_delete(cs, bad[i]) != CMDB_EINVALID)
+			fail_msg("delete %s accepted", bad[i]);
+	}
+	assert_int_equal(cmdb_changeset_count(cs), 0);
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	o.message = "conflict";
+	assert_int_equal(cmdb_changeset_put_file(cs, "a", "x", 1), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "a/b", "y", 1), 0);
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "both as a file and as the directory"));
+	cmdb_changeset_free(cs);
+	/* A file where a directory is, and the other way round. */
+	assert_int_equal(commit1(f, "host/web01.yaml", "a\n", NULL, NULL), 0);
+	free(before);
+	before = git_out(f, "rev-parse main");
+	assert_int_equal(commit1(f, "host", "x", NULL, NULL), CMDB_EINVALID);
+	assert_int_equal(commit1(f, "host/web01.yaml/x", "x", NULL, NULL), CMDB_EINVALID);
+	char *after = git_out(f, "rev-parse main");
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+}
+
+static void test_store__last_operation_on_a_path_wins(void **state)
+{
+	fixture *f = *state;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+	o.message = "order";
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "h/a", "1", 1), 0);
+	assert_int_equal(cmdb_changeset_delete(cs, "h/a"), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "h/b", "1", 1), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "h/b", "2", 1), 0);
+	assert_int_equal(cmdb_changeset_count(cs), 4);
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_git(f, "ls-tree -r --name-only main h", "h/b");
+	assert_git(f, "show main:h/b", "2");
+	cmdb_changeset_free(cs);
+}
+
+static void test_store__stale_ref_lock_is_removed(void **state)
+{
+	fixture *f = *state;
+	char *lock;
+
+	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
+	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
+	assert_git(f, "rev-list --count main", "2");
+	free(lock);
+	assert_fsck(f);
+}
+
+static void test_store__worktree_follows_commits(void **state)
+{
+	fixture *f = *state;
+	char *p;
+
+	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v1\n", NULL, NULL), 0);
+	assert_int_equal(asprintf(&p, "%s/service/web01/nginx.yaml", f->path) > 0, 1);
+	char *text = tu_read_file(p, NULL);
+	assert_string_equal(text, "v1\n");
+	free(text);
+	assert_git(f, "status --porcelain", "");
+	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v2\n", NULL, NULL), 0);
+	text = tu_read_file(p, NULL);
+	assert_string_equal(text, "v2\n");
+	free(text);
+	assert_git(f, "status --porcelain", "");
+	assert_int_equal(commit1(f, "service/web01/nginx.yaml", NULL, NULL, NULL), 0);
+	assert_int_equal(tu_sh(NULL, "test ! -e '%s/service'", f->path), 0);
+	assert_git(f, "status --porcelain", "");
+	free(p);
+	assert_fsck(f);
+}
+
+static void test_store__dirty_worktree_refuses(void **state)
+{
+	fixture *f = *state;
+	char *p, *before, *after, *text;
+	int changed = -1;
+
+	assert_int_equal(commit1(f, "host/web01.yaml", "v1\n", NULL, NULL), 0);
+	assert_int_equal(asprintf(&p, "%s/host/web01.yaml", f->path) > 0, 1);
+	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
+	before = git_out(f, "rev-parse main");
+	assert_int_equal(commit1(f, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
+	assert_non_null(strstr(cmdb_error_last(), "host/web01.yaml"));
+	after = git_out(f, "rev-parse main");
+	assert_string_equal(before, after);
+	text = tu_read_file(p, NULL);
+	assert_string_equal(text, "# my note\nv1\n");
+	free(text);
+	/* Other paths still commit; and committing the person's bytes is accepted. */
+	assert_int_equal(commit1(f, "host/web02.yaml", "w\n", NULL, NULL), 0);
+	assert_int_equal(commit1(f, "host/web01.yaml", "# my note\nv1\n", NULL, NULL), 0);
+	assert_git(f, "status --porcelain", "");
+	/* A staged edit is an edit too. */
+	assert_int_equal(tu_write_file(p, "staged\n", 7), 0);
+	free(git_out(f, "add host/web01.yaml"));
+	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
+	assert_int_equal(commit1(f, "host/web01.yaml", "v3\n", NULL, NULL), CMDB_EDIRTY);
+	assert_non_null(strstr(cmdb_error_last(), "index"));
+	free(before);
+	free(after);
+	free(p);
+}
+
+/* Every allocation failure inside a commit gives a clean error and an unchanged main. */
+static void test_store__allocation_failures_are_clean(void **state)
+{
+	fixture *f = *state;
+	char *before = git_out(f, "rev-parse main"), *after;
+	int rc = -1;
+
+	for (long n = 1; n < 200 && rc != 0; n++) {
+		cmdb_changeset *cs = NULL;
+		cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+		o.message = "oom";
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_changeset_new(&cs);
+		if (rc == 0)
+			rc = cmdb_changeset_put_file(cs, "x/y/z", "data", 4);
+		if (rc == 0)
+			rc = cmdb_changeset_delete(cs, "x/old");
+		if (rc == 0)
+			rc = cmdb_store_commit(NULL, NULL, f->repo, cs, &o);
+		cmdb__alloc_fail_at(0);
+		cmdb_changeset_free(cs);
+		if (rc != 0) {
+			assert_int_equal(rc, CMDB_ERROR);
+			after = git_out(f, "rev-parse main");
+			assert_string_equal(before, after);
+			free(after);
+		}
+	}
+	assert_int_equal(rc, 0);
+	assert_git(f, "show main:x/y/z", "data");
+	free(before);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_store__init_bare_has_main_and_settings, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__init_worktree_is_checked_out, setup_worktree, teardown),
+		cmocka_unit_test(test_store__init_refuses_nonempty_and_file),
+		cmocka_unit_test(test_store__open_errors),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__commit_read_list_resolve, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__unchanged_commits_nothing, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__only_touched_subtrees_change, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__delete_prunes_empty_dirs, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__message_trailers_and_author, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__worktree_follows_commits, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__dirty_worktree_refuses, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
+	};
+
+	/* Durability is not what these tests check; fsync only slows a shared disk. */
+	setenv("GITCMDB_NO_FSYNC", "1", 1);
+	if (cmdb_init() < 0)
+		return 1;
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	cmdb_shutdown();
+	return rc;
+}
