@@ -469,10 +469,11 @@ int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, siz
 	char *id = NULL, msg[1200];
 	int rc;
 
+	/* A file that is not at an item path is reported once; its content means nothing. */
 	if (cmdb_id_from_path(&id, path) < 0) {
 		snprintf(msg, sizeof(msg), "not an item path: %s", cmdb_error_last());
-		if ((w.error = add_finding(v, path, 0, 0, NULL, msg)) < 0)
-			goto done;
+		w.error = add_finding(v, path, 0, 0, NULL, msg);
+		goto done;
 	}
 	w.id = id;
 	if ((rc = cmdb_yaml_parse_marked(&item, &marks, buf, len, path)) < 0) {

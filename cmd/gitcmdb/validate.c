@@ -1,12 +1,325 @@
-/* gitcmdb validate: placeholder until its issue lands. */
+/* gitcmdb validate: check every item of the work tree or a revision against the schemas. */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
 
-const char usage_validate[] = "usage: gitcmdb validate\n\nNot implemented yet.\n";
+const char usage_validate[] =
+	"usage: gitcmdb validate [--rev REV] [--json]\n"
+	"\n"
+	"Check every item (<type>/<name>.yaml) against the schemas and report every\n"
+	"problem: YAML syntax, unknown type, type/name not matching the path, missing\n"
+	"or unknown fields, wrong value types, enum and pattern violations, unknown\n"
+	"relation types, relations to missing items or to disallowed types.\n"
+	"\n"
+	"What is checked: the work tree (uncommitted edits included), or main when the\n"
+	"repository is bare, or the commit REV with --rev. Not items, so skipped:\n"
+	"gitcmdb.yaml, inventory.yaml, known_hosts, file/ (captured config files),\n"
+	"schemas/, top-level dotfiles and top-level files not ending in .yaml.\n"
+	"Schemas: the built-in ones, with the repository's own schemas/*.yaml (at the\n"
+	"same revision) replacing or adding types; see docs/schemas.md.\n"
+	"\n"
+	"options:\n"
+	"  --rev REV   validate the items of commit REV (sha, branch, tag, main~2)\n"
+	"  --json      print a JSON array of findings\n"
+	"              ({file, line, column, id, message}) instead of text\n"
+	"  -h, --help  show this help\n"
+	"\n"
+	"Text output is one finding per line, 'path:line:col: message', sorted by file,\n"
+	"line and column; a summary goes to stderr.\n"
+	"Exit 0 when clean, 1 on findings or failure, 2 on bad usage.\n";
+
+/* The files of one source (work tree or revision): path -> content, in path order. */
+typedef struct {
+	json_t *schemas; /* {path: content} of the schemas/ files */
+	json_t *items;   /* {path: content} of every other candidate item file */
+} sources;
+
+/* Files that are part of a CMDB repository but not items. */
+static int is_skipped(const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = strlen(path);
+
+	if (path[0] == '.' || strncmp(path, "file/", 5) == 0)
+		return 1;
+	if (!slash)
+		return strcmp(path, "gitcmdb.yaml") == 0 || strcmp(path, "inventory.yaml") == 0 ||
+		       strcmp(path, "known_hosts") == 0 || len < 5 || strcmp(path + len - 5, ".yaml") != 0;
+	return 0;
+}
+
+static int is_schema_file(const char *path)
+{
+	size_t len = strlen(path);
+
+	return strncmp(path, "schemas/", 8) == 0 && !strchr(path + 8, '/') && len > 13 &&
+	       strcmp(path + len - 5, ".yaml") == 0;
+}
+
+/* Sort a file into schemas / items / skipped; takes ownership of nothing. */
+static int add_source(sources *src, const char *path, const char *data, size_t len)
+{
+	json_t *s;
+
+	if (strncmp(path, "schemas/", 8) == 0) {
+		if (!is_schema_file(path))
+			return 0;
+		s = json_stringn_nocheck(data, len);
+		return s ? json_object_set_new(src->schemas, path, s) : -1;
+	}
+	if (is_skipped(path))
+		return 0;
+	s = json_stringn_nocheck(data, len);
+	return s ? json_object_set_new(src->items, path, s) : -1;
+}
+
+static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
+{
+	json_t *paths = NULL, *p;
+	size_t i;
+	int error;
+
+	if ((error = cmdb_repo_list(&paths, repo, rev, "")) < 0)
+		return error;
+	json_array_foreach(paths, i, p) {
+		const char *path = json_string_value(p);
+		char *data = NULL;
+		size_t len = 0;
+
+		if (is_skipped(path) && strncmp(path, "schemas/", 8) != 0)
+			continue;
+		if ((error = cmdb_repo_read(&data, &len, repo, rev, path)) < 0)
+			break;
+		error = add_source(src, path, data, len) < 0 ? CMDB_ERROR : 0;
+		cmdb_free(data);
+		if (error < 0)
+			break;
+	}
+	json_decref(paths);
+	return error;
+}
+
+/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess). */
+static char *read_capped(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t cap = CMDB_YAML_MAX_BYTES + 1, n = 0, alloc = 0;
+	char *buf = NULL;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (alloc - n < 65536) {
+			char *grown = realloc(buf, alloc + 65536 + 1);
+
+			if (!grown) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = grown;
+			alloc += 65536;
+		}
+		size_t got = fread(buf + n, 1, alloc - n < cap - n ? alloc - n : cap - n, f);
+
+		n += got;
+		if (got == 0 || n >= cap)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* a + "/" + b (or just b when a is empty), malloc'd; NULL on failure. */
+static char *join(const char *a, const char *b)
+{
+	size_t n = strlen(a) + strlen(b) + 2;
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s%s%s", a, a[0] ? "/" : "", b);
+	return s;
+}
+
+/* Walk the work tree below rel (relative to root); symlinks and specials are not followed. */
+static int read_tree(sources *src, const char *root, const char *rel)
+{
+	char *dirpath = rel[0] ? join(root, rel) : strdup(root);
+	DIR *d;
+	struct dirent *e;
+	int error = 0;
+
+	if (!dirpath || !(d = opendir(dirpath))) {
+		free(dirpath);
+		return CMDB_ERROR;
+	}
+	while (!error && (e = readdir(d))) {
+		char *child = NULL, *full = NULL, *data;
+		struct stat st;
+		size_t len = 0;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (!rel[0] && strcmp(e->d_name, ".git") == 0))
+			continue;
+		if (!(child = join(rel, e->d_name)) || !(full = join(root, child))) {
+			free(child);
+			error = CMDB_ERROR;
+			break;
+		}
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (!is_skipped(child) || strcmp(child, "schemas") == 0)
+				error = read_tree(src, root, child);
+		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
+			   (!is_skipped(child) || is_schema_file(child))) {
+			if (!(data = read_capped(full, &len)))
+				error = CMDB_ERROR;
+			else if (add_source(src, child, data, len) < 0)
+				error = CMDB_ERROR;
+			free(data);
+		}
+		free(child);
+		free(full);
+	}
+	closedir(d);
+	free(dirpath);
+	return error;
+}
+
+static int load_schemas(cmdb_schema **out, const json_t *files)
+{
+	cmdb_schema *schema = NULL;
+	const char *path;
+	json_t *s;
+
+	*out = NULL;
+	if (cmdb_schema_load_builtin(&schema) < 0)
+		return -1;
+	json_object_foreach((json_t *)files, path, s) {
+		if (cmdb_schema_add(schema, path, json_string_value(s), json_string_length(s)) < 0)
+			goto fail;
+	}
+	if (cmdb_schema_check(schema) < 0)
+		goto fail;
+	*out = schema;
+	return 0;
+fail:
+	cmdb_schema_free(schema);
+	return -1;
+}
+
+static int run_validator(json_t *findings, const cmdb_schema *schema, const json_t *items)
+{
+	cmdb_validator *v = NULL;
+	const char *path;
+	json_t *s;
+	int error;
+
+	if ((error = cmdb_validator_new(&v, schema)) < 0)
+		return error;
+	json_object_foreach((json_t *)items, path, s) {
+		if ((error = cmdb_validator_add(v, path, json_string_value(s), json_string_length(s))) < 0)
+			goto done;
+	}
+	error = cmdb_validator_finish(v, findings);
+done:
+	cmdb_validator_free(v);
+	return error;
+}
+
+static void print_text(const json_t *findings)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(findings, i, f) {
+		const char *file = json_string_value(json_object_get(f, "file"));
+		json_int_t line = json_integer_value(json_object_get(f, "line"));
+		json_int_t col = json_integer_value(json_object_get(f, "column"));
+		const char *msg = json_string_value(json_object_get(f, "message"));
+
+		if (line > 0)
+			printf("%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+		else
+			printf("%s: %s\n", file, msg);
+	}
+}
 
 int cmd_validate(int argc, char **argv, cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_errorf(CLI_FAIL, "'validate' is not implemented yet");
+	static const struct option longopts[] = {
+		{"rev", required_argument, NULL, 'r'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	sources src = {json_object(), json_object()};
+	json_t *findings = json_array();
+	cmdb_schema *schema = NULL;
+	cmdb_repo *repo = NULL;
+	const char *rev = NULL;
+	int json = 0, c, rc = CLI_FAIL;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		if (c == 'r') {
+			rev = optarg;
+		} else if (c == 'j') {
+			json = 1;
+		} else {
+			rc = optopt ? cli_usage("validate", "option '%s' needs a value",
+							   argv[optind - 1]) :
+						 cli_usage("validate", "unknown option '%s'",
+							   argv[optind - 1]);
+			goto done;
+		}
+	}
+	if (optind < argc) {
+		rc = cli_usage("validate", "unexpected argument '%s'", argv[optind]);
+		goto done;
+	}
+	if (!src.schemas || !src.items || !findings) {
+		rc = cli_errorf(CLI_FAIL, "out of memory");
+		goto done;
+	}
+	if (!(repo = cli_open_repo(ctx)))
+		goto done;
+	if (rev || !cmdb_repo_workdir(repo)) {
+		if (read_rev(&src, repo, rev) < 0) {
+			rc = cli_fail(rev ? "check the revision with 'git log'" : NULL);
+			goto done;
+		}
+	} else if (read_tree(&src, cmdb_repo_workdir(repo), "") < 0) {
+		rc = cli_errorf(CLI_FAIL, "cannot read the work tree (%s): check permissions",
+			cmdb_repo_workdir(repo));
+		goto done;
+	}
+	if (load_schemas(&schema, src.schemas) < 0) {
+		rc = cli_fail("fix the repository's schemas/ file");
+		goto done;
+	}
+	if (run_validator(findings, schema, src.items) < 0) {
+		rc = cli_fail(NULL);
+		goto done;
+	}
+	if (json)
+		cli_print_json(findings);
+	else
+		print_text(findings);
+	fprintf(stderr, "validate: %zu items, %zu findings\n", json_object_size(src.items),
+		json_array_size(findings));
+	rc = json_array_size(findings) ? CLI_FAIL : CLI_OK;
+done:
+	json_decref(src.schemas);
+	json_decref(src.items);
+	json_decref(findings);
+	cmdb_schema_free(schema);
+	cmdb_repo_free(repo);
+	return rc;
 }
