@@ -1,0 +1,390 @@
+/*
+ * Impact analysis: breadth-first over relations whose type says a failure of the
+ * target impacts the source (schemas/relations.yaml). Downstream (the default)
+ * walks edges backwards: who points at X is hit when X fails. Upstream walks them
+ * forwards: what X needs. Breadth-first gives every reached item its shortest
+ * chain of relations; a visited set makes cycles terminate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "error.h"
+#include "gitcmdb/schema.h"
+#include "query_int.h"
+
+#define OOM() cmdb__error(CMDB_ERROR, "out of memory")
+
+static json_t *edge_obj(json_t *e)
+{
+	return json_pack("{sOsOsO}", "src", json_array_get(e, 0), "type", json_array_get(e, 1),
+		"dst", json_array_get(e, 2));
+}
+
+static json_t *type_of(const char *id)
+{
+	const char *slash = strchr(id, '/');
+
+	return json_stringn(id, slash ? (size_t)(slash - id) : strlen(id));
+}
+
+/* Record edge e once (cycles and cross links reach the same edge twice). */
+static int add_edge(json_t *edges, json_t *seen, json_t *e)
+{
+	char *key = cmdb__sprintf("%s\t%s\t%s", json_string_value(json_array_get(e, 0)),
+		json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)));
+	int rc = 0;
+
+	if (!key)
+		return OOM();
+	if (!json_object_get(seen, key) &&
+		(json_object_set_new(seen, key, json_true()) < 0 ||
+			json_array_append_new(edges, edge_obj(e)) < 0))
+		rc = OOM();
+	free(key);
+	return rc;
+}
+
+/* Reach `other` from `from` over e: a new item whose path extends from's path. */
+static int reach(json_t *items, json_t *visited, json_t *from, const char *other, json_t *e)
+{
+	json_t *path = json_deep_copy(json_object_get(from, "path")), *item;
+	json_int_t depth = json_integer_value(json_object_get(from, "depth")) + 1;
+
+	if (!path || json_array_append_new(path, edge_obj(e)) < 0) {
+		json_decref(path);
+		return OOM();
+	}
+	item = json_pack("{sssosIso}", "id", other, "type", type_of(other), "depth", depth, "path",
+		path);
+	if (!item || json_object_set(visited, other, item) < 0 ||
+		json_array_append_new(items, item) < 0)
+		return OOM();
+	return 0;
+}
+
+static int expand(json_t *items, json_t *visited, json_t *edges, json_t *seen, json_t *from,
+	int upstream, cmdb__impact_next_fn next, void *payload)
+{
+	const char *node = json_string_value(json_object_get(from, "id"));
+	json_t *list = NULL, *e;
+	size_t i;
+	int rc;
+
+	if ((rc = next(&list, node, payload)) < 0)
+		return rc;
+	json_array_foreach (list, i, e) {
+		const char *other = json_string_value(json_array_get(e, upstream ? 2 : 0));
+
+		if (!other)
+			continue;
+		if (!json_object_get(visited, other) &&
+			(rc = reach(items, visited, from, other, e)) < 0)
+			break;
+		if ((rc = add_edge(edges, seen, e)) < 0)
+			break;
+	}
+	json_decref(list);
+	return rc;
+}
+
+int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
+	cmdb__impact_next_fn next, void *payload)
+{
+	json_t *items = json_array(), *edges = json_array(), *seen = json_object();
+	json_t *visited = json_object(), *start = NULL, *res = NULL;
+	size_t head = 0;
+	int rc = 0;
+
+	*out = NULL;
+	start = json_pack("{sssIs[]}", "id", root, "depth", (json_int_t)0, "path");
+	if (!items || !edges || !seen || !visited || !start ||
+		json_object_set(visited, root, start) < 0) {
+		rc = OOM();
+		goto done;
+	}
+	/* items doubles as the queue: entries before head are expanded. */
+	for (json_t *from = start; from; from = json_array_get(items, head++)) {
+		if (depth > 0 && json_integer_value(json_object_get(from, "depth")) >= depth)
+			continue;
+		if ((rc = expand(items, visited, edges, seen, from, upstream, next, payload)) < 0)
+			goto done;
+	}
+	if (!(res = json_pack("{sssssOsO}", "id", root, "direction",
+		      upstream ? "upstream" : "downstream", "items", items, "edges", edges))) {
+		rc = OOM();
+		goto done;
+	}
+	*out = res;
+done:
+	json_decref(items);
+	json_decref(edges);
+	json_decref(seen);
+	json_decref(visited);
+	json_decref(start);
+	return rc;
+}
+
+typedef struct {
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	json_t *type_ok; /* relation type -> true/false, asked once per type */
+	cmdb__impact_type_fn impacts;
+	void *payload;
+} db_walk;
+
+static int db_next(json_t **out, const char *node, void *payload)
+{
+	db_walk *w = payload;
+	json_t *list = json_array();
+	int rc = 0, step;
+
+	if (!list)
+		return OOM();
+	sqlite3_reset(w->st);
+	sqlite3_bind_text(w->st, 1, node, -1, SQLITE_TRANSIENT);
+	while ((step = sqlite3_step(w->st)) == SQLITE_ROW) {
+		const char *src = (const char *)sqlite3_column_text(w->st, 0);
+		const char *type = (const char *)sqlite3_column_text(w->st, 1);
+		const char *dst = (const char *)sqlite3_column_text(w->st, 2);
+		json_t *ok = json_object_get(w->type_ok, type);
+
+		if (!ok) {
+			ok = json_boolean(w->impacts(type, w->payload) == 1);
+			if (json_object_set_new(w->type_ok, type, ok) < 0) {
+				rc = OOM();
+				break;
+			}
+		}
+		if (json_is_true(ok) && json_array_append_new(list, json_pack("[sss]", src, type, dst)) < 0) {
+			rc = OOM();
+			break;
+		}
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
+	if (rc < 0) {
+		json_decref(list);
+		return rc;
+	}
+	*out = list;
+	return 0;
+}
+
+int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, int upstream,
+	int depth, cmdb__impact_type_fn impacts, void *payload)
+{
+	static const char down[] = "SELECT src, type, dst FROM relations WHERE dst = ?1 AND "
+		CMDB_VALID_AT(2) " ORDER BY type, src";
+	static const char up[] = "SELECT src, type, dst FROM relations WHERE src = ?1 AND "
+		CMDB_VALID_AT(2) " ORDER BY type, dst";
+	db_walk w = {NULL, db, json_object(), impacts, payload};
+	int rc;
+
+	*out = NULL;
+	if (!w.type_ok)
+		return OOM();
+	if (sqlite3_prepare_v2(db, upstream ? up : down, -1, &w.st, NULL) != SQLITE_OK) {
+		rc = cmdb__query_sqlerr(db, "cannot read relations");
+		goto done;
+	}
+	sqlite3_bind_int64(w.st, 2, seq);
+	rc = cmdb__impact_walk(out, root, upstream, depth, db_next, &w);
+done:
+	sqlite3_finalize(w.st);
+	json_decref(w.type_ok);
+	return rc;
+}
+
+static int schema_impacts(const char *type, void *payload)
+{
+	int impacts = 0;
+
+	/* Unknown relation types (not in relations.yaml) carry no impact. */
+	if (cmdb_schema_relation(payload, type, &impacts) < 0)
+		return 0;
+	return impacts;
+}
+
+int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema, const char *id,
+	const cmdb_impact_opts *opts)
+{
+	cmdb_impact_opts o = CMDB_IMPACT_OPTS_INIT;
+	cmdb_schema *own = NULL;
+	json_t *at = NULL, *res = NULL;
+	long long seq = 0;
+	int rc;
+
+	*out = NULL;
+	if (opts)
+		o = *opts;
+	if (!id || o.depth < 0)
+		return cmdb__error(CMDB_EINVALID, "impact needs an item id and a depth >= 0");
+	if ((rc = cmdb__query_point(&seq, &at, idx, o.at)) < 0 ||
+		(rc = cmdb_index_check_id(idx, id)) < 0)
+		goto done;
+	if ((rc = cmdb__query_item_exists_at(cmdb_index_db(idx), id, seq)) <= 0) {
+		if (rc == 0)
+			rc = cmdb__error(CMDB_ENOTFOUND, "%s did not exist at %s (commit %.12s)", id,
+				json_string_value(json_object_get(at, "time")),
+				json_string_value(json_object_get(at, "commit")));
+		goto done;
+	}
+	if (!schema && (rc = cmdb_schema_load_builtin(&own)) < 0)
+		goto done;
+	rc = cmdb__impact_db(&res, cmdb_index_db(idx), seq, id, o.upstream, o.depth,
+		schema_impacts, (void *)(schema ? schema : own));
+	if (rc < 0)
+		goto done;
+	if (json_object_set(res, "at", at) < 0) {
+		rc = OOM();
+		goto done;
+	}
+	*out = res;
+	res = NULL;
+done:
+	json_decref(res);
+	json_decref(at);
+	cmdb_schema_free(own);
+	return rc;
+}
+
+/* The node an item was reached from: the far end of the last relation of its path. */
+static const char *parent_of(const json_t *item, int upstream)
+{
+	json_t *path = json_object_get(item, "path");
+	json_t *last = json_array_get(path, json_array_size(path) - 1);
+
+	return json_string_value(json_object_get(last, upstream ? "src" : "dst"));
+}
+
+static int text_node(cmdb_buf *b, json_t *children, const char *id, int level)
+{
+	json_t *kids = json_object_get(children, id), *k;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach (kids, i, k) {
+		json_t *path = json_object_get(k, "path");
+		json_t *last = json_array_get(path, json_array_size(path) - 1);
+		const char *kid = json_string_value(json_object_get(k, "id"));
+
+		if ((rc = cmdb__buf_printf(b, "%*s%s  (%s)\n", 2 * (level + 1), "", kid,
+			     json_string_value(json_object_get(last, "type")))) < 0 ||
+			(rc = text_node(b, children, kid, level + 1)) < 0)
+			break;
+	}
+	return rc;
+}
+
+/* children: parent id -> [items], in the walk's (breadth-first) order. */
+static int group_children(json_t **out, const json_t *result, int upstream)
+{
+	json_t *children = json_object(), *item;
+	size_t i;
+
+	if (!children)
+		return OOM();
+	json_array_foreach (json_object_get(result, "items"), i, item) {
+		const char *parent = parent_of(item, upstream);
+		json_t *list = json_object_get(children, parent ? parent : "");
+
+		if (!list && (!(list = json_array()) ||
+				     json_object_set_new(children, parent ? parent : "", list) < 0)) {
+			json_decref(children);
+			return OOM();
+		}
+		json_array_append(list, item);
+	}
+	*out = children;
+	return 0;
+}
+
+int cmdb_impact_format_text(char **out, const json_t *result)
+{
+	cmdb_buf b = CMDB_BUF_INIT(256u * 1024 * 1024);
+	const char *root = json_string_value(json_object_get(result, "id"));
+	const char *dir = json_string_value(json_object_get(result, "direction"));
+	int upstream = dir && !strcmp(dir, "upstream");
+	json_t *children = NULL, *at = json_object_get(result, "at");
+	size_t n = json_array_size(json_object_get(result, "items"));
+	int rc;
+
+	*out = NULL;
+	if (!root)
+		return cmdb__error(CMDB_EINVALID, "not an impact result");
+	if ((rc = group_children(&children, result, upstream)) < 0 ||
+		(rc = cmdb__buf_printf(&b, "%s\n", root)) < 0 ||
+		(rc = text_node(&b, children, root, 0)) < 0)
+		goto done;
+	if (upstream)
+		rc = cmdb__buf_printf(&b, "%zu item%s %s needs\n", n, n == 1 ? "" : "s", root);
+	else
+		rc = cmdb__buf_printf(&b, "%zu item%s hit when %s fails or changes\n", n,
+			n == 1 ? "" : "s", root);
+	if (rc == 0 && at)
+		rc = cmdb__buf_printf(&b, "at %s (commit %.12s)\n",
+			json_string_value(json_object_get(at, "time")),
+			json_string_value(json_object_get(at, "commit")));
+	if (rc < 0)
+		goto done;
+	*out = cmdb__buf_detach(&b, NULL);
+done:
+	json_decref(children);
+	cmdb__buf_dispose(&b);
+	return rc;
+}
+
+/* A DOT double-quoted string: backslash and quote escaped, control bytes dropped. */
+static int dot_quote(cmdb_buf *b, const char *s)
+{
+	int rc = cmdb__buf_puts(b, "\"");
+
+	for (; rc == 0 && s && *s; s++) {
+		if (*s == '"' || *s == '\\')
+			rc = cmdb__buf_put(b, "\\", 1);
+		if (rc == 0 && (unsigned char)*s >= ' ')
+			rc = cmdb__buf_put(b, s, 1);
+	}
+	return rc ? rc : cmdb__buf_puts(b, "\"");
+}
+
+int cmdb_impact_format_dot(char **out, const json_t *result)
+{
+	cmdb_buf b = CMDB_BUF_INIT(256u * 1024 * 1024);
+	const char *root = json_string_value(json_object_get(result, "id"));
+	json_t *item, *e;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!root)
+		return cmdb__error(CMDB_EINVALID, "not an impact result");
+	rc = cmdb__buf_puts(&b, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n  ");
+	if (!rc && !(rc = dot_quote(&b, root)))
+		rc = cmdb__buf_puts(&b, " [style=\"bold,filled\", fillcolor=\"#ffd0d0\"];\n");
+	json_array_foreach (json_object_get(result, "items"), i, item) {
+		if (rc || (rc = cmdb__buf_puts(&b, "  ")) ||
+			(rc = dot_quote(&b, json_string_value(json_object_get(item, "id")))) ||
+			(rc = cmdb__buf_puts(&b, ";\n")))
+			break;
+	}
+	json_array_foreach (json_object_get(result, "edges"), i, e) {
+		if (rc || (rc = cmdb__buf_puts(&b, "  ")) ||
+			(rc = dot_quote(&b, json_string_value(json_object_get(e, "src")))) ||
+			(rc = cmdb__buf_puts(&b, " -> ")) ||
+			(rc = dot_quote(&b, json_string_value(json_object_get(e, "dst")))) ||
+			(rc = cmdb__buf_puts(&b, " [label=")) ||
+			(rc = dot_quote(&b, json_string_value(json_object_get(e, "type")))) ||
+			(rc = cmdb__buf_puts(&b, "];\n")))
+			break;
+	}
+	if (rc || (rc = cmdb__buf_puts(&b, "}\n")))
+		goto done;
+	*out = cmdb__buf_detach(&b, NULL);
+done:
+	cmdb__buf_dispose(&b);
+	return rc;
+}
