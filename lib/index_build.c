@@ -110,7 +110,7 @@ static int insert_commit(build *b, const git_commit *c, int mainline, long long 
 	oid_hex(hex, git_commit_id(c));
 	if ((error = insert_trailers(b, seq, msg ? msg : "", &scan, &change, &arr)) < 0)
 		goto done;
-	error = run(b, S_COMMIT, "isiisssssii", seq, hex, (long long)git_commit_time(c),
+	error = run(b, S_COMMIT, "isiissssssi", seq, hex, (long long)git_commit_time(c),
 		(long long)git_commit_time_offset(c), author ? author->name : NULL,
 		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan, change,
 		(long long)mainline);
@@ -501,6 +501,7 @@ static int build_in_txn(build *b, int rebuild)
 		}
 	if ((error = run(b, S_MAX_SEQ, "")) < 0)
 		goto done;
+	error = 0;
 	b->next_seq = sqlite3_column_int64(b->st[S_MAX_SEQ], 0) + 1;
 	for (size_t i = n; i-- > 0 && !error;)
 		error = index_mainline(b, &line[i]);

@@ -90,7 +90,7 @@ static int parse_iso(long long *t, const char *when)
 		digits(&d, &p, 2) < 0)
 		return bad_date(when, "the date part is not YYYY-MM-DD");
 	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (unsigned)mo))
-		return bad_date(when, "no such day");
+		return bad_date(when, "no such month or day");
 	if (*p == 'T' || *p == 't' || *p == ' ') {
 		p++;
 		if (digits(&h, &p, 2) < 0 || *p++ != ':' || digits(&mi, &p, 2) < 0)
@@ -247,8 +247,17 @@ int cmdb_index_resolve_when(long long *seq, cmdb_index *idx, const char *when)
 	if (!when || !*when)
 		return cmdb__error(CMDB_EINVALID, "empty WHEN: give a date, a revision or a baseline name");
 	rc = cmdb__when_parse_time(&t, when, (long long)time(NULL));
-	if (rc < 0)
-		return rc;
+	if (rc < 0) {
+		/* Not a valid date, but baselines are often named like one ("2026-Q4"). */
+		git_object *obj = NULL;
+		int is_rev = git_revparse_single(&obj, idx->git, when) == 0;
+
+		git_object_free(obj);
+		if (!is_rev)
+			return cmdb__error(CMDB_EINVALID, "%s", cmdb_error_last());
+		cmdb_error_clear();
+		rc = 1;
+	}
 	rc = rc == 0 ? seq_at_time(&s, idx, t, when) : seq_of_revision(&s, idx, when);
 	if (rc < 0)
 		return rc;

@@ -1,12 +1,260 @@
-/* gitcmdb history: placeholder until its issue lands. */
-#include "cli.h"
+/* gitcmdb history: an item's versions with field-level changes, from the index. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_history[] = "usage: gitcmdb history\n\nNot implemented yet.\n";
+#include "cli_index.h"
+
+const char usage_history[] =
+	"usage: gitcmdb history ID [--path ATTR] [--json] [--db FILE] [--no-refresh]\n"
+	"\n"
+	"List every version of item ID, oldest first: the commit, its time and author, whether\n"
+	"the item was created, modified or deleted there, and each field that changed as\n"
+	"old → new (flattened paths such as attributes.packages.openssl.version; relations\n"
+	"as relations.TYPE). Change ids come from the commit's 'Change:' trailers; change\n"
+	"records whose 'affects' names the item are listed too.\n"
+	"\n"
+	"  --path ATTR   only changes to ATTR or below it (attributes.packages.openssl);\n"
+	"                versions that change nothing there are left out\n"
+	"  --json        JSON output: {id, path, change_records, versions: [{seq, commit,\n"
+	"                time, author, email, summary, kind, changes: [{path, op, old, new}],\n"
+	"                change_ids}]}\n"
+	"  --db FILE     use FILE as the index database\n"
+	"  --no-refresh  do not catch the index up with main first\n"
+	"\n"
+	"Exit status: 0 listed; 1 unknown item; 2 usage.\n";
+
+/* An attribute value as JSON, typed by its vtype. */
+static json_t *typed(const char *value, const char *vtype)
+{
+	json_t *v;
+
+	if (!vtype || !value || strcmp(vtype, "null") == 0)
+		return json_null();
+	if (strcmp(vtype, "int") == 0)
+		return json_integer(strtoll(value, NULL, 10));
+	if (strcmp(vtype, "real") == 0)
+		return json_real(strtod(value, NULL));
+	if (strcmp(vtype, "bool") == 0)
+		return json_boolean(strcmp(value, "true") == 0);
+	if (strcmp(vtype, "list") == 0 && (v = json_loads(value, JSON_DECODE_ANY, NULL)))
+		return v;
+	return json_string(value);
+}
+
+static sqlite3_stmt *prep(cmdb_index *idx, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) != SQLITE_OK) {
+		cli_errorf(0, "index query failed: %s", sqlite3_errmsg(cmdb_index_db(idx)));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+#define PATH_FILTER(col) " AND (?3 IS NULL OR " col " = ?3 OR substr(" col ", 1, length(?3) + 1) = ?3 || '.')"
+
+/* The changes of id at seq (under path when set), as [{path, op, old, new}]. */
+static json_t *changes_at(cmdb_index *idx, const char *id, long long seq, const char *path)
+{
+	sqlite3_stmt *a = prep(idx,
+		"SELECT path, max(CASE WHEN to_seq = ?2 THEN value END), max(CASE WHEN to_seq = ?2 THEN vtype END),"
+		" max(CASE WHEN from_seq = ?2 THEN value END), max(CASE WHEN from_seq = ?2 THEN vtype END)"
+		" FROM attrs WHERE id = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER("path")
+		" GROUP BY path ORDER BY path");
+	sqlite3_stmt *r = prep(idx,
+		"SELECT 'relations.' || type AS p, dst, to_seq = ?2 FROM relations"
+		" WHERE src = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER("p") " ORDER BY type, dst");
+	json_t *out = json_array();
+
+	for (int k = 0; k < 2 && a && r && out; k++) {
+		sqlite3_stmt *st = k ? r : a;
+
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq);
+		sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *p = (const char *)sqlite3_column_text(st, 0);
+			const char *ov = (const char *)sqlite3_column_text(st, 1), *ot = NULL, *nv = NULL, *nt = NULL;
+
+			if (k == 0) {
+				ot = (const char *)sqlite3_column_text(st, 2);
+				nv = (const char *)sqlite3_column_text(st, 3);
+				nt = (const char *)sqlite3_column_text(st, 4);
+			} else if (sqlite3_column_int(st, 2)) {
+				ot = "string";
+			} else {
+				nv = ov, nt = "string", ov = NULL;
+			}
+			json_array_append_new(out, json_pack("{s:s, s:s, s:o, s:o}", "path", p, "op",
+				!ot ? "added" : !nt ? "removed" : "changed", "old", typed(ov, ot), "new",
+				typed(nv, nt)));
+		}
+	}
+	if (!a || !r) {
+		json_decref(out);
+		out = NULL;
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(r);
+	return out;
+}
+
+static json_t *strings(cmdb_index *idx, const char *sql, const char *text, long long num)
+{
+	sqlite3_stmt *st = prep(idx, sql);
+	json_t *out = st ? json_array() : NULL;
+
+	if (st) {
+		if (text)
+			sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 1, num);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+	}
+	sqlite3_finalize(st);
+	return out;
+}
+
+static json_t *collect(cmdb_index *idx, const char *id, const char *path)
+{
+	sqlite3_stmt *st = prep(idx,
+		"SELECT s.seq, c.oid, c.time, c.author, c.email, c.summary,"
+		" EXISTS(SELECT 1 FROM item_versions WHERE id = ?1 AND from_seq = s.seq),"
+		" EXISTS(SELECT 1 FROM item_versions WHERE id = ?1 AND to_seq = s.seq)"
+		" FROM (SELECT from_seq AS seq FROM item_versions WHERE id = ?1 UNION"
+		"  SELECT to_seq FROM item_versions WHERE id = ?1 AND to_seq IS NOT NULL) s"
+		" JOIN commits c ON c.seq = s.seq ORDER BY s.seq");
+	json_t *versions = json_array(), *res = NULL;
+	char tbuf[32];
+
+	if (!st)
+		goto done;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0);
+		int opens = sqlite3_column_int(st, 6), closes = sqlite3_column_int(st, 7);
+		json_t *ch = changes_at(idx, id, seq, path);
+
+		if (!ch)
+			goto done;
+		if (path && json_array_size(ch) == 0) {
+			json_decref(ch);
+			continue;
+		}
+		cli_format_time(tbuf, sqlite3_column_int64(st, 2));
+		json_array_append_new(versions, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o}",
+			"seq", (json_int_t)seq, "commit", (const char *)sqlite3_column_text(st, 1), "time",
+			tbuf, "author", (const char *)sqlite3_column_text(st, 3), "email",
+			(const char *)sqlite3_column_text(st, 4), "summary",
+			(const char *)sqlite3_column_text(st, 5), "kind",
+			opens && closes ? "modified" : opens ? "created" : "deleted", "changes", ch,
+			"change_ids", strings(idx, "SELECT value FROM trailers WHERE seq = ?1 AND"
+				" lower(key) = 'change' ORDER BY rowid", NULL, seq)));
+	}
+	res = json_pack("{s:s, s:s?, s:o, s:O}", "id", id, "path", path, "change_records",
+		strings(idx, "SELECT src FROM relations WHERE dst = ?1 AND type = 'affects'"
+			" UNION SELECT a.id FROM attrs a WHERE a.path = 'affects' AND a.vtype = 'list'"
+			" AND EXISTS(SELECT 1 FROM json_each(a.value) j WHERE j.value = ?1) ORDER BY 1",
+			id, 0), "versions", versions);
+done:
+	sqlite3_finalize(st);
+	json_decref(versions);
+	return res;
+}
+
+static void print_value(const json_t *v)
+{
+	char *s;
+
+	if (!v || json_is_null(v)) {
+		fputs("(none)", stdout);
+		return;
+	}
+	if (json_is_string(v)) {
+		fputs(json_string_value(v), stdout);
+		return;
+	}
+	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	fputs(s ? s : "?", stdout);
+	free(s);
+}
+
+static void print_text(const json_t *res, int all_fields)
+{
+	size_t i, j;
+	json_t *v, *c;
+
+	json_array_foreach(json_object_get(res, "versions"), i, v) {
+		const char *kind = json_string_value(json_object_get(v, "kind"));
+		json_t *ch = json_object_get(v, "changes");
+		const char *author = json_string_value(json_object_get(v, "author"));
+
+		printf("%s  %.12s  %s  %s  %s\n", json_string_value(json_object_get(v, "time")),
+			json_string_value(json_object_get(v, "commit")), author ? author : "?", kind,
+			json_string_value(json_object_get(v, "summary")) ? json_string_value(json_object_get(v, "summary")) : "");
+		if (!all_fields && strcmp(kind, "modified") != 0)
+			printf("    (%zu field%s)\n", json_array_size(ch), json_array_size(ch) == 1 ? "" : "s");
+		else
+			json_array_foreach(ch, j, c) {
+				printf("    %s: ", json_string_value(json_object_get(c, "path")));
+				print_value(json_object_get(c, "old"));
+				fputs(" → ", stdout);
+				print_value(json_object_get(c, "new"));
+				fputc('\n', stdout);
+			}
+		json_array_foreach(json_object_get(v, "change_ids"), j, c)
+			printf("    Change: %s\n", json_string_value(c));
+	}
+	json_array_foreach(json_object_get(res, "change_records"), i, c)
+		printf("change record: %s\n", json_string_value(c));
+}
 
 int cmd_history(int argc, char **argv, cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_errorf(CLI_FAIL, "'history' is not implemented yet");
+	static const struct option opts[] = {{"path", required_argument, NULL, 'p'},
+		{"json", no_argument, NULL, 'j'}, {"db", required_argument, NULL, 'd'},
+		{"no-refresh", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	const char *db = NULL, *path = NULL;
+	int json = 0, no_refresh = 0, c, rc = CLI_FAIL;
+	cmdb_repo *repo = NULL;
+	cmdb_index *idx = NULL;
+	json_t *res = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': path = optarg; break;
+		case 'j': json = 1; break;
+		case 'd': db = optarg; break;
+		case 'n': no_refresh = 1; break;
+		default: return cli_usage("history", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("history", optind >= argc ? "which item? give an ID such as host/web01"
+							  : "history takes exactly one ID");
+	if (path && !*path)
+		return cli_usage("history", "--path needs an attribute path such as attributes.packages");
+	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
+		goto done;
+	if (cmdb_index_check_id(idx, argv[optind]) < 0) {
+		cli_fail(NULL);
+		goto done;
+	}
+	if (!(res = collect(idx, argv[optind], path)))
+		goto done;
+	if (json)
+		cli_print_json(res);
+	else
+		print_text(res, path != NULL);
+	rc = CLI_OK;
+done:
+	json_decref(res);
+	cli_index_close(idx, repo);
+	return rc;
 }

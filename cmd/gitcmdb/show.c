@@ -1,12 +1,177 @@
-/* gitcmdb show: placeholder until its issue lands. */
-#include "cli.h"
+/* gitcmdb show: an item as it was at a point in history, from the index. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char usage_show[] = "usage: gitcmdb show\n\nNot implemented yet.\n";
+#include "cli_index.h"
+
+const char usage_show[] =
+	"usage: gitcmdb show ID [--at WHEN] [--json] [--db FILE] [--no-refresh]\n"
+	"\n"
+	"Print item ID (\"host/web01\") as it was at WHEN (default: now), as canonical YAML\n"
+	"preceded by a comment naming the commit that version comes from, or with --json\n"
+	"as {id, seq, commit: {oid, time, author, email, summary}, blob, item}.\n"
+	"\n"
+	"  --at WHEN     a date (2026-11-28, UTC), a date-time (2026-11-28T22:10:00+01:00),\n"
+	"                a relative time (3.days.ago), a git revision (main~2, a sha) or a\n"
+	"                baseline name (tag)\n"
+	"  --json        JSON output\n"
+	"  --db FILE     use FILE as the index database\n"
+	"  --no-refresh  do not catch the index up with main first\n"
+	"\n"
+	"Exit status: 0 shown; 1 unknown item, not present at WHEN, or WHEN before the\n"
+	"first commit; 2 usage or malformed WHEN.\n";
+
+/* One row of (oid, time) from sql bound to (id, seq), into oid[41] and *t; 0 if none. */
+static int lookup_commit(cmdb_index *idx, const char *sql, const char *id, long long seq, char *oid,
+	long long *t)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, seq);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(oid, 41, "%s", (const char *)sqlite3_column_text(st, 0));
+			*t = sqlite3_column_int64(st, 1);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Why id has no version at seq: it was deleted before, or created only after. */
+static int explain_absent(cmdb_index *idx, const char *id, long long seq, const char *when)
+{
+	char oid[41], tbuf[32];
+	long long t = 0;
+
+	if (lookup_commit(idx,
+		    "SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.to_seq"
+		    " WHERE v.id = ?1 AND v.to_seq <= ?2 ORDER BY v.to_seq DESC LIMIT 1",
+		    id, seq, oid, &t)) {
+		cli_format_time(tbuf, t);
+		return cli_errorf(CLI_FAIL, "%s did not exist at %s: it was deleted in commit %.12s (%s)",
+			id, when, oid, tbuf);
+	}
+	if (lookup_commit(idx,
+		    "SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
+		    " WHERE v.id = ?1 AND v.from_seq > ?2 ORDER BY v.from_seq LIMIT 1",
+		    id, seq, oid, &t)) {
+		cli_format_time(tbuf, t);
+		return cli_errorf(CLI_FAIL, "%s did not exist yet at %s: it was created later, in commit %.12s (%s)",
+			id, when, oid, tbuf);
+	}
+	return cli_errorf(CLI_FAIL, "%s did not exist at %s", id, when);
+}
+
+static int print_version(sqlite3_stmt *st, const char *id, long long seq, int json)
+{
+	const char *doc_s = (const char *)sqlite3_column_text(st, 0);
+	const char *oid = (const char *)sqlite3_column_text(st, 3), *err = (const char *)sqlite3_column_text(st, 2);
+	const char *author = (const char *)sqlite3_column_text(st, 5);
+	const char *summary = (const char *)sqlite3_column_text(st, 7);
+	json_t *doc = doc_s ? json_loads(doc_s, JSON_DECODE_ANY, NULL) : NULL, *out = NULL;
+	char tbuf[32], *yaml = NULL;
+	size_t ylen = 0;
+	int rc = CLI_FAIL;
+
+	cli_format_time(tbuf, sqlite3_column_int64(st, 4));
+	if (!doc) {
+		cli_errorf(0, "%s at commit %.12s does not parse: %s: fix the file in git", id, oid,
+			err ? err : "unreadable");
+		goto done;
+	}
+	if (json) {
+		out = json_pack("{s:s, s:I, s:{s:s, s:s, s:s?, s:s?, s:s?}, s:s, s:O}", "id", id, "seq",
+			(json_int_t)seq, "commit", "oid", oid, "time", tbuf, "author", author, "email",
+			(const char *)sqlite3_column_text(st, 6), "summary", summary, "blob",
+			(const char *)sqlite3_column_text(st, 1), "item", doc);
+		if (!out) {
+			cli_errorf(0, "out of memory");
+			goto done;
+		}
+		cli_print_json(out);
+	} else {
+		if (cmdb_yaml_emit(&yaml, &ylen, doc, CMDB_YAML_ITEM) < 0) {
+			cli_fail(NULL);
+			goto done;
+		}
+		printf("# %s from commit %s (%s, %s): %s\n", id, oid, tbuf, author ? author : "?",
+			summary ? summary : "");
+		fwrite(yaml, 1, ylen, stdout);
+	}
+	rc = CLI_OK;
+done:
+	cmdb_free(yaml);
+	json_decref(out);
+	json_decref(doc);
+	return rc;
+}
+
+static int show(cmdb_index *idx, const char *id, const char *at, int json)
+{
+	sqlite3_stmt *st = NULL;
+	long long seq = cmdb_index_head_seq(idx);
+	int rc = CLI_FAIL, step;
+
+	if (cmdb_index_check_id(idx, id) < 0)
+		return cli_fail(NULL);
+	if (at && cmdb_index_resolve_when(&seq, idx, at) < 0)
+		return cmdb_error_last_code() == CMDB_EINVALID ? cli_usage("show", "%s", cmdb_error_last())
+							      : cli_fail(NULL);
+	if (sqlite3_prepare_v2(cmdb_index_db(idx),
+		"SELECT v.doc, v.blob, v.error, c.oid, c.time, c.author, c.email, c.summary"
+		" FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
+		" WHERE v.id = ?1 AND v.from_seq <= ?2 AND (v.to_seq IS NULL OR v.to_seq > ?2)",
+		-1, &st, NULL) != SQLITE_OK) {
+		cli_errorf(0, "index query failed: %s", sqlite3_errmsg(cmdb_index_db(idx)));
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = print_version(st, id, seq, json);
+	else if (step == SQLITE_DONE)
+		rc = explain_absent(idx, id, seq, at ? at : "HEAD");
+	else
+		cli_errorf(0, "index query failed: %s", sqlite3_errmsg(cmdb_index_db(idx)));
+done:
+	sqlite3_finalize(st);
+	return rc;
+}
 
 int cmd_show(int argc, char **argv, cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_errorf(CLI_FAIL, "'show' is not implemented yet");
+	static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'}, {"db", required_argument, NULL, 'd'},
+		{"no-refresh", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	const char *db = NULL, *at = NULL;
+	int json = 0, no_refresh = 0, c, rc = CLI_FAIL;
+	cmdb_repo *repo = NULL;
+	cmdb_index *idx = NULL;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': at = optarg; break;
+		case 'j': json = 1; break;
+		case 'd': db = optarg; break;
+		case 'n': no_refresh = 1; break;
+		default: return cli_usage("show", "bad option");
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage("show", optind >= argc ? "which item? give an ID such as host/web01"
+						       : "show takes exactly one ID");
+	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
+		goto done;
+	rc = show(idx, argv[optind], at, json);
+done:
+	cli_index_close(idx, repo);
+	return rc;
 }
