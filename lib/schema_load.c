@@ -252,6 +252,7 @@ static int load_relations(cmdb_schema *s, const json_t *doc, const json_t *marks
 	s->nrelations = n;
 	s->relations_origin = orig;
 	arr = NULL;
+	n = 0;
 	orig = NULL;
 done:
 	relations_dispose(arr, n);

@@ -343,7 +343,7 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 	const cmdb__relation *def = cmdb__schema_relation(schema, rel);
 	const char *prev = NULL;
 	size_t i, saved[2];
-	json_t *e;
+	json_t *e, *seen = NULL;
 
 	if (!def) {
 		report(w, NULL, "unknown relation type '%s'", rel);
@@ -353,6 +353,10 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 		report(w, NULL, "a %s item cannot have '%s' relations", item_type, rel);
 	if (!json_is_array(list))
 		return; /* the item spec already reported it */
+	if (!(seen = json_object())) {
+		w->error = cmdb__error(CMDB_ERROR, "out of memory");
+		return;
+	}
 	json_array_foreach(list, i, e) {
 		const char *t = json_string_value(e);
 		char ttype[80];
@@ -368,8 +372,10 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 				report(w, NULL, "'%s' cannot point at a %s (%s)", rel, ttype, t);
 			if (w->id && strcmp(t, w->id) == 0)
 				report(w, NULL, "an item cannot relate to itself");
-			if (prev && strcmp(prev, t) == 0)
+			if (json_object_get(seen, t))
 				report(w, NULL, "duplicate target %s", t);
+			else if (json_object_set_new(seen, t, json_true()) < 0)
+				w->error = cmdb__error(CMDB_ERROR, "out of memory");
 			else if (prev && strcmp(prev, t) > 0)
 				report(w, NULL, "targets must be sorted: %s comes before %s", t, prev);
 			if (w->id && strcmp(t, w->id) != 0)
@@ -378,6 +384,7 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 		}
 		leave(w, saved);
 	}
+	json_decref(seen);
 }
 
 /* type and name against the path; returns the type to check the rest against (or NULL). */
@@ -396,14 +403,17 @@ static const char *check_identity(walk *w, const json_t *item)
 		report(w, "/type", "type '%s' does not match the path (%s)", type, w->file);
 	}
 	if (name && w->id) {
-		if (cmdb_id_name(&raw, &rawlen, w->id) < 0)
-			return type;
+		if ((w->error = cmdb_id_name(&raw, &rawlen, w->id)) < 0)
+			return NULL;
 		if (strlen(name) != rawlen || memcmp(name, raw, rawlen) != 0) {
-			char shown[160];
+			char shown[160], want[160];
+			json_t *rawj = json_stringn_nocheck(raw, rawlen);
 
 			show(shown, sizeof(shown), json_object_get(item, "name"));
-			report(w, "/name", "name %s does not match the id %s (its last component, decoded)",
-				shown, w->id);
+			show(want, sizeof(want), rawj);
+			json_decref(rawj);
+			report(w, "/name", "name %s does not match the id %s (expected %s)", shown, w->id,
+				want);
 		}
 		cmdb_free(raw);
 	}
@@ -470,7 +480,11 @@ int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, siz
 	int rc;
 
 	/* A file that is not at an item path is reported once; its content means nothing. */
-	if (cmdb_id_from_path(&id, path) < 0) {
+	if ((rc = cmdb_id_from_path(&id, path)) < 0) {
+		if (rc != CMDB_EINVALID) {
+			w.error = rc;
+			goto done;
+		}
 		snprintf(msg, sizeof(msg), "not an item path: %s", cmdb_error_last());
 		w.error = add_finding(v, path, 0, 0, NULL, msg);
 		goto done;

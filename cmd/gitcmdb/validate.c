@@ -174,7 +174,8 @@ static int read_tree(sources *src, const char *root, const char *rel)
 			break;
 		}
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (!is_skipped(child) || strcmp(child, "schemas") == 0)
+			/* Top-level dotdirs and file/ hold no items; anything else is walked. */
+			if (rel[0] || (e->d_name[0] != '.' && strcmp(e->d_name, "file") != 0))
 				error = read_tree(src, root, child);
 		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
 			   (!is_skipped(child) || is_schema_file(child))) {
