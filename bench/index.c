@@ -533,6 +533,7 @@ int main(int argc, char **argv)
 	struct stat st;
 	int added = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are measured */
 	parse_args(&g, argc, argv);
 	if (cmdb_init() < 0)
 		die("init");

@@ -50,7 +50,8 @@ static int add_edge(json_t *edges, json_t *seen, json_t *e)
 /* Reach `other` from `from` over e: a new item whose path extends from's path. */
 static int reach(json_t *items, json_t *visited, json_t *from, const char *other, json_t *e)
 {
-	json_t *path = json_deep_copy(json_object_get(from, "path")), *item;
+	/* shallow: the relation objects of a path are never modified, so items share them */
+	json_t *path = json_copy(json_object_get(from, "path")), *item;
 	json_int_t depth = json_integer_value(json_object_get(from, "depth")) + 1;
 
 	if (!path || json_array_append_new(path, edge_obj(e)) < 0) {

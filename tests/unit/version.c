@@ -139,7 +139,7 @@ static void test_version__dpkg_agrees_with_dpkg_tool(void **state)
 	assert_true(asprintf(&script, "%s/pairs", dir) > 0);
 	f = fopen(script, "w");
 	assert_non_null(f);
-	for (size_t i = 0; i + 7 < n; i += 3)
+	for (size_t i = 0; i + 7 < n; i += 9)
 		fprintf(f, "%s %s\n%s %s\n", versions[i], versions[i + 1], versions[i], versions[i + 7]);
 	fprintf(f, "1.0~rc1 1.0\n1:0.1 9.9\n2.0-1~bpo1 2.0-1\n");
 	fclose(f);
@@ -157,7 +157,7 @@ static void test_version__dpkg_agrees_with_dpkg_tool(void **state)
 			fail_msg("dpkg says %s vs %s = %d, we say %d", a, b, want,
 				sign(cmdb_version_cmp(a, b, CMDB_VERSION_DPKG)));
 	}
-	assert_true(len > 300);
+	assert_true(len > 120);
 	free(out);
 	free(script);
 	free(data);
