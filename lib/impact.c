@@ -1,10 +1,11 @@
 /*
- * Impact analysis: breadth-first over relations whose type says a failure of the
+ * Impact analysis (the walk itself is lib/impact_walk.c): breadth-first over relations whose type says a failure of the
  * target impacts the source (schemas/relations.yaml). Downstream (the default)
  * walks edges backwards: who points at X is hit when X fails. Upstream walks them
  * forwards: what X needs. Breadth-first gives every reached item its shortest
  * chain of relations; a visited set makes cycles terminate.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,171 +18,156 @@
 
 #define OOM() cmdb__error(CMDB_ERROR, "out of memory")
 
-static json_t *edge_obj(json_t *e)
-{
-	return json_pack("{sOsOsO}", "src", json_array_get(e, 0), "type", json_array_get(e, 1),
-		"dst", json_array_get(e, 2));
-}
+/*
+ * The index-backed neighbour function. Small walks (the usual "what runs on this
+ * host") ask SQLite per item; once a walk has expanded BULK_AFTER items it is a big
+ * one, and every impacting relation valid at seq is loaded once, sorted by its near
+ * end, so a walk over the whole estate costs one table scan, not a query per item.
+ */
+#define BULK_AFTER 64
 
-static json_t *type_of(const char *id)
-{
-	const char *slash = strchr(id, '/');
-
-	return json_stringn(id, slash ? (size_t)(slash - id) : strlen(id));
-}
-
-/* Record edge e once (cycles and cross links reach the same edge twice). */
-static int add_edge(json_t *edges, json_t *seen, json_t *e)
-{
-	char *key = cmdb__sprintf("%s\t%s\t%s", json_string_value(json_array_get(e, 0)),
-		json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)));
-	int rc = 0;
-
-	if (!key)
-		return OOM();
-	if (!json_object_get(seen, key) &&
-		(json_object_set_new(seen, key, json_true()) < 0 ||
-			json_array_append_new(edges, edge_obj(e)) < 0))
-		rc = OOM();
-	free(key);
-	return rc;
-}
-
-/* Reach `other` from `from` over e: a new item whose path extends from's path. */
-static int reach(json_t *items, json_t *visited, json_t *from, const char *other, json_t *e)
-{
-	/* shallow: the relation objects of a path are never modified, so items share them */
-	json_t *path = json_copy(json_object_get(from, "path")), *item;
-	json_int_t depth = json_integer_value(json_object_get(from, "depth")) + 1;
-
-	if (!path || json_array_append_new(path, edge_obj(e)) < 0) {
-		json_decref(path);
-		return OOM();
-	}
-	item = json_pack("{sssosIso}", "id", other, "type", type_of(other), "depth", depth, "path",
-		path);
-	if (!item || json_object_set(visited, other, item) < 0 ||
-		json_array_append_new(items, item) < 0)
-		return OOM();
-	return 0;
-}
-
-static int expand(json_t *items, json_t *visited, json_t *edges, json_t *seen, json_t *from,
-	int upstream, cmdb__impact_next_fn next, void *payload)
-{
-	const char *node = json_string_value(json_object_get(from, "id"));
-	json_t *list = NULL, *e;
-	size_t i;
-	int rc;
-
-	if ((rc = next(&list, node, payload)) < 0)
-		return rc;
-	json_array_foreach (list, i, e) {
-		const char *other = json_string_value(json_array_get(e, upstream ? 2 : 0));
-
-		if (!other)
-			continue;
-		if (!json_object_get(visited, other) &&
-			(rc = reach(items, visited, from, other, e)) < 0)
-			break;
-		if ((rc = add_edge(edges, seen, e)) < 0)
-			break;
-	}
-	json_decref(list);
-	return rc;
-}
-
-int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
-	cmdb__impact_next_fn next, void *payload)
-{
-	json_t *items = json_array(), *edges = json_array(), *seen = json_object();
-	json_t *visited = json_object(), *start = NULL, *res = NULL;
-	size_t head = 0;
-	int rc = 0;
-
-	*out = NULL;
-	start = json_pack("{sssIs[]}", "id", root, "depth", (json_int_t)0, "path");
-	if (!items || !edges || !seen || !visited || !start ||
-		json_object_set(visited, root, start) < 0) {
-		rc = OOM();
-		goto done;
-	}
-	/* items doubles as the queue: entries before head are expanded. */
-	for (json_t *from = start; from; from = json_array_get(items, head++)) {
-		if (depth > 0 && json_integer_value(json_object_get(from, "depth")) >= depth)
-			continue;
-		if ((rc = expand(items, visited, edges, seen, from, upstream, next, payload)) < 0)
-			goto done;
-	}
-	if (!(res = json_pack("{sssssOsO}", "id", root, "direction",
-		      upstream ? "upstream" : "downstream", "items", items, "edges", edges))) {
-		rc = OOM();
-		goto done;
-	}
-	*out = res;
-done:
-	json_decref(items);
-	json_decref(edges);
-	json_decref(seen);
-	json_decref(visited);
-	json_decref(start);
-	return rc;
-}
+typedef struct {
+	uint32_t near, src, type, dst; /* offsets into the arena */
+} bulk_row;
 
 typedef struct {
 	sqlite3_stmt *st;
 	sqlite3 *db;
+	long long seq;
+	int upstream;
+	int calls;
+	int loaded;
+	cmdb_buf arena;  /* NUL-terminated strings of the bulk rows */
+	bulk_row *rows;  /* sorted by near end */
+	size_t nrows;
 	json_t *type_ok; /* relation type -> true/false, asked once per type */
 	cmdb__impact_type_fn impacts;
 	void *payload;
 } db_walk;
 
-static int db_next(json_t **out, const char *node, void *payload)
+static int keep_type(db_walk *w, const char *type)
 {
-	db_walk *w = payload;
-	json_t *list = json_array();
-	int rc = 0, step;
+	json_t *ok = json_object_get(w->type_ok, type);
 
-	if (!list)
-		return OOM();
-	sqlite3_reset(w->st);
-	sqlite3_bind_text(w->st, 1, node, -1, SQLITE_TRANSIENT);
-	while ((step = sqlite3_step(w->st)) == SQLITE_ROW) {
-		const char *src = (const char *)sqlite3_column_text(w->st, 0);
-		const char *type = (const char *)sqlite3_column_text(w->st, 1);
-		const char *dst = (const char *)sqlite3_column_text(w->st, 2);
-		json_t *ok = json_object_get(w->type_ok, type);
+	if (!ok) {
+		ok = json_boolean(w->impacts(type, w->payload) == 1);
+		if (json_object_set_new(w->type_ok, type, ok) < 0)
+			return OOM();
+	}
+	return json_is_true(ok);
+}
 
-		if (!ok) {
-			ok = json_boolean(w->impacts(type, w->payload) == 1);
-			if (json_object_set_new(w->type_ok, type, ok) < 0) {
+static _Thread_local const char *row_base;
+
+static int row_cmp(const void *a, const void *b)
+{
+	return strcmp(row_base + ((const bulk_row *)a)->near, row_base + ((const bulk_row *)b)->near);
+}
+
+static int put_str(cmdb_buf *b, const char *s, uint32_t *off)
+{
+	*off = (uint32_t)b->len;
+	return cmdb__buf_put(b, s, strlen(s) + 1);
+}
+
+static int load_all(db_walk *w)
+{
+	static const char sql[] = "SELECT src, type, dst FROM relations WHERE " CMDB_VALID_AT(1);
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc = 0, step = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return cmdb__query_sqlerr(w->db, "cannot read relations");
+	sqlite3_bind_int64(st, 1, w->seq);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *src = (const char *)sqlite3_column_text(st, 0);
+		const char *type = (const char *)sqlite3_column_text(st, 1);
+		const char *dst = (const char *)sqlite3_column_text(st, 2);
+		bulk_row r;
+
+		if (!src || !type || !dst || (rc = keep_type(w, type)) <= 0)
+			continue;
+		if (w->nrows == cap) {
+			bulk_row *n = cmdb__realloc(w->rows, (cap = cap ? cap * 2 : 4096) * sizeof(*n));
+
+			if (!n) {
 				rc = OOM();
 				break;
 			}
+			w->rows = n;
 		}
-		if (json_is_true(ok) && json_array_append_new(list, json_pack("[sss]", src, type, dst)) < 0) {
-			rc = OOM();
+		if ((rc = put_str(&w->arena, src, &r.src)) < 0 ||
+			(rc = put_str(&w->arena, type, &r.type)) < 0 ||
+			(rc = put_str(&w->arena, dst, &r.dst)) < 0)
 			break;
-		}
+		r.near = w->upstream ? r.src : r.dst;
+		w->rows[w->nrows++] = r;
 	}
-	if (!rc && step != SQLITE_DONE)
+	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
-	if (rc < 0) {
-		json_decref(list);
+	sqlite3_finalize(st);
+	if (rc < 0)
 		return rc;
-	}
-	*out = list;
+	row_base = w->arena.ptr;
+	if (w->nrows)
+		qsort(w->rows, w->nrows, sizeof(*w->rows), row_cmp);
+	w->loaded = 1;
 	return 0;
+}
+
+static int bulk_next(db_walk *w, cmdb__impact_edges *edges, const char *node)
+{
+	const char *base = w->arena.ptr;
+	size_t lo = 0, hi = w->nrows;
+	int rc = 0;
+
+	while (lo < hi) { /* first row whose near end is >= node */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(base + w->rows[mid].near, node) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; rc == 0 && lo < w->nrows && !strcmp(base + w->rows[lo].near, node); lo++)
+		rc = cmdb__impact_add(edges, base + w->rows[lo].src, base + w->rows[lo].type,
+			base + w->rows[lo].dst);
+	return rc;
+}
+
+static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
+{
+	db_walk *w = payload;
+	int rc = 0, step = SQLITE_DONE;
+
+	if (!w->loaded && ++w->calls > BULK_AFTER && (rc = load_all(w)) < 0)
+		return rc;
+	if (w->loaded)
+		return bulk_next(w, edges, node);
+	sqlite3_reset(w->st);
+	sqlite3_bind_text(w->st, 1, node, -1, SQLITE_TRANSIENT);
+	while (rc == 0 && (step = sqlite3_step(w->st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(w->st, 1);
+
+		if (type && (rc = keep_type(w, type)) > 0)
+			rc = cmdb__impact_add(edges, (const char *)sqlite3_column_text(w->st, 0), type,
+				(const char *)sqlite3_column_text(w->st, 2));
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
+	return rc < 0 ? rc : 0;
 }
 
 int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, int upstream,
 	int depth, cmdb__impact_type_fn impacts, void *payload)
 {
 	static const char down[] = "SELECT src, type, dst FROM relations WHERE dst = ?1 AND "
-		CMDB_VALID_AT(2) " ORDER BY type, src";
+		CMDB_VALID_AT(2);
 	static const char up[] = "SELECT src, type, dst FROM relations WHERE src = ?1 AND "
-		CMDB_VALID_AT(2) " ORDER BY type, dst";
-	db_walk w = {NULL, db, json_object(), impacts, payload};
+		CMDB_VALID_AT(2);
+	db_walk w = {NULL, db, seq, upstream, 0, 0, CMDB_BUF_INIT(1u << 30), NULL, 0, json_object(),
+		impacts, payload};
 	int rc;
 
 	*out = NULL;
@@ -196,6 +182,8 @@ int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, 
 done:
 	sqlite3_finalize(w.st);
 	json_decref(w.type_ok);
+	cmdb__buf_dispose(&w.arena);
+	free(w.rows);
 	return rc;
 }
 

@@ -33,13 +33,15 @@ json_t *cmdb__query_value(const char *text, const char *vtype);
 int cmdb__query_item_exists_at(sqlite3 *db, const char *id, long long seq);
 
 /*
- * The impact walk over any graph. next(edges, node, payload) sets *edges to a new
- * array of [src, type, dst] relations to follow from node (already filtered to
- * impacting types, in the walk's direction, ordered by type then far end).
- * The result is the "items" and "edges" of cmdb_impact's output plus "id".
+ * The impact walk over any graph. next(edges, node, payload) calls
+ * cmdb__impact_add(edges, src, type, dst) for every relation to follow from node
+ * (already filtered to impacting types, in the walk's direction; any order). The
+ * result is the "id", "direction", "items" and "edges" of cmdb_impact's output.
  */
-typedef int (*cmdb__impact_next_fn)(json_t **edges, const char *node, void *payload);
+typedef struct cmdb__impact_edges cmdb__impact_edges;
+typedef int (*cmdb__impact_next_fn)(cmdb__impact_edges *edges, const char *node, void *payload);
 
+int cmdb__impact_add(cmdb__impact_edges *edges, const char *src, const char *type, const char *dst);
 int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
 	cmdb__impact_next_fn next, void *payload);
 

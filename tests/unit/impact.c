@@ -32,17 +32,16 @@ typedef struct {
 	int calls;
 } mem_graph;
 
-static int mem_next(json_t **out, const char *node, void *payload)
+static int mem_next(cmdb__impact_edges *out, const char *node, void *payload)
 {
 	mem_graph *g = payload;
-	json_t *list = json_array();
 
 	g->calls++;
-	for (size_t i = 0; i < g->n; i++)
-		if (!strcmp(g->upstream ? g->edges[i].src : g->edges[i].dst, node))
-			json_array_append_new(list,
-				json_pack("[sss]", g->edges[i].src, g->edges[i].type, g->edges[i].dst));
-	*out = list;
+	/* backwards, so the walk's own ordering is what the answers rely on */
+	for (size_t i = g->n; i-- > 0;)
+		if (!strcmp(g->upstream ? g->edges[i].src : g->edges[i].dst, node) &&
+			cmdb__impact_add(out, g->edges[i].src, g->edges[i].type, g->edges[i].dst) < 0)
+			return -1;
 	return 0;
 }
 
