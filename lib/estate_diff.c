@@ -67,10 +67,17 @@ static int list_relations(json_t *out, sqlite3 *db, long long in, long long noti
 	return rc;
 }
 
-/* Attribute rows valid at `in` but not `notin`, of items that exist at both, ordered. */
+/*
+ * Attribute rows valid at `in` but not `notin`, of items that exist at both,
+ * ordered. Only items with a version starting or ending between the two points
+ * can differ, so those few drive the lookup (attrs by id), not the whole table.
+ */
 static int prepare_side(sqlite3_stmt **st, sqlite3 *db, long long in, long long notin)
 {
-	static const char sql[] = "SELECT id, path, value, vtype FROM attrs WHERE " VALID_NOT(1, 2)
+	static const char sql[] = "SELECT id, path, value, vtype FROM attrs WHERE id IN ("
+		"SELECT id FROM item_versions WHERE (from_seq > ?3 AND from_seq <= ?4)"
+		" OR (to_seq > ?3 AND to_seq <= ?4))"
+		" AND " VALID_NOT(1, 2)
 		" AND id IN (SELECT id FROM item_versions WHERE " CMDB_VALID_AT(2) ")"
 		" AND id IN (SELECT id FROM item_versions WHERE " CMDB_VALID_AT(1) ")"
 		" ORDER BY id, path";
@@ -79,6 +86,8 @@ static int prepare_side(sqlite3_stmt **st, sqlite3 *db, long long in, long long 
 		return cmdb__query_sqlerr(db, "cannot read attributes");
 	sqlite3_bind_int64(*st, 1, in);
 	sqlite3_bind_int64(*st, 2, notin);
+	sqlite3_bind_int64(*st, 3, in < notin ? in : notin);
+	sqlite3_bind_int64(*st, 4, in < notin ? notin : in);
 	return 0;
 }
 

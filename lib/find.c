@@ -14,6 +14,8 @@
 #include "query_int.h"
 
 #define OOM() cmdb__error(CMDB_ERROR, "out of memory")
+/* Below this many items, a wildcard term reads each item's rows instead of its whole prefix. */
+#define FEW_CANDIDATES 2000
 
 /* id -> true for items whose host runs an rpm-based OS (everything else is dpkg). */
 static int load_schemes(json_t **out, sqlite3 *db, long long seq)
@@ -71,69 +73,103 @@ static cmdb_version_scheme scheme_of(json_t *schemes, const char *id)
 	return CMDB_VERSION_DPKG;
 }
 
-static int prepare_term(sqlite3_stmt **st, sqlite3 *db, const cmdb_expr_term *t, long long seq)
+/* by_id: restrict to one item (?4), for wildcard terms over a few candidates. */
+static int prepare_term(sqlite3_stmt **st, sqlite3 *db, const cmdb_expr_term *t, long long seq,
+	int by_id)
 {
-	const char *sql;
-	char *hi = NULL;
+	static const char cols[] = "SELECT id, path, value, vtype FROM attrs WHERE ";
+	const char *where;
+	char *sql = NULL, *hi = NULL;
 	int rc = 0;
 
 	if (!strcmp(t->path, "id"))
-		sql = "SELECT id, 'id', id, 'string' FROM item_versions WHERE " CMDB_VALID_AT(2);
+		where = "1 = 1";
 	else if (!t->wildcard)
-		sql = "SELECT id, path, value, vtype FROM attrs WHERE path = ?1 AND " CMDB_VALID_AT(2);
+		where = "path = ?1";
 	else if (t->prefix_len > 0)
-		sql = "SELECT id, path, value, vtype FROM attrs WHERE path >= ?1 AND path < ?3 AND "
-			CMDB_VALID_AT(2);
+		where = "path >= ?1 AND path < ?3";
 	else
-		sql = "SELECT id, path, value, vtype FROM attrs WHERE " CMDB_VALID_AT(2);
-	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-		return cmdb__query_sqlerr(db, "cannot read attributes");
+		where = "1 = 1";
+	if (!strcmp(t->path, "id"))
+		sql = cmdb__strdup("SELECT id, 'id', id, 'string' FROM item_versions WHERE "
+				   CMDB_VALID_AT(2));
+	else
+		sql = cmdb__sprintf("%s%s AND %s%s", cols, where, CMDB_VALID_AT(2),
+			by_id ? " AND id = ?4" : "");
+	if (!sql)
+		return OOM();
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+		rc = cmdb__query_sqlerr(db, "cannot read attributes");
+		goto done;
+	}
 	sqlite3_bind_int64(*st, 2, seq);
 	if (t->wildcard && t->prefix_len > 0) {
 		/* every path starting with the prefix sorts below prefix + 0xFF (not in UTF-8) */
-		if (!(hi = cmdb__sprintf("%.*s\xff", (int)t->prefix_len, t->path)))
-			return OOM();
+		if (!(hi = cmdb__sprintf("%.*s\xff", (int)t->prefix_len, t->path))) {
+			rc = OOM();
+			goto done;
+		}
 		sqlite3_bind_text(*st, 1, t->path, (int)t->prefix_len, SQLITE_TRANSIENT);
 		sqlite3_bind_text(*st, 3, hi, -1, SQLITE_TRANSIENT);
 	} else if (!t->wildcard) {
 		sqlite3_bind_text(*st, 1, t->path, -1, SQLITE_TRANSIENT);
 	}
+done:
 	free(hi);
+	free(sql);
 	return rc;
 }
 
-/* hits: id -> [{"path","value"}] of rows that satisfy term t at seq. */
+/* The current row of st, added to hits when it satisfies t. */
+static int take_row(json_t *hits, sqlite3_stmt *st, const cmdb_expr_term *t, json_t *schemes)
+{
+	const char *id = (const char *)sqlite3_column_text(st, 0);
+	const char *path = (const char *)sqlite3_column_text(st, 1);
+	const char *value = (const char *)sqlite3_column_text(st, 2);
+	const char *vtype = (const char *)sqlite3_column_text(st, 3);
+	json_t *list, *m;
+
+	if (!id || !path || (t->wildcard && !cmdb__expr_path_match(t, path)) ||
+		!cmdb__expr_value_match(t, value, vtype, scheme_of(schemes, id)))
+		return 0;
+	if (!(list = json_object_get(hits, id)) &&
+		(!(list = json_array()) || json_object_set_new(hits, id, list) < 0))
+		return OOM();
+	if (!(m = json_object()) || json_array_append_new(list, m) < 0 ||
+		json_object_set_new_nocheck(m, "path", json_string(path)) < 0 ||
+		json_object_set_new_nocheck(m, "value", cmdb__query_value(value, vtype)) < 0)
+		return OOM();
+	return 0;
+}
+
+/*
+ * hits: id -> [{"path","value"}] of rows that satisfy term t at seq. With cand
+ * (the ids still in the running), only those items are read, one indexed lookup each.
+ */
 static int eval_term(json_t *hits, sqlite3 *db, long long seq, const cmdb_expr_term *t,
-	json_t *schemes)
+	json_t *schemes, json_t *cand)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, step;
+	const char *id = NULL;
+	void *iter = cand ? json_object_iter(cand) : NULL;
+	int rc, step = SQLITE_DONE;
 
-	if ((rc = prepare_term(&st, db, t, seq)) < 0)
+	if ((rc = prepare_term(&st, db, t, seq, cand != NULL)) < 0)
 		goto done;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *path = (const char *)sqlite3_column_text(st, 1);
-		const char *value = (const char *)sqlite3_column_text(st, 2);
-		const char *vtype = (const char *)sqlite3_column_text(st, 3);
-		json_t *list, *m;
-
-		if (!id || !path || (t->wildcard && !cmdb__expr_path_match(t, path)) ||
-			!cmdb__expr_value_match(t, value, vtype, scheme_of(schemes, id)))
-			continue;
-		if (!(list = json_object_get(hits, id)) &&
-			(!(list = json_array()) || json_object_set_new(hits, id, list) < 0)) {
-			rc = OOM();
-			goto done;
+	do {
+		if (cand) {
+			if (!iter)
+				break;
+			id = json_object_iter_key(iter);
+			iter = json_object_iter_next(cand, iter);
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
 		}
-		m = json_pack("{ssso}", "path", path, "value", cmdb__query_value(value, vtype));
-		if (!m || json_array_append_new(list, m) < 0) {
-			rc = OOM();
-			goto done;
-		}
-	}
-	if (step != SQLITE_DONE)
-		rc = cmdb__query_sqlerr(db, "cannot read attributes");
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+			rc = take_row(hits, st, t, schemes);
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = cmdb__query_sqlerr(db, "cannot read attributes");
+	} while (rc == 0 && cand);
 done:
 	sqlite3_finalize(st);
 	return rc;
@@ -187,8 +223,8 @@ int cmdb__find_db(json_t **out, sqlite3 *db, long long seq, const char *src)
 {
 	cmdb_expr *e = NULL;
 	json_t *hits[CMDB_EXPR_MAX_TERMS] = {NULL}, *schemes = NULL;
+	size_t order[CMDB_EXPR_MAX_TERMS], i, n = 0;
 	int rc;
-	size_t i;
 
 	*out = NULL;
 	if ((rc = cmdb__expr_parse(&e, src)) < 0)
@@ -197,17 +233,32 @@ int cmdb__find_db(json_t **out, sqlite3 *db, long long seq, const char *src)
 		if (e->terms[i].op >= CMDB_OP_LT && e->terms[i].op <= CMDB_OP_GE && !schemes &&
 			(rc = load_schemes(&schemes, db, seq)) < 0)
 			goto done;
-	for (i = 0; i < e->count; i++) {
+	/*
+	 * Literal paths first (one index lookup each); a wildcard term after them reads
+	 * only the items still in the running when they are few, else scans its prefix.
+	 */
+	for (i = 0; i < e->count; i++)
+		if (!e->terms[i].wildcard)
+			order[n++] = i;
+	for (i = 0; i < e->count; i++)
+		if (e->terms[i].wildcard)
+			order[n++] = i;
+	for (i = 0; i < n; i++) {
+		json_t *cand = i > 0 && e->terms[order[i]].wildcard &&
+					json_object_size(hits[i - 1]) <= FEW_CANDIDATES
+				? hits[i - 1]
+				: NULL;
+
 		if (!(hits[i] = json_object())) {
 			rc = OOM();
 			goto done;
 		}
-		if ((rc = eval_term(hits[i], db, seq, &e->terms[i], schemes)) < 0)
+		if ((rc = eval_term(hits[i], db, seq, &e->terms[order[i]], schemes, cand)) < 0)
 			goto done;
 		if (json_object_size(hits[i]) == 0)
 			break; /* AND: nothing can match any more */
 	}
-	rc = intersect(out, hits, i < e->count ? i + 1 : e->count);
+	rc = intersect(out, hits, i < n ? i + 1 : n);
 done:
 	for (i = 0; i < CMDB_EXPR_MAX_TERMS; i++)
 		json_decref(hits[i]);

@@ -20,11 +20,11 @@
 
 /*
  * The index-backed neighbour function. Small walks (the usual "what runs on this
- * host") ask SQLite per item; once a walk has expanded BULK_AFTER items it is a big
+ * host") ask SQLite per item; once a walk has expanded cmdb__impact_bulk_after items it is a big
  * one, and every impacting relation valid at seq is loaded once, sorted by its near
  * end, so a walk over the whole estate costs one table scan, not a query per item.
  */
-#define BULK_AFTER 64
+int cmdb__impact_bulk_after = 64;
 
 typedef struct {
 	uint32_t near, src, type, dst; /* offsets into the arena */
@@ -141,7 +141,7 @@ static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
 	db_walk *w = payload;
 	int rc = 0, step = SQLITE_DONE;
 
-	if (!w->loaded && ++w->calls > BULK_AFTER && (rc = load_all(w)) < 0)
+	if (!w->loaded && ++w->calls > cmdb__impact_bulk_after && (rc = load_all(w)) < 0)
 		return rc;
 	if (w->loaded)
 		return bulk_next(w, edges, node);

@@ -64,6 +64,10 @@ assert_eq "$(find_ids 'attributes.os.id=debian, attributes.hardware.cpus>4')" "h
 assert_eq "$(find_ids 'attributes.os.id!=debian and annotations.owner=team-db')" "host/rh01" "AND with and"
 assert_eq "$(find_ids 'attributes.packages.*.version>=3')" "host/web01 host/web02 host/web03" "wildcard path"
 assert_eq "$(find_ids 'attributes.packages.*.version>=3.0.12')" "host/web02 host/web03" "wildcard path, version"
+# a wildcard term written first is evaluated after the literal one, over its candidates only
+assert_eq "$(find_ids 'attributes.packages.*.version>=3.0.12, attributes.os.id=debian')" "host/web02" "wildcard + literal"
+run_cli 0 find 'attributes.packages.*.version>=1.0.0, annotations.owner=ops'
+assert_eq "$OUT" "host/web02  annotations.owner=ops  attributes.packages.foo.version=1.0.0  attributes.packages.openssl.version=3.0.13-1~deb12u1" "matches of both terms"
 assert_eq "$(find_ids 'attributes.network.interfaces.eth0.addresses=10.0.0.16/24')" "host/web03" "list element"
 assert_eq "$(find_ids 'type=service')" "service/web01/nginx" "type"
 assert_eq "$(find_ids 'id~^host/web0[12]$')" "host/web01 host/web02" "id"

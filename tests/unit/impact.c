@@ -372,5 +372,8 @@ int main(void)
 	};
 	int failed = cmocka_run_group_tests(mem, NULL, NULL);
 
+	failed += cmocka_run_group_tests(dbt, setup_db, teardown_db);
+	/* the same answers when every walk loads all relations at once (the big-walk path) */
+	cmdb__impact_bulk_after = 0;
 	return failed + cmocka_run_group_tests(dbt, setup_db, teardown_db);
 }
