@@ -481,7 +481,8 @@ static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, 
 			*size = (long long)json_array_size(json_object_get(res, "items"));
 			break;
 		case Q_DIFF:
-			if (cmdb_estate_diff(&res, idx, "main~10", NULL) < 0)
+			snprintf(when, sizeof(when), "main~%d", g->scans < 10 ? g->scans : 10);
+			if (cmdb_estate_diff(&res, idx, when, NULL) < 0)
 				die("diff");
 			*size = (long long)json_array_size(json_object_get(res, "changed"));
 			break;
@@ -656,7 +657,7 @@ int main(int argc, char **argv)
 		row("find packages.*.version>=1.0,rhel", m, "", note);
 		m = time_query(&g, idx, schema, Q_DIFF, &n);
 		snprintf(note, sizeof(note), "median; %lld items changed", n);
-		row("diff main~10 (estate)", m, "", note);
+		row("diff main~10 (estate, 10 scans)", m, "", note);
 	}
 	if (stat(path, &st) == 0)
 		printf("  %-34s %10.1f MiB\n", "database size", st.st_size / 1048576.0);
