@@ -659,8 +659,14 @@ int main(int argc, char **argv)
 		snprintf(note, sizeof(note), "median; %lld items changed", n);
 		row("diff main~10 (estate, 10 scans)", m, "", note);
 	}
-	if (stat(path, &st) == 0)
-		printf("  %-34s %10.1f MiB\n", "database size", st.st_size / 1048576.0);
+	if (stat(path, &st) == 0) {
+		double mib = st.st_size / 1048576.0;
+
+		snprintf(cmd, sizeof(cmd), "%s-wal", path); /* not yet checkpointed pages count too */
+		if (stat(cmd, &st) == 0)
+			mib += st.st_size / 1048576.0;
+		printf("  %-34s %10.1f MiB (with -wal)\n", "database size", mib);
+	}
 	snprintf(cmd, sizeof(cmd), "git --git-dir='%s/repo.git' log --raw main >/dev/null", g.dir);
 	t0 = now_ms();
 	if (system(cmd) != 0)
