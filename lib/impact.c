@@ -211,11 +211,11 @@ int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema, const 
 		o = *opts;
 	if (!id || o.depth < 0)
 		return cmdb__error(CMDB_EINVALID, "impact needs an item id and a depth >= 0");
-	if ((rc = cmdb__query_point(&seq, &at, idx, o.at)) < 0 ||
-		(rc = cmdb_index_check_id(idx, id)) < 0)
+	if ((rc = cmdb__query_point(&seq, &at, idx, o.at)) < 0)
 		goto done;
+	/* the exact lookup first: suggestions (an edit-distance scan) only for a miss */
 	if ((rc = cmdb__query_item_exists_at(cmdb_index_db(idx), id, seq)) <= 0) {
-		if (rc == 0)
+		if (rc == 0 && (rc = cmdb_index_check_id(idx, id)) == 0)
 			rc = cmdb__error(CMDB_ENOTFOUND, "%s did not exist at %s (commit %.12s)", id,
 				json_string_value(json_object_get(at, "time")),
 				json_string_value(json_object_get(at, "commit")));
