@@ -6,6 +6,7 @@
 #include "changeset.h"
 #include "error.h"
 #include "gitcmdb/id.h"
+#include "gitcmdb/yaml.h"
 
 int cmdb_changeset_new(cmdb_changeset **out)
 {
@@ -56,10 +57,20 @@ static int add_op(cmdb_changeset *cs, int kind, char *path, char *data, size_t l
 
 int cmdb_changeset_put_item(cmdb_changeset *cs, const char *id, const json_t *item)
 {
-	/* Temporary until the YAML writer (h/yaml) is merged. */
-	(void)cs;
-	(void)item;
-	return cmdb__error(CMDB_ERROR, "cannot store %s: the YAML writer is not built in yet", id);
+	char *path = NULL, *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = cmdb_id_to_path(&path, id)) < 0)
+		goto done;
+	if ((rc = cmdb_yaml_emit(&data, &len, item, CMDB_YAML_ITEM)) < 0)
+		goto done;
+	rc = add_op(cs, CMDB__OP_PUT, path, data, len);
+	path = data = NULL;
+done:
+	free(path);
+	free(data);
+	return rc;
 }
 
 int cmdb_changeset_put_file(cmdb_changeset *cs, const char *path, const void *data, size_t len)

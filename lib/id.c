@@ -352,3 +352,23 @@ int cmdb_id_name(char **out, size_t *out_len, const char *id)
 		return error;
 	return cmdb_id_decode_component(out, out_len, strrchr(id, '/') + 1);
 }
+
+cmdb_path_kind cmdb_path_classify(const char *path)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = strlen(path);
+
+	if (path[0] == '.')
+		return CMDB_PATH_OTHER;
+	if (strncmp(path, "file/", 5) == 0)
+		return CMDB_PATH_RAW;
+	if (strncmp(path, "schemas/", 8) == 0)
+		return !strchr(path + 8, '/') && len > 13 && strcmp(path + len - 5, ".yaml") == 0 ?
+			CMDB_PATH_SCHEMA : CMDB_PATH_OTHER;
+	if (slash)
+		return CMDB_PATH_ITEM;
+	if (strcmp(path, "gitcmdb.yaml") == 0 || strcmp(path, "inventory.yaml") == 0 ||
+	    strcmp(path, "known_hosts") == 0)
+		return CMDB_PATH_SETTINGS;
+	return len > 5 && strcmp(path + len - 5, ".yaml") == 0 ? CMDB_PATH_ITEM : CMDB_PATH_OTHER;
+}

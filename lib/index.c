@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@ int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 	int ec = idx->db ? sqlite3_extended_errcode(idx->db) : SQLITE_ERROR;
 	int code = CMDB_ERROR;
 
+	idx->sql_rc = ec;
 	if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
 		code = CMDB_ELOCKED;
 	return cmdb__error(code, "%s: %s (%s)", what, idx->db ? sqlite3_errmsg(idx->db) : "no database",
@@ -248,6 +250,19 @@ static int prepare_schema(cmdb_index *idx, int readonly)
  * refuses writes to the file; this also refuses ATTACH (which could create
  * files), pragmas that set something, and writes to temp tables.
  */
+/* Pragmas whose argument names what to read ("PRAGMA table_info(t)"); any other
+ * pragma with an argument sets something. */
+static int pragma_reads_with_arg(const char *name)
+{
+	static const char *const ok[] = {"table_info", "table_xinfo", "index_info", "index_xinfo",
+		"index_list", "foreign_key_list", "integrity_check", "quick_check", NULL};
+
+	for (const char *const *p = ok; name && *p; p++)
+		if (strcasecmp(name, *p) == 0)
+			return 1;
+	return 0;
+}
+
 static int readonly_authorizer(void *p, int action, const char *a, const char *b, const char *dbname,
 	const char *trigger)
 {
@@ -262,7 +277,7 @@ static int readonly_authorizer(void *p, int action, const char *a, const char *b
 	case SQLITE_RECURSIVE:
 		return SQLITE_OK;
 	case SQLITE_PRAGMA:
-		return b == NULL ? SQLITE_OK : SQLITE_DENY; /* "PRAGMA x" reads, "PRAGMA x = y" writes */
+		return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
 	default:
 		return SQLITE_DENY;
 	}
@@ -276,7 +291,28 @@ static int open_phase(cmdb_index *idx, int readonly)
 		return error;
 	if (readonly)
 		sqlite3_set_authorizer(idx->db, readonly_authorizer, NULL);
+	/* A full build inserts far more than the default 2 MiB cache holds; spilling
+	 * dirty pages mid-transaction costs more than the memory. */
+	else if (sqlite3_exec(idx->db, "PRAGMA cache_size = -32768", NULL, NULL, NULL) != SQLITE_OK)
+		return cmdb__index_sqlerr(idx, "cannot configure the index");
 	return 0;
+}
+
+/*
+ * Catch up; damage that only shows past the header (a malformed page) is found
+ * here rather than at open: move the file aside and build a fresh one, once.
+ */
+static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added)
+{
+	int error = cmdb__index_build(idx, rebuild, commits_added);
+
+	if (error == 0 || !is_corrupt_code(idx->sql_rc) || idx->warning)
+		return error;
+	sqlite3_close(idx->db);
+	idx->db = NULL;
+	if ((error = move_aside(idx)) < 0 || (error = open_phase(idx, 0)) < 0)
+		return error;
+	return cmdb__index_build(idx, 1, commits_added);
 }
 
 int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags)
@@ -308,7 +344,7 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 		if ((error = open_phase(idx, 0)) < 0)
 			goto done;
 		if ((flags & CMDB_INDEX_REFRESH) &&
-			(error = cmdb__index_build(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) < 0)
+			(error = refresh_or_recover(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) < 0)
 			goto done;
 	}
 	if (readonly && (error = open_phase(idx, 1)) < 0)
@@ -336,14 +372,14 @@ int cmdb_index_refresh(cmdb_index *idx, int *commits_added)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
 		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be refreshed");
-	return cmdb__index_build(idx, 0, commits_added);
+	return refresh_or_recover(idx, 0, commits_added);
 }
 
 int cmdb_index_rebuild(cmdb_index *idx)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
 		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be rebuilt");
-	return cmdb__index_build(idx, 1, NULL);
+	return refresh_or_recover(idx, 1, NULL);
 }
 
 sqlite3 *cmdb_index_db(cmdb_index *idx)

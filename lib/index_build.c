@@ -2,7 +2,7 @@
  * Building the index: walk main's first-parent line from the last indexed commit,
  * record every new commit (a merge's side commits first, mainline = 0), and for
  * each mainline commit apply its tree diff against its first parent: only
- * changed blobs are read (git_diff_tree_to_tree skips subtrees whose ids match).
+ * subtrees and blobs whose ids changed are read (index_tree.c).
  * Everything happens in one BEGIN IMMEDIATE transaction, so a reader or a killed
  * process only ever sees the previous complete state.
  */
@@ -280,18 +280,23 @@ done:
 	return error;
 }
 
-static int apply_delta(build *b, const git_diff_delta *d, long long seq)
-{
-	const git_diff_file *f = d->status == GIT_DELTA_DELETED ? &d->old_file : &d->new_file;
-	char *id = NULL, *type = NULL;
-	int error, is_blob = f->mode == GIT_FILEMODE_BLOB || f->mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+typedef struct {
+	build *b;
+	long long seq;
+} change_ctx;
 
-	if ((error = item_id(&id, &type, f->path)) <= 0)
+static int apply_change(const char *path, const git_oid *blob, void *payload)
+{
+	change_ctx *cx = payload;
+	char *id = NULL, *type = NULL;
+	int error;
+
+	if ((error = item_id(&id, &type, path)) <= 0)
 		goto done;
-	if (d->status == GIT_DELTA_DELETED || !is_blob)
-		error = close_item(b, id, seq);
+	if (!blob)
+		error = close_item(cx->b, id, cx->seq);
 	else
-		error = put_item(b, id, type, f->path, &f->id, seq);
+		error = put_item(cx->b, id, type, path, blob, cx->seq);
 done:
 	free(id);
 	free(type);
@@ -303,24 +308,18 @@ static int apply_commit_diff(build *b, const git_commit *c, long long seq)
 {
 	git_commit *parent = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
-	git_diff *diff = NULL;
-	git_diff_options opts;
+	change_ctx cx = {b, seq};
 	int error = 0, gerr = 0;
 
-	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
-	opts.flags = GIT_DIFF_SKIP_BINARY_CHECK;
 	if ((git_commit_parentcount(c) > 0 && (gerr = git_commit_parent(&parent, c, 0)) < 0) ||
 		(parent && (gerr = git_commit_tree(&old_tree, parent)) < 0) ||
-		(gerr = git_commit_tree(&new_tree, c)) < 0 ||
-		(gerr = git_diff_tree_to_tree(&diff, b->idx->git, old_tree, new_tree, &opts)) < 0) {
-		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot diff commit %.12s",
+		(gerr = git_commit_tree(&new_tree, c)) < 0) {
+		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read the trees of commit %.12s",
 			git_oid_tostr_s(git_commit_id(c)));
 		goto done;
 	}
-	for (size_t i = 0, n = git_diff_num_deltas(diff); i < n && !error; i++)
-		error = apply_delta(b, git_diff_get_delta(diff, i), seq);
+	error = cmdb__index_tree_diff(b->idx->git, old_tree, new_tree, apply_change, &cx);
 done:
-	git_diff_free(diff);
 	git_tree_free(old_tree);
 	git_tree_free(new_tree);
 	git_commit_free(parent);
@@ -346,7 +345,9 @@ static int insert_side_commits(build *b, const git_commit *merge)
 		goto done;
 	while (!error && (gerr = git_revwalk_next(&oid, walk)) == 0) {
 		oid_hex(hex, &oid);
-		if ((known = run(b, S_HAS_COMMIT, "s", hex)) != 0) {
+		known = run(b, S_HAS_COMMIT, "s", hex);
+		sqlite3_reset(b->st[S_HAS_COMMIT]); /* no cursor left open on commits while inserting */
+		if (known != 0) {
 			error = known < 0 ? known : 0; /* already recorded, or a failure */
 			continue;
 		}
@@ -491,7 +492,8 @@ static int build_in_txn(build *b, int rebuild)
 		goto done;
 	if (has_last && found && n == 0)
 		goto done; /* up to date */
-	if (rebuild || (has_last && !found)) /* rewritten history: the old rows mean nothing now */
+	/* rewritten history (or no record of where we were): the old rows mean nothing now */
+	if (rebuild || !has_last || !found)
 		if ((error = clear_tables(b->idx)) < 0)
 			goto done;
 	for (size_t i = 0; i < S_N; i++)
@@ -527,6 +529,20 @@ done:
 	return error;
 }
 
+/* 1 when main's tip is the last indexed commit: readers then need no write lock at all. */
+static int up_to_date(cmdb_index *idx)
+{
+	git_oid last, tip;
+	int has_last = 0;
+
+	if (read_last(&last, &has_last, idx) < 0) {
+		cmdb_error_clear(); /* the locked path below reports real failures */
+		return 0;
+	}
+	return has_last && git_reference_name_to_id(&tip, idx->git, CMDB_MAIN_REF) == 0 &&
+	       git_oid_equal(&tip, &last);
+}
+
 int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 {
 	build b;
@@ -534,6 +550,11 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 
 	memset(&b, 0, sizeof(b));
 	b.idx = idx;
+	if (!rebuild && up_to_date(idx)) {
+		if (commits_added)
+			*commits_added = 0;
+		return 0;
+	}
 	if (sqlite3_exec(idx->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return cmdb__index_sqlerr(idx, "cannot lock the index for writing");
 	error = build_in_txn(&b, rebuild);

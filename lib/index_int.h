@@ -14,6 +14,7 @@ struct cmdb_index {
 	char *path;          /* the database file */
 	char *warning;       /* set by open when it had to recover; NULL otherwise */
 	unsigned flags;
+	int sql_rc;          /* sqlite's extended code behind the last error we reported */
 };
 
 extern const char cmdb__index_schema_sql[];
@@ -21,6 +22,14 @@ extern const char *const cmdb__index_tables[];
 
 /* Set the error from sqlite's last message on db: "<what>: <errmsg> (<path>)". */
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what);
+
+/* Called for each regular-file path whose blob differs: blob is the new id, or NULL when gone. */
+typedef int (*cmdb__tree_change_cb)(const char *path, const git_oid *blob, void *payload);
+
+/* Report the changed blobs from old to new (either may be NULL = empty), reading only
+ * subtrees whose ids differ; file/ at the top and dot-entries are skipped. */
+int cmdb__index_tree_diff(git_repository *git, const git_tree *old, const git_tree *new,
+	cmdb__tree_change_cb cb, void *payload);
 
 /* Walk main and bring the tables up to date in one BEGIN IMMEDIATE transaction. */
 int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added);

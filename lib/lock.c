@@ -27,8 +27,8 @@ static int open_error(const char *path, int err)
 {
 	if (err == EROFS || err == EACCES || err == EPERM)
 		return cmdb__error(CMDB_ERROR,
-			"cannot create %s: %s: the repository is read-only for this user; "
-			"run as its owner or remount it read-write", path, strerror(err));
+			"cannot open %s: %s: the repository is read-only here, so nothing was "
+			"written; run as its owner or make it writable", path, strerror(err));
 	return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(err));
 }
 
@@ -97,10 +97,15 @@ int cmdb__lock_acquire(cmdb__lock *lock, const char *gitdir, int timeout_ms)
 			goto done;
 		}
 		if (now_ms() >= deadline) {
+			long pid = read_holder(fd);
+			char who[32] = "pid unknown";
+
+			if (pid > 0)
+				snprintf(who, sizeof(who), "pid %ld", pid);
 			rc = cmdb__error(CMDB_ELOCKED,
-				"repository %s is locked by another writer (pid %ld) and stayed locked "
+				"repository %s is locked by another writer (%s) and stayed locked "
 				"for %d ms: wait for it to finish, or raise lock_timeout_ms",
-				gitdir, read_holder(fd), timeout_ms);
+				gitdir, who, timeout_ms);
 			goto done;
 		}
 		nanosleep(&pause, NULL);
@@ -123,4 +128,19 @@ void cmdb__lock_release(cmdb__lock *lock)
 	(void)ftruncate(lock->fd, 0);
 	close(lock->fd);
 	lock->fd = -1;
+}
+
+void cmdb__lock_remove_stale(const char *path)
+{
+	struct stat st;
+	struct timespec now;
+	long age_ms;
+
+	if (lstat(path, &st) < 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (long)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+	if (age_ms > CMDB_STALE_LOCK_MS)
+		unlink(path);
 }

@@ -21,4 +21,14 @@ int cmdb__lock_acquire(cmdb__lock *lock, const char *gitdir, int timeout_ms);
 /* Release (a no-op when not held). */
 void cmdb__lock_release(cmdb__lock *lock);
 
+/*
+ * git's own lock files (refs/heads/main.lock, index.lock) are held for
+ * milliseconds; one older than this, seen while we hold our lock, was left by a
+ * killed writer and is removed.
+ */
+#define CMDB_STALE_LOCK_MS 2000
+
+/* Remove path if it is older than CMDB_STALE_LOCK_MS. Call only while holding the write lock. */
+void cmdb__lock_remove_stale(const char *path);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -68,17 +69,46 @@ done:
 	return rc;
 }
 
+/*
+ * libgit2 1.5 refuses a repository owned by another user, but reports it as
+ * GIT_ENOTFOUND ("config value 'safe.directory' was not found") rather than
+ * GIT_EOWNER: recognise both, and the ownership itself, to say what to do.
+ */
+static int owned_by_other(int err, const char *path)
+{
+	const git_error *ge = git_error_last();
+	const char *probe[] = {"/.git", "/HEAD"};
+	struct stat st;
+
+	if (err == GIT_EOWNER || (ge && ge->message && strstr(ge->message, "safe.directory")))
+		return 1;
+	for (size_t i = 0; i < 2; i++) {
+		char *p = cmdb__sprintf("%s%s", path, probe[i]);
+		int other = p && stat(p, &st) == 0 && st.st_uid != geteuid();
+
+		free(p);
+		if (other)
+			return 1;
+	}
+	return 0;
+}
+
 static int open_error(int err, const char *path)
 {
+	if ((err == GIT_ENOTFOUND || err == GIT_EOWNER) && owned_by_other(err, path)) {
+		char *abs = realpath(path, NULL);
+
+		err = cmdb__error(CMDB_ERROR,
+			"repository at %s is owned by another user, so it is not trusted; if you trust "
+			"it, run: git config --global --add safe.directory '%s' (or run as its owner)",
+			path, abs ? abs : path);
+		free(abs);
+		return err;
+	}
 	if (err == GIT_ENOTFOUND)
 		return cmdb__error(CMDB_ENOTFOUND,
 			"no CMDB repository at %s (no git repository there or in a parent directory)",
 			path);
-	if (err == GIT_EOWNER)
-		return cmdb__error(CMDB_ERROR,
-			"repository at %s is owned by another user, so it is not trusted; if you trust "
-			"it, run: git config --global --add safe.directory '%s' (or run as its owner)",
-			path, path);
 	return cmdb__error_git(CMDB_ERROR, err, "cannot open repository at %s", path);
 }
 

@@ -1,9 +1,11 @@
-/* Listing the files of a revision: a pre-order tree walk that skips subtrees outside the prefix. */
+/* Listing the files of a revision and reading items: a pre-order tree walk that skips subtrees outside the prefix. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "error.h"
+#include "gitcmdb/id.h"
+#include "gitcmdb/yaml.h"
 #include "repo.h"
 
 typedef struct {
@@ -101,5 +103,21 @@ int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *p
 done:
 	json_decref(ctx.paths);
 	git_tree_free(tree);
+	return rc;
+}
+
+int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev, const char *id)
+{
+	char *path = NULL, *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = cmdb_id_to_path(&path, id)) < 0 ||
+	    (rc = cmdb_repo_read(&buf, &len, repo, rev, path)) < 0)
+		goto done;
+	rc = cmdb_yaml_parse(out, buf, len, path);
+done:
+	free(buf);
+	free(path);
 	return rc;
 }

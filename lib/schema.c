@@ -80,6 +80,7 @@ void cmdb__spec_free(cmdb__spec *spec)
 	cmdb_free(spec->fields);
 	cmdb__spec_free(spec->values);
 	json_decref(spec->enumv);
+	json_decref(spec->requires);
 	if (spec->pattern)
 		regfree(&spec->re);
 	cmdb_free(spec->pattern);
@@ -104,7 +105,7 @@ const cmdb__spec *cmdb__spec_field(const cmdb__spec *spec, const char *name)
 static int is_known_keyword(const char *k)
 {
 	static const char *const kw[] = {"type", "required", "enum", "pattern", "fields", "values",
-		"additional", "min", "max", "description", NULL};
+		"additional", "min", "max", "description", "requires", NULL};
 
 	for (size_t i = 0; kw[i]; i++)
 		if (strcmp(k, kw[i]) == 0)
@@ -168,6 +169,29 @@ done:
 	return error;
 }
 
+/* requires: {VALUE: [field, ...]}: when this field has VALUE, those sibling fields must exist. */
+static int compile_requires(cmdb__spec *spec, const json_t *val, const json_t *marks,
+	const char *ptr, const char *origin)
+{
+	const char *key;
+	json_t *list, *e;
+	size_t i;
+
+	if (!json_is_object(val) || json_object_size(val) == 0)
+		return load_error(marks, ptr, origin, "'requires' must be a map of value: [fields]");
+	json_object_foreach((json_t *)val, key, list) {
+		if (!json_is_array(list) || json_array_size(list) == 0)
+			return load_error(marks, ptr, origin,
+				"'requires' must map each value to a non-empty list of field names");
+		json_array_foreach(list, i, e)
+			if (!json_is_string(e))
+				return load_error(marks, ptr, origin,
+					"'requires' lists field names (strings)");
+	}
+	spec->requires = json_incref((json_t *)val);
+	return 0;
+}
+
 /* One keyword of a spec; the type has already been set. */
 static int compile_keyword(cmdb__spec *spec, const char *key, const json_t *val,
 	const json_t *marks, const char *ptr, const char *origin)
@@ -197,6 +221,8 @@ static int compile_keyword(cmdb__spec *spec, const char *key, const json_t *val,
 	}
 	if (strcmp(key, "pattern") == 0)
 		return compile_pattern(spec, val, marks, ptr, origin);
+	if (strcmp(key, "requires") == 0)
+		return compile_requires(spec, val, marks, ptr, origin);
 	if (strcmp(key, "min") == 0 || strcmp(key, "max") == 0) {
 		if (!json_is_number(val) || spec->type == CMDB__T_ANY || spec->type == CMDB__T_BOOL ||
 		    spec->type == CMDB__T_SCALAR)

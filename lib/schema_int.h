@@ -36,6 +36,7 @@ struct cmdb__spec {
 	int required;   /* as a field of a map: the key must be present */
 	int additional; /* map: keys outside fields (and without values) are allowed */
 	json_t *enumv;  /* array of allowed values, or NULL */
+	json_t *requires; /* {value: [sibling field names]}: this value needs those fields, or NULL */
 	char *pattern;  /* ERE source as written (for messages), or NULL */
 	regex_t re;     /* compiled "^(pattern)$" when pattern != NULL */
 	int has_min, has_max;

@@ -18,6 +18,9 @@
 #include "error.h"
 #include "schema_int.h"
 
+/* Node paths can't outgrow the (capped) input even when every byte is escaped. */
+#define PTR_CAP (3 * (size_t)CMDB_YAML_MAX_BYTES)
+
 struct cmdb_validator {
 	const cmdb_schema *schema;
 	json_t *findings; /* finding objects, unsorted until finish */
@@ -260,6 +263,24 @@ static void report_unknown(walk *w, const cmdb__spec *spec)
 		report(w, NULL, "unknown field (this map takes no fields)");
 }
 
+/* A field whose value (a string) appears in its `requires` needs the listed siblings. */
+static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
+{
+	const char *value = json_string_value(json_object_get(map, field->name));
+	json_t *needs = value && field->spec->requires ?
+		json_object_get(field->spec->requires, value) : NULL;
+	size_t i, saved[2];
+	json_t *e;
+
+	if (!needs)
+		return;
+	enter(w, field->name, 0, saved);
+	json_array_foreach(needs, i, e)
+		if (!json_object_get(map, json_string_value(e)))
+			report(w, NULL, "'%s' requires the field '%s'", value, json_string_value(e));
+	leave(w, saved);
+}
+
 static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 {
 	size_t n = json_object_size(map), i = 0, saved[2];
@@ -269,6 +290,8 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 	for (size_t f = 0; f < spec->nfields; f++)
 		if (spec->fields[f].spec->required && !json_object_get(map, spec->fields[f].name))
 			report(w, NULL, "missing required field '%s'", spec->fields[f].name);
+	for (size_t f = 0; f < spec->nfields; f++)
+		check_requires(w, &spec->fields[f], map);
 	if (n == 0)
 		return;
 	if (!(keys = cmdb__calloc(n, sizeof(*keys)))) {
@@ -305,7 +328,9 @@ static void check_value(walk *w, const cmdb__spec *spec, const json_t *value)
 	}
 	if (spec->enumv)
 		check_enum(w, spec, value);
-	if (spec->pattern && regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0)
+	/* Defensive (the YAML reader refuses NUL): a NUL would hide the rest from regexec. */
+	if (spec->pattern && (strlen(json_string_value(value)) != json_string_length(value) ||
+			      regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0))
 		report(w, NULL, "%s does not match the pattern %s", show(shown, sizeof(shown), value),
 			spec->pattern);
 	if (spec->has_min || spec->has_max)
@@ -474,7 +499,7 @@ static int yaml_finding(cmdb_validator *v, const char *file, const char *id, con
 
 int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len)
 {
-	walk w = {v, path, NULL, NULL, CMDB_BUF_INIT(64 * 1024), CMDB_BUF_INIT(64 * 1024), 0};
+	walk w = {v, path, NULL, NULL, CMDB_BUF_INIT(PTR_CAP), CMDB_BUF_INIT(PTR_CAP), 0};
 	json_t *item = NULL, *marks = NULL;
 	char *id = NULL, msg[1200];
 	int rc;

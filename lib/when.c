@@ -135,7 +135,7 @@ static int parse_relative(long long *t, const char *when, long long now)
 		if (*q == '.' || *q == '_')
 			*q = ' ';
 	if (sscanf(buf, "%lld %15s %7s %3s", &count, unit, rest, tail) != 3 || strcmp(rest, "ago") != 0 ||
-		count < 0)
+		count < 0 || count > 1000000) /* the cap keeps count * unit far from overflow */
 		return 1;
 	n = strlen(unit);
 	if (n > 1 && unit[n - 1] == 's')
@@ -250,11 +250,14 @@ int cmdb_index_resolve_when(long long *seq, cmdb_index *idx, const char *when)
 	if (rc < 0) {
 		/* Not a valid date, but baselines are often named like one ("2026-Q4"). */
 		git_object *obj = NULL;
-		int is_rev = git_revparse_single(&obj, idx->git, when) == 0;
+		char msg[512];
+		int is_rev;
 
+		snprintf(msg, sizeof(msg), "%s", cmdb_error_last());
+		is_rev = git_revparse_single(&obj, idx->git, when) == 0;
 		git_object_free(obj);
 		if (!is_rev)
-			return cmdb__error(CMDB_EINVALID, "%s", cmdb_error_last());
+			return cmdb__error(CMDB_EINVALID, "%s", msg);
 		cmdb_error_clear();
 		rc = 1;
 	}

@@ -3,12 +3,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "gitcmdb/store.h"
+#include "lock.h"
 #include "worktree.h"
+
+#define INDEX_RETRY_PAUSE_NS (10 * 1000 * 1000L)
+#define INDEX_RETRIES ((CMDB_STALE_LOCK_MS + 3000) / 10)
 
 typedef struct {
 	const char *path;
@@ -205,46 +210,91 @@ done:
 	return rc;
 }
 
-static int update_index(git_repository *git, const char *gitdir, git_diff *diff)
+/* One try at bringing the index in line with diff; returns a libgit2 code. */
+static int update_index_once(git_repository *git, const char *stale, git_diff *diff,
+	const unsigned char *skip)
 {
 	git_index *idx = NULL;
-	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
 	size_t n = git_diff_num_deltas(diff);
-	int err = 0, rc = 0;
+	int err;
 
-	if (!stale) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	/* We hold the write lock: an index.lock now is left by a killed gitcmdb. */
-	unlink(stale);
+	cmdb__lock_remove_stale(stale);
 	if ((err = git_repository_index(&idx, git)) < 0 || (err = git_index_read(idx, 0)) < 0)
 		goto done;
 	for (size_t i = 0; i < n && err >= 0; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
+		if (skip && skip[i])
+			continue;
 		err = c.new_id ? git_index_add_bypath(idx, c.path) : git_index_remove_bypath(idx, c.path);
 	}
 	if (err >= 0)
 		err = git_index_write(idx);
 done:
+	git_index_free(idx);
+	return err;
+}
+
+/* index.lock held by someone else: wait (bounded) until it is released or ages into a stale one. */
+static int update_index(git_repository *git, const char *gitdir, git_diff *diff,
+	const unsigned char *skip)
+{
+	struct timespec pause = {0, INDEX_RETRY_PAUSE_NS};
+	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
+	int err = 0, rc = 0;
+
+	if (!stale)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (int i = 0; i < INDEX_RETRIES; i++) {
+		if ((err = update_index_once(git, stale, diff, skip)) != GIT_ELOCKED)
+			break;
+		nanosleep(&pause, NULL);
+	}
 	if (err < 0)
 		rc = cmdb__error_git(CMDB_ERROR, err, "committed, but could not update the git index");
-	git_index_free(idx);
 	free(stale);
 	return rc;
 }
 
 int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *workdir,
-	git_diff *diff)
+	git_diff *diff, const unsigned char *skip)
 {
 	size_t n = git_diff_num_deltas(diff);
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		if ((rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
+		if ((!skip || !skip[i]) && (rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
 			return rc;
-	return update_index(git, gitdir, diff);
+	return update_index(git, gitdir, diff, skip);
+}
+
+int cmdb__worktree_clean_mask(unsigned char **out, git_repository *git, const char *workdir,
+	git_diff *diff)
+{
+	size_t n = git_diff_num_deltas(diff);
+	unsigned char *skip = cmdb__calloc(n ? n : 1, 1);
+	git_index *idx = NULL;
+	int err, rc = 0, clean;
+
+	if (!skip)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if ((err = git_repository_index(&idx, git)) < 0 || (err = git_index_read(idx, 0)) < 0) {
+		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read the git index of %s", workdir);
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		change c = delta_change(git_diff_get_delta(diff, i));
+
+		if ((rc = file_clean(&clean, workdir, &c)) < 0)
+			goto done;
+		skip[i] = !clean || !index_clean(idx, &c);
+	}
+	*out = skip;
+	skip = NULL;
+done:
+	git_index_free(idx);
+	free(skip);
+	return rc;
 }
 
 int cmdb__worktree_on_main(git_repository *git)

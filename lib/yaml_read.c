@@ -64,6 +64,7 @@ static void offset_to_mark(const char *buf, size_t len, size_t off, size_t *line
 
 static int parser_error(reader *r, const yaml_parser_t *p, const char *buf, size_t len)
 {
+	const char *hint;
 	size_t line, col;
 
 	if (p->error == YAML_MEMORY_ERROR)
@@ -77,12 +78,16 @@ static int parser_error(reader *r, const yaml_parser_t *p, const char *buf, size
 		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: invalid UTF-8: %s", r->name, line, col,
 			p->problem);
 	}
+	/* Tabs are the commonest cause of "cannot start any token": say so. */
+	hint = p->problem_mark.index < len && buf[p->problem_mark.index] == '\t'
+		? "; indent with spaces, YAML does not allow tabs there" : "";
 	if (p->context)
-		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s %s (line %zu)", r->name,
-			p->problem_mark.line + 1, p->problem_mark.column + 1, p->context,
-			p->problem ? p->problem : "", p->context_mark.line + 1);
-	return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s", r->name, p->problem_mark.line + 1,
-		p->problem_mark.column + 1, p->problem ? p->problem : "syntax error");
+		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s (%s started at line %zu:%zu)%s",
+			r->name, p->problem_mark.line + 1, p->problem_mark.column + 1,
+			p->problem ? p->problem : "syntax error", p->context, p->context_mark.line + 1,
+			p->context_mark.column + 1, hint);
+	return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s%s", r->name, p->problem_mark.line + 1,
+		p->problem_mark.column + 1, p->problem ? p->problem : "syntax error", hint);
 }
 
 /* JSON pointer escaping (RFC 6901): '~' -> "~0", '/' -> "~1". */

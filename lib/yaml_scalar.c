@@ -150,23 +150,25 @@ int cmdb__yaml_type_plain(json_t **out, const char *s, size_t len)
 	return 0;
 }
 
-/* PyYAML 1.1 implicit resolvers (resolver.py), as POSIX EREs. */
+static const char *const yaml11_words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No",
+	"NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+	"~", "null", "Null", "NULL", "<<", "=", NULL};
+
+/* PyYAML 1.1 implicit resolvers for numbers and timestamps (resolver.py), as POSIX EREs. */
 static const char *const re11_src[] = {
-	/* bool, with the spec's y/n that PyYAML leaves out */
-	"^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$",
 	/* float */
 	"^([-+]?([0-9][0-9_]*)\\.[0-9_]*([eE][-+][0-9]+)?|\\.[0-9_]+([eE][-+][0-9]+)?"
 	"|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$",
 	/* int */
 	"^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
 	"|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$",
-	/* merge, null, value */
-	"^(<<|~|null|Null|NULL|=)$",
 	/* timestamp */
 	"^([0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]"
 	"(\\.[0-9]*)?([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9])$",
 };
 #define RE11_COUNT (sizeof(re11_src) / sizeof(re11_src[0]))
+/* Every character those expressions can match; anything else rules them out cheaply. */
+#define RE11_CHARS "0123456789+-._:eExXbBabcdefABCDEFinfINFnaNtTzZ \t"
 static regex_t re11[RE11_COUNT];
 static int re11_ok;
 static pthread_once_t re11_once = PTHREAD_ONCE_INIT;
@@ -182,13 +184,13 @@ static void re11_compile(void)
 
 int cmdb__yaml_11_typed(const char *s, size_t len)
 {
-	if (len == 0)
+	if (len == 0 || is_one_of(s, len, yaml11_words))
 		return 1;
-	/* Every 1.1 resolver starts with one of these (PyYAML keys them by first char). */
-	if (!strchr("0123456789+-.~<=yYnNtTfFoO", s[0]))
+	/* Numbers and timestamps start with one of these (PyYAML keys resolvers by first char). */
+	if (!strchr("0123456789+-.", s[0]) || span(s, len, RE11_CHARS) != len)
 		return 0;
 	pthread_once(&re11_once, re11_compile);
-	/* Without a NUL-terminated copy or the regexes, err towards quoting. */
+	/* Without a NUL-terminated string or the regexes, err towards quoting. */
 	if (!re11_ok || strlen(s) != len)
 		return 1;
 	for (size_t i = 0; i < RE11_COUNT; i++) {

@@ -184,15 +184,49 @@ static int emit_literal(writer *w, const char *s, size_t len, int ind)
 	return err;
 }
 
+/* Strict UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static int valid_utf8(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = utf8_len(s[i]);
+		uint32_t cp;
+
+		if (s[i] >= 0x80 && (s[i] < 0xC2 || s[i] > 0xF4))
+			return 0;
+		if (n > len - i)
+			return 0;
+		for (size_t k = 1; k < n; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return 0;
+		}
+		if (n > 1) {
+			cp = utf8_cp(s + i, n);
+			if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+				(cp >= 0xD800 && cp <= 0xDFFF))
+				return 0;
+		}
+		i += n;
+	}
+	return 1;
+}
+
+/* The writer refuses what the reader would refuse, so the round trip always holds. */
 static int check_string(const char *s, size_t len)
 {
 	if (memchr(s, '\0', len))
 		return cmdb__error(CMDB_EINVALID,
 			"cannot write a string holding a NUL character as YAML (gitcmdb does not store NUL)");
+	if (!valid_utf8((const unsigned char *)s, len))
+		return cmdb__error(CMDB_EINVALID, "cannot write a string that is not valid UTF-8 as YAML");
 	return 0;
 }
 
-/* A string value (or key when block_ind < 0), without the trailing newline for values. */
+/*
+ * A string value (or a key when block_ind < 0). Returns 1 when it wrote a
+ * literal block, which ends its own last line; 0 when the caller ends the line.
+ */
 static int emit_string(writer *w, const char *s, size_t len, int block_ind)
 {
 	int err;
@@ -202,7 +236,7 @@ static int emit_string(writer *w, const char *s, size_t len, int block_ind)
 	if (cmdb__yaml_plain_safe(s, len))
 		return put(w, s, len);
 	if (block_ind >= 0 && literal_safe(s, len))
-		return emit_literal(w, s, len, block_ind);
+		return (err = emit_literal(w, s, len, block_ind)) < 0 ? err : 1;
 	return emit_double_quoted(w, s, len);
 }
 
@@ -227,9 +261,7 @@ static int emit_leaf(writer *w, const json_t *v, int block_ind)
 		err = puts_(w, num);
 		break;
 	case JSON_STRING:
-		err = emit_string(w, json_string_value(v), json_string_length(v), block_ind);
-		/* A literal block already ended its last line. */
-		if (!err && w->out.len && w->out.ptr[w->out.len - 1] == '\n')
+		if ((err = emit_string(w, json_string_value(v), json_string_length(v), block_ind)) > 0)
 			return 0;
 		break;
 	default: return cmdb__error(CMDB_EINVALID, "cannot write an unknown JSON type as YAML");

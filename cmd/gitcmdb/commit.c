@@ -1,12 +1,411 @@
-/* gitcmdb commit: placeholder until its issue lands. */
+/*
+ * gitcmdb commit: validate a person's edits in the work tree and commit them as
+ * written (bytes as on disk, comments kept), in one commit on main.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "cli.h"
 
-const char usage_commit[] = "usage: gitcmdb commit\n\nNot implemented yet.\n";
+const char usage_commit[] =
+	"usage: gitcmdb commit -m MSG [--change CHG-ID] [--json]\n"
+	"\n"
+	"Commit the work tree's added, changed and deleted files to main, exactly as\n"
+	"written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
+	"file under a type directory is validated, and reported, as a bad item path),\n"
+	"schemas/*.yaml, gitcmdb.yaml, inventory.yaml and known_hosts. Left alone\n"
+	"(reported): file/ (captured by scans), dotfiles and other top-level files.\n"
+	"\n"
+	"Changed items are checked against the schemas (the built-in ones plus the work\n"
+	"tree's schemas/), with every other item of main known as a relation target.\n"
+	"Any finding means nothing is committed.\n"
+	"\n"
+	"options:\n"
+	"  -m, --message MSG   the commit message (required)\n"
+	"  --change CHG-ID     add a 'Change: CHG-ID' trailer linking the approved change\n"
+	"                      record that authorises this edit (format CHG-<digits>)\n"
+	"  --json              print {\"commit\", \"changed\", \"files\"} or the findings as JSON\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Author: $GIT_AUTHOR_NAME/$GIT_AUTHOR_EMAIL, else git config user.name/user.email,\n"
+	"else 'gitcmdb user <gitcmdb@localhost>'.\n"
+	"Nothing to commit is not an error: a message on stderr, exit 0.\n"
+	"Exit 0 committed or nothing to do, 1 findings or failure (nothing committed),\n"
+	"2 bad usage.\n";
+
+typedef struct {
+	const char *message;
+	const char *change;
+	int json;
+} commit_args;
+
+static int valid_change_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 5 || n > 24 || strncmp(id, "CHG-", 4) != 0)
+		return 0;
+	for (size_t i = 4; i < n; i++)
+		if (id[i] < '0' || id[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int parse_args(commit_args *a, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"message", required_argument, NULL, 'm'},
+		{"change", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+m:", longopts, NULL)) != -1) {
+		if (c == 'm')
+			a->message = optarg;
+		else if (c == 'c')
+			a->change = optarg;
+		else if (c == 'j')
+			a->json = 1;
+		else if (optopt)
+			return cli_usage("commit", "option '%s' needs a value", argv[optind - 1]);
+		else
+			return cli_usage("commit", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return cli_usage("commit", "unexpected argument '%s'", argv[optind]);
+	if (!a->message || !*a->message)
+		return cli_usage("commit", "a commit needs a message (-m MSG)");
+	if (a->change && !valid_change_id(a->change))
+		return cli_usage("commit", "'%s' is not a change id (want CHG-<digits>, e.g. CHG-0042)",
+			a->change);
+	return 0;
+}
+
+/* What commit takes (cmdb_path_classify, shared with validate): items, schemas, settings. */
+static int is_managed(const char *path)
+{
+	cmdb_path_kind k = cmdb_path_classify(path);
+
+	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
+}
+
+static int is_item(const char *path)
+{
+	return cmdb_path_classify(path) == CMDB_PATH_ITEM;
+}
+
+/* Read a work-tree file (capped by the YAML limit; the validator reports the excess). */
+static char *read_file(const char *root, const char *path, size_t *len)
+{
+	char *full = malloc(strlen(root) + strlen(path) + 1), *buf = NULL;
+	FILE *f;
+	size_t cap = CMDB_YAML_MAX_BYTES + 1;
+
+	if (!full)
+		return NULL;
+	sprintf(full, "%s%s", root, path);
+	f = fopen(full, "rb");
+	free(full);
+	if (!f)
+		return NULL;
+	if ((buf = malloc(cap + 1))) {
+		*len = fread(buf, 1, cap, f);
+		buf[*len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* A finding for a file that is not an item (settings, inventory, schema). */
+static int add_finding(json_t *findings, const char *file, const char *message)
+{
+	return json_array_append_new(findings, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file,
+		"line", 0, "column", 0, "id", "", "message", message));
+}
+
+/* Built-in schemas plus the work tree's schemas/NAME.yaml; a bad schema file is a finding. */
+static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
+{
+	cmdb_schema *schema = NULL;
+	char *dir = malloc(strlen(root) + sizeof("schemas"));
+	struct dirent *e;
+	DIR *d = NULL;
+
+	if (!dir || cmdb_schema_load_builtin(&schema) < 0)
+		goto fail;
+	sprintf(dir, "%sschemas", root);
+	if ((d = opendir(dir))) {
+		while ((e = readdir(d))) {
+			size_t n = strlen(e->d_name), len = 0;
+			char path[300], *buf;
+
+			if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".yaml") != 0 ||
+			    n > 250)
+				continue;
+			snprintf(path, sizeof(path), "schemas/%s", e->d_name);
+			if (!(buf = read_file(root, path, &len)))
+				continue;
+			if (cmdb_schema_add(schema, path, buf, len) < 0 &&
+			    add_finding(findings, path, cmdb_error_last()) < 0) {
+				free(buf);
+				goto fail;
+			}
+			free(buf);
+		}
+		closedir(d);
+		d = NULL;
+	}
+	if (cmdb_schema_check(schema) < 0 && add_finding(findings, "schemas/", cmdb_error_last()) < 0)
+		goto fail;
+	free(dir);
+	*out = schema;
+	return 0;
+fail:
+	if (d)
+		closedir(d);
+	free(dir);
+	cmdb_schema_free(schema);
+	return -1;
+}
+
+/* 1 when path is in the changes array. */
+static int is_changed(const json_t *changes, const char *path)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(changes, i, c)
+		if (strcmp(json_string_value(json_object_get(c, "path")), path) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every item at main not being changed is a known relation target. */
+static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *changes)
+{
+	json_t *paths = NULL, *p;
+	size_t i;
+	int rc = 0;
+
+	if (cmdb_repo_list(&paths, repo, NULL, "") < 0)
+		return -1;
+	json_array_foreach(paths, i, p) {
+		const char *path = json_string_value(p), *slash = strchr(path, '/');
+		size_t len = strlen(path);
+		char *id, *type;
+
+		if (!is_item(path) || !slash || len < 6 || strcmp(path + len - 5, ".yaml") != 0 ||
+		    is_changed(changes, path))
+			continue;
+		id = strndup(path, strlen(path) - 5); /* the id is the path without ".yaml" */
+		type = strndup(path, (size_t)(slash - path));
+		rc = id && type && cmdb_validator_add_known(v, id, type) == 0 ? 0 : -1;
+		free(id);
+		free(type);
+		if (rc < 0)
+			break;
+	}
+	json_decref(paths);
+	return rc;
+}
+
+/* Check every changed file that still exists; findings collect in findings. */
+static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
+{
+	const char *root = cmdb_repo_workdir(repo);
+	cmdb_schema *schema = NULL;
+	cmdb_validator *v = NULL;
+	size_t i;
+	json_t *c;
+	int rc = -1;
+
+	if (load_schemas(&schema, root, findings) < 0 || cmdb_validator_new(&v, schema) < 0 ||
+	    add_known_items(v, repo, changes) < 0)
+		goto done;
+	json_array_foreach(changes, i, c) {
+		const char *path = json_string_value(json_object_get(c, "path"));
+		char *buf = NULL;
+		size_t len = 0;
+		json_t *doc = NULL;
+		int bad = 0;
+
+		if (strcmp(json_string_value(json_object_get(c, "status")), "deleted") == 0 ||
+		    !is_managed(path) || cmdb_path_classify(path) == CMDB_PATH_SCHEMA ||
+		    strcmp(path, "known_hosts") == 0)
+			continue;
+		if (!(buf = read_file(root, path, &len))) {
+			fprintf(stderr, "gitcmdb: cannot read %s%s\n", root, path);
+			goto done;
+		}
+		if (!is_item(path)) {
+			/* Settings and inventory: YAML that parses (their own commands check the rest). */
+			if (cmdb_yaml_parse(&doc, buf, len, path) < 0)
+				bad = add_finding(findings, path, cmdb_error_last()) < 0;
+			json_decref(doc);
+		} else {
+			bad = cmdb_validator_add(v, path, buf, len) < 0;
+		}
+		free(buf);
+		if (bad)
+			goto done;
+	}
+	rc = cmdb_validator_finish(v, findings) < 0 ? -1 : 0;
+done:
+	if (rc < 0)
+		cli_fail(NULL);
+	cmdb_validator_free(v);
+	cmdb_schema_free(schema);
+	return rc;
+}
+
+static void print_findings(const json_t *findings, int json)
+{
+	size_t i;
+	json_t *f;
+
+	if (json) {
+		cli_print_json(findings);
+		return;
+	}
+	json_array_foreach(findings, i, f) {
+		const char *file = json_string_value(json_object_get(f, "file"));
+		json_int_t line = json_integer_value(json_object_get(f, "line"));
+		json_int_t col = json_integer_value(json_object_get(f, "column"));
+		const char *msg = json_string_value(json_object_get(f, "message"));
+
+		if (line > 0)
+			printf("%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+		else
+			printf("%s: %s\n", file, msg);
+	}
+}
+
+/* The managed changes as a changeset of the bytes on disk; the rest are reported and left. */
+static int build_changeset(cmdb_changeset **out, json_t *files, cmdb_repo *repo,
+	const json_t *changes)
+{
+	cmdb_changeset *cs = NULL;
+	size_t i;
+	json_t *c;
+
+	if (cmdb_changeset_new(&cs) < 0)
+		goto fail;
+	json_array_foreach(changes, i, c) {
+		const char *path = json_string_value(json_object_get(c, "path"));
+		const char *status = json_string_value(json_object_get(c, "status"));
+		char *buf;
+		size_t len = 0;
+		int rc;
+
+		if (!is_managed(path)) {
+			fprintf(stderr, "gitcmdb: not committed (gitcmdb does not manage it): %s\n", path);
+			continue;
+		}
+		if (strcmp(status, "deleted") == 0) {
+			rc = cmdb_changeset_delete(cs, path);
+		} else {
+			if (!(buf = read_file(cmdb_repo_workdir(repo), path, &len))) {
+				fprintf(stderr, "gitcmdb: cannot read %s\n", path);
+				goto fail;
+			}
+			rc = cmdb_changeset_put_file(cs, path, buf, len);
+			free(buf);
+		}
+		if (rc < 0 || json_array_append(files, c) < 0) {
+			cli_fail("rename the file to a valid item path");
+			goto fail;
+		}
+	}
+	*out = cs;
+	return 0;
+fail:
+	cmdb_changeset_free(cs);
+	return -1;
+}
+
+static int do_commit(cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const commit_args *a)
+{
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char trailer[64], oid[41], *name = NULL, *email = NULL;
+	const char *trailers[2] = {NULL, NULL};
+	int changed = 0, rc;
+
+	if (a->change) {
+		snprintf(trailer, sizeof(trailer), "Change: %s", a->change);
+		trailers[0] = trailer;
+	}
+	if (cmdb_repo_user(&name, &email, repo) < 0)
+		cmdb_error_clear();
+	o.message = a->message;
+	o.trailers = trailers;
+	o.author_name = name ? name : "gitcmdb user";
+	o.author_email = email ? email : "gitcmdb@localhost";
+	rc = cmdb_store_commit(oid, &changed, repo, cs, &o);
+	cmdb_free(name);
+	cmdb_free(email);
+	if (rc < 0)
+		return cli_fail(rc == CMDB_ELOCKED ? "try again when it has finished" : NULL);
+	if (a->json) {
+		json_t *r = json_pack("{s:s, s:b, s:O}", "commit", oid, "changed", changed, "files", files);
+
+		cli_print_json(r);
+		json_decref(r);
+	} else if (changed) {
+		printf("committed %.12s: %zu file(s)\n", oid, json_array_size(files));
+	} else {
+		fprintf(stderr, "gitcmdb: nothing to commit: main already has these bytes\n");
+	}
+	return CLI_OK;
+}
 
 int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 {
-	(void)argc;
-	(void)argv;
-	(void)ctx;
-	return cli_errorf(CLI_FAIL, "'commit' is not implemented yet");
+	commit_args a = {NULL, NULL, 0};
+	cmdb_repo *repo = NULL;
+	cmdb_changeset *cs = NULL;
+	json_t *changes = NULL, *findings = json_array(), *files = json_array();
+	int rc;
+
+	if ((rc = parse_args(&a, argc, argv)) != 0)
+		goto done;
+	rc = CLI_FAIL;
+	if (!findings || !files || !(repo = cli_open_repo(ctx)))
+		goto done;
+	if (cmdb_repo_worktree_changes(&changes, repo) < 0) {
+		cli_fail(NULL);
+		goto done;
+	}
+	if (validate(findings, repo, changes) < 0)
+		goto done;
+	if (json_array_size(findings)) {
+		print_findings(findings, a.json);
+		fprintf(stderr, "gitcmdb: %zu finding(s): nothing was committed; fix them and run "
+			"'gitcmdb commit' again\n", json_array_size(findings));
+		goto done;
+	}
+	if (build_changeset(&cs, files, repo, changes) < 0)
+		goto done;
+	if (cmdb_changeset_count(cs) == 0) {
+		if (a.json)
+			puts("{\"commit\": null, \"changed\": false, \"files\": []}");
+		fprintf(stderr, "gitcmdb: nothing to commit: the work tree matches main\n");
+		rc = CLI_OK;
+		goto done;
+	}
+	rc = do_commit(repo, cs, files, &a);
+done:
+	cmdb_changeset_free(cs);
+	json_decref(changes);
+	json_decref(findings);
+	json_decref(files);
+	cmdb_repo_free(repo);
+	return rc;
 }

@@ -252,6 +252,8 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 		cli_print_json(res);
 	else
 		print_text(res, path != NULL);
+	if (!json && path && json_array_size(json_object_get(res, "versions")) == 0)
+		cli_errorf(0, "%s has no recorded changes at or under '%s'", argv[optind], path);
 	rc = CLI_OK;
 done:
 	json_decref(res);

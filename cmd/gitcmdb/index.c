@@ -40,7 +40,12 @@ cmdb_index *cli_index_open(cmdb_repo **repo, cli_ctx *ctx, const char *db, int n
 		return NULL;
 	if (!no_refresh)
 		flags |= CMDB_INDEX_REFRESH;
-	if (cmdb_index_open(&idx, *repo, db, flags) < 0) {
+	if (cmdb_index_open(&idx, *repo, db, flags) < 0 && cmdb_error_last_code() == CMDB_ELOCKED &&
+		(flags & CMDB_INDEX_REFRESH) &&
+		cmdb_index_open(&idx, *repo, db, flags & ~(unsigned)CMDB_INDEX_REFRESH) == 0)
+		cli_errorf(0, "warning: another gitcmdb is updating the index; answering from its last "
+			      "complete state");
+	if (!idx) {
 		cli_fail(cmdb_error_last_code() == CMDB_ELOCKED
 				? "another gitcmdb is writing the index; try again"
 				: NULL);
@@ -105,7 +110,7 @@ int cmd_index(int argc, char **argv, cli_ctx *ctx)
 		{"db", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0}};
 	const char *db = NULL;
-	int rebuild = 0, json = 0, added = 0, c, rc = CLI_FAIL;
+	int rebuild = 0, json = 0, added = 0, warned, c, rc = CLI_FAIL;
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
 	double t0;
@@ -124,10 +129,13 @@ int cmd_index(int argc, char **argv, cli_ctx *ctx)
 	t0 = now_seconds();
 	if (!(idx = cli_index_open(&repo, ctx, db, 1, 0)))
 		goto done;
+	warned = cmdb_index_warning(idx) != NULL;
 	if ((rebuild ? cmdb_index_rebuild(idx) : cmdb_index_refresh(idx, &added)) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}
+	if (!warned && cmdb_index_warning(idx)) /* damage found while updating */
+		cli_errorf(0, "warning: %s", cmdb_index_warning(idx));
 	if (rebuild)
 		added = (int)count(idx, "SELECT count(*) FROM commits");
 	report(idx, added, rebuild, now_seconds() - t0, json);

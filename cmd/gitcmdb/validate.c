@@ -39,43 +39,24 @@ typedef struct {
 	json_t *items;   /* {path: content} of every other candidate item file */
 } sources;
 
-/* Files that are part of a CMDB repository but not items. */
-static int is_skipped(const char *path)
-{
-	const char *slash = strchr(path, '/');
-	size_t len = strlen(path);
-
-	if (path[0] == '.' || strncmp(path, "file/", 5) == 0)
-		return 1;
-	if (!slash)
-		return strcmp(path, "gitcmdb.yaml") == 0 || strcmp(path, "inventory.yaml") == 0 ||
-		       strcmp(path, "known_hosts") == 0 || len < 5 || strcmp(path + len - 5, ".yaml") != 0;
-	return 0;
-}
-
-static int is_schema_file(const char *path)
-{
-	size_t len = strlen(path);
-
-	return strncmp(path, "schemas/", 8) == 0 && !strchr(path + 8, '/') && len > 13 &&
-	       strcmp(path + len - 5, ".yaml") == 0;
-}
-
-/* Sort a file into schemas / items / skipped; takes ownership of nothing. */
+/* Keep repository schemas and item candidates; everything else is not validated. */
 static int add_source(sources *src, const char *path, const char *data, size_t len)
 {
+	cmdb_path_kind kind = cmdb_path_classify(path);
 	json_t *s;
 
-	if (strncmp(path, "schemas/", 8) == 0) {
-		if (!is_schema_file(path))
-			return 0;
-		s = json_stringn_nocheck(data, len);
-		return s ? json_object_set_new(src->schemas, path, s) : -1;
-	}
-	if (is_skipped(path))
+	if (kind != CMDB_PATH_SCHEMA && kind != CMDB_PATH_ITEM)
 		return 0;
 	s = json_stringn_nocheck(data, len);
-	return s ? json_object_set_new(src->items, path, s) : -1;
+	return s ? json_object_set_new(kind == CMDB_PATH_SCHEMA ? src->schemas : src->items, path, s) :
+		   -1;
+}
+
+static int wanted(const char *path)
+{
+	cmdb_path_kind kind = cmdb_path_classify(path);
+
+	return kind == CMDB_PATH_SCHEMA || kind == CMDB_PATH_ITEM;
 }
 
 static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
@@ -91,7 +72,7 @@ static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
 		char *data = NULL;
 		size_t len = 0;
 
-		if (is_skipped(path) && strncmp(path, "schemas/", 8) != 0)
+		if (!wanted(path))
 			continue;
 		if ((error = cmdb_repo_read(&data, &len, repo, rev, path)) < 0)
 			break;
@@ -177,8 +158,7 @@ static int read_tree(sources *src, const char *root, const char *rel)
 			/* Top-level dotdirs and file/ hold no items; anything else is walked. */
 			if (rel[0] || (e->d_name[0] != '.' && strcmp(e->d_name, "file") != 0))
 				error = read_tree(src, root, child);
-		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) &&
-			   (!is_skipped(child) || is_schema_file(child))) {
+		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && wanted(child)) {
 			if (!(data = read_capped(full, &len)))
 				error = CMDB_ERROR;
 			else if (add_source(src, child, data, len) < 0)

@@ -2,19 +2,37 @@
  * Collectors: the remote POSIX sh sections a scan runs in one exec, and the
  * parsers that turn their output into facts, then into items.
  *
- * Output framing: each section's output is preceded by a line
- * "@@gitcmdb-begin <name>@@" and followed by "@@gitcmdb-end <name> <rc>@@"; the whole
- * script ends with "@@gitcmdb-done@@". Output without the final line is incomplete.
+ * Output framing: the script first prints "@@gitcmdb-collect 1@@". Each section's
+ * output is preceded by a line "@@gitcmdb-begin <name>@@" and followed by
+ * "@@gitcmdb-end <name> <rc>@@"; the whole script ends with "@@gitcmdb-done@@".
+ * Output without the final line is incomplete. Inside a section, a line starting
+ * "@@" is rewritten to "@ @" on the remote side, so section data cannot forge a
+ * frame. A section's body is a sequence of blocks, each opened by a line
+ * "%% <label>" and holding one command's raw output (see docs/collectors.md).
+ *
+ * Facts (cmdb_collect_parse): an object with one key per section that was present
+ * and parsed ("os", "hardware", "network", "filesystems", "packages", "services",
+ * "sockets", "users", "files") and "errors": [{"section", "message"}] naming every
+ * section that was missing, truncated, failed or had lines that could not be read.
+ * A section's facts are kept even when it reported errors. Facts may hold volatile
+ * values (PIDs) that cmdb_collect_items drops; they are never written.
  *
  * Items produced for host H (the contract the scan and the index rely on):
- *   host/H            attributes: os, hardware, network{interfaces{IF{mac,addresses[],mtu}},
- *                     routes, dns}, filesystems, packages, users, groups, files{PATH{sha256,size}},
- *                     identity{machine_id, dmi_uuid, macs[]}, sockets{listening[], established[]}
- *                     (sockets not owned by a known service)
- *   service/H/UNIT    attributes: unit, state, enabled, exec, package,
- *                     listen["tcp:ADDR:PORT", ...], connects["tcp:ADDR:PORT", ...];
+ *   host/H            attributes: os{id,name,version,pretty_name,kernel,arch,hostname,fqdn,
+ *                     timezone}, hardware{cpu_model,cpus,sockets,memory_mb,vendor,product,
+ *                     virtualization}, network{interfaces{IF{mac,addresses[],mtu}},
+ *                     routes[], dns[]}, filesystems{MOUNT{device,fstype,size_mb}},
+ *                     packages{NAME or NAME:ARCH{version,arch}}, users{NAME{uid,gid,home,
+ *                     shell,groups[]}}, groups{NAME{gid,members[]}}, files{PATH{sha256,size}},
+ *                     identity{machine_id, dmi_uuid, serial, macs[]}, sockets{listening[],
+ *                     established[]} (only sockets not owned by a service item)
+ *   service/H/NAME    NAME = unit without ".service" (id-encoded); attributes: unit, state,
+ *                     enabled, exec, package, listen["tcp:ADDR:PORT", ...],
+ *                     connects["tcp:ADDR:PORT", ...] (outbound only);
  *                     relations: runs_on [host/H]
  *   file/H/PATH       raw captured config file, redacted (not an item)
+ * Strings stay strings ("12" is never turned into a number); counts and sizes are
+ * integers. Every key absent from the facts is left out rather than written empty.
  */
 #ifndef GITCMDB_COLLECT_H
 #define GITCMDB_COLLECT_H
@@ -25,30 +43,53 @@
 
 typedef struct cmdb_redactor cmdb_redactor;
 
+/* Defaults when gitcmdb.yaml says nothing. */
+#define CMDB_COLLECT_FILE_MAX_DEFAULT (256u * 1024)
+#define CMDB_COLLECT_TIMEOUT_DEFAULT 10 /* seconds, per remote command */
+
 /*
  * Assemble the remote script from the enabled sections. settings is the parsed
- * gitcmdb.yaml (keys "collectors" {name: bool}, "files" [paths], "file_max_bytes") or NULL for defaults.
+ * gitcmdb.yaml or NULL for defaults; keys read: "collectors" {name: bool} (all on
+ * by default), "files" [absolute paths] (captured by the files section),
+ * "file_max_bytes" (int), "command_timeout" (int seconds).
+ * CMDB_EINVALID names a bad setting (unknown collector, relative or unsafe path).
  */
 CMDB_API int cmdb_collect_script(char **out, const json_t *settings);
 
-/* Parse a whole script output into a facts object (one key per collector, plus "errors"). */
+/* The names of all collectors, in script order, as a new json_t array. */
+CMDB_API int cmdb_collect_names(json_t **out);
+
+/*
+ * Parse a whole script output into a facts object (see above). Never fails on bad
+ * output: garbage gives facts whose "errors" say what was wrong. Returns an error
+ * only when memory runs out or settings are invalid.
+ */
 CMDB_API int cmdb_collect_parse(json_t **facts, const char *output, size_t len,
 	const json_t *settings);
 
 /*
  * Turn facts of host into *items ({id: item}) and *files ({path: content}), with
  * captured files passed through redactor (NULL = built-in patterns, random key).
+ * File contents are json strings that may hold any bytes except NUL (read them
+ * with json_string_value + json_string_length; they need not be UTF-8).
+ * CMDB_EINVALID when host is not a valid id component.
  */
 CMDB_API int cmdb_collect_items(json_t **items, json_t **files, const char *host,
 	const json_t *facts, const cmdb_redactor *redactor);
 
 /*
- * Redaction: lines matching any pattern (POSIX ERE) become "<redacted hmac-sha256:HEX>",
- * keyed with a secret kept outside the repository (key_file; created 0600 when missing).
+ * Redaction: lines matching any pattern (POSIX ERE, case-insensitive) become
+ * "<redacted hmac-sha256:HEX>" (indentation kept), and a whole PEM private key block
+ * becomes one such line. Keyed with a secret kept outside the repository:
+ * key_file (NULL = $XDG_CONFIG_HOME/gitcmdb/redaction.key, else
+ * ~/.config/gitcmdb/redaction.key) is created 0600 from /dev/urandom when missing.
+ * patterns NULL = built-in defaults; otherwise a json array of ERE strings.
  */
 CMDB_API int cmdb_redactor_new(cmdb_redactor **out, const json_t *patterns, const char *key_file);
+/* A redactor with a fresh random key that is never stored (tests, one-off runs). */
+CMDB_API int cmdb_redactor_new_ephemeral(cmdb_redactor **out, const json_t *patterns);
 CMDB_API void cmdb_redactor_free(cmdb_redactor *r);
-/* Redact text into *out (cmdb_free), *out_len bytes. */
+/* Redact text into *out (cmdb_free, NUL-terminated), *out_len bytes. */
 CMDB_API int cmdb_redact(char **out, size_t *out_len, const cmdb_redactor *r, const char *text,
 	size_t len);
 

@@ -50,4 +50,21 @@ CMDB_API int cmdb_id_name(char **out, size_t *out_len, const char *id);
  */
 CMDB_API int cmdb_path_validate(const char *path);
 
+/* What a repository path is, by name alone (so every command agrees on what an item is). */
+typedef enum {
+	CMDB_PATH_ITEM = 0, /* an item candidate: validate it (it may still be a bad item path) */
+	CMDB_PATH_SCHEMA,   /* schemas/<name>.yaml: a repository schema */
+	CMDB_PATH_SETTINGS, /* gitcmdb.yaml, inventory.yaml, known_hosts */
+	CMDB_PATH_RAW,      /* file/...: a captured config file */
+	CMDB_PATH_OTHER,    /* not gitcmdb's: top-level dotfiles and dot-dirs, top-level
+			       non-.yaml files (README.md), anything else under schemas/ */
+} cmdb_path_kind;
+
+/*
+ * Classify a repository-relative path (no leading "/"). Everything not matched by
+ * another kind is an item candidate, so a stray "host/notes.txt" is validated (and
+ * reported) rather than silently ignored.
+ */
+CMDB_API cmdb_path_kind cmdb_path_classify(const char *path);
+
 #endif

@@ -37,6 +37,27 @@ CMDB_API int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev,
 /* Every blob path under prefix ("" for all) at rev, sorted, as a json_t array of strings. */
 CMDB_API int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *prefix);
 
+/*
+ * The repository settings: gitcmdb.yaml at main, parsed (an empty object when the
+ * file is absent). Keys are documented in docs/store.md.
+ */
+CMDB_API int cmdb_repo_settings(json_t **out, cmdb_repo *repo);
+
+/*
+ * The work tree's uncommitted changes against main (non-bare repositories whose
+ * HEAD is main): a sorted json_t array of {"path", "status": "added" | "modified" |
+ * "deleted"} for every file whose bytes differ from main, untracked files included
+ * (ignored ones not). CMDB_EINVALID for a bare repository or another branch checked out.
+ */
+CMDB_API int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo);
+
+/*
+ * Who a person's commit is by: $GIT_AUTHOR_NAME / $GIT_AUTHOR_EMAIL, else git
+ * config user.name / user.email (repository, global, system). Both outputs are
+ * the caller's (cmdb_free); CMDB_ENOTFOUND when neither source names the user.
+ */
+CMDB_API int cmdb_repo_user(char **name, char **email, cmdb_repo *repo);
+
 CMDB_API int cmdb_changeset_new(cmdb_changeset **out);
 CMDB_API void cmdb_changeset_free(cmdb_changeset *cs);
 /* Upsert item id with value (emitted as canonical YAML at id's path). */
@@ -52,10 +73,11 @@ CMDB_API size_t cmdb_changeset_count(const cmdb_changeset *cs);
 typedef struct {
 	const char *message;      /* full message; trailers are appended after a blank line */
 	const char *const *trailers; /* NULL-terminated "Key: value" lines, or NULL */
-	const char *author_name;  /* default "gitcmdb scanner" */
-	const char *author_email; /* default "gitcmdb@localhost" */
+	const char *author_name;  /* NULL: gitcmdb.yaml commit.author_name, else "gitcmdb scanner" */
+	const char *author_email; /* NULL: gitcmdb.yaml commit.author_email, else "gitcmdb@localhost" */
 	int allow_empty;          /* commit even when the tree is unchanged */
-	int lock_timeout_ms;      /* wait for the write lock; <0 = default 10000, 0 = no wait */
+	int lock_timeout_ms;      /* wait for the write lock; 0 = no wait; <0 = $GITCMDB_LOCK_TIMEOUT_MS,
+				     else gitcmdb.yaml commit.lock_timeout_ms, else 10000 */
 } cmdb_commit_opts;
 
 #define CMDB_COMMIT_OPTS_INIT {NULL, NULL, NULL, NULL, 0, -1}

@@ -270,6 +270,37 @@ static void test_id__decode_rejects(void **state)
 	assert_int_equal(cmdb_id_decode_component(&raw, &len, NULL), CMDB_EINVALID);
 }
 
+static void test_id__classify_paths(void **state)
+{
+	static const struct {
+		const char *path;
+		cmdb_path_kind kind;
+	} table[] = {
+		{"host/web01.yaml", CMDB_PATH_ITEM},
+		{"service/web01/nginx.yaml", CMDB_PATH_ITEM},
+		{"host/notes.txt", CMDB_PATH_ITEM}, /* validated, and reported as a bad item path */
+		{"stray.yaml", CMDB_PATH_ITEM},
+		{"gitcmdb.yaml", CMDB_PATH_SETTINGS},
+		{"inventory.yaml", CMDB_PATH_SETTINGS},
+		{"known_hosts", CMDB_PATH_SETTINGS},
+		{"schemas/host.yaml", CMDB_PATH_SCHEMA},
+		{"schemas/relations.yaml", CMDB_PATH_SCHEMA},
+		{"schemas/README.md", CMDB_PATH_OTHER},
+		{"schemas/sub/x.yaml", CMDB_PATH_OTHER},
+		{"schemas/.yaml", CMDB_PATH_OTHER},
+		{"file/web01/etc/ssh/sshd_config", CMDB_PATH_RAW},
+		{"file/web01/x.yaml", CMDB_PATH_RAW},
+		{"README.md", CMDB_PATH_OTHER},
+		{".gitignore", CMDB_PATH_OTHER},
+		{".github/workflows/ci.yaml", CMDB_PATH_OTHER},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (cmdb_path_classify(table[i].path) != table[i].kind)
+			fail_msg("%s: got %d, expected %d", table[i].path,
+				(int)cmdb_path_classify(table[i].path), (int)table[i].kind);
+}
+
 /* Every allocation failure is a clean error with nothing returned (and no leak under ASan). */
 static void test_id__allocation_failures(void **state)
 {
@@ -306,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_id__from_path_rejects),
 		cmocka_unit_test(test_id__raw_file_paths),
 		cmocka_unit_test(test_id__decode_rejects),
+		cmocka_unit_test(test_id__classify_paths),
 		cmocka_unit_test(test_id__allocation_failures),
 	};
 

@@ -234,6 +234,7 @@ static void test_index__resolve_when(void **state)
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2025-12-31"), CMDB_ENOTFOUND);
 	assert_non_null(strstr(cmdb_error_last(), "2026-01-01T10:00:00Z"));
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-02-30"), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "malformed date '2026-02-30'"));
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "no-such-tag"), CMDB_EINVALID);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, ""), CMDB_EINVALID);
 	assert_int_equal(seq, -1); /* out-param untouched on failure */
@@ -386,6 +387,34 @@ static void test_index__corrupt_file_moved_aside(void **state)
 	cmdb_index_free(idx);
 }
 
+static void test_index__damaged_pages_moved_aside(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx;
+	char *a, *b;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	a = dump(idx);
+	assert_int_equal(sqlite3_exec(cmdb_index_db(idx), "PRAGMA journal_mode=DELETE", NULL, NULL, NULL),
+		SQLITE_OK);
+	cmdb_index_free(idx);
+	/* the header, schema and meta stay readable; the attrs table's root page is garbage,
+	 * which only the next update (here: a full one, last_commit forgotten) runs into */
+	assert_int_equal(tu_sh(NULL, "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
+				     "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+				     "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE name='attrs'\") && "
+				     "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) conv=notrunc status=none",
+				 f->db, f->db, f->db, f->db), 0);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_non_null(cmdb_index_warning(idx));
+	b = dump(idx);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cmdb_index_free(idx);
+}
+
 static void test_index__newer_schema_refused_untouched(void **state)
 {
 	fixture *f = *state;
@@ -461,6 +490,27 @@ static void test_index__bad_blob_recorded_not_fatal(void **state)
 	cmdb_index_free(idx);
 }
 
+/* Whole subtrees appearing and going, a blob turning into a tree, skipped dot-dirs. */
+static void test_index__tree_changes(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx;
+
+	put(f, "service/web01/nginx.yaml", "type: service\nname: nginx\n");
+	put(f, "service/web01/sshd.yaml", "type: service\nname: sshd\n");
+	put(f, "service/db01.yaml", "type: service\nname: db01\n");
+	put(f, ".hidden/x.yaml", "type: x\n");
+	commit(f, 1, "one");
+	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " rm -q -r service/web01 service/db01.yaml", f->repo), 0);
+	put(f, "service/db01/postgresql.yaml", "type: service\nname: postgresql\n");
+	commit(f, 2, "two");
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_q(idx, "service/db01:1-2,service/db01/postgresql:2-,service/web01/nginx:1-2,service/web01/sshd:1-2",
+		"SELECT group_concat(x) FROM (SELECT id||':'||from_seq||'-'||ifnull(to_seq,'') AS x"
+		" FROM item_versions ORDER BY id)");
+	cmdb_index_free(idx);
+}
+
 static void test_index__flatten_rows(void **state)
 {
 	json_t *doc = json_loads("{\"type\":\"host\",\"attributes\":{\"n\":3,\"r\":1.5,\"b\":true,"
@@ -518,9 +568,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__resolve_when, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__unknown_id_did_you_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__merge_side_commits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__tree_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__rewritten_history_rebuilds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__damaged_pages_moved_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__newer_schema_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__readonly_denies_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__bad_blob_recorded_not_fatal, setup, teardown),

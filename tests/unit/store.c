@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -393,66 +394,75 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 
 	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(tu_sh(NULL, "touch -d '1 minute ago' '%s'", lock), 0);
 	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
 	assert_git(f, "rev-list --count main", "2");
+	/* Left a moment ago (a writer killed just now): the commit waits until it is stale. */
+	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
+	assert_int_equal(commit1(f, "host/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
+	assert_git(f, "rev-list --count main", "3");
 	free(lock);
 	assert_fsck(f);
 }
 
-static void test_store__worktree_follows_commits(void **state)
+static void test_store__put_item_is_canonical_yaml(void **state)
 {
 	fixture *f = *state;
-	char *p;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	json_t *item = json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "name", "web01", "type", "host",
+		"source", "scan", "attributes", "os", "version", "12", "id", "debian");
+	json_t *back = NULL;
 
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(asprintf(&p, "%s/service/web01/nginx.yaml", f->path) > 0, 1);
-	char *text = tu_read_file(p, NULL);
-	assert_string_equal(text, "v1\n");
-	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v2\n", NULL, NULL), 0);
-	text = tu_read_file(p, NULL);
-	assert_string_equal(text, "v2\n");
-	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", NULL, NULL, NULL), 0);
-	assert_int_equal(tu_sh(NULL, "test ! -e '%s/service'", f->path), 0);
-	assert_git(f, "status --porcelain", "");
-	free(p);
-	assert_fsck(f);
+	o.message = "item";
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_item(cs, "host/web01", item), 0);
+	assert_int_equal(cmdb_changeset_put_item(cs, "host/../x", item), CMDB_EINVALID);
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_git(f, "show main:host/web01.yaml", "type: host\nname: web01\nsource: scan\n"
+		"attributes:\n  os:\n    id: debian\n    version: \"12\"");
+	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web01"), 0);
+	assert_true(json_equal(back, item));
+	json_decref(back);
+	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web02"), CMDB_ENOTFOUND);
+	json_decref(item);
+	cmdb_changeset_free(cs);
 }
 
-static void test_store__dirty_worktree_refuses(void **state)
+/* A large changeset becomes one pack (not hundreds of loose objects); unchanged writes nothing. */
+static void test_store__large_commit_is_one_pack(void **state)
 {
 	fixture *f = *state;
-	char *p, *before, *after, *text;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	char path[64], data[64], *loose_before, *loose_after;
 	int changed = -1;
 
-	assert_int_equal(commit1(f, "host/web01.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(asprintf(&p, "%s/host/web01.yaml", f->path) > 0, 1);
-	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	before = git_out(f, "rev-parse main");
-	assert_int_equal(commit1(f, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
-	assert_non_null(strstr(cmdb_error_last(), "host/web01.yaml"));
-	after = git_out(f, "rev-parse main");
-	assert_string_equal(before, after);
-	text = tu_read_file(p, NULL);
-	assert_string_equal(text, "# my note\nv1\n");
-	free(text);
-	/* Other paths still commit; and committing the person's bytes is accepted. */
-	assert_int_equal(commit1(f, "host/web02.yaml", "w\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "# my note\nv1\n", NULL, NULL), 0);
-	assert_git(f, "status --porcelain", "");
-	/* A staged edit is an edit too. */
-	assert_int_equal(tu_write_file(p, "staged\n", 7), 0);
-	free(git_out(f, "add host/web01.yaml"));
-	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "v3\n", NULL, NULL), CMDB_EDIRTY);
-	assert_non_null(strstr(cmdb_error_last(), "index"));
-	free(before);
-	free(after);
-	free(p);
+	o.message = "big";
+	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(cmdb_changeset_new(&cs), 0);
+		for (int i = 0; i < 300; i++) {
+			snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
+			snprintf(data, sizeof(data), "n: %d\n", i);
+			assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
+		}
+		assert_int_equal(cmdb_store_commit(NULL, &changed, f->repo, cs, &o), 0);
+		assert_int_equal(changed, round == 0);
+		cmdb_changeset_free(cs);
+	}
+	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
+	assert_string_equal(loose_before, loose_after);
+	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
+	assert_git(f, "ls-tree -r --name-only main service | wc -l", "300");
+	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
+	if (!cmdb_repo_is_bare(f->repo))
+		assert_git(f, "status --porcelain", "");
+	assert_fsck(f);
+	free(loose_before);
+	free(loose_after);
 }
 
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
@@ -506,8 +516,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__worktree_follows_commits, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_store__dirty_worktree_refuses, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 

@@ -239,6 +239,27 @@ static void test_validate__fields_types_enums_patterns(void **state)
 	json_decref(f);
 }
 
+/* requires: a value that needs sibling fields (an approved change needs approver + window). */
+static void test_validate__requires(void **state)
+{
+	const char *const files[] = {
+		"change/CHG-1.yaml",
+		"type: change\nname: CHG-1\nattributes:\n  summary: x\n  status: approved\n",
+		"change/CHG-2.yaml",
+		"type: change\nname: CHG-2\nattributes:\n  summary: x\n  status: requested\n",
+		"incident/INC-1.yaml",
+		"type: incident\nname: INC-1\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+		"  severity: low\n  status: closed\n",
+		NULL};
+	json_t *f = check(files);
+
+	expect(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'approved_by'");
+	expect(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'window'");
+	expect(f, "incident/INC-1.yaml", 7, 11, "attributes.status: 'closed' requires the field 'resolved'");
+	expect_count(f, 3);
+	json_decref(f);
+}
+
 static void test_validate__bounds_and_nested_values(void **state)
 {
 	json_t *f = check1("host/h.yaml",
@@ -385,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_validate__unknown_type_and_mismatch),
 		cmocka_unit_test(test_validate__name_must_match_id),
 		cmocka_unit_test(test_validate__fields_types_enums_patterns),
+		cmocka_unit_test(test_validate__requires),
 		cmocka_unit_test(test_validate__bounds_and_nested_values),
 		cmocka_unit_test(test_validate__relations),
 		cmocka_unit_test(test_validate__known_items),

@@ -67,7 +67,8 @@ static void test_when__malformed_dates(void **state)
 static void test_when__not_a_time(void **state)
 {
 	static const char *const revs[] = {"main", "main~2", "HEAD", "2026Q4", "v1.0", "3.days",
-		"days.ago", "x.days.ago", "3.fortnights.ago", "@{u}", "abc123", NULL};
+		"days.ago", "x.days.ago", "3.fortnights.ago", "@{u}", "abc123",
+		"99999999999999999.years.ago", "-3.days.ago", NULL};
 	long long t = 42;
 
 	(void)state;

@@ -134,7 +134,9 @@ static void test_yaml__rejects_with_position(void **state)
 	ERR("? [a, b]\n: c\n", "t.yaml:1:3: mapping keys must be scalars");
 	ERR("a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document");
 	ERR("a: b\n c: d\n  - e\n", "t.yaml:");
-	ERR("a: [1, 2\n", "t.yaml:2:1:");
+	ERR("a: [1, 2\n", "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence started at line 1:4)");
+	ERR("a:\n\tb: 1\n", "t.yaml:2:1: found character that cannot start any token (while scanning for the next token started at line 2:1); indent with spaces");
+	ERR("a: b: c\n", "t.yaml:1:5: mapping values are not allowed in this context");
 	ERR("a: \"\\0\"\n", "t.yaml:1:4: string contains a NUL");
 	ERR("\"a\\0\": 1\n", "t.yaml:1:1: mapping key contains a NUL");
 	ERR("a: \"b\xff\"\n", "t.yaml:1:6: invalid UTF-8");
@@ -329,6 +331,16 @@ static void test_yaml__emit_rejects_nul(void **state)
 	assert_string_equal(out, "untouched");
 	json_decref(v);
 	assert_int_equal(cmdb_yaml_emit(&out, NULL, NULL, 0), CMDB_EINVALID);
+	/* Invalid UTF-8 smuggled in past jansson's checks. */
+	v = json_pack("[o]", json_string_nocheck("bad \xc0\xaf"));
+	assert_int_equal(cmdb_yaml_emit(&out, NULL, v, 0), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "UTF-8"));
+	json_decref(v);
+	v = json_object();
+	json_object_set_new_nocheck(v, "\xed\xa0\x80", json_true());
+	assert_int_equal(cmdb_yaml_emit(&out, NULL, v, 0), CMDB_EINVALID);
+	assert_string_equal(out, "untouched");
+	json_decref(v);
 }
 
 /*
@@ -419,6 +431,9 @@ static const char *const tricky[] = {
 	"http://example.com/x?y=1#z", "52:54:00:12:34:56", "10.0.0.11/24", "3.0.13-1~deb12u1",
 	"~/.ssh/id_ed25519", "/", "a b", "a  b", "0", "-0", "00", "0.0", "1e", "e1", "0x", "._",
 	"Yes please", "TRUE!", "<redacted sha256:ab>", "x\n\ty", "  \n", "a\n \nb", "|-\nx",
+	"x:y", "a\n# not a comment", "a\n- b\n", "a\n---\n...\n", "a\n  more\n", "   ",
+	"x\n\n\ny", "\xef\xbf\xbd", "\xef\xbf\xbe" "x", "a\xc2\xa0", "\xc2\xa0" "a", "\"quoted\"",
+	"k: v\nl: w\n", "{a: 1}", "[1, 2]", "!!str", "&anchor x", "*alias", "% x", "@", "a'b\"c",
 };
 
 static json_t *tricky_values(void)
@@ -533,6 +548,11 @@ static void test_yaml__fixtures_canonical_golden(void **state)
 	free(list);
 }
 
+static void *jansson_malloc(size_t n)
+{
+	return cmdb__malloc(n);
+}
+
 /* Failing the Nth allocation gives an error or a correct result, never a crash or leak. */
 static void test_yaml__allocation_failures(void **state)
 {
@@ -543,7 +563,9 @@ static void test_yaml__allocation_failures(void **state)
 	int failures = 0;
 
 	(void)state;
-	for (long nth = 1; nth < 200; nth++) {
+	/* jansson allocates through the same seam, so its failures are injected too. */
+	json_set_alloc_funcs(jansson_malloc, free);
+	for (long nth = 1; nth < 600; nth++) {
 		json_t *v = NULL, *marks = NULL;
 		char *out = NULL;
 		int err;
@@ -565,7 +587,9 @@ static void test_yaml__allocation_failures(void **state)
 		json_decref(v);
 		json_decref(marks);
 	}
-	assert_true(failures > 0);
+	json_set_alloc_funcs(malloc, free);
+	/* Failures stop once nth passes the number of allocations a run needs. */
+	assert_true(failures > 100 && failures < 599);
 	cmdb_free(ref_out);
 	json_decref(ref);
 }

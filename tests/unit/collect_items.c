@@ -1,0 +1,367 @@
+/*
+ * Facts -> items: item shapes, no volatile facts, map keys, services and their
+ * sockets, hostile names kept inside the tree, redaction before output,
+ * determinism, and clean failure when allocations fail.
+ */
+#include <openssl/sha.h>
+
+#include "collect_testlib.h"
+#include "gitcmdb/id.h"
+#include "alloc.h"
+
+static json_t *facts_of(const char *json_text)
+{
+	json_error_t e;
+	json_t *f = json_loads(json_text, 0, &e);
+
+	if (!f)
+		fail_msg("bad test json: %s (line %d)", e.text, e.line);
+	return f;
+}
+
+static void items_of(json_t **items, json_t **files, const char *host, const json_t *facts)
+{
+	*items = *files = NULL;
+	if (cmdb_collect_items(items, files, host, facts, NULL) != 0)
+		fail_msg("cmdb_collect_items: %s", cmdb_error_last());
+}
+
+static const char web01_facts[] =
+	"{\"os\": {\"id\": \"debian\", \"version\": \"12\", \"kernel\": \"6.1.0-18-amd64\"},"
+	" \"hardware\": {\"cpus\": 2, \"memory_mb\": 1987, \"machine_id\": \"4c4c4544004e4b1080374cc04f4e3732\","
+	"   \"dmi_uuid\": \"9f1b3c2e-1d2a-4b5c-8d7e-0f1a2b3c4d5e\", \"virtualization\": \"kvm\"},"
+	" \"network\": {\"interfaces\": {\"lo\": {\"mac\": \"00:00:00:00:00:00\", \"mtu\": 65536},"
+	"   \"eth0\": {\"mac\": \"52:54:00:0a:4d:0b\", \"mtu\": 1500, \"addresses\": [\"10.77.0.11/24\"]}},"
+	"   \"routes\": [\"default via 10.77.0.1 dev eth0\"], \"dns\": [\"10.77.0.2\"]},"
+	" \"packages\": {\"managers\": [\"dpkg\"], \"list\": ["
+	"   {\"name\": \"bash\", \"version\": \"5.2.15-2+b2\", \"arch\": \"amd64\"},"
+	"   {\"name\": \"libc6\", \"version\": \"2.36-9+deb12u4\", \"arch\": \"amd64\"},"
+	"   {\"name\": \"libc6\", \"version\": \"2.36-9+deb12u4\", \"arch\": \"i386\"},"
+	"   {\"name\": \"no\", \"version\": \"1\"}]},"
+	" \"services\": {\"manager\": \"systemd\", \"units\": {"
+	"   \"nginx.service\": {\"state\": \"active\", \"enabled\": \"enabled\", \"exec\": \"/usr/sbin/nginx -g daemon on;\","
+	"     \"main_pid\": 812, \"package\": \"nginx\", \"fragment\": \"/lib/systemd/system/nginx.service\"},"
+	"   \"ssh.service\": {\"state\": \"active\", \"enabled\": \"enabled\", \"main_pid\": 555},"
+	"   \"apt-daily.service\": {\"state\": \"inactive\", \"enabled\": \"static\"},"
+	"   \"docker.service\": {\"state\": \"inactive\", \"enabled\": \"enabled\"}}},"
+	" \"sockets\": {\"listening\": ["
+	"     {\"proto\": \"tcp\", \"local\": \"0.0.0.0:80\", \"process\": \"nginx\", \"pid\": 812},"
+	"     {\"proto\": \"tcp\", \"local\": \"[::]:80\", \"process\": \"nginx\", \"pid\": 813},"
+	"     {\"proto\": \"tcp\", \"local\": \"0.0.0.0:22\", \"process\": \"sshd\", \"pid\": 901},"
+	"     {\"proto\": \"udp\", \"local\": \"0.0.0.0:68\", \"process\": \"dhclient\", \"pid\": 444}],"
+	"   \"established\": ["
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43512\", \"peer\": \"10.77.0.12:8080\", \"process\": \"nginx\", \"pid\": 813},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43514\", \"peer\": \"10.77.0.12:8080\", \"process\": \"nginx\", \"pid\": 813},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:22\", \"peer\": \"10.77.0.1:50122\", \"process\": \"sshd\", \"pid\": 902},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:40000\", \"peer\": \"10.77.0.9:443\", \"process\": \"curl\", \"pid\": 999}],"
+	"   \"cgroups\": {\"813\": \"nginx.service\", \"901\": \"ssh.service\", \"902\": \"ssh.service\"}},"
+	" \"users\": {\"users\": {\"root\": {\"uid\": 0, \"gid\": 0, \"home\": \"/root\", \"shell\": \"/bin/bash\", \"groups\": [\"root\"]}},"
+	"   \"groups\": {\"root\": {\"gid\": 0}}},"
+	" \"files\": {\"/etc/app.conf\": {\"size\": 40, \"content\": \"user = app\\ndb_password = hunter2\\nport = 1\\n\"},"
+	"   \"/etc/crontab\": {\"skipped\": \"missing\"}},"
+	" \"errors\": [{\"section\": \"os\", \"message\": \"x\"}]}";
+
+static void test_collect_items__host_item_shape(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *items, *files, *host, *attrs;
+
+	(void)state;
+	items_of(&items, &files, "web01", facts);
+	host = json_object_get(items, "host/web01");
+	assert_non_null(host);
+	assert_str(host, "type", "host");
+	assert_str(host, "name", "web01");
+	assert_str(host, "source", "scan");
+	attrs = json_object_get(host, "attributes");
+	assert_str(attrs, "os/version", "12");
+	assert_true(json_is_string(json_object_get(json_object_get(attrs, "os"), "version")));
+	assert_int_equal(int_at(attrs, "hardware/cpus"), 2);
+	assert_str(attrs, "network/interfaces/eth0/addresses/0", "10.77.0.11/24");
+	assert_str(attrs, "network/routes/0", "default via 10.77.0.1 dev eth0");
+	/* Identity evidence lives in one place; the loopback MAC is no evidence. */
+	assert_str(attrs, "identity/machine_id", "4c4c4544004e4b1080374cc04f4e3732");
+	assert_str(attrs, "identity/dmi_uuid", "9f1b3c2e-1d2a-4b5c-8d7e-0f1a2b3c4d5e");
+	assert_str(attrs, "identity/macs/0", "52:54:00:0a:4d:0b");
+	assert_null(str_at(attrs, "identity/macs/1"));
+	assert_null(json_object_get(json_object_get(attrs, "hardware"), "machine_id"));
+	assert_int_equal(int_at(attrs, "users/root/uid"), 0);
+	assert_null(json_object_get(attrs, "errors"));
+	assert_null(json_object_get(host, "annotations")); /* human-owned: never produced */
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__packages_keyed_by_name_and_arch(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *items, *files, *pk;
+
+	(void)state;
+	items_of(&items, &files, "web01", facts);
+	pk = json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "packages");
+	assert_int_equal(json_object_size(pk), 4);
+	assert_str(json_object_get(pk, "bash"), "version", "5.2.15-2+b2");
+	assert_str(json_object_get(pk, "libc6:amd64"), "arch", "amd64");
+	assert_str(json_object_get(pk, "libc6:i386"), "arch", "i386");
+	assert_null(json_object_get(pk, "libc6"));
+	/* A package called "no" at version "1" stays a string key and a string value. */
+	assert_true(json_is_string(json_object_get(json_object_get(pk, "no"), "version")));
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__services_own_their_sockets(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *items, *files, *nginx, *ssh, *host;
+
+	(void)state;
+	items_of(&items, &files, "web01", facts);
+	nginx = json_object_get(items, "service/web01/nginx");
+	ssh = json_object_get(items, "service/web01/ssh");
+	assert_non_null(nginx);
+	assert_non_null(ssh);
+	assert_non_null(json_object_get(items, "service/web01/docker")); /* enabled, not running */
+	assert_null(json_object_get(items, "service/web01/apt-daily"));  /* static and dead: noise */
+	assert_str(nginx, "type", "service");
+	assert_str(nginx, "name", "nginx");
+	assert_str(nginx, "attributes/unit", "nginx.service");
+	assert_str(nginx, "attributes/package", "nginx");
+	assert_str(nginx, "relations/runs_on/0", "host/web01");
+	/* Sorted, de-duplicated; [::]:80 found its owner through the cgroup map. */
+	assert_str(nginx, "attributes/listen/0", "tcp:0.0.0.0:80");
+	assert_str(nginx, "attributes/listen/1", "tcp:[::]:80");
+	assert_str(nginx, "attributes/connects/0", "tcp:10.77.0.12:8080");
+	assert_null(str_at(nginx, "attributes/connects/1"));
+	assert_str(ssh, "attributes/listen/0", "tcp:0.0.0.0:22");
+	assert_null(json_object_get(json_object_get(ssh, "attributes"), "connects")); /* inbound only */
+	host = json_object_get(json_object_get(items, "host/web01"), "attributes");
+	assert_str(host, "sockets/listening/0", "udp:0.0.0.0:68");
+	assert_str(host, "sockets/established/0", "tcp:10.77.0.9:443");
+	assert_null(str_at(host, "sockets/established/1"));
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__volatile_facts_never_written(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *items, *files;
+	char *dump;
+
+	(void)state;
+	items_of(&items, &files, "web01", facts);
+	dump = json_dumps(items, JSON_SORT_KEYS);
+	assert_null(strstr(dump, "pid"));
+	assert_null(strstr(dump, "812"));
+	assert_null(strstr(dump, "43512")); /* ephemeral local port */
+	assert_null(strstr(dump, "50122")); /* ephemeral peer port of an inbound connection */
+	assert_null(strstr(dump, "fragment"));
+	assert_null(strstr(dump, "cgroups"));
+	free(dump);
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__files_redacted_before_output(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *items, *files, *entry;
+	const char *content;
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	char hex[65];
+
+	(void)state;
+	items_of(&items, &files, "web01", facts);
+	content = json_string_value(json_object_get(files, "file/web01/etc/app.conf"));
+	assert_non_null(content);
+	assert_null(strstr(content, "hunter2"));
+	assert_non_null(strstr(content, "user = app\n<redacted hmac-sha256:"));
+	assert_non_null(strstr(content, ">\nport = 1\n"));
+	entry = json_object_get(json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "files"), "/etc/app.conf");
+	SHA256((const unsigned char *)content, strlen(content), md);
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	assert_str(entry, "sha256", hex);
+	assert_int_equal(json_integer_value(json_object_get(entry, "size")), (json_int_t)strlen(content));
+	entry = json_object_get(json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "files"), "/etc/crontab");
+	assert_str(entry, "skipped", "missing");
+	assert_null(json_object_get(files, "file/web01/etc/crontab"));
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__hostile_names_stay_inside_the_tree(void **state)
+{
+	json_t *facts = facts_of("{\"services\": {\"units\": {"
+				 " \"../../etc/passwd.service\": {\"state\": \"active\"},"
+				 " \"\\u001b[31mred\\u001b[0m.service\": {\"state\": \"active\"},"
+				 " \"a\\nb.service\": {\"state\": \"failed\"},"
+				 " \".git.service\": {\"state\": \"active\"},"
+				 " \"..\": {\"state\": \"active\"},"
+				 " \".service\": {\"state\": \"active\"}}},"
+				 " \"files\": {\"/etc/../../../root/x\": {\"content\": \"a\\n\"},"
+				 "  \"/etc/\\u001b[0m\\nevil\": {\"content\": \"b\\n\"},"
+				 "  \"/.git/config\": {\"content\": \"c\\n\"},"
+				 "  \"relative/path\": {\"content\": \"d\\n\"}}}");
+	json_t *items, *files, *v;
+	const char *id;
+
+	(void)state;
+	items_of(&items, &files, "evil", facts);
+	assert_int_equal(json_object_size(items), 7); /* host + six services */
+	json_object_foreach (items, id, v) {
+		if (cmdb_id_validate(id) != 0)
+			fail_msg("invalid id '%s': %s", id, cmdb_error_last());
+		assert_true(strncmp(id, "service/evil/", 13) == 0 || strcmp(id, "host/evil") == 0);
+		assert_null(strstr(id, "/../"));
+		assert_null(strchr(id, '\n'));
+		assert_null(strchr(id, '\x1b'));
+	}
+	{
+		const char *names[2] = {"evil", "../../etc/passwd"};
+		char *want = NULL;
+
+		assert_int_equal(cmdb_id_build(&want, "service", names, 2), 0);
+		assert_non_null(strstr(want, "%2F"));
+		assert_non_null(json_object_get(items, want));
+		cmdb_free(want);
+	}
+	assert_int_equal(json_object_size(files), 3); /* the relative path is dropped */
+	json_object_foreach (files, id, v) {
+		if (cmdb_path_validate(id) != 0)
+			fail_msg("invalid path '%s': %s", id, cmdb_error_last());
+		assert_true(strncmp(id, "file/evil/", 10) == 0);
+		assert_null(strstr(id, "/../"));
+		assert_null(strstr(id, "/.git/"));
+	}
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+static void test_collect_items__deterministic(void **state)
+{
+	json_t *facts = facts_of(web01_facts), *a, *af, *b, *bf;
+	cmdb_redactor *r = NULL;
+	char *da, *db;
+
+	(void)state;
+	assert_int_equal(cmdb_redactor_new_ephemeral(&r, NULL), 0);
+	assert_int_equal(cmdb_collect_items(&a, &af, "web01", facts, r), 0);
+	assert_int_equal(cmdb_collect_items(&b, &bf, "web01", facts, r), 0);
+	da = json_dumps(a, JSON_SORT_KEYS);
+	db = json_dumps(b, JSON_SORT_KEYS);
+	assert_string_equal(da, db);
+	assert_true(json_equal(af, bf));
+	free(da);
+	free(db);
+	json_decref(a);
+	json_decref(af);
+	json_decref(b);
+	json_decref(bf);
+	cmdb_redactor_free(r);
+	json_decref(facts);
+}
+
+static void test_collect_items__bad_arguments(void **state)
+{
+	json_t *facts = facts_of("{}"), *items = (json_t *)0x1, *files = (json_t *)0x1;
+
+	(void)state;
+	assert_int_equal(cmdb_collect_items(&items, &files, "", facts, NULL), CMDB_EINVALID);
+	assert_null(items);
+	assert_null(files);
+	assert_int_equal(cmdb_collect_items(&items, &files, "web01", NULL, NULL), CMDB_EINVALID);
+	assert_int_equal(cmdb_collect_items(&items, &files, "web01", facts, NULL), 0);
+	assert_int_equal(json_object_size(items), 1);
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+}
+
+/*
+ * Every failing allocation gives an error and no half result (LSan checks the
+ * leaks). jansson allocates through the same seam here, so its failures count too.
+ */
+static void test_collect_items__allocation_failures_are_clean(void **state)
+{
+	json_t *facts = facts_of(web01_facts);
+	int failures = 0, successes_in_a_row = 0;
+
+	(void)state;
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 20000 && successes_in_a_row < 50; n++) {
+		json_t *items = (json_t *)0x1, *files = (json_t *)0x1;
+		int rc;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_collect_items(&items, &files, "web01", facts, NULL);
+		cmdb__alloc_fail_at(0);
+		if (rc == 0) {
+			successes_in_a_row++;
+			json_decref(items);
+			json_decref(files);
+			continue;
+		}
+		successes_in_a_row = 0;
+		failures++;
+		assert_null(items);
+		assert_null(files);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 100);
+	json_decref(facts);
+}
+
+/* The same for parsing a whole persona output. */
+static void test_collect_items__parse_allocation_failures_are_clean(void **state)
+{
+	char *path, *data;
+	size_t len;
+	int failures = 0, successes_in_a_row = 0;
+
+	(void)state;
+	assert_true(asprintf(&path, "%s/tests/lab/personas/evil.out", CMDB_SOURCE_DIR) > 0);
+	assert_non_null(data = tu_read_file(path, &len));
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 20000 && successes_in_a_row < 50; n++) {
+		json_t *facts = (json_t *)0x1;
+		int rc;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_collect_parse(&facts, data, len, NULL);
+		cmdb__alloc_fail_at(0);
+		if (rc == 0) {
+			/* A failure inside a parser may only ever cost that section, never crash. */
+			successes_in_a_row++;
+			json_decref(facts);
+			continue;
+		}
+		successes_in_a_row = 0;
+		failures++;
+		assert_null(facts);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 100);
+	free(data);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_collect_items__host_item_shape),
+		cmocka_unit_test(test_collect_items__packages_keyed_by_name_and_arch),
+		cmocka_unit_test(test_collect_items__services_own_their_sockets),
+		cmocka_unit_test(test_collect_items__volatile_facts_never_written),
+		cmocka_unit_test(test_collect_items__files_redacted_before_output),
+		cmocka_unit_test(test_collect_items__hostile_names_stay_inside_the_tree),
+		cmocka_unit_test(test_collect_items__deterministic),
+		cmocka_unit_test(test_collect_items__bad_arguments),
+		cmocka_unit_test(test_collect_items__allocation_failures_are_clean),
+		cmocka_unit_test(test_collect_items__parse_allocation_failures_are_clean),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
