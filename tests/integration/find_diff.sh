@@ -134,12 +134,14 @@ assert_contains "$ERR" "expression:1:5: expected a term"
 run_cli 2 find 'annotations.owner~(team'
 assert_contains "$ERR" "bad regular expression"
 run_cli 2 find 'a=1' --at 2026-02-30T99:00
+assert_contains "$ERR" "malformed date"
 run_cli 1 find 'a=1' --at 2025-01-01
 assert_contains "$ERR" "before the first commit"
 run_cli 2 find
 run_cli 2 diff
 run_cli 2 diff a b c
 run_cli 2 diff 2026-03-01T25:00:00Z
+assert_contains "$ERR" "malformed date"
 run_cli 1 diff 2020-01-01
 assert_contains "$ERR" "before the first commit"
 run_cli 2 diff no-such-revision

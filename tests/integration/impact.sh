@@ -164,7 +164,7 @@ assert_contains "$ERR" "unknown item 'host/db1'"
 assert_contains "$ERR" "did you mean"
 assert_contains "$ERR" "host/db01"
 run_cli 2 impact host/db01 --at 2026-13-45
-assert_contains "$ERR" "gitcmdb: "
+assert_contains "$ERR" "malformed date '2026-13-45'"
 run_cli 1 impact host/db01 --at 2025-12-31
 assert_contains "$ERR" "before the first commit"
 run_cli 1 impact application/a --at 2026-01-01T12:00:00Z
