@@ -203,7 +203,8 @@ static int expand(cmdb__impact_edges *w, uint32_t node, cmdb__impact_next_fn nex
 	if ((rc = next(w, name, payload)) < 0)
 		return rc;
 	cmp_ctx = w;
-	qsort(w->pend, w->npend, sizeof(*w->pend), rel_cmp);
+	if (w->npend > 1)
+		qsort(w->pend, w->npend, sizeof(*w->pend), rel_cmp);
 	for (size_t i = 0; i < w->npend; i++) {
 		rel r = w->pend[i];
 		uint32_t far = w->upstream ? r.dst : r.src, idx;
