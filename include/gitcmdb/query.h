@@ -2,7 +2,8 @@
  * Queries over the history index (include/gitcmdb/index.h): impact analysis,
  * estate-wide diffs between two points, attribute searches, and the package
  * version ordering they use. Every query reads one consistent point of history
- * ("WHEN": a date, a revision, a baseline tag; NULL = the newest indexed commit)
+ * ("WHEN": a date, a revision, a baseline tag, see cmdb_index_resolve_when; NULL or
+ * "now" = the newest indexed commit)
  * and never writes to the repository or the index.
  * Results are new json_t values owned by the caller (json_decref); char **
  * outputs are the caller's too (cmdb_free).
