@@ -24,7 +24,7 @@
  * one, and every impacting relation valid at seq is loaded once, sorted by its near
  * end, so a walk over the whole estate costs one table scan, not a query per item.
  */
-int cmdb__impact_bulk_after = 64;
+int cmdb__impact_bulk_after = 512; /* ~per-item queries worth one load of every relation */
 
 typedef struct {
 	uint32_t near, src, type, dst; /* offsets into the arena */
