@@ -24,8 +24,8 @@ enum {
 };
 
 static const char *const stmt_sql[S_N] = {
-	"INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
-	" change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	("INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
+	 " change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
 	"INSERT INTO trailers(seq, key, value) VALUES(?1, ?2, ?3)",
 	"SELECT 1 FROM commits WHERE oid = ?1",
 	"INSERT OR IGNORE INTO items(id, type) VALUES(?1, ?2)",
@@ -54,18 +54,20 @@ static int run(build *b, int which, const char *fmt, ...)
 {
 	sqlite3_stmt *st = b->st[which];
 	va_list ap;
-	int rc, i = 1;
+	int rc = SQLITE_OK, i = 1;
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
-		if (*f == 's')
-			sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		if (rc != SQLITE_OK)
+			break;
 	}
 	va_end(ap);
+	if (rc != SQLITE_OK) /* a dropped binding would store NULL in its place */
+		return cmdb__index_sqlerr(b->idx, "cannot update the index");
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cmdb__index_sqlerr(b->idx, "cannot update the index");
@@ -82,9 +84,10 @@ static int insert_trailers(build *b, long long seq, const char *message, const c
 	const char **change, git_message_trailer_array *arr)
 {
 	int error = 0;
+	int gerr = git_message_trailers(arr, message); /* no trailer block is count 0, not an error */
 
-	if (git_message_trailers(arr, message) < 0)
-		return 0; /* no parsable trailer block: nothing to record */
+	if (gerr < 0)
+		return cmdb__error_git(CMDB_ERROR, gerr, "cannot parse commit trailers");
 	for (size_t i = 0; i < arr->count && !error; i++) {
 		const git_message_trailer *t = &arr->trailers[i];
 
@@ -249,7 +252,13 @@ static int put_item(build *b, const char *id, const char *type, const char *path
 		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read blob %s (%s)", hex, path);
 		goto done;
 	}
-	if (cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), path) < 0) {
+	if ((gerr = cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+		     path)) < 0) {
+		/* A bad file is recorded; running out of memory is our failure, not the file's. */
+		if (gerr != CMDB_EINVALID && gerr != CMDB_ETOOBIG) {
+			error = gerr;
+			goto done;
+		}
 		if (!(perr = cmdb__strdup(cmdb_error_last()))) {
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;

@@ -18,6 +18,7 @@
 #include "gitcmdb/gitcmdb.h"
 #include "gitcmdb/index.h"
 
+#include "alloc.h"
 #include "index_int.h"
 #include "testutil.h"
 
@@ -511,6 +512,41 @@ static void test_index__tree_changes(void **state)
 	cmdb_index_free(idx);
 }
 
+/* Fail the Nth allocation of an open + build, for every N: each failure is a clean
+ * error, and what is left on disk is either nothing or the previous complete state. */
+static void test_index__allocation_failures(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx = NULL, *ref;
+	char *want, *got;
+	int rc = -1, failures = 0;
+
+	story(f);
+	ref = open_index(f, NULL, CMDB_INDEX_REFRESH);
+	want = dump(ref);
+	cmdb_index_free(ref);
+	for (long n = 1; rc != 0 && n < 5000; n++) {
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH);
+		cmdb__alloc_fail_at(0);
+		if (rc < 0) {
+			assert_null(idx);
+			assert_true(cmdb_error_last_code() < 0);
+			failures++;
+			continue;
+		}
+		cmdb_index_free(idx);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(failures > 5);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	got = dump(idx);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	cmdb_index_free(idx);
+}
+
 static void test_index__flatten_rows(void **state)
 {
 	json_t *doc = json_loads("{\"type\":\"host\",\"attributes\":{\"n\":3,\"r\":1.5,\"b\":true,"
@@ -569,6 +605,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__unknown_id_did_you_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__merge_side_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__tree_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__allocation_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__incremental_equals_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__rewritten_history_rebuilds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
