@@ -1,0 +1,379 @@
+/*
+ * Impact analysis on hand-built graphs with the answers written out: an in-memory
+ * edge list for the walk itself, and a hand-filled index database (the real index
+ * schema) for validity at a point in history.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gitcmdb/gitcmdb.h"
+#include "gitcmdb/query.h"
+#include "index_int.h"
+#include "query_int.h"
+#include "testutil.h"
+
+/* ---- in-memory graph ---- */
+
+typedef struct {
+	const char *src, *type, *dst;
+} edge;
+
+typedef struct {
+	const edge *edges;
+	size_t n;
+	int upstream;
+	int calls;
+} mem_graph;
+
+static int mem_next(cmdb__impact_edges *out, const char *node, void *payload)
+{
+	mem_graph *g = payload;
+
+	g->calls++;
+	/* backwards, so the walk's own ordering is what the answers rely on */
+	for (size_t i = g->n; i-- > 0;)
+		if (!strcmp(g->upstream ? g->edges[i].src : g->edges[i].dst, node) &&
+			cmdb__impact_add(out, g->edges[i].src, g->edges[i].type, g->edges[i].dst) < 0)
+			return -1;
+	return 0;
+}
+
+/* "id@depth:src>type>dst|src>type>dst" for every item, joined by spaces. */
+static char *describe(const json_t *res)
+{
+	size_t cap = 8192, len = 0, i, j;
+	char *s = calloc(1, cap);
+	json_t *item, *e;
+
+	json_array_foreach (json_object_get(res, "items"), i, item) {
+		len += (size_t)snprintf(s + len, cap - len, "%s%s@%d:", i ? " " : "",
+			json_string_value(json_object_get(item, "id")),
+			(int)json_integer_value(json_object_get(item, "depth")));
+		json_array_foreach (json_object_get(item, "path"), j, e)
+			len += (size_t)snprintf(s + len, cap - len, "%s%s>%s>%s", j ? "|" : "",
+				json_string_value(json_object_get(e, "src")),
+				json_string_value(json_object_get(e, "type")),
+				json_string_value(json_object_get(e, "dst")));
+	}
+	return s;
+}
+
+static void assert_walk(const json_t *res, const char *want)
+{
+	char *got = describe(res);
+
+	if (strcmp(got, want) != 0)
+		fail_msg("impact:\n got: %s\nwant: %s", got, want);
+	free(got);
+}
+
+static const edge cycle_edges[] = {
+	{"application/a", "depends_on", "application/b"},
+	{"application/b", "depends_on", "application/a"},
+	{"application/c", "depends_on", "application/a"},
+};
+
+static void test_impact__cycle_terminates(void **state)
+{
+	mem_graph g = {cycle_edges, 3, 0, 0};
+	json_t *res = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__impact_walk(&res, "application/a", 0, 0, mem_next, &g), 0);
+	assert_walk(res, "application/b@1:application/b>depends_on>application/a "
+			 "application/c@1:application/c>depends_on>application/a");
+	/* both directions of the cycle are edges of the result, each once */
+	assert_int_equal(json_array_size(json_object_get(res, "edges")), 3);
+	assert_int_equal(g.calls, 3); /* a, b, c expanded exactly once each */
+	json_decref(res);
+
+	g.upstream = 1;
+	assert_int_equal(cmdb__impact_walk(&res, "application/a", 1, 0, mem_next, &g), 0);
+	assert_walk(res, "application/b@1:application/a>depends_on>application/b");
+	assert_string_equal(json_string_value(json_object_get(res, "direction")), "upstream");
+	json_decref(res);
+}
+
+static void test_impact__self_loop_and_isolated_root(void **state)
+{
+	static const edge loop[] = {{"host/x", "depends_on", "host/x"}};
+	mem_graph g = {loop, 1, 0, 0};
+	json_t *res = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__impact_walk(&res, "host/x", 0, 0, mem_next, &g), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "items")), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "edges")), 1);
+	json_decref(res);
+	assert_int_equal(cmdb__impact_walk(&res, "host/alone", 0, 0, mem_next, &g), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "items")), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "edges")), 0);
+	json_decref(res);
+}
+
+/* A 2,000-long chain: depth limits hold and nothing recurses per hop. */
+static void test_impact__long_chain_and_depth(void **state)
+{
+	enum { N = 2000 };
+	static edge chain[N];
+	static char names[N + 1][32];
+	mem_graph g = {chain, N, 0, 0};
+	json_t *res = NULL;
+
+	(void)state;
+	for (int i = 0; i <= N; i++)
+		snprintf(names[i], sizeof(names[i]), "host/h%d", i);
+	for (int i = 0; i < N; i++)
+		chain[i] = (edge){names[i + 1], "depends_on", names[i]};
+	assert_int_equal(cmdb__impact_walk(&res, "host/h0", 0, 0, mem_next, &g), 0);
+	assert_int_equal(json_array_size(json_object_get(res, "items")), N);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(res, "items"),
+				     N - 1), "path")), N);
+	json_decref(res);
+	assert_int_equal(cmdb__impact_walk(&res, "host/h0", 0, 3, mem_next, &g), 0);
+	assert_walk(res, "host/h1@1:host/h1>depends_on>host/h0 "
+			 "host/h2@2:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1 "
+			 "host/h3@3:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1|"
+			 "host/h3>depends_on>host/h2");
+	json_decref(res);
+}
+
+/* ---- a hand-built index database ---- */
+
+static sqlite3 *db;
+
+static void exec(const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("sql: %s\n%s", err, sql);
+}
+
+/*
+ * seq 1..6 on main. connects_to from nginx to postgresql is discovered at 3;
+ * webshop stops depending on postgresql directly at 5; CHG-1 only "affects" db01.
+ */
+static int setup_db(void **state)
+{
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	exec(cmdb__index_schema_sql);
+	exec("INSERT INTO commits(seq, oid, time, mainline) VALUES"
+	     " (1, '1111111111111111111111111111111111111111', 1764288000, 1),"
+	     " (2, '2222222222222222222222222222222222222222', 1764291600, 1),"
+	     " (3, '3333333333333333333333333333333333333333', 1764295200, 1),"
+	     " (4, '4444444444444444444444444444444444444444', 1764298800, 1),"
+	     " (5, '5555555555555555555555555555555555555555', 1764302400, 1),"
+	     " (6, '6666666666666666666666666666666666666666', 1764306000, 1);");
+	exec("INSERT INTO items VALUES ('host/db01','host'),('host/web01','host'),"
+	     "('service/db01/postgresql','service'),('service/web01/nginx','service'),"
+	     "('application/webshop','application'),('business_service/shop','business_service'),"
+	     "('group/web','group'),('change/CHG-1','change');");
+	exec("INSERT INTO item_versions(id, from_seq, to_seq, blob) SELECT id, 1, NULL, 'b' FROM items;");
+	exec("INSERT INTO relations VALUES"
+	     " ('service/db01/postgresql','runs_on','host/db01',1,NULL),"
+	     " ('service/web01/nginx','runs_on','host/web01',1,NULL),"
+	     " ('service/web01/nginx','connects_to','service/db01/postgresql',3,NULL),"
+	     " ('application/webshop','depends_on','service/web01/nginx',1,NULL),"
+	     " ('application/webshop','depends_on','service/db01/postgresql',1,5),"
+	     " ('business_service/shop','depends_on','application/webshop',1,NULL),"
+	     " ('host/web01','member_of','group/web',1,NULL),"
+	     " ('change/CHG-1','affects','host/db01',1,NULL);");
+	return 0;
+}
+
+static int teardown_db(void **state)
+{
+	(void)state;
+	sqlite3_close(db);
+	return 0;
+}
+
+/* The impacting types of schemas/relations.yaml (checked against it below). */
+static const char *const impacting[] = {"runs_on", "hosted_on", "depends_on", "connects_to",
+	"member_of", "part_of", NULL};
+
+static int builtin_impacts(const char *type, void *payload)
+{
+	(void)payload;
+	for (const char *const *p = impacting; *p; p++)
+		if (!strcmp(*p, type))
+			return 1;
+	return 0;
+}
+
+static json_t *impact_at(long long seq, const char *id, int upstream, int depth)
+{
+	json_t *res = NULL;
+
+	if (cmdb__impact_db(&res, db, seq, id, upstream, depth, builtin_impacts, NULL) != 0)
+		fail_msg("impact %s: %s", id, cmdb_error_last());
+	return res;
+}
+
+static void test_impact__builtin_schema_direction(void **state)
+{
+	cmdb_schema *schema = NULL;
+	json_t *types = NULL, *t;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(cmdb_schema_load_builtin(&schema), 0);
+	assert_int_equal(cmdb_schema_relation_types(&types, schema), 0);
+	json_array_foreach (types, i, t) {
+		int impacts = -1;
+
+		assert_int_equal(cmdb_schema_relation(schema, json_string_value(t), &impacts), 0);
+		assert_int_equal(impacts, builtin_impacts(json_string_value(t), NULL));
+	}
+	assert_true(json_array_size(types) >= 8);
+	json_decref(types);
+	cmdb_schema_free(schema);
+}
+
+static void test_impact__db01_now(void **state)
+{
+	json_t *res = impact_at(6, "host/db01", 0, 0);
+
+	(void)state;
+	/* exactly these items, each with its chain; CHG-1 (affects) is not hit */
+	assert_walk(res,
+		"service/db01/postgresql@1:service/db01/postgresql>runs_on>host/db01 "
+		"service/web01/nginx@2:service/db01/postgresql>runs_on>host/db01|"
+		"service/web01/nginx>connects_to>service/db01/postgresql "
+		"application/webshop@3:service/db01/postgresql>runs_on>host/db01|"
+		"service/web01/nginx>connects_to>service/db01/postgresql|"
+		"application/webshop>depends_on>service/web01/nginx "
+		"business_service/shop@4:service/db01/postgresql>runs_on>host/db01|"
+		"service/web01/nginx>connects_to>service/db01/postgresql|"
+		"application/webshop>depends_on>service/web01/nginx|"
+		"business_service/shop>depends_on>application/webshop");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(res,
+				"items"), 0), "type")), "service");
+	json_decref(res);
+}
+
+static void test_impact__db01_before_the_relation_existed(void **state)
+{
+	json_t *res = impact_at(2, "host/db01", 0, 0);
+
+	(void)state;
+	/* at seq 2 nginx did not connect to postgresql yet; webshop still used it directly */
+	assert_walk(res,
+		"service/db01/postgresql@1:service/db01/postgresql>runs_on>host/db01 "
+		"application/webshop@2:service/db01/postgresql>runs_on>host/db01|"
+		"application/webshop>depends_on>service/db01/postgresql "
+		"business_service/shop@3:service/db01/postgresql>runs_on>host/db01|"
+		"application/webshop>depends_on>service/db01/postgresql|"
+		"business_service/shop>depends_on>application/webshop");
+	json_decref(res);
+	/* at seq 4 both paths exist: breadth-first keeps the shortest, edges keep both */
+	res = impact_at(4, "host/db01", 0, 0);
+	assert_walk(res,
+		"service/db01/postgresql@1:service/db01/postgresql>runs_on>host/db01 "
+		"service/web01/nginx@2:service/db01/postgresql>runs_on>host/db01|"
+		"service/web01/nginx>connects_to>service/db01/postgresql "
+		"application/webshop@2:service/db01/postgresql>runs_on>host/db01|"
+		"application/webshop>depends_on>service/db01/postgresql "
+		"business_service/shop@3:service/db01/postgresql>runs_on>host/db01|"
+		"application/webshop>depends_on>service/db01/postgresql|"
+		"business_service/shop>depends_on>application/webshop");
+	assert_int_equal(json_array_size(json_object_get(res, "edges")), 5);
+	json_decref(res);
+}
+
+static void test_impact__depth_one(void **state)
+{
+	json_t *res = impact_at(6, "host/db01", 0, 1);
+
+	(void)state;
+	assert_walk(res, "service/db01/postgresql@1:service/db01/postgresql>runs_on>host/db01");
+	json_decref(res);
+}
+
+static void test_impact__upstream(void **state)
+{
+	json_t *res = impact_at(6, "application/webshop", 1, 0);
+
+	(void)state;
+	assert_walk(res,
+		"service/web01/nginx@1:application/webshop>depends_on>service/web01/nginx "
+		"service/db01/postgresql@2:application/webshop>depends_on>service/web01/nginx|"
+		"service/web01/nginx>connects_to>service/db01/postgresql "
+		"host/web01@2:application/webshop>depends_on>service/web01/nginx|"
+		"service/web01/nginx>runs_on>host/web01 "
+		"host/db01@3:application/webshop>depends_on>service/web01/nginx|"
+		"service/web01/nginx>connects_to>service/db01/postgresql|"
+		"service/db01/postgresql>runs_on>host/db01 "
+		"group/web@3:application/webshop>depends_on>service/web01/nginx|"
+		"service/web01/nginx>runs_on>host/web01|host/web01>member_of>group/web");
+	json_decref(res);
+}
+
+static void test_impact__text_and_dot(void **state)
+{
+	json_t *res = impact_at(6, "host/db01", 0, 0), *at = NULL;
+	char *text = NULL, *dot = NULL, *dir, *path, *svg = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__query_point_of(&at, db, 6), 0);
+	json_object_set_new(res, "at", at);
+	assert_int_equal(cmdb_impact_format_text(&text, res), 0);
+	assert_string_equal(text, "host/db01\n"
+				  "  service/db01/postgresql  (runs_on)\n"
+				  "    service/web01/nginx  (connects_to)\n"
+				  "      application/webshop  (depends_on)\n"
+				  "        business_service/shop  (depends_on)\n"
+				  "4 items hit when host/db01 fails or changes\n"
+				  "at 2025-11-28T05:00:00Z (commit 666666666666)\n");
+	assert_int_equal(cmdb_impact_format_dot(&dot, res), 0);
+	assert_non_null(strstr(dot, "\"service/web01/nginx\" -> \"service/db01/postgresql\" "
+				    "[label=\"connects_to\"];"));
+	/* graphviz must accept it */
+	dir = tu_tempdir("impact");
+	assert_true(asprintf(&path, "%s/impact.dot", dir) > 0);
+	assert_int_equal(tu_write_file(path, dot, strlen(dot)), 0);
+	if (tu_sh(NULL, "command -v dot >/dev/null") == 0) {
+		assert_int_equal(tu_sh(&svg, "dot -Tsvg '%s'", path), 0);
+		assert_non_null(strstr(svg, "<svg"));
+		assert_non_null(strstr(svg, "business_service/shop"));
+	}
+	free(svg);
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+	cmdb_free(text);
+	cmdb_free(dot);
+	json_decref(res);
+}
+
+int main(void)
+{
+	const struct CMUnitTest mem[] = {
+		cmocka_unit_test(test_impact__cycle_terminates),
+		cmocka_unit_test(test_impact__self_loop_and_isolated_root),
+		cmocka_unit_test(test_impact__long_chain_and_depth),
+	};
+	const struct CMUnitTest dbt[] = {
+		cmocka_unit_test(test_impact__builtin_schema_direction),
+		cmocka_unit_test(test_impact__db01_now),
+		cmocka_unit_test(test_impact__db01_before_the_relation_existed),
+		cmocka_unit_test(test_impact__depth_one),
+		cmocka_unit_test(test_impact__upstream),
+		cmocka_unit_test(test_impact__text_and_dot),
+	};
+	int failed = cmocka_run_group_tests(mem, NULL, NULL);
+
+	failed += cmocka_run_group_tests(dbt, setup_db, teardown_db);
+	/* the same answers when every walk loads all relations at once (the big-walk path) */
+	cmdb__impact_bulk_after = 0;
+	return failed + cmocka_run_group_tests(dbt, setup_db, teardown_db);
+}
