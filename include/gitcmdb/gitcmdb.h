@@ -11,6 +11,7 @@
 #include "ssh.h"
 #include "collect.h"
 #include "index.h"
+#include "query.h"
 
 /* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
 CMDB_API int cmdb_init(void);
