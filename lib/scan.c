@@ -197,7 +197,7 @@ static int host_reports(scan_ctx *s)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		if (h->error)
 			json_object_set_new(hr, "error", json_string(h->error));
-		json_object_set(hr, "changed", changed ? changed : json_array());
+		json_object_set_new(hr, "changed", changed ? json_incref(changed) : json_array());
 		if (json_array_size(h->warnings))
 			json_object_set(hr, "warnings", h->warnings);
 		if (h->code == 0)
