@@ -119,8 +119,11 @@ static int add_manual_relations(json_t *acc, const json_t *old)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		}
 		json_array_foreach(ids, i, id)
-			if (json_is_string(id) && !listed(disc, type, json_string_value(id)))
-				json_array_append(arr, id);
+			if (json_is_string(id) && !listed(disc, type, json_string_value(id)) &&
+				json_array_append(arr, id) < 0) {
+				json_decref(keep);
+				return cmdb__error(CMDB_ERROR, "out of memory");
+			}
 	}
 	rc = add_relations(acc, keep);
 	json_decref(keep);
