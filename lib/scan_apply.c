@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "gitcmdb/id.h"
 #include "gitcmdb/yaml.h"
 #include "scan_apply.h"
 
@@ -103,10 +104,10 @@ static int note_identity(scan_ctx *s, const char *id, const json_t *old, const j
 }
 
 /* Stage one fresh item: merged with the old one, written only when its bytes change. */
-static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const json_t *targets,
+static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const json_t *disc,
 	json_t *ops, json_t *changes)
 {
-	json_t *old = NULL, *merged = NULL, *disc = NULL;
+	json_t *old = NULL, *merged = NULL;
 	char *path = cmdb__sprintf("%s.yaml", id), *raw = NULL, *yaml = NULL;
 	size_t raw_len = 0, yaml_len = 0;
 	int rc;
@@ -115,10 +116,6 @@ static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const js
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((rc = read_item(&old, &raw, &raw_len, s, path)) < 0)
 		goto done;
-	if (targets && !(disc = json_pack("{sO}", "connects_to", targets))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
 	if ((rc = cmdb__scan_merge_item(&merged, fresh, old, disc)) < 0 ||
 		(rc = cmdb_yaml_emit(&yaml, &yaml_len, merged, CMDB_YAML_ITEM)) < 0)
 		goto done;
@@ -134,11 +131,88 @@ static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const js
 done:
 	json_decref(old);
 	json_decref(merged);
-	json_decref(disc);
 	free(path);
 	free(raw);
 	free(yaml);
 	return rc;
+}
+
+/*
+ * What the scan discovered about item id: connects_to from its connections, and
+ * for the host item member_of its inventory groups (whose group items it notes
+ * in s->groups, to create the missing ones).
+ */
+static int discovered_for(json_t **out, scan_ctx *s, cmdb__scan_host *h, const char *id,
+	const json_t *resolved)
+{
+	const json_t *targets = json_object_get(resolved, id);
+	json_t *d = json_object(), *groups = NULL, *g;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (!d || (targets && json_object_set(d, "connects_to", (json_t *)targets) < 0))
+		goto oom;
+	if (strncmp(id, "host/", 5) != 0 || json_array_size(h->host->groups) == 0) {
+		*out = d;
+		return 0;
+	}
+	if (!(groups = json_array()) || json_object_set_new(d, "member_of", groups) < 0)
+		goto oom;
+	json_array_foreach(h->host->groups, i, g) {
+		const char *name = json_string_value(g);
+		char *gid = NULL;
+
+		if (!name || cmdb_id_build(&gid, "group", &name, 1) < 0) {
+			cmdb_error_clear();
+			continue;
+		}
+		rc = json_array_append_new(groups, json_string(gid)) < 0 ||
+			json_object_set_new(s->groups, gid, json_true()) < 0;
+		free(gid);
+		if (rc)
+			goto oom;
+	}
+	*out = d;
+	return 0;
+oom:
+	json_decref(d);
+	return cmdb__error(CMDB_ERROR, "out of memory");
+}
+
+/* Inventory groups become group items, written once and then left to people. */
+static int stage_groups(scan_ctx *s)
+{
+	const char *gid;
+	json_t *v;
+	int rc = 0;
+
+	json_object_foreach(s->groups, gid, v) {
+		char *path = cmdb__sprintf("%s.yaml", gid), *raw = NULL, *yaml = NULL, *name = NULL;
+		size_t len = 0, ylen = 0, nlen = 0;
+		json_t *item = NULL;
+
+		if (!path)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		if ((rc = read_raw(&raw, &len, s, path)) == 0 && !raw &&
+			(rc = cmdb_id_name(&name, &nlen, gid)) == 0) {
+			item = json_pack("{sssssss{}}", "type", "group", "name", name, "source", "scan",
+				"attributes");
+			if (!item)
+				rc = cmdb__error(CMDB_ERROR, "out of memory");
+			else if ((rc = cmdb_yaml_emit(&yaml, &ylen, item, CMDB_YAML_ITEM)) == 0 &&
+				(rc = cmdb_changeset_put_file(s->cs, path, yaml, ylen)) == 0)
+				rc = add_change(s->changes, gid, "new", NULL, item);
+		}
+		json_decref(item);
+		free(path);
+		free(raw);
+		free(yaml);
+		free(name);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Services the host no longer runs are gone; items a person created stay. */
@@ -295,9 +369,15 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 	if ((rc = cmdb__net_resolve(&resolved, s->net, h->host->name, h->items)) < 0 ||
 		(json_object_size(h->missing) && (rc = keep_missing_sections(s, h)) < 0))
 		goto done;
-	json_object_foreach(h->items, id, item)
-		if ((rc = apply_item(s, id, item, json_object_get(resolved, id), ops, changes)) < 0)
+	json_object_foreach(h->items, id, item) {
+		json_t *disc = NULL;
+
+		if ((rc = discovered_for(&disc, s, h, id, resolved)) == 0)
+			rc = apply_item(s, id, item, disc, ops, changes);
+		json_decref(disc);
+		if (rc < 0)
 			goto done;
+	}
 	if ((!json_object_get(h->missing, "services") &&
 		(rc = stage_removed_services(s, h, ops, changes)) < 0) ||
 		(rc = stage_files(s, h, ops, !json_object_get(h->missing, "files"))) < 0)
@@ -556,6 +636,8 @@ int cmdb__scan_apply(scan_ctx *s)
 		json_decref(h->files);
 		h->items = h->files = NULL;
 	}
+	if (rc == 0)
+		rc = stage_groups(s);
 	if (rc == 0 && (rc = cmdb__scan_duplicates(&dups, idents, s->scanned)) == 0 &&
 		json_array_size(dups))
 		json_object_set(s->report, "duplicates", dups);

@@ -27,6 +27,7 @@ typedef struct {
 	json_t *changed_by_host;  /* {name: [changed ids]} */
 	json_t *scanned;          /* {name: true} for hosts scanned ok */
 	json_t *others;           /* {name: host item} of hosts in the CMDB not scanned ok */
+	json_t *groups;           /* {group id: true} of the inventory groups of hosts scanned ok */
 	char scan_id[32];
 } scan_ctx;
 
