@@ -191,8 +191,18 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 			"incomplete output: the collector script did not finish (connection cut or not a gitcmdb collector)");
 		return 0;
 	}
-	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0 ||
-		(rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
+	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0) {
+		host_fail(h, rc, "error", cmdb_error_last());
+		rc = 0;
+		goto done;
+	}
+	/* Not one section: this is not a collector's output, whatever its last line says. */
+	if (json_object_size(facts) - (json_object_get(facts, "errors") ? 1 : 0) == 0) {
+		host_fail(h, CMDB_EINVALID, "incomplete",
+			"incomplete output: no collector section in it (not a gitcmdb collector?)");
+		goto done;
+	}
+	if ((rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
 		host_fail(h, rc, "error", cmdb_error_last());
 		rc = 0;
 		goto done;
