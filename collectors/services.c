@@ -108,11 +108,19 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 
 	if (!by_frag)
 		return cmdb__oom();
-	/* fragment path -> unit, so each owner line is one lookup. */
+	/* fragment path -> units (template instances share one), so each owner line is one lookup. */
 	json_object_foreach (units, name, u) {
 		const char *frag = json_string_value(json_object_get(u, "fragment"));
+		json_t *list;
 
-		if (frag && json_object_set(by_frag, frag, u) < 0) {
+		if (!frag)
+			continue;
+		if (!(list = json_object_get(by_frag, frag)) &&
+		    (!(list = json_array()) || json_object_set_new(by_frag, frag, list) < 0)) {
+			err = cmdb__oom();
+			goto done;
+		}
+		if (json_array_append(list, u) < 0) {
 			err = cmdb__oom();
 			goto done;
 		}
@@ -136,10 +144,13 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 			err = cmdb__oom();
 			goto done;
 		}
-		u = json_object_get(by_frag, key);
+		json_t *list = json_object_get(by_frag, key);
+		size_t k;
+
 		free(key);
-		if (u && (err = cmdb__set_tok(u, "package", pkg)) < 0)
-			goto done;
+		json_array_foreach (list, k, u)
+			if ((err = cmdb__set_tok(u, "package", pkg)) < 0)
+				goto done;
 	}
 done:
 	json_decref(by_frag);

@@ -1,16 +1,18 @@
 # sockets: listening TCP/UDP and established TCP endpoints with their process,
 # plus the cgroup of each process so the parser can name its service.
 if gitcmdb_has ss; then
-	l=$(gitcmdb_t ss -Htlnup)
-	e=$(gitcmdb_t ss -Htnp state established)
+	# Old iproute2 has no -H; the parser skips the header line then.
+	l=$(gitcmdb_t ss -Htlnup || gitcmdb_t ss -tlnup)
+	e=$(gitcmdb_t ss -Htnp state established || gitcmdb_t ss -tnp state established)
 	gitcmdb_blk ss-listen
 	printf '%s\n' "$l"
 	gitcmdb_blk ss-established
 	printf '%s\n' "$e"
 	pids=$(printf '%s\n%s\n' "$l" "$e" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | head -n 500)
 elif gitcmdb_has netstat; then
-	l=$(gitcmdb_t netstat -tulnp)
-	e=$(gitcmdb_t netstat -tnp | grep ESTABLISHED)
+	# Some busybox builds have no -p: endpoints without owners then.
+	l=$(gitcmdb_t netstat -tulnp || gitcmdb_t netstat -tuln)
+	e=$({ gitcmdb_t netstat -tnp || gitcmdb_t netstat -tn; } | grep ESTABLISHED)
 	gitcmdb_blk netstat-listen
 	printf '%s\n' "$l"
 	gitcmdb_blk netstat-established

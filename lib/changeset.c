@@ -154,18 +154,18 @@ static int check_conflicts(const cmdb__op **ops, size_t n)
 
 int cmdb__changeset_sorted(const cmdb__op ***out, size_t *count, const cmdb_changeset *cs)
 {
-	const cmdb__op **ops = cmdb__calloc(cs->count ? cs->count : 1, sizeof(*ops));
-	size_t n = 0;
+	size_t total = cs ? cs->count : 0, n = 0; /* NULL: an empty changeset */
+	const cmdb__op **ops = cmdb__calloc(total ? total : 1, sizeof(*ops));
 	int rc = 0;
 
 	if (!ops)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	for (size_t i = 0; i < cs->count; i++)
+	for (size_t i = 0; i < total; i++)
 		ops[i] = &cs->ops[i];
-	qsort(ops, cs->count, sizeof(*ops), cmp_op);
+	qsort(ops, total, sizeof(*ops), cmp_op);
 	/* Keep the last operation of each run of equal paths. */
-	for (size_t i = 0; i < cs->count; i++) {
-		if (i + 1 < cs->count && strcmp(ops[i]->path, ops[i + 1]->path) == 0)
+	for (size_t i = 0; i < total; i++) {
+		if (i + 1 < total && strcmp(ops[i]->path, ops[i + 1]->path) == 0)
 			continue;
 		ops[n++] = ops[i];
 	}

@@ -116,11 +116,11 @@ int cmdb__kh_blob_type(char *out, size_t size, const unsigned char *blob, size_t
 	if (len < 4)
 		return -1;
 	n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 | blob[3];
-	if (n == 0 || n >= size || n > len - 4)
-		return -1;
+	if (n == 0 || n >= size || n > len - 4 || memchr(blob + 4, '\0', n))
+		return -1; /* out untouched */
 	memcpy(out, blob + 4, n);
 	out[n] = '\0';
-	return strlen(out) == n ? 0 : -1;
+	return 0;
 }
 
 static void line_dispose(kh_line *l)

@@ -50,15 +50,17 @@ static int timed_out(cmdb__ssh_conn *c)
 static int poll_left(cmdb__ssh_conn *c, short events)
 {
 	struct pollfd pfd = {c->sock, events, 0};
-	uint64_t now = cmdb__ssh_now_ms();
 	int rc;
 
-	if (now >= c->deadline)
-		return timed_out(c);
-	rc = poll(&pfd, 1, (int)(c->deadline - now));
+	do { /* a signal must not pass for readiness (connect() checks SO_ERROR next) */
+		uint64_t now = cmdb__ssh_now_ms();
+		if (now >= c->deadline)
+			return timed_out(c);
+		rc = poll(&pfd, 1, (int)(c->deadline - now));
+	} while (rc < 0 && errno == EINTR);
 	if (rc == 0)
 		return timed_out(c);
-	if (rc < 0 && errno != EINTR)
+	if (rc < 0)
 		return cmdb__error(CMDB_ERROR, "%s: poll: %s", c->where, strerror(errno));
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include "lock.h"
 #include "worktree.h"
 
+/* One fixed name per path: we hold the write lock, and a killed writer's leftover is reused. */
+#define TMP_SUFFIX ".gitcmdb-tmp"
 #define INDEX_RETRY_PAUSE_NS (10 * 1000 * 1000L)
 #define INDEX_RETRIES ((CMDB_STALE_LOCK_MS + 3000) / 10)
 
@@ -125,7 +127,7 @@ static int mkdirs_for(char *full, size_t base_len)
 /* Write via a temporary file and rename, so a reader never sees half a file. */
 static int write_file(const char *full, const void *data, size_t len, int exec)
 {
-	char *tmp = cmdb__sprintf("%s.gitcmdb-tmp-%ld", full, (long)getpid());
+	char *tmp = cmdb__sprintf("%s" TMP_SUFFIX, full);
 	int fd = -1, rc = 0;
 	const char *p = data;
 
@@ -181,12 +183,16 @@ static void remove_file(char *full, size_t base_len)
 static int apply_one(git_repository *git, const char *workdir, const git_diff_delta *d)
 {
 	change c = delta_change(d), mine = {c.path, NULL, c.new_id};
-	char *full = cmdb__sprintf("%s%s", workdir, c.path);
+	char *full = cmdb__sprintf("%s%s", workdir, c.path), *tmp = NULL;
 	git_blob *blob = NULL;
 	int err, rc = 0, clean = 0;
 
-	if (!full)
-		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (!full || !(tmp = cmdb__sprintf("%s" TMP_SUFFIX, full))) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	/* A temporary file left by a writer killed mid-write (recovery replays its paths). */
+	unlink(tmp);
 	if (!c.new_id) {
 		remove_file(full, strlen(workdir));
 		goto done;
@@ -206,6 +212,7 @@ static int apply_one(git_repository *git, const char *workdir, const git_diff_de
 		d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
 done:
 	git_blob_free(blob);
+	free(tmp);
 	free(full);
 	return rc;
 }

@@ -15,9 +15,10 @@ const char usage_commit[] =
 	"usage: gitcmdb commit -m MSG [--change CHG-ID] [--json]\n"
 	"\n"
 	"Commit the work tree's added, changed and deleted files to main, exactly as\n"
-	"written, after validating them. Committed: item files (<type>/<name>.yaml),\n"
-	"schemas/*.yaml, gitcmdb.yaml and inventory.yaml. Left alone (reported): other\n"
-	"files, such as file/ (captured by scans) and known_hosts (see 'gitcmdb hostkeys').\n"
+	"written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
+	"file under a type directory is validated, and reported, as a bad item path),\n"
+	"schemas/*.yaml, gitcmdb.yaml, inventory.yaml and known_hosts. Left alone\n"
+	"(reported): file/ (captured by scans), dotfiles and other top-level files.\n"
 	"\n"
 	"Changed items are checked against the schemas (the built-in ones plus the work\n"
 	"tree's schemas/), with every other item of main known as a relation target.\n"
@@ -88,23 +89,17 @@ static int parse_args(commit_args *a, int argc, char **argv)
 	return 0;
 }
 
-/* What commit takes: items, schemas, settings, inventory. 0 = left alone. */
+/* What commit takes (cmdb_path_classify, shared with validate): items, schemas, settings. */
 static int is_managed(const char *path)
 {
-	const char *slash = strchr(path, '/');
-	size_t len = strlen(path);
+	cmdb_path_kind k = cmdb_path_classify(path);
 
-	if (path[0] == '.' || strncmp(path, "file/", 5) == 0 || len < 6 ||
-	    strcmp(path + len - 5, ".yaml") != 0)
-		return 0;
-	if (!slash)
-		return strcmp(path, "gitcmdb.yaml") == 0 || strcmp(path, "inventory.yaml") == 0;
-	return 1;
+	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
 }
 
-static int is_schema(const char *path)
+static int is_item(const char *path)
 {
-	return strncmp(path, "schemas/", 8) == 0 && !strchr(path + 8, '/');
+	return cmdb_path_classify(path) == CMDB_PATH_ITEM;
 }
 
 /* Read a work-tree file (capped by the YAML limit; the validator reports the excess). */
@@ -204,9 +199,11 @@ static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *cha
 		return -1;
 	json_array_foreach(paths, i, p) {
 		const char *path = json_string_value(p), *slash = strchr(path, '/');
+		size_t len = strlen(path);
 		char *id, *type;
 
-		if (!is_managed(path) || !slash || is_schema(path) || is_changed(changes, path))
+		if (!is_item(path) || !slash || len < 6 || strcmp(path + len - 5, ".yaml") != 0 ||
+		    is_changed(changes, path))
 			continue;
 		id = strndup(path, strlen(path) - 5); /* the id is the path without ".yaml" */
 		type = strndup(path, (size_t)(slash - path));
@@ -241,13 +238,14 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 		int bad = 0;
 
 		if (strcmp(json_string_value(json_object_get(c, "status")), "deleted") == 0 ||
-		    is_schema(path))
+		    !is_managed(path) || cmdb_path_classify(path) == CMDB_PATH_SCHEMA ||
+		    strcmp(path, "known_hosts") == 0)
 			continue;
 		if (!(buf = read_file(root, path, &len))) {
 			fprintf(stderr, "gitcmdb: cannot read %s%s\n", root, path);
 			goto done;
 		}
-		if (!strchr(path, '/')) {
+		if (!is_item(path)) {
 			/* Settings and inventory: YAML that parses (their own commands check the rest). */
 			if (cmdb_yaml_parse(&doc, buf, len, path) < 0)
 				bad = add_finding(findings, path, cmdb_error_last()) < 0;

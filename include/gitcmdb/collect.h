@@ -18,12 +18,13 @@
  * values (PIDs) that cmdb_collect_items drops; they are never written.
  *
  * Items produced for host H (the contract the scan and the index rely on):
- *   host/H            attributes: os{id,name,version,pretty_name,kernel,arch,hostname,fqdn,
- *                     timezone}, hardware{cpu_model,cpus,sockets,memory_mb,vendor,product,
- *                     virtualization}, network{interfaces{IF{mac,addresses[],mtu}},
- *                     routes[], dns[]}, filesystems{MOUNT{device,fstype,size_mb}},
+ *   host/H            attributes: os{id,name,version,pretty_name,codename,kernel,arch,
+ *                     hostname,fqdn,timezone}, hardware{cpu_model,cpus,sockets,memory_mb,vendor,
+ *                     product,virtualization}, network{interfaces{IF{mac,addresses[],mtu}},
+ *                     routes[], dns[], search[]}, filesystems{MOUNT{device,fstype,size_mb}},
  *                     packages{NAME or NAME:ARCH{version,arch}}, users{NAME{uid,gid,home,
- *                     shell,groups[]}}, groups{NAME{gid,members[]}}, files{PATH{sha256,size}},
+ *                     shell,groups[]}}, groups{NAME{gid,members[]}}, files{PATH{sha256,size}
+ *                     or PATH{skipped: missing|unreadable|too-big|binary|undecodable}},
  *                     identity{machine_id, dmi_uuid, serial, macs[]}, sockets{listening[],
  *                     established[]} (only sockets not owned by a service item)
  *   service/H/NAME    NAME = unit without ".service" (id-encoded); attributes: unit, state,
@@ -80,7 +81,8 @@ CMDB_API int cmdb_collect_items(json_t **items, json_t **files, const char *host
 /*
  * Redaction: lines matching any pattern (POSIX ERE, case-insensitive) become
  * "<redacted hmac-sha256:HEX>" (indentation kept), and a whole PEM private key block
- * becomes one such line. Keyed with a secret kept outside the repository:
+ * becomes one such line. URL passwords and crypt(3) hashes are always redacted;
+ * patterns replace only the built-in assignment patterns. Keyed with a secret kept outside the repository:
  * key_file (NULL = $XDG_CONFIG_HOME/gitcmdb/redaction.key, else
  * ~/.config/gitcmdb/redaction.key) is created 0600 from /dev/urandom when missing.
  * patterns NULL = built-in defaults; otherwise a json array of ERE strings.

@@ -83,7 +83,7 @@ typedef struct {
 #define CMDB_COMMIT_OPTS_INIT {NULL, NULL, NULL, NULL, 0, -1}
 
 /*
- * Apply cs as one commit on main. out_oid (41 bytes, may be NULL) receives the new
+ * Apply cs (NULL = no changes) as one commit on main. out_oid (41 bytes, may be NULL) receives the new
  * commit id; *changed (may be NULL) is 0 when the tree was identical and nothing
  * was committed (unless allow_empty). In a non-bare repository, work-tree files
  * of touched paths are updated when unmodified; an edited one refuses the commit

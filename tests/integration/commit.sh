@@ -44,8 +44,16 @@ assert_eq "$(repo_state "$R")" "$before" "invalid item: nothing changed"
 run_cli 1 commit -m "bad" --json
 assert_eq "$(echo "$OUT" | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2 "json findings"
 
-# A YAML error in the inventory is a finding too.
+# A stray non-item file under a type directory is reported, not silently committed.
 rm application/bad.yaml
+echo "todo" >application/notes.txt
+before=$(repo_state "$R")
+run_cli 1 commit -m "stray"
+assert_contains "$OUT" "application/notes.txt"
+assert_eq "$(repo_state "$R")" "$before" "stray: nothing changed"
+rm application/notes.txt
+
+# A YAML error in the inventory is a finding too.
 printf 'hosts: {web01: {address: [}\n' >inventory.yaml
 run_cli 1 commit -m "inventory"
 assert_contains "$OUT" "inventory.yaml"

@@ -27,7 +27,7 @@ static void test_collect_sections__systemd_show_and_owners(void **state)
 	facts = parse_section("services", &b);
 	assert_int_equal(n_errors(facts), 0);
 	units = json_object_get(json_object_get(facts, "services"), "units");
-	assert_int_equal(json_object_size(units), 6);
+	assert_int_equal(json_object_size(units), 7);
 	assert_str(facts, "services/manager", "systemd");
 	assert_str(json_object_get(units, "cron.service"), "state", "active");
 	assert_str(json_object_get(units, "cron.service"), "enabled", "enabled");
@@ -36,6 +36,7 @@ static void test_collect_sections__systemd_show_and_owners(void **state)
 	assert_str(json_object_get(units, "cron.service"), "package", "cron");
 	assert_str(json_object_get(units, "containerd.service"), "package", "containerd.io");
 	assert_str(json_object_get(units, "getty@tty1.service"), "package", "util-linux");
+	assert_str(json_object_get(units, "getty@tty2.service"), "package", "util-linux"); /* same template */
 	assert_str(json_object_get(units, "docker.service"), "package", "docker-ce");
 	assert_str(json_object_get(units, "apt-daily.service"), "enabled", "static");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(units, "cron.service"), "main_pid")), 1134);

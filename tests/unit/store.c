@@ -17,6 +17,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "alloc.h"
+#include "lock.h"
 #include "testutil.h"
 
 typedef struct {
@@ -257,6 +258,12 @@ static void test_store__unchanged_commits_nothing(void **state)
 	assert_int_equal(changed, 1);
 	assert_string_not_equal(a, b);
 	assert_git(f, "rev-list --count main", "3");
+	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
+	assert_git(f, "rev-list --count main", "4");
+	o.allow_empty = 0;
+	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
+	assert_int_equal(changed, 0);
+	assert_git(f, "rev-list --count main", "4");
 	cmdb_changeset_free(cs);
 }
 
@@ -444,7 +451,7 @@ static void test_store__large_commit_is_one_pack(void **state)
 	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(cmdb_changeset_new(&cs), 0);
-		for (int i = 0; i < 300; i++) {
+		for (int i = 0; i < 150; i++) {
 			snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
 			snprintf(data, sizeof(data), "n: %d\n", i);
 			assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
@@ -456,13 +463,39 @@ static void test_store__large_commit_is_one_pack(void **state)
 	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
 	assert_string_equal(loose_before, loose_after);
 	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
-	assert_git(f, "ls-tree -r --name-only main service | wc -l", "300");
+	assert_git(f, "ls-tree -r --name-only main service | wc -l", "150");
 	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
 	if (!cmdb_repo_is_bare(f->repo))
 		assert_git(f, "status --porcelain", "");
 	assert_fsck(f);
 	free(loose_before);
 	free(loose_after);
+}
+
+/* A held lock: CMDB_ELOCKED after the timeout from opts, $GITCMDB_LOCK_TIMEOUT_MS or gitcmdb.yaml. */
+static void test_store__lock_timeout_sources(void **state)
+{
+	fixture *f = *state;
+	static const char settings[] = "commit:\n  lock_timeout_ms: 0\n";
+	cmdb__lock held = CMDB_LOCK_INIT;
+	char *before;
+
+	assert_int_equal(commit1(f, "gitcmdb.yaml", settings, NULL, NULL), 0);
+	before = git_out(f, "rev-parse main");
+	assert_int_equal(cmdb__lock_acquire(&held, cmdb_repo_gitdir(f->repo), 0), 0);
+	/* commit1 leaves lock_timeout_ms at -1: gitcmdb.yaml says 0, so no wait. */
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	assert_non_null(strstr(cmdb_error_last(), "for 0 ms"));
+	setenv("GITCMDB_LOCK_TIMEOUT_MS", "30", 1);
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	assert_non_null(strstr(cmdb_error_last(), "for 30 ms"));
+	unsetenv("GITCMDB_LOCK_TIMEOUT_MS");
+	cmdb__lock_release(&held);
+	char *after = git_out(f, "rev-parse main");
+	assert_string_equal(before, after);
+	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
+	free(before);
+	free(after);
 }
 
 /* Every allocation failure inside a commit gives a clean error and an unchanged main. */
@@ -519,6 +552,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__lock_timeout_sources, setup_bare, teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
 	};
 

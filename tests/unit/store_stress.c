@@ -282,7 +282,7 @@ static void test_store_stress__sigkill_worktree_recovers(void **state)
 
 	print_message("seed %u\n", seed);
 	kill_at_random_moments(path, 15, seed);
-	assert_git(path, "status --porcelain --untracked-files=no", "");
+	assert_git(path, "status --porcelain", "");
 	free(path);
 	tu_rmrf(dir);
 	free(dir);
