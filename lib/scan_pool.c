@@ -59,10 +59,14 @@ static void host_fail(cmdb__scan_host *h, int code, const char *status, const ch
 	h->items = h->files = NULL;
 }
 
-/* Append prefix + arg to the host's warnings. */
+/* Append prefix + arg to the host's warnings, control bytes shown as '?' (they reach terminals). */
 static int warn(cmdb__scan_host *h, const char *prefix, const char *arg)
 {
 	char *s = cmdb__sprintf("%s%s", prefix, arg);
+
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 
 	if (!s || json_array_append_new(h->warnings, json_string(s)) < 0) {
 		free(s);

@@ -85,7 +85,17 @@ BEFORE=$(git rev-parse HEAD)
 scan 0 --limit web01 --dry-run
 assert_contains "$OUT" "openssl 3.0.11-1~deb12u2 → 3.0.13-1~deb12u1"
 assert_contains "$OUT" "dry run: nothing committed"
+scan 0 --limit web01 --dry-run --json
+assert_eq "$(jq_ "$OUT" 'd["dry_run"], d["committed"], d["commit"]')" "(True, False, None)"
+assert_eq "$(jq_ "$OUT" '[c["id"] for c in d["changes"]]')" "['host/web01', 'service/web01/redis-server']"
 assert_eq "$(git rev-parse HEAD)" "$BEFORE" "dry run commits nothing"
+
+# --- progress on stderr only when it is a terminal ------------------------------
+assert_eq "$(printf '%s' "$ERR" | grep -c 'hosts done' || true)" 0 "no progress when not a terminal"
+if command -v script >/dev/null 2>&1; then
+	TTY_OUT=$(script -qec "'$GITCMDB' -C '$REPO' scan --limit web01 --dry-run" /dev/null)
+	assert_contains "$TTY_OUT" "scan: 1/1 hosts done, 0 failed"
+fi
 
 # --- drift: exactly the drifted files change, in one commit -------------------
 scan 0 --limit web01
