@@ -197,7 +197,7 @@ static int host_reports(scan_ctx *s)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		if (h->error)
 			json_object_set_new(hr, "error", json_string(h->error));
-		json_object_set(hr, "changed", changed ? changed : json_array());
+		json_object_set_new(hr, "changed", changed ? json_incref(changed) : json_array());
 		if (json_array_size(h->warnings))
 			json_object_set(hr, "warnings", h->warnings);
 		if (h->code == 0)
@@ -294,6 +294,7 @@ static void scan_dispose(scan_ctx *s)
 	json_decref(s->changed_by_host);
 	json_decref(s->scanned);
 	json_decref(s->others);
+	json_decref(s->groups);
 }
 
 static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
@@ -309,7 +310,8 @@ static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
 	s->changed_by_host = json_object();
 	s->scanned = json_object();
 	s->others = json_object();
-	if (!s->report || !s->changes || !s->host_reports || !s->changed_by_host || !s->scanned ||
+	s->groups = json_object();
+	if (!s->groups || !s->report || !s->changes || !s->host_reports || !s->changed_by_host || !s->scanned ||
 		!s->others || cmdb__net_new(&s->net) < 0 || cmdb_changeset_new(&s->cs) < 0)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	return 0;

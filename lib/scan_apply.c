@@ -9,13 +9,14 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "gitcmdb/id.h"
 #include "gitcmdb/yaml.h"
 #include "scan_apply.h"
 
 #define DESCRIBE_MAX_PARTS 12
 
 /* Read the blob at path on main: *raw (cmdb_free) or NULL when absent. */
-static int read_raw(char **raw, size_t *len, scan_ctx *s, const char *path)
+int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path)
 {
 	int rc = cmdb_repo_read(raw, len, s->repo, NULL, path);
 
@@ -29,12 +30,12 @@ static int read_raw(char **raw, size_t *len, scan_ctx *s, const char *path)
 }
 
 /* Read and parse the item at path on main; *old NULL when absent. */
-static int read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path)
+int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path)
 {
 	int rc;
 
 	*old = NULL;
-	if ((rc = read_raw(raw, len, s, path)) < 0 || !*raw)
+	if ((rc = cmdb__scan_read_raw(raw, len, s, path)) < 0 || !*raw)
 		return rc;
 	if ((rc = cmdb_yaml_parse(old, *raw, *len, path)) < 0)
 		return cmdb__error(rc, "%s: fix or remove the file (gitcmdb validate shows why)",
@@ -43,7 +44,7 @@ static int read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const c
 }
 
 /* Blob paths under dir ("service/web01/") on main; an empty array when there are none. */
-static int list_dir(json_t **out, scan_ctx *s, const char *dir)
+int cmdb__scan_list_dir(json_t **out, scan_ctx *s, const char *dir)
 {
 	int rc = cmdb_repo_list(out, s->repo, NULL, dir);
 	size_t i, dl = strlen(dir);
@@ -66,14 +67,14 @@ static int list_dir(json_t **out, scan_ctx *s, const char *dir)
 	return 0;
 }
 
-static int is_scan_item(const json_t *item)
+int cmdb__scan_is_scan_item(const json_t *item)
 {
 	const char *src = json_string_value(json_object_get(item, "source"));
 
 	return !src || strcmp(src, "scan") == 0;
 }
 
-static int add_change(json_t *changes, const char *id, const char *kind, const json_t *old,
+int cmdb__scan_add_change(json_t *changes, const char *id, const char *kind, const json_t *old,
 	const json_t *fresh)
 {
 	char *details = NULL;
@@ -103,22 +104,18 @@ static int note_identity(scan_ctx *s, const char *id, const json_t *old, const j
 }
 
 /* Stage one fresh item: merged with the old one, written only when its bytes change. */
-static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const json_t *targets,
+static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const json_t *disc,
 	json_t *ops, json_t *changes)
 {
-	json_t *old = NULL, *merged = NULL, *disc = NULL;
+	json_t *old = NULL, *merged = NULL;
 	char *path = cmdb__sprintf("%s.yaml", id), *raw = NULL, *yaml = NULL;
 	size_t raw_len = 0, yaml_len = 0;
 	int rc;
 
 	if (!path)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((rc = read_item(&old, &raw, &raw_len, s, path)) < 0)
+	if ((rc = cmdb__scan_read_item(&old, &raw, &raw_len, s, path)) < 0)
 		goto done;
-	if (targets && !(disc = json_pack("{sO}", "connects_to", targets))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
 	if ((rc = cmdb__scan_merge_item(&merged, fresh, old, disc)) < 0 ||
 		(rc = cmdb_yaml_emit(&yaml, &yaml_len, merged, CMDB_YAML_ITEM)) < 0)
 		goto done;
@@ -130,15 +127,103 @@ static int apply_item(scan_ctx *s, const char *id, const json_t *fresh, const js
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	rc = add_change(changes, id, old ? "modified" : "new", old, merged);
+	rc = cmdb__scan_add_change(changes, id, old ? "modified" : "new", old, merged);
 done:
 	json_decref(old);
 	json_decref(merged);
-	json_decref(disc);
 	free(path);
 	free(raw);
 	free(yaml);
 	return rc;
+}
+
+/* member_of the host's inventory groups, noted in s->groups too; -1 when memory runs out. */
+static int add_groups(json_t *disc, scan_ctx *s, const json_t *names)
+{
+	json_t *groups = json_array(), *g;
+	size_t i;
+
+	if (!groups || json_object_set_new(disc, "member_of", groups) < 0)
+		return -1;
+	json_array_foreach(names, i, g) {
+		const char *name = json_string_value(g);
+		char *gid = NULL;
+		int bad;
+
+		if (!name || cmdb_id_build(&gid, "group", &name, 1) < 0) {
+			cmdb_error_clear();
+			continue;
+		}
+		bad = json_array_append_new(groups, json_string(gid)) < 0 ||
+			json_object_set_new(s->groups, gid, json_true()) < 0;
+		free(gid);
+		if (bad)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * What the scan discovered about item id: connects_to from its connections, and
+ * for the host item member_of its inventory groups (whose group items are
+ * created by stage_groups when missing).
+ */
+static int discovered_for(json_t **out, scan_ctx *s, cmdb__scan_host *h, const char *id,
+	const json_t *resolved)
+{
+	const json_t *targets = json_object_get(resolved, id);
+	json_t *d = json_object();
+	int failed = 0;
+
+	*out = NULL;
+	if (!d || (targets && json_object_set(d, "connects_to", (json_t *)targets) < 0)) {
+		failed = 1;
+		goto done;
+	}
+	if (strncmp(id, "host/", 5) == 0 && json_array_size(h->host->groups) > 0)
+		failed = add_groups(d, s, h->host->groups) < 0;
+done:
+	if (failed) {
+		json_decref(d);
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	*out = d;
+	return 0;
+}
+
+/* Inventory groups become group items, written once and then left to people. */
+static int stage_groups(scan_ctx *s)
+{
+	const char *gid;
+	json_t *v;
+	int rc = 0;
+
+	json_object_foreach(s->groups, gid, v) {
+		char *path = cmdb__sprintf("%s.yaml", gid), *raw = NULL, *yaml = NULL, *name = NULL;
+		size_t len = 0, ylen = 0, nlen = 0;
+		json_t *item = NULL;
+
+		if (!path)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		if ((rc = cmdb__scan_read_raw(&raw, &len, s, path)) == 0 && !raw &&
+			(rc = cmdb_id_name(&name, &nlen, gid)) == 0) {
+			item = json_pack("{sssssss{}}", "type", "group", "name", name, "source", "scan",
+				"attributes");
+			if (!item)
+				rc = cmdb__error(CMDB_ERROR, "out of memory");
+			else if ((rc = cmdb_yaml_emit(&yaml, &ylen, item, CMDB_YAML_ITEM)) == 0 &&
+				(rc = cmdb_changeset_put_file(s->cs, path, yaml, ylen)) == 0)
+				rc = cmdb__scan_add_change(s->changes, gid, "new", NULL, item);
+		}
+		json_decref(item);
+		free(path);
+		free(raw);
+		free(yaml);
+		free(name);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* Services the host no longer runs are gone; items a person created stay. */
@@ -152,7 +237,7 @@ static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, 
 
 	if (!dir)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((rc = list_dir(&paths, s, dir)) < 0)
+	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0)
 		goto done;
 	json_array_foreach(paths, i, p) {
 		const char *path = json_string_value(p);
@@ -164,12 +249,12 @@ static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, 
 		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0 || !(id = cmdb__strndup(path, pl - 5)))
 			continue;
 		if (!json_object_get(h->items, id)) {
-			rc = read_item(&old, &raw, &len, s, path);
-			if (rc == 0 && old && is_scan_item(old)) {
+			rc = cmdb__scan_read_item(&old, &raw, &len, s, path);
+			if (rc == 0 && old && cmdb__scan_is_scan_item(old)) {
 				if (json_object_set_new(ops, path, json_null()) < 0)
 					rc = cmdb__error(CMDB_ERROR, "out of memory");
 				else
-					rc = add_change(changes, id, "removed", old, NULL);
+					rc = cmdb__scan_add_change(changes, id, "removed", old, NULL);
 			}
 		}
 		json_decref(old);
@@ -196,13 +281,13 @@ static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops, int may_del
 
 	if (!dir)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((rc = list_dir(&paths, s, dir)) < 0)
+	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0)
 		goto done;
 	json_object_foreach(h->files, path, content) {
 		char *raw = NULL;
 		size_t len = 0, cl = json_string_length(content);
 
-		if ((rc = read_raw(&raw, &len, s, path)) < 0)
+		if ((rc = cmdb__scan_read_raw(&raw, &len, s, path)) < 0)
 			goto done;
 		if (!raw || len != cl || memcmp(raw, json_string_value(content), cl) != 0)
 			rc = json_object_set(ops, path, content) < 0
@@ -241,27 +326,25 @@ static int flush_ops(scan_ctx *s, const json_t *ops)
 	return 0;
 }
 
-/* *staged is set once the host's operations entered the changeset (no way back after that). */
 /* Sections missing from this scan's output keep what the last good scan recorded. */
 static int keep_missing_sections(scan_ctx *s, cmdb__scan_host *h)
 {
-	char *path = cmdb__sprintf("host/%s.yaml", h->host->name), *raw = NULL;
+	char *id = cmdb__sprintf("host/%s", h->host->name), *path = cmdb__sprintf("%s.yaml", id);
+	char *raw = NULL;
 	json_t *old = NULL, *fattrs;
 	const json_t *oattrs;
 	const char *sec;
 	json_t *v;
 	size_t len;
-	int rc;
+	int rc = 0;
 
-	if (!path)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	path[strlen(path) - 5] = '\0';
-	fattrs = json_object_get(json_object_get(h->items, path), "attributes");
-	path[strlen(path)] = '.';
-	if (!json_is_object(fattrs) || (rc = read_item(&old, &raw, &len, s, path)) < 0 || !old) {
-		rc = 0;
+	if (!id || !path) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
+	fattrs = json_object_get(json_object_get(h->items, id), "attributes");
+	if (!json_is_object(fattrs) || (rc = cmdb__scan_read_item(&old, &raw, &len, s, path)) < 0 || !old)
+		goto done;
 	oattrs = json_object_get(old, "attributes");
 	json_object_foreach(h->missing, sec, v) {
 		const char *keys[2] = {sec, strcmp(sec, "users") == 0 ? "groups" : NULL};
@@ -277,9 +360,11 @@ done:
 	json_decref(old);
 	free(raw);
 	free(path);
+	free(id);
 	return rc;
 }
 
+/* *staged is set once the host's operations entered the changeset (no way back after that). */
 static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 {
 	json_t *ops = json_object(), *changes = json_array(), *resolved = NULL, *ids = NULL;
@@ -295,9 +380,15 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 	if ((rc = cmdb__net_resolve(&resolved, s->net, h->host->name, h->items)) < 0 ||
 		(json_object_size(h->missing) && (rc = keep_missing_sections(s, h)) < 0))
 		goto done;
-	json_object_foreach(h->items, id, item)
-		if ((rc = apply_item(s, id, item, json_object_get(resolved, id), ops, changes)) < 0)
+	json_object_foreach(h->items, id, item) {
+		json_t *disc = NULL;
+
+		if ((rc = discovered_for(&disc, s, h, id, resolved)) == 0)
+			rc = apply_item(s, id, item, disc, ops, changes);
+		json_decref(disc);
+		if (rc < 0)
 			goto done;
+	}
 	if ((!json_object_get(h->missing, "services") &&
 		(rc = stage_removed_services(s, h, ops, changes)) < 0) ||
 		(rc = stage_files(s, h, ops, !json_object_get(h->missing, "files"))) < 0)
@@ -321,166 +412,6 @@ done:
 	json_decref(changes);
 	json_decref(resolved);
 	json_decref(ids);
-	return rc;
-}
-
-/* Only what duplicate detection needs, so big host items can be freed early. */
-static int keep_identity(json_t *idents, const char *name, const json_t *host_item)
-{
-	const json_t *ident = json_object_get(json_object_get(host_item, "attributes"), "identity");
-	json_t *v;
-
-	if (!json_is_object(ident))
-		return 0;
-	v = json_pack("{s{sO}}", "attributes", "identity", ident);
-	if (!v || json_object_set_new(idents, name, v) < 0)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	return 0;
-}
-
-/* The host item and services of a host the scan did not reach, as {id: item}. */
-static int read_existing_host(json_t **items, scan_ctx *s, const char *name)
-{
-	char *dir = cmdb__sprintf("service/%s/", name), *hpath = cmdb__sprintf("host/%s.yaml", name);
-	json_t *paths = NULL, *res = json_object(), *p;
-	size_t i;
-	int rc;
-
-	*items = NULL;
-	if (!dir || !hpath || !res) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if ((rc = list_dir(&paths, s, dir)) < 0 || json_array_insert_new(paths, 0,
-		json_string(hpath)) < 0)
-		goto done;
-	json_array_foreach(paths, i, p) {
-		const char *path = json_string_value(p);
-		size_t pl = strlen(path), len;
-		char *raw = NULL;
-		json_t *old = NULL;
-
-		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0)
-			continue;
-		/* An unreadable neighbour costs discovery some edges, not the scan. */
-		if (read_item(&old, &raw, &len, s, path) < 0)
-			cmdb_error_clear();
-		if (old) {
-			char *id = cmdb__strndup(path, pl - 5);
-
-			if (id)
-				json_object_set(res, id, old);
-			free(id);
-		}
-		json_decref(old);
-		free(raw);
-	}
-	*items = res;
-	res = NULL;
-done:
-	json_decref(paths);
-	json_decref(res);
-	free(dir);
-	free(hpath);
-	return rc;
-}
-
-static int report_list_add(scan_ctx *s, const char *key, const char *value)
-{
-	json_t *list = json_object_get(s->report, key);
-
-	if (!list && (json_object_set_new(s->report, key, list = json_array()) < 0 || !list))
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	return json_array_append_new(list, json_string(value)) < 0
-		? cmdb__error(CMDB_ERROR, "out of memory") : 0;
-}
-
-/* A host in the CMDB that left the inventory keeps its items unless --prune. */
-static int gone_host(scan_ctx *s, const char *name, const json_t *items)
-{
-	char *hid = cmdb__sprintf("host/%s", name), *fdir = cmdb__sprintf("file/%s/", name);
-	json_t *files = NULL, *p;
-	const char *id;
-	json_t *item;
-	size_t i;
-	int rc = 0;
-
-	if (!hid || !fdir) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if (!is_scan_item(json_object_get(items, hid)))
-		goto done;
-	if (!s->opts->prune) {
-		rc = report_list_add(s, "not_in_inventory", hid);
-		goto done;
-	}
-	if ((rc = list_dir(&files, s, fdir)) < 0 || (rc = report_list_add(s, "pruned", hid)) < 0)
-		goto done;
-	json_object_foreach((json_t *)items, id, item) {
-		char *path = cmdb__sprintf("%s.yaml", id);
-
-		if (!path || !is_scan_item(item))
-			rc = path ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
-		else if ((rc = cmdb_changeset_delete(s->cs, path)) == 0)
-			rc = add_change(s->changes, id, "removed", item, NULL);
-		free(path);
-		if (rc < 0)
-			goto done;
-	}
-	json_array_foreach(files, i, p)
-		if ((rc = cmdb_changeset_delete(s->cs, json_string_value(p))) < 0)
-			goto done;
-done:
-	json_decref(files);
-	free(hid);
-	free(fdir);
-	return rc;
-}
-
-static int in_inventory(const cmdb_inventory *inv, const char *name)
-{
-	for (size_t i = 0; i < cmdb_inventory_count(inv); i++)
-		if (strcmp(cmdb_inventory_host(inv, i)->name, name) == 0)
-			return 1;
-	return 0;
-}
-
-/* Hosts of the CMDB not scanned ok this time: endpoints for discovery, identities, pruning. */
-static int load_others(scan_ctx *s, json_t *idents)
-{
-	json_t *paths = NULL, *p;
-	size_t i;
-	int rc;
-
-	if ((rc = list_dir(&paths, s, "host/")) < 0)
-		return rc;
-	json_array_foreach(paths, i, p) {
-		const char *path = json_string_value(p) + 5;
-		size_t nl = strlen(path);
-		char *name, *hid;
-		json_t *items = NULL;
-
-		if (nl < 6 || strchr(path, '/') || strcmp(path + nl - 5, ".yaml") != 0)
-			continue;
-		if (!(name = cmdb__strndup(path, nl - 5)) || !(hid = cmdb__sprintf("host/%s", name))) {
-			free(name);
-			rc = cmdb__error(CMDB_ERROR, "out of memory");
-			break;
-		}
-		if (!json_object_get(s->scanned, name) &&
-			(rc = read_existing_host(&items, s, name)) == 0 &&
-			(rc = cmdb__net_add_host(s->net, name, items)) == 0 &&
-			(rc = keep_identity(idents, name, json_object_get(items, hid))) == 0 &&
-			!in_inventory(s->inv, name))
-			rc = gone_host(s, name, items);
-		json_decref(items);
-		free(name);
-		free(hid);
-		if (rc < 0)
-			break;
-	}
-	json_decref(paths);
 	return rc;
 }
 
@@ -538,11 +469,11 @@ int cmdb__scan_apply(scan_ctx *s)
 		if (rc == 0)
 			rc = cmdb__net_add_host(s->net, h->host->name, h->items);
 		if (rc == 0)
-			rc = keep_identity(idents, h->host->name, json_object_get(h->items, hid));
+			rc = cmdb__scan_keep_identity(idents, h->host->name, json_object_get(h->items, hid));
 		free(hid);
 	}
 	if (rc == 0)
-		rc = load_others(s, idents);
+		rc = cmdb__scan_load_others(s, idents);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		cmdb__scan_host *h = &s->hosts[i];
 		int staged = 0;
@@ -556,6 +487,8 @@ int cmdb__scan_apply(scan_ctx *s)
 		json_decref(h->files);
 		h->items = h->files = NULL;
 	}
+	if (rc == 0)
+		rc = stage_groups(s);
 	if (rc == 0 && (rc = cmdb__scan_duplicates(&dups, idents, s->scanned)) == 0 &&
 		json_array_size(dups))
 		json_object_set(s->report, "duplicates", dups);

@@ -119,8 +119,11 @@ static int add_manual_relations(json_t *acc, const json_t *old)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		}
 		json_array_foreach(ids, i, id)
-			if (json_is_string(id) && !listed(disc, type, json_string_value(id)))
-				json_array_append(arr, id);
+			if (json_is_string(id) && !listed(disc, type, json_string_value(id)) &&
+				json_array_append(arr, id) < 0) {
+				json_decref(keep);
+				return cmdb__error(CMDB_ERROR, "out of memory");
+			}
 	}
 	rc = add_relations(acc, keep);
 	json_decref(keep);
@@ -156,55 +159,79 @@ static int set_str(json_t *obj, const char *key, const json_t *src, const char *
 	return 0;
 }
 
+/* The merged item's relations (*rels) and the scanner's share of them (*disc); NULL when empty. */
+static int merged_relations(json_t **disc, json_t **rels, const json_t *fresh, const json_t *old,
+	const json_t *discovered)
+{
+	json_t *d = json_object(), *r = json_object();
+	int rc;
+
+	if (!d || !r) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	/* What the collectors derived (runs_on) is discovered as much as connects_to is. */
+	if ((rc = add_relations(d, json_object_get(fresh, "relations"))) < 0 ||
+		(discovered && (rc = add_relations(d, discovered)) < 0) ||
+		(old && (rc = add_manual_relations(r, old)) < 0) || (rc = add_relations(r, d)) < 0 ||
+		(rc = normalise_relations(&d)) < 0 || (rc = normalise_relations(&r)) < 0)
+		goto done;
+	*disc = d;
+	*rels = r;
+	d = r = NULL;
+done:
+	json_decref(d);
+	json_decref(r);
+	return rc;
+}
+
+/* Fill res in item key order; -1 when memory runs out. */
+static int fill_item(json_t *res, const json_t *fresh, const json_t *old, json_t *attrs,
+	json_t *disc, json_t *rels)
+{
+	const json_t *ann = json_object_get(old, "annotations");
+	const char *key;
+	json_t *v;
+
+	if ((disc && json_object_set(attrs, DISCOVERED_KEY, disc) < 0) ||
+		set_str(res, "type", json_object_get(fresh, "type"), "") < 0 ||
+		set_str(res, "name", json_object_get(fresh, "name"), "") < 0 ||
+		json_object_set_new(res, "source", json_string("scan")) < 0 ||
+		json_object_set(res, "attributes", attrs) < 0 ||
+		(json_is_object(ann) && json_object_set(res, "annotations", (json_t *)ann) < 0) ||
+		(rels && json_object_set(res, "relations", rels) < 0))
+		return -1;
+	/* Keys nobody told us about belong to whoever wrote them: keep them. */
+	json_object_foreach((json_t *)old, key, v)
+		if (!is_top_key(key) && json_object_set(res, key, v) < 0)
+			return -1;
+	return 0;
+}
+
 int cmdb__scan_merge_item(json_t **out, const json_t *fresh, const json_t *old,
 	const json_t *discovered)
 {
 	json_t *res = NULL, *attrs = NULL, *disc = NULL, *rels = NULL;
 	const json_t *fa = json_object_get(fresh, "attributes");
-	const char *key;
-	json_t *v;
-	int rc = CMDB_ERROR;
+	int rc;
 
 	*out = NULL;
 	if (!json_is_object(fresh) || !json_is_string(json_object_get(fresh, "type")))
 		return cmdb__error(CMDB_EINVALID, "scanned item has no type");
-	if (!(res = json_object()) || !(disc = json_object()) || !(rels = json_object()))
-		goto oom;
+	if ((rc = merged_relations(&disc, &rels, fresh, old, discovered)) < 0)
+		goto done;
 	attrs = json_is_object(fa) ? json_deep_copy(fa) : json_object();
-	if (!attrs)
-		goto oom;
+	if (!attrs || !(res = json_object())) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory while merging scanned item");
+		goto done;
+	}
 	json_object_del(attrs, DISCOVERED_KEY);
-	/* What the collectors derived (runs_on) is discovered as much as connects_to is. */
-	if (add_relations(disc, json_object_get(fresh, "relations")) < 0 ||
-		(discovered && add_relations(disc, discovered) < 0))
+	if (fill_item(res, fresh, old, attrs, disc, rels) < 0) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory while merging scanned item");
 		goto done;
-	if (old && add_manual_relations(rels, old) < 0)
-		goto done;
-	if (add_relations(rels, disc) < 0 || normalise_relations(&disc) < 0 ||
-		normalise_relations(&rels) < 0)
-		goto done;
-	if (disc && json_object_set(attrs, DISCOVERED_KEY, disc) < 0)
-		goto oom;
-	if (set_str(res, "type", json_object_get(fresh, "type"), "") < 0 ||
-		set_str(res, "name", json_object_get(fresh, "name"), "") < 0 ||
-		json_object_set_new(res, "source", json_string("scan")) < 0 ||
-		json_object_set(res, "attributes", attrs) < 0)
-		goto oom;
-	if (old && json_is_object(json_object_get(old, "annotations")) &&
-		json_object_set(res, "annotations", json_object_get(old, "annotations")) < 0)
-		goto oom;
-	if (rels && json_object_set(res, "relations", rels) < 0)
-		goto oom;
-	/* Keys nobody told us about belong to whoever wrote them: keep them. */
-	json_object_foreach((json_t *)old, key, v)
-		if (!is_top_key(key) && json_object_set(res, key, v) < 0)
-			goto oom;
+	}
 	*out = res;
 	res = NULL;
-	rc = 0;
-	goto done;
-oom:
-	rc = cmdb__error(CMDB_ERROR, "out of memory while merging scanned item");
 done:
 	json_decref(res);
 	json_decref(attrs);

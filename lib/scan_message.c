@@ -93,6 +93,10 @@ static int entry_change(describer *d, const char *group, const char *name, const
 	char *x = scalar_text(a), *y = scalar_text(b);
 	int rc = entry_begin(d, group);
 
+	if ((!x && !json_is_object(a) && !json_is_array(a)) ||
+		(!y && !json_is_object(b) && !json_is_array(b)))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+
 	if (rc == 0 && name) {
 		rc = put_safe(d->b, name, VALUE_MAX);
 		if (rc == 0)
@@ -194,7 +198,9 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 
 		json_array_foreach(a, j, w)
 			found |= json_equal(v, w);
-		if (!found && s)
+		if (!s && !json_is_object(v) && !json_is_array(v))
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+		else if (!found && s)
 			rc = entry_mark(d, group, "+", s);
 		free(s);
 		if (rc < 0)
@@ -208,7 +214,9 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 
 		json_array_foreach(b, j, w)
 			found |= json_equal(v, w);
-		if (!found && s && rc == 0)
+		if (rc == 0 && !s && !json_is_object(v) && !json_is_array(v))
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+		else if (!found && s && rc == 0)
 			rc = entry_mark(d, group, "-", s);
 		free(s);
 	}

@@ -59,10 +59,14 @@ static void host_fail(cmdb__scan_host *h, int code, const char *status, const ch
 	h->items = h->files = NULL;
 }
 
-/* Append prefix + arg to the host's warnings. */
+/* Append prefix + arg to the host's warnings, control bytes shown as '?' (they reach terminals). */
 static int warn(cmdb__scan_host *h, const char *prefix, const char *arg)
 {
 	char *s = cmdb__sprintf("%s%s", prefix, arg);
+
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 
 	if (!s || json_array_append_new(h->warnings, json_string(s)) < 0) {
 		free(s);
@@ -191,8 +195,18 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 			"incomplete output: the collector script did not finish (connection cut or not a gitcmdb collector)");
 		return 0;
 	}
-	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0 ||
-		(rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
+	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0) {
+		host_fail(h, rc, "error", cmdb_error_last());
+		rc = 0;
+		goto done;
+	}
+	/* Not one section: this is not a collector's output, whatever its last line says. */
+	if (json_object_size(facts) - (json_object_get(facts, "errors") ? 1 : 0) == 0) {
+		host_fail(h, CMDB_EINVALID, "incomplete",
+			"incomplete output: no collector section in it (not a gitcmdb collector?)");
+		goto done;
+	}
+	if ((rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
 		host_fail(h, rc, "error", cmdb_error_last());
 		rc = 0;
 		goto done;

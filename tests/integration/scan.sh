@@ -24,6 +24,9 @@ assert_eq "$(yq service/web01/nginx.yaml 'd["relations"]["connects_to"]')" "['se
 assert_eq "$(yq service/app01/shop-app.yaml 'd["relations"]["connects_to"]')" "['service/db01/postgresql']"
 assert_eq "$(yq service/app01/shop-app.yaml 'd["attributes"]["discovered_relations"]["connects_to"]')" \
 	"['service/db01/postgresql']" "discovered relations are recorded as the scanner's"
+# Inventory groups: member_of relations and group items.
+assert_eq "$(yq host/web01.yaml 'd["relations"]["member_of"]')" "['group/canned']"
+assert_eq "$(yq group/canned.yaml 'd["type"], d["name"], d["source"]')" "('group', 'canned', 'scan')"
 # self is this machine, unfaked.
 . /etc/os-release
 assert_eq "$(yq host/self.yaml 'd["attributes"]["os"]["id"]')" "$ID" "self os id"
@@ -41,6 +44,7 @@ assert_contains "$(git log -1 --format=%an)" "gitcmdb scanner"
 [[ "$(git log -1 --format=%B | grep '^Scan-Id: ')" =~ ^Scan-Id:\ [0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$ ]] || fail "Scan-Id trailer"
 ok
 assert_eq "$(git status --porcelain)" "" "work tree follows the scan commit"
+run_cli 0 -C "$REPO" validate
 fsck_clean "$REPO"
 
 # --- rescan: nothing changed, but the verification is recorded ---------------
@@ -81,7 +85,17 @@ BEFORE=$(git rev-parse HEAD)
 scan 0 --limit web01 --dry-run
 assert_contains "$OUT" "openssl 3.0.11-1~deb12u2 → 3.0.13-1~deb12u1"
 assert_contains "$OUT" "dry run: nothing committed"
+scan 0 --limit web01 --dry-run --json
+assert_eq "$(jq_ "$OUT" 'd["dry_run"], d["committed"], d["commit"]')" "(True, False, None)"
+assert_eq "$(jq_ "$OUT" '[c["id"] for c in d["changes"]]')" "['host/web01', 'service/web01/redis-server']"
 assert_eq "$(git rev-parse HEAD)" "$BEFORE" "dry run commits nothing"
+
+# --- progress on stderr only when it is a terminal ------------------------------
+assert_eq "$(printf '%s' "$ERR" | grep -c 'hosts done' || true)" 0 "no progress when not a terminal"
+if command -v script >/dev/null 2>&1; then
+	TTY_OUT=$(script -qec "'$GITCMDB' -C '$REPO' scan --limit web01 --dry-run" /dev/null)
+	assert_contains "$TTY_OUT" "scan: 1/1 hosts done, 0 failed"
+fi
 
 # --- drift: exactly the drifted files change, in one commit -------------------
 scan 0 --limit web01
@@ -105,13 +119,14 @@ ok
 # --- hostile persona: safe ids, nothing outside the tree, fsck clean ----------
 scan 0 --limit evil
 git ls-tree -r --name-only HEAD >"$T/paths"
-grep -v -E '^(gitcmdb\.yaml|inventory\.yaml|known_hosts|(host|service|file)/[A-Za-z0-9._@:%+/-]+)$' "$T/paths" \
+grep -v -E '^(gitcmdb\.yaml|inventory\.yaml|known_hosts|(host|service|file|group)/[A-Za-z0-9._@:%+/-]+)$' "$T/paths" \
 	&& fail "unexpected path in the tree"
 grep -E '(^|/)\.\.?(/|$)' "$T/paths" && fail "dot component in a path"
 grep -E '(^|/)\.' "$T/paths" && fail "hidden component in a path"
 ok
 [ -z "$(find "$REPO" -newer "$T/paths" -path "$REPO/.git" -prune -o -type f -print | grep -v "^$REPO/\(host\|service\|file\)/")" ] || true
 assert_eq "$(git log --format=%B | LC_ALL=C grep -c $'\x1b' || true)" 0 "no terminal escapes in commit messages"
+run_cli 0 -C "$REPO" validate
 fsck_clean "$REPO"
 
 # --- no secret from any persona ever reached history ---------------------------

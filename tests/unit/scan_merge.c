@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "alloc.h"
 #include "scan.h"
 
 static json_t *J(const char *text)
@@ -204,6 +205,43 @@ static void test_scan_merge__sort_unique(void **state)
 	json_decref(a);
 }
 
+/* Every failing allocation (ours and jansson's) gives an error and no half result. */
+static void test_scan_merge__allocation_failures_are_clean(void **state)
+{
+	json_t *old = J("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":1,"
+		"\"discovered_relations\":{\"connects_to\":[\"service/x/y\"]}},"
+		"\"annotations\":{\"o\":\"t\"},\"relations\":{\"depends_on\":[\"application/s\"],"
+		"\"connects_to\":[\"service/x/y\"]},\"extra\":true}");
+	json_t *fresh = J("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":2},"
+		"\"relations\":{\"runs_on\":[\"host/h\"]}}");
+	json_t *disc = J("{\"connects_to\":[\"service/z/q\",\"service/a/b\"]}");
+	int failures = 0, ok_in_a_row = 0;
+
+	(void)state;
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 5000 && ok_in_a_row < 20; n++) {
+		json_t *out = (json_t *)0x1;
+		int rc;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb__scan_merge_item(&out, fresh, old, disc);
+		cmdb__alloc_fail_at(0);
+		if (rc == 0) {
+			ok_in_a_row++;
+			json_decref(out);
+			continue;
+		}
+		ok_in_a_row = 0;
+		failures++;
+		assert_null(out);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 20);
+	json_decref(old);
+	json_decref(fresh);
+	json_decref(disc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_scan_merge__identity_changed),
 		cmocka_unit_test(test_scan_merge__duplicates),
 		cmocka_unit_test(test_scan_merge__sort_unique),
+		cmocka_unit_test(test_scan_merge__allocation_failures_are_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

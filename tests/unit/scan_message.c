@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "alloc.h"
 #include "scan.h"
 
 static json_t *J(const char *text)
@@ -153,6 +154,56 @@ static void test_scan_message__status_names(void **state)
 	assert_string_equal(cmdb__scan_status_name(CMDB_ERROR), "error");
 }
 
+static void test_scan_message__allocation_failures_are_clean(void **state)
+{
+	json_t *old = J("{\"attributes\":{\"os\":{\"version\":\"11\"},\"packages\":{"
+		"\"foo\":{\"version\":\"1\"},\"bar\":{\"version\":\"1\"}},\"cpus\":2,\"l\":[1,2]}}");
+	json_t *fresh = J("{\"attributes\":{\"os\":{\"version\":\"12\"},\"packages\":{"
+		"\"curl\":{\"version\":\"7\"},\"bar\":{\"version\":\"2\"}},\"cpus\":4,\"l\":[2,3]},"
+		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]}}");
+	json_t *report = J("{\"counts\":{\"hosts\":2,\"changed\":1,\"failed\":1},"
+		"\"changes\":[{\"id\":\"host/a\",\"details\":\"x\"}],"
+		"\"hosts\":[{\"name\":\"b\",\"status\":\"auth\",\"error\":\"no\"}],"
+		"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"e\"}],"
+		"\"identity_changed\":[{\"host\":\"host/c\",\"evidence\":\"e\"}],"
+		"\"not_in_inventory\":[\"host/d\"],\"pruned\":[\"host/e\"]}");
+	int failures = 0, ok_in_a_row = 0;
+
+	(void)state;
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 5000 && ok_in_a_row < 20; n++) {
+		char *out = (char *)0x1, *msg = (char *)0x1;
+		int rc, rc2;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb__scan_describe(&out, old, fresh, 12);
+		cmdb__alloc_fail_at(n);
+		rc2 = cmdb__scan_message(&msg, report);
+		cmdb__alloc_fail_at(0);
+		if (rc == 0 && rc2 == 0) {
+			ok_in_a_row++;
+			free(out);
+			free(msg);
+			continue;
+		}
+		ok_in_a_row = 0;
+		failures++;
+		if (rc == 0)
+			free(out);
+		else
+			assert_null(out);
+		if (rc2 == 0)
+			free(msg);
+		else
+			assert_null(msg);
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 10);
+	json_decref(old);
+	json_decref(fresh);
+	json_decref(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_scan_message__message),
 		cmocka_unit_test(test_scan_message__quiet_scan),
 		cmocka_unit_test(test_scan_message__status_names),
+		cmocka_unit_test(test_scan_message__allocation_failures_are_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

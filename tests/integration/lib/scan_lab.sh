@@ -23,8 +23,9 @@ init_repo() {
 yq() { "$PYTHON" -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 # jq_ JSONTEXT PYEXPR: the same over a JSON document `d` given as text.
 jq_() { "$PYTHON" -c 'import sys, json; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-# Scan quickly: the fault personas that hang or tarpit cost their whole deadline.
-scan() { run_cli "$1" -C "$REPO" scan --timeout 5 "${@:2}"; }
+# scan EXIT ARGS...: SCAN_TIMEOUT is short where fault personas (hang, tarpit) would
+# cost their whole deadline, long enough elsewhere for `self` on a busy machine.
+scan() { run_cli "$1" -C "$REPO" scan --timeout "${SCAN_TIMEOUT:-60}" "${@:2}"; }
 # refs_and_tree DIR: repo_state without the object count. The store writes objects
 # before it decides (and may then refuse); unreferenced objects change nothing.
 refs_and_tree() {
