@@ -4,6 +4,7 @@
 set -eu
 build=$1
 shift
+bash "$(dirname "$0")/../bench/scan.sh" "$build" || echo "bench/scan.sh failed" >&2
 for bin in "$build"/bench/bench_*; do
 	[ -x "$bin" ] || continue
 	echo "== $(basename "$bin")"

@@ -22,6 +22,7 @@ LAB="$DEMO/lab"
 trap '"$LAB_SH" stop "$LAB" >/dev/null 2>&1 || true' EXIT
 export GIT_AUTHOR_NAME=${GIT_AUTHOR_NAME:-demo} GIT_AUTHOR_EMAIL=${GIT_AUTHOR_EMAIL:-demo@example.invalid}
 export GIT_COMMITTER_NAME=$GIT_AUTHOR_NAME GIT_COMMITTER_EMAIL=$GIT_AUTHOR_EMAIL
+DEMO_HOSTS=web01,app01,db01,rocky9,alpine319,self
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 step "starting the SSH lab (one sshd, a port per persona) in $LAB"
@@ -35,11 +36,11 @@ git -C "$DEMO/cmdb" add inventory.yaml
 git -C "$DEMO/cmdb" commit -qm "inventory: the demo lab"
 cd "$DEMO/cmdb"
 
-step "gitcmdb hostkeys enroll --limit @canned,self"
-"$G" hostkeys enroll --limit '@canned,self'
+step "gitcmdb hostkeys enroll --limit $DEMO_HOSTS"
+"$G" hostkeys enroll --limit "$DEMO_HOSTS"
 
-step "gitcmdb scan --limit @canned,self"
-"$G" scan --limit '@canned,self' 2>/dev/null | sed -e '/^changed: service/d' || true
+step "gitcmdb scan --limit $DEMO_HOSTS"
+"$G" scan --limit "$DEMO_HOSTS" 2>/dev/null | sed -e '/^changed: service/d' || true
 
 step "drift on web01 (openssl upgraded, redis installed, sshd_config edited), then scan again"
 cp "$ROOT/tests/lab/personas/web01-drift.out" "$LAB/personas/web01.out"

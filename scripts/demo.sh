@@ -12,6 +12,8 @@ G="$BUILD/gitcmdb"
 DEMO="$BUILD/demo"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 start=$(date +%s)
+export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.invalid
+export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.invalid
 
 rm -rf "$DEMO"
 bash "$ROOT/scripts/demo-lab.sh" "$BUILD" "$DEMO"
@@ -60,8 +62,8 @@ step "gitcmdb index"
 step "gitcmdb impact host/db01   (what is hit if db01 fails or is patched)"
 "$G" impact host/db01
 
-step "gitcmdb history host/web01 --path attributes.packages   (the drift, field by field)"
-"$G" history host/web01 --path attributes.packages | head -n 30
+step "gitcmdb history host/web01 --path attributes.packages.openssl   (the drift, field by field)"
+"$G" history host/web01 --path attributes.packages.openssl
 
 printf '\nDemo finished in %ss. The CMDB is %s/cmdb: try\n' "$(( $(date +%s) - start ))" "$DEMO"
 printf '  %s -C %s/cmdb show host/web01\n  git -C %s/cmdb log -p\n' "$G" "$DEMO" "$DEMO"

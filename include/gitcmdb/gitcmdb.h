@@ -12,6 +12,7 @@
 #include "collect.h"
 #include "index.h"
 #include "query.h"
+#include "scan.h"
 
 /* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
 CMDB_API int cmdb_init(void);
