@@ -53,7 +53,7 @@ if kind == "copies":
     names = sorted((h for h in hosts if re.search(r"-\d{3}$", h)), key=lambda h: (h[-3:], h))[:n]
     sel = {h: hosts[h] for h in names}
 else:
-    sel = {"self-%03d" % i: hosts["self"] for i in range(1, n + 1)}
+    sel = {"self-%03d" % i: dict(hosts["self"]) for i in range(1, n + 1)}  # no YAML anchors
 if len(sel) < n:
     sys.exit("lab has only %d hosts" % len(sel))
 yaml.safe_dump({"defaults": inv["defaults"], "hosts": sel}, open(out, "w"))
@@ -116,8 +116,12 @@ forks = 50
 gathering = explicit
 interpreter_python = /usr/bin/python3
 stdout_callback = minimal
+# the lab user's home is /, which it cannot write
+remote_tmp = /tmp/.ansible-gitcmdb-lab
 [ssh_connection]
 ssh_args = -o UserKnownHostsFile=$W/lab/known_hosts -o ControlMaster=no
+# the lab sshd allows no pty
+usetty = False
 EOF
 	echo
 	echo "side by side on $REAL copies of the lab's self host (real collectors / real setup):"
