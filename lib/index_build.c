@@ -47,7 +47,10 @@ typedef struct {
 	sqlite3_stmt *st[S_N];
 	long long next_seq;
 	int added;
+	int full; /* the tables were emptied: every row is new */
 } build;
+
+#define BIG_RUN 16 /* commits added after which the WAL is worth truncating */
 
 /* Reset st, bind text/int parameters described by fmt ('s' text or NULL, 'i' int64), step once. */
 static int run(build *b, int which, const char *fmt, ...)
@@ -60,7 +63,8 @@ static int run(build *b, int which, const char *fmt, ...)
 	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
-		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT)
+		/* STATIC: the strings outlive the step below, and every run rebinds */
+		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC)
 			       : sqlite3_bind_int64(st, i, va_arg(ap, long long));
 		if (rc != SQLITE_OK)
 			break;
@@ -453,8 +457,18 @@ done:
 	return error;
 }
 
+/* Empty every table for a full build, dropping the deferred indexes first (and so
+ * not maintaining them while the tables fill); build_in_txn re-creates them. */
 static int clear_tables(cmdb_index *idx)
 {
+	for (const char *const *i = cmdb__index_deferred; *i; i++) {
+		char *sql = sqlite3_mprintf("DROP INDEX IF EXISTS \"%w\"", *i);
+		int rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return cmdb__index_sqlerr(idx, "cannot clear the index");
+	}
 	for (const char *const *t = cmdb__index_tables; *t; t++) {
 		char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", *t);
 		int rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
@@ -502,9 +516,9 @@ static int build_in_txn(build *b, int rebuild)
 	if (has_last && found && n == 0)
 		goto done; /* up to date */
 	/* rewritten history (or no record of where we were): the old rows mean nothing now */
-	if (rebuild || !has_last || !found)
-		if ((error = clear_tables(b->idx)) < 0)
-			goto done;
+	b->full = rebuild || !has_last || !found;
+	if (b->full && (error = clear_tables(b->idx)) < 0)
+		goto done;
 	for (size_t i = 0; i < S_N; i++)
 		if (sqlite3_prepare_v2(b->idx->db, stmt_sql[i], -1, &b->st[i], NULL) != SQLITE_OK) {
 			error = cmdb__index_sqlerr(b->idx, "cannot prepare the index update");
@@ -518,13 +532,18 @@ static int build_in_txn(build *b, int rebuild)
 		error = index_mainline(b, &line[i]);
 	if (error)
 		goto done;
+	sqlite3_reset(b->st[S_MAX_SEQ]);
+	/* the schema is all CREATE ... IF NOT EXISTS: this re-creates the dropped indexes */
+	if (b->full && sqlite3_exec(b->idx->db, cmdb__index_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		error = cmdb__index_sqlerr(b->idx, "cannot create the index's indexes");
+		goto done;
+	}
 	if (n == 0) {
 		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL, NULL,
 				NULL) == SQLITE_OK ? 0 : cmdb__index_sqlerr(b->idx, "cannot update the index");
 		goto done;
 	}
 	oid_hex(hex, &line[0]);
-	sqlite3_reset(b->st[S_MAX_SEQ]);
 	{
 		char *sql = sqlite3_mprintf(
 			"INSERT OR REPLACE INTO meta(key, value) VALUES('last_commit', %Q)", hex);
@@ -536,6 +555,19 @@ static int build_in_txn(build *b, int rebuild)
 done:
 	free(line);
 	return error;
+}
+
+/*
+ * After a big run the WAL holds hundreds of MiB of frames; SQLite's automatic
+ * checkpoint copies them into the database but never shrinks the file. Truncate
+ * it now, without waiting: with a reader still on an older snapshot this simply
+ * fails and the next big run tries again.
+ */
+static void shrink_wal(cmdb_index *idx)
+{
+	sqlite3_busy_timeout(idx->db, 0);
+	sqlite3_wal_checkpoint_v2(idx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(idx->db, CMDB__INDEX_BUSY_MS);
 }
 
 /* 1 when main's tip is the last indexed commit: readers then need no write lock at all. */
@@ -578,6 +610,8 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		return error;
 	}
+	if (b.full || b.added >= BIG_RUN)
+		shrink_wal(idx);
 	if (commits_added)
 		*commits_added = b.added;
 	return 0;

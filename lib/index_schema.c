@@ -34,3 +34,12 @@ const char cmdb__index_schema_sql[] =
 /* Every table, in dependency-free order (for rebuild and dumps). */
 const char *const cmdb__index_tables[] = {"commits", "items", "item_versions", "attrs",
 	"relations", "trailers", NULL};
+
+/*
+ * Secondary indexes the build itself never reads (queries do). A full build drops
+ * them before inserting and re-creates them from cmdb__index_schema_sql at the
+ * end, inside the same transaction: one sort per index instead of ~10^6 random
+ * B-tree inserts that overflow the page cache.
+ */
+const char *const cmdb__index_deferred[] = {"attrs_path_value", "relations_dst",
+	"item_versions_to", "trailers_seq", "trailers_kv", "commits_time", NULL};
