@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -596,6 +597,39 @@ static void test_index__empty_repo_and_deleted_index(void **state)
 	cmdb_index_free(idx);
 }
 
+/*
+ * A full build drops the indexes only queries use and re-creates them at the end
+ * (one sort each instead of random inserts): afterwards every index of the schema
+ * must be back, and the WAL the big transaction
+ * filled must be truncated rather than left at its peak size.
+ */
+static void test_index__full_build_restores_indexes_truncates_wal(void **state)
+{
+	fixture *f = *state;
+	static const char idx_sql[] = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
+		" WHERE type = 'index' AND name NOT LIKE 'sqlite_%%' ORDER BY name)";
+	static const char want[] = "attrs_id_path,attrs_path_value,commits_time,item_versions_to,"
+		"relations_dst,relations_src,trailers_kv,trailers_seq";
+	cmdb_index *idx;
+	char *wal = NULL;
+	struct stat st;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH); /* empty database: a full build */
+	assert_q(idx, want, idx_sql);
+	assert_q(idx, "4", "SELECT count(*) FROM commits");
+	assert_int_equal(asprintf(&wal, "%s-wal", f->db) < 0, 0);
+	assert_int_equal(stat(wal, &st), 0); /* the handle is still open: the file exists */
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(cmdb_index_rebuild(idx), 0); /* over existing rows, indexes present */
+	assert_q(idx, want, idx_sql);
+	assert_q(idx, "4", "SELECT count(*) FROM commits");
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	free(wal);
+	cmdb_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +648,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__readonly_denies_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__bad_blob_recorded_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__empty_repo_and_deleted_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__full_build_restores_indexes_truncates_wal, setup,
+			teardown),
 	};
 
 	if (cmdb_init() < 0)
