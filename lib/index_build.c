@@ -158,7 +158,7 @@ static int close_item(build *b, const char *id, long long seq)
 	return 0;
 }
 
-/* Rows currently open for id (attrs: [path, value, vtype]; relations: [type, dst]). */
+/* Rows currently open for id (relations: [type, dst]; attrs are streamed by diff_attrs). */
 static int load_open(json_t **out, build *b, int which, const char *id)
 {
 	sqlite3_stmt *st = b->st[which];
@@ -196,25 +196,98 @@ static int same_str(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Merge-walk the sorted old and new attr rows: close what went or changed, add what came or changed. */
-static int diff_attrs(build *b, const char *id, const json_t *old, const json_t *new, long long seq)
+/* What diff_attrs found: paths whose open row is closed, and new rows to add. */
+typedef struct {
+	char **close; /* copies: the cursor's text dies with the next step */
+	size_t nclose, cclose;
+	size_t *add;  /* indexes into the new rows */
+	size_t nadd, cadd;
+} attr_changes;
+
+static int push(void *arr, size_t *n, size_t *cap, size_t sz)
 {
-	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
-	int error = 0;
+	void **p = arr, *g;
 
-	while ((i < no || j < nn) && !error) {
-		const json_t *o = json_array_get(old, i), *n = json_array_get(new, j);
-		int c = i >= no ? 1 : j >= nn ? -1 : strcmp(col(o, 0), col(n, 0));
+	if (*n < *cap)
+		return 0;
+	if (!(g = cmdb__realloc(*p, (*cap = *cap ? *cap * 2 : 16) * sz)))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	*p = g;
+	return 0;
+}
 
-		if (c == 0 && same_str(col(o, 1), col(n, 1)) && same_str(col(o, 2), col(n, 2))) {
-			i++, j++;
+static int want_close(attr_changes *ch, const char *path)
+{
+	if (push(&ch->close, &ch->nclose, &ch->cclose, sizeof(*ch->close)) < 0 ||
+		!(ch->close[ch->nclose] = cmdb__strdup(path)))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	ch->nclose++;
+	return 0;
+}
+
+static int want_add(attr_changes *ch, size_t j)
+{
+	if (push(&ch->add, &ch->nadd, &ch->cadd, sizeof(*ch->add)) < 0)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	ch->add[ch->nadd++] = j;
+	return 0;
+}
+
+/*
+ * Merge-walk the item's open attr rows (straight off the cursor, sorted by path;
+ * a host has ~1,000 and usually none changed, so they are not copied) with the
+ * sorted new rows, collecting what went or changed and what came or changed.
+ */
+static int collect_attr_changes(attr_changes *ch, build *b, const char *id, const json_t *new)
+{
+	sqlite3_stmt *st = b->st[S_ATTR_OPEN];
+	size_t j = 0, nn = json_array_size(new);
+	int rc, error = 0;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	while (!error && (rc == SQLITE_ROW || j < nn)) {
+		const char *op = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+		const json_t *n = json_array_get(new, j);
+		int c = rc != SQLITE_ROW ? 1 : j >= nn ? -1 : strcmp(op, col(n, 0));
+
+		if (c == 0 && same_str((const char *)sqlite3_column_text(st, 1), col(n, 1)) &&
+			same_str((const char *)sqlite3_column_text(st, 2), col(n, 2))) {
+			rc = sqlite3_step(st), j++;
 			continue;
 		}
-		if (c <= 0)
-			error = run(b, S_ATTR_CLOSE, "ssi", id, col(o, 0), seq), i++;
-		if (c >= 0 && error >= 0)
-			error = run(b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq), j++;
+		if (c <= 0 && !(error = want_close(ch, op)))
+			rc = sqlite3_step(st);
+		if (c >= 0 && !error && !(error = want_add(ch, j)))
+			j++;
 	}
+	if (!error && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		error = cmdb__index_sqlerr(b->idx, "cannot read the index");
+	sqlite3_reset(st);
+	return error;
+}
+
+/* Close before adding: a changed path's new row must not be closed with its old one. */
+static int diff_attrs(build *b, const char *id, const json_t *new, long long seq)
+{
+	attr_changes ch;
+	size_t i;
+	int error;
+
+	memset(&ch, 0, sizeof(ch));
+	error = collect_attr_changes(&ch, b, id, new);
+	for (i = 0; i < ch.nclose && !error; i++)
+		error = run(b, S_ATTR_CLOSE, "ssi", id, ch.close[i], seq);
+	for (i = 0; i < ch.nadd && error >= 0; i++) {
+		const json_t *n = json_array_get(new, ch.add[i]);
+
+		error = run(b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq);
+	}
+	for (i = 0; i < ch.nclose; i++)
+		free(ch.close[i]);
+	free(ch.close);
+	free(ch.add);
 	return error < 0 ? error : 0;
 }
 
@@ -247,7 +320,7 @@ static int put_item(build *b, const char *id, const char *type, const char *path
 	const git_oid *blob_id, long long seq)
 {
 	git_blob *blob = NULL;
-	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_attrs = NULL, *old_rels = NULL;
+	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_rels = NULL;
 	char hex[GIT_OID_HEXSZ + 1], *doc_s = NULL, *perr = NULL;
 	int error = 0, gerr;
 
@@ -276,16 +349,14 @@ static int put_item(build *b, const char *id, const char *type, const char *path
 		(error = run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
 		goto done;
 	if ((error = cmdb__flatten(&attrs, doc)) < 0 || (error = cmdb__flatten_relations(&rels, doc)) < 0 ||
-		(error = load_open(&old_attrs, b, S_ATTR_OPEN, id)) < 0 ||
 		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
-		(error = diff_attrs(b, id, old_attrs, attrs, seq)) < 0)
+		(error = diff_attrs(b, id, attrs, seq)) < 0)
 		goto done;
 	error = diff_relations(b, id, old_rels, rels, seq);
 done:
 	json_decref(doc);
 	json_decref(attrs);
 	json_decref(rels);
-	json_decref(old_attrs);
 	json_decref(old_rels);
 	free(doc_s);
 	free(perr);
