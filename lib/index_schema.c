@@ -19,10 +19,12 @@ const char cmdb__index_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS item_versions(id TEXT NOT NULL, from_seq INTEGER NOT NULL,\n"
 	"  to_seq INTEGER, blob TEXT NOT NULL, doc TEXT, error TEXT, PRIMARY KEY(id, from_seq));\n"
 	"CREATE INDEX IF NOT EXISTS item_versions_to ON item_versions(to_seq);\n"
+	/* Clustered by (id, path, from_seq): what the build and history read, and no
+	 * separate rowid tree plus an index repeating those columns. */
 	"CREATE TABLE IF NOT EXISTS attrs(id TEXT NOT NULL, path TEXT NOT NULL, value TEXT,\n"
-	"  vtype TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER);\n"
+	"  vtype TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER,\n"
+	"  PRIMARY KEY(id, path, from_seq)) WITHOUT ROWID;\n"
 	"CREATE INDEX IF NOT EXISTS attrs_path_value ON attrs(path, value);\n"
-	"CREATE INDEX IF NOT EXISTS attrs_id_path ON attrs(id, path, from_seq);\n"
 	"CREATE TABLE IF NOT EXISTS relations(src TEXT NOT NULL, type TEXT NOT NULL,\n"
 	"  dst TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER);\n"
 	"CREATE INDEX IF NOT EXISTS relations_src ON relations(src);\n"
