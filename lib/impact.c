@@ -21,13 +21,15 @@
 /*
  * The index-backed neighbour function. Small walks (the usual "what runs on this
  * host") ask SQLite per item; once a walk has expanded cmdb__impact_bulk_after items it is a big
- * one, and every impacting relation valid at seq is loaded once, sorted by its near
- * end, so a walk over the whole estate costs one table scan, not a query per item.
+ * one, and every impacting relation valid at seq is loaded once: its names are
+ * interned into the walk's dense ids and the relations bucketed by near end
+ * (a counting sort, no string comparisons), so a walk over the whole estate
+ * costs one table scan and then array reads, not a query per item.
  */
 int cmdb__impact_bulk_after = 512; /* ~per-item queries worth one load of every relation */
 
 typedef struct {
-	uint32_t near, src, type, dst; /* offsets into the arena */
+	uint32_t near, src, type, dst; /* walk ids */
 } bulk_row;
 
 typedef struct {
@@ -37,9 +39,11 @@ typedef struct {
 	int upstream;
 	int calls;
 	int loaded;
-	cmdb_buf arena;  /* NUL-terminated strings of the bulk rows */
-	bulk_row *rows;  /* sorted by near end */
-	size_t nrows;
+	bulk_row *rows;  /* bucketed by near end: node n's are rows[start[n] .. start[n + 1]) */
+	uint32_t *start;
+	uint32_t nstart; /* ids interned when loading; later ones have no relations */
+	signed char *tkeep; /* per walk id of a relation type: 0 unasked, 1 keep, -1 skip */
+	uint32_t ntkeep;
 	json_t *type_ok; /* relation type -> true/false, asked once per type */
 	cmdb__impact_type_fn impacts;
 	void *payload;
@@ -57,24 +61,61 @@ static int keep_type(db_walk *w, const char *type)
 	return json_is_true(ok);
 }
 
-static _Thread_local const char *row_base;
-
-static int row_cmp(const void *a, const void *b)
+/* keep_type by interned id: the string lookup once per type, not per relation. */
+static int keep_type_id(db_walk *w, uint32_t tid, const char *type)
 {
-	return strcmp(row_base + ((const bulk_row *)a)->near, row_base + ((const bulk_row *)b)->near);
+	int rc;
+
+	if (tid >= w->ntkeep) {
+		uint32_t n = tid + 64;
+		signed char *g = cmdb__realloc(w->tkeep, n);
+
+		if (!g)
+			return OOM();
+		memset(g + w->ntkeep, 0, n - w->ntkeep);
+		w->tkeep = g;
+		w->ntkeep = n;
+	}
+	if (!w->tkeep[tid]) {
+		if ((rc = keep_type(w, type)) < 0)
+			return rc;
+		w->tkeep[tid] = rc ? 1 : -1;
+	}
+	return w->tkeep[tid] > 0;
 }
 
-static int put_str(cmdb_buf *b, const char *s, uint32_t *off)
+/* Bucket rows[0..n) by near end into w->rows/w->start (counting sort over ids). */
+static int bucket(db_walk *w, const bulk_row *rows, size_t n, uint32_t nids)
 {
-	*off = (uint32_t)b->len;
-	return cmdb__buf_put(b, s, strlen(s) + 1);
+	uint32_t *start = cmdb__calloc((size_t)nids + 1, sizeof(*start));
+	bulk_row *out = cmdb__malloc((n ? n : 1) * sizeof(*out));
+
+	if (!start || !out) {
+		free(start);
+		free(out);
+		return OOM();
+	}
+	for (size_t i = 0; i < n; i++)
+		start[rows[i].near + 1]++;
+	for (uint32_t k = 0; k < nids; k++)
+		start[k + 1] += start[k];
+	for (size_t i = 0; i < n; i++) /* start[near] runs ahead while filling ... */
+		out[start[rows[i].near]++] = rows[i];
+	for (uint32_t k = nids; k > 0; k--) /* ... so shift it back by one bucket */
+		start[k] = start[k - 1];
+	start[0] = 0;
+	w->rows = out;
+	w->start = start;
+	w->nstart = nids;
+	return 0;
 }
 
-static int load_all(db_walk *w)
+static int load_all(db_walk *w, cmdb__impact_edges *edges)
 {
 	static const char sql[] = "SELECT src, type, dst FROM relations WHERE " CMDB_VALID_AT(1);
 	sqlite3_stmt *st = NULL;
-	size_t cap = 0;
+	bulk_row *rows = NULL;
+	size_t n = 0, cap = 0;
 	int rc = 0, step = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(w->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -86,53 +127,42 @@ static int load_all(db_walk *w)
 		const char *dst = (const char *)sqlite3_column_text(st, 2);
 		bulk_row r;
 
-		if (!src || !type || !dst || (rc = keep_type(w, type)) <= 0)
+		if (!src || !type || !dst || (rc = cmdb__impact_intern(edges, type, &r.type)) < 0 ||
+			(rc = keep_type_id(w, r.type, type)) <= 0)
 			continue;
-		if (w->nrows == cap) {
-			bulk_row *n = cmdb__realloc(w->rows, (cap = cap ? cap * 2 : 4096) * sizeof(*n));
+		if (n == cap) {
+			bulk_row *g = cmdb__realloc(rows, (cap = cap ? cap * 2 : 4096) * sizeof(*g));
 
-			if (!n) {
+			if (!g) {
 				rc = OOM();
 				break;
 			}
-			w->rows = n;
+			rows = g;
 		}
-		if ((rc = put_str(&w->arena, src, &r.src)) < 0 ||
-			(rc = put_str(&w->arena, type, &r.type)) < 0 ||
-			(rc = put_str(&w->arena, dst, &r.dst)) < 0)
+		if ((rc = cmdb__impact_intern(edges, src, &r.src)) < 0 ||
+			(rc = cmdb__impact_intern(edges, dst, &r.dst)) < 0)
 			break;
 		r.near = w->upstream ? r.src : r.dst;
-		w->rows[w->nrows++] = r;
+		rows[n++] = r;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
 	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	row_base = w->arena.ptr;
-	if (w->nrows)
-		qsort(w->rows, w->nrows, sizeof(*w->rows), row_cmp);
-	w->loaded = 1;
-	return 0;
+	if (rc == 0 && (rc = bucket(w, rows, n, cmdb__impact_names(edges))) == 0)
+		w->loaded = 1;
+	free(rows);
+	return rc < 0 ? rc : 0;
 }
 
-static int bulk_next(db_walk *w, cmdb__impact_edges *edges, const char *node)
+static int bulk_next(db_walk *w, cmdb__impact_edges *edges)
 {
-	const char *base = w->arena.ptr;
-	size_t lo = 0, hi = w->nrows;
+	uint32_t node = cmdb__impact_node(edges);
 	int rc = 0;
 
-	while (lo < hi) { /* first row whose near end is >= node */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(base + w->rows[mid].near, node) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; rc == 0 && lo < w->nrows && !strcmp(base + w->rows[lo].near, node); lo++)
-		rc = cmdb__impact_add(edges, base + w->rows[lo].src, base + w->rows[lo].type,
-			base + w->rows[lo].dst);
+	if (node >= w->nstart) /* first named after the load: no relation mentions it */
+		return 0;
+	for (uint32_t i = w->start[node]; rc == 0 && i < w->start[node + 1]; i++)
+		rc = cmdb__impact_add_ids(edges, w->rows[i].src, w->rows[i].type, w->rows[i].dst);
 	return rc;
 }
 
@@ -141,10 +171,10 @@ static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
 	db_walk *w = payload;
 	int rc = 0, step = SQLITE_DONE;
 
-	if (!w->loaded && ++w->calls > cmdb__impact_bulk_after && (rc = load_all(w)) < 0)
+	if (!w->loaded && ++w->calls > cmdb__impact_bulk_after && (rc = load_all(w, edges)) < 0)
 		return rc;
 	if (w->loaded)
-		return bulk_next(w, edges, node);
+		return bulk_next(w, edges);
 	sqlite3_reset(w->st);
 	sqlite3_bind_text(w->st, 1, node, -1, SQLITE_TRANSIENT);
 	while (rc == 0 && (step = sqlite3_step(w->st)) == SQLITE_ROW) {
@@ -166,8 +196,8 @@ int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, 
 		CMDB_VALID_AT(2);
 	static const char up[] = "SELECT src, type, dst FROM relations WHERE src = ?1 AND "
 		CMDB_VALID_AT(2);
-	db_walk w = {NULL, db, seq, upstream, 0, 0, CMDB_BUF_INIT(1u << 30), NULL, 0, json_object(),
-		impacts, payload};
+	db_walk w = {NULL, db, seq, upstream, 0, 0, NULL, NULL, 0, NULL, 0, json_object(), impacts,
+		payload};
 	int rc;
 
 	*out = NULL;
@@ -182,8 +212,9 @@ int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, 
 done:
 	sqlite3_finalize(w.st);
 	json_decref(w.type_ok);
-	cmdb__buf_dispose(&w.arena);
 	free(w.rows);
+	free(w.start);
+	free(w.tkeep);
 	return rc;
 }
 

@@ -36,6 +36,7 @@ struct cmdb__impact_edges {
 	uint32_t *via;   /* per name: the edge that first reached it (NONE for the root) */
 	uint32_t *queue; /* reached items in breadth-first order, root first */
 	uint32_t nqueue;
+	uint32_t cur;     /* the node being expanded */
 	int upstream;
 };
 
@@ -137,6 +138,35 @@ int cmdb__impact_add(cmdb__impact_edges *w, const char *src, const char *type, c
 	return 0;
 }
 
+int cmdb__impact_intern(cmdb__impact_edges *w, const char *name, uint32_t *id)
+{
+	return intern(w, name, id);
+}
+
+uint32_t cmdb__impact_names(const cmdb__impact_edges *w)
+{
+	return w->nname;
+}
+
+uint32_t cmdb__impact_node(const cmdb__impact_edges *w)
+{
+	return w->cur;
+}
+
+int cmdb__impact_add_ids(cmdb__impact_edges *w, uint32_t src, uint32_t type, uint32_t dst)
+{
+	uint32_t c = (uint32_t)w->cpend;
+	int rc;
+
+	if (src >= w->nname || type >= w->nname || dst >= w->nname)
+		return cmdb__error(CMDB_ERROR, "impact walk: relation names an unknown id");
+	if ((rc = grow(&w->pend, &c, (uint32_t)w->npend + 1, sizeof(*w->pend))) < 0)
+		return rc;
+	w->cpend = c;
+	w->pend[w->npend++] = (rel){src, type, dst};
+	return 0;
+}
+
 static int rehash_edges(cmdb__impact_edges *w)
 {
 	uint32_t c = w->ceslot ? w->ceslot * 2 : 1024, *s = cmdb__calloc(c, sizeof(*s));
@@ -200,6 +230,7 @@ static int expand(cmdb__impact_edges *w, uint32_t node, cmdb__impact_next_fn nex
 	int rc;
 
 	w->npend = 0;
+	w->cur = node;
 	if ((rc = next(w, name, payload)) < 0)
 		return rc;
 	cmp_ctx = w;

@@ -11,17 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include <gitcmdb/yaml.h>
-
 #include "alloc.h"
 #include "error.h"
-#include "index_int.h"
+#include "index_build.h"
 
-enum {
-	S_COMMIT, S_TRAILER, S_HAS_COMMIT, S_ITEM, S_VER_CLOSE, S_VER_ADD,
-	S_ATTR_OPEN, S_ATTR_CLOSE, S_ATTR_ADD, S_ATTR_CLOSE_ALL,
-	S_REL_OPEN, S_REL_CLOSE, S_REL_ADD, S_REL_CLOSE_ALL, S_MAX_SEQ, S_N
-};
 
 static const char *const stmt_sql[S_N] = {
 	("INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
@@ -42,15 +35,11 @@ static const char *const stmt_sql[S_N] = {
 	"SELECT coalesce(max(seq), 0) FROM commits",
 };
 
-typedef struct {
-	cmdb_index *idx;
-	sqlite3_stmt *st[S_N];
-	long long next_seq;
-	int added;
-} build;
+
+#define BIG_RUN 16 /* commits added after which the WAL is worth truncating */
 
 /* Reset st, bind text/int parameters described by fmt ('s' text or NULL, 'i' int64), step once. */
-static int run(build *b, int which, const char *fmt, ...)
+int cmdb__index_run(build *b, int which, const char *fmt, ...)
 {
 	sqlite3_stmt *st = b->st[which];
 	va_list ap;
@@ -60,7 +49,8 @@ static int run(build *b, int which, const char *fmt, ...)
 	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
-		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT)
+		/* STATIC: the strings outlive the step below, and every run rebinds */
+		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC)
 			       : sqlite3_bind_int64(st, i, va_arg(ap, long long));
 		if (rc != SQLITE_OK)
 			break;
@@ -72,12 +62,6 @@ static int run(build *b, int which, const char *fmt, ...)
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cmdb__index_sqlerr(b->idx, "cannot update the index");
 	return rc == SQLITE_ROW ? 1 : 0;
-}
-
-static int oid_hex(char out[GIT_OID_HEXSZ + 1], const git_oid *oid)
-{
-	git_oid_tostr(out, GIT_OID_HEXSZ + 1, oid);
-	return 0;
 }
 
 static int insert_trailers(build *b, long long seq, const char *message, const char **scan,
@@ -95,7 +79,7 @@ static int insert_trailers(build *b, long long seq, const char *message, const c
 			*scan = t->value;
 		if (!*change && strcasecmp(t->key, "Change") == 0)
 			*change = t->value;
-		error = run(b, S_TRAILER, "iss", seq, t->key, t->value);
+		error = cmdb__index_run(b, S_TRAILER, "iss", seq, t->key, t->value);
 	}
 	return error < 0 ? error : 0;
 }
@@ -110,10 +94,11 @@ static int insert_commit(build *b, const git_commit *c, int mainline, long long 
 	int error;
 
 	memset(&arr, 0, sizeof(arr));
-	oid_hex(hex, git_commit_id(c));
+	cmdb__index_oid_hex(hex, git_commit_id(c));
 	if ((error = insert_trailers(b, seq, msg ? msg : "", &scan, &change, &arr)) < 0)
 		goto done;
-	error = run(b, S_COMMIT, "isiissssssi", seq, hex, (long long)git_commit_time(c),
+	error = cmdb__index_run(b, S_COMMIT, "isiissssssi", seq, hex,
+		(long long)git_commit_time(c),
 		(long long)git_commit_time_offset(c), author ? author->name : NULL,
 		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan, change,
 		(long long)mainline);
@@ -127,168 +112,6 @@ done:
 	return error < 0 ? error : 0;
 }
 
-/* Item files are "<type>/<name...>.yaml" outside file/ (raw captured files) and dot-dirs. */
-static int item_id(char **id, char **type, const char *path)
-{
-	size_t n = strlen(path);
-	const char *slash = strchr(path, '/');
-
-	if (!slash || n <= 5 || strcmp(path + n - 5, ".yaml") != 0 || strncmp(path, "file/", 5) == 0 ||
-		path[0] == '.' || strstr(path, "/."))
-		return 0;
-	*id = cmdb__strndup(path, n - 5);
-	*type = cmdb__strndup(path, (size_t)(slash - path));
-	if (!*id || !*type)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	return 1;
-}
-
-static int close_item(build *b, const char *id, long long seq)
-{
-	int error;
-
-	if ((error = run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
-		(error = run(b, S_ATTR_CLOSE_ALL, "si", id, seq)) < 0 ||
-		(error = run(b, S_REL_CLOSE_ALL, "si", id, seq)) < 0)
-		return error;
-	return 0;
-}
-
-/* Rows currently open for id (attrs: [path, value, vtype]; relations: [type, dst]). */
-static int load_open(json_t **out, build *b, int which, const char *id)
-{
-	sqlite3_stmt *st = b->st[which];
-	json_t *rows = json_array();
-	int rc, ncol = which == S_ATTR_OPEN ? 3 : 2;
-
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = json_array();
-
-		for (int i = 0; i < ncol; i++) {
-			const char *v = (const char *)sqlite3_column_text(st, i);
-
-			json_array_append_new(row, v ? json_string(v) : json_null());
-		}
-		json_array_append_new(rows, row);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		json_decref(rows);
-		return cmdb__index_sqlerr(b->idx, "cannot read the index");
-	}
-	*out = rows;
-	return 0;
-}
-
-static const char *col(const json_t *row, size_t i)
-{
-	return json_string_value(json_array_get(row, i)); /* NULL for json null */
-}
-
-static int same_str(const char *a, const char *b)
-{
-	return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Merge-walk the sorted old and new attr rows: close what went or changed, add what came or changed. */
-static int diff_attrs(build *b, const char *id, const json_t *old, const json_t *new, long long seq)
-{
-	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
-	int error = 0;
-
-	while ((i < no || j < nn) && !error) {
-		const json_t *o = json_array_get(old, i), *n = json_array_get(new, j);
-		int c = i >= no ? 1 : j >= nn ? -1 : strcmp(col(o, 0), col(n, 0));
-
-		if (c == 0 && same_str(col(o, 1), col(n, 1)) && same_str(col(o, 2), col(n, 2))) {
-			i++, j++;
-			continue;
-		}
-		if (c <= 0)
-			error = run(b, S_ATTR_CLOSE, "ssi", id, col(o, 0), seq), i++;
-		if (c >= 0 && error >= 0)
-			error = run(b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq), j++;
-	}
-	return error < 0 ? error : 0;
-}
-
-static int diff_relations(build *b, const char *id, const json_t *old, const json_t *new,
-	long long seq)
-{
-	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
-	int error = 0;
-
-	while ((i < no || j < nn) && !error) {
-		const json_t *o = json_array_get(old, i), *n = json_array_get(new, j);
-		int c = i >= no ? 1 : j >= nn ? -1 : strcmp(col(o, 0), col(n, 0));
-
-		if (c == 0)
-			c = strcmp(col(o, 1), col(n, 1));
-		if (c == 0) {
-			i++, j++;
-			continue;
-		}
-		if (c < 0)
-			error = run(b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq), i++;
-		else
-			error = run(b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq), j++;
-	}
-	return error < 0 ? error : 0;
-}
-
-/* A new version of item id from blob at seq. A blob that does not parse is recorded with its error. */
-static int put_item(build *b, const char *id, const char *type, const char *path,
-	const git_oid *blob_id, long long seq)
-{
-	git_blob *blob = NULL;
-	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_attrs = NULL, *old_rels = NULL;
-	char hex[GIT_OID_HEXSZ + 1], *doc_s = NULL, *perr = NULL;
-	int error = 0, gerr;
-
-	oid_hex(hex, blob_id);
-	if ((gerr = git_blob_lookup(&blob, b->idx->git, blob_id)) < 0) {
-		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read blob %s (%s)", hex, path);
-		goto done;
-	}
-	if ((gerr = cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-		     path)) < 0) {
-		/* A bad file is recorded; running out of memory is our failure, not the file's. */
-		if (gerr != CMDB_EINVALID && gerr != CMDB_ETOOBIG) {
-			error = gerr;
-			goto done;
-		}
-		if (!(perr = cmdb__strdup(cmdb_error_last()))) {
-			error = cmdb__error(CMDB_ERROR, "out of memory");
-			goto done;
-		}
-		cmdb_error_clear();
-	} else if (!(doc_s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY))) {
-		error = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if ((error = run(b, S_ITEM, "ss", id, type)) < 0 || (error = run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
-		(error = run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
-		goto done;
-	if ((error = cmdb__flatten(&attrs, doc)) < 0 || (error = cmdb__flatten_relations(&rels, doc)) < 0 ||
-		(error = load_open(&old_attrs, b, S_ATTR_OPEN, id)) < 0 ||
-		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
-		(error = diff_attrs(b, id, old_attrs, attrs, seq)) < 0)
-		goto done;
-	error = diff_relations(b, id, old_rels, rels, seq);
-done:
-	json_decref(doc);
-	json_decref(attrs);
-	json_decref(rels);
-	json_decref(old_attrs);
-	json_decref(old_rels);
-	free(doc_s);
-	free(perr);
-	git_blob_free(blob);
-	return error;
-}
-
 typedef struct {
 	build *b;
 	long long seq;
@@ -300,12 +123,12 @@ static int apply_change(const char *path, const git_oid *blob, void *payload)
 	char *id = NULL, *type = NULL;
 	int error;
 
-	if ((error = item_id(&id, &type, path)) <= 0)
+	if ((error = cmdb__index_item_id(&id, &type, path)) <= 0)
 		goto done;
 	if (!blob)
-		error = close_item(cx->b, id, cx->seq);
+		error = cmdb__index_close_item(cx->b, id, cx->seq);
 	else
-		error = put_item(cx->b, id, type, path, blob, cx->seq);
+		error = cmdb__index_put_item(cx->b, id, type, path, blob, cx->seq);
 done:
 	free(id);
 	free(type);
@@ -353,8 +176,8 @@ static int insert_side_commits(build *b, const git_commit *merge)
 	if (gerr < 0 || (gerr = git_revwalk_hide(walk, git_commit_parent_id(merge, 0))) < 0)
 		goto done;
 	while (!error && (gerr = git_revwalk_next(&oid, walk)) == 0) {
-		oid_hex(hex, &oid);
-		known = run(b, S_HAS_COMMIT, "s", hex);
+		cmdb__index_oid_hex(hex, &oid);
+		known = cmdb__index_run(b, S_HAS_COMMIT, "s", hex);
 		sqlite3_reset(b->st[S_HAS_COMMIT]); /* no cursor left open on commits while inserting */
 		if (known != 0) {
 			error = known < 0 ? known : 0; /* already recorded, or a failure */
@@ -453,8 +276,18 @@ done:
 	return error;
 }
 
+/* Empty every table for a full build, dropping the deferred indexes first (and so
+ * not maintaining them while the tables fill); build_in_txn re-creates them. */
 static int clear_tables(cmdb_index *idx)
 {
+	for (const char *const *i = cmdb__index_deferred; *i; i++) {
+		char *sql = sqlite3_mprintf("DROP INDEX IF EXISTS \"%w\"", *i);
+		int rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+
+		sqlite3_free(sql);
+		if (rc != SQLITE_OK)
+			return cmdb__index_sqlerr(idx, "cannot clear the index");
+	}
 	for (const char *const *t = cmdb__index_tables; *t; t++) {
 		char *sql = sqlite3_mprintf("DELETE FROM \"%w\"", *t);
 		int rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
@@ -502,15 +335,15 @@ static int build_in_txn(build *b, int rebuild)
 	if (has_last && found && n == 0)
 		goto done; /* up to date */
 	/* rewritten history (or no record of where we were): the old rows mean nothing now */
-	if (rebuild || !has_last || !found)
-		if ((error = clear_tables(b->idx)) < 0)
-			goto done;
+	b->full = rebuild || !has_last || !found;
+	if (b->full && (error = clear_tables(b->idx)) < 0)
+		goto done;
 	for (size_t i = 0; i < S_N; i++)
 		if (sqlite3_prepare_v2(b->idx->db, stmt_sql[i], -1, &b->st[i], NULL) != SQLITE_OK) {
 			error = cmdb__index_sqlerr(b->idx, "cannot prepare the index update");
 			goto done;
 		}
-	if ((error = run(b, S_MAX_SEQ, "")) < 0)
+	if ((error = cmdb__index_run(b, S_MAX_SEQ, "")) < 0)
 		goto done;
 	error = 0;
 	b->next_seq = sqlite3_column_int64(b->st[S_MAX_SEQ], 0) + 1;
@@ -518,13 +351,18 @@ static int build_in_txn(build *b, int rebuild)
 		error = index_mainline(b, &line[i]);
 	if (error)
 		goto done;
+	sqlite3_reset(b->st[S_MAX_SEQ]);
+	/* the schema is all CREATE ... IF NOT EXISTS: this re-creates the dropped indexes */
+	if (b->full && sqlite3_exec(b->idx->db, cmdb__index_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		error = cmdb__index_sqlerr(b->idx, "cannot create the index's indexes");
+		goto done;
+	}
 	if (n == 0) {
 		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL, NULL,
 				NULL) == SQLITE_OK ? 0 : cmdb__index_sqlerr(b->idx, "cannot update the index");
 		goto done;
 	}
-	oid_hex(hex, &line[0]);
-	sqlite3_reset(b->st[S_MAX_SEQ]);
+	cmdb__index_oid_hex(hex, &line[0]);
 	{
 		char *sql = sqlite3_mprintf(
 			"INSERT OR REPLACE INTO meta(key, value) VALUES('last_commit', %Q)", hex);
@@ -536,6 +374,19 @@ static int build_in_txn(build *b, int rebuild)
 done:
 	free(line);
 	return error;
+}
+
+/*
+ * After a big run the WAL holds hundreds of MiB of frames; SQLite's automatic
+ * checkpoint copies them into the database but never shrinks the file. Truncate
+ * it now, without waiting: with a reader still on an older snapshot this simply
+ * fails and the next big run tries again.
+ */
+static void shrink_wal(cmdb_index *idx)
+{
+	sqlite3_busy_timeout(idx->db, 0);
+	sqlite3_wal_checkpoint_v2(idx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	sqlite3_busy_timeout(idx->db, CMDB__INDEX_BUSY_MS);
 }
 
 /* 1 when main's tip is the last indexed commit: readers then need no write lock at all. */
@@ -578,6 +429,8 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		return error;
 	}
+	if (b.full || b.added >= BIG_RUN)
+		shrink_wal(idx);
 	if (commits_added)
 		*commits_added = b.added;
 	return 0;

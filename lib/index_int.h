@@ -17,8 +17,11 @@ struct cmdb_index {
 	int sql_rc;          /* sqlite's extended code behind the last error we reported */
 };
 
+#define CMDB__INDEX_BUSY_MS 10000 /* how long a writer waits for another's lock */
+
 extern const char cmdb__index_schema_sql[];
 extern const char *const cmdb__index_tables[];
+extern const char *const cmdb__index_deferred[];
 
 /* Set the error from sqlite's last message on db: "<what>: <errmsg> (<path>)". */
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what);

@@ -7,6 +7,7 @@
 #define CMDB_LIB_QUERY_INT_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "gitcmdb/index.h"
@@ -42,6 +43,15 @@ typedef struct cmdb__impact_edges cmdb__impact_edges;
 typedef int (*cmdb__impact_next_fn)(cmdb__impact_edges *edges, const char *node, void *payload);
 
 int cmdb__impact_add(cmdb__impact_edges *edges, const char *src, const char *type, const char *dst);
+/*
+ * For neighbour functions that preload a whole graph: names interned once get
+ * small dense ids (0 .. cmdb__impact_names()-1), relations are then added by id,
+ * and cmdb__impact_node() is the id of the node being expanded.
+ */
+int cmdb__impact_intern(cmdb__impact_edges *edges, const char *name, uint32_t *id);
+uint32_t cmdb__impact_names(const cmdb__impact_edges *edges);
+uint32_t cmdb__impact_node(const cmdb__impact_edges *edges);
+int cmdb__impact_add_ids(cmdb__impact_edges *edges, uint32_t src, uint32_t type, uint32_t dst);
 int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
 	cmdb__impact_next_fn next, void *payload);
 

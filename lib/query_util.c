@@ -61,12 +61,7 @@ int cmdb__query_point(long long *seq, json_t **at, cmdb_index *idx, const char *
 	int rc;
 
 	*at = NULL;
-	/*
-	 * Queries scan large parts of the index (find over every package row, diff over
-	 * every attribute): mapped pages cost a third of pread()s into SQLite's cache.
-	 * Address space only; a failure just leaves the default.
-	 */
-	sqlite3_exec(cmdb_index_db(idx), "PRAGMA mmap_size=1073741824", NULL, NULL, NULL);
+	/* mmap_size is set by cmdb_index_open (lib/index.c) on every handle. */
 	if (when && *when && strcmp(when, "now") != 0) {
 		if ((rc = cmdb_index_resolve_when(&s, idx, when)) < 0)
 			return rc;

@@ -29,7 +29,7 @@ typedef struct cmdb_index cmdb_index;
 #define CMDB_INDEX_REBUILD 0x4  /* with REFRESH: discard everything and index from the root */
 
 /* The schema this build writes; an index with a higher meta.schema_version is refused. */
-#define CMDB_INDEX_SCHEMA_VERSION 1
+#define CMDB_INDEX_SCHEMA_VERSION 2
 
 /*
  * Open (creating when missing, unless READONLY) the index of repo at db_path

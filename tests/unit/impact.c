@@ -355,6 +355,61 @@ static void test_impact__text_and_dot(void **state)
 	json_decref(res);
 }
 
+/*
+ * The bulk path (relations bucketed by interned id) and the per-item queries give
+ * byte-identical results on a random graph with cycles, non-impacting types,
+ * duplicate rows and relations valid only for part of history, in both directions.
+ */
+static void test_impact__bulk_equals_per_item_random(void **state)
+{
+	static const char *const types[] = {"runs_on", "depends_on", "affects", "connects_to",
+		"caused_by"};
+	unsigned seed = 12345;
+	int saved = cmdb__impact_bulk_after;
+	size_t reached = 0;
+
+	(void)state;
+	exec("DELETE FROM relations");
+	exec("BEGIN");
+	for (int i = 0; i < 1500; i++) {
+		char *sql;
+		int from, len;
+
+		seed = seed * 1103515245u + 12345u;
+		from = 1 + (int)(seed >> 16) % 6;
+		len = (int)(seed >> 8) % 4;
+		sql = sqlite3_mprintf("INSERT INTO relations VALUES('n/%u', %Q, 'n/%u', %d, %s%d)",
+			(seed >> 4) % 300, types[(seed >> 12) % 5], (seed >> 20) % 300, from,
+			len ? "" : "NULL+", from + len);
+		exec(sql);
+		sqlite3_free(sql);
+	}
+	exec("COMMIT");
+	for (int k = 0; k < 40; k++) {
+		char id[16];
+		long long seq = 1 + k % 6;
+		int up = k % 2, depth = k % 5 == 4 ? 2 : 0;
+		json_t *a, *b;
+		char *sa, *sb;
+
+		snprintf(id, sizeof(id), "n/%d", (k * 37) % 300);
+		cmdb__impact_bulk_after = 1000000;
+		a = impact_at(seq, id, up, depth);
+		cmdb__impact_bulk_after = 0;
+		b = impact_at(seq, id, up, depth);
+		sa = json_dumps(a, JSON_COMPACT);
+		sb = json_dumps(b, JSON_COMPACT);
+		assert_string_equal(sa, sb);
+		reached += json_array_size(json_object_get(a, "items"));
+		free(sa);
+		free(sb);
+		json_decref(a);
+		json_decref(b);
+	}
+	cmdb__impact_bulk_after = saved;
+	assert_true(reached > 400); /* the walks were not trivially small */
+}
+
 int main(void)
 {
 	const struct CMUnitTest mem[] = {
@@ -369,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_impact__depth_one),
 		cmocka_unit_test(test_impact__upstream),
 		cmocka_unit_test(test_impact__text_and_dot),
+		cmocka_unit_test(test_impact__bulk_equals_per_item_random),
 	};
 	int failed = cmocka_run_group_tests(mem, NULL, NULL);
 

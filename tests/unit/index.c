@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -447,6 +448,40 @@ static void test_index__newer_schema_refused_untouched(void **state)
 	free(after);
 }
 
+/* An index from an older schema (version 1: attrs was a rowid table with an extra
+ * index) is dropped and rebuilt on open, not refused; the result equals a fresh build. */
+static void test_index__older_schema_rebuilt(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx, *fresh;
+	char *a, *b;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_int_equal(sqlite3_exec(cmdb_index_db(idx),
+				 "DROP TABLE attrs; CREATE TABLE attrs(id TEXT NOT NULL, path TEXT NOT NULL,"
+				 " value TEXT, vtype TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER);"
+				 " CREATE INDEX attrs_id_path ON attrs(id, path, from_seq);"
+				 " INSERT INTO attrs VALUES('host/old', 'x', 'y', 'string', 1, NULL);"
+				 " UPDATE meta SET value='1' WHERE key='schema_version'",
+				 NULL, NULL, NULL), SQLITE_OK);
+	cmdb_index_free(idx);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH | CMDB_INDEX_READONLY);
+	assert_q(idx, "2", "SELECT value FROM meta WHERE key='schema_version'");
+	assert_q(idx, "0", "SELECT count(*) FROM sqlite_master WHERE name='attrs_id_path'");
+	assert_q(idx, "1", "SELECT count(*) FROM sqlite_master WHERE name='attrs' AND sql LIKE '%%WITHOUT ROWID%%'");
+	assert_q(idx, "0", "SELECT count(*) FROM attrs WHERE id='host/old'");
+	fresh = open_index(f, NULL, CMDB_INDEX_REFRESH);
+	a = dump(idx);
+	b = dump(fresh);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(a, "attributes.packages.openssl.version"));
+	free(a);
+	free(b);
+	cmdb_index_free(fresh);
+	cmdb_index_free(idx);
+}
+
 static void test_index__readonly_denies_writes(void **state)
 {
 	fixture *f = *state;
@@ -596,6 +631,39 @@ static void test_index__empty_repo_and_deleted_index(void **state)
 	cmdb_index_free(idx);
 }
 
+/*
+ * A full build drops the indexes only queries use and re-creates them at the end
+ * (one sort each instead of random inserts): afterwards every index of the schema
+ * must be back, and the WAL the big transaction
+ * filled must be truncated rather than left at its peak size.
+ */
+static void test_index__full_build_restores_indexes_truncates_wal(void **state)
+{
+	fixture *f = *state;
+	static const char idx_sql[] = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
+		" WHERE type = 'index' AND name NOT LIKE 'sqlite_%%' ORDER BY name)";
+	static const char want[] = "attrs_path_value,commits_time,item_versions_to,"
+		"relations_dst,relations_src,trailers_kv,trailers_seq";
+	cmdb_index *idx;
+	char *wal = NULL;
+	struct stat st;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH); /* empty database: a full build */
+	assert_q(idx, want, idx_sql);
+	assert_q(idx, "4", "SELECT count(*) FROM commits");
+	assert_int_equal(asprintf(&wal, "%s-wal", f->db) < 0, 0);
+	assert_int_equal(stat(wal, &st), 0); /* the handle is still open: the file exists */
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(cmdb_index_rebuild(idx), 0); /* over existing rows, indexes present */
+	assert_q(idx, want, idx_sql);
+	assert_q(idx, "4", "SELECT count(*) FROM commits");
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	free(wal);
+	cmdb_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,9 +679,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__damaged_pages_moved_aside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__newer_schema_refused_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__older_schema_rebuilt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__readonly_denies_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__bad_blob_recorded_not_fatal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__empty_repo_and_deleted_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__full_build_restores_indexes_truncates_wal, setup,
+			teardown),
 	};
 
 	if (cmdb_init() < 0)
