@@ -18,95 +18,10 @@
 
 #include "alloc.h"
 #include "lock.h"
+#include "repo_fixture.h"
 #include "testutil.h"
 
-typedef struct {
-	char *dir;   /* temp dir holding the repository */
-	char *path;  /* the repository */
-	cmdb_repo *repo;
-} fixture;
-
-static int setup_repo(void **state, int bare)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = tu_tempdir("store");
-	if (asprintf(&f->path, "%s/r", f->dir) < 0)
-		abort();
-	if (cmdb_repo_init(&f->repo, f->path, bare) < 0)
-		fail_msg("init: %s", cmdb_error_last());
-	*state = f;
-	return 0;
-}
-
-static int setup_bare(void **state)
-{
-	return setup_repo(state, 1);
-}
-
-static int setup_worktree(void **state)
-{
-	return setup_repo(state, 0);
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	cmdb_repo_free(f->repo);
-	tu_rmrf(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Run a git command in the repository; returns trimmed stdout (caller frees). */
-static char *git_out(const fixture *f, const char *args)
-{
-	char *out = NULL;
-	size_t n;
-
-	if (tu_sh(&out, "git -C '%s' %s 2>&1", f->path, args) != 0)
-		fail_msg("git %s failed: %s", args, out);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
-}
-
-static void assert_git(const fixture *f, const char *args, const char *want)
-{
-	char *out = git_out(f, args);
-
-	if (strcmp(out, want) != 0)
-		fail_msg("git %s: expected [%s], got [%s]", args, want, out);
-	free(out);
-}
-
-static void assert_fsck(const fixture *f)
-{
-	assert_int_equal(tu_sh(NULL, "git -C '%s' fsck --strict --no-progress >/dev/null 2>&1",
-		f->path), 0);
-}
-
-/* Commit one put (data != NULL) or delete; returns the commit code. */
-static int commit1(fixture *f, const char *path, const char *data, int *changed, char *oid)
-{
-	cmdb_changeset *cs = NULL;
-	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
-	int rc;
-
-	o.message = "test";
-	assert_int_equal(cmdb_changeset_new(&cs), 0);
-	if (data)
-		assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
-	else
-		assert_int_equal(cmdb_changeset_delete(cs, path), 0);
-	rc = cmdb_store_commit(oid, changed, f->repo, cs, &o);
-	cmdb_changeset_free(cs);
-	return rc;
-}
+typedef tu_repo fixture;
 
 static void test_store__init_bare_has_main_and_settings(void **state)
 {
@@ -114,11 +29,11 @@ static void test_store__init_bare_has_main_and_settings(void **state)
 
 	assert_true(cmdb_repo_is_bare(f->repo));
 	assert_null(cmdb_repo_workdir(f->repo));
-	assert_git(f, "symbolic-ref HEAD", "refs/heads/main");
-	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
-	assert_git(f, "rev-list --count main", "1");
-	assert_git(f, "log -1 --format=%an main", "gitcmdb");
-	assert_fsck(f);
+	tu_assert_git(f->path, "symbolic-ref HEAD", "refs/heads/main");
+	tu_assert_git(f->path, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	tu_assert_git(f->path, "rev-list --count main", "1");
+	tu_assert_git(f->path, "log -1 --format=%an main", "gitcmdb");
+	tu_assert_fsck(f->path);
 }
 
 static void test_store__init_worktree_is_checked_out(void **state)
@@ -128,7 +43,7 @@ static void test_store__init_worktree_is_checked_out(void **state)
 
 	assert_false(cmdb_repo_is_bare(f->repo));
 	assert_non_null(cmdb_repo_workdir(f->repo));
-	assert_git(f, "status --porcelain", "");
+	tu_assert_git(f->path, "status --porcelain", "");
 	assert_int_equal(asprintf(&p, "%s/gitcmdb.yaml", f->path) > 0, 1);
 	char *text = tu_read_file(p, NULL);
 	assert_non_null(text);
@@ -193,7 +108,7 @@ static void test_store__open_finds_worktree_and_bare(void **state)
 	cmdb_repo_free(repo);
 	/* From a subdirectory of the work tree, as git does. */
 	if (!cmdb_repo_is_bare(f->repo)) {
-		assert_int_equal(commit1(f, "host/web01.yaml", "type: host\n", NULL, NULL), 0);
+		assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "type: host\n", NULL, NULL), 0);
 		assert_int_equal(asprintf(&sub, "%s/host", f->path) > 0, 1);
 		assert_int_equal(cmdb_repo_open(&repo, sub), 0);
 		assert_string_equal(cmdb_repo_workdir(repo), cmdb_repo_workdir(f->repo));
@@ -210,10 +125,10 @@ static void test_store__commit_read_list_resolve(void **state)
 	json_t *list = NULL;
 	int changed = -1;
 
-	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, oid), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "a: 1\n", &changed, oid), 0);
 	assert_int_equal(changed, 1);
-	assert_int_equal(commit1(f, "host/web02.yaml", "a: 2\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "file/web01/etc/hosts", "127.0.0.1 x\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web02.yaml", "a: 2\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", "127.0.0.1 x\n", NULL, NULL), 0);
 	assert_int_equal(cmdb_repo_resolve(res, f->repo, "main~2"), 0);
 	assert_string_equal(res, oid);
 	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, oid, "host/web01.yaml"), 0);
@@ -232,7 +147,7 @@ static void test_store__commit_read_list_resolve(void **state)
 	assert_int_equal(json_array_size(list), 5);
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "file/web01/etc/hosts");
 	json_decref(list);
-	assert_fsck(f);
+	tu_assert_fsck(f->path);
 }
 
 static void test_store__unchanged_commits_nothing(void **state)
@@ -243,13 +158,13 @@ static void test_store__unchanged_commits_nothing(void **state)
 	cmdb_changeset *cs = NULL;
 	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
 
-	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, a), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "a: 1\n", &changed, b), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "a: 1\n", &changed, a), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "a: 1\n", &changed, b), 0);
 	assert_int_equal(changed, 0);
 	assert_string_equal(a, b);
-	assert_int_equal(commit1(f, "host/nothere.yaml", NULL, &changed, b), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/nothere.yaml", NULL, &changed, b), 0);
 	assert_int_equal(changed, 0);
-	assert_git(f, "rev-list --count main", "2");
+	tu_assert_git(f->path, "rev-list --count main", "2");
 	/* allow_empty records a commit anyway (scans that verified an unchanged estate). */
 	o.message = "scan: 0 changed";
 	o.allow_empty = 1;
@@ -257,13 +172,13 @@ static void test_store__unchanged_commits_nothing(void **state)
 	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, cs, &o), 0);
 	assert_int_equal(changed, 1);
 	assert_string_not_equal(a, b);
-	assert_git(f, "rev-list --count main", "3");
+	tu_assert_git(f->path, "rev-list --count main", "3");
 	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
-	assert_git(f, "rev-list --count main", "4");
+	tu_assert_git(f->path, "rev-list --count main", "4");
 	o.allow_empty = 0;
 	assert_int_equal(cmdb_store_commit(b, &changed, f->repo, NULL, &o), 0);
 	assert_int_equal(changed, 0);
-	assert_git(f, "rev-list --count main", "4");
+	tu_assert_git(f->path, "rev-list --count main", "4");
 	cmdb_changeset_free(cs);
 }
 
@@ -272,40 +187,40 @@ static void test_store__only_touched_subtrees_change(void **state)
 	fixture *f = *state;
 	char *b_before, *blob_before, *b_after, *blob_after;
 
-	assert_int_equal(commit1(f, "a/x.yaml", "x\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "b/y.yaml", "y\n", NULL, NULL), 0);
-	b_before = git_out(f, "rev-parse main:b");
-	blob_before = git_out(f, "rev-parse main:a/x.yaml");
-	assert_int_equal(commit1(f, "a/z.yaml", "z\n", NULL, NULL), 0);
-	b_after = git_out(f, "rev-parse main:b");
-	blob_after = git_out(f, "rev-parse main:a/x.yaml");
+	assert_int_equal(tu_commit1(f->repo, "a/x.yaml", "x\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "b/y.yaml", "y\n", NULL, NULL), 0);
+	b_before = tu_git_out(f->path, "rev-parse main:b");
+	blob_before = tu_git_out(f->path, "rev-parse main:a/x.yaml");
+	assert_int_equal(tu_commit1(f->repo, "a/z.yaml", "z\n", NULL, NULL), 0);
+	b_after = tu_git_out(f->path, "rev-parse main:b");
+	blob_after = tu_git_out(f->path, "rev-parse main:a/x.yaml");
 	assert_string_equal(b_before, b_after);
 	assert_string_equal(blob_before, blob_after);
-	assert_git(f, "diff --name-status main~1 main", "A\ta/z.yaml");
+	tu_assert_git(f->path, "diff --name-status main~1 main", "A\ta/z.yaml");
 	free(b_before);
 	free(b_after);
 	free(blob_before);
 	free(blob_after);
-	assert_fsck(f);
+	tu_assert_fsck(f->path);
 }
 
 static void test_store__delete_prunes_empty_dirs(void **state)
 {
 	fixture *f = *state;
 
-	assert_int_equal(commit1(f, "file/web01/etc/ssh/sshd_config", "Port 22\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "file/web01/etc/hosts", "h\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "file/web01/etc/ssh/sshd_config", NULL, NULL, NULL), 0);
-	assert_git(f, "ls-tree -r --name-only main file", "file/web01/etc/hosts");
-	assert_git(f, "ls-tree -d --name-only main file/web01/etc/", "");
-	assert_int_equal(commit1(f, "file/web01/etc/hosts", NULL, NULL, NULL), 0);
-	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", "Port 22\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", "h\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", NULL, NULL, NULL), 0);
+	tu_assert_git(f->path, "ls-tree -r --name-only main file", "file/web01/etc/hosts");
+	tu_assert_git(f->path, "ls-tree -d --name-only main file/web01/etc/", "");
+	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", NULL, NULL, NULL), 0);
+	tu_assert_git(f->path, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
 	/* Deleting a directory removes the subtree. */
-	assert_int_equal(commit1(f, "service/w/a.yaml", "a\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "service/w/b.yaml", "b\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "service", NULL, NULL, NULL), 0);
-	assert_git(f, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
-	assert_fsck(f);
+	assert_int_equal(tu_commit1(f->repo, "service/w/a.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "service/w/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "service", NULL, NULL, NULL), 0);
+	tu_assert_git(f->path, "ls-tree --name-only main", "gitcmdb.yaml\ninventory.yaml");
+	tu_assert_fsck(f->path);
 }
 
 static void test_store__message_trailers_and_author(void **state)
@@ -324,10 +239,10 @@ static void test_store__message_trailers_and_author(void **state)
 	o.author_name = "Ops Person";
 	o.author_email = "ops@example.invalid";
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
-	assert_git(f, "log -1 --format=%B main", "scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n\n"
+	tu_assert_git(f->path, "log -1 --format=%B main", "scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n\n"
 		"Scan-Id: 20261128T221000Z-4f2a\nScanned-Hosts: 2");
-	assert_git(f, "log -1 '--format=%(trailers:key=Scanned-Hosts,valueonly)' main", "2");
-	assert_git(f, "log -1 --format=%an/%ae/%cn main", "Ops Person/ops@example.invalid/Ops Person");
+	tu_assert_git(f->path, "log -1 '--format=%(trailers:key=Scanned-Hosts,valueonly)' main", "2");
+	tu_assert_git(f->path, "log -1 --format=%an/%ae/%cn main", "Ops Person/ops@example.invalid/Ops Person");
 	o.trailers = bad;
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
 	o.trailers = NULL;
@@ -336,7 +251,7 @@ static void test_store__message_trailers_and_author(void **state)
 	o.message = "x";
 	o.author_name = "evil <name>";
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
-	assert_git(f, "rev-list --count main", "2");
+	tu_assert_git(f->path, "rev-list --count main", "2");
 	cmdb_changeset_free(cs);
 }
 
@@ -346,7 +261,7 @@ static void test_store__bad_paths_and_conflicts(void **state)
 	static const char *const bad[] = {"", "/abs", "a//b", "../x", "a/../b", ".git/config",
 		"host/.hidden", "a/", "x\ny"};
 	cmdb_changeset *cs = NULL;
-	char *before = git_out(f, "rev-parse main");
+	char *before = tu_git_out(f->path, "rev-parse main");
 
 	assert_int_equal(cmdb_changeset_new(&cs), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -364,12 +279,12 @@ static void test_store__bad_paths_and_conflicts(void **state)
 	assert_non_null(strstr(cmdb_error_last(), "both as a file and as the directory"));
 	cmdb_changeset_free(cs);
 	/* A file where a directory is, and the other way round. */
-	assert_int_equal(commit1(f, "host/web01.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "a\n", NULL, NULL), 0);
 	free(before);
-	before = git_out(f, "rev-parse main");
-	assert_int_equal(commit1(f, "host", "x", NULL, NULL), CMDB_EINVALID);
-	assert_int_equal(commit1(f, "host/web01.yaml/x", "x", NULL, NULL), CMDB_EINVALID);
-	char *after = git_out(f, "rev-parse main");
+	before = tu_git_out(f->path, "rev-parse main");
+	assert_int_equal(tu_commit1(f->repo, "host", "x", NULL, NULL), CMDB_EINVALID);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml/x", "x", NULL, NULL), CMDB_EINVALID);
+	char *after = tu_git_out(f->path, "rev-parse main");
 	assert_string_equal(before, after);
 	free(after);
 	free(before);
@@ -389,8 +304,8 @@ static void test_store__last_operation_on_a_path_wins(void **state)
 	assert_int_equal(cmdb_changeset_put_file(cs, "h/b", "2", 1), 0);
 	assert_int_equal(cmdb_changeset_count(cs), 4);
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
-	assert_git(f, "ls-tree -r --name-only main h", "h/b");
-	assert_git(f, "show main:h/b", "2");
+	tu_assert_git(f->path, "ls-tree -r --name-only main h", "h/b");
+	tu_assert_git(f->path, "show main:h/b", "2");
 	cmdb_changeset_free(cs);
 }
 
@@ -402,16 +317,16 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
 	assert_int_equal(tu_sh(NULL, "touch -d '1 minute ago' '%s'", lock), 0);
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
-	assert_git(f, "rev-list --count main", "2");
+	tu_assert_git(f->path, "rev-list --count main", "2");
 	/* Left a moment ago (a writer killed just now): the commit waits until it is stale. */
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
-	assert_int_equal(commit1(f, "host/b.yaml", "b\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/b.yaml", "b\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s'", lock), 0);
-	assert_git(f, "rev-list --count main", "3");
+	tu_assert_git(f->path, "rev-list --count main", "3");
 	free(lock);
-	assert_fsck(f);
+	tu_assert_fsck(f->path);
 }
 
 static void test_store__put_item_is_canonical_yaml(void **state)
@@ -428,7 +343,7 @@ static void test_store__put_item_is_canonical_yaml(void **state)
 	assert_int_equal(cmdb_changeset_put_item(cs, "host/web01", item), 0);
 	assert_int_equal(cmdb_changeset_put_item(cs, "host/../x", item), CMDB_EINVALID);
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
-	assert_git(f, "show main:host/web01.yaml", "type: host\nname: web01\nsource: scan\n"
+	tu_assert_git(f->path, "show main:host/web01.yaml", "type: host\nname: web01\nsource: scan\n"
 		"attributes:\n  os:\n    id: debian\n    version: \"12\"");
 	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web01"), 0);
 	assert_true(json_equal(back, item));
@@ -448,7 +363,7 @@ static void test_store__large_commit_is_one_pack(void **state)
 	int changed = -1;
 
 	o.message = "big";
-	loose_before = git_out(f, "count-objects | cut -d' ' -f1");
+	loose_before = tu_git_out(f->path, "count-objects | cut -d' ' -f1");
 	for (int round = 0; round < 2; round++) {
 		assert_int_equal(cmdb_changeset_new(&cs), 0);
 		for (int i = 0; i < 150; i++) {
@@ -460,14 +375,14 @@ static void test_store__large_commit_is_one_pack(void **state)
 		assert_int_equal(changed, round == 0);
 		cmdb_changeset_free(cs);
 	}
-	loose_after = git_out(f, "count-objects | cut -d' ' -f1");
+	loose_after = tu_git_out(f->path, "count-objects | cut -d' ' -f1");
 	assert_string_equal(loose_before, loose_after);
-	assert_git(f, "count-objects -v | grep '^packs:'", "packs: 1");
-	assert_git(f, "ls-tree -r --name-only main service | wc -l", "150");
-	assert_git(f, "show main:service/h123/sshd.yaml", "n: 123");
+	tu_assert_git(f->path, "count-objects -v | grep '^packs:'", "packs: 1");
+	tu_assert_git(f->path, "ls-tree -r --name-only main service | wc -l", "150");
+	tu_assert_git(f->path, "show main:service/h123/sshd.yaml", "n: 123");
 	if (!cmdb_repo_is_bare(f->repo))
-		assert_git(f, "status --porcelain", "");
-	assert_fsck(f);
+		tu_assert_git(f->path, "status --porcelain", "");
+	tu_assert_fsck(f->path);
 	free(loose_before);
 	free(loose_after);
 }
@@ -480,20 +395,20 @@ static void test_store__lock_timeout_sources(void **state)
 	cmdb__lock held = CMDB_LOCK_INIT;
 	char *before;
 
-	assert_int_equal(commit1(f, "gitcmdb.yaml", settings, NULL, NULL), 0);
-	before = git_out(f, "rev-parse main");
+	assert_int_equal(tu_commit1(f->repo, "gitcmdb.yaml", settings, NULL, NULL), 0);
+	before = tu_git_out(f->path, "rev-parse main");
 	assert_int_equal(cmdb__lock_acquire(&held, cmdb_repo_gitdir(f->repo), 0), 0);
-	/* commit1 leaves lock_timeout_ms at -1: gitcmdb.yaml says 0, so no wait. */
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	/* tu_commit1 leaves lock_timeout_ms at -1: gitcmdb.yaml says 0, so no wait. */
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
 	assert_non_null(strstr(cmdb_error_last(), "for 0 ms"));
 	setenv("GITCMDB_LOCK_TIMEOUT_MS", "30", 1);
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), CMDB_ELOCKED);
 	assert_non_null(strstr(cmdb_error_last(), "for 30 ms"));
 	unsetenv("GITCMDB_LOCK_TIMEOUT_MS");
 	cmdb__lock_release(&held);
-	char *after = git_out(f, "rev-parse main");
+	char *after = tu_git_out(f->path, "rev-parse main");
 	assert_string_equal(before, after);
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), 0);
 	free(before);
 	free(after);
 }
@@ -502,7 +417,7 @@ static void test_store__lock_timeout_sources(void **state)
 static void test_store__allocation_failures_are_clean(void **state)
 {
 	fixture *f = *state;
-	char *before = git_out(f, "rev-parse main"), *after;
+	char *before = tu_git_out(f->path, "rev-parse main"), *after;
 	int rc = -1;
 
 	for (long n = 1; n < 200 && rc != 0; n++) {
@@ -522,38 +437,38 @@ static void test_store__allocation_failures_are_clean(void **state)
 		cmdb_changeset_free(cs);
 		if (rc != 0) {
 			assert_int_equal(rc, CMDB_ERROR);
-			after = git_out(f, "rev-parse main");
+			after = tu_git_out(f->path, "rev-parse main");
 			assert_string_equal(before, after);
 			free(after);
 		}
 	}
 	assert_int_equal(rc, 0);
-	assert_git(f, "show main:x/y/z", "data");
+	tu_assert_git(f->path, "show main:x/y/z", "data");
 	free(before);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_store__init_bare_has_main_and_settings, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__init_worktree_is_checked_out, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_store__init_bare_has_main_and_settings, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__init_worktree_is_checked_out, tu_repo_setup_worktree, tu_repo_teardown),
 		cmocka_unit_test(test_store__init_refuses_nonempty_and_file),
 		cmocka_unit_test(test_store__open_errors),
-		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_store__commit_read_list_resolve, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__unchanged_commits_nothing, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__only_touched_subtrees_change, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__delete_prunes_empty_dirs, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__message_trailers_and_author, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_store__lock_timeout_sources, setup_bare, teardown),
-		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, setup_bare, teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__commit_read_list_resolve, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__unchanged_commits_nothing, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__only_touched_subtrees_change, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__delete_prunes_empty_dirs, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__message_trailers_and_author, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__lock_timeout_sources, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, tu_repo_setup_bare, tu_repo_teardown),
 	};
 
 	/* Durability is not what these tests check; fsync only slows a shared disk. */

@@ -20,42 +20,12 @@
 
 #include "gitcmdb/gitcmdb.h"
 
+#include "repo_fixture.h"
 #include "testutil.h"
 
 #define WRITERS 2
 #define COMMITS_EACH 50
 #define KILLS 50
-
-static char *git_out(const char *repo, const char *args)
-{
-	char *out = NULL;
-	size_t n;
-
-	if (tu_sh(&out, "git -C '%s' %s 2>&1", repo, args) != 0)
-		fail_msg("git %s failed: %s", args, out);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
-}
-
-static void assert_git(const char *repo, const char *args, const char *want)
-{
-	char *out = git_out(repo, args);
-
-	if (strcmp(out, want) != 0)
-		fail_msg("git %s: expected [%s], got [%s]", args, want, out);
-	free(out);
-}
-
-static void assert_fsck(const char *repo)
-{
-	char *out = NULL;
-
-	if (tu_sh(&out, "git -C '%s' fsck --strict --no-progress 2>&1", repo) != 0)
-		fail_msg("git fsck --strict failed in %s: %s", repo, out);
-	free(out);
-}
 
 static char *new_repo(char **dir, int bare)
 {
@@ -128,11 +98,11 @@ static void test_store_stress__parallel_writers_lose_nothing(void **state)
 	for (int k = 0; k < WRITERS; k++)
 		wait_ok(pids[k]);
 	snprintf(count, sizeof(count), "%d", WRITERS * COMMITS_EACH + 1);
-	assert_git(path, "rev-list --count main", count);
-	assert_git(path, "rev-list --merges main", "");
+	tu_assert_git(path, "rev-list --count main", count);
+	tu_assert_git(path, "rev-list --merges main", "");
 	snprintf(count, sizeof(count), "%d", WRITERS * COMMITS_EACH);
-	assert_git(path, "ls-tree --name-only main host/ | wc -l", count);
-	assert_fsck(path);
+	tu_assert_git(path, "ls-tree --name-only main host/ | wc -l", count);
+	tu_assert_fsck(path);
 	free(path);
 	tu_rmrf(dir);
 	free(dir);
@@ -172,11 +142,11 @@ static void test_store_stress__foreign_writer_is_not_clobbered(void **state)
 	wait_ok(pid);
 	cmdb_repo_free(repo);
 	snprintf(count, sizeof(count), "%d", 21);
-	assert_git(path, "rev-list --count main", count);
-	assert_git(path, "rev-list --merges main", "");
-	assert_git(path, "ls-tree --name-only main git/ | wc -l", "10");
-	assert_git(path, "ls-tree --name-only main lib/ | wc -l", "10");
-	assert_fsck(path);
+	tu_assert_git(path, "rev-list --count main", count);
+	tu_assert_git(path, "rev-list --merges main", "");
+	tu_assert_git(path, "ls-tree --name-only main git/ | wc -l", "10");
+	tu_assert_git(path, "ls-tree --name-only main lib/ | wc -l", "10");
+	tu_assert_fsck(path);
 	free(path);
 	tu_rmrf(dir);
 	free(dir);
@@ -248,9 +218,9 @@ static void kill_at_random_moments(const char *path, int kills, unsigned seed)
 		assert_true(WIFSIGNALED(status));
 		/* Full strict fsck every 5th kill and at the end (it grows with history). */
 		if (k % 5 == 4 || k == kills - 1)
-			assert_fsck(path);
+			tu_assert_fsck(path);
 		/* main names a complete commit, and the next commit needs no cleanup. */
-		free(git_out(path, "archive --format=tar main >/dev/null"));
+		free(tu_git_out(path, "archive --format=tar main >/dev/null"));
 		assert_int_equal(cmdb_repo_open(&repo, path), 0);
 		if (put(repo, "after-crash", k % 2 ? "odd\n" : "even\n") < 0)
 			fail_msg("commit after kill %d: %s", k, cmdb_error_last());
@@ -267,7 +237,7 @@ static void test_store_stress__sigkill_never_corrupts(void **state)
 
 	print_message("seed %u\n", seed);
 	kill_at_random_moments(path, KILLS, seed);
-	assert_git(path, "rev-list --merges main", "");
+	tu_assert_git(path, "rev-list --merges main", "");
 	free(path);
 	tu_rmrf(dir);
 	free(dir);
@@ -282,7 +252,7 @@ static void test_store_stress__sigkill_worktree_recovers(void **state)
 
 	print_message("seed %u\n", seed);
 	kill_at_random_moments(path, 15, seed);
-	assert_git(path, "status --porcelain", "");
+	tu_assert_git(path, "status --porcelain", "");
 	free(path);
 	tu_rmrf(dir);
 	free(dir);

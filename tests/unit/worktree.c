@@ -17,112 +17,32 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "alloc.h"
+#include "repo_fixture.h"
 #include "testutil.h"
 
-typedef struct {
-	char *dir;   /* temp dir holding the repository */
-	char *path;  /* the repository */
-	cmdb_repo *repo;
-} fixture;
-
-static int setup_repo(void **state, int bare)
-{
-	fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = tu_tempdir("store");
-	if (asprintf(&f->path, "%s/r", f->dir) < 0)
-		abort();
-	if (cmdb_repo_init(&f->repo, f->path, bare) < 0)
-		fail_msg("init: %s", cmdb_error_last());
-	*state = f;
-	return 0;
-}
-
-static int setup_worktree(void **state)
-{
-	return setup_repo(state, 0);
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-
-	cmdb_repo_free(f->repo);
-	tu_rmrf(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Run a git command in the repository; returns trimmed stdout (caller frees). */
-static char *git_out(const fixture *f, const char *args)
-{
-	char *out = NULL;
-	size_t n;
-
-	if (tu_sh(&out, "git -C '%s' %s 2>&1", f->path, args) != 0)
-		fail_msg("git %s failed: %s", args, out);
-	n = strlen(out);
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-	return out;
-}
-
-static void assert_git(const fixture *f, const char *args, const char *want)
-{
-	char *out = git_out(f, args);
-
-	if (strcmp(out, want) != 0)
-		fail_msg("git %s: expected [%s], got [%s]", args, want, out);
-	free(out);
-}
-
-static void assert_fsck(const fixture *f)
-{
-	assert_int_equal(tu_sh(NULL, "git -C '%s' fsck --strict --no-progress >/dev/null 2>&1",
-		f->path), 0);
-}
-
-/* Commit one put (data != NULL) or delete; returns the commit code. */
-static int commit1(fixture *f, const char *path, const char *data, int *changed, char *oid)
-{
-	cmdb_changeset *cs = NULL;
-	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
-	int rc;
-
-	o.message = "test";
-	assert_int_equal(cmdb_changeset_new(&cs), 0);
-	if (data)
-		assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
-	else
-		assert_int_equal(cmdb_changeset_delete(cs, path), 0);
-	rc = cmdb_store_commit(oid, changed, f->repo, cs, &o);
-	cmdb_changeset_free(cs);
-	return rc;
-}
+typedef tu_repo fixture;
 
 static void test_worktree__follows_commits(void **state)
 {
 	fixture *f = *state;
 	char *p;
 
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v1\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "service/web01/nginx.yaml", "v1\n", NULL, NULL), 0);
 	assert_int_equal(asprintf(&p, "%s/service/web01/nginx.yaml", f->path) > 0, 1);
 	char *text = tu_read_file(p, NULL);
 	assert_string_equal(text, "v1\n");
 	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", "v2\n", NULL, NULL), 0);
+	tu_assert_git(f->path, "status --porcelain", "");
+	assert_int_equal(tu_commit1(f->repo, "service/web01/nginx.yaml", "v2\n", NULL, NULL), 0);
 	text = tu_read_file(p, NULL);
 	assert_string_equal(text, "v2\n");
 	free(text);
-	assert_git(f, "status --porcelain", "");
-	assert_int_equal(commit1(f, "service/web01/nginx.yaml", NULL, NULL, NULL), 0);
+	tu_assert_git(f->path, "status --porcelain", "");
+	assert_int_equal(tu_commit1(f->repo, "service/web01/nginx.yaml", NULL, NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s/service'", f->path), 0);
-	assert_git(f, "status --porcelain", "");
+	tu_assert_git(f->path, "status --porcelain", "");
 	free(p);
-	assert_fsck(f);
+	tu_assert_fsck(f->path);
 }
 
 static void test_worktree__dirty_file_refuses_commit(void **state)
@@ -131,26 +51,26 @@ static void test_worktree__dirty_file_refuses_commit(void **state)
 	char *p, *before, *after, *text;
 	int changed = -1;
 
-	assert_int_equal(commit1(f, "host/web01.yaml", "v1\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "v1\n", NULL, NULL), 0);
 	assert_int_equal(asprintf(&p, "%s/host/web01.yaml", f->path) > 0, 1);
 	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	before = git_out(f, "rev-parse main");
-	assert_int_equal(commit1(f, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
+	before = tu_git_out(f->path, "rev-parse main");
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
 	assert_non_null(strstr(cmdb_error_last(), "host/web01.yaml"));
-	after = git_out(f, "rev-parse main");
+	after = tu_git_out(f->path, "rev-parse main");
 	assert_string_equal(before, after);
 	text = tu_read_file(p, NULL);
 	assert_string_equal(text, "# my note\nv1\n");
 	free(text);
 	/* Other paths still commit; and committing the person's bytes is accepted. */
-	assert_int_equal(commit1(f, "host/web02.yaml", "w\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "# my note\nv1\n", NULL, NULL), 0);
-	assert_git(f, "status --porcelain", "");
+	assert_int_equal(tu_commit1(f->repo, "host/web02.yaml", "w\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "# my note\nv1\n", NULL, NULL), 0);
+	tu_assert_git(f->path, "status --porcelain", "");
 	/* A staged edit is an edit too. */
 	assert_int_equal(tu_write_file(p, "staged\n", 7), 0);
-	free(git_out(f, "add host/web01.yaml"));
+	free(tu_git_out(f->path, "add host/web01.yaml"));
 	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
-	assert_int_equal(commit1(f, "host/web01.yaml", "v3\n", NULL, NULL), CMDB_EDIRTY);
+	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "v3\n", NULL, NULL), CMDB_EDIRTY);
 	assert_non_null(strstr(cmdb_error_last(), "index"));
 	free(before);
 	free(after);
@@ -166,9 +86,9 @@ static void test_worktree__next_commit_finishes_interrupted_sync(void **state)
 	fixture *f = *state;
 	char *old, *new_commit, *text, *p;
 
-	assert_int_equal(commit1(f, "host/a.yaml", "v1\n", NULL, NULL), 0);
-	assert_int_equal(commit1(f, "host/keep.yaml", "k1\n", NULL, NULL), 0);
-	old = git_out(f, "rev-parse main");
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "v1\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/keep.yaml", "k1\n", NULL, NULL), 0);
+	old = tu_git_out(f->path, "rev-parse main");
 	/* What the killed writer had done: objects and ref, not the work tree. */
 	if (tu_sh(&new_commit, "cd '%s' && export GIT_INDEX_FILE=.git/tmpidx && "
 		"b=$(printf 'v2\\n' | git hash-object -w --stdin) && "
@@ -183,11 +103,11 @@ static void test_worktree__next_commit_finishes_interrupted_sync(void **state)
 	/* Meanwhile a person edited host/keep.yaml: that edit must survive. */
 	assert_int_equal(asprintf(&p, "%s/host/keep.yaml", f->path) > 0, 1);
 	assert_int_equal(tu_write_file(p, "mine\n", 5), 0);
-	assert_int_equal(commit1(f, "host/c.yaml", "c\n", NULL, NULL), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/c.yaml", "c\n", NULL, NULL), 0);
 	assert_int_equal(tu_sh(NULL, "test ! -e '%s/.git/gitcmdb/sync-pending'", f->path), 0);
 	/* Left exactly as it was: work tree and index entry (now both differ from main). */
-	assert_git(f, "status --porcelain", "MM host/keep.yaml");
-	assert_git(f, "show main~1:host/b.yaml", "v2");
+	tu_assert_git(f->path, "status --porcelain", "MM host/keep.yaml");
+	tu_assert_git(f->path, "show main~1:host/b.yaml", "v2");
 	text = tu_read_file(p, NULL);
 	assert_string_equal(text, "mine\n");
 	free(text);
@@ -213,8 +133,8 @@ static void test_worktree__settings_changes_and_user(void **state)
 	assert_string_equal(json_string_value(json_object_get(json_object_get(settings, "commit"),
 		"author_name")), "gitcmdb scanner");
 	json_decref(settings);
-	assert_int_equal(commit1(f, "host/a.yaml", "a\n", NULL, NULL), 0);
-	assert_git(f, "log -1 --format=%an main", "gitcmdb scanner");
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), 0);
+	tu_assert_git(f->path, "log -1 --format=%an main", "gitcmdb scanner");
 	assert_int_equal(asprintf(&p, "%s/host/a.yaml", f->path) > 0, 1);
 	assert_int_equal(tu_write_file(p, "b\n", 2), 0);
 	free(p);
@@ -245,10 +165,10 @@ static void test_worktree__settings_changes_and_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_worktree__follows_commits, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__dirty_file_refuses_commit, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__next_commit_finishes_interrupted_sync, setup_worktree, teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__settings_changes_and_user, setup_worktree, teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__follows_commits, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__dirty_file_refuses_commit, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__next_commit_finishes_interrupted_sync, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__settings_changes_and_user, tu_repo_setup_worktree, tu_repo_teardown),
 	};
 
 	setenv("GITCMDB_NO_FSYNC", "1", 1);
