@@ -7,9 +7,11 @@ secs=${2:-60}
 src=$(cd "$(dirname "$0")/.." && pwd)
 found=0
 for bin in "$build"/tests/*_fuzzer; do
+	name=$(basename "$bin")
+	# replay_* are the corpus replayers ctest runs, not libFuzzer binaries.
+	case "$name" in replay_*) continue ;; esac
 	[ -x "$bin" ] || continue
 	found=1
-	name=$(basename "$bin")
 	work="$build/fuzz-corpus/$name"
 	mkdir -p "$work"
 	cp -n "$src/tests/fuzz/corpus/$name/"* "$work/" 2>/dev/null || true
