@@ -12,7 +12,7 @@
 #include "cli.h"
 
 const char usage_fmt[] =
-	"usage: gitcmdb fmt [--check] [PATH...]\n"
+	"usage: gitcmdb fmt [--check] [--json] [PATH...]\n"
 	"\n"
 	"Rewrite item files (<type>/<name>.yaml in the work tree) in canonical form:\n"
 	"top-level keys in item order (type, name, source, attributes, annotations,\n"
@@ -29,6 +29,8 @@ const char usage_fmt[] =
 	"options:\n"
 	"  --check     change nothing: list the files that are not canonical and exit 1\n"
 	"              if there is any\n"
+	"  --json      print {\"changed\": [paths], \"failed\": [paths], \"check\": bool}\n"
+	"              instead of the list (errors still go to stderr)\n"
 	"  -h, --help  show this help\n"
 	"\n"
 	"Prints the work-tree path of each file it rewrote (or, with --check, would\n"
@@ -308,23 +310,35 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 {
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	pathlist files = {NULL, 0, 0};
 	cmdb_repo *repo = NULL;
 	const char *wd;
-	int check = 0, c, status = CLI_OK;
+	int check = 0, json = 0, c, status = CLI_OK;
+	json_t *changed = json_array(), *failed = json_array();
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'c')
+		if (c == 'c') {
 			check = 1;
-		else
-			return cli_usage("fmt", "unknown option '%s'", argv[optind - 1]);
+		} else if (c == 'j') {
+			json = 1;
+		} else {
+			status = cli_usage("fmt", "unknown option '%s'", argv[optind - 1]);
+			goto done;
+		}
 	}
-	if (!(repo = cli_open_repo(ctx)))
-		return CLI_FAIL;
+	if (!changed || !failed) {
+		status = cli_errorf(CLI_FAIL, "out of memory");
+		goto done;
+	}
+	if (!(repo = cli_open_repo(ctx))) {
+		status = CLI_FAIL;
+		goto done;
+	}
 	if (!(wd = cmdb_repo_workdir(repo))) {
 		status = cli_errorf(CLI_FAIL, "fmt needs a work tree (%s is bare): clone it and run fmt there",
 			cmdb_repo_gitdir(repo));
@@ -341,12 +355,23 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 		if (i > 0 && strcmp(files.v[i], files.v[i - 1]) == 0)
 			continue;
 		rc = fmt_file(wd, files.v[i], check);
-		if (rc > 0)
+		if (rc > 0 && !json)
 			printf("%s\n", files.v[i]);
+		if (rc != 0)
+			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i]));
 		if (rc < 0 || (rc > 0 && check))
 			status = CLI_FAIL;
 	}
+	if (json) {
+		json_t *doc = json_pack("{sOsOsb}", "changed", changed, "failed", failed, "check", check);
+
+		if (doc)
+			cli_print_json(doc);
+		json_decref(doc);
+	}
 done:
+	json_decref(changed);
+	json_decref(failed);
 	list_free(&files);
 	cmdb_repo_free(repo);
 	return status;

@@ -26,6 +26,10 @@ assert_eq "$OUT" "host/web01.yaml
 host/web02.yaml
 service/web01/nginx.yaml" "fmt --check listing"
 assert_eq "$(repo_state "$R")" "$BEFORE" "state after --check"
+run_cli 1 -C "$R" fmt --check --json
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["check"], d["changed"], d["failed"])')" \
+	"True ['host/web01.yaml', 'host/web02.yaml', 'service/web01/nginx.yaml'] []" "fmt --check --json"
+assert_eq "$(repo_state "$R")" "$BEFORE" "state after --check --json"
 
 # fmt rewrites exactly those, into the canonical bytes.
 run_cli 0 -C "$R" fmt
@@ -71,6 +75,10 @@ assert_contains "$ERR" "host/dup.yaml:3:1: duplicate key 'name'" "duplicate key 
 assert_eq "$OUT" "host/web03.yaml" "the good file is still formatted"
 assert_eq "$(sha256sum host/bad.yaml host/dup.yaml)" "$BAD" "broken files untouched"
 assert_eq "$(head -1 host/web03.yaml)" "type: host" "web03 formatted"
+run_cli 1 -C "$R" fmt --json
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["changed"], d["failed"])')" \
+	"[] ['host/bad.yaml', 'host/dup.yaml']" "fmt --json names the broken files"
+assert_eq "$(sha256sum host/bad.yaml host/dup.yaml)" "$BAD" "broken files untouched by --json"
 rm host/bad.yaml host/dup.yaml
 
 # PATH arguments: only those files / directories, relative to the work tree root.
@@ -83,6 +91,9 @@ assert_eq "$OUT" "service/web01/sshd.yaml" "fmt DIR"
 assert_eq "$(sha256sum host/web04.yaml)" "$W04" "file outside PATH untouched"
 run_cli 1 -C "$R" fmt --check host/web04.yaml host/web01.yaml
 assert_eq "$OUT" "host/web04.yaml" "fmt --check FILE"
+run_cli 0 -C "$R" fmt --json service
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["check"], d["changed"], d["failed"])')" \
+	"False [] []" "fmt --json on canonical files"
 run_cli 1 -C "$R" fmt inventory.yaml
 assert_contains "$ERR" "inventory.yaml: not an item file" "non-item PATH"
 run_cli 1 -C "$R" fmt file/web01/etc/app.yaml
