@@ -8,32 +8,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "json_assert.h"
+
 #include "scan.h"
-
-static json_t *J(const char *text)
-{
-	json_error_t err;
-	json_t *v = json_loads(text, 0, &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.text, text);
-	return v;
-}
-
-static void assert_json(const json_t *actual, const char *expected)
-{
-	json_t *e = J(expected);
-
-	if (!json_equal((json_t *)actual, e)) {
-		char *a = json_dumps(actual, JSON_SORT_KEYS | JSON_COMPACT);
-
-		print_error("expected %s\n     got %s\n", expected, a);
-		free(a);
-		json_decref(e);
-		fail();
-	}
-	json_decref(e);
-}
 
 static void test_scan_discover__parse_endpoint(void **state)
 {
@@ -80,7 +57,7 @@ static json_t *host(const char *name, const char *addr, const char *sockets, con
 		"\"lo\":{\"addresses\":[\"127.0.0.1/8\"]},\"eth0\":{\"addresses\":[\"%s/24\"]}}}%s%s}}%s%s}",
 		name, addr, sockets ? ",\"sockets\":" : "", sockets ? sockets : "",
 		services ? "," : "", services ? services : "");
-	return J(buf);
+	return tu_json(buf);
 }
 
 typedef struct {
@@ -133,11 +110,11 @@ static void test_scan_discover__chain(void **state)
 
 	assert_int_equal(cmdb__net_resolve(&out, l->net, "web01", l->web), 0);
 	/* nginx -> app (by address), nginx -> its own redis (loopback); 10.77.0.99 is nobody's. */
-	assert_json(out, "{\"service/web01/nginx\":[\"service/app01/app\",\"service/web01/redis\"],"
+	tu_assert_json(out, "{\"service/web01/nginx\":[\"service/app01/app\",\"service/web01/redis\"],"
 		"\"host/web01\":[\"service/db01/postgresql\"]}");
 	json_decref(out);
 	assert_int_equal(cmdb__net_resolve(&out, l->net, "app01", l->app), 0);
-	assert_json(out, "{\"service/app01/app\":[\"service/db01/postgresql\"]}");
+	tu_assert_json(out, "{\"service/app01/app\":[\"service/db01/postgresql\"]}");
 	json_decref(out);
 }
 
@@ -147,7 +124,7 @@ static void test_scan_discover__server_side_draws_no_edge(void **state)
 	json_t *out = NULL;
 
 	assert_int_equal(cmdb__net_resolve(&out, l->net, "db01", l->db), 0);
-	assert_json(out, "{}");
+	tu_assert_json(out, "{}");
 	json_decref(out);
 }
 
@@ -164,7 +141,7 @@ static void test_scan_discover__ambiguous_address_ignored(void **state)
 	assert_int_equal(cmdb__net_add_host(net, "b", b), 0);
 	assert_int_equal(cmdb__net_add_host(net, "c", c), 0);
 	assert_int_equal(cmdb__net_resolve(&out, net, "c", c), 0);
-	assert_json(out, "{}");
+	tu_assert_json(out, "{}");
 	json_decref(out);
 	cmdb__net_free(net);
 	json_decref(a);
@@ -188,7 +165,7 @@ static void test_scan_discover__unknown_listener_gives_host(void **state)
 	assert_int_equal(cmdb__net_resolve(&out, net, "c", c), 0);
 	/* Outgoing (local port not a listener, or no local side: outbound by contract)
 	 * to a host with no known listener: host level. */
-	assert_json(out, "{\"host/c\":[\"host/a\"]}");
+	tu_assert_json(out, "{\"host/c\":[\"host/a\"]}");
 	json_decref(out);
 	cmdb__net_free(net);
 	json_decref(a);

@@ -8,52 +8,29 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "json_assert.h"
+
 #include "alloc.h"
 #include "scan.h"
 
-static json_t *J(const char *text)
-{
-	json_error_t err;
-	json_t *v = json_loads(text, 0, &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.text, text);
-	return v;
-}
-
-static void assert_json(const json_t *actual, const char *expected)
-{
-	json_t *e = J(expected);
-
-	if (!json_equal((json_t *)actual, e)) {
-		char *a = json_dumps(actual, JSON_SORT_KEYS | JSON_COMPACT);
-
-		print_error("expected %s\n     got %s\n", expected, a);
-		free(a);
-		json_decref(e);
-		fail();
-	}
-	json_decref(e);
-}
-
 static void test_scan_merge__keeps_annotations_and_manual_relations(void **state)
 {
-	json_t *old = J("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"failed\","
 		"\"discovered_relations\":{\"runs_on\":[\"host/web01\"],"
 		"\"connects_to\":[\"service/db01/postgresql\"]}},"
 		"\"annotations\":{\"owner\":\"team-web\"},"
 		"\"relations\":{\"runs_on\":[\"host/web01\"],\"depends_on\":[\"application/shop\"],"
 		"\"connects_to\":[\"service/db01/postgresql\",\"service/x/manual\"]}}");
-	json_t *fresh = J("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\"},"
 		"\"relations\":{\"runs_on\":[\"host/web01\"]}}");
-	json_t *disc = J("{\"connects_to\":[\"service/app01/app\"]}");
+	json_t *disc = tu_json("{\"connects_to\":[\"service/app01/app\"]}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, disc), 0);
-	assert_json(out, "{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+	tu_assert_json(out, "{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\","
 		"\"discovered_relations\":{\"connects_to\":[\"service/app01/app\"],"
 		"\"runs_on\":[\"host/web01\"]}},"
@@ -68,13 +45,13 @@ static void test_scan_merge__keeps_annotations_and_manual_relations(void **state
 
 static void test_scan_merge__new_item(void **state)
 {
-	json_t *fresh = J("{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
+	json_t *fresh = tu_json("{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
 		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, NULL, NULL), 0);
-	assert_json(out, "{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
+	tu_assert_json(out, "{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
 		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
 	json_decref(out);
 	json_decref(fresh);
@@ -82,16 +59,16 @@ static void test_scan_merge__new_item(void **state)
 
 static void test_scan_merge__stale_discovered_relation_goes(void **state)
 {
-	json_t *old = J("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{"
+	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{"
 		"\"discovered_relations\":{\"connects_to\":[\"service/db01/postgresql\"]}},"
 		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]},"
 		"\"x-owner-note\":\"kept\"}");
-	json_t *fresh = J("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{\"unit\":\"app\"}}");
+	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{\"unit\":\"app\"}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
-	assert_json(out, "{\"type\":\"service\",\"name\":\"app\",\"source\":\"scan\","
+	tu_assert_json(out, "{\"type\":\"service\",\"name\":\"app\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"app\"},\"x-owner-note\":\"kept\"}");
 	json_decref(out);
 	json_decref(old);
@@ -101,15 +78,15 @@ static void test_scan_merge__stale_discovered_relation_goes(void **state)
 static void test_scan_merge__fresh_cannot_forge_ownership(void **state)
 {
 	/* A scanned item claiming discovered_relations must not make manual relations vanish. */
-	json_t *old = J("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{},"
+	json_t *old = tu_json("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{},"
 		"\"relations\":{\"member_of\":[\"group/web\"]}}");
-	json_t *fresh = J("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{"
+	json_t *fresh = tu_json("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{"
 		"\"discovered_relations\":{\"member_of\":[\"group/web\"]}}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
-	assert_json(out, "{\"type\":\"host\",\"name\":\"h\",\"source\":\"scan\",\"attributes\":{},"
+	tu_assert_json(out, "{\"type\":\"host\",\"name\":\"h\",\"source\":\"scan\",\"attributes\":{},"
 		"\"relations\":{\"member_of\":[\"group/web\"]}}");
 	json_decref(out);
 	json_decref(old);
@@ -118,7 +95,7 @@ static void test_scan_merge__fresh_cannot_forge_ownership(void **state)
 
 static void test_scan_merge__rejects_item_without_type(void **state)
 {
-	json_t *fresh = J("{\"name\":\"x\"}");
+	json_t *fresh = tu_json("{\"name\":\"x\"}");
 	json_t *out = (json_t *)0x1;
 
 	(void)state;
@@ -132,7 +109,7 @@ static json_t *host_ident(const char *ident)
 	char buf[512];
 
 	snprintf(buf, sizeof(buf), "{\"type\":\"host\",\"attributes\":{\"identity\":%s}}", ident);
-	return J(buf);
+	return tu_json(buf);
 }
 
 static void test_scan_merge__identity_changed(void **state)
@@ -173,23 +150,23 @@ static void test_scan_merge__identity_changed(void **state)
 
 static void test_scan_merge__duplicates(void **state)
 {
-	json_t *hosts = J("{"
+	json_t *hosts = tu_json("{"
 		"\"a\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
 		"\"b\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\"}}},"
 		"\"c\":{\"attributes\":{\"identity\":{\"machine_id\":\"m3\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
 		"\"d\":{\"attributes\":{\"identity\":{\"machine_id\":\"m4\",\"dmi_uuid\":\"d-u\"}}},"
 		"\"e\":{\"attributes\":{\"identity\":{\"machine_id\":\"m5\",\"dmi_uuid\":\"d-u\"}}}}");
-	json_t *scanned = J("{\"a\":true,\"c\":true}");
+	json_t *scanned = tu_json("{\"a\":true,\"c\":true}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_duplicates(&out, hosts, NULL), 0);
-	assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"},"
+	tu_assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"},"
 		"{\"hosts\":[\"d\",\"e\"],\"evidence\":\"same DMI uuid d-u\"}]");
 	json_decref(out);
 	/* Only groups touching a host scanned this time are news. */
 	assert_int_equal(cmdb__scan_duplicates(&out, hosts, scanned), 0);
-	assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"}]");
+	tu_assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"}]");
 	json_decref(out);
 	json_decref(hosts);
 	json_decref(scanned);
@@ -197,24 +174,24 @@ static void test_scan_merge__duplicates(void **state)
 
 static void test_scan_merge__sort_unique(void **state)
 {
-	json_t *a = J("[\"b\",\"a\",\"b\",1,\"c\",\"a\"]");
+	json_t *a = tu_json("[\"b\",\"a\",\"b\",1,\"c\",\"a\"]");
 
 	(void)state;
 	assert_int_equal(cmdb__scan_sort_unique(a), 0);
-	assert_json(a, "[\"a\",\"b\",\"c\"]");
+	tu_assert_json(a, "[\"a\",\"b\",\"c\"]");
 	json_decref(a);
 }
 
 /* Every failing allocation (ours and jansson's) gives an error and no half result. */
 static void test_scan_merge__allocation_failures_are_clean(void **state)
 {
-	json_t *old = J("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":1,"
+	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":1,"
 		"\"discovered_relations\":{\"connects_to\":[\"service/x/y\"]}},"
 		"\"annotations\":{\"o\":\"t\"},\"relations\":{\"depends_on\":[\"application/s\"],"
 		"\"connects_to\":[\"service/x/y\"]},\"extra\":true}");
-	json_t *fresh = J("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":2},"
+	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":2},"
 		"\"relations\":{\"runs_on\":[\"host/h\"]}}");
-	json_t *disc = J("{\"connects_to\":[\"service/z/q\",\"service/a/b\"]}");
+	json_t *disc = tu_json("{\"connects_to\":[\"service/z/q\",\"service/a/b\"]}");
 	int failures = 0, ok_in_a_row = 0;
 
 	(void)state;

@@ -9,22 +9,14 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "json_assert.h"
+
 #include "alloc.h"
 #include "scan.h"
 
-static json_t *J(const char *text)
-{
-	json_error_t err;
-	json_t *v = json_loads(text, 0, &err);
-
-	if (!v)
-		fail_msg("bad test JSON: %s: %s", err.text, text);
-	return v;
-}
-
 static void check_describe(const char *old, const char *fresh, size_t max, const char *expected)
 {
-	json_t *o = old ? J(old) : NULL, *f = fresh ? J(fresh) : NULL;
+	json_t *o = old ? tu_json(old) : NULL, *f = fresh ? tu_json(fresh) : NULL;
 	char *out = NULL;
 
 	assert_int_equal(cmdb__scan_describe(&out, o, f, max), 0);
@@ -100,7 +92,7 @@ static void test_scan_message__scan_id(void **state)
 
 static void test_scan_message__message(void **state)
 {
-	json_t *report = J("{\"counts\":{\"hosts\":48,\"ok\":46,\"changed\":3,\"unreachable\":1,"
+	json_t *report = tu_json("{\"counts\":{\"hosts\":48,\"ok\":46,\"changed\":3,\"unreachable\":1,"
 		"\"failed\":1},"
 		"\"changes\":[{\"id\":\"host/web01\",\"change\":\"modified\","
 		"\"details\":\"packages: openssl 3.0.11 → 3.0.13\"},"
@@ -131,7 +123,7 @@ static void test_scan_message__message(void **state)
 
 static void test_scan_message__quiet_scan(void **state)
 {
-	json_t *report = J("{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":0,\"unreachable\":0,"
+	json_t *report = tu_json("{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":0,\"unreachable\":0,"
 		"\"failed\":0},\"changes\":[],\"hosts\":[{\"name\":\"a\",\"status\":\"ok\"}]}");
 	char *msg = NULL;
 
@@ -156,12 +148,12 @@ static void test_scan_message__status_names(void **state)
 
 static void test_scan_message__allocation_failures_are_clean(void **state)
 {
-	json_t *old = J("{\"attributes\":{\"os\":{\"version\":\"11\"},\"packages\":{"
+	json_t *old = tu_json("{\"attributes\":{\"os\":{\"version\":\"11\"},\"packages\":{"
 		"\"foo\":{\"version\":\"1\"},\"bar\":{\"version\":\"1\"}},\"cpus\":2,\"l\":[1,2]}}");
-	json_t *fresh = J("{\"attributes\":{\"os\":{\"version\":\"12\"},\"packages\":{"
+	json_t *fresh = tu_json("{\"attributes\":{\"os\":{\"version\":\"12\"},\"packages\":{"
 		"\"curl\":{\"version\":\"7\"},\"bar\":{\"version\":\"2\"}},\"cpus\":4,\"l\":[2,3]},"
 		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]}}");
-	json_t *report = J("{\"counts\":{\"hosts\":2,\"changed\":1,\"failed\":1},"
+	json_t *report = tu_json("{\"counts\":{\"hosts\":2,\"changed\":1,\"failed\":1},"
 		"\"changes\":[{\"id\":\"host/a\",\"details\":\"x\"}],"
 		"\"hosts\":[{\"name\":\"b\",\"status\":\"auth\",\"error\":\"no\"}],"
 		"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"e\"}],"

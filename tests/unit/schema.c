@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "asset.h"
+#include "json_assert.h"
 #include "testutil.h"
 
 static cmdb_schema *builtin(void)
@@ -37,41 +38,6 @@ static json_t *check_with(const cmdb_schema *s, const char *const *files)
 	assert_int_equal(cmdb_validator_finish(v, findings), 0);
 	cmdb_validator_free(v);
 	return findings;
-}
-
-static void dump(const json_t *findings)
-{
-	char *d = json_dumps(findings, JSON_INDENT(1));
-
-	fprintf(stderr, "%s\n", d ? d : "?");
-	free(d);
-}
-
-/* Assert findings holds exactly one finding at file:line:col whose message contains text. */
-static void expect(const json_t *findings, const char *file, int line, int col, const char *text)
-{
-	size_t i, hits = 0;
-	json_t *f;
-
-	json_array_foreach(findings, i, f) {
-		if (strcmp(json_string_value(json_object_get(f, "file")), file) == 0 &&
-		    json_integer_value(json_object_get(f, "line")) == line &&
-		    json_integer_value(json_object_get(f, "column")) == col &&
-		    strstr(json_string_value(json_object_get(f, "message")), text))
-			hits++;
-	}
-	if (hits != 1) {
-		dump(findings);
-		fail_msg("expected one finding %s:%d:%d '%s', found %zu", file, line, col, text, hits);
-	}
-}
-
-static void expect_count(json_t *findings, size_t n)
-{
-	if (json_array_size(findings) != n) {
-		dump(findings);
-		fail_msg("expected %zu findings, got %zu", n, json_array_size(findings));
-	}
 }
 
 /* ---- loading ---- */
@@ -139,8 +105,8 @@ static void test_schema__load_dir(void **state)
 			"  near: [thing/a]\n", NULL};
 		json_t *f = check_with(s, files);
 
-		expect_count(f, 1);
-		expect(f, "thing/a.yaml", 3, 13, "attributes: missing required field 'size'");
+		tu_expect_findings(f, 1);
+		tu_expect_finding(f, "thing/a.yaml", 3, 13, "attributes: missing required field 'size'");
 		json_decref(f);
 	}
 	cmdb_schema_free(s);
@@ -223,7 +189,7 @@ static void test_schema__bad_schema_files(void **state)
 			"type: host\nname: h\nattributes: {hardware: {cpus: 2}}\n", NULL};
 		json_t *f = check_with(s, files);
 
-		expect_count(f, 0);
+		tu_expect_findings(f, 0);
 		json_decref(f);
 	}
 	cmdb_schema_free(s);
@@ -248,8 +214,8 @@ static void test_schema__override(void **state)
 	assert_int_equal(cmdb_schema_check(s), 0);
 	assert_true(cmdb_schema_has_type(s, "load_balancer"));
 	f = check_with(s, files);
-	expect_count(f, 1);
-	expect(f, "host/h.yaml", 3, 31, "attributes.cpus: unknown field (expected one of: os)");
+	tu_expect_findings(f, 1);
+	tu_expect_finding(f, "host/h.yaml", 3, 31, "attributes.cpus: unknown field (expected one of: os)");
 	json_decref(f);
 	cmdb_schema_free(s);
 }

@@ -12,6 +12,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "alloc.h"
+#include "json_assert.h"
 
 static cmdb_schema *schema;
 
@@ -46,41 +47,6 @@ static json_t *check1(const char *path, const char *yaml)
 	const char *const files[] = {path, yaml, NULL};
 
 	return check(files);
-}
-
-static void dump(const json_t *findings)
-{
-	char *d = json_dumps(findings, JSON_INDENT(1));
-
-	fprintf(stderr, "%s\n", d ? d : "?");
-	free(d);
-}
-
-/* Exactly one finding at file:line:col whose message contains text. */
-static void expect(const json_t *findings, const char *file, int line, int col, const char *text)
-{
-	size_t i, hits = 0;
-	json_t *f;
-
-	json_array_foreach(findings, i, f) {
-		if (strcmp(json_string_value(json_object_get(f, "file")), file) == 0 &&
-		    json_integer_value(json_object_get(f, "line")) == line &&
-		    json_integer_value(json_object_get(f, "column")) == col &&
-		    strstr(json_string_value(json_object_get(f, "message")), text))
-			hits++;
-	}
-	if (hits != 1) {
-		dump(findings);
-		fail_msg("expected one finding %s:%d:%d '%s', found %zu", file, line, col, text, hits);
-	}
-}
-
-static void expect_count(json_t *findings, size_t n)
-{
-	if (json_array_size(findings) != n) {
-		dump(findings);
-		fail_msg("expected %zu findings, got %zu", n, json_array_size(findings));
-	}
 }
 
 /* A small, fully valid repository covering every built-in type and relation. */
@@ -129,7 +95,7 @@ static void test_validate__clean_repository(void **state)
 {
 	json_t *f = check(clean_repo);
 
-	expect_count(f, 0);
+	tu_expect_findings(f, 0);
 	json_decref(f);
 }
 
@@ -137,11 +103,11 @@ static void test_validate__yaml_syntax_error(void **state)
 {
 	json_t *f = check1("host/a.yaml", "type: host\nname: a\n  bad: [\n");
 
-	expect_count(f, 1);
-	expect(f, "host/a.yaml", 3, 6, "mapping values are not allowed");
+	tu_expect_findings(f, 1);
+	tu_expect_finding(f, "host/a.yaml", 3, 6, "mapping values are not allowed");
 	json_decref(f);
 	f = check1("host/b.yaml", "type: host\nname: b\nname: c\n");
-	expect_count(f, 1);
+	tu_expect_findings(f, 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(f, 0), "line")), 3);
 	json_decref(f);
 }
@@ -156,11 +122,11 @@ static void test_validate__bad_paths(void **state)
 		NULL};
 	json_t *f = check(files);
 
-	expect_count(f, 4);
-	expect(f, "host/a.yml", 0, 0, "not an item path");
-	expect(f, "host/.hidden.yaml", 0, 0, "starts with '.'");
-	expect(f, "gitcmdb.yaml", 0, 0, "expected type/name");
-	expect(f, "host/a%2fb.yaml", 0, 0, "uppercase hex");
+	tu_expect_findings(f, 4);
+	tu_expect_finding(f, "host/a.yml", 0, 0, "not an item path");
+	tu_expect_finding(f, "host/.hidden.yaml", 0, 0, "starts with '.'");
+	tu_expect_finding(f, "gitcmdb.yaml", 0, 0, "expected type/name");
+	tu_expect_finding(f, "host/a%2fb.yaml", 0, 0, "uppercase hex");
 	assert_true(json_is_null(json_object_get(json_array_get(f, 0), "id")));
 	json_decref(f);
 }
@@ -169,12 +135,12 @@ static void test_validate__not_a_map(void **state)
 {
 	json_t *f = check1("host/a.yaml", "- type\n- host\n");
 
-	expect_count(f, 1);
-	expect(f, "host/a.yaml", 1, 1, "an item must be a map");
+	tu_expect_findings(f, 1);
+	tu_expect_finding(f, "host/a.yaml", 1, 1, "an item must be a map");
 	json_decref(f);
 	f = check1("host/a.yaml", "");
-	expect_count(f, 1);
-	expect(f, "host/a.yaml", 1, 1, "an item must be a map (type, name, attributes, ...), got null");
+	tu_expect_findings(f, 1);
+	tu_expect_finding(f, "host/a.yaml", 1, 1, "an item must be a map (type, name, attributes, ...), got null");
 	json_decref(f);
 }
 
@@ -187,10 +153,10 @@ static void test_validate__unknown_type_and_mismatch(void **state)
 		NULL};
 	json_t *f = check(files);
 
-	expect_count(f, 3);
-	expect(f, "widget/a.yaml", 1, 7, "unknown type 'widget'");
-	expect(f, "host/b.yaml", 1, 7, "type 'service' does not match the path (host/b.yaml)");
-	expect(f, "host/c.yaml", 1, 1, "missing required field 'type'");
+	tu_expect_findings(f, 3);
+	tu_expect_finding(f, "widget/a.yaml", 1, 7, "unknown type 'widget'");
+	tu_expect_finding(f, "host/b.yaml", 1, 7, "type 'service' does not match the path (host/b.yaml)");
+	tu_expect_finding(f, "host/c.yaml", 1, 1, "missing required field 'type'");
 	json_decref(f);
 }
 
@@ -204,11 +170,11 @@ static void test_validate__name_must_match_id(void **state)
 		NULL};
 	json_t *f = check(files);
 
-	expect_count(f, 4);
-	expect(f, "host/a.yaml", 2, 7, "name 'b' does not match the id host/a (expected 'a')");
-	expect(f, "application/Web%20Shop.yaml", 2, 7, "(expected 'Web Shop')");
-	expect(f, "service/web01/nginx.yaml", 2, 7, "(expected 'nginx')");
-	expect(f, "host/d.yaml", 2, 7, "name: expected string, got int");
+	tu_expect_findings(f, 4);
+	tu_expect_finding(f, "host/a.yaml", 2, 7, "name 'b' does not match the id host/a (expected 'a')");
+	tu_expect_finding(f, "application/Web%20Shop.yaml", 2, 7, "(expected 'Web Shop')");
+	tu_expect_finding(f, "service/web01/nginx.yaml", 2, 7, "(expected 'nginx')");
+	tu_expect_finding(f, "host/d.yaml", 2, 7, "name: expected string, got int");
 	json_decref(f);
 }
 
@@ -227,15 +193,15 @@ static void test_validate__fields_types_enums_patterns(void **state)
 		"annotations:\n"                                /* 10 */
 		"  owner: {name: x}\n");                        /* 11 */
 
-	expect(f, "change/CHG-1.yaml", 3, 9, "source: 'robot' is not one of: scan, manual, import");
-	expect(f, "change/CHG-1.yaml", 4, 9, "colour: unknown field (expected one of: annotations,");
-	expect(f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
-	expect(f, "change/CHG-1.yaml", 6, 11, "attributes.status: 'done' is not one of: requested,");
-	expect(f, "change/CHG-1.yaml", 7, 15, "attributes.aproved_by: unknown field");
-	expect(f, "change/CHG-1.yaml", 8, 36, "attributes.window.end: 'tomorrow' does not match the pattern");
-	expect(f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
-	expect(f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
-	expect_count(f, 8);
+	tu_expect_finding(f, "change/CHG-1.yaml", 3, 9, "source: 'robot' is not one of: scan, manual, import");
+	tu_expect_finding(f, "change/CHG-1.yaml", 4, 9, "colour: unknown field (expected one of: annotations,");
+	tu_expect_finding(f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
+	tu_expect_finding(f, "change/CHG-1.yaml", 6, 11, "attributes.status: 'done' is not one of: requested,");
+	tu_expect_finding(f, "change/CHG-1.yaml", 7, 15, "attributes.aproved_by: unknown field");
+	tu_expect_finding(f, "change/CHG-1.yaml", 8, 36, "attributes.window.end: 'tomorrow' does not match the pattern");
+	tu_expect_finding(f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
+	tu_expect_finding(f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
+	tu_expect_findings(f, 8);
 	json_decref(f);
 }
 
@@ -253,10 +219,10 @@ static void test_validate__requires(void **state)
 		NULL};
 	json_t *f = check(files);
 
-	expect(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'approved_by'");
-	expect(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'window'");
-	expect(f, "incident/INC-1.yaml", 7, 11, "attributes.status: 'closed' requires the field 'resolved'");
-	expect_count(f, 3);
+	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'approved_by'");
+	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'window'");
+	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11, "attributes.status: 'closed' requires the field 'resolved'");
+	tu_expect_findings(f, 3);
 	json_decref(f);
 }
 
@@ -268,12 +234,12 @@ static void test_validate__bounds_and_nested_values(void **state)
 		"  network: {interfaces: {eth0: {mac: 52-54, addresses: [1, x]}}}\n" /* 5 */
 		"  packages: {curl: {arch: amd64}}\n");                               /* 6 */
 
-	expect(f, "host/h.yaml", 4, 20, "attributes.hardware.cpus: must be at least 0 (is -1)");
-	expect(f, "host/h.yaml", 4, 35, "attributes.hardware.memory_mb: expected int, got number");
-	expect(f, "host/h.yaml", 5, 38, "attributes.network.interfaces.eth0.mac: '52-54' does not match");
-	expect(f, "host/h.yaml", 5, 57, "attributes.network.interfaces.eth0.addresses[0]: expected string, got int");
-	expect(f, "host/h.yaml", 6, 20, "attributes.packages.curl: missing required field 'version'");
-	expect_count(f, 5);
+	tu_expect_finding(f, "host/h.yaml", 4, 20, "attributes.hardware.cpus: must be at least 0 (is -1)");
+	tu_expect_finding(f, "host/h.yaml", 4, 35, "attributes.hardware.memory_mb: expected int, got number");
+	tu_expect_finding(f, "host/h.yaml", 5, 38, "attributes.network.interfaces.eth0.mac: '52-54' does not match");
+	tu_expect_finding(f, "host/h.yaml", 5, 57, "attributes.network.interfaces.eth0.addresses[0]: expected string, got int");
+	tu_expect_finding(f, "host/h.yaml", 6, 20, "attributes.packages.curl: missing required field 'version'");
+	tu_expect_findings(f, 5);
 	json_decref(f);
 }
 
@@ -288,23 +254,23 @@ static void test_validate__relations(void **state)
 		"  affects: [host/h]\n"                      /* 8 */
 		"  part_of: application/x\n");               /* 9 */
 
-	expect(f, "service/h/s.yaml", 4, 10, "relations.likes: unknown relation type 'likes'");
-	expect(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: 'runs_on' cannot point at a group (group/g)");
-	expect(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: targets must be sorted: group/g comes before host/h");
-	expect(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: relation to missing item group/g");
-	expect(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: duplicate target host/h");
-	expect(f, "service/h/s.yaml", 5, 13, "relations.runs_on[0]: relation to missing item host/h");
-	expect(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: relation to missing item host/h");
-	expect(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: targets must be sorted");
-	expect(f, "service/h/s.yaml", 6, 15, "relations.member_of[0]: relation to missing item group/b");
-	expect(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: relation to missing item group/a");
-	expect(f, "service/h/s.yaml", 7, 16, "relations.depends_on[0]: an item cannot relate to itself");
-	expect(f, "service/h/s.yaml", 7, 29, "relations.depends_on[1]: invalid id '../x'");
-	expect(f, "service/h/s.yaml", 7, 35, "relations.depends_on[2]: invalid id 'host': expected type/name");
-	expect(f, "service/h/s.yaml", 8, 12, "relations.affects: a service item cannot have 'affects' relations");
-	expect(f, "service/h/s.yaml", 8, 13, "relations.affects[0]: relation to missing item host/h");
-	expect(f, "service/h/s.yaml", 9, 12, "relations.part_of: expected list, got string");
-	expect_count(f, 16);
+	tu_expect_finding(f, "service/h/s.yaml", 4, 10, "relations.likes: unknown relation type 'likes'");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: 'runs_on' cannot point at a group (group/g)");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: targets must be sorted: group/g comes before host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: relation to missing item group/g");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: duplicate target host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 13, "relations.runs_on[0]: relation to missing item host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: relation to missing item host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: targets must be sorted");
+	tu_expect_finding(f, "service/h/s.yaml", 6, 15, "relations.member_of[0]: relation to missing item group/b");
+	tu_expect_finding(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: relation to missing item group/a");
+	tu_expect_finding(f, "service/h/s.yaml", 7, 16, "relations.depends_on[0]: an item cannot relate to itself");
+	tu_expect_finding(f, "service/h/s.yaml", 7, 29, "relations.depends_on[1]: invalid id '../x'");
+	tu_expect_finding(f, "service/h/s.yaml", 7, 35, "relations.depends_on[2]: invalid id 'host': expected type/name");
+	tu_expect_finding(f, "service/h/s.yaml", 8, 12, "relations.affects: a service item cannot have 'affects' relations");
+	tu_expect_finding(f, "service/h/s.yaml", 8, 13, "relations.affects[0]: relation to missing item host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 9, 12, "relations.part_of: expected list, got string");
+	tu_expect_findings(f, 16);
 	json_decref(f);
 }
 
@@ -319,10 +285,10 @@ static void test_validate__known_items(void **state)
 	assert_int_equal(cmdb_validator_add(v, "service/h/s.yaml", svc, strlen(svc)), 0);
 	assert_int_equal(cmdb_validator_add_known(v, "host/h", "host"), 0);
 	assert_int_equal(cmdb_validator_finish(v, f), 0);
-	expect_count(f, 0);
+	tu_expect_findings(f, 0);
 	/* finish hands findings over once; a second call adds nothing. */
 	assert_int_equal(cmdb_validator_finish(v, f), 0);
-	expect_count(f, 0);
+	tu_expect_findings(f, 0);
 	cmdb_validator_free(v);
 	json_decref(f);
 }
@@ -340,7 +306,7 @@ static void test_validate__sorted_across_files(void **state)
 	json_t *f = check(files), *e;
 	size_t i;
 
-	expect_count(f, 4);
+	tu_expect_findings(f, 4);
 	json_array_foreach(f, i, e) {
 		char where[100];
 
@@ -358,7 +324,7 @@ static void test_validate__hostile_values_are_escaped(void **state)
 	json_t *f = check1("host/a.yaml", "type: host\nname: \"\\e[31mx\\n\"\n");
 	const char *msg;
 
-	expect_count(f, 1);
+	tu_expect_findings(f, 1);
 	msg = json_string_value(json_object_get(json_array_get(f, 0), "message"));
 	assert_non_null(strstr(msg, "\\x1B[31mx\\x0A"));
 	for (const char *p = msg; *p; p++)
@@ -386,7 +352,7 @@ static void test_validate__allocation_failures(void **state)
 		cmdb__alloc_fail_at(0);
 		cmdb_validator_free(v);
 		if (rc == 0) {
-			expect_count(f, 0);
+			tu_expect_findings(f, 0);
 			json_decref(f);
 			break;
 		}
