@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gitcmdb/gitcmdb.h"
 
 #define PKGS_PER_HOST 400

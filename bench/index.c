@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include "util/buf.h"
 #include "gitcmdb/gitcmdb.h"
 #include "gitcmdb/index.h"
 #include "gitcmdb/query.h"

@@ -1,7 +1,7 @@
 /*
  * Collector descriptors and the helpers their parsers share. Each collector is
  * collectors/<name>.sh (the remote section, embedded as asset "collectors/<name>.sh")
- * plus collectors/<name>.c exporting one cmdb_collector; lib/collect.c holds the one
+ * plus collectors/<name>.c exporting one cmdb_collector; lib/collect/collect.c holds the one
  * table, assembles the script and splits output into sections and blocks.
  *
  * A section body is a run of blocks: a line "%% <label>" then that command's raw
@@ -52,7 +52,7 @@ extern const cmdb_collector cmdb__collector_sockets;
 extern const cmdb_collector cmdb__collector_users;
 extern const cmdb_collector cmdb__collector_files;
 
-/* The one table, in script order, NULL-terminated (lib/collect.c). */
+/* The one table, in script order, NULL-terminated (lib/collect/collect.c). */
 extern const cmdb_collector *const cmdb__collectors[];
 const cmdb_collector *cmdb__collector_find(const char *name);
 

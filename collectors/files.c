@@ -1,16 +1,16 @@
 /*
  * files: blocks "%% file <status> <path>", status b64 or hex (the content
  * follows, encoded) or missing, unreadable, too-big. Decoded content goes into
- * the facts as a string of raw bytes; redaction happens in lib/normalise_files.c
+ * the facts as a string of raw bytes; redaction happens in lib/collect/normalise_files.c
  * before anything is written. Files with NUL bytes are binary and skipped.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
 
 /* The largest file_max_bytes a setting may ask for. */
 #define FILE_MAX (16u * 1024 * 1024)

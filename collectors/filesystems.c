@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 static const char *const local_types[] = {"ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "vfat",
 	"exfat", "ntfs", "ntfs3", "f2fs", "jfs", "reiserfs", "bcachefs", NULL};

@@ -4,9 +4,9 @@
  */
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 #define SOCKETS_MAX 1024
 

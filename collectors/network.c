@@ -5,9 +5,9 @@
  */
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 #define TOKS 24
 

@@ -1,9 +1,9 @@
 /* os: /etc/os-release, uname, hostname, fqdn, time zone. */
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 /*
  * An os-release value: unquoted, "double" (with \ escapes) or 'single' quoted.

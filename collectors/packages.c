@@ -1,13 +1,13 @@
 /*
  * packages: dpkg-query, rpm -qa and /lib/apk/db/installed, each into a list of
  * {name, version, arch}. Keying (name, or name:arch for multi-arch duplicates)
- * happens in lib/normalise.c, where the whole list is known.
+ * happens in lib/collect/normalise.c, where the whole list is known.
  */
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 #define NAME_MAX_LEN 256
 

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 #define TOKS 12
 #define EP_MAX 300

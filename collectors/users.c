@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
-#include "normalise.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
+#include "collect/normalise.h"
 
 #define NAME_LEN_MAX 256
 

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectors/collectors.h"
-#include "alloc.h"
-#include "error.h"
+#include "collectors.h"
+#include "util/alloc.h"
+#include "util/error.h"
 
 /* Garbage should give a readable error list, not thousands of lines. */
 #define WARN_MAX_PER_SECTION 5

@@ -4,7 +4,7 @@
  * it and indexing again gives the same contents. One writer transaction per
  * refresh (BEGIN IMMEDIATE, WAL), so readers never see a half-built state.
  *
- * Tables (see lib/index_schema.c and docs/index.md): meta, commits, items,
+ * Tables (see lib/index/index_schema.c and docs/index.md): meta, commits, items,
  * item_versions, attrs, relations, trailers. Every row with a validity interval
  * is valid for from_seq <= S < to_seq (to_seq NULL = still current). seq numbers
  * commits 1.. in first-parent order of main; commits reachable only through a

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expr.h"
+#include "query/expr.h"
 #include "gitcmdb/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

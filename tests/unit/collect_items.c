@@ -7,7 +7,7 @@
 
 #include "collect_testlib.h"
 #include "gitcmdb/id.h"
-#include "alloc.h"
+#include "util/alloc.h"
 
 static json_t *facts_of(const char *json_text)
 {

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "index_int.h"
-#include "query_int.h"
+#include "index/index_int.h"
+#include "query/query_int.h"
 
 static sqlite3 *db;
 

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "expr.h"
+#include "query/expr.h"
 #include "gitcmdb/query.h"
 
 static cmdb_expr *parse_ok(const char *src)

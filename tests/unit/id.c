@@ -10,7 +10,7 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "alloc.h"
+#include "util/alloc.h"
 
 static void test_id__valid_ids(void **state)
 {

@@ -15,8 +15,8 @@
 
 #include "gitcmdb/gitcmdb.h"
 #include "gitcmdb/query.h"
-#include "index_int.h"
-#include "query_int.h"
+#include "index/index_int.h"
+#include "query/query_int.h"
 #include "testutil.h"
 
 /* ---- in-memory graph ---- */

@@ -19,8 +19,8 @@
 #include "gitcmdb/gitcmdb.h"
 #include "gitcmdb/index.h"
 
-#include "alloc.h"
-#include "index_int.h"
+#include "util/alloc.h"
+#include "index/index_int.h"
 #include "testutil.h"
 
 #define GIT "git -c user.name=tester -c user.email=t@example.invalid -c init.defaultBranch=main"

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "gitcmdb/gitcmdb.h"
 #include "testutil.h"
 

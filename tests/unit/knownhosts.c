@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "gitcmdb/gitcmdb.h"
-#include "alloc.h"
-#include "knownhosts.h"
+#include "util/alloc.h"
+#include "ssh/knownhosts.h"
 #include "testutil.h"
 
 static char *dir;

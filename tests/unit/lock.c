@@ -14,7 +14,7 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "lock.h"
+#include "store/lock.h"
 #include "testutil.h"
 
 static char *gitdir_of(const char *dir)

@@ -1,4 +1,4 @@
-/* Dependency discovery from established connections (lib/discover.c). */
+/* Dependency discovery from established connections (lib/scan/discover.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include "json_assert.h"
 
-#include "scan.h"
+#include "scan/scan.h"
 
 static void test_scan_discover__parse_endpoint(void **state)
 {

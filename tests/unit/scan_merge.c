@@ -1,4 +1,4 @@
-/* Merging scanned items with the CMDB's, and the identity checks (lib/scan_merge.c). */
+/* Merging scanned items with the CMDB's, and the identity checks (lib/scan/scan_merge.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,8 +10,8 @@
 
 #include "json_assert.h"
 
-#include "alloc.h"
-#include "scan.h"
+#include "util/alloc.h"
+#include "scan/scan.h"
 
 static void test_scan_merge__keeps_annotations_and_manual_relations(void **state)
 {

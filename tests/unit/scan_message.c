@@ -1,4 +1,4 @@
-/* Change descriptions, scan ids and the scan commit message (lib/scan_message.c). */
+/* Change descriptions, scan ids and the scan commit message (lib/scan/scan_message.c). */
 #include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +11,8 @@
 
 #include "json_assert.h"
 
-#include "alloc.h"
-#include "scan.h"
+#include "util/alloc.h"
+#include "scan/scan.h"
 
 static void check_describe(const char *old, const char *fresh, size_t max, const char *expected)
 {

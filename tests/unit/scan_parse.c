@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "gitcmdb/id.h"
-#include "scan.h"
+#include "scan/scan.h"
 #include "testutil.h"
 
 static char *persona(const char *name, size_t *len)

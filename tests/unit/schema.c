@@ -12,8 +12,8 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "alloc.h"
-#include "asset.h"
+#include "util/alloc.h"
+#include "util/asset.h"
 #include "json_assert.h"
 #include "testutil.h"
 

@@ -16,8 +16,8 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "alloc.h"
-#include "lock.h"
+#include "util/alloc.h"
+#include "store/lock.h"
 #include "repo_fixture.h"
 #include "testutil.h"
 

@@ -11,7 +11,7 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "json_assert.h"
 
 static cmdb_schema *schema;

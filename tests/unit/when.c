@@ -9,7 +9,7 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "index_int.h"
+#include "index/index_int.h"
 
 #define NOW 1800000000LL /* 2027-01-15T08:00:00Z */
 

@@ -16,7 +16,7 @@
 
 #include "gitcmdb/gitcmdb.h"
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "repo_fixture.h"
 #include "testutil.h"
 

@@ -1,4 +1,4 @@
-/* Tests of lib/yaml_read.c, lib/yaml_write.c and lib/yaml_scalar.c. */
+/* Tests of lib/yaml/yaml_read.c, lib/yaml/yaml_write.c and lib/yaml/yaml_scalar.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +10,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "alloc.h"
+#include "util/alloc.h"
 #include "gitcmdb/yaml.h"
 #include "testutil.h"
-#include "yaml_scalar.h"
+#include "yaml/yaml_scalar.h"
 
 static json_t *parse_ok(const char *yaml)
 {

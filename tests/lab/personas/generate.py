@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Regenerate the canned collector outputs (*.out) the lab's sshd personas `cat`.
 
-Each file is exactly what the collector script (lib/collect.c + collectors/*.sh)
+Each file is exactly what the collector script (lib/collect/collect.c + collectors/*.sh)
 prints on such a host: framed sections of "%% label" blocks. The raw text comes
 from tests/fixtures/collectors (real captures, see PROVENANCE.tsv) and from a
 real run on a Debian 12 machine, with names and addresses changed to the lab's

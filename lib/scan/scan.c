@@ -1,0 +1,361 @@
+/*
+ * cmdb_scan_run: inputs from main (gitcmdb.yaml, inventory.yaml, known_hosts),
+ * the worker pool, then one single-threaded pass that merges every scanned host
+ * with what the CMDB holds, discovers relations, and records one commit.
+ *
+ * Why inputs come from main and not the work tree: the scan commit must be
+ * explained by history alone (which inventory, which trusted host keys), and a
+ * bare repository has no work tree. --inventory / known_hosts options override.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+#include "gitcmdb/id.h"
+#include "gitcmdb/yaml.h"
+#include "scan/scan.h"
+#include "scan/scan_apply.h"
+
+static int load_settings(scan_ctx *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "gitcmdb.yaml");
+
+	if (rc == CMDB_ENOTFOUND) {
+		cmdb_error_clear();
+		s->settings = json_object();
+		return s->settings ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	if (rc == 0)
+		rc = cmdb_yaml_parse(&s->settings, buf, len, "gitcmdb.yaml");
+	free(buf);
+	if (rc == 0 && !json_is_object(s->settings))
+		rc = cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: expected a mapping of settings");
+	return rc;
+}
+
+static int load_inventory(scan_ctx *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (s->opts->inventory)
+		return cmdb_inventory_load(&s->inv, s->opts->inventory);
+	rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "inventory.yaml");
+	if (rc == CMDB_ENOTFOUND)
+		return cmdb__error(CMDB_ENOTFOUND,
+			"inventory.yaml is not committed on main: commit it, or pass --inventory FILE");
+	if (rc == 0)
+		rc = cmdb_inventory_parse(&s->inv, buf, len, "inventory.yaml");
+	free(buf);
+	return rc;
+}
+
+/* libssh2 reads known_hosts from a file: copy main's version to a private temp file. */
+static int load_known_hosts(scan_ctx *s)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *buf = NULL;
+	size_t len = 0;
+	int fd = -1, rc;
+
+	if (s->opts->known_hosts) {
+		s->known_hosts = s->opts->known_hosts;
+		return 0;
+	}
+	rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "known_hosts");
+	if (rc == CMDB_ENOTFOUND) {
+		cmdb_error_clear();
+		rc = 0;
+	}
+	if (rc < 0)
+		goto done;
+	if (!(s->known_hosts_tmp = cmdb__sprintf("%s/gitcmdb-known_hosts-XXXXXX",
+		tmp && *tmp ? tmp : "/tmp"))) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	if ((fd = mkstemp(s->known_hosts_tmp)) < 0 ||
+		(len && write(fd, buf, len) != (ssize_t)len)) {
+		rc = cmdb__error(CMDB_ERROR, "cannot write a temporary known_hosts file in %s",
+			tmp && *tmp ? tmp : "/tmp");
+		goto done;
+	}
+	s->known_hosts = s->known_hosts_tmp;
+done:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+/* settings.scan.<key>, or a top-level <key> as older files wrote it. */
+static int setting_bool(const json_t *settings, const char *key, int dflt)
+{
+	const json_t *v = json_object_get(json_object_get(settings, "scan"), key);
+
+	if (!v)
+		v = json_object_get(settings, key);
+	return json_is_boolean(v) ? json_is_true(v) : dflt;
+}
+
+static int make_redactor(scan_ctx *s)
+{
+	const json_t *red = json_object_get(s->settings, "redaction");
+	const json_t *patterns = json_is_object(red) ? json_object_get(red, "patterns") : red;
+
+	return cmdb_redactor_new(&s->redactor, json_is_array(patterns) ? patterns : NULL,
+		s->opts->redaction_key);
+}
+
+static int select_hosts(scan_ctx *s)
+{
+	size_t *idx = NULL, count = 0;
+	int rc = cmdb_inventory_select(&idx, &count, s->inv, s->opts->limit);
+
+	if (rc < 0)
+		return rc;
+	if (!(s->hosts = cmdb__calloc(count ? count : 1, sizeof(*s->hosts)))) {
+		free(idx);
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	for (size_t i = 0; i < count; i++) {
+		s->hosts[i].host = cmdb_inventory_host(s->inv, idx[i]);
+		s->hosts[i].status = "pending";
+		s->hosts[i].code = CMDB_ERROR;
+	}
+	s->n = count;
+	free(idx);
+	return 0;
+}
+
+static int run_pool(scan_ctx *s)
+{
+	cmdb__scan_pool_opts po;
+	int rc;
+
+	if ((rc = cmdb_collect_script(&s->script, s->settings)) < 0)
+		return rc;
+	memset(&po, 0, sizeof(po));
+	po.script = s->script;
+	po.settings = s->settings;
+	po.redactor = s->redactor;
+	po.known_hosts = s->known_hosts;
+	po.timeout_s = s->opts->timeout_s;
+	po.jobs = s->opts->jobs;
+	po.progress = s->opts->progress;
+	po.payload = s->opts->payload;
+	return cmdb__scan_pool_run(s->hosts, s->n, &po);
+}
+
+/* Error texts name the temp copy of known_hosts; the commit should name the real file. */
+static void name_known_hosts(scan_ctx *s)
+{
+	size_t tl;
+
+	if (!s->known_hosts_tmp)
+		return;
+	tl = strlen(s->known_hosts_tmp);
+	for (size_t i = 0; i < s->n; i++) {
+		char *e = s->hosts[i].error, *at;
+
+		while (e && (at = strstr(e, s->known_hosts_tmp))) {
+			static const char name[] = "known_hosts";
+
+			memcpy(at, name, sizeof(name) - 1);
+			memmove(at + sizeof(name) - 1, at + tl, strlen(at + tl) + 1);
+		}
+	}
+}
+
+static unsigned random16(void)
+{
+	unsigned char b[2] = {0, 0};
+
+	if (getentropy(b, sizeof(b)) != 0)
+		return (unsigned)(time(NULL) ^ getpid()) & 0xffffu;
+	return (unsigned)b[0] << 8 | b[1];
+}
+
+static int host_reports(scan_ctx *s)
+{
+	size_t ok = 0, unreachable = 0, failed = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		cmdb__scan_host *h = &s->hosts[i];
+		json_t *hr = json_pack("{sssssf}", "name", h->host->name, "status", h->status, "ms",
+			h->ms);
+		json_t *changed = json_object_get(s->changed_by_host, h->host->name);
+
+		if (!hr || json_array_append_new(s->host_reports, hr) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		if (h->error)
+			json_object_set_new(hr, "error", json_string(h->error));
+		json_object_set_new(hr, "changed", changed ? json_incref(changed) : json_array());
+		if (json_array_size(h->warnings))
+			json_object_set(hr, "warnings", h->warnings);
+		if (h->code == 0)
+			ok++;
+		else if (strcmp(h->status, "unreachable") == 0)
+			unreachable++;
+		else
+			failed++;
+	}
+	json_object_set_new(s->report, "counts", json_pack("{sIsIsIsIsI}",
+		"hosts", (json_int_t)s->n, "ok", (json_int_t)ok,
+		"changed", (json_int_t)json_object_size(s->changed_by_host),
+		"unreachable", (json_int_t)unreachable, "failed", (json_int_t)failed));
+	return 0;
+}
+
+static int commit_scan(scan_ctx *s)
+{
+	char *message = NULL, *summary = NULL, *t_id = NULL, *t_hosts = NULL, *t_scope = NULL;
+	char *full = NULL;
+	const char *trailers[4];
+	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
+	const json_t *commit = json_object_get(s->settings, "commit");
+	const json_t *lock_ms = json_object_get(commit, "lock_timeout_ms");
+	char oid[41] = "";
+	int changed = 0, rc;
+
+	if ((rc = cmdb__scan_message(&message, s->report)) < 0 ||
+		(rc = cmdb__scan_summary(&summary, s->report)) < 0)
+		goto done;
+	t_id = cmdb__sprintf("Scan-Id: %s", s->scan_id);
+	t_hosts = cmdb__sprintf("Scanned-Hosts: %zu", s->n);
+	t_scope = cmdb__sprintf("Scan-Scope: %s", s->opts->limit ? s->opts->limit : "all");
+	if (!t_id || !t_hosts || !t_scope) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	trailers[0] = t_id;
+	trailers[1] = t_hosts;
+	trailers[2] = t_scope;
+	trailers[3] = NULL;
+	json_object_set_new(s->report, "summary", json_string(summary));
+	if (!(full = cmdb__sprintf("%s\n%s\n%s\n%s\n", message, t_id, t_hosts, t_scope))) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	json_object_set_new(s->report, "message", json_string(full));
+	json_object_set_new(s->report, "committed", json_false());
+	json_object_set_new(s->report, "commit", json_null());
+	if (s->opts->dry_run)
+		goto done;
+	co.message = message;
+	co.trailers = trailers;
+	co.author_name = json_string_value(json_object_get(commit, "author_name"));
+	co.author_email = json_string_value(json_object_get(commit, "author_email"));
+	if (json_is_integer(lock_ms) && json_integer_value(lock_ms) >= 0)
+		co.lock_timeout_ms = (int)json_integer_value(lock_ms);
+	/* An unchanged scan still proves the CMDB was verified (ISO 20000 §8.2.6). */
+	co.allow_empty = setting_bool(s->settings, "record_unchanged_scans", 1);
+	if ((rc = cmdb_store_commit(oid, &changed, s->repo, s->cs, &co)) < 0)
+		goto done;
+	if (changed || co.allow_empty) {
+		json_object_set_new(s->report, "committed", json_true());
+		json_object_set_new(s->report, "commit", json_string(oid));
+	}
+done:
+	free(message);
+	free(full);
+	free(summary);
+	free(t_id);
+	free(t_hosts);
+	free(t_scope);
+	return rc;
+}
+
+static void scan_dispose(scan_ctx *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		cmdb__scan_host_dispose(&s->hosts[i]);
+	free(s->hosts);
+	if (s->known_hosts_tmp) {
+		unlink(s->known_hosts_tmp);
+		free(s->known_hosts_tmp);
+	}
+	json_decref(s->settings);
+	cmdb_inventory_free(s->inv);
+	free(s->script);
+	cmdb_redactor_free(s->redactor);
+	cmdb__net_free(s->net);
+	cmdb_changeset_free(s->cs);
+	json_decref(s->report);
+	json_decref(s->changes);
+	json_decref(s->host_reports);
+	json_decref(s->changed_by_host);
+	json_decref(s->scanned);
+	json_decref(s->others);
+	json_decref(s->groups);
+}
+
+static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
+{
+	memset(s, 0, sizeof(*s));
+	s->repo = repo;
+	s->opts = opts;
+	cmdb__scan_id(s->scan_id, time(NULL), random16());
+	s->report = json_pack("{sssssb}", "scan_id", s->scan_id, "scope",
+		opts->limit ? opts->limit : "all", "dry_run", opts->dry_run ? 1 : 0);
+	s->changes = json_array();
+	s->host_reports = json_array();
+	s->changed_by_host = json_object();
+	s->scanned = json_object();
+	s->others = json_object();
+	s->groups = json_object();
+	if (!s->groups || !s->report || !s->changes || !s->host_reports || !s->changed_by_host || !s->scanned ||
+		!s->others || cmdb__net_new(&s->net) < 0 || cmdb_changeset_new(&s->cs) < 0)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
+{
+	cmdb_scan_opts dflt = CMDB_SCAN_OPTS_INIT;
+	scan_ctx s;
+	double t0 = now_s(), t1, t2;
+	int rc;
+
+	*report = NULL;
+	if (!opts)
+		opts = &dflt;
+	if ((rc = scan_init(&s, repo, opts)) < 0)
+		goto done;
+	if ((rc = load_settings(&s)) < 0 || (rc = load_inventory(&s)) < 0 ||
+		(rc = select_hosts(&s)) < 0 || (rc = load_known_hosts(&s)) < 0 ||
+		(rc = make_redactor(&s)) < 0 || (rc = run_pool(&s)) < 0)
+		goto done;
+	name_known_hosts(&s);
+	t1 = now_s();
+	if ((rc = cmdb__scan_apply(&s)) < 0 || (rc = host_reports(&s)) < 0)
+		goto done;
+	json_object_set(s.report, "hosts", s.host_reports);
+	json_object_set(s.report, "changes", s.changes);
+	t2 = now_s();
+	if ((rc = commit_scan(&s)) < 0)
+		goto done;
+	/* Where the time went, for benchmarks and slow-scan reports (not in the commit). */
+	json_object_set_new(s.report, "timing", json_pack("{sfsfsf}", "collect_s", t1 - t0,
+		"merge_s", t2 - t1, "commit_s", now_s() - t2));
+	*report = s.report;
+	s.report = NULL;
+done:
+	scan_dispose(&s);
+	return rc;
+}

@@ -1,0 +1,54 @@
+/*
+ * The state of one scan run, shared by scan.c (inputs, pool, commit) and
+ * scan_apply.c (merging results into a changeset). Everything here is owned by
+ * the scan_ctx and released by scan.c.
+ */
+#ifndef CMDB_LIB_SCAN_APPLY_H
+#define CMDB_LIB_SCAN_APPLY_H
+
+#include "scan/scan.h"
+
+typedef struct {
+	cmdb_repo *repo;
+	const cmdb_scan_opts *opts;
+	json_t *settings;         /* parsed gitcmdb.yaml ({} when absent) */
+	cmdb_inventory *inv;
+	char *known_hosts_tmp;    /* temp copy of main's known_hosts we must unlink */
+	const char *known_hosts;
+	char *script;
+	cmdb_redactor *redactor;
+	cmdb__scan_host *hosts;   /* the selected hosts, inventory order */
+	size_t n;
+	cmdb__net *net;
+	cmdb_changeset *cs;
+	json_t *report;
+	json_t *changes;          /* [{id, change, details}] sorted by id */
+	json_t *host_reports;
+	json_t *changed_by_host;  /* {name: [changed ids]} */
+	json_t *scanned;          /* {name: true} for hosts scanned ok */
+	json_t *others;           /* {name: host item} of hosts in the CMDB not scanned ok */
+	json_t *groups;           /* {group id: true} of the inventory groups of hosts scanned ok */
+	char scan_id[32];
+} scan_ctx;
+
+/*
+ * Merge every host scanned ok into s->cs and s->changes; record duplicates,
+ * identity changes, hosts no longer in the inventory (pruned with opts->prune).
+ * A host whose existing files cannot be read is failed, its files untouched.
+ */
+int cmdb__scan_apply(scan_ctx *s);
+
+/* Helpers shared by scan_apply.c and scan_others.c (blobs and items on main). */
+int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path);
+int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path);
+int cmdb__scan_list_dir(json_t **out, scan_ctx *s, const char *dir);
+int cmdb__scan_is_scan_item(const json_t *item);
+int cmdb__scan_add_change(json_t *changes, const char *id, const char *kind, const json_t *old,
+	const json_t *fresh);
+
+/* scan_others.c: keep a host's identity evidence in idents ({name: {attributes: {identity}}}). */
+int cmdb__scan_keep_identity(json_t *idents, const char *name, const json_t *host_item);
+/* Register hosts on main not scanned ok; report or prune those gone from the inventory. */
+int cmdb__scan_load_others(scan_ctx *s, json_t *idents);
+
+#endif

@@ -1,0 +1,327 @@
+/*
+ * The scan's worker pool: N threads take the next host from a shared counter,
+ * run the collector script over SSH (one exec per host), and parse the output
+ * into items right there, so parsing runs in parallel with the network. Each
+ * host's result lives in its own slot: threads share only the counter and the
+ * progress numbers, under one mutex.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/alloc.h"
+#include "util/error.h"
+#include "gitcmdb/id.h"
+#include "gitcmdb/ssh.h"
+#include "scan/scan.h"
+
+#define DONE_MARK "@@gitcmdb-done@@"
+/* The collector script reads itself from stdin, so no shell quoting is ever involved. */
+#define REMOTE_COMMAND "LC_ALL=C sh -s"
+
+typedef struct {
+	cmdb__scan_host *hosts;
+	size_t n, next, done, failed;
+	const cmdb__scan_pool_opts *o;
+	pthread_mutex_t lock;
+	struct timespec start;
+} pool;
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+void cmdb__scan_host_dispose(cmdb__scan_host *h)
+{
+	if (!h)
+		return;
+	free(h->error);
+	json_decref(h->items);
+	json_decref(h->files);
+	json_decref(h->warnings);
+	json_decref(h->missing);
+	h->error = NULL;
+	h->items = h->files = h->warnings = h->missing = NULL;
+}
+
+static void host_fail(cmdb__scan_host *h, int code, const char *status, const char *msg)
+{
+	h->code = code ? code : CMDB_ERROR;
+	h->status = status ? status : cmdb__scan_status_name(h->code);
+	free(h->error);
+	h->error = cmdb__strdup(msg && *msg ? msg : "failed");
+	json_decref(h->items);
+	json_decref(h->files);
+	h->items = h->files = NULL;
+}
+
+/* Append prefix + arg to the host's warnings, control bytes shown as '?' (they reach terminals). */
+static int warn(cmdb__scan_host *h, const char *prefix, const char *arg)
+{
+	char *s = cmdb__sprintf("%s%s", prefix, arg);
+
+	for (char *p = s; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+
+	if (!s || json_array_append_new(h->warnings, json_string(s)) < 0) {
+		free(s);
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	free(s);
+	return 0;
+}
+
+/* 1 when id is this host's own item: host/H itself or service/H/<one component>. */
+static int owned_id(const char *id, const char *host)
+{
+	size_t hl = strlen(host);
+
+	if (cmdb_id_validate(id) < 0)
+		return 0;
+	if (strncmp(id, "host/", 5) == 0)
+		return strcmp(id + 5, host) == 0;
+	if (strncmp(id, "service/", 8) == 0)
+		return strncmp(id + 8, host, hl) == 0 && id[8 + hl] == '/' &&
+			!strchr(id + 9 + hl, '/') && id[9 + hl];
+	return 0;
+}
+
+static int owned_file(const char *path, const char *host)
+{
+	size_t hl = strlen(host);
+
+	return cmdb_path_validate(path) == 0 && strncmp(path, "file/", 5) == 0 &&
+		strncmp(path + 5, host, hl) == 0 && path[5 + hl] == '/';
+}
+
+/* Drop whatever a hostile or broken host produced outside its own part of the tree. */
+static int keep_owned(cmdb__scan_host *h)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+	int rc = 0;
+
+	json_object_foreach_safe(h->items, tmp, key, v) {
+		if (owned_id(key, h->host->name) && json_is_object(v))
+			continue;
+		if (rc == 0)
+			rc = warn(h, "dropped item outside this host: ", key);
+		json_object_del(h->items, key);
+	}
+	json_object_foreach_safe(h->files, tmp, key, v) {
+		if (owned_file(key, h->host->name) && json_is_string(v))
+			continue;
+		if (rc == 0)
+			rc = warn(h, "dropped file outside this host: ", key);
+		json_object_del(h->files, key);
+	}
+	return rc;
+}
+
+/* The host key is identity evidence too: a reinstalled machine gets a new one. */
+static int record_hostkey(cmdb__scan_host *h)
+{
+	char *id = cmdb__sprintf("host/%s", h->host->name);
+	json_t *item = id ? json_object_get(h->items, id) : NULL;
+	json_t *attrs = json_object_get(item, "attributes"), *ident;
+	int rc = 0;
+
+	free(id);
+	if (!json_is_object(attrs) || !h->hostkey[0])
+		return 0;
+	if (!json_is_object(ident = json_object_get(attrs, "identity"))) {
+		if (json_object_set_new(attrs, "identity", ident = json_object()) < 0 || !ident)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	if (json_object_set_new(ident, "ssh_hostkey", json_string(h->hostkey)) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	return rc;
+}
+
+/*
+ * Each section that reported an error becomes a warning; a section that is
+ * missing altogether is remembered so the merge keeps the old facts it would have
+ * given (a timed-out packages command must not read as "every package removed").
+ */
+static int section_warnings(cmdb__scan_host *h, const json_t *facts)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(facts, "errors"), i, e) {
+		const char *sec = json_string_value(json_object_get(e, "section"));
+		const char *msg = json_string_value(json_object_get(e, "message"));
+		char *s = cmdb__sprintf("section %s: %s", sec ? sec : "?", msg ? msg : "failed");
+		int rc = s ? warn(h, "", s) : cmdb__error(CMDB_ERROR, "out of memory");
+
+		free(s);
+		if (rc < 0)
+			return rc;
+		if (sec && !json_object_get(facts, sec) &&
+			json_object_set_new(h->missing, sec, json_true()) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+static int has_done_mark(const char *out, size_t len)
+{
+	size_t ml = strlen(DONE_MARK), from = len > 256 ? len - 256 : 0;
+
+	/* Only the tail: the mark ends the output (trailing newlines and exit noise aside). */
+	for (size_t i = from; i + ml <= len; i++)
+		if (out[i] == '@' && memcmp(out + i, DONE_MARK, ml) == 0)
+			return 1;
+	return 0;
+}
+
+int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const json_t *settings,
+	const cmdb_redactor *redactor)
+{
+	json_t *facts = NULL;
+	int rc;
+
+	if ((!h->warnings && !(h->warnings = json_array())) ||
+		(!h->missing && !(h->missing = json_object())))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (!has_done_mark(out, len)) {
+		host_fail(h, CMDB_EINVALID, "incomplete",
+			"incomplete output: the collector script did not finish (connection cut or not a gitcmdb collector)");
+		return 0;
+	}
+	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0) {
+		host_fail(h, rc, "error", cmdb_error_last());
+		rc = 0;
+		goto done;
+	}
+	/* Not one section: this is not a collector's output, whatever its last line says. */
+	if (json_object_size(facts) - (json_object_get(facts, "errors") ? 1 : 0) == 0) {
+		host_fail(h, CMDB_EINVALID, "incomplete",
+			"incomplete output: no collector section in it (not a gitcmdb collector?)");
+		goto done;
+	}
+	if ((rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
+		host_fail(h, rc, "error", cmdb_error_last());
+		rc = 0;
+		goto done;
+	}
+	if ((rc = section_warnings(h, facts)) < 0 || (rc = keep_owned(h)) < 0 ||
+		(rc = record_hostkey(h)) < 0)
+		goto done;
+	h->code = 0;
+	h->status = "ok";
+done:
+	json_decref(facts);
+	return rc;
+}
+
+static void target_for(cmdb_ssh_target *t, const cmdb_host *host, const cmdb__scan_pool_opts *o)
+{
+	int deadline = (o->timeout_s > 0 ? o->timeout_s : 120) * 1000;
+
+	memset(t, 0, sizeof(*t));
+	t->address = host->address;
+	t->port = host->port > 0 ? host->port : 22;
+	t->user = host->user;
+	t->identity_file = host->identity_file;
+	t->known_hosts = o->known_hosts;
+	t->connect_timeout_ms = deadline < 10000 ? deadline : 10000;
+	t->auth_timeout_ms = deadline < 10000 ? deadline : 10000;
+	t->command_timeout_ms = deadline;
+}
+
+static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
+{
+	cmdb_ssh_target t;
+	cmdb_ssh_result res;
+	struct timespec t0;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&res, 0, sizeof(res));
+	target_for(&t, h->host, o);
+	cmdb_error_clear();
+	rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
+	if (rc < 0) {
+		host_fail(h, rc, NULL, cmdb_error_last());
+	} else {
+		memcpy(h->hostkey, res.hostkey_sha256, sizeof(h->hostkey));
+		h->hostkey[sizeof(h->hostkey) - 1] = '\0';
+		if (cmdb__scan_host_parse(h, res.out ? res.out : "", res.out_len, o->settings,
+			o->redactor) < 0)
+			host_fail(h, CMDB_ERROR, "error", cmdb_error_last());
+	}
+	cmdb_ssh_result_dispose(&res);
+	h->ms = seconds_since(&t0) * 1000.0;
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+
+	for (;;) {
+		size_t i;
+		cmdb__scan_host *h;
+
+		pthread_mutex_lock(&p->lock);
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			break;
+		h = &p->hosts[i];
+		scan_one(h, p->o);
+		pthread_mutex_lock(&p->lock);
+		p->done++;
+		p->failed += h->code != 0;
+		if (p->o->progress) {
+			cmdb_scan_progress pr = {p->done, p->n, p->failed, seconds_since(&p->start),
+				h->host->name};
+
+			p->o->progress(&pr, p->o->payload);
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	return NULL;
+}
+
+int cmdb__scan_pool_run(cmdb__scan_host *hosts, size_t n, const cmdb__scan_pool_opts *o)
+{
+	pool p;
+	pthread_t *threads = NULL;
+	size_t nthreads = (size_t)(o->jobs > 0 ? o->jobs : 32), started = 0;
+	int rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.hosts = hosts;
+	p.n = n;
+	p.o = o;
+	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	if (nthreads > n)
+		nthreads = n;
+	if (n == 0)
+		return 0;
+	if (pthread_mutex_init(&p.lock, NULL) != 0)
+		return cmdb__error(CMDB_ERROR, "cannot create the scan's mutex");
+	if (!(threads = cmdb__calloc(nthreads, sizeof(*threads)))) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	for (; started < nthreads; started++)
+		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+			break;
+	/* With fewer threads than asked the scan is slower, not wrong; with none we do it here. */
+	if (started == 0)
+		worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+done:
+	free(threads);
+	pthread_mutex_destroy(&p.lock);
+	return rc;
+}

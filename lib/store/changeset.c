@@ -1,0 +1,180 @@
+/* Recording upserts and deletes; the commit in store.c applies them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "store/changeset.h"
+#include "util/error.h"
+#include "gitcmdb/id.h"
+#include "gitcmdb/yaml.h"
+
+int cmdb_changeset_new(cmdb_changeset **out)
+{
+	cmdb_changeset *cs = cmdb__calloc(1, sizeof(*cs));
+
+	if (!cs)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	*out = cs;
+	return 0;
+}
+
+void cmdb_changeset_free(cmdb_changeset *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->count; i++) {
+		free(cs->ops[i].path);
+		free(cs->ops[i].data);
+	}
+	free(cs->ops);
+	free(cs);
+}
+
+size_t cmdb_changeset_count(const cmdb_changeset *cs)
+{
+	return cs->count;
+}
+
+/* Takes ownership of path and data, also on failure. */
+static int add_op(cmdb_changeset *cs, int kind, char *path, char *data, size_t len)
+{
+	if (cs->count == cs->alloc) {
+		size_t n = cs->alloc ? cs->alloc * 2 : 16;
+		cmdb__op *ops = cmdb__realloc(cs->ops, n * sizeof(*ops));
+
+		if (!ops) {
+			free(path);
+			free(data);
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		}
+		cs->ops = ops;
+		cs->alloc = n;
+	}
+	cs->ops[cs->count] = (cmdb__op){kind, path, data, len, cs->count};
+	cs->count++;
+	return 0;
+}
+
+int cmdb_changeset_put_item(cmdb_changeset *cs, const char *id, const json_t *item)
+{
+	char *path = NULL, *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = cmdb_id_to_path(&path, id)) < 0)
+		goto done;
+	if ((rc = cmdb_yaml_emit(&data, &len, item, CMDB_YAML_ITEM)) < 0)
+		goto done;
+	rc = add_op(cs, CMDB__OP_PUT, path, data, len);
+	path = data = NULL;
+done:
+	free(path);
+	free(data);
+	return rc;
+}
+
+int cmdb_changeset_put_file(cmdb_changeset *cs, const char *path, const void *data, size_t len)
+{
+	char *p, *d;
+	int rc;
+
+	if ((rc = cmdb_path_validate(path)) < 0)
+		return rc;
+	p = cmdb__strdup(path);
+	d = cmdb__malloc(len + 1);
+	if (!p || !d) {
+		free(p);
+		free(d);
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	if (len)
+		memcpy(d, data, len);
+	d[len] = '\0';
+	return add_op(cs, CMDB__OP_PUT, p, d, len);
+}
+
+int cmdb_changeset_delete(cmdb_changeset *cs, const char *path)
+{
+	char *p;
+	int rc;
+
+	if ((rc = cmdb_path_validate(path)) < 0)
+		return rc;
+	if (!(p = cmdb__strdup(path)))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	return add_op(cs, CMDB__OP_DELETE, p, NULL, 0);
+}
+
+static int cmp_op(const void *a, const void *b)
+{
+	const cmdb__op *x = *(const cmdb__op *const *)a, *y = *(const cmdb__op *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Index of the first op whose path is >= key. */
+static size_t lower_bound(const cmdb__op **ops, size_t n, const char *key)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ops[mid]->path, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A PUT of "a" next to any operation under "a/" cannot both hold. */
+static int check_conflicts(const cmdb__op **ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t plen = strlen(ops[i]->path), j;
+		char *dir;
+
+		if (ops[i]->kind != CMDB__OP_PUT)
+			continue;
+		if (!(dir = cmdb__sprintf("%s/", ops[i]->path)))
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		j = lower_bound(ops, n, dir);
+		free(dir);
+		if (j < n && strncmp(ops[j]->path, ops[i]->path, plen) == 0 && ops[j]->path[plen] == '/')
+			return cmdb__error(CMDB_EINVALID,
+				"changeset writes %s both as a file and as the directory of %s",
+				ops[i]->path, ops[j]->path);
+	}
+	return 0;
+}
+
+int cmdb__changeset_sorted(const cmdb__op ***out, size_t *count, const cmdb_changeset *cs)
+{
+	size_t total = cs ? cs->count : 0, n = 0; /* NULL: an empty changeset */
+	const cmdb__op **ops = cmdb__calloc(total ? total : 1, sizeof(*ops));
+	int rc = 0;
+
+	if (!ops)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = 0; i < total; i++)
+		ops[i] = &cs->ops[i];
+	qsort(ops, total, sizeof(*ops), cmp_op);
+	/* Keep the last operation of each run of equal paths. */
+	for (size_t i = 0; i < total; i++) {
+		if (i + 1 < total && strcmp(ops[i]->path, ops[i + 1]->path) == 0)
+			continue;
+		ops[n++] = ops[i];
+	}
+	if ((rc = check_conflicts(ops, n)) < 0)
+		goto done;
+	*out = ops;
+	*count = n;
+	ops = NULL;
+done:
+	free(ops);
+	return rc;
+}
