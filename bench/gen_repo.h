@@ -32,7 +32,7 @@ typedef struct {
 } pkg_list;
 
 typedef struct {
-	int rpm;                    /* 0: debian/ubuntu (dpkg list), 1: rhel (rpm list) */
+	int rpm; /* 0: debian/ubuntu (dpkg list), 1: rhel (rpm list) */
 	uint16_t idx[PKGS_PER_HOST]; /* which packages of its list, sorted by name */
 	uint16_t gen[PKGS_PER_HOST]; /* how many times each was upgraded */
 	git_oid blob;
@@ -63,7 +63,9 @@ static void die(const char *what)
 	const git_error *e = git_error_last();
 
 	fprintf(stderr, "bench_index: %s: %s\n", what,
-		cmdb_error_last_code() ? cmdb_error_last() : e ? e->message : "failed");
+		cmdb_error_last_code() ? cmdb_error_last()
+			: e            ? e->message
+				       : "failed");
 	exit(1);
 }
 
@@ -128,24 +130,27 @@ static void write_host(gen *g, int i)
 	pkg_list *l = &g->lists[h->rpm];
 	cmdb_buf b = CMDB_BUF_INIT(1u << 24);
 
-	cmdb__buf_printf(&b, "type: host\nname: h%04d\nsource: scan\nattributes:\n  hardware:\n"
-			     "    cpus: %d\n    memory_mb: %d\n  network:\n    interfaces:\n      eth0:\n"
-			     "        addresses: [10.%d.%d.%d/16]\n        mtu: 1500\n  os:\n"
-			     "    id: %s\n    version: \"%s\"\n  packages:\n",
+	cmdb__buf_printf(&b,
+		"type: host\nname: h%04d\nsource: scan\nattributes:\n  hardware:\n"
+		"    cpus: %d\n    memory_mb: %d\n  network:\n    interfaces:\n      eth0:\n"
+		"        addresses: [10.%d.%d.%d/16]\n        mtu: 1500\n  os:\n"
+		"    id: %s\n    version: \"%s\"\n  packages:\n",
 		i, 2 << (i % 4), 4096 << (i % 3), i / 65536, (i / 256) % 256, i % 256,
 		h->rpm ? "rhel" : (i % 3 ? "debian" : "ubuntu"), h->rpm ? "9.3" : "12");
 	for (int k = 0; k < PKGS_PER_HOST; k++) {
 		const pkg *p = &l->p[h->idx[k]];
 
 		if (h->gen[k])
-			cmdb__buf_printf(&b, "    %s:\n      arch: x86_64\n      version: \"%s+b%u\"\n",
-				p->name, p->version, h->gen[k]);
+			cmdb__buf_printf(&b,
+				"    %s:\n      arch: x86_64\n      version: \"%s+b%u\"\n", p->name,
+				p->version, h->gen[k]);
 		else
 			cmdb__buf_printf(&b, "    %s:\n      arch: x86_64\n      version: \"%s\"\n",
 				p->name, p->version);
 	}
-	cmdb__buf_printf(&b, "annotations:\n  environment: %s\n  owner: team-%d\nrelations:\n"
-			     "  depends_on: [host/h%04d, host/h%04d]\n  member_of: [group/g%03d]\n",
+	cmdb__buf_printf(&b,
+		"annotations:\n  environment: %s\n  owner: team-%d\nrelations:\n"
+		"  depends_on: [host/h%04d, host/h%04d]\n  member_of: [group/g%03d]\n",
 		i % 5 ? "production" : "staging", i % 20, (i * 7 + 1) % g->hosts,
 		(i * 13 + 2) % g->hosts, i % 100);
 	h->blob = blob_of(g, b.ptr, b.len);
@@ -154,7 +159,8 @@ static void write_host(gen *g, int i)
 
 static void tb_put(git_treebuilder *tb, const char *name, const git_oid *oid, int tree)
 {
-	if (git_treebuilder_insert(NULL, tb, name, oid, tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) < 0)
+	if (git_treebuilder_insert(
+		    NULL, tb, name, oid, tree ? GIT_FILEMODE_TREE : GIT_FILEMODE_BLOB) < 0)
 		die("tree insert");
 }
 
@@ -206,13 +212,16 @@ static git_oid service_tree(gen *g)
 			for (int k = 0; k < 4; k++)
 				c[k] = (int)(rnd(g) % (uint64_t)S);
 			snprintf(text, sizeof(text),
-				"type: service\nname: svc%d\nsource: scan\nattributes:\n  state: running\n"
+				"type: service\nname: svc%d\nsource: scan\nattributes:\n  state: "
+				"running\n"
 				"  unit: svc%d.service\nrelations:\n"
-				"  connects_to: [service/h%04d/svc%d, service/h%04d/svc%d, service/h%04d/svc%d]\n"
+				"  connects_to: [service/h%04d/svc%d, service/h%04d/svc%d, "
+				"service/h%04d/svc%d]\n"
 				"  depends_on: [service/h%04d/svc%d]\n  runs_on: [host/h%04d]\n",
-				s, s, c[0] / SVCS_PER_HOST, c[0] % SVCS_PER_HOST, c[1] / SVCS_PER_HOST,
-				c[1] % SVCS_PER_HOST, c[2] / SVCS_PER_HOST, c[2] % SVCS_PER_HOST,
-				c[3] / SVCS_PER_HOST, c[3] % SVCS_PER_HOST, i);
+				s, s, c[0] / SVCS_PER_HOST, c[0] % SVCS_PER_HOST,
+				c[1] / SVCS_PER_HOST, c[1] % SVCS_PER_HOST, c[2] / SVCS_PER_HOST,
+				c[2] % SVCS_PER_HOST, c[3] / SVCS_PER_HOST, c[3] % SVCS_PER_HOST,
+				i);
 			snprintf(name, sizeof(name), "svc%d.yaml", s);
 			git_oid oid = blob_of(g, text, strlen(text));
 			tb_put(tb, name, &oid, 0);
@@ -245,7 +254,8 @@ static git_oid simple_tree(gen *g, const char *type, int count, const char *rel,
 					cmdb__buf_printf(&b, "%sservice/h%04d/svc%d", k ? ", " : "",
 						d / SVCS_PER_HOST, d % SVCS_PER_HOST);
 				else
-					cmdb__buf_printf(&b, "%s%s/%c%03d", k ? ", " : "", dtype, dtype[0], d);
+					cmdb__buf_printf(&b, "%s%s/%c%03d", k ? ", " : "", dtype,
+						dtype[0], d);
 			}
 			cmdb__buf_puts(&b, "]\n");
 		}
@@ -299,7 +309,8 @@ static void initial_commit(gen *g)
 	tb_put(root, "host", &t, 1);
 	t = service_tree(g);
 	tb_put(root, "service", &t, 1);
-	t = simple_tree(g, "application", apps, "depends_on", "service", g->hosts * SVCS_PER_HOST, 10);
+	t = simple_tree(
+		g, "application", apps, "depends_on", "service", g->hosts * SVCS_PER_HOST, 10);
 	tb_put(root, "application", &t, 1);
 	t = simple_tree(g, "business_service", biz, "depends_on", "application", apps, 10);
 	tb_put(root, "business_service", &t, 1);

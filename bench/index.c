@@ -48,7 +48,6 @@ static double cpu_ms(void)
 
 static double last_cpu; /* CPU median of the last time_query / timed step */
 
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -72,11 +71,13 @@ static void show_at(cmdb_index *idx, const char *id, const char *when)
 	if (cmdb_index_resolve_when(&seq, idx, when) < 0 ||
 		sqlite3_prepare_v2(cmdb_index_db(idx),
 			"SELECT doc FROM item_versions WHERE id = ?1 AND from_seq <= ?2 AND"
-			" (to_seq IS NULL OR to_seq > ?2)", -1, &st, NULL) != SQLITE_OK)
+			" (to_seq IS NULL OR to_seq > ?2)",
+			-1, &st, NULL) != SQLITE_OK)
 		die("show");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
-	if (sqlite3_step(st) != SQLITE_ROW || !(doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)))
+	if (sqlite3_step(st) != SQLITE_ROW ||
+		!(doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)))
 		die("show: no version");
 	json_decref(doc);
 	sqlite3_finalize(st);
@@ -117,18 +118,29 @@ static long long count(cmdb_index *idx, const char *sql)
 	return n;
 }
 
-typedef enum { Q_SHOW, Q_HISTORY, Q_IMPACT, Q_IMPACT_UP, Q_FIND, Q_FIND_WILD, Q_FIND_EQ, Q_DIFF } qkind;
+typedef enum {
+	Q_SHOW,
+	Q_HISTORY,
+	Q_IMPACT,
+	Q_IMPACT_UP,
+	Q_FIND,
+	Q_FIND_WILD,
+	Q_FIND_EQ,
+	Q_DIFF
+} qkind;
 
 static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, long long *size)
 {
-	double *t = calloc((size_t)g->runs, sizeof(*t)), *c = calloc((size_t)g->runs, sizeof(*c)), m;
+	double *t = calloc((size_t)g->runs, sizeof(*t)), *c = calloc((size_t)g->runs, sizeof(*c)),
+	       m;
 	char id[64], when[32];
 
 	for (int r = 0; r < g->runs; r++) {
 		int hnum = (int)(rnd(g) % (uint64_t)g->hosts);
 		cmdb_impact_opts o = CMDB_IMPACT_OPTS_INIT;
 		json_t *res = NULL;
-		time_t w = (time_t)(BASE_TIME + 3600 * (1 + (long long)(rnd(g) % (uint64_t)(g->scans + 1))));
+		time_t w = (time_t)(BASE_TIME +
+			3600 * (1 + (long long)(rnd(g) % (uint64_t)(g->scans + 1))));
 		struct tm tm;
 		double t0, c0;
 
@@ -148,17 +160,21 @@ static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, 
 			*size = (long long)json_array_size(json_object_get(res, "items"));
 			break;
 		case Q_FIND:
-			if (cmdb_find(&res, idx, "attributes.packages.openssl.version<3.0.13", NULL) < 0)
+			if (cmdb_find(&res, idx, "attributes.packages.openssl.version<3.0.13",
+				    NULL) < 0)
 				die("find");
 			*size = (long long)json_array_size(json_object_get(res, "items"));
 			break;
 		case Q_FIND_WILD:
-			if (cmdb_find(&res, idx, "attributes.packages.*.version>=1.0,attributes.os.id=rhel", NULL) < 0)
+			if (cmdb_find(&res, idx,
+				    "attributes.packages.*.version>=1.0,attributes.os.id=rhel",
+				    NULL) < 0)
 				die("find");
 			*size = (long long)json_array_size(json_object_get(res, "items"));
 			break;
 		case Q_FIND_EQ:
-			if (cmdb_find(&res, idx, "attributes.os.id=debian, annotations.owner~^team-1", NULL) < 0)
+			if (cmdb_find(&res, idx,
+				    "attributes.os.id=debian, annotations.owner~^team-1", NULL) < 0)
 				die("find");
 			*size = (long long)json_array_size(json_object_get(res, "items"));
 			break;
@@ -182,7 +198,8 @@ static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, 
 
 static void usage(void)
 {
-	fputs("usage: bench_index [--hosts N] [--scans M] [--drift PERCENT] [--runs R] [--dir DIR]\n",
+	fputs("usage: bench_index [--hosts N] [--scans M] [--drift PERCENT] [--runs R] [--dir "
+	      "DIR]\n",
 		stderr);
 	exit(2);
 }
@@ -235,8 +252,8 @@ static void row(const char *what, double ms, const char *target, const char *not
 
 int main(int argc, char **argv)
 {
-	gen g = {1000, 200, 2, 21, NULL, {{NULL, 0}, {NULL, 0}}, NULL, NULL, {{0}}, {{0}}, BASE_TIME,
-		0x9e3779b97f4a7c15ull, 0};
+	gen g = {1000, 200, 2, 21, NULL, {{NULL, 0}, {NULL, 0}}, NULL, NULL, {{0}}, {{0}},
+		BASE_TIME, 0x9e3779b97f4a7c15ull, 0};
 	char *tmp = NULL, path[4200], note[128], src[4096], cmd[4400], *slash;
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
@@ -300,10 +317,12 @@ int main(int argc, char **argv)
 	if (cmdb_schema_load_builtin(&schema) < 0)
 		die("schema");
 
-	printf("\n  estate: %lld items, %lld current relations, %lld attribute rows, %lld commits\n",
+	printf("\n  estate: %lld items, %lld current relations, %lld attribute rows, %lld "
+	       "commits\n",
 		count(idx, "SELECT count(*) FROM items"),
 		count(idx, "SELECT count(*) FROM relations WHERE to_seq IS NULL"),
-		count(idx, "SELECT count(*) FROM attrs"), count(idx, "SELECT count(*) FROM commits"));
+		count(idx, "SELECT count(*) FROM attrs"),
+		count(idx, "SELECT count(*) FROM commits"));
 	printf("\n  %-34s %13s %13s   %-10s %s\n", "operation", "wall", "cpu", "target", "");
 	last_cpu = cfull;
 	row("full index", tfull, "<= 30000", NULL);
@@ -344,7 +363,8 @@ int main(int argc, char **argv)
 	if (stat(path, &st) == 0) {
 		double mib = st.st_size / 1048576.0;
 
-		snprintf(cmd, sizeof(cmd), "%s-wal", path); /* not yet checkpointed pages count too */
+		snprintf(cmd, sizeof(cmd), "%s-wal",
+			path); /* not yet checkpointed pages count too */
 		if (stat(cmd, &st) == 0)
 			mib += st.st_size / 1048576.0;
 		printf("  %-34s %10.1f MiB (with -wal)\n", "database size", mib);
@@ -353,8 +373,8 @@ int main(int argc, char **argv)
 	t0 = now_ms();
 	if (system(cmd) != 0)
 		die("git log --raw");
-	printf("  %-34s %10.1f ms %13s   %-10s %s\n", "git log --raw (floor)", now_ms() - t0, "-", "",
-		"one walk of the history (child process)");
+	printf("  %-34s %10.1f ms %13s   %-10s %s\n", "git log --raw (floor)", now_ms() - t0, "-",
+		"", "one walk of the history (child process)");
 	print_load("after");
 
 	cmdb_schema_free(schema);

@@ -30,8 +30,10 @@ static int big_commit(cmdb_repo *repo, int items, int v, int *changed)
 	if ((rc = cmdb_changeset_new(&cs)) < 0)
 		return rc;
 	for (int i = 0; i < items && rc == 0; i++) {
-		int n = snprintf(data, sizeof(data), "type: host\nname: h%05d\nsource: scan\n"
-			"attributes:\n  os: {id: debian, version: \"12\"}\n  v: %d\n", i, v);
+		int n = snprintf(data, sizeof(data),
+			"type: host\nname: h%05d\nsource: scan\n"
+			"attributes:\n  os: {id: debian, version: \"12\"}\n  v: %d\n",
+			i, v);
 
 		snprintf(path, sizeof(path), "host/h%05d.yaml", i);
 		rc = cmdb_changeset_put_file(cs, path, data, (size_t)n);
@@ -55,7 +57,7 @@ static int small_commit(cmdb_repo *repo, int i)
 	o.message = "bench: small";
 	snprintf(path, sizeof(path), "host/h%05d.yaml", i % 1000);
 	if ((rc = cmdb_changeset_new(&cs)) == 0 &&
-	    (rc = cmdb_changeset_put_file(cs, path, data, (size_t)n)) == 0)
+		(rc = cmdb_changeset_put_file(cs, path, data, (size_t)n)) == 0)
 		rc = cmdb_store_commit(NULL, NULL, repo, cs, &o);
 	cmdb_changeset_free(cs);
 	return rc;

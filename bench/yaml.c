@@ -28,20 +28,23 @@ static json_t *big_host(void)
 
 	for (int i = 0; i < 3000; i++) {
 		snprintf(name, sizeof(name), "lib-package-%04d", i);
-		snprintf(ver, sizeof(ver), "%d.%d.%d-%d~deb12u%d", i % 7, i % 13, i % 31, i % 3, i % 5);
-		json_object_set_new(pkgs, name, json_pack("{s:s,s:s}", "version", ver, "arch",
-							  i % 4 ? "amd64" : "all"));
+		snprintf(ver, sizeof(ver), "%d.%d.%d-%d~deb12u%d", i % 7, i % 13, i % 31, i % 3,
+			i % 5);
+		json_object_set_new(pkgs, name,
+			json_pack("{s:s,s:s}", "version", ver, "arch", i % 4 ? "amd64" : "all"));
 	}
 	for (int i = 0; i < 64; i++) {
 		snprintf(name, sizeof(name), "eth%d", i);
 		snprintf(ver, sizeof(ver), "52:54:00:12:34:%02x", i);
-		json_object_set_new(ifs, name, json_pack("{s:s,s:[s,s],s:i}", "mac", ver, "addresses",
-							 "10.0.0.11/24", "fe80::1/64", "mtu", 1500));
+		json_object_set_new(ifs, name,
+			json_pack("{s:s,s:[s,s],s:i}", "mac", ver, "addresses", "10.0.0.11/24",
+				"fe80::1/64", "mtu", 1500));
 	}
 	for (int i = 0; i < 40; i++) {
 		snprintf(name, sizeof(name), "/srv/data%d", i);
-		json_object_set_new(fss, name, json_pack("{s:s,s:s,s:i}", "device", "/dev/vdb1",
-							 "fstype", "ext4", "size_mb", 40960 + i));
+		json_object_set_new(fss, name,
+			json_pack("{s:s,s:s,s:i}", "device", "/dev/vdb1", "fstype", "ext4",
+				"size_mb", 40960 + i));
 	}
 	return json_pack("{s:s,s:s,s:s,s:{s:o,s:{s:o},s:o,s:s},s:{s:s},s:{s:[s]}}", "type", "host",
 		"name", "web01", "source", "scan", "attributes", "packages", pkgs, "network",
@@ -71,7 +74,8 @@ int main(void)
 			return fprintf(stderr, "%s\n", cmdb_error_last()), 1;
 	}
 	t_parse = (now() - t0) / rounds;
-	printf("item: %zu bytes, %s\n", len, json_equal(v, back) ? "round-trips" : "ROUND TRIP BROKEN");
+	printf("item: %zu bytes, %s\n", len,
+		json_equal(v, back) ? "round-trips" : "ROUND TRIP BROKEN");
 	printf("emit:  %.2f ms/item  %.1f MB/s\n", t_emit * 1e3, (double)len / t_emit / 1e6);
 	printf("parse: %.2f ms/item  %.1f MB/s\n", t_parse * 1e3, (double)len / t_parse / 1e6);
 	cmdb_free(yaml);

@@ -80,7 +80,8 @@ json_t *cmdb__jstr(const char *s, size_t len);
 json_t *cmdb__jtok(cmdb__tok t);
 /* The same sanitised bytes as a NUL-terminated string (free); NULL on OOM. */
 char *cmdb__sanitize(const char *s, size_t len);
-/* obj[key] = value (stolen), the key sanitised like cmdb__jstr; 0 or CMDB_ERROR (OOM, or value NULL). */
+/* obj[key] = value (stolen), the key sanitised like cmdb__jstr; 0 or CMDB_ERROR (OOM, or value
+ * NULL). */
 int cmdb__obj_set(json_t *obj, cmdb__tok key, json_t *value);
 /* obj[key] = string(t); 0 or CMDB_ERROR (OOM). Empty tokens are not set. */
 int cmdb__set_tok(json_t *obj, const char *key, cmdb__tok t);

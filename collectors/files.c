@@ -122,12 +122,14 @@ static int one_file(json_t *files, const cmdb__block *b, json_t *errors)
 	int err = 0, is_b64;
 
 	if (n != 3 || !path_ok(f[2])) {
-		cmdb__collect_warn(errors, "files", "file block without a status and a plain absolute path skipped");
+		cmdb__collect_warn(errors, "files",
+			"file block without a status and a plain absolute path skipped");
 		return 0;
 	}
 	if (!(is_b64 = cmdb__tok_eq(f[1], "b64")) && !cmdb__tok_eq(f[1], "hex")) {
-		const char *why = cmdb__tok_eq(f[1], "missing") ? "missing" :
-				  cmdb__tok_eq(f[1], "too-big") ? "too-big" : "unreadable";
+		const char *why = cmdb__tok_eq(f[1], "missing") ? "missing"
+			: cmdb__tok_eq(f[1], "too-big")         ? "too-big"
+								: "unreadable";
 		return set_skipped(files, f[2], why);
 	}
 	err = is_b64 ? decode_b64(&data, b->body, b->len) : decode_hex(&data, b->body, b->len);
@@ -142,8 +144,10 @@ static int one_file(json_t *files, const cmdb__block *b, json_t *errors)
 	} else if (err == 0) {
 		json_t *o = json_object();
 
-		if (!o || json_object_set_new(o, "content", json_stringn_nocheck(data.ptr ? data.ptr : "", data.len)) < 0 ||
-		    cmdb__set_int(o, "size", data.len) < 0) {
+		if (!o ||
+			json_object_set_new(o, "content",
+				json_stringn_nocheck(data.ptr ? data.ptr : "", data.len)) < 0 ||
+			cmdb__set_int(o, "size", data.len) < 0) {
 			json_decref(o);
 			err = cmdb__oom();
 		} else {

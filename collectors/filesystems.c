@@ -28,8 +28,10 @@ static size_t unescape(char *buf, size_t cap, cmdb__tok t)
 
 	for (size_t i = 0; i < t.len && n < cap; i++) {
 		if (t.p[i] == '\\' && i + 3 < t.len && t.p[i + 1] >= '0' && t.p[i + 1] <= '3' &&
-		    t.p[i + 2] >= '0' && t.p[i + 2] <= '7' && t.p[i + 3] >= '0' && t.p[i + 3] <= '7') {
-			buf[n++] = (char)(((t.p[i + 1] - '0') << 6) | ((t.p[i + 2] - '0') << 3) | (t.p[i + 3] - '0'));
+			t.p[i + 2] >= '0' && t.p[i + 2] <= '7' && t.p[i + 3] >= '0' &&
+			t.p[i + 3] <= '7') {
+			buf[n++] = (char)(((t.p[i + 1] - '0') << 6) | ((t.p[i + 2] - '0') << 3) |
+				(t.p[i + 3] - '0'));
 			i += 3;
 		} else {
 			buf[n++] = t.p[i];
@@ -59,7 +61,7 @@ static int parse_mounts(json_t *fs, const cmdb__block *b, int *bad)
 		size_t dl = unescape(dev, sizeof(dev), t[0]), ml = unescape(mnt, sizeof(mnt), t[1]);
 		json_t *o = json_object();
 		if (!o || cmdb__set_tok(o, "device", (cmdb__tok){dev, dl}) < 0 ||
-		    cmdb__set_tok(o, "fstype", t[2]) < 0) {
+			cmdb__set_tok(o, "fstype", t[2]) < 0) {
 			json_decref(o);
 			return cmdb__oom();
 		}
@@ -117,7 +119,8 @@ static int filesystems_parse(json_t **out, const cmdb__section *sec, json_t *err
 	if ((b = cmdb__block_find(sec, "df")) && (err = parse_df(fs, b, &bad)) < 0)
 		goto done;
 	if (bad)
-		cmdb__collect_warn(errors, "filesystems", "%d unreadable mount or df line(s) skipped", bad);
+		cmdb__collect_warn(
+			errors, "filesystems", "%d unreadable mount or df line(s) skipped", bad);
 	*out = fs;
 	fs = NULL;
 done:
@@ -125,4 +128,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_filesystems = {"filesystems", "collectors/filesystems.sh", filesystems_parse};
+const cmdb_collector cmdb__collector_filesystems = {
+	"filesystems", "collectors/filesystems.sh", filesystems_parse};

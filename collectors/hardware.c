@@ -36,20 +36,24 @@ static int parse_cpuinfo(json_t *hw, const cmdb__block *b)
 			continue;
 		if (cmdb__tok_eq(key, "processor")) {
 			cpus++;
-		} else if ((cmdb__tok_eq(key, "model name") || cmdb__tok_eq(key, "cpu model")) && !model.len) {
+		} else if ((cmdb__tok_eq(key, "model name") || cmdb__tok_eq(key, "cpu model")) &&
+			!model.len) {
 			model = val;
-		} else if ((cmdb__tok_eq(key, "Hardware") || cmdb__tok_eq(key, "Model")) && !board.len) {
+		} else if ((cmdb__tok_eq(key, "Hardware") || cmdb__tok_eq(key, "Model")) &&
+			!board.len) {
 			board = val;
 		} else if (cmdb__tok_eq(key, "physical id")) {
 			size_t i;
 
 			for (i = 0; i < nsock; i++)
-				if (sockets[i].len == val.len && memcmp(sockets[i].p, val.p, val.len) == 0)
+				if (sockets[i].len == val.len &&
+					memcmp(sockets[i].p, val.p, val.len) == 0)
 					break;
 			if (i == nsock && nsock < sizeof(sockets) / sizeof(sockets[0]))
 				sockets[nsock++] = val;
 		} else if (cmdb__tok_eq(key, "flags")) {
-			/* A full cpuinfo (not the script's filtered one) carries the flag itself. */
+			/* A full cpuinfo (not the script's filtered one) carries the flag itself.
+			 */
 			cmdb__tok f[1];
 			const char *p = val.p, *e = val.p + val.len;
 			while (p < e) {
@@ -69,7 +73,7 @@ static int parse_cpuinfo(json_t *hw, const cmdb__block *b)
 	if (nsock && (err = cmdb__set_int(hw, "sockets", nsock)) < 0)
 		return err;
 	if (hypervisor && !json_object_get(hw, "virtualization") &&
-	    (err = cmdb__set_tok(hw, "virtualization", (cmdb__tok){"vm", 2})) < 0)
+		(err = cmdb__set_tok(hw, "virtualization", (cmdb__tok){"vm", 2})) < 0)
 		return err;
 	return 0;
 }
@@ -93,8 +97,8 @@ static int parse_dmi(json_t *hw, const cmdb__block *b)
 {
 	static const struct {
 		const char *key, *field;
-	} map[] = {{"sys_vendor", "vendor"}, {"product_name", "product"}, {"product_uuid", "dmi_uuid"},
-		{"product_serial", "serial"}};
+	} map[] = {{"sys_vendor", "vendor"}, {"product_name", "product"},
+		{"product_uuid", "dmi_uuid"}, {"product_serial", "serial"}};
 	const char *pos = b->body, *end = b->body + b->len;
 	cmdb__tok line, kv[2];
 	int err;
@@ -105,10 +109,11 @@ static int parse_dmi(json_t *hw, const cmdb__block *b)
 		cmdb__tok v = cmdb__trim(kv[1]);
 		/* Firmware placeholders identify nothing. */
 		if (cmdb__tok_eq(v, "Not Specified") || cmdb__tok_eq(v, "To Be Filled By O.E.M.") ||
-		    cmdb__tok_eq(v, "Default string") || cmdb__tok_eq(v, "0"))
+			cmdb__tok_eq(v, "Default string") || cmdb__tok_eq(v, "0"))
 			continue;
 		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-			if (cmdb__tok_eq(kv[0], map[i].key) && (err = cmdb__set_tok(hw, map[i].field, v)) < 0)
+			if (cmdb__tok_eq(kv[0], map[i].key) &&
+				(err = cmdb__set_tok(hw, map[i].field, v)) < 0)
 				return err;
 	}
 	return 0;
@@ -139,10 +144,12 @@ static int hardware_parse(json_t **out, const cmdb__section *sec, json_t *errors
 	*out = NULL;
 	if (!hw)
 		return cmdb__oom();
-	if ((err = cmdb__set_tok(hw, "virtualization", first_word(cmdb__block_find(sec, "virt")))) < 0)
+	if ((err = cmdb__set_tok(hw, "virtualization", first_word(cmdb__block_find(sec, "virt")))) <
+		0)
 		goto done;
-	if (!json_object_get(hw, "virtualization") && first_word(cmdb__block_find(sec, "hypervisor")).len &&
-	    (err = cmdb__set_tok(hw, "virtualization", (cmdb__tok){"vm", 2})) < 0)
+	if (!json_object_get(hw, "virtualization") &&
+		first_word(cmdb__block_find(sec, "hypervisor")).len &&
+		(err = cmdb__set_tok(hw, "virtualization", (cmdb__tok){"vm", 2})) < 0)
 		goto done;
 	if ((b = cmdb__block_find(sec, "cpuinfo")) && (err = parse_cpuinfo(hw, b)) < 0)
 		goto done;
@@ -168,4 +175,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_hardware = {"hardware", "collectors/hardware.sh", hardware_parse};
+const cmdb_collector cmdb__collector_hardware = {
+	"hardware", "collectors/hardware.sh", hardware_parse};

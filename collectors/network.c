@@ -19,7 +19,9 @@ static int mac_ok(cmdb__tok t)
 	for (size_t i = 0; i < t.len; i++) {
 		char c = t.p[i];
 
-		if (i % 3 == 2 ? c != ':' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+		if (i % 3 == 2 ? c != ':'
+			       : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+					 (c >= 'A' && c <= 'F')))
 			return 0;
 	}
 	return 1;
@@ -34,7 +36,7 @@ static int start_iface(json_t *ifs, json_t **cur, cmdb__tok *t, size_t n)
 
 	*cur = NULL;
 	if (n < 2 || t[0].len < 2 || t[0].p[t[0].len - 1] != ':' || t[1].len < 2 ||
-	    t[1].p[t[1].len - 1] != ':')
+		t[1].p[t[1].len - 1] != ':')
 		return 1;
 	name = (cmdb__tok){t[1].p, t[1].len - 1};
 	/* "macvlan0@eth0" is the interface macvlan0 on eth0. */
@@ -49,7 +51,7 @@ static int start_iface(json_t *ifs, json_t **cur, cmdb__tok *t, size_t n)
 		return cmdb__oom();
 	for (size_t i = 2; i + 1 < n; i++)
 		if (cmdb__tok_eq(t[i], "mtu") && cmdb__tok_u64(&mtu, t[i + 1]) == 0 &&
-		    cmdb__set_int(o, "mtu", mtu) < 0)
+			cmdb__set_int(o, "mtu", mtu) < 0)
 			return cmdb__oom();
 	*cur = o;
 	return 0;
@@ -93,7 +95,7 @@ static int parse_addr(json_t *net, const cmdb__block *b, int *bad)
 			if (mac_ok(t[1]) && (err = cmdb__set_tok(cur, "mac", t[1])) < 0)
 				return err;
 		} else if ((cmdb__tok_eq(t[0], "inet") || cmdb__tok_eq(t[0], "inet6")) &&
-			   (err = add_address(cur, t, n)) < 0) {
+			(err = add_address(cur, t, n)) < 0) {
 			return err;
 		}
 	}
@@ -121,8 +123,9 @@ static int parse_sysfs(json_t *net, const cmdb__block *b, int *bad)
 		}
 		if (cmdb__tok_prefix(t[0], "veth"))
 			continue;
-		if (cmdb__obj_set(ifs, t[0], o = json_object()) < 0 || cmdb__set_int(o, "mtu", mtu) < 0 ||
-		    (n == 3 && mac_ok(t[1]) && cmdb__set_tok(o, "mac", t[1]) < 0))
+		if (cmdb__obj_set(ifs, t[0], o = json_object()) < 0 ||
+			cmdb__set_int(o, "mtu", mtu) < 0 ||
+			(n == 3 && mac_ok(t[1]) && cmdb__set_tok(o, "mac", t[1]) < 0))
 			return cmdb__oom();
 	}
 	return 0;
@@ -178,14 +181,15 @@ static int parse_resolv(json_t *net, const cmdb__block *b)
 		if (n >= 2 && cmdb__tok_eq(t[0], "nameserver")) {
 			if ((err = cmdb__append_unique(dns, cmdb__jtok(t[1]))) < 0)
 				goto done;
-		} else if (n >= 2 && (cmdb__tok_eq(t[0], "search") || cmdb__tok_eq(t[0], "domain"))) {
+		} else if (n >= 2 &&
+			(cmdb__tok_eq(t[0], "search") || cmdb__tok_eq(t[0], "domain"))) {
 			for (size_t i = 1; i < n; i++)
 				if ((err = cmdb__append_unique(search, cmdb__jtok(t[i]))) < 0)
 					goto done;
 		}
 	}
 	if ((json_array_size(dns) && json_object_set(net, "dns", dns) < 0) ||
-	    (json_array_size(search) && json_object_set(net, "search", search) < 0))
+		(json_array_size(search) && json_object_set(net, "search", search) < 0))
 		err = cmdb__oom();
 done:
 	json_decref(dns);
@@ -209,9 +213,10 @@ static int network_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 	if (!b && (b = cmdb__block_find(sec, "sysfs-net")) && (err = parse_sysfs(net, b, &bad)) < 0)
 		goto done;
 	if (bad)
-		cmdb__collect_warn(errors, "network", "ip addr: %d unreadable interface line(s) skipped", bad);
+		cmdb__collect_warn(
+			errors, "network", "ip addr: %d unreadable interface line(s) skipped", bad);
 	if (((b = cmdb__block_find(sec, "ip-route")) && (err = parse_routes(routes, b)) < 0) ||
-	    ((b = cmdb__block_find(sec, "ip6-route")) && (err = parse_routes(routes, b)) < 0))
+		((b = cmdb__block_find(sec, "ip6-route")) && (err = parse_routes(routes, b)) < 0))
 		goto done;
 	if (json_array_size(routes) && json_object_set(net, "routes", routes) < 0) {
 		err = cmdb__oom();
@@ -219,7 +224,8 @@ static int network_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 	}
 	if ((b = cmdb__block_find(sec, "resolv.conf")) && (err = parse_resolv(net, b)) < 0)
 		goto done;
-	if (json_object_size(json_object_get(net, "interfaces")) == 0 && !json_object_get(net, "dns")) {
+	if (json_object_size(json_object_get(net, "interfaces")) == 0 &&
+		!json_object_get(net, "dns")) {
 		err = cmdb__error(CMDB_EINVALID, "no interfaces or resolvers in the section");
 		goto done;
 	}

@@ -57,7 +57,8 @@ static int parse_os_release(json_t *os, const cmdb__block *b, json_t *errors)
 		}
 	}
 	if (bad)
-		cmdb__collect_warn(errors, "os", "os-release: %d line(s) without KEY=VALUE skipped", bad);
+		cmdb__collect_warn(
+			errors, "os", "os-release: %d line(s) without KEY=VALUE skipped", bad);
 	return 0;
 }
 
@@ -84,7 +85,8 @@ static cmdb__tok zone_name(cmdb__tok t)
 
 	for (size_t i = 0; i + sizeof(marker) - 1 <= t.len; i++)
 		if (memcmp(t.p + i, marker, sizeof(marker) - 1) == 0)
-			return (cmdb__tok){t.p + i + sizeof(marker) - 1, t.len - i - (sizeof(marker) - 1)};
+			return (cmdb__tok){
+				t.p + i + sizeof(marker) - 1, t.len - i - (sizeof(marker) - 1)};
 	return t;
 }
 
@@ -98,7 +100,8 @@ static int os_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 	*out = NULL;
 	if (!os)
 		return cmdb__oom();
-	if ((b = cmdb__block_find(sec, "os-release")) && (err = parse_os_release(os, b, errors)) < 0)
+	if ((b = cmdb__block_find(sec, "os-release")) &&
+		(err = parse_os_release(os, b, errors)) < 0)
 		goto done;
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
 		cmdb__tok v = first_line(cmdb__block_find(sec, simple[i]));
@@ -109,7 +112,8 @@ static int os_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 		if ((err = cmdb__set_tok(os, simple[i], v)) < 0)
 			goto done;
 	}
-	if ((err = cmdb__set_tok(os, "timezone", zone_name(first_line(cmdb__block_find(sec, "timezone"))))) < 0)
+	if ((err = cmdb__set_tok(
+		     os, "timezone", zone_name(first_line(cmdb__block_find(sec, "timezone"))))) < 0)
 		goto done;
 	if (json_object_size(os) == 0) {
 		err = cmdb__error(CMDB_EINVALID, "no os facts in the section");

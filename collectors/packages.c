@@ -18,8 +18,9 @@ static int add_pkg(json_t *list, cmdb__tok name, cmdb__tok version, cmdb__tok ar
 
 	if (!p)
 		return cmdb__oom();
-	if ((err = cmdb__set_tok(p, "name", name)) < 0 || (err = cmdb__set_tok(p, "version", version)) < 0 ||
-	    (err = cmdb__set_tok(p, "arch", arch)) < 0) {
+	if ((err = cmdb__set_tok(p, "name", name)) < 0 ||
+		(err = cmdb__set_tok(p, "version", version)) < 0 ||
+		(err = cmdb__set_tok(p, "arch", arch)) < 0) {
 		json_decref(p);
 		return err;
 	}
@@ -61,7 +62,8 @@ static int parse_dpkg(json_t *list, const cmdb__block *b, int *bad)
 	return 0;
 }
 
-/* "name\tepoch\tversion-release\tarch"; epoch "(none)" when unset; gpg-pubkey entries are keys, not software. */
+/* "name\tepoch\tversion-release\tarch"; epoch "(none)" when unset; gpg-pubkey entries are keys, not
+ * software. */
 static int parse_rpm(json_t *list, const cmdb__block *b, int *bad)
 {
 	const char *pos = b->body, *end = b->body + b->len;
@@ -73,7 +75,7 @@ static int parse_rpm(json_t *list, const cmdb__block *b, int *bad)
 		if (line.len == 0)
 			continue;
 		if (cmdb__split_char(f, 4, line, '\t') != 4 || !name_ok(f[0]) || f[2].len == 0 ||
-		    f[1].len + f[2].len + 2 > sizeof(ver)) {
+			f[1].len + f[2].len + 2 > sizeof(ver)) {
 			(*bad)++;
 			continue;
 		}
@@ -153,13 +155,14 @@ static int packages_parse(json_t **out, const cmdb__section *sec, json_t *errors
 			goto done;
 		/* An rpm binary on a Debian host has an empty database: not a manager in use. */
 		if (json_array_size(list) > before &&
-		    json_array_append_new(names, json_string(managers[i].label)) < 0) {
+			json_array_append_new(names, json_string(managers[i].label)) < 0) {
 			err = cmdb__oom();
 			goto done;
 		}
 	}
 	if (bad)
-		cmdb__collect_warn(errors, "packages", "%d unreadable package line(s) skipped", bad);
+		cmdb__collect_warn(
+			errors, "packages", "%d unreadable package line(s) skipped", bad);
 	if (json_array_size(list) == 0 && bad) {
 		err = cmdb__error(CMDB_EINVALID, "no readable package list");
 		goto done;
@@ -175,4 +178,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_packages = {"packages", "collectors/packages.sh", packages_parse};
+const cmdb_collector cmdb__collector_packages = {
+	"packages", "collectors/packages.sh", packages_parse};

@@ -51,9 +51,11 @@ static int flush_unit(json_t *units, const unit_rec *r, int *bad)
 		return 0;
 	}
 	if (!(o = json_object()) || cmdb__set_tok(o, "state", r->active) < 0 ||
-	    cmdb__set_tok(o, "enabled", r->enabled) < 0 || cmdb__set_tok(o, "exec", exec_argv(r->exec)) < 0 ||
-	    cmdb__set_tok(o, "fragment", r->frag) < 0 ||
-	    (cmdb__tok_u64(&pid, r->pid) == 0 && pid > 0 && cmdb__set_int(o, "main_pid", pid) < 0)) {
+		cmdb__set_tok(o, "enabled", r->enabled) < 0 ||
+		cmdb__set_tok(o, "exec", exec_argv(r->exec)) < 0 ||
+		cmdb__set_tok(o, "fragment", r->frag) < 0 ||
+		(cmdb__tok_u64(&pid, r->pid) == 0 && pid > 0 &&
+			cmdb__set_int(o, "main_pid", pid) < 0)) {
 		json_decref(o);
 		return cmdb__oom();
 	}
@@ -108,15 +110,17 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 
 	if (!by_frag)
 		return cmdb__oom();
-	/* fragment path -> units (template instances share one), so each owner line is one lookup. */
-	json_object_foreach (units, name, u) {
+	/* fragment path -> units (template instances share one), so each owner line is one lookup.
+	 */
+	json_object_foreach(units, name, u)
+	{
 		const char *frag = json_string_value(json_object_get(u, "fragment"));
 		json_t *list;
 
 		if (!frag)
 			continue;
 		if (!(list = json_object_get(by_frag, frag)) &&
-		    (!(list = json_array()) || json_object_set_new(by_frag, frag, list) < 0)) {
+			(!(list = json_array()) || json_object_set_new(by_frag, frag, list) < 0)) {
 			err = cmdb__oom();
 			goto done;
 		}
@@ -134,7 +138,8 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 				break;
 		if (i + 1 >= line.len)
 			continue;
-		cmdb__tok pkg = {line.p, i}, path = cmdb__trim((cmdb__tok){line.p + i + 2, line.len - i - 2});
+		cmdb__tok pkg = {line.p, i},
+			  path = cmdb__trim((cmdb__tok){line.p + i + 2, line.len - i - 2});
 		for (size_t k = 0; k < pkg.len; k++)
 			if (pkg.p[k] == ',' || pkg.p[k] == ':' || pkg.p[k] == ' ')
 				pkg.len = k;
@@ -148,9 +153,8 @@ static int parse_owners(json_t *units, const cmdb__block *b)
 		size_t k;
 
 		free(key);
-		json_array_foreach (list, k, u)
-			if ((err = cmdb__set_tok(u, "package", pkg)) < 0)
-				goto done;
+		json_array_foreach(
+			list, k, u) if ((err = cmdb__set_tok(u, "package", pkg)) < 0) goto done;
 	}
 done:
 	json_decref(by_frag);
@@ -185,7 +189,8 @@ static int parse_openrc(json_t *units, const cmdb__block *b, int *bad)
 			in_runlevel = cmdb__tok_eq(t[0], "Runlevel:");
 			continue;
 		}
-		if (n < 4 || !cmdb__tok_eq(t[1], "[") || !cmdb__tok_eq(t[n - 1], "]") || t[0].len > UNIT_LEN_MAX) {
+		if (n < 4 || !cmdb__tok_eq(t[1], "[") || !cmdb__tok_eq(t[n - 1], "]") ||
+			t[0].len > UNIT_LEN_MAX) {
 			(*bad)++;
 			continue;
 		}
@@ -197,12 +202,14 @@ static int parse_openrc(json_t *units, const cmdb__block *b, int *bad)
 		free(key);
 		if (!o && (err = cmdb__obj_set(units, t[0], o = json_object())) < 0)
 			return err;
-		if (in_runlevel && (err = cmdb__set_tok(o, "enabled", (cmdb__tok){"enabled", 7})) < 0)
+		if (in_runlevel &&
+			(err = cmdb__set_tok(o, "enabled", (cmdb__tok){"enabled", 7})) < 0)
 			return err;
 		if (!in_runlevel && !json_object_get(o, "enabled") &&
-		    (err = cmdb__set_tok(o, "enabled", (cmdb__tok){"disabled", 8})) < 0)
+			(err = cmdb__set_tok(o, "enabled", (cmdb__tok){"disabled", 8})) < 0)
 			return err;
-		if ((err = state ? cmdb__set_tok(o, "state", (cmdb__tok){state, strlen(state)}) : cmdb__set_tok(o, "state", t[2])) < 0)
+		if ((err = state ? cmdb__set_tok(o, "state", (cmdb__tok){state, strlen(state)})
+				 : cmdb__set_tok(o, "state", t[2])) < 0)
 			return err;
 	}
 	return 0;
@@ -222,8 +229,9 @@ static int services_parse(json_t **out, const cmdb__section *sec, json_t *errors
 		manager = "systemd";
 		if ((err = parse_show(units, b, &bad)) < 0)
 			goto done;
-		if (((b = cmdb__block_find(sec, "dpkg-owner")) || (b = cmdb__block_find(sec, "rpm-owner"))) &&
-		    (err = parse_owners(units, b)) < 0)
+		if (((b = cmdb__block_find(sec, "dpkg-owner")) ||
+			    (b = cmdb__block_find(sec, "rpm-owner"))) &&
+			(err = parse_owners(units, b)) < 0)
 			goto done;
 	} else if ((b = cmdb__block_find(sec, "openrc"))) {
 		manager = "openrc";
@@ -231,10 +239,13 @@ static int services_parse(json_t **out, const cmdb__section *sec, json_t *errors
 			goto done;
 	}
 	if (bad)
-		cmdb__collect_warn(errors, "services", "%d unreadable service line(s) skipped", bad);
-	/* An empty section is a host without a service manager (a container); blocks nobody knows are garbage. */
+		cmdb__collect_warn(
+			errors, "services", "%d unreadable service line(s) skipped", bad);
+	/* An empty section is a host without a service manager (a container); blocks nobody knows
+	 * are garbage. */
 	if (!manager && sec->nblocks > 0 && !cmdb__block_find(sec, "systemd-units")) {
-		err = cmdb__error(CMDB_EINVALID, "no service manager output (systemd or OpenRC) in the section");
+		err = cmdb__error(CMDB_EINVALID,
+			"no service manager output (systemd or OpenRC) in the section");
 		goto done;
 	}
 	if (!(facts = json_pack("{s:s*, s:O}", "manager", manager, "units", units))) {
@@ -247,4 +258,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_services = {"services", "collectors/services.sh", services_parse};
+const cmdb_collector cmdb__collector_services = {
+	"services", "collectors/services.sh", services_parse};

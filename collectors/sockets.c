@@ -61,14 +61,16 @@ static int set_process(json_t *o, cmdb__tok t)
 
 			while (de < e && *de >= '0' && *de <= '9')
 				de++;
-			if (cmdb__tok_u64(&pid, (cmdb__tok){d, (size_t)(de - d)}) == 0 && cmdb__set_int(o, "pid", pid) < 0)
+			if (cmdb__tok_u64(&pid, (cmdb__tok){d, (size_t)(de - d)}) == 0 &&
+				cmdb__set_int(o, "pid", pid) < 0)
 				return cmdb__oom();
 		}
 		return 0;
 	}
-	if ((p = memchr(t.p, '/', t.len)) && cmdb__tok_u64(&pid, (cmdb__tok){t.p, (size_t)(p - t.p)}) == 0) {
+	if ((p = memchr(t.p, '/', t.len)) &&
+		cmdb__tok_u64(&pid, (cmdb__tok){t.p, (size_t)(p - t.p)}) == 0) {
 		if (cmdb__set_int(o, "pid", pid) < 0 ||
-		    cmdb__set_tok(o, "process", (cmdb__tok){p + 1, (size_t)(e - p - 1)}) < 0)
+			cmdb__set_tok(o, "process", (cmdb__tok){p + 1, (size_t)(e - p - 1)}) < 0)
 			return cmdb__oom();
 	}
 	return 0;
@@ -133,8 +135,9 @@ static int parse_line(json_t *list, cmdb__tok line, int established, int *bad)
 		(*bad)++;
 		return 0;
 	}
-	if (!(o = json_object()) || cmdb__set_tok(o, "proto", proto) < 0 || cmdb__set_tok(o, "local", local) < 0 ||
-	    (established && cmdb__set_tok(o, "peer", peer) < 0)) {
+	if (!(o = json_object()) || cmdb__set_tok(o, "proto", proto) < 0 ||
+		cmdb__set_tok(o, "local", local) < 0 ||
+		(established && cmdb__set_tok(o, "peer", peer) < 0)) {
 		json_decref(o);
 		return cmdb__oom();
 	}
@@ -142,8 +145,9 @@ static int parse_line(json_t *list, cmdb__tok line, int established, int *bad)
 		/* A process name may hold blanks: hand over the rest of the line. */
 		cmdb__tok rest = {t[k].p, (size_t)(line.p + line.len - t[k].p)};
 
-		if (cmdb__tok_prefix(t[k], "users:((") ? set_process(o, rest) < 0 :
-		    memchr(t[k].p, '/', t[k].len) && set_process(o, t[k]) < 0) {
+		if (cmdb__tok_prefix(t[k], "users:((")
+				? set_process(o, rest) < 0
+				: memchr(t[k].p, '/', t[k].len) && set_process(o, t[k]) < 0) {
 			json_decref(o);
 			return cmdb__oom();
 		}
@@ -153,7 +157,8 @@ static int parse_line(json_t *list, cmdb__tok line, int established, int *bad)
 	return 0;
 }
 
-static int parse_list(json_t *facts, const char *key, const cmdb__block *b, int established, int *bad)
+static int parse_list(
+	json_t *facts, const char *key, const cmdb__block *b, int established, int *bad)
 {
 	const char *pos = b->body, *end = b->body + b->len;
 	json_t *list = json_array();
@@ -211,7 +216,8 @@ static int parse_cgroups(json_t *facts, const cmdb__block *b)
 			continue;
 		}
 		cmdb__tok unit = cgroup_unit(line);
-		if (pid.len && unit.len && unit.len <= 256 && cmdb__obj_set(map, pid, cmdb__jtok(unit)) < 0)
+		if (pid.len && unit.len && unit.len <= 256 &&
+			cmdb__obj_set(map, pid, cmdb__jtok(unit)) < 0)
 			return cmdb__oom();
 	}
 	return 0;
@@ -219,8 +225,10 @@ static int parse_cgroups(json_t *facts, const cmdb__block *b)
 
 static int hexval(char c)
 {
-	return (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 :
-	       (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+	return (c >= '0' && c <= '9')    ? c - '0'
+		: (c >= 'A' && c <= 'F') ? c - 'A' + 10
+		: (c >= 'a' && c <= 'f') ? c - 'a' + 10
+					 : -1;
 }
 
 /*
@@ -273,7 +281,8 @@ static int parse_proc(json_t *facts, const cmdb__block *b, const char *proto, in
 		const char *key = i ? "established" : "listening";
 
 		if (!(lists[i] = json_object_get(facts, key)) &&
-		    (!(lists[i] = json_array()) || json_object_set_new(facts, key, lists[i]) < 0))
+			(!(lists[i] = json_array()) ||
+				json_object_set_new(facts, key, lists[i]) < 0))
 			return cmdb__oom();
 	}
 	while (cmdb__line_next(&line, &pos, end)) {
@@ -283,7 +292,8 @@ static int parse_proc(json_t *facts, const cmdb__block *b, const char *proto, in
 
 		if (n < 4 || cmdb__tok_eq(t[0], "sl"))
 			continue;
-		if (proc_endpoint(lb, sizeof(lb), t[1]) < 0 || proc_endpoint(pb, sizeof(pb), t[2]) < 0) {
+		if (proc_endpoint(lb, sizeof(lb), t[1]) < 0 ||
+			proc_endpoint(pb, sizeof(pb), t[2]) < 0) {
 			(*bad)++;
 			continue;
 		}
@@ -307,7 +317,8 @@ static int parse_proc_tables(json_t *facts, const cmdb__section *sec, int *bad, 
 {
 	static const struct {
 		const char *label, *proto;
-	} tables[] = {{"proc-net-tcp", "tcp"}, {"proc-net-tcp6", "tcp"}, {"proc-net-udp", "udp"}, {"proc-net-udp6", "udp"}};
+	} tables[] = {{"proc-net-tcp", "tcp"}, {"proc-net-tcp6", "tcp"}, {"proc-net-udp", "udp"},
+		{"proc-net-udp6", "udp"}};
 	int err;
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -343,12 +354,13 @@ static int sockets_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 		if ((err = parse_proc_tables(facts, sec, &bad, &found)) < 0)
 			goto done;
 		if (!found) {
-			err = cmdb__error(CMDB_EINVALID, "no ss, netstat or /proc/net output in the section");
+			err = cmdb__error(
+				CMDB_EINVALID, "no ss, netstat or /proc/net output in the section");
 			goto done;
 		}
 	}
 	if ((l && (err = parse_list(facts, "listening", l, 0, &bad)) < 0) ||
-	    (e && (err = parse_list(facts, "established", e, 1, &bad)) < 0))
+		(e && (err = parse_list(facts, "established", e, 1, &bad)) < 0))
 		goto done;
 	if ((c = cmdb__block_find(sec, "cgroups")) && (err = parse_cgroups(facts, c)) < 0)
 		goto done;

@@ -44,8 +44,9 @@ static int parse_passwd(json_t *users, const cmdb__block *b, int *bad)
 			(*bad)++;
 			continue;
 		}
-		if (!(o = json_object()) || cmdb__set_int(o, "uid", uid) < 0 || cmdb__set_int(o, "gid", gid) < 0 ||
-		    cmdb__set_tok(o, "home", home) < 0 || cmdb__set_tok(o, "shell", shell) < 0) {
+		if (!(o = json_object()) || cmdb__set_int(o, "uid", uid) < 0 ||
+			cmdb__set_int(o, "gid", gid) < 0 || cmdb__set_tok(o, "home", home) < 0 ||
+			cmdb__set_tok(o, "shell", shell) < 0) {
 			json_decref(o);
 			return cmdb__oom();
 		}
@@ -81,8 +82,9 @@ static int parse_group(json_t *groups, const cmdb__block *b, int *bad)
 			(*bad)++;
 			continue;
 		}
-		if (!(o = json_object()) || !(list = json_array()) || json_object_set_new(o, "members", list) < 0 ||
-		    cmdb__set_int(o, "gid", gid) < 0) {
+		if (!(o = json_object()) || !(list = json_array()) ||
+			json_object_set_new(o, "members", list) < 0 ||
+			cmdb__set_int(o, "gid", gid) < 0) {
 			json_decref(o);
 			return cmdb__oom();
 		}
@@ -131,28 +133,30 @@ static int user_groups(json_t *users, json_t *groups)
 		err = cmdb__oom();
 		goto done;
 	}
-	json_object_foreach (groups, gname, g) {
-		snprintf(gid, sizeof(gid), "%lld", (long long)json_integer_value(json_object_get(g, "gid")));
+	json_object_foreach(groups, gname, g)
+	{
+		snprintf(gid, sizeof(gid), "%lld",
+			(long long)json_integer_value(json_object_get(g, "gid")));
 		if ((err = index_add(by_gid, gid, gname)) < 0)
 			goto done;
-		json_array_foreach (json_object_get(g, "members"), i, m)
-			if ((err = index_add(by_member, json_string_value(m), gname)) < 0)
-				goto done;
+		json_array_foreach(json_object_get(g, "members"), i,
+			m) if ((err = index_add(by_member, json_string_value(m), gname)) <
+			0) goto done;
 	}
-	json_object_foreach (users, uname, u) {
+	json_object_foreach(users, uname, u)
+	{
 		json_t *list = json_array();
 
 		if (!list || json_object_set_new(u, "groups", list) < 0) {
 			err = cmdb__oom();
 			goto done;
 		}
-		snprintf(gid, sizeof(gid), "%lld", (long long)json_integer_value(json_object_get(u, "gid")));
-		json_array_foreach (json_object_get(by_gid, gid), i, m)
-			if ((err = cmdb__append_unique(list, json_incref(m))) < 0)
-				goto done;
-		json_array_foreach (json_object_get(by_member, uname), i, m)
-			if ((err = cmdb__append_unique(list, json_incref(m))) < 0)
-				goto done;
+		snprintf(gid, sizeof(gid), "%lld",
+			(long long)json_integer_value(json_object_get(u, "gid")));
+		json_array_foreach(json_object_get(by_gid, gid), i,
+			m) if ((err = cmdb__append_unique(list, json_incref(m))) < 0) goto done;
+		json_array_foreach(json_object_get(by_member, uname), i,
+			m) if ((err = cmdb__append_unique(list, json_incref(m))) < 0) goto done;
 		if ((err = cmdb__sort_strings(list)) < 0)
 			goto done;
 	}
@@ -174,11 +178,13 @@ static int users_parse(json_t **out, const cmdb__section *sec, json_t *errors)
 		goto done;
 	}
 	if (((b = cmdb__block_find(sec, "passwd")) && (err = parse_passwd(users, b, &bad)) < 0) ||
-	    ((b = cmdb__block_find(sec, "group")) && (err = parse_group(groups, b, &bad)) < 0) ||
-	    (err = user_groups(users, groups)) < 0)
+		((b = cmdb__block_find(sec, "group")) &&
+			(err = parse_group(groups, b, &bad)) < 0) ||
+		(err = user_groups(users, groups)) < 0)
 		goto done;
 	if (bad)
-		cmdb__collect_warn(errors, "users", "%d unreadable passwd or group line(s) skipped", bad);
+		cmdb__collect_warn(
+			errors, "users", "%d unreadable passwd or group line(s) skipped", bad);
 	if (json_object_size(users) == 0) {
 		err = cmdb__error(CMDB_EINVALID, "no accounts in the section");
 		goto done;

@@ -146,7 +146,7 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 		cp = (cp << 6) | (s[i] & 0x3F);
 	}
 	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return 0;
 	return n;
 }
@@ -238,7 +238,8 @@ int cmdb__append_unique(json_t *arr, json_t *s)
 		json_decref(s);
 		return 0;
 	}
-	json_array_foreach (arr, i, e) {
+	json_array_foreach(arr, i, e)
+	{
 		if (json_equal(e, s)) {
 			json_decref(s);
 			return 0;
@@ -258,7 +259,8 @@ void cmdb__collect_warn(json_t *errors, const char *section, const char *fmt, ..
 
 	if (!errors)
 		return;
-	json_array_foreach (errors, i, e) {
+	json_array_foreach(errors, i, e)
+	{
 		const char *s = json_string_value(json_object_get(e, "section"));
 
 		if (s && strcmp(s, section) == 0)
@@ -274,8 +276,9 @@ void cmdb__collect_warn(json_t *errors, const char *section, const char *fmt, ..
 		va_end(ap);
 	}
 	/* Best effort: a warning lost to OOM must not turn into a failure. */
-	json_array_append_new(errors, json_pack("{s:s, s:o*}", "section", section, "message",
-		cmdb__jstr(msg, strlen(msg))));
+	json_array_append_new(errors,
+		json_pack("{s:s, s:o*}", "section", section, "message",
+			cmdb__jstr(msg, strlen(msg))));
 }
 
 int cmdb__oom(void)

@@ -56,7 +56,8 @@ cmdb_repo *cli_open_repo(cli_ctx *ctx)
 
 	if (cmdb_repo_open(&repo, ctx->dir) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_ENOTFOUND
-				? "run 'gitcmdb init DIR' first, or point -C / GITCMDB_DIR at a CMDB repository"
+				? "run 'gitcmdb init DIR' first, or point -C / GITCMDB_DIR at a "
+				  "CMDB repository"
 				: NULL);
 		return NULL;
 	}

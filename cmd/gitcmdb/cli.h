@@ -25,7 +25,8 @@ typedef struct {
 	const char *usage; /* full --help text */
 } cli_command;
 
-/* Print "gitcmdb: <lib error>: <hint>" to stderr and return CLI_FAIL; commands that map codes to exit 2 do so themselves. */
+/* Print "gitcmdb: <lib error>: <hint>" to stderr and return CLI_FAIL; commands that map codes to
+ * exit 2 do so themselves. */
 int cli_fail(const char *hint);
 /* Print "gitcmdb: <printf message>" on stderr; return code. */
 int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,8 +12,8 @@
  * with main unless no_refresh; flags may add CMDB_INDEX_READONLY. Prints any
  * warning and, on failure, the error; returns NULL then (*repo is NULL too).
  */
-cmdb_index *cli_index_open(cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh,
-	unsigned flags);
+cmdb_index *cli_index_open(
+	cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh, unsigned flags);
 /* Free both (NULL-safe). */
 void cli_index_close(cmdb_index *idx, cmdb_repo *repo);
 /* Format unix seconds as "2026-11-28T22:10:00Z". */

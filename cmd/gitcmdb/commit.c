@@ -84,8 +84,8 @@ static int parse_args(commit_args *a, int argc, char **argv)
 	if (!a->message || !*a->message)
 		return cli_usage("commit", "a commit needs a message (-m MSG)");
 	if (a->change && !valid_change_id(a->change))
-		return cli_usage("commit", "'%s' is not a change id (want CHG-<digits>, e.g. CHG-0042)",
-			a->change);
+		return cli_usage("commit",
+			"'%s' is not a change id (want CHG-<digits>, e.g. CHG-0042)", a->change);
 	return 0;
 }
 
@@ -127,8 +127,9 @@ static char *read_file(const char *root, const char *path, size_t *len)
 /* A finding for a file that is not an item (settings, inventory, schema). */
 static int add_finding(json_t *findings, const char *file, const char *message)
 {
-	return json_array_append_new(findings, json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file,
-		"line", 0, "column", 0, "id", "", "message", message));
+	return json_array_append_new(findings,
+		json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", 0, "column", 0, "id",
+			"", "message", message));
 }
 
 /* Built-in schemas plus the work tree's schemas/NAME.yaml; a bad schema file is a finding. */
@@ -147,14 +148,14 @@ static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
 			size_t n = strlen(e->d_name), len = 0;
 			char path[300], *buf;
 
-			if (n < 6 || e->d_name[0] == '.' || strcmp(e->d_name + n - 5, ".yaml") != 0 ||
-			    n > 250)
+			if (n < 6 || e->d_name[0] == '.' ||
+				strcmp(e->d_name + n - 5, ".yaml") != 0 || n > 250)
 				continue;
 			snprintf(path, sizeof(path), "schemas/%s", e->d_name);
 			if (!(buf = read_file(root, path, &len)))
 				continue;
 			if (cmdb_schema_add(schema, path, buf, len) < 0 &&
-			    add_finding(findings, path, cmdb_error_last()) < 0) {
+				add_finding(findings, path, cmdb_error_last()) < 0) {
 				free(buf);
 				goto fail;
 			}
@@ -163,7 +164,8 @@ static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
 		closedir(d);
 		d = NULL;
 	}
-	if (cmdb_schema_check(schema) < 0 && add_finding(findings, "schemas/", cmdb_error_last()) < 0)
+	if (cmdb_schema_check(schema) < 0 &&
+		add_finding(findings, "schemas/", cmdb_error_last()) < 0)
 		goto fail;
 	free(dir);
 	*out = schema;
@@ -182,9 +184,8 @@ static int is_changed(const json_t *changes, const char *path)
 	size_t i;
 	json_t *c;
 
-	json_array_foreach(changes, i, c)
-		if (strcmp(json_string_value(json_object_get(c, "path")), path) == 0)
-			return 1;
+	json_array_foreach(changes, i,
+		c) if (strcmp(json_string_value(json_object_get(c, "path")), path) == 0) return 1;
 	return 0;
 }
 
@@ -197,13 +198,14 @@ static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *cha
 
 	if (cmdb_repo_list(&paths, repo, NULL, "") < 0)
 		return -1;
-	json_array_foreach(paths, i, p) {
+	json_array_foreach(paths, i, p)
+	{
 		const char *path = json_string_value(p), *slash = strchr(path, '/');
 		size_t len = strlen(path);
 		char *id, *type;
 
 		if (!is_item(path) || !slash || len < 6 || strcmp(path + len - 5, ".yaml") != 0 ||
-		    is_changed(changes, path))
+			is_changed(changes, path))
 			continue;
 		id = strndup(path, strlen(path) - 5); /* the id is the path without ".yaml" */
 		type = strndup(path, (size_t)(slash - path));
@@ -228,9 +230,10 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 	int rc = -1;
 
 	if (load_schemas(&schema, root, findings) < 0 || cmdb_validator_new(&v, schema) < 0 ||
-	    add_known_items(v, repo, changes) < 0)
+		add_known_items(v, repo, changes) < 0)
 		goto done;
-	json_array_foreach(changes, i, c) {
+	json_array_foreach(changes, i, c)
+	{
 		const char *path = json_string_value(json_object_get(c, "path"));
 		char *buf = NULL;
 		size_t len = 0;
@@ -238,15 +241,16 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 		int bad = 0;
 
 		if (strcmp(json_string_value(json_object_get(c, "status")), "deleted") == 0 ||
-		    !is_managed(path) || cmdb_path_classify(path) == CMDB_PATH_SCHEMA ||
-		    strcmp(path, "known_hosts") == 0)
+			!is_managed(path) || cmdb_path_classify(path) == CMDB_PATH_SCHEMA ||
+			strcmp(path, "known_hosts") == 0)
 			continue;
 		if (!(buf = read_file(root, path, &len))) {
 			fprintf(stderr, "gitcmdb: cannot read %s%s\n", root, path);
 			goto done;
 		}
 		if (!is_item(path)) {
-			/* Settings and inventory: YAML that parses (their own commands check the rest). */
+			/* Settings and inventory: YAML that parses (their own commands check the
+			 * rest). */
 			if (cmdb_yaml_parse(&doc, buf, len, path) < 0)
 				bad = add_finding(findings, path, cmdb_error_last()) < 0;
 			json_decref(doc);
@@ -275,7 +279,8 @@ static void print_findings(const json_t *findings, int json)
 		cli_print_json(findings);
 		return;
 	}
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		const char *file = json_string_value(json_object_get(f, "file"));
 		json_int_t line = json_integer_value(json_object_get(f, "line"));
 		json_int_t col = json_integer_value(json_object_get(f, "column"));
@@ -289,8 +294,8 @@ static void print_findings(const json_t *findings, int json)
 }
 
 /* The managed changes as a changeset of the bytes on disk; the rest are reported and left. */
-static int build_changeset(cmdb_changeset **out, json_t *files, cmdb_repo *repo,
-	const json_t *changes)
+static int build_changeset(
+	cmdb_changeset **out, json_t *files, cmdb_repo *repo, const json_t *changes)
 {
 	cmdb_changeset *cs = NULL;
 	size_t i;
@@ -298,7 +303,8 @@ static int build_changeset(cmdb_changeset **out, json_t *files, cmdb_repo *repo,
 
 	if (cmdb_changeset_new(&cs) < 0)
 		goto fail;
-	json_array_foreach(changes, i, c) {
+	json_array_foreach(changes, i, c)
+	{
 		const char *path = json_string_value(json_object_get(c, "path"));
 		const char *status = json_string_value(json_object_get(c, "status"));
 		char *buf;
@@ -306,7 +312,8 @@ static int build_changeset(cmdb_changeset **out, json_t *files, cmdb_repo *repo,
 		int rc;
 
 		if (!is_managed(path)) {
-			fprintf(stderr, "gitcmdb: not committed (gitcmdb does not manage it): %s\n", path);
+			fprintf(stderr, "gitcmdb: not committed (gitcmdb does not manage it): %s\n",
+				path);
 			continue;
 		}
 		if (strcmp(status, "deleted") == 0) {
@@ -354,7 +361,8 @@ static int do_commit(cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const c
 	if (rc < 0)
 		return cli_fail(rc == CMDB_ELOCKED ? "try again when it has finished" : NULL);
 	if (a->json) {
-		json_t *r = json_pack("{s:s, s:b, s:O}", "commit", oid, "changed", changed, "files", files);
+		json_t *r = json_pack(
+			"{s:s, s:b, s:O}", "commit", oid, "changed", changed, "files", files);
 
 		cli_print_json(r);
 		json_decref(r);
@@ -387,8 +395,10 @@ int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	if (json_array_size(findings)) {
 		print_findings(findings, a.json);
-		fprintf(stderr, "gitcmdb: %zu finding(s): nothing was committed; fix them and run "
-			"'gitcmdb commit' again\n", json_array_size(findings));
+		fprintf(stderr,
+			"gitcmdb: %zu finding(s): nothing was committed; fix them and run "
+			"'gitcmdb commit' again\n",
+			json_array_size(findings));
 		goto done;
 	}
 	if (build_changeset(&cs, files, repo, changes) < 0)

@@ -47,11 +47,13 @@ int cmd_diff(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (optind >= argc || argc - optind > 2)
-		return cli_usage("diff", optind >= argc ? "diff since when? give a WHEN such as 7.days.ago"
-							: "diff takes at most two WHENs");
+		return cli_usage("diff",
+			optind >= argc ? "diff since when? give a WHEN such as 7.days.ago"
+				       : "diff takes at most two WHENs");
 	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
 		goto done;
-	if (cmdb_estate_diff(&res, idx, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL) < 0) {
+	if (cmdb_estate_diff(&res, idx, argv[optind], optind + 1 < argc ? argv[optind + 1] : NULL) <
+		0) {
 		rc = cmdb_error_last_code() == CMDB_EINVALID ? CLI_USAGE : CLI_FAIL;
 		cli_errorf(rc, "%s", cmdb_error_last());
 		goto done;

@@ -45,11 +45,14 @@ static void print_text(const json_t *res)
 	json_t *item, *m;
 	size_t i, j;
 
-	json_array_foreach (json_object_get(res, "items"), i, item) {
+	json_array_foreach(json_object_get(res, "items"), i, item)
+	{
 		fputs(json_string_value(json_object_get(item, "id")), stdout);
-		json_array_foreach (json_object_get(item, "matches"), j, m) {
+		json_array_foreach(json_object_get(item, "matches"), j, m)
+		{
 			json_t *v = json_object_get(m, "value");
-			char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			char *s = json_is_string(v) ? NULL
+						    : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 			printf("  %s=%s", json_string_value(json_object_get(m, "path")),
 				s ? s : json_string_value(v));
@@ -81,9 +84,10 @@ int cmd_find(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage("find", optind >= argc
-				? "what to find? give an expression such as 'attributes.os.id=debian'"
-				: "find takes one expression (quote it)");
+		return cli_usage("find",
+			optind >= argc ? "what to find? give an expression such as "
+					 "'attributes.os.id=debian'"
+				       : "find takes one expression (quote it)");
 	/* A bad expression is a usage error: say so before touching the repository. */
 	if (cmdb_find_check(argv[optind]) < 0)
 		return cli_errorf(CLI_USAGE, "%s: see 'gitcmdb help find'", cmdb_error_last());

@@ -119,7 +119,8 @@ static int walk(pathlist *out, const char *wd, const char *rel)
 
 		if (e->d_name[0] == '.')
 			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= sizeof(sub))
+		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+			sizeof(sub))
 			continue;
 		if ((size_t)snprintf(full, sizeof(full), "%s%s", wd, sub) >= sizeof(full) ||
 			lstat(full, &st) != 0)
@@ -162,7 +163,8 @@ static char *read_all(const char *path, size_t *len, mode_t *mode)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			cli_errorf(1, "cannot read %s (%s)", path, n < 0 ? strerror(errno) : "file shrank");
+			cli_errorf(1, "cannot read %s (%s)", path,
+				n < 0 ? strerror(errno) : "file shrank");
 			free(buf);
 			buf = NULL;
 			goto done;
@@ -184,12 +186,14 @@ static int write_atomic(const char *path, const char *data, size_t len, mode_t m
 	size_t off = 0;
 	int fd, err = -1;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.fmt-XXXXXX", slash ? (int)(slash - path + 1) : 0,
-		    path, slash ? slash + 1 : path) >= sizeof(tmp))
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%.*s.%s.fmt-XXXXXX",
+		    slash ? (int)(slash - path + 1) : 0, path,
+		    slash ? slash + 1 : path) >= sizeof(tmp))
 		return cli_errorf(-1, "%s: path too long", path);
 	if ((fd = mkstemp(tmp)) < 0)
-		return cli_errorf(-1, "cannot create a temporary file next to %s (%s): check permissions",
-			path, strerror(errno));
+		return cli_errorf(-1,
+			"cannot create a temporary file next to %s (%s): check permissions", path,
+			strerror(errno));
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 
@@ -211,7 +215,8 @@ static int write_atomic(const char *path, const char *data, size_t len, mode_t m
 	err = 0;
 done:
 	if (err) {
-		cli_errorf(-1, "cannot write %s (%s): the file is unchanged", path, strerror(errno));
+		cli_errorf(
+			-1, "cannot write %s (%s): the file is unchanged", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		unlink(tmp);
@@ -236,7 +241,8 @@ static int fmt_file(const char *wd, const char *rel, int check)
 	if (!(src = read_all(full, &len, &mode)))
 		goto done;
 	if (cmdb_yaml_parse(&v, src, len, rel) < 0) {
-		cli_errorf(1, "%s: the file is unchanged; fix it and run fmt again", cmdb_error_last());
+		cli_errorf(1, "%s: the file is unchanged; fix it and run fmt again",
+			cmdb_error_last());
 		goto done;
 	}
 	if (cmdb_yaml_emit(&out, &out_len, v, CMDB_YAML_ITEM) < 0) {
@@ -283,7 +289,8 @@ static int collect_args(pathlist *files, const char *wd, char **args, int n)
 		while ((len = strlen(rel)) > 1 && rel[len - 1] == '/')
 			rel[len - 1] = '\0';
 		if (rel[0] == '/' || has_dotdot(rel)) {
-			err = cli_errorf(-1, "%s: give a path relative to the work tree root, without '..'",
+			err = cli_errorf(-1,
+				"%s: give a path relative to the work tree root, without '..'",
 				args[i]);
 			continue;
 		}
@@ -291,14 +298,17 @@ static int collect_args(pathlist *files, const char *wd, char **args, int n)
 			rel[0] = '\0';
 		if ((size_t)snprintf(full, sizeof(full), "%s%s", wd, rel) >= sizeof(full) ||
 			lstat(full, &st) != 0) {
-			err = cli_errorf(-1, "%s: %s: check the path (relative to the work tree root)",
-				args[i], strerror(errno));
+			err = cli_errorf(-1,
+				"%s: %s: check the path (relative to the work tree root)", args[i],
+				strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
 			if (walk(files, wd, rel) < 0)
 				err = -1;
 		} else if (!is_item_path(rel)) {
-			err = cli_errorf(-1, "%s: not an item file (items are <type>/<name>.yaml outside "
-					     "file/ and schemas/): skipped", args[i]);
+			err = cli_errorf(-1,
+				"%s: not an item file (items are <type>/<name>.yaml outside "
+				"file/ and schemas/): skipped",
+				args[i]);
 		} else if (list_add(files, rel) < 0) {
 			err = cli_errorf(-1, "out of memory");
 		}
@@ -340,7 +350,8 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	}
 	if (!(wd = cmdb_repo_workdir(repo))) {
-		status = cli_errorf(CLI_FAIL, "fmt needs a work tree (%s is bare): clone it and run fmt there",
+		status = cli_errorf(CLI_FAIL,
+			"fmt needs a work tree (%s is bare): clone it and run fmt there",
 			cmdb_repo_gitdir(repo));
 		goto done;
 	}
@@ -363,7 +374,8 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 			status = CLI_FAIL;
 	}
 	if (json) {
-		json_t *doc = json_pack("{sOsOsb}", "changed", changed, "failed", failed, "check", check);
+		json_t *doc =
+			json_pack("{sOsOsb}", "changed", changed, "failed", failed, "check", check);
 
 		if (doc)
 			cli_print_json(doc);

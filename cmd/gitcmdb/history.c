@@ -55,19 +55,23 @@ static sqlite3_stmt *prep(cmdb_index *idx, const char *sql)
 	return st;
 }
 
-#define PATH_FILTER(col) " AND (?3 IS NULL OR " col " = ?3 OR substr(" col ", 1, length(?3) + 1) = ?3 || '.')"
+#define PATH_FILTER(col)                                                                           \
+	" AND (?3 IS NULL OR " col " = ?3 OR substr(" col ", 1, length(?3) + 1) = ?3 || '.')"
 
 /* The changes of id at seq (under path when set), as [{path, op, old, new}]. */
 static json_t *changes_at(cmdb_index *idx, const char *id, long long seq, const char *path)
 {
 	sqlite3_stmt *a = prep(idx,
-		"SELECT path, max(CASE WHEN to_seq = ?2 THEN value END), max(CASE WHEN to_seq = ?2 THEN vtype END),"
-		" max(CASE WHEN from_seq = ?2 THEN value END), max(CASE WHEN from_seq = ?2 THEN vtype END)"
-		" FROM attrs WHERE id = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER("path")
-		" GROUP BY path ORDER BY path");
+		"SELECT path, max(CASE WHEN to_seq = ?2 THEN value END), max(CASE WHEN to_seq = ?2 "
+		"THEN vtype END),"
+		" max(CASE WHEN from_seq = ?2 THEN value END), max(CASE WHEN from_seq = ?2 THEN "
+		"vtype END)"
+		" FROM attrs WHERE id = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER(
+			"path") " GROUP BY path ORDER BY path");
 	sqlite3_stmt *r = prep(idx,
 		"SELECT 'relations.' || type AS p, dst, to_seq = ?2 FROM relations"
-		" WHERE src = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER("p") " ORDER BY type, dst");
+		" WHERE src = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER(
+			"p") " ORDER BY type, dst");
 	json_t *out = json_array();
 
 	for (int k = 0; k < 2 && a && r && out; k++) {
@@ -78,7 +82,8 @@ static json_t *changes_at(cmdb_index *idx, const char *id, long long seq, const 
 		sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			const char *p = (const char *)sqlite3_column_text(st, 0);
-			const char *ov = (const char *)sqlite3_column_text(st, 1), *ot = NULL, *nv = NULL, *nt = NULL;
+			const char *ov = (const char *)sqlite3_column_text(st, 1), *ot = NULL,
+				   *nv = NULL, *nt = NULL;
 
 			if (k == 0) {
 				ot = (const char *)sqlite3_column_text(st, 2);
@@ -89,9 +94,12 @@ static json_t *changes_at(cmdb_index *idx, const char *id, long long seq, const 
 			} else {
 				nv = ov, nt = "string", ov = NULL;
 			}
-			json_array_append_new(out, json_pack("{s:s, s:s, s:o, s:o}", "path", p, "op",
-				!ot ? "added" : !nt ? "removed" : "changed", "old", typed(ov, ot), "new",
-				typed(nv, nt)));
+			json_array_append_new(out,
+				json_pack("{s:s, s:s, s:o, s:o}", "path", p, "op",
+					!ot           ? "added"
+						: !nt ? "removed"
+						      : "changed",
+					"old", typed(ov, ot), "new", typed(nv, nt)));
 		}
 	}
 	if (!a || !r) {
@@ -114,7 +122,8 @@ static json_t *strings(cmdb_index *idx, const char *sql, const char *text, long 
 		else
 			sqlite3_bind_int64(st, 1, num);
 		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0)));
+			json_array_append_new(
+				out, json_string((const char *)sqlite3_column_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	return out;
@@ -147,20 +156,30 @@ static json_t *collect(cmdb_index *idx, const char *id, const char *path)
 			continue;
 		}
 		cli_format_time(tbuf, sqlite3_column_int64(st, 2));
-		json_array_append_new(versions, json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o}",
-			"seq", (json_int_t)seq, "commit", (const char *)sqlite3_column_text(st, 1), "time",
-			tbuf, "author", (const char *)sqlite3_column_text(st, 3), "email",
-			(const char *)sqlite3_column_text(st, 4), "summary",
-			(const char *)sqlite3_column_text(st, 5), "kind",
-			opens && closes ? "modified" : opens ? "created" : "deleted", "changes", ch,
-			"change_ids", strings(idx, "SELECT value FROM trailers WHERE seq = ?1 AND"
-				" lower(key) = 'change' ORDER BY rowid", NULL, seq)));
+		json_array_append_new(versions,
+			json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o}", "seq",
+				(json_int_t)seq, "commit", (const char *)sqlite3_column_text(st, 1),
+				"time", tbuf, "author", (const char *)sqlite3_column_text(st, 3),
+				"email", (const char *)sqlite3_column_text(st, 4), "summary",
+				(const char *)sqlite3_column_text(st, 5), "kind",
+				opens && closes ? "modified"
+					: opens ? "created"
+						: "deleted",
+				"changes", ch, "change_ids",
+				strings(idx,
+					"SELECT value FROM trailers WHERE seq = ?1 AND"
+					" lower(key) = 'change' ORDER BY rowid",
+					NULL, seq)));
 	}
 	res = json_pack("{s:s, s:s?, s:o, s:O}", "id", id, "path", path, "change_records",
-		strings(idx, "SELECT src FROM relations WHERE dst = ?1 AND type = 'affects'"
-			" UNION SELECT a.id FROM attrs a WHERE a.path = 'affects' AND a.vtype = 'list'"
-			" AND EXISTS(SELECT 1 FROM json_each(a.value) j WHERE j.value = ?1) ORDER BY 1",
-			id, 0), "versions", versions);
+		strings(idx,
+			"SELECT src FROM relations WHERE dst = ?1 AND type = 'affects'"
+			" UNION SELECT a.id FROM attrs a WHERE a.path = 'affects' AND a.vtype = "
+			"'list'"
+			" AND EXISTS(SELECT 1 FROM json_each(a.value) j WHERE j.value = ?1) ORDER "
+			"BY 1",
+			id, 0),
+		"versions", versions);
 done:
 	sqlite3_finalize(st);
 	json_decref(versions);
@@ -189,18 +208,24 @@ static void print_text(const json_t *res, int all_fields)
 	size_t i, j;
 	json_t *v, *c;
 
-	json_array_foreach(json_object_get(res, "versions"), i, v) {
+	json_array_foreach(json_object_get(res, "versions"), i, v)
+	{
 		const char *kind = json_string_value(json_object_get(v, "kind"));
 		json_t *ch = json_object_get(v, "changes");
 		const char *author = json_string_value(json_object_get(v, "author"));
 
 		printf("%s  %.12s  %s  %s  %s\n", json_string_value(json_object_get(v, "time")),
-			json_string_value(json_object_get(v, "commit")), author ? author : "?", kind,
-			json_string_value(json_object_get(v, "summary")) ? json_string_value(json_object_get(v, "summary")) : "");
+			json_string_value(json_object_get(v, "commit")), author ? author : "?",
+			kind,
+			json_string_value(json_object_get(v, "summary"))
+				? json_string_value(json_object_get(v, "summary"))
+				: "");
 		if (!all_fields && strcmp(kind, "modified") != 0)
-			printf("    (%zu field%s)\n", json_array_size(ch), json_array_size(ch) == 1 ? "" : "s");
+			printf("    (%zu field%s)\n", json_array_size(ch),
+				json_array_size(ch) == 1 ? "" : "s");
 		else
-			json_array_foreach(ch, j, c) {
+			json_array_foreach(ch, j, c)
+			{
 				printf("    %s: ", json_string_value(json_object_get(c, "path")));
 				print_value(json_object_get(c, "old"));
 				fputs(" → ", stdout);
@@ -236,10 +261,12 @@ int cmd_history(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage("history", optind >= argc ? "which item? give an ID such as host/web01"
-							  : "history takes exactly one ID");
+		return cli_usage("history",
+			optind >= argc ? "which item? give an ID such as host/web01"
+				       : "history takes exactly one ID");
 	if (path && !*path)
-		return cli_usage("history", "--path needs an attribute path such as attributes.packages");
+		return cli_usage(
+			"history", "--path needs an attribute path such as attributes.packages");
 	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
 		goto done;
 	if (cmdb_index_check_id(idx, argv[optind]) < 0) {

@@ -45,8 +45,7 @@ static int parse_args(opts *o, int argc, char **argv)
 	static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
 		{"inventory", required_argument, NULL, 'i'}, {"replace", no_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'J'},
-		{"jobs", required_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0}};
+		{"jobs", required_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
 	char *end;
 	int c;
 
@@ -61,16 +60,19 @@ static int parse_args(opts *o, int argc, char **argv)
 		case 't':
 			o->timeout_s = (int)strtol(optarg, &end, 10);
 			if (!*optarg || *end || o->timeout_s < 1 || o->timeout_s > 3600)
-				return cli_usage("hostkeys", "--timeout wants seconds from 1 to 3600, not "
-							     "'%s'", optarg);
+				return cli_usage("hostkeys",
+					"--timeout wants seconds from 1 to 3600, not "
+					"'%s'",
+					optarg);
 			break;
 		case 'j':
 			o->jobs = (int)strtol(optarg, &end, 10);
 			if (!*optarg || *end || o->jobs < 1 || o->jobs > 256)
-				return cli_usage("hostkeys", "--jobs wants a number from 1 to 256, not '%s'",
-					optarg);
+				return cli_usage("hostkeys",
+					"--jobs wants a number from 1 to 256, not '%s'", optarg);
 			break;
-		case ':': return cli_usage("hostkeys", "option '%s' needs a value", argv[optind - 1]);
+		case ':':
+			return cli_usage("hostkeys", "option '%s' needs a value", argv[optind - 1]);
 		default: return cli_usage("hostkeys", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -141,7 +143,8 @@ static void *fetch_worker(void *arg)
 		t.address = f->host->address;
 		t.port = f->host->port;
 		t.user = f->host->user;
-		t.connect_timeout_ms = t.auth_timeout_ms = (p->o->timeout_s ? p->o->timeout_s : 10) * 1000;
+		t.connect_timeout_ms = t.auth_timeout_ms =
+			(p->o->timeout_s ? p->o->timeout_s : 10) * 1000;
 		if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
 			f->error = strdup(cmdb_error_last());
 	}
@@ -200,8 +203,8 @@ fail:
 }
 
 /* One commit of known_hosts naming what was added and replaced. */
-static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownhosts *kh,
-	const json_t *hosts)
+static int commit_known_hosts(
+	json_t *report, cmdb_repo *repo, const cmdb_knownhosts *kh, const json_t *hosts)
 {
 	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
 	cmdb_changeset *cs = NULL;
@@ -210,7 +213,8 @@ static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownh
 	json_t *h;
 	int rc, changed = 0;
 
-	json_array_foreach(hosts, i, h) {
+	json_array_foreach(hosts, i, h)
+	{
 		const char *s = json_string_value(json_object_get(h, "status"));
 		added += !strcmp(s, "added");
 		replaced += !strcmp(s, "replaced");
@@ -221,7 +225,8 @@ static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownh
 	if (!(msg = malloc(cap)))
 		return CLI_FAIL;
 	mlen = (size_t)snprintf(msg, cap, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
-	json_array_foreach(hosts, i, h) {
+	json_array_foreach(hosts, i, h)
+	{
 		const char *s = json_string_value(json_object_get(h, "status"));
 		if (!strcmp(s, "added") || !strcmp(s, "replaced"))
 			mlen += (size_t)snprintf(msg + mlen, cap - mlen, "%s: host/%s %s %s\n", s,
@@ -230,9 +235,10 @@ static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownh
 				json_string_value(json_object_get(h, "fingerprint")));
 	}
 	co.message = msg;
-	if ((rc = cmdb_knownhosts_format(&text, &len, kh)) < 0 || (rc = cmdb_changeset_new(&cs)) < 0 ||
-	    (rc = cmdb_changeset_put_file(cs, "known_hosts", text, len)) < 0 ||
-	    (rc = cmdb_store_commit(oid, &changed, repo, cs, &co)) < 0)
+	if ((rc = cmdb_knownhosts_format(&text, &len, kh)) < 0 ||
+		(rc = cmdb_changeset_new(&cs)) < 0 ||
+		(rc = cmdb_changeset_put_file(cs, "known_hosts", text, len)) < 0 ||
+		(rc = cmdb_store_commit(oid, &changed, repo, cs, &co)) < 0)
 		goto done;
 	if (changed)
 		json_object_set_new(report, "commit", json_string(oid));
@@ -248,12 +254,15 @@ static void print_enroll(const json_t *report)
 	const json_t *hosts = json_object_get(report, "hosts"), *h, *commit;
 	size_t i;
 
-	json_array_foreach(hosts, i, h) {
+	json_array_foreach(hosts, i, h)
+	{
 		const char *err = json_string_value(json_object_get(h, "error"));
 		const char *fp = json_string_value(json_object_get(h, "fingerprint"));
 		printf("%-20s %-10s %s %s\n", json_string_value(json_object_get(h, "name")),
 			json_string_value(json_object_get(h, "status")),
-			json_string_value(json_object_get(h, "type")) ? json_string_value(json_object_get(h, "type")) : "-",
+			json_string_value(json_object_get(h, "type"))
+				? json_string_value(json_object_get(h, "type"))
+				: "-",
 			fp ? fp : "-");
 		if (err)
 			fprintf(stderr, "gitcmdb: host/%s: %s\n",
@@ -276,8 +285,9 @@ static int enroll(cmdb_repo *repo, const opts *o)
 
 	if (load_inventory(&inv, repo, o->inventory) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_ENOTFOUND
-				 ? "main has no inventory.yaml: commit one first, or pass --inventory FILE"
-				 : "fix the inventory first");
+				? "main has no inventory.yaml: commit one first, or pass "
+				  "--inventory FILE"
+				: "fix the inventory first");
 		goto done;
 	}
 	if (cmdb_inventory_select(&idx, &n, inv, o->limit) < 0 || load_known_hosts(&kh, repo) < 0) {
@@ -294,7 +304,8 @@ static int enroll(cmdb_repo *repo, const opts *o)
 	json_object_set(report, "hosts", hosts);
 	if (commit_known_hosts(report, repo, kh, hosts) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
-				 ? "commit or revert your edits to known_hosts first" : NULL);
+				? "commit or revert your edits to known_hosts first"
+				: NULL);
 		goto done;
 	}
 	if (o->json)
@@ -331,9 +342,10 @@ static int list(cmdb_repo *repo, const opts *o)
 		if (cmdb_knownhosts_entry(&e, kh, i) < 0)
 			break;
 		if (o->json)
-			json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts",
-				e.hosts, "type", e.type, "fingerprint", e.fingerprint, "marker",
-				e.marker, "line", (int)e.line));
+			json_array_append_new(out,
+				json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts", e.hosts, "type",
+					e.type, "fingerprint", e.fingerprint, "marker", e.marker,
+					"line", (int)e.line));
 		else
 			printf("%s%s%s %s %s\n", e.marker, *e.marker ? " " : "", e.hosts, e.type,
 				e.fingerprint);
@@ -353,7 +365,8 @@ int cmd_hostkeys(int argc, char **argv, cli_ctx *ctx)
 	int rc;
 
 	if (!sub || (strcmp(sub, "enroll") && strcmp(sub, "list")))
-		return cli_usage("hostkeys", sub ? "unknown subcommand '%s'" : "missing subcommand%s",
+		return cli_usage("hostkeys",
+			sub ? "unknown subcommand '%s'" : "missing subcommand%s",
 			sub ? sub : " (enroll or list)");
 	if ((rc = parse_args(&o, argc - 1, argv + 1)) != CLI_OK)
 		return rc;

@@ -69,7 +69,8 @@ static int print_result(const json_t *res, const char *format)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	rc = !strcmp(format, "dot") ? cmdb_impact_format_dot(&s, res) : cmdb_impact_format_text(&s, res);
+	rc = !strcmp(format, "dot") ? cmdb_impact_format_dot(&s, res)
+				    : cmdb_impact_format_text(&s, res);
 	if (rc < 0)
 		return cli_fail(NULL);
 	fputs(s, stdout);
@@ -109,7 +110,8 @@ int cmd_impact(int argc, char **argv, cli_ctx *ctx)
 		case 'u': o.upstream = 1; break;
 		case 'D':
 			if (parse_depth(&o.depth, optarg) < 0)
-				return cli_usage("impact", "--depth needs a whole number >= 0, not '%s'", optarg);
+				return cli_usage("impact",
+					"--depth needs a whole number >= 0, not '%s'", optarg);
 			break;
 		case 'a': o.at = optarg; break;
 		case 'f': format = optarg; break;
@@ -122,8 +124,9 @@ int cmd_impact(int argc, char **argv, cli_ctx *ctx)
 	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "dot"))
 		return cli_usage("impact", "--format is text, json or dot, not '%s'", format);
 	if (optind != argc - 1)
-		return cli_usage("impact", optind >= argc ? "which item? give an ID such as host/db01"
-							 : "impact takes exactly one ID");
+		return cli_usage("impact",
+			optind >= argc ? "which item? give an ID such as host/db01"
+				       : "impact takes exactly one ID");
 	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
 		goto done;
 	if (load_schema(&schema, repo) < 0) {

@@ -30,8 +30,8 @@ void cli_format_time(char buf[32], long long t)
 		snprintf(buf, 32, "@%lld", t);
 }
 
-cmdb_index *cli_index_open(cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh,
-	unsigned flags)
+cmdb_index *cli_index_open(
+	cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh, unsigned flags)
 {
 	cmdb_index *idx = NULL;
 
@@ -43,8 +43,9 @@ cmdb_index *cli_index_open(cmdb_repo **repo, cli_ctx *ctx, const char *db, int n
 	if (cmdb_index_open(&idx, *repo, db, flags) < 0 && cmdb_error_last_code() == CMDB_ELOCKED &&
 		(flags & CMDB_INDEX_REFRESH) &&
 		cmdb_index_open(&idx, *repo, db, flags & ~(unsigned)CMDB_INDEX_REFRESH) == 0)
-		cli_errorf(0, "warning: another gitcmdb is updating the index; answering from its last "
-			      "complete state");
+		cli_errorf(0,
+			"warning: another gitcmdb is updating the index; answering from its last "
+			"complete state");
 	if (!idx) {
 		cli_fail(cmdb_error_last_code() == CMDB_ELOCKED
 				? "another gitcmdb is writing the index; try again"
@@ -93,15 +94,16 @@ static void report(cmdb_index *idx, int added, int rebuilt, double secs, int jso
 	if (json) {
 		json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:f, s:b, s:s}", "commits_added", added,
 			"commits", (json_int_t)commits, "items", (json_int_t)current, "items_ever",
-			(json_int_t)ever, "seconds", secs, "rebuilt", rebuilt, "db", cmdb_index_path(idx));
+			(json_int_t)ever, "seconds", secs, "rebuilt", rebuilt, "db",
+			cmdb_index_path(idx));
 
 		cli_print_json(o);
 		json_decref(o);
 		return;
 	}
 	printf("%s %d commit%s: %lld commits, %lld items (%lld ever) in %.2f s\n",
-		rebuilt ? "rebuilt from" : "indexed", added, added == 1 ? "" : "s", commits, current, ever,
-		secs);
+		rebuilt ? "rebuilt from" : "indexed", added, added == 1 ? "" : "s", commits,
+		current, ever, secs);
 }
 
 int cmd_index(int argc, char **argv, cli_ctx *ctx)

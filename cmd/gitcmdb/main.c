@@ -26,11 +26,13 @@ static void print_overview(FILE *f)
 {
 	fputs("usage: gitcmdb [-C DIR] [--version] [--help] COMMAND [ARGS]\n\n"
 	      "A Git-native CMDB: scan hosts over SSH, keep their configuration as YAML in git,\n"
-	      "and answer what runs where, what changed and what breaks.\n\ncommands:\n", f);
+	      "and answer what runs where, what changed and what breaks.\n\ncommands:\n",
+		f);
 	for (const cli_command *c = cli_commands; c->name; c++)
 		fprintf(f, "  %-10s %s\n", c->name, c->summary);
 	fputs("\nThe repository is -C DIR, else $GITCMDB_DIR, else the current directory.\n"
-	      "'gitcmdb help COMMAND' or 'gitcmdb COMMAND --help' for a command's options.\n", f);
+	      "'gitcmdb help COMMAND' or 'gitcmdb COMMAND --help' for a command's options.\n",
+		f);
 }
 
 static const cli_command *find_command(const char *name)

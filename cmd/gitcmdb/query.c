@@ -62,7 +62,8 @@ static json_t *column_json(sqlite3_stmt *st, int i)
 		free(hex);
 		return v;
 	}
-	default: return json_stringn((const char *)sqlite3_column_text(st, i),
+	default:
+		return json_stringn((const char *)sqlite3_column_text(st, i),
 			(size_t)sqlite3_column_bytes(st, i));
 	}
 }
@@ -81,7 +82,8 @@ static int print_rows(sqlite3_stmt *st, int json)
 
 		for (int i = 0; i < n; i++) {
 			if (json) {
-				json_object_set_new(row, sqlite3_column_name(st, i), column_json(st, i));
+				json_object_set_new(
+					row, sqlite3_column_name(st, i), column_json(st, i));
 				continue;
 			}
 			if (sqlite3_column_type(st, i) != SQLITE_NULL)
@@ -107,9 +109,10 @@ static int run_query(cmdb_index *idx, const char *sql, int json)
 	if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK) {
 		const char *msg = sqlite3_errmsg(db);
 
-		cli_errorf(0, "%s%s", msg, strstr(msg, "not authorized")
-				? ": query is read-only (no INSERT, UPDATE, DELETE, CREATE, ATTACH or pragma writes)"
-				: "");
+		cli_errorf(0, "%s%s", msg,
+			strstr(msg, "not authorized") ? ": query is read-only (no INSERT, UPDATE, "
+							"DELETE, CREATE, ATTACH or pragma writes)"
+						      : "");
 		goto done;
 	}
 	while (tail && isspace((unsigned char)*tail))
@@ -157,8 +160,9 @@ int cmd_query(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage("query", optind >= argc ? "give one SQL statement"
-						       : "give the SQL as one argument (quote it)");
+		return cli_usage("query",
+			optind >= argc ? "give one SQL statement"
+				       : "give the SQL as one argument (quote it)");
 	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, CMDB_INDEX_READONLY)))
 		goto done;
 	rc = run_query(idx, argv[optind], json);

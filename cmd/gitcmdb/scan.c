@@ -74,10 +74,9 @@ static void print_text(const json_t *report)
 	size_t i, j;
 
 	fputs(json_string_value(json_object_get(report, "message")), stdout);
-	json_array_foreach(hosts, i, h)
-		json_array_foreach(json_object_get(h, "warnings"), j, w)
-			fprintf(stderr, "gitcmdb: warning: host/%s: %s\n",
-				json_string_value(json_object_get(h, "name")), json_string_value(w));
+	json_array_foreach(hosts, i, h) json_array_foreach(json_object_get(h, "warnings"), j, w)
+		fprintf(stderr, "gitcmdb: warning: host/%s: %s\n",
+			json_string_value(json_object_get(h, "name")), json_string_value(w));
 	if (json_is_true(json_object_get(report, "dry_run")))
 		puts("\ndry run: nothing committed");
 	else if (commit)
@@ -88,9 +87,9 @@ static void print_text(const json_t *report)
 
 static int parse_args(cmdb_scan_opts *o, int *json, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"inventory", required_argument, NULL, 'i'}, {"limit", required_argument, NULL, 'l'},
-		{"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
+	static const struct option longopts[] = {{"inventory", required_argument, NULL, 'i'},
+		{"limit", required_argument, NULL, 'l'}, {"jobs", required_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
 		{"known-hosts", required_argument, NULL, 'k'}, {"dry-run", no_argument, NULL, 'n'},
 		{"prune", no_argument, NULL, 'p'}, {"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0}};
@@ -108,17 +107,17 @@ static int parse_args(cmdb_scan_opts *o, int *json, int argc, char **argv)
 		case 'J': *json = 1; break;
 		case 'j':
 			if (parse_int(&o->jobs, optarg, 1, 1024) < 0)
-				return cli_usage("scan", "--jobs wants a number from 1 to 1024, not '%s'", optarg);
+				return cli_usage("scan",
+					"--jobs wants a number from 1 to 1024, not '%s'", optarg);
 			break;
 		case 't':
 			if (parse_int(&o->timeout_s, optarg, 1, 86400) < 0)
-				return cli_usage("scan", "--timeout wants seconds from 1 to 86400, not '%s'",
+				return cli_usage("scan",
+					"--timeout wants seconds from 1 to 86400, not '%s'",
 					optarg);
 			break;
-		case ':':
-			return cli_usage("scan", "option '%s' needs a value", argv[optind - 1]);
-		default:
-			return cli_usage("scan", "unknown option '%s'", argv[optind - 1]);
+		case ':': return cli_usage("scan", "option '%s' needs a value", argv[optind - 1]);
+		default: return cli_usage("scan", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -153,7 +152,9 @@ int cmd_scan(int argc, char **argv, cli_ctx *ctx)
 		const json_t *counts = json_object_get(report, "counts");
 
 		rc = json_integer_value(json_object_get(counts, "unreachable")) +
-			json_integer_value(json_object_get(counts, "failed")) ? CLI_FAIL : CLI_OK;
+				json_integer_value(json_object_get(counts, "failed"))
+			? CLI_FAIL
+			: CLI_OK;
 	}
 done:
 	json_decref(report);

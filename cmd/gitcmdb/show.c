@@ -24,8 +24,8 @@ const char usage_show[] =
 	"first commit; 2 usage or malformed WHEN.\n";
 
 /* One row of (oid, time) from sql bound to (id, seq), into oid[41] and *t; 0 if none. */
-static int lookup_commit(cmdb_index *idx, const char *sql, const char *id, long long seq, char *oid,
-	long long *t)
+static int lookup_commit(
+	cmdb_index *idx, const char *sql, const char *id, long long seq, char *oid, long long *t)
 {
 	sqlite3_stmt *st = NULL;
 	int found = 0;
@@ -54,15 +54,17 @@ static int explain_absent(cmdb_index *idx, const char *id, long long seq, const 
 		    " WHERE v.id = ?1 AND v.to_seq <= ?2 ORDER BY v.to_seq DESC LIMIT 1",
 		    id, seq, oid, &t)) {
 		cli_format_time(tbuf, t);
-		return cli_errorf(CLI_FAIL, "%s did not exist at %s: it was deleted in commit %.12s (%s)",
-			id, when, oid, tbuf);
+		return cli_errorf(CLI_FAIL,
+			"%s did not exist at %s: it was deleted in commit %.12s (%s)", id, when,
+			oid, tbuf);
 	}
 	if (lookup_commit(idx,
 		    "SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
 		    " WHERE v.id = ?1 AND v.from_seq > ?2 ORDER BY v.from_seq LIMIT 1",
 		    id, seq, oid, &t)) {
 		cli_format_time(tbuf, t);
-		return cli_errorf(CLI_FAIL, "%s did not exist yet at %s: it was created later, in commit %.12s (%s)",
+		return cli_errorf(CLI_FAIL,
+			"%s did not exist yet at %s: it was created later, in commit %.12s (%s)",
 			id, when, oid, tbuf);
 	}
 	return cli_errorf(CLI_FAIL, "%s did not exist at %s", id, when);
@@ -71,7 +73,8 @@ static int explain_absent(cmdb_index *idx, const char *id, long long seq, const 
 static int print_version(sqlite3_stmt *st, const char *id, long long seq, int json)
 {
 	const char *doc_s = (const char *)sqlite3_column_text(st, 0);
-	const char *oid = (const char *)sqlite3_column_text(st, 3), *err = (const char *)sqlite3_column_text(st, 2);
+	const char *oid = (const char *)sqlite3_column_text(st, 3),
+		   *err = (const char *)sqlite3_column_text(st, 2);
 	const char *author = (const char *)sqlite3_column_text(st, 5);
 	const char *summary = (const char *)sqlite3_column_text(st, 7);
 	json_t *doc = doc_s ? json_loads(doc_s, JSON_DECODE_ANY, NULL) : NULL, *out = NULL;
@@ -86,10 +89,10 @@ static int print_version(sqlite3_stmt *st, const char *id, long long seq, int js
 		goto done;
 	}
 	if (json) {
-		out = json_pack("{s:s, s:I, s:{s:s, s:s, s:s?, s:s?, s:s?}, s:s, s:O}", "id", id, "seq",
-			(json_int_t)seq, "commit", "oid", oid, "time", tbuf, "author", author, "email",
-			(const char *)sqlite3_column_text(st, 6), "summary", summary, "blob",
-			(const char *)sqlite3_column_text(st, 1), "item", doc);
+		out = json_pack("{s:s, s:I, s:{s:s, s:s, s:s?, s:s?, s:s?}, s:s, s:O}", "id", id,
+			"seq", (json_int_t)seq, "commit", "oid", oid, "time", tbuf, "author",
+			author, "email", (const char *)sqlite3_column_text(st, 6), "summary",
+			summary, "blob", (const char *)sqlite3_column_text(st, 1), "item", doc);
 		if (!out) {
 			cli_errorf(0, "out of memory");
 			goto done;
@@ -121,13 +124,14 @@ static int show(cmdb_index *idx, const char *id, const char *at, int json)
 	if (cmdb_index_check_id(idx, id) < 0)
 		return cli_fail(NULL);
 	if (at && cmdb_index_resolve_when(&seq, idx, at) < 0)
-		return cmdb_error_last_code() == CMDB_EINVALID ? cli_usage("show", "%s", cmdb_error_last())
-							      : cli_fail(NULL);
+		return cmdb_error_last_code() == CMDB_EINVALID
+			? cli_usage("show", "%s", cmdb_error_last())
+			: cli_fail(NULL);
 	if (sqlite3_prepare_v2(cmdb_index_db(idx),
-		"SELECT v.doc, v.blob, v.error, c.oid, c.time, c.author, c.email, c.summary"
-		" FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
-		" WHERE v.id = ?1 AND v.from_seq <= ?2 AND (v.to_seq IS NULL OR v.to_seq > ?2)",
-		-1, &st, NULL) != SQLITE_OK) {
+		    "SELECT v.doc, v.blob, v.error, c.oid, c.time, c.author, c.email, c.summary"
+		    " FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
+		    " WHERE v.id = ?1 AND v.from_seq <= ?2 AND (v.to_seq IS NULL OR v.to_seq > ?2)",
+		    -1, &st, NULL) != SQLITE_OK) {
 		cli_errorf(0, "index query failed: %s", sqlite3_errmsg(cmdb_index_db(idx)));
 		goto done;
 	}
@@ -166,8 +170,9 @@ int cmd_show(int argc, char **argv, cli_ctx *ctx)
 		}
 	}
 	if (optind != argc - 1)
-		return cli_usage("show", optind >= argc ? "which item? give an ID such as host/web01"
-						       : "show takes exactly one ID");
+		return cli_usage("show",
+			optind >= argc ? "which item? give an ID such as host/web01"
+				       : "show takes exactly one ID");
 	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
 		goto done;
 	rc = show(idx, argv[optind], at, json);

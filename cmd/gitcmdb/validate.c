@@ -36,7 +36,7 @@ const char usage_validate[] =
 /* The files of one source (work tree or revision): path -> content, in path order. */
 typedef struct {
 	json_t *schemas; /* {path: content} of the schemas/ files */
-	json_t *items;   /* {path: content} of every other candidate item file */
+	json_t *items; /* {path: content} of every other candidate item file */
 } sources;
 
 /* Keep repository schemas and item candidates; everything else is not validated. */
@@ -48,8 +48,9 @@ static int add_source(sources *src, const char *path, const char *data, size_t l
 	if (kind != CMDB_PATH_SCHEMA && kind != CMDB_PATH_ITEM)
 		return 0;
 	s = json_stringn_nocheck(data, len);
-	return s ? json_object_set_new(kind == CMDB_PATH_SCHEMA ? src->schemas : src->items, path, s) :
-		   -1;
+	return s
+		? json_object_set_new(kind == CMDB_PATH_SCHEMA ? src->schemas : src->items, path, s)
+		: -1;
 }
 
 static int wanted(const char *path)
@@ -67,7 +68,8 @@ static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
 
 	if ((error = cmdb_repo_list(&paths, repo, rev, "")) < 0)
 		return error;
-	json_array_foreach(paths, i, p) {
+	json_array_foreach(paths, i, p)
+	{
 		const char *path = json_string_value(p);
 		char *data = NULL;
 		size_t len = 0;
@@ -147,7 +149,7 @@ static int read_tree(sources *src, const char *root, const char *rel)
 		size_t len = 0;
 
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    (!rel[0] && strcmp(e->d_name, ".git") == 0))
+			(!rel[0] && strcmp(e->d_name, ".git") == 0))
 			continue;
 		if (!(child = join(rel, e->d_name)) || !(full = join(root, child))) {
 			free(child);
@@ -182,7 +184,8 @@ static int load_schemas(cmdb_schema **out, const json_t *files)
 	*out = NULL;
 	if (cmdb_schema_load_builtin(&schema) < 0)
 		return -1;
-	json_object_foreach((json_t *)files, path, s) {
+	json_object_foreach((json_t *)files, path, s)
+	{
 		if (cmdb_schema_add(schema, path, json_string_value(s), json_string_length(s)) < 0)
 			goto fail;
 	}
@@ -204,8 +207,10 @@ static int run_validator(json_t *findings, const cmdb_schema *schema, const json
 
 	if ((error = cmdb_validator_new(&v, schema)) < 0)
 		return error;
-	json_object_foreach((json_t *)items, path, s) {
-		if ((error = cmdb_validator_add(v, path, json_string_value(s), json_string_length(s))) < 0)
+	json_object_foreach((json_t *)items, path, s)
+	{
+		if ((error = cmdb_validator_add(
+			     v, path, json_string_value(s), json_string_length(s))) < 0)
 			goto done;
 	}
 	error = cmdb_validator_finish(v, findings);
@@ -219,7 +224,8 @@ static void print_text(const json_t *findings)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		const char *file = json_string_value(json_object_get(f, "file"));
 		json_int_t line = json_integer_value(json_object_get(f, "line"));
 		json_int_t col = json_integer_value(json_object_get(f, "column"));
@@ -254,10 +260,10 @@ int cmd_validate(int argc, char **argv, cli_ctx *ctx)
 		} else if (c == 'j') {
 			json = 1;
 		} else {
-			rc = optopt ? cli_usage("validate", "option '%s' needs a value",
-							   argv[optind - 1]) :
-						 cli_usage("validate", "unknown option '%s'",
-							   argv[optind - 1]);
+			rc = optopt
+				? cli_usage(
+					  "validate", "option '%s' needs a value", argv[optind - 1])
+				: cli_usage("validate", "unknown option '%s'", argv[optind - 1]);
 			goto done;
 		}
 	}

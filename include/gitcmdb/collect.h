@@ -65,8 +65,8 @@ CMDB_API int cmdb_collect_names(json_t **out);
  * output: garbage gives facts whose "errors" say what was wrong. Returns an error
  * only when memory runs out or settings are invalid.
  */
-CMDB_API int cmdb_collect_parse(json_t **facts, const char *output, size_t len,
-	const json_t *settings);
+CMDB_API int cmdb_collect_parse(
+	json_t **facts, const char *output, size_t len, const json_t *settings);
 
 /*
  * Turn facts of host into *items ({id: item}) and *files ({path: content}), with
@@ -82,8 +82,8 @@ CMDB_API int cmdb_collect_items(json_t **items, json_t **files, const char *host
  * Redaction: lines matching any pattern (POSIX ERE, case-insensitive) become
  * "<redacted hmac-sha256:HEX>" (indentation kept), and a whole PEM private key block
  * becomes one such line. URL passwords and crypt(3) hashes are always redacted;
- * patterns replace only the built-in assignment patterns. Keyed with a secret kept outside the repository:
- * key_file (NULL = $XDG_CONFIG_HOME/gitcmdb/redaction.key, else
+ * patterns replace only the built-in assignment patterns. Keyed with a secret kept outside the
+ * repository: key_file (NULL = $XDG_CONFIG_HOME/gitcmdb/redaction.key, else
  * ~/.config/gitcmdb/redaction.key) is created 0600 from /dev/urandom when missing.
  * patterns NULL = built-in defaults; otherwise a json array of ERE strings.
  */
@@ -92,7 +92,7 @@ CMDB_API int cmdb_redactor_new(cmdb_redactor **out, const json_t *patterns, cons
 CMDB_API int cmdb_redactor_new_ephemeral(cmdb_redactor **out, const json_t *patterns);
 CMDB_API void cmdb_redactor_free(cmdb_redactor *r);
 /* Redact text into *out (cmdb_free, NUL-terminated), *out_len bytes. */
-CMDB_API int cmdb_redact(char **out, size_t *out_len, const cmdb_redactor *r, const char *text,
-	size_t len);
+CMDB_API int cmdb_redact(
+	char **out, size_t *out_len, const cmdb_redactor *r, const char *text, size_t len);
 
 #endif

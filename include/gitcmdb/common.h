@@ -15,16 +15,16 @@
 /* Error codes a caller can act on; anything else is CMDB_ERROR. */
 typedef enum {
 	CMDB_OK = 0,
-	CMDB_ERROR = -1,     /* generic failure; see cmdb_error_last() */
+	CMDB_ERROR = -1, /* generic failure; see cmdb_error_last() */
 	CMDB_ENOTFOUND = -3, /* item, file, revision or repository does not exist */
-	CMDB_EEXISTS = -4,   /* target already exists */
-	CMDB_EINVALID = -5,  /* bad input: syntax, schema, id, option */
-	CMDB_EAUTH = -6,     /* ssh authentication failed */
-	CMDB_EHOSTKEY = -7,  /* ssh host key unknown or changed */
-	CMDB_ETIMEOUT = -8,  /* a deadline passed */
-	CMDB_ELOCKED = -9,   /* another writer holds the repository lock */
-	CMDB_EDIRTY = -10,   /* the work tree has uncommitted edits we would overwrite */
-	CMDB_ETOOBIG = -11,  /* input over a size cap */
+	CMDB_EEXISTS = -4, /* target already exists */
+	CMDB_EINVALID = -5, /* bad input: syntax, schema, id, option */
+	CMDB_EAUTH = -6, /* ssh authentication failed */
+	CMDB_EHOSTKEY = -7, /* ssh host key unknown or changed */
+	CMDB_ETIMEOUT = -8, /* a deadline passed */
+	CMDB_ELOCKED = -9, /* another writer holds the repository lock */
+	CMDB_EDIRTY = -10, /* the work tree has uncommitted edits we would overwrite */
+	CMDB_ETOOBIG = -11, /* input over a size cap */
 	CMDB_EUNREACHABLE = -12, /* host could not be reached */
 } cmdb_error_code;
 

@@ -17,7 +17,7 @@
 #include "common.h"
 
 #define CMDB_ID_COMPONENT_MAX 255
-#define CMDB_ID_MAX 1024   /* bytes in a whole id */
+#define CMDB_ID_MAX 1024 /* bytes in a whole id */
 #define CMDB_PATH_MAX 1029 /* bytes in a repository path (an id + ".yaml") */
 
 /* 0 if id is a well-formed, already-encoded id; CMDB_EINVALID with a message naming the problem. */
@@ -53,11 +53,11 @@ CMDB_API int cmdb_path_validate(const char *path);
 /* What a repository path is, by name alone (so every command agrees on what an item is). */
 typedef enum {
 	CMDB_PATH_ITEM = 0, /* an item candidate: validate it (it may still be a bad item path) */
-	CMDB_PATH_SCHEMA,   /* schemas/<name>.yaml: a repository schema */
+	CMDB_PATH_SCHEMA, /* schemas/<name>.yaml: a repository schema */
 	CMDB_PATH_SETTINGS, /* gitcmdb.yaml, inventory.yaml, known_hosts */
-	CMDB_PATH_RAW,      /* file/...: a captured config file */
-	CMDB_PATH_OTHER,    /* not gitcmdb's: top-level dotfiles and dot-dirs, top-level
-			       non-.yaml files (README.md), anything else under schemas/ */
+	CMDB_PATH_RAW, /* file/...: a captured config file */
+	CMDB_PATH_OTHER, /* not gitcmdb's: top-level dotfiles and dot-dirs, top-level
+			    non-.yaml files (README.md), anything else under schemas/ */
 } cmdb_path_kind;
 
 /*

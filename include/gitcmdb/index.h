@@ -24,9 +24,9 @@
 
 typedef struct cmdb_index cmdb_index;
 
-#define CMDB_INDEX_REFRESH 0x1  /* catch up with main before returning */
+#define CMDB_INDEX_REFRESH 0x1 /* catch up with main before returning */
 #define CMDB_INDEX_READONLY 0x2 /* read-only handle with a write-denying authorizer (query SQL) */
-#define CMDB_INDEX_REBUILD 0x4  /* with REFRESH: discard everything and index from the root */
+#define CMDB_INDEX_REBUILD 0x4 /* with REFRESH: discard everything and index from the root */
 
 /* The schema this build writes; an index with a higher meta.schema_version is refused. */
 #define CMDB_INDEX_SCHEMA_VERSION 2
@@ -39,8 +39,8 @@ typedef struct cmdb_index cmdb_index;
  * is CMDB_EINVALID and the file is left untouched. READONLY with REFRESH first
  * catches up through a read-write handle, then reopens read-only.
  */
-CMDB_API int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path,
-	unsigned flags);
+CMDB_API int cmdb_index_open(
+	cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags);
 CMDB_API void cmdb_index_free(cmdb_index *idx);
 
 /* Catch up with main. *commits_added (may be NULL) counts new commit rows. A
@@ -72,7 +72,8 @@ CMDB_API sqlite3 *cmdb_index_db(cmdb_index *idx);
 CMDB_API cmdb_repo *cmdb_index_repo(cmdb_index *idx);
 /* The database file path (borrowed). */
 CMDB_API const char *cmdb_index_path(cmdb_index *idx);
-/* A warning the caller should print (e.g. corrupt file moved aside), or NULL. The lib never prints. */
+/* A warning the caller should print (e.g. corrupt file moved aside), or NULL. The lib never prints.
+ */
 CMDB_API const char *cmdb_index_warning(cmdb_index *idx);
 
 #endif

@@ -15,14 +15,14 @@
 
 #include "common.h"
 
-typedef struct cmdb_index cmdb_index;   /* include/gitcmdb/index.h */
+typedef struct cmdb_index cmdb_index; /* include/gitcmdb/index.h */
 typedef struct cmdb_schema cmdb_schema; /* include/gitcmdb/schema.h */
 
 /* ---- version ordering ---------------------------------------------------- */
 
 typedef enum {
 	CMDB_VERSION_DPKG = 0, /* Debian: epoch:upstream-revision, '~' before everything */
-	CMDB_VERSION_RPM = 1,  /* RPM: epoch:version-release, rpmvercmp segments, '~' and '^' */
+	CMDB_VERSION_RPM = 1, /* RPM: epoch:version-release, rpmvercmp segments, '~' and '^' */
 } cmdb_version_scheme;
 
 /* <0, 0 or >0 as a sorts before, equal to or after b. Never fails: any string orders. */
@@ -34,13 +34,16 @@ CMDB_API cmdb_version_scheme cmdb_version_scheme_for_os(const char *os_id);
 /* ---- impact ---------------------------------------------------------------- */
 
 typedef struct {
-	int upstream;   /* 0: who is hit when id fails (walk impacting edges backwards);
-			   1: what id needs (walk them forwards) */
-	int depth;      /* maximum hops; 0 = unlimited */
+	int upstream; /* 0: who is hit when id fails (walk impacting edges backwards);
+			 1: what id needs (walk them forwards) */
+	int depth; /* maximum hops; 0 = unlimited */
 	const char *at; /* WHEN; NULL = newest indexed commit */
 } cmdb_impact_opts;
 
-#define CMDB_IMPACT_OPTS_INIT {0, 0, NULL}
+#define CMDB_IMPACT_OPTS_INIT                                                                      \
+	{                                                                                          \
+		0, 0, NULL                                                                         \
+	}
 
 /*
  * Walk the relations valid at opts->at whose type impacts (schemas/relations.yaml;
@@ -53,8 +56,8 @@ typedef struct {
  * between reached items (cycles included, each once). CMDB_ENOTFOUND for an id that
  * does not exist at that point (with "did you mean" suggestions).
  */
-CMDB_API int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema,
-	const char *id, const cmdb_impact_opts *opts);
+CMDB_API int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema, const char *id,
+	const cmdb_impact_opts *opts);
 
 /* An impact result as an indented tree (text) or a Graphviz digraph (dot). */
 CMDB_API int cmdb_impact_format_text(char **out, const json_t *result);

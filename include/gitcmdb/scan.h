@@ -18,29 +18,32 @@
 
 /* Progress, reported after each host finishes (called with the scan's lock held: keep it short). */
 typedef struct {
-	size_t done;     /* hosts finished so far */
-	size_t total;    /* hosts selected */
-	size_t failed;   /* hosts finished with an error */
-	double elapsed;  /* seconds since the scan started */
-	const char *host;/* the host that just finished */
+	size_t done; /* hosts finished so far */
+	size_t total; /* hosts selected */
+	size_t failed; /* hosts finished with an error */
+	double elapsed; /* seconds since the scan started */
+	const char *host; /* the host that just finished */
 } cmdb_scan_progress;
 
 typedef void (*cmdb_scan_progress_cb)(const cmdb_scan_progress *p, void *payload);
 
 typedef struct {
-	const char *inventory;   /* inventory file; NULL = inventory.yaml committed on main */
+	const char *inventory; /* inventory file; NULL = inventory.yaml committed on main */
 	const char *known_hosts; /* known_hosts file; NULL = known_hosts committed on main */
-	const char *limit;       /* host globs / @group (cmdb_inventory_select); NULL = all */
-	int jobs;                /* hosts in flight; <= 0 = 32 */
-	int timeout_s;           /* per-host command deadline in seconds; <= 0 = 120 */
-	int dry_run;             /* compute and report, commit nothing */
-	int prune;               /* delete the items of hosts no longer in the inventory */
+	const char *limit; /* host globs / @group (cmdb_inventory_select); NULL = all */
+	int jobs; /* hosts in flight; <= 0 = 32 */
+	int timeout_s; /* per-host command deadline in seconds; <= 0 = 120 */
+	int dry_run; /* compute and report, commit nothing */
+	int prune; /* delete the items of hosts no longer in the inventory */
 	const char *redaction_key; /* redaction key file; NULL = the collectors' default */
 	cmdb_scan_progress_cb progress;
 	void *payload;
 } cmdb_scan_opts;
 
-#define CMDB_SCAN_OPTS_INIT {NULL, NULL, NULL, 32, 120, 0, 0, NULL, NULL, NULL}
+#define CMDB_SCAN_OPTS_INIT                                                                        \
+	{                                                                                          \
+		NULL, NULL, NULL, 32, 120, 0, 0, NULL, NULL, NULL                                  \
+	}
 
 /*
  * Run a scan of repo. On success *report (caller's, json_decref) describes it:

@@ -62,7 +62,8 @@ CMDB_API void cmdb_validator_free(cmdb_validator *v);
  */
 CMDB_API int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len);
 
-/* Tell the validator an item exists without checking it (relation targets outside the checked set). */
+/* Tell the validator an item exists without checking it (relation targets outside the checked set).
+ */
 CMDB_API int cmdb_validator_add_known(cmdb_validator *v, const char *id, const char *type);
 
 /* Run the cross-item checks and append every finding so far to findings. */

@@ -20,28 +20,31 @@
 typedef struct cmdb_knownhosts cmdb_knownhosts;
 
 typedef struct {
-	const char *address;       /* host name or IP literal (IPv6 without brackets) */
-	int port;                  /* 0 = 22 */
+	const char *address; /* host name or IP literal (IPv6 without brackets) */
+	int port; /* 0 = 22 */
 	const char *user;
 	const char *identity_file; /* private key path; NULL = ssh-agent ($SSH_AUTH_SOCK) */
-	const char *passphrase_env;/* name of the env var holding the key passphrase, or NULL */
-	const char *known_hosts;   /* known_hosts file checked strictly (missing file = no host known) */
-	const char *known_as;      /* name the host is recorded under in known_hosts (default address, or [address]:port) */
-	int connect_timeout_ms;    /* TCP connect; 0 = 10000 */
-	int auth_timeout_ms;       /* handshake + host key + auth; 0 = 10000 */
-	int command_timeout_ms;    /* channel open until exit status; 0 = 120000 */
-	size_t max_output;         /* cap on stdout + stderr bytes; 0 = 64 MiB */
-	const cmdb_knownhosts *hostkeys; /* parsed known_hosts used instead of the file when set (shared by a scan's threads) */
+	const char *passphrase_env; /* name of the env var holding the key passphrase, or NULL */
+	const char
+		*known_hosts; /* known_hosts file checked strictly (missing file = no host known) */
+	const char *known_as; /* name the host is recorded under in known_hosts (default address, or
+				 [address]:port) */
+	int connect_timeout_ms; /* TCP connect; 0 = 10000 */
+	int auth_timeout_ms; /* handshake + host key + auth; 0 = 10000 */
+	int command_timeout_ms; /* channel open until exit status; 0 = 120000 */
+	size_t max_output; /* cap on stdout + stderr bytes; 0 = 64 MiB */
+	const cmdb_knownhosts *hostkeys; /* parsed known_hosts used instead of the file when set
+					    (shared by a scan's threads) */
 } cmdb_ssh_target;
 
 #define CMDB_SSH_DEFAULT_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 
 typedef struct {
-	char *out;          /* stdout, NUL-terminated (cmdb_ssh_result_dispose frees) */
+	char *out; /* stdout, NUL-terminated (cmdb_ssh_result_dispose frees) */
 	size_t out_len;
-	char *err;          /* stderr, NUL-terminated */
+	char *err; /* stderr, NUL-terminated */
 	size_t err_len;
-	int exit_status;    /* valid when has_exit_status */
+	int exit_status; /* valid when has_exit_status */
 	int has_exit_status;
 	char hostkey_sha256[64]; /* "SHA256:..." of the key the host presented */
 } cmdb_ssh_result;
@@ -69,8 +72,8 @@ CMDB_API int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_
 CMDB_API int cmdb_knownhosts_hostname(char **out, const char *address, int port);
 
 /* Parse known_hosts text; name is used in messages ("known_hosts:3: ..."). */
-CMDB_API int cmdb_knownhosts_parse(cmdb_knownhosts **out, const char *buf, size_t len,
-	const char *name);
+CMDB_API int cmdb_knownhosts_parse(
+	cmdb_knownhosts **out, const char *buf, size_t len, const char *name);
 /* Load a file; a missing file gives an empty set. */
 CMDB_API int cmdb_knownhosts_load(cmdb_knownhosts **out, const char *path);
 CMDB_API void cmdb_knownhosts_free(cmdb_knownhosts *kh);
@@ -91,16 +94,16 @@ CMDB_API int cmdb_knownhosts_entry(cmdb_knownhost *out, const cmdb_knownhosts *k
 
 /* What the file says about a host's key. */
 typedef enum {
-	CMDB_KH_MATCH = 0,     /* recorded with this key */
-	CMDB_KH_UNKNOWN = 1,   /* no line names the host */
-	CMDB_KH_CHANGED = 2,   /* recorded with another key of the same type */
+	CMDB_KH_MATCH = 0, /* recorded with this key */
+	CMDB_KH_UNKNOWN = 1, /* no line names the host */
+	CMDB_KH_CHANGED = 2, /* recorded with another key of the same type */
 	CMDB_KH_OTHERTYPE = 3, /* recorded only under other key types */
-	CMDB_KH_REVOKED = 4,   /* the key is marked @revoked */
+	CMDB_KH_REVOKED = 4, /* the key is marked @revoked */
 } cmdb_kh_status;
 
 /* Check the key blob (SSH wire format) presented by host (as cmdb_knownhosts_hostname gives it). */
-CMDB_API cmdb_kh_status cmdb_knownhosts_check(const cmdb_knownhosts *kh, const char *host,
-	const unsigned char *blob, size_t blob_len);
+CMDB_API cmdb_kh_status cmdb_knownhosts_check(
+	const cmdb_knownhosts *kh, const char *host, const unsigned char *blob, size_t blob_len);
 
 /*
  * Record a known_hosts line "host type base64" (from cmdb_ssh_fetch_hostkey). *status:

@@ -29,9 +29,10 @@ CMDB_API const char *cmdb_repo_workdir(const cmdb_repo *repo);
 /* Resolve a revision (sha, ref, "main~2", tag) to a 40-hex commit id in out[41]. */
 CMDB_API int cmdb_repo_resolve(char out[41], cmdb_repo *repo, const char *rev);
 
-/* Read the blob at path in rev (NULL rev = main). *out is NUL-terminated; CMDB_ENOTFOUND if absent. */
-CMDB_API int cmdb_repo_read(char **out, size_t *out_len, cmdb_repo *repo, const char *rev,
-	const char *path);
+/* Read the blob at path in rev (NULL rev = main). *out is NUL-terminated; CMDB_ENOTFOUND if absent.
+ */
+CMDB_API int cmdb_repo_read(
+	char **out, size_t *out_len, cmdb_repo *repo, const char *rev, const char *path);
 /* Read and parse the item id at rev. */
 CMDB_API int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev, const char *id);
 /* Every blob path under prefix ("" for all) at rev, sorted, as a json_t array of strings. */
@@ -63,31 +64,35 @@ CMDB_API void cmdb_changeset_free(cmdb_changeset *cs);
 /* Upsert item id with value (emitted as canonical YAML at id's path). */
 CMDB_API int cmdb_changeset_put_item(cmdb_changeset *cs, const char *id, const json_t *item);
 /* Upsert a raw file (validated with cmdb_path_validate). Bytes are copied. */
-CMDB_API int cmdb_changeset_put_file(cmdb_changeset *cs, const char *path, const void *data,
-	size_t len);
+CMDB_API int cmdb_changeset_put_file(
+	cmdb_changeset *cs, const char *path, const void *data, size_t len);
 /* Delete a path (missing paths are ignored at commit time). */
 CMDB_API int cmdb_changeset_delete(cmdb_changeset *cs, const char *path);
 /* Number of operations recorded. */
 CMDB_API size_t cmdb_changeset_count(const cmdb_changeset *cs);
 
 typedef struct {
-	const char *message;      /* full message; trailers are appended after a blank line */
+	const char *message; /* full message; trailers are appended after a blank line */
 	const char *const *trailers; /* NULL-terminated "Key: value" lines, or NULL */
-	const char *author_name;  /* NULL: gitcmdb.yaml commit.author_name, else "gitcmdb scanner" */
-	const char *author_email; /* NULL: gitcmdb.yaml commit.author_email, else "gitcmdb@localhost" */
-	int allow_empty;          /* commit even when the tree is unchanged */
-	int lock_timeout_ms;      /* wait for the write lock; 0 = no wait; <0 = $GITCMDB_LOCK_TIMEOUT_MS,
-				     else gitcmdb.yaml commit.lock_timeout_ms, else 10000 */
+	const char *author_name; /* NULL: gitcmdb.yaml commit.author_name, else "gitcmdb scanner" */
+	const char *
+		author_email; /* NULL: gitcmdb.yaml commit.author_email, else "gitcmdb@localhost" */
+	int allow_empty; /* commit even when the tree is unchanged */
+	int lock_timeout_ms; /* wait for the write lock; 0 = no wait; <0 = $GITCMDB_LOCK_TIMEOUT_MS,
+				else gitcmdb.yaml commit.lock_timeout_ms, else 10000 */
 } cmdb_commit_opts;
 
-#define CMDB_COMMIT_OPTS_INIT {NULL, NULL, NULL, NULL, 0, -1}
+#define CMDB_COMMIT_OPTS_INIT                                                                      \
+	{                                                                                          \
+		NULL, NULL, NULL, NULL, 0, -1                                                      \
+	}
 
 /*
- * Apply cs (NULL = no changes) as one commit on main. out_oid (41 bytes, may be NULL) receives the new
- * commit id; *changed (may be NULL) is 0 when the tree was identical and nothing
- * was committed (unless allow_empty). In a non-bare repository, work-tree files
- * of touched paths are updated when unmodified; an edited one refuses the commit
- * with CMDB_EDIRTY naming the file. CMDB_ELOCKED names the lock holder's pid.
+ * Apply cs (NULL = no changes) as one commit on main. out_oid (41 bytes, may be NULL) receives the
+ * new commit id; *changed (may be NULL) is 0 when the tree was identical and nothing was committed
+ * (unless allow_empty). In a non-bare repository, work-tree files of touched paths are updated when
+ * unmodified; an edited one refuses the commit with CMDB_EDIRTY naming the file. CMDB_ELOCKED names
+ * the lock holder's pid.
  */
 CMDB_API int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo,
 	const cmdb_changeset *cs, const cmdb_commit_opts *opts);

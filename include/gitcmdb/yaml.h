@@ -27,14 +27,16 @@ CMDB_API int cmdb_yaml_parse(json_t **out, const char *buf, size_t len, const ch
  * ("" for the root, "/attributes/os/id", "/relations/member_of/0") to [line, column]
  * (1-based) where the node starts. For validators that report file:line:column.
  */
-CMDB_API int cmdb_yaml_parse_marked(json_t **out, json_t **marks, const char *buf, size_t len,
-	const char *name);
+CMDB_API int cmdb_yaml_parse_marked(
+	json_t **out, json_t **marks, const char *buf, size_t len, const char *name);
 
 /* Read and parse a file (refusing files over CMDB_YAML_MAX_BYTES). */
 CMDB_API int cmdb_yaml_parse_file(json_t **out, const char *path);
 
 /* Emit flags. */
-#define CMDB_YAML_ITEM 0x1 /* top-level keys in item order: type, name, source, attributes, annotations, relations, then the rest sorted */
+#define CMDB_YAML_ITEM                                                                             \
+	0x1 /* top-level keys in item order: type, name, source, attributes, annotations,          \
+	       relations, then the rest sorted */
 
 /* Emit value as canonical YAML into a new NUL-terminated buffer *out of *out_len bytes. */
 CMDB_API int cmdb_yaml_emit(char **out, size_t *out_len, const json_t *value, unsigned flags);

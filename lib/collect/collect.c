@@ -34,7 +34,12 @@ const cmdb_collector *const cmdb__collectors[] = {
 #define BLOCKS_MAX 100000
 
 static const char *const default_files[] = {
-	"/etc/ssh/sshd_config", "/etc/fstab", "/etc/hosts", "/etc/resolv.conf", "/etc/crontab", NULL,
+	"/etc/ssh/sshd_config",
+	"/etc/fstab",
+	"/etc/hosts",
+	"/etc/resolv.conf",
+	"/etc/crontab",
+	NULL,
 };
 
 /*
@@ -85,12 +90,16 @@ static int check_collector_settings(const json_t *settings)
 	json_t *v;
 
 	if (coll && !json_is_object(coll))
-		return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: collectors: expected a map of name: true|false");
-	json_object_foreach ((json_t *)coll, name, v) {
+		return cmdb__error(CMDB_EINVALID,
+			"gitcmdb.yaml: collectors: expected a map of name: true|false");
+	json_object_foreach((json_t *)coll, name, v)
+	{
 		if (!cmdb__collector_find(name))
-			return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: collectors: unknown collector '%s'", name);
+			return cmdb__error(CMDB_EINVALID,
+				"gitcmdb.yaml: collectors: unknown collector '%s'", name);
 		if (!json_is_boolean(v))
-			return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: collectors.%s: expected true or false", name);
+			return cmdb__error(CMDB_EINVALID,
+				"gitcmdb.yaml: collectors.%s: expected true or false", name);
 	}
 	return 0;
 }
@@ -104,12 +113,12 @@ static int check_path(const char *p)
 	size_t n = strlen(p);
 
 	if (p[0] != '/' || n > PATH_MAX_LEN || strstr(p, "/../") || strstr(p, "/./") ||
-	    strstr(p, "//") || (n >= 3 && strcmp(p + n - 3, "/..") == 0) ||
-	    (n >= 2 && strcmp(p + n - 2, "/.") == 0) || p[n - 1] == '/')
+		strstr(p, "//") || (n >= 3 && strcmp(p + n - 3, "/..") == 0) ||
+		(n >= 2 && strcmp(p + n - 2, "/.") == 0) || p[n - 1] == '/')
 		return -1;
 	for (const char *c = p; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		      strchr("/._-+@:", *c)))
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+			    (*c >= '0' && *c <= '9') || strchr("/._-+@:", *c)))
 			return -1;
 	return 0;
 }
@@ -126,10 +135,16 @@ static int emit_files(cmdb_buf *b, const json_t *settings)
 		json_t *f;
 
 		if (!json_is_array(files) || json_array_size(files) > FILES_MAX)
-			return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: files: expected a list of at most %d absolute paths", FILES_MAX);
-		json_array_foreach ((json_t *)files, i, f) {
+			return cmdb__error(CMDB_EINVALID,
+				"gitcmdb.yaml: files: expected a list of at most %d absolute paths",
+				FILES_MAX);
+		json_array_foreach((json_t *)files, i, f)
+		{
 			if (!json_is_string(f) || check_path(json_string_value(f)) < 0)
-				return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: files[%zu]: expected an absolute path of letters, digits and /._-+@: (no . or .. components)", i);
+				return cmdb__error(CMDB_EINVALID,
+					"gitcmdb.yaml: files[%zu]: expected an absolute path of "
+					"letters, digits and /._-+@: (no . or .. components)",
+					i);
 			if ((err = cmdb__buf_printf(b, "%s\n", json_string_value(f))) < 0)
 				return err;
 		}
@@ -151,7 +166,8 @@ static int int_setting(long long *out, const json_t *settings, const char *key, 
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
-		return cmdb__error(CMDB_EINVALID, "gitcmdb.yaml: %s: expected an integer from %lld to %lld", key, min, max);
+		return cmdb__error(CMDB_EINVALID,
+			"gitcmdb.yaml: %s: expected an integer from %lld to %lld", key, min, max);
 	*out = json_integer_value(v);
 	return 0;
 }
@@ -162,10 +178,11 @@ static int emit_section(cmdb_buf *b, const cmdb_collector *c)
 	int err;
 
 	if (!a)
-		return cmdb__error(CMDB_ERROR, "collector %s: asset %s is not built in", c->name, c->asset);
+		return cmdb__error(
+			CMDB_ERROR, "collector %s: asset %s is not built in", c->name, c->asset);
 	if ((err = cmdb__buf_printf(b, "gitcmdb_s_%s() (\n", c->name)) < 0 ||
-	    (err = cmdb__buf_put(b, a->data, *a->len)) < 0 ||
-	    (err = cmdb__buf_printf(b, "\n)\ngitcmdb_run %s\n", c->name)) < 0)
+		(err = cmdb__buf_put(b, a->data, *a->len)) < 0 ||
+		(err = cmdb__buf_printf(b, "\n)\ngitcmdb_run %s\n", c->name)) < 0)
 		return err;
 	return 0;
 }
@@ -182,16 +199,19 @@ int cmdb_collect_script(char **out, const json_t *settings)
 		goto done;
 	}
 	if ((err = check_collector_settings(settings)) < 0 ||
-	    (err = int_setting(&max_bytes, settings, "file_max_bytes", CMDB_COLLECT_FILE_MAX_DEFAULT, 1, 16 * 1024 * 1024)) < 0 ||
-	    (err = int_setting(&timeout, settings, "command_timeout", CMDB_COLLECT_TIMEOUT_DEFAULT, 1, 3600)) < 0)
+		(err = int_setting(&max_bytes, settings, "file_max_bytes",
+			 CMDB_COLLECT_FILE_MAX_DEFAULT, 1, 16 * 1024 * 1024)) < 0 ||
+		(err = int_setting(&timeout, settings, "command_timeout",
+			 CMDB_COLLECT_TIMEOUT_DEFAULT, 1, 3600)) < 0)
 		goto done;
 	if ((err = cmdb__buf_puts(&b, prologue)) < 0 ||
-	    (err = cmdb__buf_printf(&b, "GITCMDB_TO=%lld\nGITCMDB_FILE_MAX=%lld\n", timeout, max_bytes)) < 0 ||
-	    (err = emit_files(&b, settings)) < 0)
+		(err = cmdb__buf_printf(
+			 &b, "GITCMDB_TO=%lld\nGITCMDB_FILE_MAX=%lld\n", timeout, max_bytes)) < 0 ||
+		(err = emit_files(&b, settings)) < 0)
 		goto done;
 	for (size_t i = 0; cmdb__collectors[i]; i++)
 		if (enabled(settings, cmdb__collectors[i]) &&
-		    (err = emit_section(&b, cmdb__collectors[i])) < 0)
+			(err = emit_section(&b, cmdb__collectors[i])) < 0)
 			goto done;
 	if ((err = cmdb__buf_puts(&b, "echo '@@gitcmdb-done@@'\n")) < 0)
 		goto done;
@@ -245,7 +265,8 @@ static int add_block(sect_state *s, const char *label, size_t label_len, const c
 
 static int add_error(json_t *errors, const char *section, const char *msg)
 {
-	json_t *e = json_pack("{s:s, s:o*}", "section", section, "message", cmdb__jstr(msg, strlen(msg)));
+	json_t *e = json_pack(
+		"{s:s, s:o*}", "section", section, "message", cmdb__jstr(msg, strlen(msg)));
 
 	if (!e || json_array_append_new(errors, e) < 0)
 		return cmdb__oom();
@@ -259,7 +280,7 @@ static int frame_arg(cmdb__tok line, const char *prefix, cmdb__tok *name, cmdb__
 	size_t n = strlen(prefix);
 
 	if (!cmdb__tok_prefix(line, prefix) || line.len < n + 2 ||
-	    memcmp(line.p + line.len - 2, "@@", 2) != 0)
+		memcmp(line.p + line.len - 2, "@@", 2) != 0)
 		return -1;
 	t = (cmdb__tok){line.p + n, line.len - n - 2};
 	cmdb__tok parts[2] = {{0}};
@@ -297,13 +318,15 @@ static int on_frame(parse_ctx *c, cmdb__tok line)
 		nm[name.len] = '\0';
 		c->cur = NULL;
 		if (!(col = cmdb__collector_find(nm)))
-			return add_error(c->errors, "script", "output has a section this version does not know; ignored");
+			return add_error(c->errors, "script",
+				"output has a section this version does not know; ignored");
 		s = NULL;
 		for (size_t i = 0; cmdb__collectors[i]; i++)
 			if (cmdb__collectors[i] == col)
 				s = &c->st[i];
 		if (s->seen)
-			return add_error(c->errors, col->name, "section appears twice; the second copy was ignored");
+			return add_error(c->errors, col->name,
+				"section appears twice; the second copy was ignored");
 		s->seen = 1;
 		c->cur = s;
 		return 0;
@@ -317,7 +340,8 @@ static int on_frame(parse_ctx *c, cmdb__tok line)
 		c->cur = NULL;
 		return 0;
 	}
-	return add_error(c->errors, "script", "output has a frame line this version does not understand; ignored");
+	return add_error(c->errors, "script",
+		"output has a frame line this version does not understand; ignored");
 }
 
 static int on_line(parse_ctx *c, cmdb__tok line, const char *next)
@@ -328,7 +352,8 @@ static int on_line(parse_ctx *c, cmdb__tok line, const char *next)
 		return on_frame(c, line);
 	if (!c->cur) {
 		if (line.len && !c->unframed++)
-			return add_error(c->errors, "script", "output outside any section was ignored");
+			return add_error(
+				c->errors, "script", "output outside any section was ignored");
 		return 0;
 	}
 	if (cmdb__tok_prefix(line, "%% ")) {
@@ -337,13 +362,15 @@ static int on_line(parse_ctx *c, cmdb__tok line, const char *next)
 		if ((err = add_block(c->cur, label.p, label.len, next)) < 0)
 			return err;
 		if (err > 0 && !c->overflow++)
-			return add_error(c->errors, "script", "too many blocks in one section; the rest was ignored");
+			return add_error(c->errors, "script",
+				"too many blocks in one section; the rest was ignored");
 		return 0;
 	}
 	/* Data before the first label belongs to an unlabelled block. */
 	if (c->cur->nblocks == 0 && (err = add_block(c->cur, "", 0, line.p)) != 0)
 		return err < 0 ? err : 0;
-	c->cur->blocks[c->cur->nblocks - 1].len = (size_t)(next - c->cur->blocks[c->cur->nblocks - 1].body);
+	c->cur->blocks[c->cur->nblocks - 1].len =
+		(size_t)(next - c->cur->blocks[c->cur->nblocks - 1].body);
 	return 0;
 }
 
@@ -360,11 +387,16 @@ static int run_parsers(json_t *facts, parse_ctx *c, const json_t *settings)
 
 		if (!s->seen) {
 			if (enabled(settings, col) &&
-			    (err = add_error(c->errors, col->name, c->done ? "section missing from the output" : "section missing: the output is incomplete")) < 0)
+				(err = add_error(c->errors, col->name,
+					 c->done ? "section missing from the output"
+						 : "section missing: the output is incomplete")) <
+					0)
 				return err;
 			continue;
 		}
-		if (!s->ended && (err = add_error(c->errors, col->name, "section truncated (no end marker); what arrived was kept")) < 0)
+		if (!s->ended &&
+			(err = add_error(c->errors, col->name,
+				 "section truncated (no end marker); what arrived was kept")) < 0)
 			return err;
 		cmdb_error_clear();
 		if ((err = col->parse(&out, &sec, c->errors)) < 0) {
@@ -394,16 +426,20 @@ int cmdb_collect_parse(json_t **facts, const char *output, size_t len, const jso
 	if ((err = check_collector_settings(settings)) < 0)
 		goto done;
 	if (!(f = json_object()) || !(c.errors = json_array()) ||
-	    json_object_set(f, "errors", c.errors) < 0) {
+		json_object_set(f, "errors", c.errors) < 0) {
 		err = cmdb__oom();
 		goto done;
 	}
 	while (cmdb__line_next(&line, &pos, end))
 		if ((err = on_line(&c, line, pos)) < 0)
 			goto done;
-	if (!c.header && (err = add_error(c.errors, "script", "not gitcmdb collector output (no header line)")) < 0)
+	if (!c.header &&
+		(err = add_error(
+			 c.errors, "script", "not gitcmdb collector output (no header line)")) < 0)
 		goto done;
-	if (!c.done && (err = add_error(c.errors, "script", "output incomplete (no final marker): the scan was cut short")) < 0)
+	if (!c.done &&
+		(err = add_error(c.errors, "script",
+			 "output incomplete (no final marker): the scan was cut short")) < 0)
 		goto done;
 	if ((err = run_parsers(f, &c, settings)) < 0)
 		goto done;

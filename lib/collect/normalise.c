@@ -29,7 +29,8 @@ static int set_nonempty(json_t *dst, const char *key, json_t *v)
 {
 	if (!v)
 		return cmdb__oom();
-	if ((json_is_object(v) && json_object_size(v) == 0) || (json_is_array(v) && json_array_size(v) == 0)) {
+	if ((json_is_object(v) && json_object_size(v) == 0) ||
+		(json_is_array(v) && json_array_size(v) == 0)) {
 		json_decref(v);
 		return 0;
 	}
@@ -50,19 +51,22 @@ static int packages_map(json_t **out, const json_t *list)
 		err = cmdb__oom();
 		goto done;
 	}
-	json_array_foreach ((json_t *)list, i, p) {
+	json_array_foreach((json_t *)list, i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		json_t *c;
 
 		if (!name)
 			continue;
 		c = json_object_get(count, name);
-		if (json_object_set_new(count, name, json_integer(c ? json_integer_value(c) + 1 : 1)) < 0) {
+		if (json_object_set_new(
+			    count, name, json_integer(c ? json_integer_value(c) + 1 : 1)) < 0) {
 			err = cmdb__oom();
 			goto done;
 		}
 	}
-	json_array_foreach ((json_t *)list, i, p) {
+	json_array_foreach((json_t *)list, i, p)
+	{
 		const char *name = json_string_value(json_object_get(p, "name"));
 		const char *arch = json_string_value(json_object_get(p, "arch"));
 		json_t *v = json_object();
@@ -110,13 +114,15 @@ static int identity(json_t **out, const json_t *facts)
 		err = cmdb__oom();
 		goto done;
 	}
-	if ((err = copy_key(id, hw, "machine_id")) < 0 || (err = copy_key(id, hw, "dmi_uuid")) < 0 ||
-	    (err = copy_key(id, hw, "serial")) < 0)
+	if ((err = copy_key(id, hw, "machine_id")) < 0 ||
+		(err = copy_key(id, hw, "dmi_uuid")) < 0 || (err = copy_key(id, hw, "serial")) < 0)
 		goto done;
-	json_object_foreach ((json_t *)ifs, name, iface) {
+	json_object_foreach((json_t *)ifs, name, iface)
+	{
 		json_t *mac = json_object_get(iface, "mac");
 
-		if (!json_is_string(mac) || strcmp(json_string_value(mac), "00:00:00:00:00:00") == 0)
+		if (!json_is_string(mac) ||
+			strcmp(json_string_value(mac), "00:00:00:00:00:00") == 0)
 			continue;
 		if ((err = cmdb__append_unique(macs, json_deep_copy(mac))) < 0)
 			goto done;
@@ -161,7 +167,7 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 	int err;
 
 	if (json_object_get(facts, "os") &&
-	    (err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
+		(err = set_nonempty(attrs, "os", json_deep_copy(json_object_get(facts, "os")))) < 0)
 		return err;
 	if ((err = hardware(&v, facts)) < 0 || (err = set_nonempty(attrs, "hardware", v)) < 0)
 		return err;
@@ -169,7 +175,7 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 		json_t *n = json_object();
 
 		if (!n || copy_key(n, net, "interfaces") < 0 || copy_key(n, net, "routes") < 0 ||
-		    copy_key(n, net, "dns") < 0) {
+			copy_key(n, net, "dns") < 0) {
 			json_decref(n);
 			return cmdb__oom();
 		}
@@ -179,11 +185,13 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 	if ((err = copy_key(attrs, facts, "filesystems")) < 0)
 		return err;
 	if (json_object_get(facts, "packages")) {
-		if ((err = packages_map(&v, json_object_get(json_object_get(facts, "packages"), "list"))) < 0 ||
-		    (err = set_nonempty(attrs, "packages", v)) < 0)
+		if ((err = packages_map(&v,
+			     json_object_get(json_object_get(facts, "packages"), "list"))) < 0 ||
+			(err = set_nonempty(attrs, "packages", v)) < 0)
 			return err;
 	}
-	if ((err = copy_key(attrs, users, "users")) < 0 || (err = copy_key(attrs, users, "groups")) < 0)
+	if ((err = copy_key(attrs, users, "users")) < 0 ||
+		(err = copy_key(attrs, users, "groups")) < 0)
 		return err;
 	if ((err = identity(&v, facts)) < 0 || (err = set_nonempty(attrs, "identity", v)) < 0)
 		return err;
@@ -203,7 +211,8 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 	*files = NULL;
 	memset(&svc, 0, sizeof(svc));
 	if (!host || !json_is_object(facts)) {
-		err = cmdb__error(CMDB_EINVALID, "collect: a host name and a facts object are needed");
+		err = cmdb__error(
+			CMDB_EINVALID, "collect: a host name and a facts object are needed");
 		goto done;
 	}
 	if ((err = cmdb_id_build(&host_id, "host", names, 1)) < 0)
@@ -213,12 +222,13 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 		goto done;
 	}
 	if ((err = cmdb__services_items(all, &svc, host, host_id, facts)) < 0 ||
-	    (err = host_attributes(attrs, facts, &svc)) < 0 ||
-	    (err = cmdb__files_items(attrs, raw, host, json_object_get(facts, "files"), redactor)) < 0)
+		(err = host_attributes(attrs, facts, &svc)) < 0 ||
+		(err = cmdb__files_items(
+			 attrs, raw, host, json_object_get(facts, "files"), redactor)) < 0)
 		goto done;
-	if (!(host_item = json_pack("{s:s, s:s, s:s, s:O}", "type", "host", "name", host, "source", "scan",
-		      "attributes", attrs)) ||
-	    json_object_set_new(all, host_id, host_item) < 0) {
+	if (!(host_item = json_pack("{s:s, s:s, s:s, s:O}", "type", "host", "name", host, "source",
+		      "scan", "attributes", attrs)) ||
+		json_object_set_new(all, host_id, host_item) < 0) {
 		err = cmdb__oom();
 		goto done;
 	}

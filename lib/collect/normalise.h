@@ -8,9 +8,9 @@
 
 /* What the service pass leaves for the host item. */
 typedef struct {
-	json_t *units;          /* unit name -> service item (a reference) */
-	json_t *pids;           /* "PID" -> unit name (volatile: never written) */
-	json_t *host_listen;    /* endpoints no service item claimed */
+	json_t *units; /* unit name -> service item (a reference) */
+	json_t *pids; /* "PID" -> unit name (volatile: never written) */
+	json_t *host_listen; /* endpoints no service item claimed */
 	json_t *host_connects;
 } cmdb__svcmap;
 
@@ -20,8 +20,8 @@ void cmdb__svcmap_dispose(cmdb__svcmap *m);
 int cmdb__sort_strings(json_t *arr);
 
 /* Add service/H/NAME items to items and fill m (sockets assigned to their services). */
-int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
-	const json_t *facts);
+int cmdb__services_items(
+	json_t *items, cmdb__svcmap *m, const char *host, const char *host_id, const json_t *facts);
 /* attrs.sockets from what no service claimed. */
 int cmdb__host_sockets(json_t *attrs, const cmdb__svcmap *m);
 /* attrs.files {PATH: {sha256, size}} and raw {"file/H/PATH": redacted content}. */

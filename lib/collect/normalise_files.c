@@ -24,7 +24,7 @@ static int repo_path(char **out, const char *host, const char *path)
 
 	*out = NULL;
 	if ((err = cmdb_id_encode_component(&enc, host, strlen(host))) < 0 ||
-	    (err = cmdb__buf_printf(&b, "file/%s", enc)) < 0)
+		(err = cmdb__buf_printf(&b, "file/%s", enc)) < 0)
 		goto done;
 	for (const char *p = path; *p;) {
 		const char *s = strchr(p, '/');
@@ -34,7 +34,7 @@ static int repo_path(char **out, const char *host, const char *path)
 			cmdb_free(enc);
 			enc = NULL;
 			if ((err = cmdb_id_encode_component(&enc, p, n)) < 0 ||
-			    (err = cmdb__buf_printf(&b, "/%s", enc)) < 0)
+				(err = cmdb__buf_printf(&b, "/%s", enc)) < 0)
 				goto done;
 		}
 		p += n + (s ? 1 : 0);
@@ -79,15 +79,17 @@ static int one_file(json_t *list, json_t *raw, const char *host, const char *pat
 		const char *why = json_string_value(json_object_get(f, "skipped"));
 
 		if (!(entry = json_pack("{s:s}", "skipped", why ? why : "not captured")) ||
-		    json_object_set_new(list, path, entry) < 0)
+			json_object_set_new(list, path, entry) < 0)
 			err = cmdb__oom();
 		goto done;
 	}
-	if ((err = cmdb_redact(&red, &red_len, r, json_string_value(content), json_string_length(content))) < 0)
+	if ((err = cmdb_redact(&red, &red_len, r, json_string_value(content),
+		     json_string_length(content))) < 0)
 		goto done;
-	if (!(entry = json_pack("{s:o, s:I}", "sha256", sha256_hex(red, red_len), "size", (json_int_t)red_len)) ||
-	    json_object_set_new(list, path, entry) < 0 ||
-	    json_object_set_new(raw, rp, json_stringn_nocheck(red, red_len)) < 0)
+	if (!(entry = json_pack("{s:o, s:I}", "sha256", sha256_hex(red, red_len), "size",
+		      (json_int_t)red_len)) ||
+		json_object_set_new(list, path, entry) < 0 ||
+		json_object_set_new(raw, rp, json_stringn_nocheck(red, red_len)) < 0)
 		err = cmdb__oom();
 done:
 	free(red);
@@ -114,9 +116,8 @@ int cmdb__files_items(json_t *attrs, json_t *raw, const char *host, const json_t
 		err = cmdb__oom();
 		goto done;
 	}
-	json_object_foreach ((json_t *)files, path, f)
-		if ((err = one_file(list, raw, host, path, f, redactor)) < 0)
-			goto done;
+	json_object_foreach((json_t *)files, path,
+		f) if ((err = one_file(list, raw, host, path, f, redactor)) < 0) goto done;
 	if (json_object_size(list) && json_object_set(attrs, "files", list) < 0)
 		err = cmdb__oom();
 done:

@@ -33,11 +33,12 @@ static int one_of(const char *s, const char *const *list)
 /* Running, failing or enabled units become items; static, dead, disabled ones are noise. */
 static int keep_unit(const json_t *u)
 {
-	static const char *const live[] = {"active", "activating", "reloading", "deactivating", "failed", NULL};
+	static const char *const live[] = {
+		"active", "activating", "reloading", "deactivating", "failed", NULL};
 	static const char *const on[] = {"enabled", "enabled-runtime", NULL};
 
 	return one_of(json_string_value(json_object_get(u, "state")), live) ||
-	       one_of(json_string_value(json_object_get(u, "enabled")), on);
+		one_of(json_string_value(json_object_get(u, "enabled")), on);
 }
 
 static int service_item(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
@@ -69,7 +70,7 @@ static int service_item(json_t *items, cmdb__svcmap *m, const char *host, const 
 	}
 	if (!(item = json_pack("{s:s, s:s, s:s, s:O, s:{s:[s]}}", "type", "service", "name", name,
 		      "source", "scan", "attributes", attrs, "relations", "runs_on", host_id)) ||
-	    json_object_set(items, id, item) < 0 || json_object_set(m->units, unit, item) < 0)
+		json_object_set(items, id, item) < 0 || json_object_set(m->units, unit, item) < 0)
 		err = cmdb__oom();
 done:
 	json_decref(item);
@@ -85,16 +86,16 @@ static int map_pids(cmdb__svcmap *m, const json_t *units, const json_t *cgroups)
 	json_t *v;
 	char pid[32];
 
-	json_object_foreach ((json_t *)units, key, v) {
+	json_object_foreach((json_t *)units, key, v)
+	{
 		json_int_t p = json_integer_value(json_object_get(v, "main_pid"));
 
 		snprintf(pid, sizeof(pid), "%lld", (long long)p);
 		if (p > 0 && json_object_set_new(m->pids, pid, json_string(key)) < 0)
 			return cmdb__oom();
 	}
-	json_object_foreach ((json_t *)cgroups, key, v)
-		if (json_is_string(v) && json_object_set(m->pids, key, v) < 0)
-			return cmdb__oom();
+	json_object_foreach((json_t *)cgroups, key, v) if (json_is_string(v) &&
+		json_object_set(m->pids, key, v) < 0) return cmdb__oom();
 	return 0;
 }
 
@@ -133,7 +134,8 @@ static int transient(const char *addr_port)
 {
 	long port = strtol(port_of(addr_port), NULL, 10);
 
-	return port >= 32768 && (strncmp(addr_port, "127.", 4) == 0 || strncmp(addr_port, "[::1]:", 6) == 0);
+	return port >= 32768 &&
+		(strncmp(addr_port, "127.", 4) == 0 || strncmp(addr_port, "[::1]:", 6) == 0);
 }
 
 static int assign(json_t *item, const char *key, json_t *fallback, const char *ep)
@@ -156,7 +158,8 @@ static int assign_sockets(cmdb__svcmap *m, const json_t *sockets, json_t *listen
 	json_t *s;
 	int err;
 
-	json_array_foreach (json_object_get(sockets, "listening"), i, s) {
+	json_array_foreach(json_object_get(sockets, "listening"), i, s)
+	{
 		const char *proto = json_string_value(json_object_get(s, "proto"));
 		const char *local = json_string_value(json_object_get(s, "local"));
 
@@ -164,13 +167,15 @@ static int assign_sockets(cmdb__svcmap *m, const json_t *sockets, json_t *listen
 			continue;
 		snprintf(ep, sizeof(ep), "%s:%s", proto, local);
 		json_t *svc = owner(m, s);
-		if ((svc || !transient(local)) && (err = assign(svc, "listen", m->host_listen, ep)) < 0)
+		if ((svc || !transient(local)) &&
+			(err = assign(svc, "listen", m->host_listen, ep)) < 0)
 			return err;
 		snprintf(ep, sizeof(ep), "%s:%s", proto, port_of(local));
 		if (json_object_set_new(listen_ports, ep, json_true()) < 0)
 			return cmdb__oom();
 	}
-	json_array_foreach (json_object_get(sockets, "established"), i, s) {
+	json_array_foreach(json_object_get(sockets, "established"), i, s)
+	{
 		const char *local = json_string_value(json_object_get(s, "local"));
 		const char *peer = json_string_value(json_object_get(s, "peer"));
 
@@ -182,7 +187,8 @@ static int assign_sockets(cmdb__svcmap *m, const json_t *sockets, json_t *listen
 			continue;
 		snprintf(ep, sizeof(ep), "tcp:%s", peer);
 		json_t *svc = owner(m, s);
-		if ((svc || !transient(peer)) && (err = assign(svc, "connects", m->host_connects, ep)) < 0)
+		if ((svc || !transient(peer)) &&
+			(err = assign(svc, "connects", m->host_connects, ep)) < 0)
 			return err;
 	}
 	return 0;
@@ -194,11 +200,12 @@ static int sort_lists(const cmdb__svcmap *m)
 	json_t *item;
 	int err;
 
-	json_object_foreach (m->units, key, item) {
+	json_object_foreach(m->units, key, item)
+	{
 		json_t *attrs = json_object_get(item, "attributes");
 
 		if ((err = cmdb__sort_strings(json_object_get(attrs, "listen"))) < 0 ||
-		    (err = cmdb__sort_strings(json_object_get(attrs, "connects"))) < 0)
+			(err = cmdb__sort_strings(json_object_get(attrs, "connects"))) < 0)
 			return err;
 	}
 	if ((err = cmdb__sort_strings(m->host_listen)) < 0)
@@ -206,8 +213,8 @@ static int sort_lists(const cmdb__svcmap *m)
 	return cmdb__sort_strings(m->host_connects);
 }
 
-int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
-	const json_t *facts)
+int cmdb__services_items(
+	json_t *items, cmdb__svcmap *m, const char *host, const char *host_id, const json_t *facts)
 {
 	const json_t *units = json_object_get(json_object_get(facts, "services"), "units");
 	const json_t *sockets = json_object_get(facts, "sockets");
@@ -216,15 +223,14 @@ int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const
 	int err = 0;
 
 	if (!ports || !(m->units = json_object()) || !(m->pids = json_object()) ||
-	    !(m->host_listen = json_array()) || !(m->host_connects = json_array())) {
+		!(m->host_listen = json_array()) || !(m->host_connects = json_array())) {
 		err = cmdb__oom();
 		goto done;
 	}
-	json_object_foreach ((json_t *)units, unit, u)
-		if (keep_unit(u) && (err = service_item(items, m, host, host_id, unit, u)) < 0)
-			goto done;
+	json_object_foreach((json_t *)units, unit, u) if (keep_unit(u) &&
+		(err = service_item(items, m, host, host_id, unit, u)) < 0) goto done;
 	if ((err = map_pids(m, units, json_object_get(sockets, "cgroups"))) < 0 ||
-	    (err = assign_sockets(m, sockets, ports)) < 0 || (err = sort_lists(m)) < 0)
+		(err = assign_sockets(m, sockets, ports)) < 0 || (err = sort_lists(m)) < 0)
 		goto done;
 done:
 	json_decref(ports);
@@ -239,8 +245,10 @@ int cmdb__host_sockets(json_t *attrs, const cmdb__svcmap *m)
 		return 0;
 	if (!(s = json_object()))
 		return cmdb__oom();
-	if ((json_array_size(m->host_listen) && json_object_set(s, "listening", m->host_listen) < 0) ||
-	    (json_array_size(m->host_connects) && json_object_set(s, "established", m->host_connects) < 0)) {
+	if ((json_array_size(m->host_listen) &&
+		    json_object_set(s, "listening", m->host_listen) < 0) ||
+		(json_array_size(m->host_connects) &&
+			json_object_set(s, "established", m->host_connects) < 0)) {
 		json_decref(s);
 		return cmdb__oom();
 	}

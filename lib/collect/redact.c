@@ -41,8 +41,10 @@ struct cmdb_redactor {
  * "# may bypass") stays readable. A configured list replaces these.
  */
 static const char *const default_patterns[] = {
-	"(passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_.-]*[[:space:]]*[=:]",
-	"^[[:space:]]*[A-Za-z0-9_.-]*(pass|passw(or)?d|passphrase|secret|token|api[_-]?key)[[:space:]]+[^[:space:]]",
+	"(passw(or)?d|passphrase|secret|token|api[_-]?key|private[_-]?key|credentials?)[A-Za-z0-9_."
+	"-]*[[:space:]]*[=:]",
+	"^[[:space:]]*[A-Za-z0-9_.-]*(pass|passw(or)?d|passphrase|secret|token|api[_-]?key)[[:"
+	"space:]]+[^[:space:]]",
 	NULL,
 };
 
@@ -51,7 +53,7 @@ static const char *const default_patterns[] = {
  * appear (with PEM private key blocks, handled separately).
  */
 static const char *const always_patterns[] = {
-	"://[^/[:space:]:@]+:[^/[:space:]@]+@",          /* a password in a URL */
+	"://[^/[:space:]:@]+:[^/[:space:]@]+@", /* a password in a URL */
 	"\\$(1|2[aby]?|5|6|y|gy|7)\\$[^[:space:]:]+", /* a crypt(3) password hash */
 	NULL,
 };
@@ -89,7 +91,9 @@ static int compile(cmdb_redactor *r, const json_t *patterns)
 	int err;
 
 	if (patterns && (!json_is_array(patterns) || json_array_size(patterns) > PATTERNS_MAX))
-		return cmdb__error(CMDB_EINVALID, "redaction patterns: expected a list of at most %d regular expressions", PATTERNS_MAX);
+		return cmdb__error(CMDB_EINVALID,
+			"redaction patterns: expected a list of at most %d regular expressions",
+			PATTERNS_MAX);
 	if (patterns)
 		count = json_array_size(patterns);
 	else
@@ -103,12 +107,16 @@ static int compile(cmdb_redactor *r, const json_t *patterns)
 		if ((err = compile_one(r, always_patterns[i], i)) < 0)
 			return err;
 	for (size_t i = 0; i < count; i++)
-		if ((err = compile_one(r, patterns ? json_string_value(json_array_get(patterns, i)) : default_patterns[i], i)) < 0)
+		if ((err = compile_one(r,
+			     patterns ? json_string_value(json_array_get(patterns, i))
+				      : default_patterns[i],
+			     i)) < 0)
 			return err;
 	return 0;
 }
 
-/* The default key file: $XDG_CONFIG_HOME/gitcmdb/redaction.key or ~/.config/gitcmdb/redaction.key. */
+/* The default key file: $XDG_CONFIG_HOME/gitcmdb/redaction.key or ~/.config/gitcmdb/redaction.key.
+ */
 static int default_key_path(char **out, char **dir)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
@@ -118,7 +126,9 @@ static int default_key_path(char **out, char **dir)
 	else if (home && home[0] == '/')
 		*dir = cmdb__sprintf("%s/.config/gitcmdb", home);
 	else
-		return cmdb__error(CMDB_ENOTFOUND, "redaction key: neither XDG_CONFIG_HOME nor HOME is set; give a key file path");
+		return cmdb__error(CMDB_ENOTFOUND,
+			"redaction key: neither XDG_CONFIG_HOME nor HOME is set; give a key file "
+			"path");
 	if (!*dir || !(*out = cmdb__sprintf("%s/redaction.key", *dir))) {
 		free(*dir);
 		*dir = NULL;
@@ -141,7 +151,8 @@ static int make_dirs(const char *dir)
 		char c = *s;
 		*s = '\0';
 		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			err = cmdb__error(CMDB_ERROR, "redaction key: cannot create %s: %s", p, strerror(errno));
+			err = cmdb__error(CMDB_ERROR, "redaction key: cannot create %s: %s", p,
+				strerror(errno));
 			break;
 		}
 		*s = c;
@@ -166,12 +177,14 @@ static int create_key(const char *path)
 		goto done;
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600)) < 0 ||
-	    write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) < 0) {
-		err = cmdb__error(CMDB_ERROR, "redaction key: cannot write %s: %s", tmp, strerror(errno));
+		write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) < 0) {
+		err = cmdb__error(
+			CMDB_ERROR, "redaction key: cannot write %s: %s", tmp, strerror(errno));
 		goto done;
 	}
 	if (link(tmp, path) < 0 && errno != EEXIST)
-		err = cmdb__error(CMDB_ERROR, "redaction key: cannot create %s: %s", path, strerror(errno));
+		err = cmdb__error(
+			CMDB_ERROR, "redaction key: cannot create %s: %s", path, strerror(errno));
 done:
 	if (fd >= 0) {
 		close(fd);
@@ -189,17 +202,22 @@ static int read_key(cmdb_redactor *r, const char *path)
 	int fd, err = 0;
 
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW)) < 0)
-		return cmdb__error(errno == ENOENT ? CMDB_ENOTFOUND : CMDB_ERROR, "redaction key %s: %s", path, strerror(errno));
+		return cmdb__error(errno == ENOENT ? CMDB_ENOTFOUND : CMDB_ERROR,
+			"redaction key %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err = cmdb__error(CMDB_EINVALID, "redaction key %s: not a regular file", path);
 		goto done;
 	}
 	if (st.st_mode & 077) {
-		err = cmdb__error(CMDB_EINVALID, "redaction key %s: readable by others; run chmod 600 %s", path, path);
+		err = cmdb__error(CMDB_EINVALID,
+			"redaction key %s: readable by others; run chmod 600 %s", path, path);
 		goto done;
 	}
 	if ((n = read(fd, r->key, sizeof(r->key))) < KEY_MIN) {
-		err = cmdb__error(CMDB_EINVALID, "redaction key %s: shorter than %d bytes; delete it to get a new one (old redactions will all show as changed)", path, KEY_MIN);
+		err = cmdb__error(CMDB_EINVALID,
+			"redaction key %s: shorter than %d bytes; delete it to get a new one (old "
+			"redactions will all show as changed)",
+			path, KEY_MIN);
 		goto done;
 	}
 	r->key_len = (size_t)n;
@@ -228,7 +246,8 @@ static int load_key(cmdb_redactor *r, const char *key_file)
 	return err;
 }
 
-static int redactor_new(cmdb_redactor **out, const json_t *patterns, const char *key_file, int ephemeral)
+static int redactor_new(
+	cmdb_redactor **out, const json_t *patterns, const char *key_file, int ephemeral)
 {
 	cmdb_redactor *r = cmdb__calloc(1, sizeof(*r));
 	int err;
@@ -288,9 +307,11 @@ static int put_redacted(cmdb_buf *b, const cmdb_redactor *r, const char *indent,
 	unsigned int mdlen = 0;
 	int err;
 
-	if (!HMAC(EVP_sha256(), r->key, (int)r->key_len, (const unsigned char *)data, len, md, &mdlen))
+	if (!HMAC(EVP_sha256(), r->key, (int)r->key_len, (const unsigned char *)data, len, md,
+		    &mdlen))
 		return cmdb__error(CMDB_ERROR, "redaction: HMAC failed");
-	if ((err = cmdb__buf_put(b, indent, ilen)) < 0 || (err = cmdb__buf_puts(b, "<redacted hmac-sha256:")) < 0)
+	if ((err = cmdb__buf_put(b, indent, ilen)) < 0 ||
+		(err = cmdb__buf_puts(b, "<redacted hmac-sha256:")) < 0)
 		return err;
 	for (unsigned int i = 0; i < mdlen; i++)
 		if ((err = cmdb__buf_printf(b, "%02x", md[i])) < 0)
@@ -329,11 +350,13 @@ static int redact_into(cmdb_buf *b, const cmdb_redactor *r, const char *text, si
 		while (body < eol && (*body == ' ' || *body == '\t'))
 			body++;
 		if (is_pem(body, (size_t)(eol - body), "-----BEGIN ")) {
-			/* The whole block, BEGIN to END (or to the end of the text), is one secret. */
+			/* The whole block, BEGIN to END (or to the end of the text), is one secret.
+			 */
 			const char *q = nl ? nl + 1 : end;
 
 			while (q < end) {
-				const char *qn = memchr(q, '\n', (size_t)(end - q)), *qe = qn ? qn : end, *qb = q;
+				const char *qn = memchr(q, '\n', (size_t)(end - q)),
+					   *qe = qn ? qn : end, *qb = q;
 
 				while (qb < qe && (*qb == ' ' || *qb == '\t'))
 					qb++;

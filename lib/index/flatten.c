@@ -28,7 +28,14 @@ typedef struct {
 	json_t *vt[6];
 } flat;
 
-enum { VT_STRING, VT_INT, VT_REAL, VT_BOOL, VT_NULL, VT_LIST };
+enum {
+	VT_STRING,
+	VT_INT,
+	VT_REAL,
+	VT_BOOL,
+	VT_NULL,
+	VT_LIST
+};
 static const char *const vt_name[6] = {"string", "int", "real", "bool", "null", "list"};
 
 /* Append [path, value, vtype]; takes the reference to value (NULL = json null). */
@@ -85,7 +92,8 @@ static int flatten_list(flat *f, const json_t *v, int depth)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	error = add_row(f, json_string(s), VT_LIST);
 	free(s);
-	json_array_foreach(v, i, el) {
+	json_array_foreach(v, i, el)
+	{
 		if (error || (!json_is_object(el) && !json_is_array(el)))
 			continue;
 		snprintf(key, sizeof(key), "%zu", i);
@@ -107,14 +115,14 @@ static int flatten_value(flat *f, const json_t *v, int depth)
 		json_t *child;
 		int error = 0;
 
-		json_object_foreach((json_t *)v, key, child) {
+		json_object_foreach((json_t *)v, key, child)
+		{
 			if ((error = flatten_child(f, key, child, depth)) < 0)
 				break;
 		}
 		return error;
 	}
-	case JSON_ARRAY:
-		return flatten_list(f, v, depth);
+	case JSON_ARRAY: return flatten_list(f, v, depth);
 	case JSON_STRING: /* the document outlives the rows' use: share its string */
 		return add_row(f, json_incref((json_t *)v), VT_STRING);
 	case JSON_INTEGER:
@@ -123,12 +131,9 @@ static int flatten_value(flat *f, const json_t *v, int depth)
 	case JSON_REAL:
 		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
 		return add_row(f, json_string(num), VT_REAL);
-	case JSON_TRUE:
-		return add_row(f, json_string("true"), VT_BOOL);
-	case JSON_FALSE:
-		return add_row(f, json_string("false"), VT_BOOL);
-	default:
-		return add_row(f, NULL, VT_NULL);
+	case JSON_TRUE: return add_row(f, json_string("true"), VT_BOOL);
+	case JSON_FALSE: return add_row(f, json_string("false"), VT_BOOL);
+	default: return add_row(f, NULL, VT_NULL);
 	}
 }
 
@@ -195,7 +200,8 @@ int cmdb__flatten(json_t **out, const json_t *doc)
 	if (!f.rows && !error)
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 	if (!error && json_is_object(doc)) {
-		json_object_foreach((json_t *)doc, key, child) {
+		json_object_foreach((json_t *)doc, key, child)
+		{
 			if (strcmp(key, "relations") == 0)
 				continue;
 			if ((error = flatten_child(&f, key, child, 0)) < 0)
@@ -221,12 +227,16 @@ int cmdb__flatten_relations(json_t **out, const json_t *doc)
 	if (!rows)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if (json_is_object(rel)) {
-		json_object_foreach(rel, type, targets) {
+		json_object_foreach(rel, type, targets)
+		{
 			if (json_is_string(targets) &&
-				json_array_append_new(rows, json_pack("[ss]", type, json_string_value(targets))) < 0)
+				json_array_append_new(rows,
+					json_pack("[ss]", type, json_string_value(targets))) < 0)
 				error = cmdb__error(CMDB_ERROR, "out of memory");
-			json_array_foreach(json_is_array(targets) ? targets : NULL, i, t) {
-				if (json_is_string(t) && json_array_append_new(rows,
+			json_array_foreach(json_is_array(targets) ? targets : NULL, i, t)
+			{
+				if (json_is_string(t) &&
+					json_array_append_new(rows,
 						json_pack("[ss]", type, json_string_value(t))) < 0)
 					error = cmdb__error(CMDB_ERROR, "out of memory");
 			}

@@ -16,7 +16,6 @@
 #include "util/error.h"
 #include "index/index_int.h"
 
-
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 {
 	int ec = idx->db ? sqlite3_extended_errcode(idx->db) : SQLITE_ERROR;
@@ -25,8 +24,8 @@ int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 	idx->sql_rc = ec;
 	if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
 		code = CMDB_ELOCKED;
-	return cmdb__error(code, "%s: %s (%s)", what, idx->db ? sqlite3_errmsg(idx->db) : "no database",
-		idx->path);
+	return cmdb__error(code, "%s: %s (%s)", what,
+		idx->db ? sqlite3_errmsg(idx->db) : "no database", idx->path);
 }
 
 static int is_corrupt_code(int rc)
@@ -72,7 +71,8 @@ static int read_schema_version(long long *out, cmdb_index *idx)
 	int rc, error = 0;
 
 	rc = sqlite3_prepare_v2(idx->db,
-		"SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", -1, &st, NULL);
+		"SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", -1, &st,
+		NULL);
 	if (rc != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
 		error = rc;
 		goto done;
@@ -80,8 +80,8 @@ static int read_schema_version(long long *out, cmdb_index *idx)
 	if (sqlite3_column_int(st, 0) == 0)
 		goto out;
 	sqlite3_finalize(st);
-	rc = sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key='schema_version'", -1,
-		&st, NULL);
+	rc = sqlite3_prepare_v2(
+		idx->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		error = rc;
 		goto done;
@@ -114,18 +114,21 @@ static int drop_all(cmdb_index *idx)
 	size_t i;
 	int error = 0;
 
-	if (!names || sqlite3_prepare_v2(idx->db,
-		"SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name NOT LIKE 'sqlite_%'",
-		-1, &st, NULL) != SQLITE_OK) {
+	if (!names ||
+		sqlite3_prepare_v2(idx->db,
+			"SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name "
+			"NOT LIKE 'sqlite_%'",
+			-1, &st, NULL) != SQLITE_OK) {
 		error = cmdb__index_sqlerr(idx, "cannot list old tables");
 		goto done;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(names, json_string((const char *)sqlite3_column_text(st, 0)));
 	for (i = 0; i < json_array_size(names) && !error; i++) {
-		char *sql = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"",
-			json_string_value(json_array_get(names, i)));
-		error = sql ? exec(idx, sql, "cannot drop an old table") : cmdb__error(CMDB_ERROR, "out of memory");
+		char *sql = sqlite3_mprintf(
+			"DROP TABLE IF EXISTS \"%w\"", json_string_value(json_array_get(names, i)));
+		error = sql ? exec(idx, sql, "cannot drop an old table")
+			    : cmdb__error(CMDB_ERROR, "out of memory");
 		sqlite3_free(sql);
 	}
 done:
@@ -147,7 +150,8 @@ static int create_schema(cmdb_index *idx, long long version)
 	if (!error)
 		error = exec(idx, cmdb__index_schema_sql, "cannot create the index schema");
 	if (!error) {
-		sql = sqlite3_mprintf("INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '%d')",
+		sql = sqlite3_mprintf(
+			"INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '%d')",
 			CMDB_INDEX_SCHEMA_VERSION);
 		error = sql ? exec(idx, sql, "cannot write the schema version")
 			    : cmdb__error(CMDB_ERROR, "out of memory");
@@ -178,10 +182,12 @@ static int move_aside(cmdb_index *idx)
 		if (!from || !to)
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 		else if (rename(from, to) < 0 && errno != ENOENT)
-			error = cmdb__error(CMDB_ERROR, "cannot move %s aside: %s", from, strerror(errno));
-		else if (i == 0 && !(idx->warning = cmdb__sprintf(
-				"the index %s was not a valid database; moved it to %s and rebuilt it",
-				idx->path, to)))
+			error = cmdb__error(
+				CMDB_ERROR, "cannot move %s aside: %s", from, strerror(errno));
+		else if (i == 0 &&
+			!(idx->warning = cmdb__sprintf("the index %s was not a valid database; "
+						       "moved it to %s and rebuilt it",
+				  idx->path, to)))
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 		free(from);
 		free(to);
@@ -199,7 +205,8 @@ static int open_handle(cmdb_index *idx, int readonly)
 		idx->db = NULL;
 	}
 	if (readonly && access(idx->path, F_OK) < 0)
-		return cmdb__error(CMDB_ENOTFOUND, "no index at %s: run 'gitcmdb index' first", idx->path);
+		return cmdb__error(
+			CMDB_ENOTFOUND, "no index at %s: run 'gitcmdb index' first", idx->path);
 	if (sqlite3_open_v2(idx->path, &idx->db, fl | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return cmdb__index_sqlerr(idx, "cannot open the index");
 	sqlite3_busy_timeout(idx->db, CMDB__INDEX_BUSY_MS);
@@ -222,21 +229,24 @@ static int prepare_schema(cmdb_index *idx, int readonly)
 		rc = read_schema_version(&version, idx);
 	}
 	if (rc)
-		return cmdb__index_sqlerr(idx, is_corrupt_code(rc)
-				? "the index is not a valid database; run 'gitcmdb index' to rebuild it"
-				: "cannot read the index");
+		return cmdb__index_sqlerr(idx,
+			is_corrupt_code(rc) ? "the index is not a valid database; run 'gitcmdb "
+					      "index' to rebuild it"
+					    : "cannot read the index");
 	if (version > CMDB_INDEX_SCHEMA_VERSION)
 		return cmdb__error(CMDB_EINVALID,
-			"%s has index schema version %lld, newer than this gitcmdb understands (%d): "
-			"upgrade gitcmdb, or delete the file to rebuild it", idx->path, version,
-			CMDB_INDEX_SCHEMA_VERSION);
+			"%s has index schema version %lld, newer than this gitcmdb understands "
+			"(%d): "
+			"upgrade gitcmdb, or delete the file to rebuild it",
+			idx->path, version, CMDB_INDEX_SCHEMA_VERSION);
 	if (readonly) {
 		if (version != CMDB_INDEX_SCHEMA_VERSION)
-			return cmdb__error(CMDB_ENOTFOUND, "%s is not a gitcmdb index yet: run 'gitcmdb index'",
-				idx->path);
+			return cmdb__error(CMDB_ENOTFOUND,
+				"%s is not a gitcmdb index yet: run 'gitcmdb index'", idx->path);
 		return 0;
 	}
-	/* Only now that the file is known to be ours may it be modified (WAL changes the header). */
+	/* Only now that the file is known to be ours may it be modified (WAL changes the header).
+	 */
 	if (sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
 		return cmdb__index_sqlerr(idx, "cannot switch the index to WAL");
 	if (version == CMDB_INDEX_SCHEMA_VERSION)
@@ -262,8 +272,8 @@ static int pragma_reads_with_arg(const char *name)
 	return 0;
 }
 
-static int readonly_authorizer(void *p, int action, const char *a, const char *b, const char *dbname,
-	const char *trigger)
+static int readonly_authorizer(
+	void *p, int action, const char *a, const char *b, const char *dbname, const char *trigger)
 {
 	(void)p;
 	(void)a;
@@ -273,12 +283,9 @@ static int readonly_authorizer(void *p, int action, const char *a, const char *b
 	case SQLITE_SELECT:
 	case SQLITE_READ:
 	case SQLITE_FUNCTION:
-	case SQLITE_RECURSIVE:
-		return SQLITE_OK;
-	case SQLITE_PRAGMA:
-		return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
-	default:
-		return SQLITE_DENY;
+	case SQLITE_RECURSIVE: return SQLITE_OK;
+	case SQLITE_PRAGMA: return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
+	default: return SQLITE_DENY;
 	}
 }
 
@@ -339,8 +346,8 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 	idx->repo = repo;
 	idx->flags = flags;
 	if ((gerr = git_repository_open(&idx->git, cmdb_repo_gitdir(repo))) < 0) {
-		error = cmdb__error_git(cmdb__git_code(gerr), gerr, "cannot open %s",
-			cmdb_repo_gitdir(repo));
+		error = cmdb__error_git(
+			cmdb__git_code(gerr), gerr, "cannot open %s", cmdb_repo_gitdir(repo));
 		goto done;
 	}
 	if (db_path && !(idx->path = cmdb__strdup(db_path)))
@@ -353,7 +360,8 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 		if ((error = open_phase(idx, 0)) < 0)
 			goto done;
 		if ((flags & CMDB_INDEX_REFRESH) &&
-			(error = refresh_or_recover(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) < 0)
+			(error = refresh_or_recover(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) <
+				0)
 			goto done;
 	}
 	if (readonly && (error = open_phase(idx, 1)) < 0)
@@ -380,14 +388,16 @@ void cmdb_index_free(cmdb_index *idx)
 int cmdb_index_refresh(cmdb_index *idx, int *commits_added)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
-		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be refreshed");
+		return cmdb__error(
+			CMDB_EINVALID, "the index was opened read-only; it cannot be refreshed");
 	return refresh_or_recover(idx, 0, commits_added);
 }
 
 int cmdb_index_rebuild(cmdb_index *idx)
 {
 	if (idx->flags & CMDB_INDEX_READONLY)
-		return cmdb__error(CMDB_EINVALID, "the index was opened read-only; it cannot be rebuilt");
+		return cmdb__error(
+			CMDB_EINVALID, "the index was opened read-only; it cannot be rebuilt");
 	return refresh_or_recover(idx, 1, NULL);
 }
 
@@ -417,8 +427,10 @@ long long cmdb_index_head_seq(cmdb_index *idx)
 	long long seq = 0;
 
 	if (sqlite3_prepare_v2(idx->db,
-		"SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE m.key='last_commit'",
-		-1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		    "SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
+		    "m.key='last_commit'",
+		    -1, &st, NULL) == SQLITE_OK &&
+		sqlite3_step(st) == SQLITE_ROW)
 		seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return seq;
@@ -467,8 +479,8 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	size_t dist[3] = {(size_t)-1, (size_t)-1, (size_t)-1}, cap = strlen(id) / 2 + 2;
 	int error = 0, found = 0;
 
-	if (sqlite3_prepare_v2(idx->db, "SELECT id, id = ?1 FROM items ORDER BY id", -1, &st, NULL) !=
-		SQLITE_OK) {
+	if (sqlite3_prepare_v2(idx->db, "SELECT id, id = ?1 FROM items ORDER BY id", -1, &st,
+		    NULL) != SQLITE_OK) {
 		error = cmdb__index_sqlerr(idx, "cannot read items");
 		goto done;
 	}
@@ -494,12 +506,12 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	for (int k = 0; k < 3; k++)
 		near[k] = names[k];
 	if (near[0])
-		error = cmdb__error(CMDB_ENOTFOUND, "unknown item '%s' (did you mean %s%s%s%s%s?)", id,
-			near[0], near[1] ? ", " : "", near[1] ? near[1] : "", near[2] ? ", " : "",
-			near[2] ? near[2] : "");
+		error = cmdb__error(CMDB_ENOTFOUND, "unknown item '%s' (did you mean %s%s%s%s%s?)",
+			id, near[0], near[1] ? ", " : "", near[1] ? near[1] : "",
+			near[2] ? ", " : "", near[2] ? near[2] : "");
 	else
-		error = cmdb__error(CMDB_ENOTFOUND, "unknown item '%s': no item with that id was ever indexed",
-			id);
+		error = cmdb__error(CMDB_ENOTFOUND,
+			"unknown item '%s': no item with that id was ever indexed", id);
 done:
 	for (int k = 0; k < 3; k++)
 		free(names[k]);

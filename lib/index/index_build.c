@@ -15,7 +15,6 @@
 #include "util/error.h"
 #include "index/index_build.h"
 
-
 static const char *const stmt_sql[S_N] = {
 	("INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
 	 " change_id, mainline) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
@@ -29,12 +28,12 @@ static const char *const stmt_sql[S_N] = {
 	"INSERT INTO attrs(id, path, value, vtype, from_seq) VALUES(?1, ?2, ?3, ?4, ?5)",
 	"UPDATE attrs SET to_seq = ?2 WHERE id = ?1 AND to_seq IS NULL",
 	"SELECT type, dst FROM relations WHERE src = ?1 AND to_seq IS NULL ORDER BY type, dst",
-	"UPDATE relations SET to_seq = ?4 WHERE src = ?1 AND type = ?2 AND dst = ?3 AND to_seq IS NULL",
+	"UPDATE relations SET to_seq = ?4 WHERE src = ?1 AND type = ?2 AND dst = ?3 AND to_seq IS "
+	"NULL",
 	"INSERT INTO relations(src, type, dst, from_seq) VALUES(?1, ?2, ?3, ?4)",
 	"UPDATE relations SET to_seq = ?2 WHERE src = ?1 AND to_seq IS NULL",
 	"SELECT coalesce(max(seq), 0) FROM commits",
 };
-
 
 #define BIG_RUN 16 /* commits added after which the WAL is worth truncating */
 
@@ -50,8 +49,9 @@ int cmdb__index_run(build *b, int which, const char *fmt, ...)
 	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
 		/* STATIC: the strings outlive the step below, and every run rebinds */
-		rc = *f == 's' ? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC)
-			       : sqlite3_bind_int64(st, i, va_arg(ap, long long));
+		rc = *f == 's'
+			? sqlite3_bind_text(st, i, va_arg(ap, const char *), -1, SQLITE_STATIC)
+			: sqlite3_bind_int64(st, i, va_arg(ap, long long));
 		if (rc != SQLITE_OK)
 			break;
 	}
@@ -68,7 +68,8 @@ static int insert_trailers(build *b, long long seq, const char *message, const c
 	const char **change, git_message_trailer_array *arr)
 {
 	int error = 0;
-	int gerr = git_message_trailers(arr, message); /* no trailer block is count 0, not an error */
+	int gerr =
+		git_message_trailers(arr, message); /* no trailer block is count 0, not an error */
 
 	if (gerr < 0)
 		return cmdb__error_git(CMDB_ERROR, gerr, "cannot parse commit trailers");
@@ -97,11 +98,10 @@ static int insert_commit(build *b, const git_commit *c, int mainline, long long 
 	cmdb__index_oid_hex(hex, git_commit_id(c));
 	if ((error = insert_trailers(b, seq, msg ? msg : "", &scan, &change, &arr)) < 0)
 		goto done;
-	error = cmdb__index_run(b, S_COMMIT, "isiissssssi", seq, hex,
-		(long long)git_commit_time(c),
+	error = cmdb__index_run(b, S_COMMIT, "isiissssssi", seq, hex, (long long)git_commit_time(c),
 		(long long)git_commit_time_offset(c), author ? author->name : NULL,
-		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan, change,
-		(long long)mainline);
+		author ? author->email : NULL, git_commit_summary((git_commit *)c), msg, scan,
+		change, (long long)mainline);
 	if (error < 0)
 		goto done;
 	b->next_seq++;
@@ -178,7 +178,8 @@ static int insert_side_commits(build *b, const git_commit *merge)
 	while (!error && (gerr = git_revwalk_next(&oid, walk)) == 0) {
 		cmdb__index_oid_hex(hex, &oid);
 		known = cmdb__index_run(b, S_HAS_COMMIT, "s", hex);
-		sqlite3_reset(b->st[S_HAS_COMMIT]); /* no cursor left open on commits while inserting */
+		sqlite3_reset(
+			b->st[S_HAS_COMMIT]); /* no cursor left open on commits while inserting */
 		if (known != 0) {
 			error = known < 0 ? known : 0; /* already recorded, or a failure */
 			continue;
@@ -204,7 +205,8 @@ done:
  * an array of oids newest first. *found says whether stop was met; NULL stop
  * walks to the root. An absent main gives an empty line.
  */
-static int first_parent_line(git_oid **out, size_t *count, int *found, build *b, const git_oid *stop)
+static int first_parent_line(
+	git_oid **out, size_t *count, int *found, build *b, const git_oid *stop)
 {
 	git_oid *line = NULL, cur;
 	git_commit *c = NULL;
@@ -224,7 +226,8 @@ static int first_parent_line(git_oid **out, size_t *count, int *found, build *b,
 			break;
 		}
 		if (n == alloc) {
-			git_oid *grown = cmdb__realloc(line, (alloc = alloc ? alloc * 2 : 64) * sizeof(*line));
+			git_oid *grown = cmdb__realloc(
+				line, (alloc = alloc ? alloc * 2 : 64) * sizeof(*line));
 
 			if (!grown) {
 				error = cmdb__error(CMDB_ERROR, "out of memory");
@@ -234,7 +237,8 @@ static int first_parent_line(git_oid **out, size_t *count, int *found, build *b,
 		}
 		line[n++] = cur;
 		if ((gerr = git_commit_lookup(&c, b->idx->git, &cur)) < 0) {
-			error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(&cur));
+			error = cmdb__error_git(
+				CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(&cur));
 			goto done;
 		}
 		if (git_commit_parentcount(c) == 0)
@@ -309,7 +313,8 @@ static int index_mainline(build *b, const git_oid *oid)
 	int error, gerr;
 
 	if ((gerr = git_commit_lookup(&c, b->idx->git, oid)) < 0)
-		return cmdb__error_git(CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(oid));
+		return cmdb__error_git(
+			CMDB_ERROR, gerr, "cannot read commit %s", git_oid_tostr_s(oid));
 	if (git_commit_parentcount(c) > 1 && (error = insert_side_commits(b, c)) < 0)
 		goto done;
 	if ((error = insert_commit(b, c, 1, &seq)) < 0)
@@ -353,13 +358,16 @@ static int build_in_txn(build *b, int rebuild)
 		goto done;
 	sqlite3_reset(b->st[S_MAX_SEQ]);
 	/* the schema is all CREATE ... IF NOT EXISTS: this re-creates the dropped indexes */
-	if (b->full && sqlite3_exec(b->idx->db, cmdb__index_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+	if (b->full &&
+		sqlite3_exec(b->idx->db, cmdb__index_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
 		error = cmdb__index_sqlerr(b->idx, "cannot create the index's indexes");
 		goto done;
 	}
 	if (n == 0) {
-		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL, NULL,
-				NULL) == SQLITE_OK ? 0 : cmdb__index_sqlerr(b->idx, "cannot update the index");
+		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL,
+				NULL, NULL) == SQLITE_OK
+			? 0
+			: cmdb__index_sqlerr(b->idx, "cannot update the index");
 		goto done;
 	}
 	cmdb__index_oid_hex(hex, &line[0]);
@@ -400,7 +408,7 @@ static int up_to_date(cmdb_index *idx)
 		return 0;
 	}
 	return has_last && git_reference_name_to_id(&tip, idx->git, CMDB_MAIN_REF) == 0 &&
-	       git_oid_equal(&tip, &last);
+		git_oid_equal(&tip, &last);
 }
 
 int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)

@@ -9,9 +9,22 @@
 #include "index/index_int.h"
 
 enum {
-	S_COMMIT, S_TRAILER, S_HAS_COMMIT, S_ITEM, S_VER_CLOSE, S_VER_ADD,
-	S_ATTR_OPEN, S_ATTR_CLOSE, S_ATTR_ADD, S_ATTR_CLOSE_ALL,
-	S_REL_OPEN, S_REL_CLOSE, S_REL_ADD, S_REL_CLOSE_ALL, S_MAX_SEQ, S_N
+	S_COMMIT,
+	S_TRAILER,
+	S_HAS_COMMIT,
+	S_ITEM,
+	S_VER_CLOSE,
+	S_VER_ADD,
+	S_ATTR_OPEN,
+	S_ATTR_CLOSE,
+	S_ATTR_ADD,
+	S_ATTR_CLOSE_ALL,
+	S_REL_OPEN,
+	S_REL_CLOSE,
+	S_REL_ADD,
+	S_REL_CLOSE_ALL,
+	S_MAX_SEQ,
+	S_N
 };
 
 /* One run's state; st[] are prepared by build_in_txn and finalized by cmdb__index_build. */

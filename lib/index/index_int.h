@@ -8,13 +8,13 @@
 #include "gitcmdb/index.h"
 
 struct cmdb_index {
-	cmdb_repo *repo;     /* borrowed */
+	cmdb_repo *repo; /* borrowed */
 	git_repository *git; /* owned: our own handle on the repository */
-	sqlite3 *db;         /* owned */
-	char *path;          /* the database file */
-	char *warning;       /* set by open when it had to recover; NULL otherwise */
+	sqlite3 *db; /* owned */
+	char *path; /* the database file */
+	char *warning; /* set by open when it had to recover; NULL otherwise */
 	unsigned flags;
-	int sql_rc;          /* sqlite's extended code behind the last error we reported */
+	int sql_rc; /* sqlite's extended code behind the last error we reported */
 };
 
 #define CMDB__INDEX_BUSY_MS 10000 /* how long a writer waits for another's lock */

@@ -19,8 +19,8 @@ int cmdb__index_item_id(char **id, char **type, const char *path)
 	size_t n = strlen(path);
 	const char *slash = strchr(path, '/');
 
-	if (!slash || n <= 5 || strcmp(path + n - 5, ".yaml") != 0 || strncmp(path, "file/", 5) == 0 ||
-		path[0] == '.' || strstr(path, "/."))
+	if (!slash || n <= 5 || strcmp(path + n - 5, ".yaml") != 0 ||
+		strncmp(path, "file/", 5) == 0 || path[0] == '.' || strstr(path, "/."))
 		return 0;
 	*id = cmdb__strndup(path, n - 5);
 	*type = cmdb__strndup(path, (size_t)(slash - path));
@@ -82,7 +82,7 @@ static int same_str(const char *a, const char *b)
 typedef struct {
 	char **close; /* copies: the cursor's text dies with the next step */
 	size_t nclose, cclose;
-	size_t *add;  /* indexes into the new rows */
+	size_t *add; /* indexes into the new rows */
 	size_t nadd, cadd;
 } attr_changes;
 
@@ -164,8 +164,8 @@ static int diff_attrs(build *b, const char *id, const json_t *new, long long seq
 	for (i = 0; i < ch.nadd && error >= 0; i++) {
 		const json_t *n = json_array_get(new, ch.add[i]);
 
-		error = cmdb__index_run(b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2),
-			seq);
+		error = cmdb__index_run(
+			b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq);
 	}
 	for (i = 0; i < ch.nclose; i++)
 		free(ch.close[i]);
@@ -174,8 +174,8 @@ static int diff_attrs(build *b, const char *id, const json_t *new, long long seq
 	return error < 0 ? error : 0;
 }
 
-static int diff_relations(build *b, const char *id, const json_t *old, const json_t *new,
-	long long seq)
+static int diff_relations(
+	build *b, const char *id, const json_t *old, const json_t *new, long long seq)
 {
 	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
 	int error = 0;
@@ -191,16 +191,19 @@ static int diff_relations(build *b, const char *id, const json_t *old, const jso
 			continue;
 		}
 		if (c < 0)
-			error = cmdb__index_run(b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq),
+			error = cmdb__index_run(
+				b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq),
 			i++;
 		else
-			error = cmdb__index_run(b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq),
+			error = cmdb__index_run(
+				b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq),
 			j++;
 	}
 	return error < 0 ? error : 0;
 }
 
-/* A new version of item id from blob at seq. A blob that does not parse is recorded with its error. */
+/* A new version of item id from blob at seq. A blob that does not parse is recorded with its error.
+ */
 int cmdb__index_put_item(build *b, const char *id, const char *type, const char *path,
 	const git_oid *blob_id, long long seq)
 {
@@ -214,8 +217,8 @@ int cmdb__index_put_item(build *b, const char *id, const char *type, const char 
 		error = cmdb__error_git(CMDB_ERROR, gerr, "cannot read blob %s (%s)", hex, path);
 		goto done;
 	}
-	if ((gerr = cmdb_yaml_parse(&doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-		     path)) < 0) {
+	if ((gerr = cmdb_yaml_parse(
+		     &doc, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob), path)) < 0) {
 		/* A bad file is recorded; running out of memory is our failure, not the file's. */
 		if (gerr != CMDB_EINVALID && gerr != CMDB_ETOOBIG) {
 			error = gerr;
@@ -234,7 +237,8 @@ int cmdb__index_put_item(build *b, const char *id, const char *type, const char 
 		(error = cmdb__index_run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
 		(error = cmdb__index_run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
 		goto done;
-	if ((error = cmdb__flatten(&attrs, doc)) < 0 || (error = cmdb__flatten_relations(&rels, doc)) < 0 ||
+	if ((error = cmdb__flatten(&attrs, doc)) < 0 ||
+		(error = cmdb__flatten_relations(&rels, doc)) < 0 ||
 		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
 		(error = diff_attrs(b, id, attrs, seq)) < 0)
 		goto done;
@@ -249,4 +253,3 @@ done:
 	git_blob_free(blob);
 	return error;
 }
-

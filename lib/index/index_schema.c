@@ -29,13 +29,14 @@ const char cmdb__index_schema_sql[] =
 	"  dst TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER);\n"
 	"CREATE INDEX IF NOT EXISTS relations_src ON relations(src);\n"
 	"CREATE INDEX IF NOT EXISTS relations_dst ON relations(dst);\n"
-	"CREATE TABLE IF NOT EXISTS trailers(seq INTEGER NOT NULL, key TEXT NOT NULL, value TEXT);\n"
+	"CREATE TABLE IF NOT EXISTS trailers(seq INTEGER NOT NULL, key TEXT NOT NULL, value "
+	"TEXT);\n"
 	"CREATE INDEX IF NOT EXISTS trailers_seq ON trailers(seq);\n"
 	"CREATE INDEX IF NOT EXISTS trailers_kv ON trailers(key, value);\n";
 
 /* Every table, in dependency-free order (for rebuild and dumps). */
-const char *const cmdb__index_tables[] = {"commits", "items", "item_versions", "attrs",
-	"relations", "trailers", NULL};
+const char *const cmdb__index_tables[] = {
+	"commits", "items", "item_versions", "attrs", "relations", "trailers", NULL};
 
 /*
  * Secondary indexes the build itself never reads (queries do). A full build drops
@@ -43,5 +44,5 @@ const char *const cmdb__index_tables[] = {"commits", "items", "item_versions", "
  * end, inside the same transaction: one sort per index instead of ~10^6 random
  * B-tree inserts that overflow the page cache.
  */
-const char *const cmdb__index_deferred[] = {"attrs_path_value", "relations_dst",
-	"item_versions_to", "trailers_seq", "trailers_kv", "commits_time", NULL};
+const char *const cmdb__index_deferred[] = {"attrs_path_value", "relations_dst", "item_versions_to",
+	"trailers_seq", "trailers_kv", "commits_time", NULL};

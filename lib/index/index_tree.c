@@ -37,10 +37,12 @@ static int skipped(const char *prefix, const char *name)
 	return name[0] == '.' || (!*prefix && strcmp(name, "file") == 0);
 }
 
-static int diff_level(walk *w, const git_tree *old, const git_tree *new, const char *prefix, int depth);
+static int diff_level(
+	walk *w, const git_tree *old, const git_tree *new, const char *prefix, int depth);
 
 /* Recurse into the subtree entries o and/or n (either may be NULL or not a tree). */
-static int descend(walk *w, const git_tree_entry *o, const git_tree_entry *n, const char *path, int depth)
+static int descend(
+	walk *w, const git_tree_entry *o, const git_tree_entry *n, const char *path, int depth)
 {
 	git_tree *ot = NULL, *nt = NULL;
 	int error = 0, gerr = 0;
@@ -58,8 +60,8 @@ done:
 }
 
 /* One name present in old (o) and/or new (n). */
-static int diff_entry(walk *w, const git_tree_entry *o, const git_tree_entry *n, const char *prefix,
-	int depth)
+static int diff_entry(
+	walk *w, const git_tree_entry *o, const git_tree_entry *n, const char *prefix, int depth)
 {
 	const char *name = git_tree_entry_name(o ? o : n);
 	char *path = *prefix ? cmdb__sprintf("%s/%s", prefix, name) : cmdb__strdup(name);
@@ -83,7 +85,8 @@ done:
 	return error;
 }
 
-static int diff_level(walk *w, const git_tree *old, const git_tree *new, const char *prefix, int depth)
+static int diff_level(
+	walk *w, const git_tree *old, const git_tree *new, const char *prefix, int depth)
 {
 	size_t i, n;
 	int error = 0;
@@ -96,13 +99,14 @@ static int diff_level(walk *w, const git_tree *old, const git_tree *new, const c
 		const char *name = git_tree_entry_name(ne);
 
 		if (!skipped(prefix, name))
-			error = diff_entry(w, old ? git_tree_entry_byname(old, name) : NULL, ne, prefix, depth);
+			error = diff_entry(w, old ? git_tree_entry_byname(old, name) : NULL, ne,
+				prefix, depth);
 	}
 	for (i = 0, n = old ? git_tree_entrycount(old) : 0; i < n && !error; i++) {
 		const git_tree_entry *oe = git_tree_entry_byindex(old, i);
 		const char *name = git_tree_entry_name(oe);
 
-		if (!skipped(prefix, name) && !(new && git_tree_entry_byname(new, name)))
+		if (!skipped(prefix, name) && !(new &&git_tree_entry_byname(new, name)))
 			error = diff_entry(w, oe, NULL, prefix, depth);
 	}
 	return error;

@@ -52,8 +52,8 @@ static int digits(long long *v, const char **p, int n)
 static int bad_date(const char *when, const char *why)
 {
 	return cmdb__error(CMDB_EINVALID,
-		"malformed date '%s': %s (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])", when,
-		why);
+		"malformed date '%s': %s (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])",
+		when, why);
 }
 
 /* "Z", "+HH", "+HHMM", "+HH:MM" (or "-…"); *off in seconds east of UTC. */
@@ -134,8 +134,9 @@ static int parse_relative(long long *t, const char *when, long long now)
 	for (char *q = buf; *q; q++)
 		if (*q == '.' || *q == '_')
 			*q = ' ';
-	if (sscanf(buf, "%lld %15s %7s %3s", &count, unit, rest, tail) != 3 || strcmp(rest, "ago") != 0 ||
-		count < 0 || count > 1000000) /* the cap keeps count * unit far from overflow */
+	if (sscanf(buf, "%lld %15s %7s %3s", &count, unit, rest, tail) != 3 ||
+		strcmp(rest, "ago") != 0 || count < 0 ||
+		count > 1000000) /* the cap keeps count * unit far from overflow */
 		return 1;
 	n = strlen(unit);
 	if (n > 1 && unit[n - 1] == 's')
@@ -153,9 +154,11 @@ int cmdb__when_parse_time(long long *t, const char *when, long long now)
 	long long v = 0;
 	int rc;
 
-	/* Anything starting "DDDD-" is meant as a date: malformed dates must not fall through to revisions. */
+	/* Anything starting "DDDD-" is meant as a date: malformed dates must not fall through to
+	 * revisions. */
 	if (isdigit((unsigned char)when[0]) && isdigit((unsigned char)when[1]) &&
-		isdigit((unsigned char)when[2]) && isdigit((unsigned char)when[3]) && when[4] == '-') {
+		isdigit((unsigned char)when[2]) && isdigit((unsigned char)when[3]) &&
+		when[4] == '-') {
 		if ((rc = parse_iso(&v, when)) < 0)
 			return rc;
 		*t = v;
@@ -182,8 +185,9 @@ static int seq_at_time(long long *seq, cmdb_index *idx, long long t, const char 
 	int error = 0;
 
 	if (sqlite3_prepare_v2(idx->db,
-		"SELECT (SELECT max(seq) FROM commits WHERE mainline = 1 AND time <= ?1),"
-		" (SELECT min(time) FROM commits WHERE mainline = 1)", -1, &st, NULL) != SQLITE_OK ||
+		    "SELECT (SELECT max(seq) FROM commits WHERE mainline = 1 AND time <= ?1),"
+		    " (SELECT min(time) FROM commits WHERE mainline = 1)",
+		    -1, &st, NULL) != SQLITE_OK ||
 		sqlite3_bind_int64(st, 1, t) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
 		error = cmdb__index_sqlerr(idx, "cannot look up commits");
 		goto done;
@@ -194,7 +198,8 @@ static int seq_at_time(long long *seq, cmdb_index *idx, long long t, const char 
 	}
 	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
 		cmdb__when_format(first, sqlite3_column_int64(st, 1));
-		error = cmdb__error(CMDB_ENOTFOUND, "'%s' is before the first commit (%s)", when, first);
+		error = cmdb__error(
+			CMDB_ENOTFOUND, "'%s' is before the first commit (%s)", when, first);
 		goto done;
 	}
 	*seq = sqlite3_column_int64(st, 0);
@@ -214,7 +219,8 @@ static int seq_of_revision(long long *seq, cmdb_index *idx, const char *when)
 		git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = cmdb__error(CMDB_EINVALID,
 			"'%s' is not a date (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM]), a relative time "
-			"(3.days.ago), a revision or a baseline name", when);
+			"(3.days.ago), a revision or a baseline name",
+			when);
 		goto done;
 	}
 	git_oid_tostr(hex, sizeof(hex), git_object_id(peeled));
@@ -229,7 +235,8 @@ static int seq_of_revision(long long *seq, cmdb_index *idx, const char *when)
 	else if (rc == SQLITE_DONE)
 		error = cmdb__error(CMDB_ENOTFOUND,
 			"'%s' is commit %.12s, which is not in the index: it is not on main "
-			"(or the index is behind; run 'gitcmdb index')", when, hex);
+			"(or the index is behind; run 'gitcmdb index')",
+			when, hex);
 	else
 		error = cmdb__index_sqlerr(idx, "cannot look up commits");
 done:
@@ -245,7 +252,8 @@ int cmdb_index_resolve_when(long long *seq, cmdb_index *idx, const char *when)
 	int rc;
 
 	if (!when || !*when)
-		return cmdb__error(CMDB_EINVALID, "empty WHEN: give a date, a revision or a baseline name");
+		return cmdb__error(
+			CMDB_EINVALID, "empty WHEN: give a date, a revision or a baseline name");
 	rc = cmdb__when_parse_time(&t, when, (long long)time(NULL));
 	if (rc < 0) {
 		/* Not a valid date, but baselines are often named like one ("2026-Q4"). */

@@ -22,7 +22,7 @@ static const char hexdigits[] = "0123456789ABCDEF";
 static int is_allowed(unsigned char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '@' || c == ':' || c == '+' || c == '-';
+		c == '.' || c == '_' || c == '@' || c == ':' || c == '+' || c == '-';
 }
 
 static int hexval(unsigned char c)
@@ -68,7 +68,8 @@ static const char *show(char *dst, size_t dstlen, const char *s, size_t len)
 }
 
 /* Check one encoded component s[0..len) against the rules; what names the whole input. */
-static int check_component(const char *s, size_t len, size_t max, const char *what, const char *whole)
+static int check_component(
+	const char *s, size_t len, size_t max, const char *what, const char *whole)
 {
 	char shown[256];
 
@@ -76,8 +77,9 @@ static int check_component(const char *s, size_t len, size_t max, const char *wh
 		return cmdb__error(CMDB_EINVALID, "invalid %s '%s': empty component", what,
 			show(shown, sizeof(shown), whole, strlen(whole)));
 	if (len > max)
-		return cmdb__error(CMDB_EINVALID, "invalid %s '%s': component of %zu bytes (max %zu)",
-			what, show(shown, sizeof(shown), whole, strlen(whole)), len, max);
+		return cmdb__error(CMDB_EINVALID,
+			"invalid %s '%s': component of %zu bytes (max %zu)", what,
+			show(shown, sizeof(shown), whole, strlen(whole)), len, max);
 	if (s[0] == '.')
 		return cmdb__error(CMDB_EINVALID,
 			"invalid %s '%s': component starts with '.' (write it as %%2E)", what,
@@ -100,12 +102,14 @@ static int check_component(const char *s, size_t len, size_t max, const char *wh
 		}
 		if (hi < 0 || lo < 0)
 			return cmdb__error(CMDB_EINVALID,
-				"invalid %s '%s': '%%' must be followed by two uppercase hex digits",
+				"invalid %s '%s': '%%' must be followed by two uppercase hex "
+				"digits",
 				what, show(shown, sizeof(shown), whole, strlen(whole)));
 		if (literal_at((unsigned char)(hi * 16 + lo), pos))
 			return cmdb__error(CMDB_EINVALID,
-				"invalid %s '%s': %%%c%c encodes an allowed byte (not canonical)", what,
-				show(shown, sizeof(shown), whole, strlen(whole)), s[i + 1], s[i + 2]);
+				"invalid %s '%s': %%%c%c encodes an allowed byte (not canonical)",
+				what, show(shown, sizeof(shown), whole, strlen(whole)), s[i + 1],
+				s[i + 2]);
 		i += 2;
 	}
 	return 0;
@@ -144,7 +148,7 @@ static int check_type(const char *type, size_t len, const char *what, const char
 
 	for (size_t i = 1; ok && i < len; i++)
 		ok = (type[i] >= 'a' && type[i] <= 'z') || (type[i] >= '0' && type[i] <= '9') ||
-		     type[i] == '_';
+			type[i] == '_';
 	if (!ok)
 		return cmdb__error(CMDB_EINVALID,
 			"invalid %s '%s': the type must match [a-z][a-z0-9_]* (at most 64 bytes)",
@@ -161,7 +165,8 @@ int cmdb_id_validate(const char *id)
 		return cmdb__error(CMDB_EINVALID, "invalid id: empty");
 	len = strlen(id);
 	if (len > CMDB_ID_MAX)
-		return cmdb__error(CMDB_EINVALID, "invalid id: %zu bytes (max %d)", len, CMDB_ID_MAX);
+		return cmdb__error(
+			CMDB_EINVALID, "invalid id: %zu bytes (max %d)", len, CMDB_ID_MAX);
 	if ((error = check_components(id, 2, LAST_COMPONENT_MAX, "id")) < 0)
 		return error;
 	return check_type(id, strcspn(id, "/"), "id", id);
@@ -175,8 +180,8 @@ int cmdb_path_validate(const char *path)
 		return cmdb__error(CMDB_EINVALID, "invalid path: empty");
 	len = strlen(path);
 	if (len > CMDB_PATH_MAX)
-		return cmdb__error(CMDB_EINVALID, "invalid path: %zu bytes (max %d)", len,
-			CMDB_PATH_MAX);
+		return cmdb__error(
+			CMDB_EINVALID, "invalid path: %zu bytes (max %d)", len, CMDB_PATH_MAX);
 	return check_components(path, 1, CMDB_ID_COMPONENT_MAX, "path");
 }
 
@@ -228,15 +233,15 @@ int cmdb_id_decode_component(char **out, size_t *out_len, const char *component)
 	len = strlen(component);
 	if (memchr(component, '/', len))
 		return cmdb__error(CMDB_EINVALID, "invalid component: contains '/'");
-	if ((error = check_component(component, len, CMDB_ID_COMPONENT_MAX, "component",
-		     component)) < 0)
+	if ((error = check_component(
+		     component, len, CMDB_ID_COMPONENT_MAX, "component", component)) < 0)
 		return error;
 	if (!(raw = cmdb__malloc(len + 1)))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (size_t i = 0; i < len; i++) {
 		if (component[i] == '%') {
 			raw[o++] = (char)(hexval((unsigned char)component[i + 1]) * 16 +
-					  hexval((unsigned char)component[i + 2]));
+				hexval((unsigned char)component[i + 2]));
 			i += 2;
 		} else {
 			raw[o++] = component[i];
@@ -267,9 +272,11 @@ int cmdb_id_build(char **out, const char *type, const char *const *names, size_t
 	if ((error = cmdb__buf_puts(&buf, type)) < 0)
 		goto too_long;
 	for (size_t i = 0; i < count; i++) {
-		if ((error = cmdb_id_encode_component(&enc, names[i], names[i] ? strlen(names[i]) : 0)) < 0)
+		if ((error = cmdb_id_encode_component(
+			     &enc, names[i], names[i] ? strlen(names[i]) : 0)) < 0)
 			goto done;
-		if ((error = cmdb__buf_puts(&buf, "/")) < 0 || (error = cmdb__buf_puts(&buf, enc)) < 0)
+		if ((error = cmdb__buf_puts(&buf, "/")) < 0 ||
+			(error = cmdb__buf_puts(&buf, enc)) < 0)
 			goto too_long;
 		cmdb_free(enc);
 		enc = NULL;
@@ -363,12 +370,13 @@ cmdb_path_kind cmdb_path_classify(const char *path)
 	if (strncmp(path, "file/", 5) == 0)
 		return CMDB_PATH_RAW;
 	if (strncmp(path, "schemas/", 8) == 0)
-		return !strchr(path + 8, '/') && len > 13 && strcmp(path + len - 5, ".yaml") == 0 ?
-			CMDB_PATH_SCHEMA : CMDB_PATH_OTHER;
+		return !strchr(path + 8, '/') && len > 13 && strcmp(path + len - 5, ".yaml") == 0
+			? CMDB_PATH_SCHEMA
+			: CMDB_PATH_OTHER;
 	if (slash)
 		return CMDB_PATH_ITEM;
 	if (strcmp(path, "gitcmdb.yaml") == 0 || strcmp(path, "inventory.yaml") == 0 ||
-	    strcmp(path, "known_hosts") == 0)
+		strcmp(path, "known_hosts") == 0)
 		return CMDB_PATH_SETTINGS;
 	return len > 5 && strcmp(path + len - 5, ".yaml") == 0 ? CMDB_PATH_ITEM : CMDB_PATH_OTHER;
 }

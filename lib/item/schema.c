@@ -31,9 +31,10 @@ static void mark_of(const json_t *marks, const char *ptr, int *line, int *col)
 }
 
 /* CMDB_EINVALID with "origin:line:col: message", the location taken from marks[ptr]. */
-static int load_error(const json_t *marks, const char *ptr, const char *origin, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int load_error(const json_t *marks, const char *ptr, const char *origin, const char *fmt, ...)
+static int load_error(const json_t *marks, const char *ptr, const char *origin, const char *fmt,
+	...) __attribute__((format(printf, 4, 5)));
+static int load_error(
+	const json_t *marks, const char *ptr, const char *origin, const char *fmt, ...)
 {
 	char msg[1024];
 	int line, col;
@@ -126,7 +127,8 @@ static int compile_fields(cmdb__spec *spec, const json_t *fields, const json_t *
 		return load_error(marks, ptr, origin, "'fields' must be a map of field specs");
 	if (!(spec->fields = cmdb__calloc(json_object_size(fields), sizeof(*spec->fields))))
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach((json_t *)fields, key, val) {
+	json_object_foreach((json_t *)fields, key, val)
+	{
 		cmdb__field *f = &spec->fields[spec->nfields];
 
 		if (!(child = ptr_child(ptr, key)) || !(f->name = cmdb__strdup(key))) {
@@ -152,9 +154,10 @@ static int compile_pattern(cmdb__spec *spec, const json_t *pat, const json_t *ma
 	int rc, error = 0;
 
 	if (!json_is_string(pat) || spec->type != CMDB__T_STRING)
-		return load_error(marks, ptr, origin, "'pattern' must be a string on a string field");
+		return load_error(
+			marks, ptr, origin, "'pattern' must be a string on a string field");
 	if (!(anchored = cmdb__sprintf("^(%s)$", json_string_value(pat))) ||
-	    !(spec->pattern = cmdb__strdup(json_string_value(pat)))) {
+		!(spec->pattern = cmdb__strdup(json_string_value(pat)))) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -178,15 +181,16 @@ static int compile_requires(cmdb__spec *spec, const json_t *val, const json_t *m
 	size_t i;
 
 	if (!json_is_object(val) || json_object_size(val) == 0)
-		return load_error(marks, ptr, origin, "'requires' must be a map of value: [fields]");
-	json_object_foreach((json_t *)val, key, list) {
+		return load_error(
+			marks, ptr, origin, "'requires' must be a map of value: [fields]");
+	json_object_foreach((json_t *)val, key, list)
+	{
 		if (!json_is_array(list) || json_array_size(list) == 0)
 			return load_error(marks, ptr, origin,
-				"'requires' must map each value to a non-empty list of field names");
-		json_array_foreach(list, i, e)
-			if (!json_is_string(e))
-				return load_error(marks, ptr, origin,
-					"'requires' lists field names (strings)");
+				"'requires' must map each value to a non-empty list of field "
+				"names");
+		json_array_foreach(list, i, e) if (!json_is_string(e)) return load_error(
+			marks, ptr, origin, "'requires' lists field names (strings)");
 	}
 	spec->requires = json_incref((json_t *)val);
 	return 0;
@@ -205,17 +209,18 @@ static int compile_keyword(cmdb__spec *spec, const char *key, const json_t *val,
 		return 0;
 	}
 	if (strcmp(key, "description") == 0)
-		return json_is_string(val) ? 0 :
-			load_error(marks, ptr, origin, "'description' must be a string");
+		return json_is_string(val)
+			? 0
+			: load_error(marks, ptr, origin, "'description' must be a string");
 	if (strcmp(key, "enum") == 0) {
 		size_t i;
 		json_t *e;
 
 		if (!json_is_array(val) || json_array_size(val) == 0)
 			return load_error(marks, ptr, origin, "'enum' must be a non-empty list");
-		json_array_foreach(val, i, e)
-			if (json_is_object(e) || json_is_array(e))
-				return load_error(marks, ptr, origin, "'enum' values must be scalars");
+		json_array_foreach(val, i,
+			e) if (json_is_object(e) || json_is_array(e)) return load_error(marks, ptr,
+			origin, "'enum' values must be scalars");
 		spec->enumv = json_incref((json_t *)val);
 		return 0;
 	}
@@ -224,10 +229,12 @@ static int compile_keyword(cmdb__spec *spec, const char *key, const json_t *val,
 	if (strcmp(key, "requires") == 0)
 		return compile_requires(spec, val, marks, ptr, origin);
 	if (strcmp(key, "min") == 0 || strcmp(key, "max") == 0) {
-		if (!json_is_number(val) || spec->type == CMDB__T_ANY || spec->type == CMDB__T_BOOL ||
-		    spec->type == CMDB__T_SCALAR)
+		if (!json_is_number(val) || spec->type == CMDB__T_ANY ||
+			spec->type == CMDB__T_BOOL || spec->type == CMDB__T_SCALAR)
 			return load_error(marks, ptr, origin,
-				"'%s' must be a number, on an int, number, string, list or map field", key);
+				"'%s' must be a number, on an int, number, string, list or map "
+				"field",
+				key);
 		if (key[1] == 'i') {
 			spec->has_min = 1;
 			spec->min = json_number_value(val);
@@ -270,22 +277,26 @@ int cmdb__spec_compile(cmdb__spec **out, const json_t *value, const json_t *mark
 
 	*out = NULL;
 	if (!json_is_object(value))
-		return load_error(marks, ptr, origin, "a field spec must be a map (e.g. {type: string})");
+		return load_error(
+			marks, ptr, origin, "a field spec must be a map (e.g. {type: string})");
 	if (!(spec = cmdb__calloc(1, sizeof(*spec))))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	spec->type = CMDB__T_ANY;
 	if ((t = json_object_get(value, "type")) && parse_type(&spec->type, t) < 0) {
 		error = load_error(marks, ptr, origin,
-			"unknown field type (use string, int, number, bool, map, list, scalar or any)");
+			"unknown field type (use string, int, number, bool, map, list, scalar or "
+			"any)");
 		goto done;
 	}
-	json_object_foreach((json_t *)value, key, val) {
+	json_object_foreach((json_t *)value, key, val)
+	{
 		if (!(child = ptr_child(ptr, key))) {
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
 		}
 		if (!is_known_keyword(key))
-			error = load_error(marks, child, origin, "unknown schema keyword '%s'", key);
+			error = load_error(
+				marks, child, origin, "unknown schema keyword '%s'", key);
 		else if (strcmp(key, "type") != 0)
 			error = compile_keyword(spec, key, val, marks, child, origin);
 		if (error < 0)

@@ -33,14 +33,15 @@ typedef struct {
 
 struct cmdb__spec {
 	cmdb__spec_type type;
-	int required;   /* as a field of a map: the key must be present */
+	int required; /* as a field of a map: the key must be present */
 	int additional; /* map: keys outside fields (and without values) are allowed */
-	json_t *enumv;  /* array of allowed values, or NULL */
-	json_t *requires; /* {value: [sibling field names]}: this value needs those fields, or NULL */
-	char *pattern;  /* ERE source as written (for messages), or NULL */
-	regex_t re;     /* compiled "^(pattern)$" when pattern != NULL */
+	json_t *enumv; /* array of allowed values, or NULL */
+	json_t *requires; /* {value: [sibling field names]}: this value needs those fields, or NULL
+			   */
+	char *pattern; /* ERE source as written (for messages), or NULL */
+	regex_t re; /* compiled "^(pattern)$" when pattern != NULL */
 	int has_min, has_max;
-	double min, max;   /* int/number bounds; list/map: item counts; string: byte length */
+	double min, max; /* int/number bounds; list/map: item counts; string: byte length */
 	cmdb__field *fields; /* sorted by name (bsearch) */
 	size_t nfields;
 	cmdb__spec *values; /* map values not in fields, list items; NULL = unchecked */
@@ -49,7 +50,7 @@ struct cmdb__spec {
 typedef struct {
 	char *type;
 	int is_record; /* kind: record (change, incident) vs kind: ci */
-	char *origin;  /* where it was loaded from, for messages */
+	char *origin; /* where it was loaded from, for messages */
 	cmdb__spec *attributes;
 } cmdb__type_schema;
 

@@ -105,9 +105,9 @@ int cmdb_schema_new(cmdb_schema **out)
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if ((error = cmdb_yaml_parse_marked(&doc, &marks, item_spec_yaml, sizeof(item_spec_yaml) - 1,
-		     "<item>")) < 0 ||
-	    (error = cmdb__spec_compile(&s->item, doc, marks, "", "<item>")) < 0)
+	if ((error = cmdb_yaml_parse_marked(
+		     &doc, &marks, item_spec_yaml, sizeof(item_spec_yaml) - 1, "<item>")) < 0 ||
+		(error = cmdb__spec_compile(&s->item, doc, marks, "", "<item>")) < 0)
 		goto done;
 	*out = s;
 	s = NULL;
@@ -154,7 +154,8 @@ int cmdb__relation_allows(const cmdb_schema *schema, const json_t *list, const c
 
 	if (!list)
 		return 1;
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *w = json_string_value(e);
 
 		if (strcmp(w, type) == 0 || (ts && strcmp(w, ts->is_record ? "record" : "ci") == 0))
@@ -175,15 +176,15 @@ static int check_type_list(json_t **out, const json_t *v, const json_t *marks, c
 		return 0;
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return at(marks, ptr, origin, "'%s' must be a non-empty list of types", what);
-	json_array_foreach(v, i, e)
-		if (!json_is_string(e) || !is_ident(json_string_value(e)))
-			return at(marks, ptr, origin, "'%s' must list type names", what);
+	json_array_foreach(
+		v, i, e) if (!json_is_string(e) || !is_ident(json_string_value(e))) return at(marks,
+		ptr, origin, "'%s' must list type names", what);
 	*out = json_incref((json_t *)v);
 	return 0;
 }
 
-static int load_relation(cmdb__relation *r, const char *name, const json_t *def, const json_t *marks,
-	const char *ptr, const char *origin)
+static int load_relation(cmdb__relation *r, const char *name, const json_t *def,
+	const json_t *marks, const char *ptr, const char *origin)
 {
 	char sub[600];
 	const char *key;
@@ -191,28 +192,31 @@ static int load_relation(cmdb__relation *r, const char *name, const json_t *def,
 	int error;
 
 	if (!is_ident(name))
-		return at(marks, ptr, origin, "relation name '%s' must match [a-z][a-z0-9_]*", name);
+		return at(
+			marks, ptr, origin, "relation name '%s' must match [a-z][a-z0-9_]*", name);
 	if (!json_is_object(def))
 		return at(marks, ptr, origin, "relation '%s' must be a map", name);
-	json_object_foreach((json_t *)def, key, val) {
+	json_object_foreach((json_t *)def, key, val)
+	{
 		snprintf(sub, sizeof(sub), "%s/%s", ptr, key);
-		if (strcmp(key, "description") && strcmp(key, "impacts") && strcmp(key, "sources") &&
-		    strcmp(key, "targets"))
+		if (strcmp(key, "description") && strcmp(key, "impacts") &&
+			strcmp(key, "sources") && strcmp(key, "targets"))
 			return at(marks, sub, origin, "unknown relation keyword '%s'", key);
 	}
 	if (!json_is_boolean(json_object_get(def, "impacts")))
 		return at(marks, ptr, origin, "relation '%s' needs 'impacts: true|false'", name);
 	r->impacts = json_is_true(json_object_get(def, "impacts"));
 	snprintf(sub, sizeof(sub), "%s/sources", ptr);
-	if ((error = check_type_list(&r->sources, json_object_get(def, "sources"), marks, sub, origin,
-		     "sources")) < 0)
+	if ((error = check_type_list(&r->sources, json_object_get(def, "sources"), marks, sub,
+		     origin, "sources")) < 0)
 		return error;
 	snprintf(sub, sizeof(sub), "%s/targets", ptr);
-	return check_type_list(&r->targets, json_object_get(def, "targets"), marks, sub, origin,
-		"targets");
+	return check_type_list(
+		&r->targets, json_object_get(def, "targets"), marks, sub, origin, "targets");
 }
 
-static int load_relations(cmdb_schema *s, const json_t *doc, const json_t *marks, const char *origin)
+static int load_relations(
+	cmdb_schema *s, const json_t *doc, const json_t *marks, const char *origin)
 {
 	json_t *rels = json_object_get(doc, "relations"), *val;
 	cmdb__relation *arr = NULL;
@@ -221,23 +225,24 @@ static int load_relations(cmdb_schema *s, const json_t *doc, const json_t *marks
 	char *orig = NULL;
 	int error = 0;
 
-	json_object_foreach((json_t *)doc, key, val)
-		if (strcmp(key, "relations") && strcmp(key, "description"))
-			return at(marks, "", origin, "unknown key '%s' (expected relations)", key);
+	json_object_foreach((json_t *)doc, key,
+		val) if (strcmp(key, "relations") && strcmp(key, "description")) return at(marks,
+		"", origin, "unknown key '%s' (expected relations)", key);
 	if (!json_is_object(rels))
 		return at(marks, "", origin, "expected 'relations:' with a map of relation types");
 	if (!(arr = cmdb__calloc(json_object_size(rels), sizeof(*arr))) ||
-	    !(orig = cmdb__strdup(origin))) {
+		!(orig = cmdb__strdup(origin))) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	json_object_foreach(rels, key, val) {
+	json_object_foreach(rels, key, val)
+	{
 		char ptr[300];
 
 		if (strlen(key) > 64 || !(arr[n].name = cmdb__strdup(key))) {
-			error = strlen(key) > 64 ?
-				at(marks, "/relations", origin, "relation name too long") :
-				cmdb__error(CMDB_ERROR, "out of memory");
+			error = strlen(key) > 64
+				? at(marks, "/relations", origin, "relation name too long")
+				: cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
 		}
 		n++;
@@ -270,29 +275,37 @@ static int load_type(cmdb_schema *s, const char *base, const json_t *doc, const 
 	const char *key;
 	int error = 0;
 
-	json_object_foreach((json_t *)doc, key, val) {
+	json_object_foreach((json_t *)doc, key, val)
+	{
 		char ptr[80];
 
 		snprintf(ptr, sizeof(ptr), "/%.60s", key);
 		if (strcmp(key, "type") && strcmp(key, "kind") && strcmp(key, "description") &&
-		    strcmp(key, "attributes"))
+			strcmp(key, "attributes"))
 			return at(marks, ptr, origin,
-				"unknown key '%s' (expected type, kind, description, attributes)", key);
+				"unknown key '%s' (expected type, kind, description, attributes)",
+				key);
 	}
 	if (!json_is_string(type) || !is_ident(json_string_value(type)) ||
-	    is_reserved_type(json_string_value(type)))
+		is_reserved_type(json_string_value(type)))
 		return at(marks, json_is_string(type) ? "/type" : "", origin,
 			"'type' must name the item type ([a-z][a-z0-9_]*, not ci, record or any)");
 	if (strcmp(json_string_value(type), base) != 0)
-		return at(marks, "/type", origin, "type '%s' does not match the file name '%s.yaml'",
-			json_string_value(type), base);
-	if (kind && (!json_is_string(kind) || (strcmp(json_string_value(kind), "ci") &&
-						 strcmp(json_string_value(kind), "record"))))
+		return at(marks, "/type", origin,
+			"type '%s' does not match the file name '%s.yaml'", json_string_value(type),
+			base);
+	if (kind &&
+		(!json_is_string(kind) ||
+			(strcmp(json_string_value(kind), "ci") &&
+				strcmp(json_string_value(kind), "record"))))
 		return at(marks, "/kind", origin, "'kind' must be ci or record");
-	if (attrs && (error = cmdb__spec_compile(&t.attributes, attrs, marks, "/attributes", origin)) < 0)
+	if (attrs &&
+		(error = cmdb__spec_compile(&t.attributes, attrs, marks, "/attributes", origin)) <
+			0)
 		return error;
 	if (t.attributes && t.attributes->type != CMDB__T_MAP) {
-		error = at(marks, "/attributes", origin, "'attributes' must be a spec of type: map");
+		error = at(
+			marks, "/attributes", origin, "'attributes' must be a spec of type: map");
 		goto done;
 	}
 	t.is_record = kind && strcmp(json_string_value(kind), "record") == 0;
@@ -306,7 +319,8 @@ static int load_type(cmdb_schema *s, const char *base, const json_t *doc, const 
 		type_dispose(slot);
 		*slot = t;
 	} else {
-		cmdb__type_schema *grown = cmdb__realloc(s->types, (s->ntypes + 1) * sizeof(*grown));
+		cmdb__type_schema *grown =
+			cmdb__realloc(s->types, (s->ntypes + 1) * sizeof(*grown));
 
 		if (!grown) {
 			error = cmdb__error(CMDB_ERROR, "out of memory");
@@ -331,7 +345,8 @@ int cmdb_schema_add(cmdb_schema *schema, const char *name, const char *buf, size
 	int error;
 
 	if (flen <= 5 || strcmp(file + flen - 5, ".yaml") != 0)
-		return cmdb__error(CMDB_EINVALID, "%s: a schema file must be named <type>.yaml", name);
+		return cmdb__error(
+			CMDB_EINVALID, "%s: a schema file must be named <type>.yaml", name);
 	if (!(base = cmdb__strndup(file, flen - 5)))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((error = cmdb_yaml_parse_marked(&doc, &marks, buf, len, name)) < 0)
@@ -361,12 +376,15 @@ int cmdb_schema_check(const cmdb_schema *schema)
 			size_t j;
 			json_t *e;
 
-			json_array_foreach(lists[l], j, e) {
+			json_array_foreach(lists[l], j, e)
+			{
 				const char *t = json_string_value(e);
 
-				if (strcmp(t, "ci") && strcmp(t, "record") && !cmdb__schema_type(schema, t))
+				if (strcmp(t, "ci") && strcmp(t, "record") &&
+					!cmdb__schema_type(schema, t))
 					return cmdb__error(CMDB_EINVALID,
-						"%s: relation '%s' names type '%s' in %s, which has no schema",
+						"%s: relation '%s' names type '%s' in %s, which "
+						"has no schema",
 						schema->relations_origin, r->name, t,
 						l ? "targets" : "sources");
 			}
@@ -409,13 +427,13 @@ static int add_file(cmdb_schema *s, const char *dir, const char *file)
 	if (!path)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if (!(f = fopen(path, "rb")) || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    fseek(f, 0, SEEK_SET) != 0) {
+		fseek(f, 0, SEEK_SET) != 0) {
 		error = cmdb__error(CMDB_ERROR, "%s: cannot read schema file", path);
 		goto done;
 	}
 	if ((size_t)n > CMDB_YAML_MAX_BYTES) {
-		error = cmdb__error(CMDB_ETOOBIG, "%s: schema file over %u bytes", path,
-			CMDB_YAML_MAX_BYTES);
+		error = cmdb__error(
+			CMDB_ETOOBIG, "%s: schema file over %u bytes", path, CMDB_YAML_MAX_BYTES);
 		goto done;
 	}
 	if (!(buf = cmdb__malloc((size_t)n + 1))) {
@@ -462,7 +480,8 @@ int cmdb_schema_load_dir(cmdb_schema **out, const char *dir)
 		if (e->d_name[0] == '.' || len <= 5 || strcmp(e->d_name + len - 5, ".yaml") != 0)
 			continue;
 		if (n == alloc) {
-			char **grown = cmdb__realloc(names, (alloc = alloc ? alloc * 2 : 16) * sizeof(*names));
+			char **grown = cmdb__realloc(
+				names, (alloc = alloc ? alloc * 2 : 16) * sizeof(*names));
 
 			if (!grown) {
 				error = cmdb__error(CMDB_ERROR, "out of memory");
@@ -511,8 +530,8 @@ int cmdb_schema_relation(const cmdb_schema *schema, const char *relation, int *i
 	const cmdb__relation *r = relation ? cmdb__schema_relation(schema, relation) : NULL;
 
 	if (!r)
-		return cmdb__error(CMDB_ENOTFOUND, "unknown relation type '%s'",
-			relation ? relation : "");
+		return cmdb__error(
+			CMDB_ENOTFOUND, "unknown relation type '%s'", relation ? relation : "");
 	if (impacts)
 		*impacts = r->impacts;
 	return 0;

@@ -24,8 +24,8 @@
 struct cmdb_validator {
 	const cmdb_schema *schema;
 	json_t *findings; /* finding objects, unsorted until finish */
-	json_t *known;    /* id -> type of every item added or known */
-	json_t *edges;    /* [file, line, column, id, "relations.X", target] to check at finish */
+	json_t *known; /* id -> type of every item added or known */
+	json_t *edges; /* [file, line, column, id, "relations.X", target] to check at finish */
 };
 
 /* One item being checked: where we are in it, for marks and messages. */
@@ -34,9 +34,9 @@ typedef struct {
 	const char *file;
 	const char *id; /* NULL when the path is not an item path */
 	const json_t *marks;
-	cmdb_buf ptr;  /* JSON pointer of the current node */
+	cmdb_buf ptr; /* JSON pointer of the current node */
 	cmdb_buf disp; /* the same, for humans: attributes.os.version, relations.x[2] */
-	int error;     /* first internal failure (out of memory) */
+	int error; /* first internal failure (out of memory) */
 } walk;
 
 int cmdb_validator_new(cmdb_validator **out, const cmdb_schema *schema)
@@ -48,7 +48,7 @@ int cmdb_validator_new(cmdb_validator **out, const cmdb_schema *schema)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	v->schema = schema;
 	if (!(v->findings = json_array()) || !(v->known = json_object()) ||
-	    !(v->edges = json_array())) {
+		!(v->edges = json_array())) {
 		cmdb_validator_free(v);
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	}
@@ -66,11 +66,11 @@ void cmdb_validator_free(cmdb_validator *v)
 	cmdb_free(v);
 }
 
-static int add_finding(cmdb_validator *v, const char *file, int line, int col, const char *id,
-	const char *msg)
+static int add_finding(
+	cmdb_validator *v, const char *file, int line, int col, const char *id, const char *msg)
 {
-	json_t *f = json_pack("{s:s, s:i, s:i, s:o, s:s}", "file", file, "line", line, "column", col,
-		"id", id ? json_string(id) : json_null(), "message", msg);
+	json_t *f = json_pack("{s:s, s:i, s:i, s:o, s:s}", "file", file, "line", line, "column",
+		col, "id", id ? json_string(id) : json_null(), "message", msg);
 
 	if (!f || json_array_append_new(v->findings, f) < 0)
 		return cmdb__error(CMDB_ERROR, "out of memory");
@@ -78,7 +78,8 @@ static int add_finding(cmdb_validator *v, const char *file, int line, int col, c
 }
 
 /* A finding at the current node (or at ptr when given); the message is prefixed with its path. */
-static void report(walk *w, const char *ptr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(walk *w, const char *ptr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static void report(walk *w, const char *ptr, const char *fmt, ...)
 {
 	json_t *m = json_object_get(w->marks, ptr ? ptr : (w->ptr.ptr ? w->ptr.ptr : ""));
@@ -110,14 +111,15 @@ static void enter(walk *w, const char *key, size_t index, size_t saved[2])
 		for (const char *k = key; *k; k++) {
 			const char *esc = *k == '~' ? "~0" : *k == '/' ? "~1" : NULL;
 
-			if (esc ? cmdb__buf_puts(&w->ptr, esc) < 0 : cmdb__buf_put(&w->ptr, k, 1) < 0)
+			if (esc ? cmdb__buf_puts(&w->ptr, esc) < 0
+				: cmdb__buf_put(&w->ptr, k, 1) < 0)
 				goto oom;
 		}
 		if ((w->disp.len && cmdb__buf_puts(&w->disp, ".") < 0) ||
-		    cmdb__buf_puts(&w->disp, key) < 0)
+			cmdb__buf_puts(&w->disp, key) < 0)
 			goto oom;
 	} else if (cmdb__buf_printf(&w->ptr, "%zu", index) < 0 ||
-		   cmdb__buf_printf(&w->disp, "[%zu]", index) < 0) {
+		cmdb__buf_printf(&w->disp, "[%zu]", index) < 0) {
 		goto oom;
 	}
 	return;
@@ -203,11 +205,10 @@ static void check_enum(walk *w, const cmdb__spec *spec, const json_t *value)
 	size_t i, o = 0;
 	json_t *e;
 
-	json_array_foreach(spec->enumv, i, e)
-		if (json_equal(e, (json_t *)value))
-			return;
+	json_array_foreach(spec->enumv, i, e) if (json_equal(e, (json_t *)value)) return;
 	list[0] = '\0';
-	json_array_foreach(spec->enumv, i, e) {
+	json_array_foreach(spec->enumv, i, e)
+	{
 		char one[160];
 
 		show(one, sizeof(one), e);
@@ -232,7 +233,8 @@ static void check_bounds(walk *w, const cmdb__spec *spec, const json_t *value)
 		x = (double)strlen(json_string_value(value));
 		unit = " bytes long";
 	} else if (json_is_array(value) || json_is_object(value)) {
-		x = (double)(json_is_array(value) ? json_array_size(value) : json_object_size(value));
+		x = (double)(json_is_array(value) ? json_array_size(value)
+						  : json_object_size(value));
 		unit = " entries";
 	} else {
 		return;
@@ -255,8 +257,8 @@ static void report_unknown(walk *w, const cmdb__spec *spec)
 
 	list[0] = '\0';
 	for (size_t f = 0; f < spec->nfields && o < sizeof(list); f++)
-		o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", f ? ", " : "",
-			spec->fields[f].name);
+		o += (size_t)snprintf(
+			list + o, sizeof(list) - o, "%s%s", f ? ", " : "", spec->fields[f].name);
 	if (spec->nfields)
 		report(w, NULL, "unknown field (expected one of: %s)", list);
 	else
@@ -267,17 +269,17 @@ static void report_unknown(walk *w, const cmdb__spec *spec)
 static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
 {
 	const char *value = json_string_value(json_object_get(map, field->name));
-	json_t *needs = value && field->spec->requires ?
-		json_object_get(field->spec->requires, value) : NULL;
+	json_t *needs = value && field->spec->requires
+		? json_object_get(field->spec->requires, value)
+		: NULL;
 	size_t i, saved[2];
 	json_t *e;
 
 	if (!needs)
 		return;
 	enter(w, field->name, 0, saved);
-	json_array_foreach(needs, i, e)
-		if (!json_object_get(map, json_string_value(e)))
-			report(w, NULL, "'%s' requires the field '%s'", value, json_string_value(e));
+	json_array_foreach(needs, i, e) if (!json_object_get(map, json_string_value(e)))
+		report(w, NULL, "'%s' requires the field '%s'", value, json_string_value(e));
 	leave(w, saved);
 }
 
@@ -298,8 +300,7 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 		w->error = cmdb__error(CMDB_ERROR, "out of memory");
 		return;
 	}
-	json_object_foreach((json_t *)map, key, val)
-		keys[i++] = key;
+	json_object_foreach((json_t *)map, key, val) keys[i++] = key;
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	for (i = 0; i < n && !w->error; i++) {
 		const cmdb__spec *fs = cmdb__spec_field(spec, keys[i]);
@@ -323,22 +324,25 @@ static void check_value(walk *w, const cmdb__spec *spec, const json_t *value)
 	char shown[160];
 
 	if (!type_matches(spec->type, value)) {
-		report(w, NULL, "expected %s, got %s", cmdb__spec_type_name(spec->type), kind_of(value));
+		report(w, NULL, "expected %s, got %s", cmdb__spec_type_name(spec->type),
+			kind_of(value));
 		return;
 	}
 	if (spec->enumv)
 		check_enum(w, spec, value);
 	/* Defensive (the YAML reader refuses NUL): a NUL would hide the rest from regexec. */
-	if (spec->pattern && (strlen(json_string_value(value)) != json_string_length(value) ||
-			      regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0))
-		report(w, NULL, "%s does not match the pattern %s", show(shown, sizeof(shown), value),
-			spec->pattern);
+	if (spec->pattern &&
+		(strlen(json_string_value(value)) != json_string_length(value) ||
+			regexec(&spec->re, json_string_value(value), 0, NULL, 0) != 0))
+		report(w, NULL, "%s does not match the pattern %s",
+			show(shown, sizeof(shown), value), spec->pattern);
 	if (spec->has_min || spec->has_max)
 		check_bounds(w, spec, value);
 	if (json_is_object(value) && spec->type == CMDB__T_MAP) {
 		check_map(w, spec, value);
 	} else if (json_is_array(value) && spec->values) {
-		json_array_foreach(value, i, e) {
+		json_array_foreach(value, i, e)
+		{
 			enter(w, NULL, i, saved);
 			check_value(w, spec->values, e);
 			leave(w, saved);
@@ -382,7 +386,8 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 		w->error = cmdb__error(CMDB_ERROR, "out of memory");
 		return;
 	}
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *t = json_string_value(e);
 		char ttype[80];
 
@@ -402,7 +407,8 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 			else if (json_object_set_new(seen, t, json_true()) < 0)
 				w->error = cmdb__error(CMDB_ERROR, "out of memory");
 			else if (prev && strcmp(prev, t) > 0)
-				report(w, NULL, "targets must be sorted: %s comes before %s", t, prev);
+				report(w, NULL, "targets must be sorted: %s comes before %s", t,
+					prev);
 			if (w->id && strcmp(t, w->id) != 0)
 				w->error = w->error ? w->error : queue_edge(w, t);
 			prev = t;
@@ -437,8 +443,8 @@ static const char *check_identity(walk *w, const json_t *item)
 			show(shown, sizeof(shown), json_object_get(item, "name"));
 			show(want, sizeof(want), rawj);
 			json_decref(rawj);
-			report(w, "/name", "name %s does not match the id %s (expected %s)", shown, w->id,
-				want);
+			report(w, "/name", "name %s does not match the id %s (expected %s)", shown,
+				w->id, want);
 		}
 		cmdb_free(raw);
 	}
@@ -449,7 +455,8 @@ static void check_item(walk *w, const json_t *item)
 {
 	const char *type, *rel;
 	const cmdb__type_schema *ts;
-	json_t *attrs = json_object_get(item, "attributes"), *rels = json_object_get(item, "relations");
+	json_t *attrs = json_object_get(item, "attributes"),
+	       *rels = json_object_get(item, "relations");
 	json_t *list;
 	size_t saved[2];
 
@@ -468,7 +475,8 @@ static void check_item(walk *w, const json_t *item)
 	}
 	if (!json_is_object(rels))
 		return;
-	json_object_foreach(rels, rel, list) {
+	json_object_foreach(rels, rel, list)
+	{
 		enter(w, "relations", 0, saved);
 		{
 			size_t inner[2];
@@ -490,7 +498,7 @@ static int yaml_finding(cmdb_validator *v, const char *file, const char *id, con
 	int line = 0, col = 0, used = 0;
 
 	if (strncmp(msg, file, flen) == 0 && msg[flen] == ':' &&
-	    sscanf(msg + flen + 1, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
+		sscanf(msg + flen + 1, "%d:%d: %n", &line, &col, &used) == 2 && used > 0)
 		msg += flen + 1 + used;
 	else
 		line = col = 0;
@@ -516,12 +524,14 @@ int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, siz
 	}
 	w.id = id;
 	if ((rc = cmdb_yaml_parse_marked(&item, &marks, buf, len, path)) < 0) {
-		w.error = rc == CMDB_ERROR && strstr(cmdb_error_last(), "out of memory") ?
-			rc : yaml_finding(v, path, id, cmdb_error_last());
+		w.error = rc == CMDB_ERROR && strstr(cmdb_error_last(), "out of memory")
+			? rc
+			: yaml_finding(v, path, id, cmdb_error_last());
 		goto done;
 	}
 	w.marks = marks;
-	if ((w.error = cmdb__buf_puts(&w.ptr, "")) < 0 || (w.error = cmdb__buf_puts(&w.disp, "")) < 0)
+	if ((w.error = cmdb__buf_puts(&w.ptr, "")) < 0 ||
+		(w.error = cmdb__buf_puts(&w.disp, "")) < 0)
 		goto done;
 	check_item(&w, item);
 	if (!w.error && id) {
@@ -573,7 +583,8 @@ int cmdb_validator_finish(cmdb_validator *v, json_t *findings)
 	json_t *e, **sorted = NULL;
 	int error = 0;
 
-	json_array_foreach(v->edges, i, e) {
+	json_array_foreach(v->edges, i, e)
+	{
 		const char *target = json_string_value(json_array_get(e, 5));
 		char msg[1200];
 
@@ -593,8 +604,7 @@ int cmdb_validator_finish(cmdb_validator *v, json_t *findings)
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	json_array_foreach(v->findings, i, e)
-		sorted[i] = e;
+	json_array_foreach(v->findings, i, e) sorted[i] = e;
 	qsort(sorted, n, sizeof(*sorted), finding_cmp);
 	for (i = 0; i < n; i++)
 		if (json_array_append(findings, sorted[i]) < 0) {

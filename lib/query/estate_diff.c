@@ -20,8 +20,8 @@
 
 static int list_ids(json_t *out, sqlite3 *db, long long in, long long notin)
 {
-	static const char sql[] = "SELECT id FROM item_versions WHERE " CMDB_VALID_AT(1)
-		" EXCEPT SELECT id FROM item_versions WHERE " CMDB_VALID_AT(2) " ORDER BY 1";
+	static const char sql[] = "SELECT id FROM item_versions WHERE " CMDB_VALID_AT(
+		1) " EXCEPT SELECT id FROM item_versions WHERE " CMDB_VALID_AT(2) " ORDER BY 1";
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
@@ -30,7 +30,8 @@ static int list_ids(json_t *out, sqlite3 *db, long long in, long long notin)
 	sqlite3_bind_int64(st, 1, in);
 	sqlite3_bind_int64(st, 2, notin);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(out, json_string((const char *)sqlite3_column_text(st, 0))) < 0) {
+		if (json_array_append_new(
+			    out, json_string((const char *)sqlite3_column_text(st, 0))) < 0) {
 			rc = OOM();
 			break;
 		}
@@ -42,8 +43,8 @@ static int list_ids(json_t *out, sqlite3 *db, long long in, long long notin)
 
 static int list_relations(json_t *out, sqlite3 *db, long long in, long long notin)
 {
-	static const char sql[] = "SELECT DISTINCT src, type, dst FROM relations WHERE "
-		VALID_NOT(1, 2) " ORDER BY src, type, dst";
+	static const char sql[] = "SELECT DISTINCT src, type, dst FROM relations WHERE " VALID_NOT(
+		1, 2) " ORDER BY src, type, dst";
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
@@ -74,13 +75,16 @@ static int list_relations(json_t *out, sqlite3 *db, long long in, long long noti
  */
 static int prepare_side(sqlite3_stmt **st, sqlite3 *db, long long in, long long notin)
 {
-	static const char sql[] = "SELECT id, path, value, vtype FROM attrs WHERE id IN ("
+	static const char sql[] =
+		"SELECT id, path, value, vtype FROM attrs WHERE id IN ("
 		"SELECT id FROM item_versions WHERE (from_seq > ?3 AND from_seq <= ?4)"
 		" OR (to_seq > ?3 AND to_seq <= ?4))"
-		" AND " VALID_NOT(1, 2)
-		" AND id IN (SELECT id FROM item_versions WHERE " CMDB_VALID_AT(2) ")"
-		" AND id IN (SELECT id FROM item_versions WHERE " CMDB_VALID_AT(1) ")"
-		" ORDER BY id, path";
+		" AND " VALID_NOT(1, 2) " AND id IN (SELECT id FROM item_versions "
+					"WHERE " CMDB_VALID_AT(
+						2) ")"
+						   " AND id IN (SELECT id FROM item_versions "
+						   "WHERE " CMDB_VALID_AT(1) ")"
+									     " ORDER BY id, path";
 
 	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
 		return cmdb__query_sqlerr(db, "cannot read attributes");
@@ -97,15 +101,17 @@ static int key_cmp(sqlite3_stmt *a, int a_ok, sqlite3_stmt *b, int b_ok)
 
 	if (!a_ok || !b_ok)
 		return a_ok ? -1 : b_ok ? 1 : 0;
-	c = strcmp((const char *)sqlite3_column_text(a, 0), (const char *)sqlite3_column_text(b, 0));
-	return c ? c : strcmp((const char *)sqlite3_column_text(a, 1),
-			       (const char *)sqlite3_column_text(b, 1));
+	c = strcmp(
+		(const char *)sqlite3_column_text(a, 0), (const char *)sqlite3_column_text(b, 0));
+	return c ? c
+		 : strcmp((const char *)sqlite3_column_text(a, 1),
+			   (const char *)sqlite3_column_text(b, 1));
 }
 
 static json_t *row_value(sqlite3_stmt *st)
 {
-	return cmdb__query_value((const char *)sqlite3_column_text(st, 2),
-		(const char *)sqlite3_column_text(st, 3));
+	return cmdb__query_value(
+		(const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 3));
 }
 
 /* Append {"path","old","new"} to the entry of id in changed (the last entry, or a new one). */
@@ -146,8 +152,8 @@ static int diff_attrs(json_t *changed, sqlite3 *db, long long from, long long to
 		sqlite3_stmt *k = c <= 0 ? o : n;
 
 		rc = add_change(changed, (const char *)sqlite3_column_text(k, 0),
-			(const char *)sqlite3_column_text(k, 1), c <= 0 ? row_value(o) : json_null(),
-			c >= 0 ? row_value(n) : json_null());
+			(const char *)sqlite3_column_text(k, 1),
+			c <= 0 ? row_value(o) : json_null(), c >= 0 ? row_value(n) : json_null());
 		if (c <= 0)
 			os = sqlite3_step(o);
 		if (c >= 0)
@@ -163,8 +169,8 @@ done:
 
 int cmdb__estate_diff_db(json_t *res, sqlite3 *db, long long from, long long to)
 {
-	static const char *const keys[] = {"added", "removed", "changed", "relations_added",
-		"relations_removed"};
+	static const char *const keys[] = {
+		"added", "removed", "changed", "relations_added", "relations_removed"};
 	json_t *lists[5];
 	int rc = 0;
 
@@ -173,7 +179,8 @@ int cmdb__estate_diff_db(json_t *res, sqlite3 *db, long long from, long long to)
 			return OOM();
 	if (from == to)
 		return 0;
-	if ((rc = list_ids(lists[0], db, to, from)) < 0 || (rc = list_ids(lists[1], db, from, to)) < 0 ||
+	if ((rc = list_ids(lists[0], db, to, from)) < 0 ||
+		(rc = list_ids(lists[1], db, from, to)) < 0 ||
 		(rc = diff_attrs(lists[2], db, from, to)) < 0 ||
 		(rc = list_relations(lists[3], db, to, from)) < 0 ||
 		(rc = list_relations(lists[4], db, from, to)) < 0)
@@ -238,7 +245,8 @@ static int put_relations(cmdb_buf *b, const json_t *list, char sign)
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach (list, i, r) {
+	json_array_foreach(list, i, r)
+	{
 		if ((rc = cmdb__buf_printf(b, "%c %s %s %s\n", sign,
 			     json_string_value(json_object_get(r, "src")),
 			     json_string_value(json_object_get(r, "type")),
@@ -254,10 +262,13 @@ static int put_changed(cmdb_buf *b, const json_t *changed)
 	size_t i, j;
 	int rc = 0;
 
-	json_array_foreach (changed, i, item) {
-		if ((rc = cmdb__buf_printf(b, "~ %s\n", json_string_value(json_object_get(item, "id")))) < 0)
+	json_array_foreach(changed, i, item)
+	{
+		if ((rc = cmdb__buf_printf(
+			     b, "~ %s\n", json_string_value(json_object_get(item, "id")))) < 0)
 			return rc;
-		json_array_foreach (json_object_get(item, "changes"), j, c) {
+		json_array_foreach(json_object_get(item, "changes"), j, c)
+		{
 			if ((rc = cmdb__buf_printf(b, "    %s: ",
 				     json_string_value(json_object_get(c, "path")))) < 0 ||
 				(rc = put_value(b, json_object_get(c, "old"))) < 0 ||
@@ -281,18 +292,17 @@ int cmdb_estate_diff_format_text(char **out, const json_t *result)
 	if ((rc = put_point(&b, "from", json_object_get(result, "from"))) < 0 ||
 		(rc = put_point(&b, "to  ", json_object_get(result, "to"))) < 0)
 		goto done;
-	json_array_foreach (json_object_get(result, "added"), i, v)
-		if ((rc = cmdb__buf_printf(&b, "+ %s\n", json_string_value(v))) < 0)
-			goto done;
-	json_array_foreach (json_object_get(result, "removed"), i, v)
-		if ((rc = cmdb__buf_printf(&b, "- %s\n", json_string_value(v))) < 0)
-			goto done;
+	json_array_foreach(json_object_get(result, "added"), i,
+		v) if ((rc = cmdb__buf_printf(&b, "+ %s\n", json_string_value(v))) < 0) goto done;
+	json_array_foreach(json_object_get(result, "removed"), i,
+		v) if ((rc = cmdb__buf_printf(&b, "- %s\n", json_string_value(v))) < 0) goto done;
 	if ((rc = put_changed(&b, json_object_get(result, "changed"))) < 0 ||
 		(rc = put_relations(&b, json_object_get(result, "relations_added"), '+')) < 0 ||
 		(rc = put_relations(&b, json_object_get(result, "relations_removed"), '-')) < 0)
 		goto done;
-	if ((rc = cmdb__buf_printf(&b, "%zu added, %zu removed, %zu changed; %zu relations added, "
-					"%zu removed\n",
+	if ((rc = cmdb__buf_printf(&b,
+		     "%zu added, %zu removed, %zu changed; %zu relations added, "
+		     "%zu removed\n",
 		     json_array_size(json_object_get(result, "added")),
 		     json_array_size(json_object_get(result, "removed")),
 		     json_array_size(json_object_get(result, "changed")),

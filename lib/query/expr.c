@@ -46,7 +46,7 @@ static int is_op_char(int ch)
 static int is_and_at(const char *s, size_t p)
 {
 	return (s[p] == 'a' || s[p] == 'A') && (s[p + 1] == 'n' || s[p + 1] == 'N') &&
-	       (s[p + 2] == 'd' || s[p + 2] == 'D') && (s[p + 3] == ' ' || s[p + 3] == '\t');
+		(s[p + 2] == 'd' || s[p + 2] == 'D') && (s[p + 3] == ' ' || s[p + 3] == '\t');
 }
 
 const char *cmdb__expr_op_name(cmdb_expr_op op)
@@ -66,9 +66,11 @@ static int parse_path(cmdb_expr_term *t, cursor *c)
 		c->pos++;
 	if (c->pos == start) {
 		if (peek(c) && (peek(c) < ' ' || peek(c) == 0x7f))
-			return cmdb__error(CMDB_EINVALID, "expression:1:%d: control character", col(c));
-		return cmdb__error(CMDB_EINVALID, "expression:1:%d: expected an attribute path "
-						  "such as attributes.os.id",
+			return cmdb__error(
+				CMDB_EINVALID, "expression:1:%d: control character", col(c));
+		return cmdb__error(CMDB_EINVALID,
+			"expression:1:%d: expected an attribute path "
+			"such as attributes.os.id",
 			col(c));
 	}
 	if (!(t->path = cmdb__strndup(c->src + start, c->pos - start)))
@@ -96,15 +98,16 @@ static int parse_op(cmdb_expr_term *t, cursor *c)
 			c->pos += n;
 			if (is_op_char(peek(c)))
 				return cmdb__error(CMDB_EINVALID,
-					"expression:1:%d: unexpected '%c' after '%s' (quote a value "
+					"expression:1:%d: unexpected '%c' after '%s' (quote a "
+					"value "
 					"that starts with it)",
 					col(c), peek(c), ops[i].text);
 			return 0;
 		}
 	}
 	return cmdb__error(CMDB_EINVALID,
-		"expression:1:%d: expected an operator (=, !=, <, <=, >, >=, ~, !~) after '%s'", col(c),
-		t->path);
+		"expression:1:%d: expected an operator (=, !=, <, <=, >, >=, ~, !~) after '%s'",
+		col(c), t->path);
 }
 
 static int parse_quoted(char **out, cursor *c)
@@ -123,7 +126,8 @@ static int parse_quoted(char **out, cursor *c)
 	}
 	if (!peek(c)) {
 		free(buf);
-		return cmdb__error(CMDB_EINVALID, "expression:1:%d: unterminated quoted value", start_col);
+		return cmdb__error(
+			CMDB_EINVALID, "expression:1:%d: unterminated quoted value", start_col);
 	}
 	c->pos++;
 	buf[n] = '\0';
@@ -146,7 +150,8 @@ static int parse_bare(char **out, cursor *c)
 				break;
 		}
 		if (peek(c) < ' ' || peek(c) == 0x7f)
-			return cmdb__error(CMDB_EINVALID, "expression:1:%d: control character", col(c));
+			return cmdb__error(
+				CMDB_EINVALID, "expression:1:%d: control character", col(c));
 		c->pos++;
 	}
 	end = c->pos;
@@ -179,7 +184,8 @@ static int parse_value(cmdb_expr_term *t, cursor *c)
 
 	skip_ws(c);
 	vcol = col(c);
-	rc = (peek(c) == '"' || peek(c) == '\'') ? parse_quoted(&t->value, c) : parse_bare(&t->value, c);
+	rc = (peek(c) == '"' || peek(c) == '\'') ? parse_quoted(&t->value, c)
+						 : parse_bare(&t->value, c);
 	if (rc < 0)
 		return rc;
 	t->value_is_num = as_number(t->value, &t->num);
@@ -192,7 +198,8 @@ static int parse_value(cmdb_expr_term *t, cursor *c)
 			regerror(err, &t->re, msg, sizeof(msg));
 			t->op = CMDB_OP_EQ; /* nothing compiled: free must not regfree */
 			return cmdb__error(CMDB_EINVALID,
-				"expression:1:%d: bad regular expression '%s': %s", vcol, t->value, msg);
+				"expression:1:%d: bad regular expression '%s': %s", vcol, t->value,
+				msg);
 		}
 	}
 	return 0;
@@ -231,8 +238,8 @@ static int parse_separator(cursor *c, int *more)
 			"expression:1:%d: expected ',' or 'and' between terms", col(c));
 	skip_ws(c);
 	if (!peek(c))
-		return cmdb__error(CMDB_EINVALID, "expression:1:%d: expected a term after the separator",
-			col(c));
+		return cmdb__error(CMDB_EINVALID,
+			"expression:1:%d: expected a term after the separator", col(c));
 	*more = 1;
 	return 0;
 }
@@ -247,7 +254,8 @@ int cmdb__expr_parse(cmdb_expr **out, const char *src)
 	if (!src)
 		return cmdb__error(CMDB_EINVALID, "expression:1:1: empty expression");
 	if (strlen(src) > CMDB_EXPR_MAX_LEN)
-		return cmdb__error(CMDB_EINVALID, "expression: longer than %d bytes", CMDB_EXPR_MAX_LEN);
+		return cmdb__error(
+			CMDB_EINVALID, "expression: longer than %d bytes", CMDB_EXPR_MAX_LEN);
 	skip_ws(&c);
 	if (!peek(&c))
 		return cmdb__error(CMDB_EINVALID, "expression:1:%d: empty expression", col(&c));
@@ -258,8 +266,8 @@ int cmdb__expr_parse(cmdb_expr **out, const char *src)
 	}
 	while (more) {
 		if (e->count == CMDB_EXPR_MAX_TERMS) {
-			rc = cmdb__error(CMDB_EINVALID, "expression:1:%d: more than %d terms", col(&c),
-				CMDB_EXPR_MAX_TERMS);
+			rc = cmdb__error(CMDB_EINVALID, "expression:1:%d: more than %d terms",
+				col(&c), CMDB_EXPR_MAX_TERMS);
 			goto done;
 		}
 		rc = parse_term(&e->terms[e->count++], &c);
@@ -329,12 +337,9 @@ static int scalar_test(const cmdb_expr_term *t, cmdb_expr_op op, const char *val
 	if (numeric && !as_number(value, &v))
 		numeric = 0;
 	switch (op) {
-	case CMDB_OP_EQ:
-		return numeric ? v == t->num : strcmp(value, t->value) == 0;
-	case CMDB_OP_RE:
-		return regexec(&t->re, value, 0, NULL, 0) == 0;
-	default:
-		break;
+	case CMDB_OP_EQ: return numeric ? v == t->num : strcmp(value, t->value) == 0;
+	case CMDB_OP_RE: return regexec(&t->re, value, 0, NULL, 0) == 0;
+	default: break;
 	}
 	if (vtype && !strcmp(vtype, "null"))
 		return 0; /* null has no order */
@@ -348,8 +353,8 @@ static int scalar_test(const cmdb_expr_term *t, cmdb_expr_op op, const char *val
 	}
 }
 
-static int list_any(const cmdb_expr_term *t, cmdb_expr_op op, const char *value,
-	cmdb_version_scheme scheme)
+static int list_any(
+	const cmdb_expr_term *t, cmdb_expr_op op, const char *value, cmdb_version_scheme scheme)
 {
 	json_t *arr = json_loads(value, JSON_DECODE_ANY, NULL), *el;
 	size_t i;
@@ -359,7 +364,8 @@ static int list_any(const cmdb_expr_term *t, cmdb_expr_op op, const char *value,
 		json_decref(arr);
 		return scalar_test(t, op, value, "string", scheme);
 	}
-	json_array_foreach (arr, i, el) {
+	json_array_foreach(arr, i, el)
+	{
 		char num[64];
 		const char *s = num, *vt = "string";
 
@@ -382,8 +388,8 @@ static int list_any(const cmdb_expr_term *t, cmdb_expr_op op, const char *value,
 	return hit;
 }
 
-int cmdb__expr_value_match(const cmdb_expr_term *t, const char *value, const char *vtype,
-	cmdb_version_scheme scheme)
+int cmdb__expr_value_match(
+	const cmdb_expr_term *t, const char *value, const char *vtype, cmdb_version_scheme scheme)
 {
 	cmdb_expr_op pos;
 	int hit;

@@ -27,15 +27,15 @@ typedef enum {
 } cmdb_expr_op;
 
 typedef struct {
-	char *path;       /* as written; '*' matches any run of characters */
+	char *path; /* as written; '*' matches any run of characters */
 	size_t prefix_len; /* bytes before the first '*' (strlen(path) when none) */
 	int wildcard;
 	cmdb_expr_op op;
-	char *value;      /* NULL for CMDB_OP_EXISTS */
+	char *value; /* NULL for CMDB_OP_EXISTS */
 	int value_is_num;
 	double num;
-	regex_t re;       /* compiled when op is RE/NRE */
-	int column;       /* 1-based column of the term, for messages */
+	regex_t re; /* compiled when op is RE/NRE */
+	int column; /* 1-based column of the term, for messages */
 } cmdb_expr_term;
 
 typedef struct {
@@ -55,8 +55,8 @@ int cmdb__expr_path_match(const cmdb_expr_term *t, const char *path);
  * (string|int|real|bool|null|list; NULL = string); a list value is a JSON array and
  * matches when any element does (for != and !~: when no element matches the positive test).
  */
-int cmdb__expr_value_match(const cmdb_expr_term *t, const char *value, const char *vtype,
-	cmdb_version_scheme scheme);
+int cmdb__expr_value_match(
+	const cmdb_expr_term *t, const char *value, const char *vtype, cmdb_version_scheme scheme);
 
 /* Text form of an operator ("<=", "~", ...). */
 const char *cmdb__expr_op_name(cmdb_expr_op op);

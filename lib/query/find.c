@@ -27,8 +27,10 @@ static int load_schemes(json_t **out, sqlite3 *db, long long seq)
 	*out = NULL;
 	if (!map)
 		return OOM();
-	if (sqlite3_prepare_v2(db, "SELECT id, value FROM attrs WHERE path = 'attributes.os.id' AND "
-		    CMDB_VALID_AT(1), -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db,
+		    "SELECT id, value FROM attrs WHERE path = 'attributes.os.id' "
+		    "AND " CMDB_VALID_AT(1),
+		    -1, &st, NULL) != SQLITE_OK) {
 		rc = cmdb__query_sqlerr(db, "cannot read attributes");
 		goto done;
 	}
@@ -37,7 +39,8 @@ static int load_schemes(json_t **out, sqlite3 *db, long long seq)
 		const char *os = (const char *)sqlite3_column_text(st, 1);
 
 		if (cmdb_version_scheme_for_os(os) == CMDB_VERSION_RPM &&
-			json_object_set_new(map, (const char *)sqlite3_column_text(st, 0), json_true()) < 0) {
+			json_object_set_new(
+				map, (const char *)sqlite3_column_text(st, 0), json_true()) < 0) {
 			rc = OOM();
 			goto done;
 		}
@@ -74,8 +77,8 @@ static cmdb_version_scheme scheme_of(json_t *schemes, const char *id)
 }
 
 /* by_id: restrict to one item (?4), for wildcard terms over a few candidates. */
-static int prepare_term(sqlite3_stmt **st, sqlite3 *db, const cmdb_expr_term *t, long long seq,
-	int by_id)
+static int prepare_term(
+	sqlite3_stmt **st, sqlite3 *db, const cmdb_expr_term *t, long long seq, int by_id)
 {
 	static const char cols[] = "SELECT id, path, value, vtype FROM attrs WHERE ";
 	const char *where;
@@ -91,8 +94,8 @@ static int prepare_term(sqlite3_stmt **st, sqlite3 *db, const cmdb_expr_term *t,
 	else
 		where = "1 = 1";
 	if (!strcmp(t->path, "id"))
-		sql = cmdb__strdup("SELECT id, 'id', id, 'string' FROM item_versions WHERE "
-				   CMDB_VALID_AT(2));
+		sql = cmdb__strdup(
+			"SELECT id, 'id', id, 'string' FROM item_versions WHERE " CMDB_VALID_AT(2));
 	else
 		sql = cmdb__sprintf("%s%s AND %s%s", cols, where, CMDB_VALID_AT(2),
 			by_id ? " AND id = ?4" : "");
@@ -192,8 +195,7 @@ static int intersect(json_t **out, json_t **hits, size_t n)
 		rc = OOM();
 		goto done;
 	}
-	json_object_foreach (hits[0], id, v)
-		ids[k++] = id;
+	json_object_foreach(hits[0], id, v) ids[k++] = id;
 	qsort(ids, count, sizeof(*ids), cmp_str);
 	for (k = 0; k < count; k++) {
 		json_t *matches = json_array(), *item;
@@ -245,9 +247,9 @@ int cmdb__find_db(json_t **out, sqlite3 *db, long long seq, const char *src)
 			order[n++] = i;
 	for (i = 0; i < n; i++) {
 		json_t *cand = i > 0 && e->terms[order[i]].wildcard &&
-					json_object_size(hits[i - 1]) <= FEW_CANDIDATES
-				? hits[i - 1]
-				: NULL;
+				json_object_size(hits[i - 1]) <= FEW_CANDIDATES
+			? hits[i - 1]
+			: NULL;
 
 		if (!(hits[i] = json_object())) {
 			rc = OOM();
@@ -283,7 +285,8 @@ int cmdb_find(json_t **out, cmdb_index *idx, const char *expr, const char *at)
 	int rc;
 
 	*out = NULL;
-	if ((rc = cmdb_find_check(expr)) < 0 || (rc = cmdb__query_point(&seq, &point, idx, at)) < 0 ||
+	if ((rc = cmdb_find_check(expr)) < 0 ||
+		(rc = cmdb__query_point(&seq, &point, idx, at)) < 0 ||
 		(rc = cmdb__find_db(&items, cmdb_index_db(idx), seq, expr)) < 0)
 		goto done;
 	if (!(res = json_pack("{sssOsO}", "expr", expr, "at", point, "items", items))) {

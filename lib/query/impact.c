@@ -1,7 +1,7 @@
 /*
- * Impact analysis (the walk itself is lib/query/impact_walk.c): breadth-first over relations whose type says a failure of the
- * target impacts the source (schemas/relations.yaml). Downstream (the default)
- * walks edges backwards: who points at X is hit when X fails. Upstream walks them
+ * Impact analysis (the walk itself is lib/query/impact_walk.c): breadth-first over relations whose
+ * type says a failure of the target impacts the source (schemas/relations.yaml). Downstream (the
+ * default) walks edges backwards: who points at X is hit when X fails. Upstream walks them
  * forwards: what X needs. Breadth-first gives every reached item its shortest
  * chain of relations; a visited set makes cycles terminate.
  */
@@ -39,7 +39,7 @@ typedef struct {
 	int upstream;
 	int calls;
 	int loaded;
-	bulk_row *rows;  /* bucketed by near end: node n's are rows[start[n] .. start[n + 1]) */
+	bulk_row *rows; /* bucketed by near end: node n's are rows[start[n] .. start[n + 1]) */
 	uint32_t *start;
 	uint32_t nstart; /* ids interned when loading; later ones have no relations */
 	signed char *tkeep; /* per walk id of a relation type: 0 unasked, 1 keep, -1 skip */
@@ -131,7 +131,8 @@ static int load_all(db_walk *w, cmdb__impact_edges *edges)
 			(rc = keep_type_id(w, r.type, type)) <= 0)
 			continue;
 		if (n == cap) {
-			bulk_row *g = cmdb__realloc(rows, (cap = cap ? cap * 2 : 4096) * sizeof(*g));
+			bulk_row *g =
+				cmdb__realloc(rows, (cap = cap ? cap * 2 : 4096) * sizeof(*g));
 
 			if (!g) {
 				rc = OOM();
@@ -181,8 +182,8 @@ static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
 		const char *type = (const char *)sqlite3_column_text(w->st, 1);
 
 		if (type && (rc = keep_type(w, type)) > 0)
-			rc = cmdb__impact_add(edges, (const char *)sqlite3_column_text(w->st, 0), type,
-				(const char *)sqlite3_column_text(w->st, 2));
+			rc = cmdb__impact_add(edges, (const char *)sqlite3_column_text(w->st, 0),
+				type, (const char *)sqlite3_column_text(w->st, 2));
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
@@ -192,10 +193,10 @@ static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
 int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, int upstream,
 	int depth, cmdb__impact_type_fn impacts, void *payload)
 {
-	static const char down[] = "SELECT src, type, dst FROM relations WHERE dst = ?1 AND "
-		CMDB_VALID_AT(2);
-	static const char up[] = "SELECT src, type, dst FROM relations WHERE src = ?1 AND "
-		CMDB_VALID_AT(2);
+	static const char down[] =
+		"SELECT src, type, dst FROM relations WHERE dst = ?1 AND " CMDB_VALID_AT(2);
+	static const char up[] =
+		"SELECT src, type, dst FROM relations WHERE src = ?1 AND " CMDB_VALID_AT(2);
 	db_walk w = {NULL, db, seq, upstream, 0, 0, NULL, NULL, 0, NULL, 0, json_object(), impacts,
 		payload};
 	int rc;
@@ -247,15 +248,15 @@ int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema, const 
 	/* the exact lookup first: suggestions (an edit-distance scan) only for a miss */
 	if ((rc = cmdb__query_item_exists_at(cmdb_index_db(idx), id, seq)) <= 0) {
 		if (rc == 0 && (rc = cmdb_index_check_id(idx, id)) == 0)
-			rc = cmdb__error(CMDB_ENOTFOUND, "%s did not exist at %s (commit %.12s)", id,
-				json_string_value(json_object_get(at, "time")),
+			rc = cmdb__error(CMDB_ENOTFOUND, "%s did not exist at %s (commit %.12s)",
+				id, json_string_value(json_object_get(at, "time")),
 				json_string_value(json_object_get(at, "commit")));
 		goto done;
 	}
 	if (!schema && (rc = cmdb_schema_load_builtin(&own)) < 0)
 		goto done;
-	rc = cmdb__impact_db(&res, cmdb_index_db(idx), seq, id, o.upstream, o.depth,
-		schema_impacts, (void *)(schema ? schema : own));
+	rc = cmdb__impact_db(&res, cmdb_index_db(idx), seq, id, o.upstream, o.depth, schema_impacts,
+		(void *)(schema ? schema : own));
 	if (rc < 0)
 		goto done;
 	if (json_object_set(res, "at", at) < 0) {
@@ -286,7 +287,8 @@ static int text_node(cmdb_buf *b, json_t *children, const char *id, int level)
 	size_t i;
 	int rc = 0;
 
-	json_array_foreach (kids, i, k) {
+	json_array_foreach(kids, i, k)
+	{
 		json_t *path = json_object_get(k, "path");
 		json_t *last = json_array_get(path, json_array_size(path) - 1);
 		const char *kid = json_string_value(json_object_get(k, "id"));
@@ -307,12 +309,14 @@ static int group_children(json_t **out, const json_t *result, int upstream)
 
 	if (!children)
 		return OOM();
-	json_array_foreach (json_object_get(result, "items"), i, item) {
+	json_array_foreach(json_object_get(result, "items"), i, item)
+	{
 		const char *parent = parent_of(item, upstream);
 		json_t *list = json_object_get(children, parent ? parent : "");
 
-		if (!list && (!(list = json_array()) ||
-				     json_object_set_new(children, parent ? parent : "", list) < 0)) {
+		if (!list &&
+			(!(list = json_array()) ||
+				json_object_set_new(children, parent ? parent : "", list) < 0)) {
 			json_decref(children);
 			return OOM();
 		}
@@ -382,16 +386,19 @@ int cmdb_impact_format_dot(char **out, const json_t *result)
 	*out = NULL;
 	if (!root)
 		return cmdb__error(CMDB_EINVALID, "not an impact result");
-	rc = cmdb__buf_puts(&b, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n  ");
+	rc = cmdb__buf_puts(
+		&b, "digraph impact {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n  ");
 	if (!rc && !(rc = dot_quote(&b, root)))
 		rc = cmdb__buf_puts(&b, " [style=\"bold,filled\", fillcolor=\"#ffd0d0\"];\n");
-	json_array_foreach (json_object_get(result, "items"), i, item) {
+	json_array_foreach(json_object_get(result, "items"), i, item)
+	{
 		if (rc || (rc = cmdb__buf_puts(&b, "  ")) ||
 			(rc = dot_quote(&b, json_string_value(json_object_get(item, "id")))) ||
 			(rc = cmdb__buf_puts(&b, ";\n")))
 			break;
 	}
-	json_array_foreach (json_object_get(result, "edges"), i, e) {
+	json_array_foreach(json_object_get(result, "edges"), i, e)
+	{
 		if (rc || (rc = cmdb__buf_puts(&b, "  ")) ||
 			(rc = dot_quote(&b, json_string_value(json_object_get(e, "src")))) ||
 			(rc = cmdb__buf_puts(&b, " -> ")) ||

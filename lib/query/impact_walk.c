@@ -22,21 +22,21 @@ typedef struct {
 } rel;
 
 struct cmdb__impact_edges {
-	char **name;     /* interned ids and relation types */
+	char **name; /* interned ids and relation types */
 	uint32_t nname, cname;
 	uint32_t *nslot; /* open addressing over name: index + 1, 0 = empty */
 	uint32_t cnslot;
-	rel *pend;       /* relations handed over by the current neighbour call */
+	rel *pend; /* relations handed over by the current neighbour call */
 	size_t npend, cpend;
-	rel *edge;       /* every relation recorded, each once, in walk order */
+	rel *edge; /* every relation recorded, each once, in walk order */
 	uint32_t nedge, cedge;
 	uint32_t *eslot; /* open addressing over edge */
 	uint32_t ceslot;
-	int32_t *depth;  /* per name: -1 unreached */
-	uint32_t *via;   /* per name: the edge that first reached it (NONE for the root) */
+	int32_t *depth; /* per name: -1 unreached */
+	uint32_t *via; /* per name: the edge that first reached it (NONE for the root) */
 	uint32_t *queue; /* reached items in breadth-first order, root first */
 	uint32_t nqueue;
-	uint32_t cur;     /* the node being expanded */
+	uint32_t cur; /* the node being expanded */
 	int upstream;
 };
 
@@ -263,10 +263,12 @@ static json_t *edge_json(const cmdb__impact_edges *w, json_t **cache, json_t **n
 {
 	if (!cache[i]) {
 		json_t *o = json_object(), *s = name_json(w, names, w->edge[i].src);
-		json_t *t = name_json(w, names, w->edge[i].type), *d = name_json(w, names, w->edge[i].dst);
+		json_t *t = name_json(w, names, w->edge[i].type),
+		       *d = name_json(w, names, w->edge[i].dst);
 
 		if (!o || !s || !t || !d || json_object_set_nocheck(o, "src", s) ||
-			json_object_set_nocheck(o, "type", t) || json_object_set_nocheck(o, "dst", d)) {
+			json_object_set_nocheck(o, "type", t) ||
+			json_object_set_nocheck(o, "dst", d)) {
 			json_decref(o);
 			return NULL;
 		}
@@ -295,8 +297,8 @@ static json_t *item_json(const cmdb__impact_edges *w, json_t **cache, json_t **n
 		n = w->upstream ? w->edge[e].src : w->edge[e].dst;
 	}
 	if (!name_json(w, names, node) || json_object_set_nocheck(o, "id", names[node]) ||
-		json_object_set_new_nocheck(o, "type",
-			json_stringn(id, slash ? (size_t)(slash - id) : strlen(id))) ||
+		json_object_set_new_nocheck(
+			o, "type", json_stringn(id, slash ? (size_t)(slash - id) : strlen(id))) ||
 		json_object_set_new_nocheck(o, "depth", json_integer(d)) ||
 		json_object_set_new_nocheck(o, "path", path))
 		goto fail_o;

@@ -56,7 +56,8 @@ int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
 	cmdb__impact_next_fn next, void *payload);
 
 /* The index-backed walk at seq: relation types kept when impacts(type) says 1.
- * After cmdb__impact_bulk_after expanded items (tests lower it) all relations are loaded at once. */
+ * After cmdb__impact_bulk_after expanded items (tests lower it) all relations are loaded at once.
+ */
 extern int cmdb__impact_bulk_after;
 typedef int (*cmdb__impact_type_fn)(const char *type, void *payload);
 int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, int upstream,

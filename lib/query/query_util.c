@@ -67,7 +67,8 @@ int cmdb__query_point(long long *seq, json_t **at, cmdb_index *idx, const char *
 			return rc;
 	} else if ((s = cmdb_index_head_seq(idx)) <= 0) {
 		return cmdb__error(CMDB_ENOTFOUND,
-			"the index is empty (%s): commit or scan something first", cmdb_index_path(idx));
+			"the index is empty (%s): commit or scan something first",
+			cmdb_index_path(idx));
 	}
 	if ((rc = cmdb__query_point_of(at, cmdb_index_db(idx), s)) < 0)
 		return rc;
@@ -97,13 +98,16 @@ int cmdb__query_item_exists_at(sqlite3 *db, const char *id, long long seq)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM item_versions WHERE id = ?1 AND " CMDB_VALID_AT(2),
-		    -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db,
+		    "SELECT 1 FROM item_versions WHERE id = ?1 AND " CMDB_VALID_AT(2), -1, &st,
+		    NULL) != SQLITE_OK)
 		return cmdb__query_sqlerr(db, "cannot read item versions");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, seq);
 	rc = sqlite3_step(st);
-	rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : cmdb__query_sqlerr(db, "cannot read item versions");
+	rc = rc == SQLITE_ROW       ? 1
+		: rc == SQLITE_DONE ? 0
+				    : cmdb__query_sqlerr(db, "cannot read item versions");
 	sqlite3_finalize(st);
 	return rc;
 }

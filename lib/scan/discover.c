@@ -20,7 +20,7 @@
 #include "scan/scan.h"
 
 struct cmdb__net {
-	json_t *owner;     /* address -> host name, or "" when several hosts claim it */
+	json_t *owner; /* address -> host name, or "" when several hosts claim it */
 	json_t *listeners; /* host -> {port: [[addr, id], ...]} */
 };
 
@@ -198,7 +198,8 @@ int cmdb__net_add_host(cmdb__net *net, const char *host, const json_t *items)
 
 	if (!ports || json_object_set_new(net->listeners, host, ports) < 0)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach((json_t *)items, id, item) {
+	json_object_foreach((json_t *)items, id, item)
+	{
 		size_t i;
 		json_t *v;
 		const json_t *list = NULL;
@@ -207,16 +208,18 @@ int cmdb__net_add_host(cmdb__net *net, const char *host, const json_t *items)
 			const char *ifname;
 			json_t *iface;
 
-			json_object_foreach((json_t *)attr(item, "network", "interfaces"), ifname, iface)
-				json_array_foreach(json_object_get(iface, "addresses"), i, v)
-					if (rc == 0 && json_is_string(v))
-						rc = claim_address(net, host, json_string_value(v));
+			json_object_foreach((json_t *)attr(item, "network", "interfaces"), ifname,
+				iface) json_array_foreach(json_object_get(iface, "addresses"), i,
+				v) if (rc == 0 && json_is_string(v)) rc =
+				claim_address(net, host, json_string_value(v));
 			list = attr(item, "sockets", "listening");
 		} else if (is_type(item, "service")) {
 			list = attr(item, "listen", NULL);
 		}
-		json_array_foreach(list, i, v) {
-			const char *ep = json_is_string(v) ? json_string_value(v)
+		json_array_foreach(list, i, v)
+		{
+			const char *ep = json_is_string(v)
+				? json_string_value(v)
 				: json_string_value(json_object_get(v, "local"));
 
 			if (rc == 0 && ep)
@@ -242,7 +245,8 @@ static const char *find_listener(const cmdb__net *net, const char *host, int por
 
 	snprintf(key, sizeof(key), "%d", port);
 	list = json_object_get(json_object_get(net->listeners, host), key);
-	json_array_foreach(list, i, pair) {
+	json_array_foreach(list, i, pair)
+	{
 		const char *la = json_string_value(json_array_get(pair, 0));
 		const char *id = json_string_value(json_array_get(pair, 1));
 
@@ -264,11 +268,10 @@ static int add_target(json_t *out, const char *src, const char *dst)
 
 	if (!arr && (json_object_set_new(out, src, arr = json_array()) < 0 || !arr))
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_array_foreach(arr, i, v)
-		if (strcmp(json_string_value(v), dst) == 0)
-			return 0;
+	json_array_foreach(arr, i, v) if (strcmp(json_string_value(v), dst) == 0) return 0;
 	return json_array_append_new(arr, json_string(dst)) < 0
-		? cmdb__error(CMDB_ERROR, "out of memory") : 0;
+		? cmdb__error(CMDB_ERROR, "out of memory")
+		: 0;
 }
 
 /* Resolve one connection of item src (on host) to a target id, or NULL. */
@@ -314,9 +317,7 @@ static int sort_arrays(json_t *out)
 	const char *k;
 	json_t *arr;
 
-	json_object_foreach(out, k, arr)
-		if (cmdb__scan_sort_unique(arr) < 0)
-			return CMDB_ERROR;
+	json_object_foreach(out, k, arr) if (cmdb__scan_sort_unique(arr) < 0) return CMDB_ERROR;
 	return 0;
 }
 
@@ -331,13 +332,16 @@ int cmdb__net_resolve(json_t **out, const cmdb__net *net, const char *host, cons
 	*out = NULL;
 	if (!res)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach((json_t *)items, id, item) {
+	json_object_foreach((json_t *)items, id, item)
+	{
 		const json_t *conns = is_type(item, "service") ? attr(item, "connects", NULL)
-			: is_type(item, "host") ? attr(item, "sockets", "established") : NULL;
+			: is_type(item, "host") ? attr(item, "sockets", "established")
+						: NULL;
 		size_t i;
 		json_t *c;
 
-		json_array_foreach(conns, i, c) {
+		json_array_foreach(conns, i, c)
+		{
 			const char *dst = resolve_one(net, host, id, c, hostid, sizeof(hostid));
 
 			if (dst && (rc = add_target(res, id, dst)) < 0)

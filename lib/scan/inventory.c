@@ -17,10 +17,10 @@
 #include "gitcmdb/yaml.h"
 
 struct cmdb_inventory {
-	json_t *doc;      /* the parsed file: hosts' strings and tags are borrowed from it */
-	json_t *groups;   /* host name -> array of group names */
-	json_t *owned;    /* strings we built (expanded identity files) */
-	json_t *empty;    /* the empty list hosts without tags or groups point at */
+	json_t *doc; /* the parsed file: hosts' strings and tags are borrowed from it */
+	json_t *groups; /* host name -> array of group names */
+	json_t *owned; /* strings we built (expanded identity files) */
+	json_t *empty; /* the empty list hosts without tags or groups point at */
 	cmdb_host *hosts; /* sorted by name */
 	size_t n;
 };
@@ -30,8 +30,8 @@ typedef struct {
 	json_t *marks;
 } ctx;
 
-static const char *const host_keys[] = {"address", "port", "user", "identity_file",
-	"passphrase_env", "tags", NULL};
+static const char *const host_keys[] = {
+	"address", "port", "user", "identity_file", "passphrase_env", "tags", NULL};
 static const char *const default_keys[] = {"port", "user", "identity_file", "passphrase_env", NULL};
 
 /* Error at the node with JSON pointer ptr; what is "hosts.web01.port" style. */
@@ -65,7 +65,7 @@ static int check_user(const char *s)
 {
 	size_t n = strlen(s);
 	return n > 0 && n <= 32 && (isalpha((unsigned char)s[0]) || s[0] == '_') &&
-	       all_chars(s, "_.-");
+		all_chars(s, "_.-");
 }
 
 static int check_env(const char *s)
@@ -88,11 +88,13 @@ static int check_name(const ctx *c, const char *ptr, const char *what, const cha
 {
 	char id[CMDB_ID_COMPONENT_MAX + 16];
 
-	if (!*name || strchr(name, '/') || strchr(name, '%') || strlen(name) > CMDB_ID_COMPONENT_MAX)
+	if (!*name || strchr(name, '/') || strchr(name, '%') ||
+		strlen(name) > CMDB_ID_COMPONENT_MAX)
 		return fail(c, ptr, what, "not a valid name (letters, digits, . _ @ : + -)");
 	snprintf(id, sizeof(id), "host/%s", name);
 	if (cmdb_id_validate(id) < 0)
-		return fail(c, ptr, what, "not a valid name (letters, digits, . _ @ : + -; no leading .)");
+		return fail(c, ptr, what,
+			"not a valid name (letters, digits, . _ @ : + -; no leading .)");
 	return 0;
 }
 
@@ -112,8 +114,8 @@ static void ptr_join(char *out, size_t size, const char *base, const char *key)
 	out[n < size ? n : size - 1] = '\0';
 }
 
-static int check_keys(const ctx *c, const char *ptr, const char *what, json_t *obj,
-	const char *const *allowed)
+static int check_keys(
+	const ctx *c, const char *ptr, const char *what, json_t *obj, const char *const *allowed)
 {
 	const char *k;
 	json_t *v;
@@ -121,7 +123,8 @@ static int check_keys(const ctx *c, const char *ptr, const char *what, json_t *o
 
 	if (!json_is_object(obj))
 		return fail(c, ptr, what, "must be a mapping");
-	json_object_foreach(obj, k, v) {
+	json_object_foreach(obj, k, v)
+	{
 		size_t i;
 		for (i = 0; allowed[i] && strcmp(allowed[i], k); i++)
 			;
@@ -143,38 +146,45 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 
 #define AT(key) (ptr_join(kp, sizeof(kp), ptr, key), snprintf(kw, sizeof(kw), "%s.%s", what, key))
 	if ((v = json_object_get(obj, "address")) &&
-	    (AT("address"), !json_is_string(v) || !check_address(json_string_value(v))))
-		return fail(c, kp, kw, "must be a host name or IP address (letters, digits, . - _ :; "
-				       "not starting with - or .)");
+		(AT("address"), !json_is_string(v) || !check_address(json_string_value(v))))
+		return fail(c, kp, kw,
+			"must be a host name or IP address (letters, digits, . - _ :; "
+			"not starting with - or .)");
 	if ((v = json_object_get(obj, "port")) &&
-	    (AT("port"), !json_is_integer(v) || json_integer_value(v) < 1 ||
-			     json_integer_value(v) > 65535))
+		(AT("port"),
+			!json_is_integer(v) || json_integer_value(v) < 1 ||
+				json_integer_value(v) > 65535))
 		return fail(c, kp, kw, "must be an integer port 1-65535");
 	if ((v = json_object_get(obj, "user")) &&
-	    (AT("user"), !json_is_string(v) || !check_user(json_string_value(v))))
-		return fail(c, kp, kw, "must be a user name (letter or _, then letters, digits, _ . -; "
-				       "at most 32)");
+		(AT("user"), !json_is_string(v) || !check_user(json_string_value(v))))
+		return fail(c, kp, kw,
+			"must be a user name (letter or _, then letters, digits, _ . -; "
+			"at most 32)");
 	if ((v = json_object_get(obj, "identity_file")) &&
-	    (AT("identity_file"), !json_is_string(v) || !check_path(json_string_value(v))))
-		return fail(c, kp, kw, "must be a key file path (no control characters, not "
-				       "starting with -)");
+		(AT("identity_file"), !json_is_string(v) || !check_path(json_string_value(v))))
+		return fail(c, kp, kw,
+			"must be a key file path (no control characters, not "
+			"starting with -)");
 	if ((v = json_object_get(obj, "passphrase_env")) &&
-	    (AT("passphrase_env"), !json_is_string(v) || !check_env(json_string_value(v))))
-		return fail(c, kp, kw, "must name an environment variable ([A-Za-z_][A-Za-z0-9_]*); "
-				       "passphrases are never written in the inventory");
+		(AT("passphrase_env"), !json_is_string(v) || !check_env(json_string_value(v))))
+		return fail(c, kp, kw,
+			"must name an environment variable ([A-Za-z_][A-Za-z0-9_]*); "
+			"passphrases are never written in the inventory");
 	if ((v = json_object_get(obj, "tags"))) {
 		json_t *tag;
 		AT("tags");
 		if (!json_is_array(v))
 			return fail(c, kp, kw, "must be a list of tags");
-		json_array_foreach(v, i, tag) {
+		json_array_foreach(v, i, tag)
+		{
 			char tp[1100];
 			snprintf(tp, sizeof(tp), "%s/%zu", kp, i);
 			if (!json_is_string(tag) || !*json_string_value(tag) ||
-			    strlen(json_string_value(tag)) > 64 ||
-			    !all_chars(json_string_value(tag), "._:@+-"))
-				return fail(c, tp, kw, "a tag is letters, digits and . _ : @ + - "
-						       "(at most 64)");
+				strlen(json_string_value(tag)) > 64 ||
+				!all_chars(json_string_value(tag), "._:@+-"))
+				return fail(c, tp, kw,
+					"a tag is letters, digits and . _ : @ + - "
+					"(at most 64)");
 		}
 	}
 #undef AT
@@ -192,7 +202,8 @@ static int check_groups(const ctx *c, cmdb_inventory *inv, json_t *groups, json_
 		return 0;
 	if (!json_is_object(groups))
 		return fail(c, "/groups", "groups", "must be a mapping of group name to host list");
-	json_object_foreach(groups, g, members) {
+	json_object_foreach(groups, g, members)
+	{
 		size_t i;
 		json_t *m;
 		int error;
@@ -203,13 +214,15 @@ static int check_groups(const ctx *c, cmdb_inventory *inv, json_t *groups, json_
 			return error;
 		if (!json_is_array(members))
 			return fail(c, gp, what, "must be a list of host names");
-		json_array_foreach(members, i, m) {
+		json_array_foreach(members, i, m)
+		{
 			const char *h = json_string_value(m);
 			json_t *list;
 			snprintf(mp, sizeof(mp), "%s/%zu", gp, i);
 			if (!h || !json_object_get(hosts, h))
-				return fail(c, mp, what, h ? "names a host that is not in hosts"
-							   : "members must be host names");
+				return fail(c, mp, what,
+					h ? "names a host that is not in hosts"
+					  : "members must be host names");
 			for (size_t j = 0; j < i; j++)
 				if (!strcmp(h, json_string_value(json_array_get(members, j))))
 					return fail(c, mp, what, "lists a host twice");
@@ -261,7 +274,8 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 
 	if (!(inv->hosts = cmdb__calloc(json_object_size(hosts) + 1, sizeof(*inv->hosts))))
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach(hosts, name, h) {
+	json_object_foreach(hosts, name, h)
+	{
 		cmdb_host *o = &inv->hosts[i++];
 		ptr_join(hp, sizeof(hp), "/hosts", name);
 		snprintf(what, sizeof(what), "hosts.%s", name);
@@ -270,7 +284,7 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		if (json_is_null(h)) /* "web01:" alone: address = name */
 			h = NULL;
 		else if ((error = check_keys(c, hp, what, h, host_keys)) < 0 ||
-			 (error = check_settings(c, hp, what, h)) < 0)
+			(error = check_settings(c, hp, what, h)) < 0)
 			return error;
 		o->name = name;
 		o->address = pick(h, NULL, "address", name);
@@ -328,7 +342,7 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 		inv->doc = json_object();
 	}
 	if (!(inv->groups = json_object()) || !(inv->owned = json_array()) ||
-	    !(inv->empty = json_array()) || !inv->doc) {
+		!(inv->empty = json_array()) || !inv->doc) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -336,8 +350,8 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 		goto done;
 	defaults = json_object_get(inv->doc, "defaults");
 	if (defaults && !json_is_null(defaults) &&
-	    ((error = check_keys(&c, "/defaults", "defaults", defaults, default_keys)) < 0 ||
-		    (error = check_settings(&c, "/defaults", "defaults", defaults)) < 0))
+		((error = check_keys(&c, "/defaults", "defaults", defaults, default_keys)) < 0 ||
+			(error = check_settings(&c, "/defaults", "defaults", defaults)) < 0))
 		goto done;
 	hosts = json_object_get(inv->doc, "hosts");
 	if (!hosts || json_is_null(hosts)) {
@@ -350,7 +364,7 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 		goto done;
 	}
 	if ((error = check_groups(&c, inv, json_object_get(inv->doc, "groups"), hosts)) < 0 ||
-	    (error = build_hosts(&c, inv, hosts, defaults)) < 0)
+		(error = build_hosts(&c, inv, hosts, defaults)) < 0)
 		goto done;
 	*out = inv;
 	inv = NULL;
@@ -409,9 +423,7 @@ static int in_group(const cmdb_host *h, const char *group)
 	size_t i;
 	json_t *g;
 
-	json_array_foreach(h->groups, i, g)
-		if (!strcmp(json_string_value(g), group))
-			return 1;
+	json_array_foreach(h->groups, i, g) if (!strcmp(json_string_value(g), group)) return 1;
 	return 0;
 }
 
@@ -425,8 +437,7 @@ static int selects(const cmdb_inventory *inv, const char *p, const cmdb_host *h,
 	return in_group(h, p + 1);
 }
 
-int cmdb_inventory_select(size_t **out, size_t *count, const cmdb_inventory *inv,
-	const char *limit)
+int cmdb_inventory_select(size_t **out, size_t *count, const cmdb_inventory *inv, const char *limit)
 {
 	char *copy = NULL, *save = NULL, *p;
 	unsigned char *mark = NULL;

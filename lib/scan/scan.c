@@ -50,7 +50,8 @@ static int load_inventory(scan_ctx *s)
 	rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "inventory.yaml");
 	if (rc == CMDB_ENOTFOUND)
 		return cmdb__error(CMDB_ENOTFOUND,
-			"inventory.yaml is not committed on main: commit it, or pass --inventory FILE");
+			"inventory.yaml is not committed on main: commit it, or pass --inventory "
+			"FILE");
 	if (rc == 0)
 		rc = cmdb_inventory_parse(&s->inv, buf, len, "inventory.yaml");
 	free(buf);
@@ -76,8 +77,8 @@ static int load_known_hosts(scan_ctx *s)
 	}
 	if (rc < 0)
 		goto done;
-	if (!(s->known_hosts_tmp = cmdb__sprintf("%s/gitcmdb-known_hosts-XXXXXX",
-		tmp && *tmp ? tmp : "/tmp"))) {
+	if (!(s->known_hosts_tmp = cmdb__sprintf(
+		      "%s/gitcmdb-known_hosts-XXXXXX", tmp && *tmp ? tmp : "/tmp"))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -110,8 +111,8 @@ static int make_redactor(scan_ctx *s)
 	const json_t *red = json_object_get(s->settings, "redaction");
 	const json_t *patterns = json_is_object(red) ? json_object_get(red, "patterns") : red;
 
-	return cmdb_redactor_new(&s->redactor, json_is_array(patterns) ? patterns : NULL,
-		s->opts->redaction_key);
+	return cmdb_redactor_new(
+		&s->redactor, json_is_array(patterns) ? patterns : NULL, s->opts->redaction_key);
 }
 
 static int select_hosts(scan_ctx *s)
@@ -189,8 +190,8 @@ static int host_reports(scan_ctx *s)
 
 	for (size_t i = 0; i < s->n; i++) {
 		cmdb__scan_host *h = &s->hosts[i];
-		json_t *hr = json_pack("{sssssf}", "name", h->host->name, "status", h->status, "ms",
-			h->ms);
+		json_t *hr = json_pack(
+			"{sssssf}", "name", h->host->name, "status", h->status, "ms", h->ms);
 		json_t *changed = json_object_get(s->changed_by_host, h->host->name);
 
 		if (!hr || json_array_append_new(s->host_reports, hr) < 0)
@@ -207,10 +208,10 @@ static int host_reports(scan_ctx *s)
 		else
 			failed++;
 	}
-	json_object_set_new(s->report, "counts", json_pack("{sIsIsIsIsI}",
-		"hosts", (json_int_t)s->n, "ok", (json_int_t)ok,
-		"changed", (json_int_t)json_object_size(s->changed_by_host),
-		"unreachable", (json_int_t)unreachable, "failed", (json_int_t)failed));
+	json_object_set_new(s->report, "counts",
+		json_pack("{sIsIsIsIsI}", "hosts", (json_int_t)s->n, "ok", (json_int_t)ok,
+			"changed", (json_int_t)json_object_size(s->changed_by_host), "unreachable",
+			(json_int_t)unreachable, "failed", (json_int_t)failed));
 	return 0;
 }
 
@@ -311,8 +312,9 @@ static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
 	s->scanned = json_object();
 	s->others = json_object();
 	s->groups = json_object();
-	if (!s->groups || !s->report || !s->changes || !s->host_reports || !s->changed_by_host || !s->scanned ||
-		!s->others || cmdb__net_new(&s->net) < 0 || cmdb_changeset_new(&s->cs) < 0)
+	if (!s->groups || !s->report || !s->changes || !s->host_reports || !s->changed_by_host ||
+		!s->scanned || !s->others || cmdb__net_new(&s->net) < 0 ||
+		cmdb_changeset_new(&s->cs) < 0)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	return 0;
 }
@@ -351,8 +353,9 @@ int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
 	if ((rc = commit_scan(&s)) < 0)
 		goto done;
 	/* Where the time went, for benchmarks and slow-scan reports (not in the commit). */
-	json_object_set_new(s.report, "timing", json_pack("{sfsfsf}", "collect_s", t1 - t0,
-		"merge_s", t2 - t1, "commit_s", now_s() - t2));
+	json_object_set_new(s.report, "timing",
+		json_pack("{sfsfsf}", "collect_s", t1 - t0, "merge_s", t2 - t1, "commit_s",
+			now_s() - t2));
 	*report = s.report;
 	s.report = NULL;
 done:

@@ -17,25 +17,26 @@
 
 /* --- scan_pool.c ----------------------------------------------------------- */
 
-/* One selected host: what its exec gave. Owned by the scan; dispose with cmdb__scan_host_dispose. */
+/* One selected host: what its exec gave. Owned by the scan; dispose with cmdb__scan_host_dispose.
+ */
 typedef struct {
-	const cmdb_host *host;  /* borrowed from the inventory */
-	int code;               /* 0 when the host was scanned, else the CMDB_E* of the failure */
-	const char *status;     /* "ok", "unreachable", ... "incomplete" (static string) */
-	char *error;            /* why it failed (NULL when ok) */
-	json_t *items;          /* {id: item} collected (ok only) */
-	json_t *files;          /* {path: content} captured, redacted (ok only) */
-	json_t *warnings;       /* array of strings: sections that failed, dropped ids */
-	json_t *missing;        /* {section: true} for sections absent from the output */
-	char hostkey[64];       /* "SHA256:..." the host presented */
-	double ms;              /* wall time of this host */
+	const cmdb_host *host; /* borrowed from the inventory */
+	int code; /* 0 when the host was scanned, else the CMDB_E* of the failure */
+	const char *status; /* "ok", "unreachable", ... "incomplete" (static string) */
+	char *error; /* why it failed (NULL when ok) */
+	json_t *items; /* {id: item} collected (ok only) */
+	json_t *files; /* {path: content} captured, redacted (ok only) */
+	json_t *warnings; /* array of strings: sections that failed, dropped ids */
+	json_t *missing; /* {section: true} for sections absent from the output */
+	char hostkey[64]; /* "SHA256:..." the host presented */
+	double ms; /* wall time of this host */
 } cmdb__scan_host;
 
 typedef struct {
-	const char *script;          /* the collector script (cmdb_collect_script) */
-	const json_t *settings;      /* parsed gitcmdb.yaml (may be NULL) */
+	const char *script; /* the collector script (cmdb_collect_script) */
+	const json_t *settings; /* parsed gitcmdb.yaml (may be NULL) */
 	const cmdb_redactor *redactor;
-	const char *known_hosts;     /* file checked strictly */
+	const char *known_hosts; /* file checked strictly */
 	int timeout_s;
 	int jobs;
 	cmdb_scan_progress_cb progress;
@@ -63,8 +64,8 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
  * listed in old's attributes.discovered_relations, plus discovered (a map
  * relation type -> [ids], may be NULL), recorded in attributes.discovered_relations.
  */
-int cmdb__scan_merge_item(json_t **out, const json_t *fresh, const json_t *old,
-	const json_t *discovered);
+int cmdb__scan_merge_item(
+	json_t **out, const json_t *fresh, const json_t *old, const json_t *discovered);
 
 /* Sort an array of strings bytewise, dropping duplicates and non-strings, in place. */
 int cmdb__scan_sort_unique(json_t *arr);

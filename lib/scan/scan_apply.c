@@ -74,13 +74,15 @@ int cmdb__scan_is_scan_item(const json_t *item)
 	return !src || strcmp(src, "scan") == 0;
 }
 
-int cmdb__scan_add_change(json_t *changes, const char *id, const char *kind, const json_t *old,
-	const json_t *fresh)
+int cmdb__scan_add_change(
+	json_t *changes, const char *id, const char *kind, const json_t *old, const json_t *fresh)
 {
 	char *details = NULL;
 	int rc = cmdb__scan_describe(&details, old, fresh, DESCRIBE_MAX_PARTS);
 
-	if (rc == 0 && json_array_append_new(changes, json_pack("{ssssss}", "id", id, "change", kind, "details", details)) < 0)
+	if (rc == 0 &&
+		json_array_append_new(changes,
+			json_pack("{ssssss}", "id", id, "change", kind, "details", details)) < 0)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 	free(details);
 	return rc;
@@ -96,8 +98,10 @@ static int note_identity(scan_ctx *s, const char *id, const json_t *old, const j
 		return 0;
 	if (!list && json_object_set_new(s->report, "identity_changed", list = json_array()) < 0)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
-	if (rc == 0 && json_array_append_new(list, json_pack("{ssss}", "host", id, "evidence",
-		ev ? ev : "identity changed")) < 0)
+	if (rc == 0 &&
+		json_array_append_new(list,
+			json_pack("{ssss}", "host", id, "evidence", ev ? ev : "identity changed")) <
+			0)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 	free(ev);
 	return rc;
@@ -145,7 +149,8 @@ static int add_groups(json_t *disc, scan_ctx *s, const json_t *names)
 
 	if (!groups || json_object_set_new(disc, "member_of", groups) < 0)
 		return -1;
-	json_array_foreach(names, i, g) {
+	json_array_foreach(names, i, g)
+	{
 		const char *name = json_string_value(g);
 		char *gid = NULL;
 		int bad;
@@ -168,8 +173,8 @@ static int add_groups(json_t *disc, scan_ctx *s, const json_t *names)
  * for the host item member_of its inventory groups (whose group items are
  * created by stage_groups when missing).
  */
-static int discovered_for(json_t **out, scan_ctx *s, cmdb__scan_host *h, const char *id,
-	const json_t *resolved)
+static int discovered_for(
+	json_t **out, scan_ctx *s, cmdb__scan_host *h, const char *id, const json_t *resolved)
 {
 	const json_t *targets = json_object_get(resolved, id);
 	json_t *d = json_object();
@@ -198,7 +203,8 @@ static int stage_groups(scan_ctx *s)
 	json_t *v;
 	int rc = 0;
 
-	json_object_foreach(s->groups, gid, v) {
+	json_object_foreach(s->groups, gid, v)
+	{
 		char *path = cmdb__sprintf("%s.yaml", gid), *raw = NULL, *yaml = NULL, *name = NULL;
 		size_t len = 0, ylen = 0, nlen = 0;
 		json_t *item = NULL;
@@ -207,8 +213,8 @@ static int stage_groups(scan_ctx *s)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		if ((rc = cmdb__scan_read_raw(&raw, &len, s, path)) == 0 && !raw &&
 			(rc = cmdb_id_name(&name, &nlen, gid)) == 0) {
-			item = json_pack("{sssssss{}}", "type", "group", "name", name, "source", "scan",
-				"attributes");
+			item = json_pack("{sssssss{}}", "type", "group", "name", name, "source",
+				"scan", "attributes");
 			if (!item)
 				rc = cmdb__error(CMDB_ERROR, "out of memory");
 			else if ((rc = cmdb_yaml_emit(&yaml, &ylen, item, CMDB_YAML_ITEM)) == 0 &&
@@ -239,14 +245,16 @@ static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, 
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0)
 		goto done;
-	json_array_foreach(paths, i, p) {
+	json_array_foreach(paths, i, p)
+	{
 		const char *path = json_string_value(p);
 		size_t pl = strlen(path);
 		char *id = NULL, *raw = NULL;
 		size_t len;
 		json_t *old = NULL;
 
-		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0 || !(id = cmdb__strndup(path, pl - 5)))
+		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0 ||
+			!(id = cmdb__strndup(path, pl - 5)))
 			continue;
 		if (!json_object_get(h->items, id)) {
 			rc = cmdb__scan_read_item(&old, &raw, &len, s, path);
@@ -254,7 +262,8 @@ static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, 
 				if (json_object_set_new(ops, path, json_null()) < 0)
 					rc = cmdb__error(CMDB_ERROR, "out of memory");
 				else
-					rc = cmdb__scan_add_change(changes, id, "removed", old, NULL);
+					rc = cmdb__scan_add_change(
+						changes, id, "removed", old, NULL);
 			}
 		}
 		json_decref(old);
@@ -283,7 +292,8 @@ static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops, int may_del
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0)
 		goto done;
-	json_object_foreach(h->files, path, content) {
+	json_object_foreach(h->files, path, content)
+	{
 		char *raw = NULL;
 		size_t len = 0, cl = json_string_length(content);
 
@@ -291,17 +301,19 @@ static int stage_files(scan_ctx *s, cmdb__scan_host *h, json_t *ops, int may_del
 			goto done;
 		if (!raw || len != cl || memcmp(raw, json_string_value(content), cl) != 0)
 			rc = json_object_set(ops, path, content) < 0
-				? cmdb__error(CMDB_ERROR, "out of memory") : 0;
+				? cmdb__error(CMDB_ERROR, "out of memory")
+				: 0;
 		free(raw);
 		if (rc < 0)
 			goto done;
 	}
-	json_array_foreach(paths, i, p)
-		if (may_delete && !json_object_get(h->files, json_string_value(p)) &&
-			json_object_set_new(ops, json_string_value(p), json_null()) < 0) {
-			rc = cmdb__error(CMDB_ERROR, "out of memory");
-			goto done;
-		}
+	json_array_foreach(paths, i, p) if (may_delete &&
+		!json_object_get(h->files, json_string_value(p)) &&
+		json_object_set_new(ops, json_string_value(p), json_null()) < 0)
+	{
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
 done:
 	json_decref(paths);
 	free(dir);
@@ -314,12 +326,13 @@ static int flush_ops(scan_ctx *s, const json_t *ops)
 	json_t *v;
 	int rc = 0;
 
-	json_object_foreach((json_t *)ops, path, v) {
+	json_object_foreach((json_t *)ops, path, v)
+	{
 		if (json_is_null(v))
 			rc = cmdb_changeset_delete(s->cs, path);
 		else
-			rc = cmdb_changeset_put_file(s->cs, path, json_string_value(v),
-				json_string_length(v));
+			rc = cmdb_changeset_put_file(
+				s->cs, path, json_string_value(v), json_string_length(v));
 		if (rc < 0)
 			return rc;
 	}
@@ -343,15 +356,18 @@ static int keep_missing_sections(scan_ctx *s, cmdb__scan_host *h)
 		goto done;
 	}
 	fattrs = json_object_get(json_object_get(h->items, id), "attributes");
-	if (!json_is_object(fattrs) || (rc = cmdb__scan_read_item(&old, &raw, &len, s, path)) < 0 || !old)
+	if (!json_is_object(fattrs) || (rc = cmdb__scan_read_item(&old, &raw, &len, s, path)) < 0 ||
+		!old)
 		goto done;
 	oattrs = json_object_get(old, "attributes");
-	json_object_foreach(h->missing, sec, v) {
+	json_object_foreach(h->missing, sec, v)
+	{
 		const char *keys[2] = {sec, strcmp(sec, "users") == 0 ? "groups" : NULL};
 
 		for (size_t k = 0; k < 2 && keys[k]; k++)
 			if (json_object_get(oattrs, keys[k]) && !json_object_get(fattrs, keys[k]) &&
-				json_object_set(fattrs, keys[k], json_object_get(oattrs, keys[k])) < 0) {
+				json_object_set(fattrs, keys[k], json_object_get(oattrs, keys[k])) <
+					0) {
 				rc = cmdb__error(CMDB_ERROR, "out of memory");
 				goto done;
 			}
@@ -380,7 +396,8 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 	if ((rc = cmdb__net_resolve(&resolved, s->net, h->host->name, h->items)) < 0 ||
 		(json_object_size(h->missing) && (rc = keep_missing_sections(s, h)) < 0))
 		goto done;
-	json_object_foreach(h->items, id, item) {
+	json_object_foreach(h->items, id, item)
+	{
 		json_t *disc = NULL;
 
 		if ((rc = discovered_for(&disc, s, h, id, resolved)) == 0)
@@ -390,7 +407,7 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 			goto done;
 	}
 	if ((!json_object_get(h->missing, "services") &&
-		(rc = stage_removed_services(s, h, ops, changes)) < 0) ||
+		    (rc = stage_removed_services(s, h, ops, changes)) < 0) ||
 		(rc = stage_files(s, h, ops, !json_object_get(h->missing, "files"))) < 0)
 		goto done;
 	*staged = 1;
@@ -402,7 +419,8 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	json_array_foreach(changes, i, c) {
+	json_array_foreach(changes, i, c)
+	{
 		json_array_append(s->changes, c);
 		json_array_append(ids, json_object_get(c, "id"));
 	}
@@ -469,7 +487,8 @@ int cmdb__scan_apply(scan_ctx *s)
 		if (rc == 0)
 			rc = cmdb__net_add_host(s->net, h->host->name, h->items);
 		if (rc == 0)
-			rc = cmdb__scan_keep_identity(idents, h->host->name, json_object_get(h->items, hid));
+			rc = cmdb__scan_keep_identity(
+				idents, h->host->name, json_object_get(h->items, hid));
 		free(hid);
 	}
 	if (rc == 0)

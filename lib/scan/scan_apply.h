@@ -11,23 +11,23 @@
 typedef struct {
 	cmdb_repo *repo;
 	const cmdb_scan_opts *opts;
-	json_t *settings;         /* parsed gitcmdb.yaml ({} when absent) */
+	json_t *settings; /* parsed gitcmdb.yaml ({} when absent) */
 	cmdb_inventory *inv;
-	char *known_hosts_tmp;    /* temp copy of main's known_hosts we must unlink */
+	char *known_hosts_tmp; /* temp copy of main's known_hosts we must unlink */
 	const char *known_hosts;
 	char *script;
 	cmdb_redactor *redactor;
-	cmdb__scan_host *hosts;   /* the selected hosts, inventory order */
+	cmdb__scan_host *hosts; /* the selected hosts, inventory order */
 	size_t n;
 	cmdb__net *net;
 	cmdb_changeset *cs;
 	json_t *report;
-	json_t *changes;          /* [{id, change, details}] sorted by id */
+	json_t *changes; /* [{id, change, details}] sorted by id */
 	json_t *host_reports;
-	json_t *changed_by_host;  /* {name: [changed ids]} */
-	json_t *scanned;          /* {name: true} for hosts scanned ok */
-	json_t *others;           /* {name: host item} of hosts in the CMDB not scanned ok */
-	json_t *groups;           /* {group id: true} of the inventory groups of hosts scanned ok */
+	json_t *changed_by_host; /* {name: [changed ids]} */
+	json_t *scanned; /* {name: true} for hosts scanned ok */
+	json_t *others; /* {name: host item} of hosts in the CMDB not scanned ok */
+	json_t *groups; /* {group id: true} of the inventory groups of hosts scanned ok */
 	char scan_id[32];
 } scan_ctx;
 
@@ -43,8 +43,8 @@ int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path);
 int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path);
 int cmdb__scan_list_dir(json_t **out, scan_ctx *s, const char *dir);
 int cmdb__scan_is_scan_item(const json_t *item);
-int cmdb__scan_add_change(json_t *changes, const char *id, const char *kind, const json_t *old,
-	const json_t *fresh);
+int cmdb__scan_add_change(
+	json_t *changes, const char *id, const char *kind, const json_t *old, const json_t *fresh);
 
 /* scan_others.c: keep a host's identity evidence in idents ({name: {attributes: {identity}}}). */
 int cmdb__scan_keep_identity(json_t *idents, const char *name, const json_t *host_item);

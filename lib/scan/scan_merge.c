@@ -15,8 +15,8 @@
 
 static int is_top_key(const char *k)
 {
-	static const char *const keys[] = {"type", "name", "source", "attributes", "annotations",
-		"relations", NULL};
+	static const char *const keys[] = {
+		"type", "name", "source", "attributes", "annotations", "relations", NULL};
 
 	for (size_t i = 0; keys[i]; i++)
 		if (strcmp(k, keys[i]) == 0)
@@ -67,7 +67,8 @@ static int add_relations(json_t *acc, const json_t *rels)
 	const char *type;
 	json_t *ids;
 
-	json_object_foreach((json_t *)rels, type, ids) {
+	json_object_foreach((json_t *)rels, type, ids)
+	{
 		json_t *dst = json_object_get(acc, type);
 		size_t i;
 		json_t *id;
@@ -78,9 +79,9 @@ static int add_relations(json_t *acc, const json_t *rels)
 			if (json_object_set_new(acc, type, dst = json_array()) < 0 || !dst)
 				return cmdb__error(CMDB_ERROR, "out of memory");
 		}
-		json_array_foreach(ids, i, id)
-			if (json_is_string(id) && json_array_append(dst, id) < 0)
-				return cmdb__error(CMDB_ERROR, "out of memory");
+		json_array_foreach(ids, i, id) if (json_is_string(id) &&
+			json_array_append(dst, id) < 0) return cmdb__error(CMDB_ERROR,
+			"out of memory");
 	}
 	return 0;
 }
@@ -91,9 +92,8 @@ static int listed(const json_t *rels, const char *type, const char *id)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), id) == 0)
-			return 1;
+	json_array_foreach(
+		arr, i, v) if (json_is_string(v) && strcmp(json_string_value(v), id) == 0) return 1;
 	return 0;
 }
 
@@ -110,7 +110,8 @@ static int add_manual_relations(json_t *acc, const json_t *old)
 		return 0;
 	if (!(keep = json_object()))
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach((json_t *)rels, type, ids) {
+	json_object_foreach((json_t *)rels, type, ids)
+	{
 		size_t i;
 		json_t *id, *arr = json_array();
 
@@ -118,12 +119,13 @@ static int add_manual_relations(json_t *acc, const json_t *old)
 			json_decref(keep);
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		}
-		json_array_foreach(ids, i, id)
-			if (json_is_string(id) && !listed(disc, type, json_string_value(id)) &&
-				json_array_append(arr, id) < 0) {
-				json_decref(keep);
-				return cmdb__error(CMDB_ERROR, "out of memory");
-			}
+		json_array_foreach(ids, i, id) if (json_is_string(id) &&
+			!listed(disc, type, json_string_value(id)) &&
+			json_array_append(arr, id) < 0)
+		{
+			json_decref(keep);
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		}
 	}
 	rc = add_relations(acc, keep);
 	json_decref(keep);
@@ -137,7 +139,8 @@ static int normalise_relations(json_t **rels)
 	json_t *ids;
 	void *tmp;
 
-	json_object_foreach_safe(*rels, tmp, type, ids) {
+	json_object_foreach_safe(*rels, tmp, type, ids)
+	{
 		if (cmdb__scan_sort_unique(ids) < 0)
 			return CMDB_ERROR;
 		if (json_array_size(ids) == 0)
@@ -173,8 +176,9 @@ static int merged_relations(json_t **disc, json_t **rels, const json_t *fresh, c
 	/* What the collectors derived (runs_on) is discovered as much as connects_to is. */
 	if ((rc = add_relations(d, json_object_get(fresh, "relations"))) < 0 ||
 		(discovered && (rc = add_relations(d, discovered)) < 0) ||
-		(old && (rc = add_manual_relations(r, old)) < 0) || (rc = add_relations(r, d)) < 0 ||
-		(rc = normalise_relations(&d)) < 0 || (rc = normalise_relations(&r)) < 0)
+		(old && (rc = add_manual_relations(r, old)) < 0) ||
+		(rc = add_relations(r, d)) < 0 || (rc = normalise_relations(&d)) < 0 ||
+		(rc = normalise_relations(&r)) < 0)
 		goto done;
 	*disc = d;
 	*rels = r;
@@ -202,14 +206,13 @@ static int fill_item(json_t *res, const json_t *fresh, const json_t *old, json_t
 		(rels && json_object_set(res, "relations", rels) < 0))
 		return -1;
 	/* Keys nobody told us about belong to whoever wrote them: keep them. */
-	json_object_foreach((json_t *)old, key, v)
-		if (!is_top_key(key) && json_object_set(res, key, v) < 0)
-			return -1;
+	json_object_foreach((json_t *)old, key,
+		v) if (!is_top_key(key) && json_object_set(res, key, v) < 0) return -1;
 	return 0;
 }
 
-int cmdb__scan_merge_item(json_t **out, const json_t *fresh, const json_t *old,
-	const json_t *discovered)
+int cmdb__scan_merge_item(
+	json_t **out, const json_t *fresh, const json_t *old, const json_t *discovered)
 {
 	json_t *res = NULL, *attrs = NULL, *disc = NULL, *rels = NULL;
 	const json_t *fa = json_object_get(fresh, "attributes");
@@ -292,10 +295,7 @@ static int macs_overlap(const json_t *a, const json_t *b)
 	size_t i, j;
 	json_t *x, *y;
 
-	json_array_foreach(a, i, x)
-		json_array_foreach(b, j, y)
-			if (json_equal(x, y))
-				return 1;
+	json_array_foreach(a, i, x) json_array_foreach(b, j, y) if (json_equal(x, y)) return 1;
 	return 0;
 }
 
@@ -308,10 +308,10 @@ int cmdb__scan_identity_changed(char **evidence, const json_t *old, const json_t
 {
 	static const char *const keys[] = {"machine_id", "dmi_uuid", "ssh_hostkey"};
 	static const char *const names[] = {"machine-id", "DMI uuid", "host key"};
-	const json_t *om = json_object_get(json_object_get(json_object_get(old, "attributes"),
-		"identity"), "macs");
-	const json_t *fm = json_object_get(json_object_get(json_object_get(fresh, "attributes"),
-		"identity"), "macs");
+	const json_t *om = json_object_get(
+		json_object_get(json_object_get(old, "attributes"), "identity"), "macs");
+	const json_t *fm = json_object_get(
+		json_object_get(json_object_get(fresh, "attributes"), "identity"), "macs");
 	char what[96] = "";
 	size_t compared = 0;
 
@@ -345,7 +345,8 @@ static int group_by(json_t *groups, const json_t *hosts, const char *field)
 	const char *name;
 	json_t *item;
 
-	json_object_foreach((json_t *)hosts, name, item) {
+	json_object_foreach((json_t *)hosts, name, item)
+	{
 		const char *v = ident_str(item, field);
 		json_t *list;
 
@@ -368,9 +369,8 @@ static int any_scanned(const json_t *names, const json_t *scanned)
 
 	if (!scanned)
 		return 1;
-	json_array_foreach(names, i, n)
-		if (json_object_get(scanned, json_string_value(n)))
-			return 1;
+	json_array_foreach(
+		names, i, n) if (json_object_get(scanned, json_string_value(n))) return 1;
 	return 0;
 }
 
@@ -379,9 +379,8 @@ static int already_reported(const json_t *out, const json_t *names)
 	size_t i;
 	json_t *d;
 
-	json_array_foreach(out, i, d)
-		if (json_equal(json_object_get(d, "hosts"), (json_t *)names))
-			return 1;
+	json_array_foreach(
+		out, i, d) if (json_equal(json_object_get(d, "hosts"), (json_t *)names)) return 1;
 	return 0;
 }
 
@@ -405,16 +404,19 @@ int cmdb__scan_duplicates(json_t **out, const json_t *hosts, const json_t *scann
 		}
 		if ((rc = group_by(groups, hosts, fields[f])) < 0)
 			break;
-		json_object_foreach(groups, value, names) {
+		json_object_foreach(groups, value, names)
+		{
 			char *ev;
 
 			if (json_array_size(names) < 2 || !any_scanned(names, scanned))
 				continue;
-			if ((rc = cmdb__scan_sort_unique(names)) < 0 || already_reported(res, names))
+			if ((rc = cmdb__scan_sort_unique(names)) < 0 ||
+				already_reported(res, names))
 				continue;
 			ev = cmdb__sprintf("%s %s", labels[f], value);
-			if (!ev || json_array_append_new(res, json_pack("{sOss}", "hosts", names,
-				"evidence", ev)) < 0)
+			if (!ev ||
+				json_array_append_new(res,
+					json_pack("{sOss}", "hosts", names, "evidence", ev)) < 0)
 				rc = cmdb__error(CMDB_ERROR, "out of memory");
 			free(ev);
 			if (rc < 0)

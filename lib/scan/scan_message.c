@@ -87,8 +87,8 @@ static int entry_begin(describer *d, const char *group)
 }
 
 /* "name a → b" (or "a → b" when name is NULL) for two scalars. */
-static int entry_change(describer *d, const char *group, const char *name, const json_t *a,
-	const json_t *b)
+static int entry_change(
+	describer *d, const char *group, const char *name, const json_t *a, const json_t *b)
 {
 	char *x = scalar_text(a), *y = scalar_text(b);
 	int rc = entry_begin(d, group);
@@ -140,11 +140,8 @@ static int union_keys(const char ***out, size_t *n, const json_t *a, const json_
 
 	if (!k)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	json_object_foreach((json_t *)a, key, v)
-		k[w++] = key;
-	json_object_foreach((json_t *)b, key, v)
-		if (!json_object_get(a, key))
-			k[w++] = key;
+	json_object_foreach((json_t *)a, key, v) k[w++] = key;
+	json_object_foreach((json_t *)b, key, v) if (!json_object_get(a, key)) k[w++] = key;
 	qsort(k, w, sizeof(*k), key_cmp);
 	*out = k;
 	*n = w;
@@ -190,14 +187,14 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 	json_t *v;
 	int rc = 0;
 
-	json_array_foreach(b, i, v) {
+	json_array_foreach(b, i, v)
+	{
 		char *s = scalar_text(v);
 		int found = 0;
 		size_t j;
 		json_t *w;
 
-		json_array_foreach(a, j, w)
-			found |= json_equal(v, w);
+		json_array_foreach(a, j, w) found |= json_equal(v, w);
 		if (!s && !json_is_object(v) && !json_is_array(v))
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 		else if (!found && s)
@@ -206,14 +203,14 @@ static int describe_list(describer *d, const char *group, const json_t *a, const
 		if (rc < 0)
 			break;
 	}
-	json_array_foreach(a, i, v) {
+	json_array_foreach(a, i, v)
+	{
 		char *s = scalar_text(v);
 		int found = 0;
 		size_t j;
 		json_t *w;
 
-		json_array_foreach(b, j, w)
-			found |= json_equal(v, w);
+		json_array_foreach(b, j, w) found |= json_equal(v, w);
 		if (rc == 0 && !s && !json_is_object(v) && !json_is_array(v))
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 		else if (!found && s && rc == 0)
@@ -261,7 +258,8 @@ static int describe_relations(describer *d, const json_t *a, const json_t *b)
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 			break;
 		}
-		rc = describe_list(d, group, json_object_get(a, keys[i]), json_object_get(b, keys[i]));
+		rc = describe_list(
+			d, group, json_object_get(a, keys[i]), json_object_get(b, keys[i]));
 		free(group);
 	}
 	free(keys);
@@ -270,7 +268,8 @@ static int describe_relations(describer *d, const json_t *a, const json_t *b)
 
 static int describe_changes(describer *d, const json_t *old, const json_t *fresh)
 {
-	const json_t *oa = json_object_get(old, "attributes"), *fa = json_object_get(fresh, "attributes");
+	const json_t *oa = json_object_get(old, "attributes"),
+		     *fa = json_object_get(fresh, "attributes");
 	const char **keys = NULL;
 	size_t n = 0;
 	int rc;
@@ -283,9 +282,10 @@ static int describe_changes(describer *d, const json_t *old, const json_t *fresh
 				json_object_get(fa, keys[i]));
 	free(keys);
 	if (rc == 0)
-		rc = describe_relations(d, json_object_get(old, "relations"),
-			json_object_get(fresh, "relations"));
-	if (rc == 0 && !same(json_object_get(old, "annotations"), json_object_get(fresh, "annotations")))
+		rc = describe_relations(
+			d, json_object_get(old, "relations"), json_object_get(fresh, "relations"));
+	if (rc == 0 &&
+		!same(json_object_get(old, "annotations"), json_object_get(fresh, "annotations")))
 		rc = entry_mark(d, "annotations", "", "changed");
 	return rc;
 }
@@ -319,8 +319,8 @@ void cmdb__scan_id(char out[32], time_t t, unsigned rnd)
 	char tmp[96];
 
 	gmtime_r(&t, &tm);
-	snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02dZ-%04x", tm.tm_year + 1900, tm.tm_mon + 1,
-		tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd & 0xffffu);
+	snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02dZ-%04x", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd & 0xffffu);
 	memcpy(out, tmp, 31);
 	out[31] = '\0';
 }
@@ -365,8 +365,8 @@ int cmdb__scan_summary(char **out, const json_t *report)
 }
 
 /* "label: subject (detail)" with subject and detail made printable. */
-static int body_line(cmdb_buf *b, size_t *lines, const char *label, const char *subject,
-	const char *detail)
+static int body_line(
+	cmdb_buf *b, size_t *lines, const char *label, const char *subject, const char *detail)
 {
 	int rc;
 
@@ -393,14 +393,16 @@ static int host_lines(cmdb_buf *b, size_t *lines, const json_t *report)
 	json_t *h;
 	int rc = 0;
 
-	json_array_foreach(json_object_get(report, "hosts"), i, h) {
+	json_array_foreach(json_object_get(report, "hosts"), i, h)
+	{
 		const char *status = json_string_value(json_object_get(h, "status"));
 		char *id = cmdb__sprintf("host/%s", json_string_value(json_object_get(h, "name")));
 
 		if (!id)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		if (status && strcmp(status, "ok") != 0)
-			rc = body_line(b, lines, status, id, json_string_value(json_object_get(h, "error")));
+			rc = body_line(b, lines, status, id,
+				json_string_value(json_object_get(h, "error")));
 		free(id);
 		if (rc < 0)
 			return rc;
@@ -414,36 +416,35 @@ static int other_lines(cmdb_buf *b, size_t *lines, const json_t *report)
 	json_t *v;
 	int rc = 0;
 
-	json_array_foreach(json_object_get(report, "duplicates"), i, v) {
+	json_array_foreach(json_object_get(report, "duplicates"), i, v)
+	{
 		const json_t *hs = json_object_get(v, "hosts");
 		cmdb_buf names = CMDB_BUF_INIT(64 * 1024);
 		size_t j;
 		json_t *n;
 
-		json_array_foreach(hs, j, n)
-			if (rc == 0)
-				rc = cmdb__buf_printf(&names, "%shost/%s", j ? ", " : "", json_string_value(n));
+		json_array_foreach(hs, j, n) if (rc == 0) rc =
+			cmdb__buf_printf(&names, "%shost/%s", j ? ", " : "", json_string_value(n));
 		if (rc == 0)
 			rc = body_line(b, lines, "duplicate identity", names.ptr ? names.ptr : "",
 				json_string_value(json_object_get(v, "evidence")));
 		cmdb__buf_dispose(&names);
 	}
-	json_array_foreach(json_object_get(report, "identity_changed"), i, v) {
+	json_array_foreach(json_object_get(report, "identity_changed"), i, v)
+	{
 		char *detail = cmdb__sprintf("%s: reinstalled or replaced?",
 			json_string_value(json_object_get(v, "evidence")));
 
 		if (rc == 0)
-			rc = body_line(b, lines, "identity changed", json_string_value(json_object_get(v, "host")),
-				detail);
+			rc = body_line(b, lines, "identity changed",
+				json_string_value(json_object_get(v, "host")), detail);
 		free(detail);
 	}
-	json_array_foreach(json_object_get(report, "not_in_inventory"), i, v)
-		if (rc == 0)
-			rc = body_line(b, lines, "not in inventory", json_string_value(v),
-				"kept; scan --prune removes it");
-	json_array_foreach(json_object_get(report, "pruned"), i, v)
-		if (rc == 0)
-			rc = body_line(b, lines, "pruned", json_string_value(v), NULL);
+	json_array_foreach(json_object_get(report, "not_in_inventory"), i, v) if (rc == 0) rc =
+		body_line(b, lines, "not in inventory", json_string_value(v),
+			"kept; scan --prune removes it");
+	json_array_foreach(json_object_get(report, "pruned"), i, v) if (rc == 0) rc =
+		body_line(b, lines, "pruned", json_string_value(v), NULL);
 	return rc;
 }
 
@@ -459,17 +460,17 @@ int cmdb__scan_message(char **out, const json_t *report)
 	if ((rc = cmdb__scan_summary(&summary, report)) < 0)
 		return rc;
 	rc = cmdb__buf_printf(&b, "%s\n", summary);
-	if (rc == 0 && (json_array_size(json_object_get(report, "changes")) ||
-		count(report, "unreachable") || count(report, "failed") ||
-		json_array_size(json_object_get(report, "duplicates")) ||
-		json_array_size(json_object_get(report, "identity_changed")) ||
-		json_array_size(json_object_get(report, "not_in_inventory")) ||
-		json_array_size(json_object_get(report, "pruned"))))
+	if (rc == 0 &&
+		(json_array_size(json_object_get(report, "changes")) ||
+			count(report, "unreachable") || count(report, "failed") ||
+			json_array_size(json_object_get(report, "duplicates")) ||
+			json_array_size(json_object_get(report, "identity_changed")) ||
+			json_array_size(json_object_get(report, "not_in_inventory")) ||
+			json_array_size(json_object_get(report, "pruned"))))
 		rc = cmdb__buf_puts(&b, "\n");
-	json_array_foreach(json_object_get(report, "changes"), i, c)
-		if (rc == 0)
-			rc = body_line(&b, &lines, "changed", json_string_value(json_object_get(c, "id")),
-				json_string_value(json_object_get(c, "details")));
+	json_array_foreach(json_object_get(report, "changes"), i, c) if (rc == 0) rc =
+		body_line(&b, &lines, "changed", json_string_value(json_object_get(c, "id")),
+			json_string_value(json_object_get(c, "details")));
 	if (rc == 0)
 		rc = host_lines(&b, &lines, report);
 	if (rc == 0)

@@ -27,7 +27,8 @@ int cmdb__scan_keep_identity(json_t *idents, const char *name, const json_t *hos
 /* The host item and services of a host the scan did not reach, as {id: item}. */
 static int read_existing_host(json_t **items, scan_ctx *s, const char *name)
 {
-	char *dir = cmdb__sprintf("service/%s/", name), *hpath = cmdb__sprintf("host/%s.yaml", name);
+	char *dir = cmdb__sprintf("service/%s/", name),
+	     *hpath = cmdb__sprintf("host/%s.yaml", name);
 	json_t *paths = NULL, *res = json_object(), *p;
 	size_t i;
 	int rc;
@@ -37,10 +38,11 @@ static int read_existing_host(json_t **items, scan_ctx *s, const char *name)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0 || json_array_insert_new(paths, 0,
-		json_string(hpath)) < 0)
+	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0 ||
+		json_array_insert_new(paths, 0, json_string(hpath)) < 0)
 		goto done;
-	json_array_foreach(paths, i, p) {
+	json_array_foreach(paths, i, p)
+	{
 		const char *path = json_string_value(p);
 		size_t pl = strlen(path), len;
 		char *raw = NULL;
@@ -78,7 +80,8 @@ static int report_list_add(scan_ctx *s, const char *key, const char *value)
 	if (!list && (json_object_set_new(s->report, key, list = json_array()) < 0 || !list))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	return json_array_append_new(list, json_string(value)) < 0
-		? cmdb__error(CMDB_ERROR, "out of memory") : 0;
+		? cmdb__error(CMDB_ERROR, "out of memory")
+		: 0;
 }
 
 /* A host in the CMDB that left the inventory keeps its items unless --prune. */
@@ -101,9 +104,11 @@ static int gone_host(scan_ctx *s, const char *name, const json_t *items)
 		rc = report_list_add(s, "not_in_inventory", hid);
 		goto done;
 	}
-	if ((rc = cmdb__scan_list_dir(&files, s, fdir)) < 0 || (rc = report_list_add(s, "pruned", hid)) < 0)
+	if ((rc = cmdb__scan_list_dir(&files, s, fdir)) < 0 ||
+		(rc = report_list_add(s, "pruned", hid)) < 0)
 		goto done;
-	json_object_foreach((json_t *)items, id, item) {
+	json_object_foreach((json_t *)items, id, item)
+	{
 		char *path = cmdb__sprintf("%s.yaml", id);
 
 		if (!path || !cmdb__scan_is_scan_item(item))
@@ -114,9 +119,8 @@ static int gone_host(scan_ctx *s, const char *name, const json_t *items)
 		if (rc < 0)
 			goto done;
 	}
-	json_array_foreach(files, i, p)
-		if ((rc = cmdb_changeset_delete(s->cs, json_string_value(p))) < 0)
-			goto done;
+	json_array_foreach(files, i,
+		p) if ((rc = cmdb_changeset_delete(s->cs, json_string_value(p))) < 0) goto done;
 done:
 	json_decref(files);
 	free(hid);
@@ -141,7 +145,8 @@ int cmdb__scan_load_others(scan_ctx *s, json_t *idents)
 
 	if ((rc = cmdb__scan_list_dir(&paths, s, "host/")) < 0)
 		return rc;
-	json_array_foreach(paths, i, p) {
+	json_array_foreach(paths, i, p)
+	{
 		const char *path = json_string_value(p) + 5;
 		size_t nl = strlen(path);
 		char *name, *hid;
@@ -149,7 +154,8 @@ int cmdb__scan_load_others(scan_ctx *s, json_t *idents)
 
 		if (nl < 6 || strchr(path, '/') || strcmp(path + nl - 5, ".yaml") != 0)
 			continue;
-		if (!(name = cmdb__strndup(path, nl - 5)) || !(hid = cmdb__sprintf("host/%s", name))) {
+		if (!(name = cmdb__strndup(path, nl - 5)) ||
+			!(hid = cmdb__sprintf("host/%s", name))) {
 			free(name);
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 			break;
@@ -157,7 +163,8 @@ int cmdb__scan_load_others(scan_ctx *s, json_t *idents)
 		if (!json_object_get(s->scanned, name) &&
 			(rc = read_existing_host(&items, s, name)) == 0 &&
 			(rc = cmdb__net_add_host(s->net, name, items)) == 0 &&
-			(rc = cmdb__scan_keep_identity(idents, name, json_object_get(items, hid))) == 0 &&
+			(rc = cmdb__scan_keep_identity(
+				 idents, name, json_object_get(items, hid))) == 0 &&
 			!in_inventory(s->inv, name))
 			rc = gone_host(s, name, items);
 		json_decref(items);

@@ -107,14 +107,16 @@ static int keep_owned(cmdb__scan_host *h)
 	void *tmp;
 	int rc = 0;
 
-	json_object_foreach_safe(h->items, tmp, key, v) {
+	json_object_foreach_safe(h->items, tmp, key, v)
+	{
 		if (owned_id(key, h->host->name) && json_is_object(v))
 			continue;
 		if (rc == 0)
 			rc = warn(h, "dropped item outside this host: ", key);
 		json_object_del(h->items, key);
 	}
-	json_object_foreach_safe(h->files, tmp, key, v) {
+	json_object_foreach_safe(h->files, tmp, key, v)
+	{
 		if (owned_file(key, h->host->name) && json_is_string(v))
 			continue;
 		if (rc == 0)
@@ -154,7 +156,8 @@ static int section_warnings(cmdb__scan_host *h, const json_t *facts)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(json_object_get(facts, "errors"), i, e) {
+	json_array_foreach(json_object_get(facts, "errors"), i, e)
+	{
 		const char *sec = json_string_value(json_object_get(e, "section"));
 		const char *msg = json_string_value(json_object_get(e, "message"));
 		char *s = cmdb__sprintf("section %s: %s", sec ? sec : "?", msg ? msg : "failed");
@@ -192,7 +195,8 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if (!has_done_mark(out, len)) {
 		host_fail(h, CMDB_EINVALID, "incomplete",
-			"incomplete output: the collector script did not finish (connection cut or not a gitcmdb collector)");
+			"incomplete output: the collector script did not finish (connection cut or "
+			"not a gitcmdb collector)");
 		return 0;
 	}
 	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0) {
@@ -253,8 +257,8 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	} else {
 		memcpy(h->hostkey, res.hostkey_sha256, sizeof(h->hostkey));
 		h->hostkey[sizeof(h->hostkey) - 1] = '\0';
-		if (cmdb__scan_host_parse(h, res.out ? res.out : "", res.out_len, o->settings,
-			o->redactor) < 0)
+		if (cmdb__scan_host_parse(
+			    h, res.out ? res.out : "", res.out_len, o->settings, o->redactor) < 0)
 			host_fail(h, CMDB_ERROR, "error", cmdb_error_last());
 	}
 	cmdb_ssh_result_dispose(&res);
@@ -280,8 +284,8 @@ static void *worker(void *arg)
 		p->done++;
 		p->failed += h->code != 0;
 		if (p->o->progress) {
-			cmdb_scan_progress pr = {p->done, p->n, p->failed, seconds_since(&p->start),
-				h->host->name};
+			cmdb_scan_progress pr = {
+				p->done, p->n, p->failed, seconds_since(&p->start), h->host->name};
 
 			p->o->progress(&pr, p->o->payload);
 		}

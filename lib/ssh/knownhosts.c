@@ -21,7 +21,7 @@
 #define KH_MAX_LINE 16384
 
 typedef struct {
-	char *raw;    /* the line as written (no newline): rewritten verbatim */
+	char *raw; /* the line as written (no newline): rewritten verbatim */
 	char *marker; /* NULL for comments/blank lines; "" or "@revoked"/"@cert-authority" */
 	char *hosts;
 	char *type;
@@ -73,7 +73,8 @@ int cmdb__base64_decode(unsigned char **out, size_t *out_len, const char *s, siz
 		int pad = 0;
 		for (size_t j = 0; j < 4; j++) {
 			const char *c = s[i + j] ? strchr(b64chars, s[i + j]) : NULL;
-			if (s[i + j] == '=' && i + 4 == len && j >= 2 && (j == 3 || s[i + 3] == '=')) {
+			if (s[i + j] == '=' && i + 4 == len && j >= 2 &&
+				(j == 3 || s[i + 3] == '=')) {
 				pad++;
 				v <<= 6;
 				continue;
@@ -102,7 +103,8 @@ void cmdb__kh_fingerprint(char out[64], const unsigned char *blob, size_t len)
 	char *b64;
 
 	strcpy(out, "SHA256:?");
-	if (!EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) || !(b64 = cmdb__base64(md, mdlen)))
+	if (!EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) ||
+		!(b64 = cmdb__base64(md, mdlen)))
 		return;
 	b64[strcspn(b64, "=")] = '\0';
 	snprintf(out, 64, "SHA256:%s", b64);
@@ -180,8 +182,10 @@ static int valid_hosts(const char *h)
 		const char *bar = strchr(h + 3, '|');
 		unsigned char *salt = NULL, *hash = NULL;
 		size_t sl = 0, hl = 0;
-		int ok = bar && cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
-			 cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 && sl == 20 && hl == 20;
+		int ok = bar &&
+			cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
+			cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 &&
+			sl == 20 && hl == 20;
 		cmdb_free(salt);
 		cmdb_free(hash);
 		return ok;
@@ -218,7 +222,8 @@ static int parse_line(kh_line *l, char *text, const char *name, size_t lineno)
 		return 0;
 	if (f[0] == '@') {
 		if (strcmp(f, "@revoked") && strcmp(f, "@cert-authority"))
-			return cmdb__error(CMDB_EINVALID, "%s:%zu: unknown marker '%.40s'", name, lineno, f);
+			return cmdb__error(
+				CMDB_EINVALID, "%s:%zu: unknown marker '%.40s'", name, lineno, f);
 		marker = f;
 		f = field(&p);
 	}
@@ -226,19 +231,20 @@ static int parse_line(kh_line *l, char *text, const char *name, size_t lineno)
 	type = field(&p);
 	key = field(&p);
 	if (!hosts || !type || !key)
-		return cmdb__error(CMDB_EINVALID, "%s:%zu: expected 'hosts key-type base64-key'", name,
-			lineno);
+		return cmdb__error(CMDB_EINVALID, "%s:%zu: expected 'hosts key-type base64-key'",
+			name, lineno);
 	if (!valid_hosts(hosts))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed host field", name, lineno);
 	if (!valid_type(type))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed key type", name, lineno);
 	if (cmdb__base64_decode(&l->blob, &l->blob_len, key, strlen(key)) < 0)
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: key is not valid base64", name, lineno);
-	if (cmdb__kh_blob_type(btype, sizeof(btype), l->blob, l->blob_len) < 0 || strcmp(btype, type))
-		return cmdb__error(CMDB_EINVALID, "%s:%zu: key data is not a %s key", name, lineno,
-			type);
+	if (cmdb__kh_blob_type(btype, sizeof(btype), l->blob, l->blob_len) < 0 ||
+		strcmp(btype, type))
+		return cmdb__error(
+			CMDB_EINVALID, "%s:%zu: key data is not a %s key", name, lineno, type);
 	if (!(l->marker = cmdb__strdup(marker)) || !(l->hosts = cmdb__strdup(hosts)) ||
-	    !(l->type = cmdb__strdup(type)))
+		!(l->type = cmdb__strdup(type)))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	return 0;
 }
@@ -270,7 +276,8 @@ int cmdb_knownhosts_parse(cmdb_knownhosts **out, const char *buf, size_t len, co
 			goto done;
 		}
 		l.line = lineno;
-		if (!(l.raw = cmdb__strndup(buf + pos, n)) || !(text = cmdb__strndup(buf + pos, n))) {
+		if (!(l.raw = cmdb__strndup(buf + pos, n)) ||
+			!(text = cmdb__strndup(buf + pos, n))) {
 			line_dispose(&l);
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
@@ -352,7 +359,8 @@ int cmdb_knownhosts_hostname(char **out, const char *address, int port)
 	*out = NULL;
 	if (!address || !*address)
 		return cmdb__error(CMDB_EINVALID, "empty host address");
-	s = (port == 0 || port == 22) ? cmdb__strdup(address) : cmdb__sprintf("[%s]:%d", address, port);
+	s = (port == 0 || port == 22) ? cmdb__strdup(address)
+				      : cmdb__sprintf("[%s]:%d", address, port);
 	if (!s)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (char *p = s; *p; p++)
@@ -373,7 +381,8 @@ static int glob(const char *p, const char *s)
 		if (*p == '*') {
 			star = ++p;
 			resume = s;
-		} else if (*p && (*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
+		} else if (*p &&
+			(*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
 			p++;
 			s++;
 		} else if (star) {
@@ -397,7 +406,7 @@ static int hashed_match(const char *field, const char *host)
 	int ok = 0;
 
 	if (!bar || cmdb__base64_decode(&salt, &sl, field + 3, (size_t)(bar - field - 3)) < 0 ||
-	    cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) < 0)
+		cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) < 0)
 		goto done;
 	if (HMAC(EVP_sha1(), salt, (int)sl, (const unsigned char *)host, strlen(host), md, &mdlen))
 		ok = mdlen == hl && memcmp(md, hash, hl) == 0;
@@ -430,8 +439,8 @@ static int hosts_match(const char *field, const char *host)
 	return hit;
 }
 
-cmdb_kh_status cmdb_knownhosts_check(const cmdb_knownhosts *kh, const char *host,
-	const unsigned char *blob, size_t blob_len)
+cmdb_kh_status cmdb_knownhosts_check(
+	const cmdb_knownhosts *kh, const char *host, const unsigned char *blob, size_t blob_len)
 {
 	char type[64];
 	int seen = 0, same_type = 0, match = 0;
@@ -440,7 +449,8 @@ cmdb_kh_status cmdb_knownhosts_check(const cmdb_knownhosts *kh, const char *host
 		return CMDB_KH_CHANGED;
 	for (size_t i = 0; kh && i < kh->n; i++) {
 		const kh_line *l = &kh->v[i];
-		int same_key = l->marker && l->blob_len == blob_len && !memcmp(l->blob, blob, blob_len);
+		int same_key =
+			l->marker && l->blob_len == blob_len && !memcmp(l->blob, blob, blob_len);
 
 		/* A revoked key is refused whoever presents it. */
 		if (l->marker && !strcmp(l->marker, "@revoked") && same_key)
@@ -489,14 +499,16 @@ int cmdb_knownhosts_add(int *status, cmdb_knownhosts *kh, const char *line, int 
 	if ((error = cmdb_knownhosts_parse(&one, line, strlen(line), "new known_hosts line")) < 0)
 		return error;
 	if (one->n != 1 || !one->v[0].marker || *one->v[0].marker || strchr(line, '\n')) {
-		error = cmdb__error(CMDB_EINVALID, "not a single known_hosts key line: '%.80s'", line);
+		error = cmdb__error(
+			CMDB_EINVALID, "not a single known_hosts key line: '%.80s'", line);
 		goto done;
 	}
 	nl = &one->v[0];
 	st = cmdb_knownhosts_check(kh, nl->hosts, nl->blob, nl->blob_len);
 	if (st == CMDB_KH_MATCH || st == CMDB_KH_REVOKED) {
 		if (st == CMDB_KH_REVOKED)
-			error = cmdb__error(CMDB_EHOSTKEY, "%s: the key is marked @revoked", nl->hosts);
+			error = cmdb__error(
+				CMDB_EHOSTKEY, "%s: the key is marked @revoked", nl->hosts);
 		else
 			*status = CMDB_KH_MATCH;
 		goto done;

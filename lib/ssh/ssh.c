@@ -24,7 +24,8 @@
 #define DEFAULT_AUTH_MS 10000
 #define DEFAULT_COMMAND_MS 120000
 /* Host key algorithms libssh2 1.10 can verify, best first (ssh-rsa is SHA-1: last). */
-#define HOSTKEY_METHODS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa"
+#define HOSTKEY_METHODS                                                                            \
+	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa"
 
 uint64_t cmdb__ssh_now_ms(void)
 {
@@ -43,8 +44,8 @@ void cmdb__ssh_phase(cmdb__ssh_conn *c, const char *phase, int ms)
 
 static int timed_out(cmdb__ssh_conn *c)
 {
-	return cmdb__error(CMDB_ETIMEOUT, "%s: %s timed out after %d ms", c->where, c->phase,
-		c->phase_ms);
+	return cmdb__error(
+		CMDB_ETIMEOUT, "%s: %s timed out after %d ms", c->where, c->phase, c->phase_ms);
 }
 
 static int poll_left(cmdb__ssh_conn *c, short events)
@@ -136,11 +137,12 @@ static int open_session(cmdb__ssh_conn *c, const char *methods)
 	snprintf(c->where, sizeof(c->where), "%s@%s%s%s:%d", t->user ? t->user : "?",
 		strchr(t->address, ':') ? "[" : "", t->address, strchr(t->address, ':') ? "]" : "",
 		t->port ? t->port : 22);
-	cmdb__ssh_phase(c, "connect", t->connect_timeout_ms > 0 ? t->connect_timeout_ms
-								 : DEFAULT_CONNECT_MS);
+	cmdb__ssh_phase(c, "connect",
+		t->connect_timeout_ms > 0 ? t->connect_timeout_ms : DEFAULT_CONNECT_MS);
 	if ((error = tcp_connect(c)) < 0)
 		return error;
-	cmdb__ssh_phase(c, "handshake", t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
+	cmdb__ssh_phase(
+		c, "handshake", t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
 	if (!(c->s = libssh2_session_init_ex(NULL, NULL, NULL, NULL)))
 		return cmdb__error(CMDB_ERROR, "%s: cannot create an SSH session", c->where);
 	libssh2_session_set_blocking(c->s, 0);
@@ -169,7 +171,8 @@ static void conn_close(cmdb__ssh_conn *c, int graceful)
 		libssh2_agent_disconnect(c->agent);
 		libssh2_agent_free(c->agent);
 	}
-	for (int i = 0; c->ch && i < 100 && libssh2_channel_free(c->ch) == LIBSSH2_ERROR_EAGAIN; i++)
+	for (int i = 0; c->ch && i < 100 && libssh2_channel_free(c->ch) == LIBSSH2_ERROR_EAGAIN;
+		i++)
 		;
 	for (int i = 0; c->s && i < 100 && libssh2_session_free(c->s) == LIBSSH2_ERROR_EAGAIN; i++)
 		;
@@ -229,19 +232,20 @@ static int check_hostkey(cmdb__ssh_conn *c, const cmdb_knownhosts *kh, const cha
 	if (cmdb__kh_blob_type(type, sizeof(type), blob, len) < 0)
 		return cmdb__error(CMDB_EHOSTKEY, "%s: malformed host key", c->where);
 	switch (cmdb_knownhosts_check(kh, host, blob, len)) {
-	case CMDB_KH_MATCH:
-		return 0;
+	case CMDB_KH_MATCH: return 0;
 	case CMDB_KH_UNKNOWN:
 		return cmdb__error(CMDB_EHOSTKEY,
 			"%s: host key of %s (%s %s) is not in %s; refusing to connect: record it "
-			"with 'gitcmdb hostkeys enroll'", c->where, host, type, fp, khpath);
+			"with 'gitcmdb hostkeys enroll'",
+			c->where, host, type, fp, khpath);
 	case CMDB_KH_REVOKED:
 		return cmdb__error(CMDB_EHOSTKEY, "%s: host key %s %s is marked @revoked in %s",
 			c->where, type, fp, khpath);
 	case CMDB_KH_CHANGED:
 		return cmdb__error(CMDB_EHOSTKEY,
 			"%s: HOST KEY CHANGED for %s: it presents %s %s, which %s does not record; "
-			"refusing (possible man-in-the-middle). If the change is legitimate, verify "
+			"refusing (possible man-in-the-middle). If the change is legitimate, "
+			"verify "
 			"the key out of band and run 'gitcmdb hostkeys enroll --replace'",
 			c->where, host, type, fp, khpath);
 	default:
@@ -264,7 +268,8 @@ static int take(cmdb__ssh_conn *c, cmdb_buf *b, const cmdb_buf *other, const cha
 	return cmdb__buf_put(b, d, n);
 }
 
-/* Feed stdin and drain stdout and stderr in turns (so neither side's window can deadlock) until EOF. */
+/* Feed stdin and drain stdout and stderr in turns (so neither side's window can deadlock) until
+ * EOF. */
 static int pump(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, const char *in, size_t in_len)
 {
 	char chunk[32768];
@@ -281,19 +286,21 @@ static int pump(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, const char *in,
 				sent += (size_t)n;
 				progress = 1;
 			} else if (n != LIBSSH2_ERROR_EAGAIN) {
-				return cmdb__ssh_error(c, CMDB_ERROR, "writing the command's stdin");
+				return cmdb__ssh_error(
+					c, CMDB_ERROR, "writing the command's stdin");
 			}
 		} else if (!eof_sent) {
 			n = libssh2_channel_send_eof(c->ch);
 			if (n == 0)
 				eof_sent = 1;
 			else if (n != LIBSSH2_ERROR_EAGAIN)
-				return cmdb__ssh_error(c, CMDB_ERROR, "closing the command's stdin");
+				return cmdb__ssh_error(
+					c, CMDB_ERROR, "closing the command's stdin");
 		}
 		for (int stream = 0; stream < 2; stream++) {
 			cmdb_buf *b = stream ? err : out;
-			n = libssh2_channel_read_ex(c->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0, chunk,
-				sizeof(chunk));
+			n = libssh2_channel_read_ex(
+				c->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0, chunk, sizeof(chunk));
 			if (n > 0) {
 				if ((error = take(c, b, stream ? out : err, chunk, (size_t)n)) < 0)
 					return error;
@@ -330,9 +337,9 @@ static int finish(cmdb__ssh_conn *c, int *status)
 	if (rc != 0)
 		return cmdb__ssh_error(c, CMDB_ERROR, "channel closed without an exit status");
 	if (libssh2_channel_get_exit_signal(c->ch, &sig, &siglen, NULL, NULL, NULL, NULL) == 0 &&
-	    sig) {
-		error = cmdb__error(CMDB_ERROR, "%s: the command was killed by signal %s", c->where,
-			sig);
+		sig) {
+		error = cmdb__error(
+			CMDB_ERROR, "%s: the command was killed by signal %s", c->where, sig);
 		libssh2_free(c->s, sig);
 		return error;
 	}
@@ -340,14 +347,14 @@ static int finish(cmdb__ssh_conn *c, int *status)
 	return 0;
 }
 
-static int run_command(cmdb__ssh_conn *c, cmdb_ssh_result *r, const char *command,
-	const char *in, size_t in_len)
+static int run_command(
+	cmdb__ssh_conn *c, cmdb_ssh_result *r, const char *command, const char *in, size_t in_len)
 {
 	cmdb_buf out = CMDB_BUF_INIT((size_t)-1), err = CMDB_BUF_INIT((size_t)-1);
 	int rc, error = 0;
 
-	cmdb__ssh_phase(c, "command", c->t->command_timeout_ms > 0 ? c->t->command_timeout_ms
-								   : DEFAULT_COMMAND_MS);
+	cmdb__ssh_phase(c, "command",
+		c->t->command_timeout_ms > 0 ? c->t->command_timeout_ms : DEFAULT_COMMAND_MS);
 	while (!(c->ch = libssh2_channel_open_session(c->s))) {
 		if (libssh2_session_last_errno(c->s) != LIBSSH2_ERROR_EAGAIN) {
 			error = cmdb__ssh_error(c, CMDB_ERROR, "cannot open a session channel");
@@ -364,11 +371,11 @@ static int run_command(cmdb__ssh_conn *c, cmdb_ssh_result *r, const char *comman
 		goto done;
 	}
 	if ((error = pump(c, &out, &err, in, in_len)) < 0 ||
-	    (error = finish(c, &r->exit_status)) < 0)
+		(error = finish(c, &r->exit_status)) < 0)
 		goto done;
 	r->has_exit_status = 1;
 	if (!(r->out = cmdb__buf_detach(&out, &r->out_len)) ||
-	    !(r->err = cmdb__buf_detach(&err, &r->err_len)))
+		!(r->err = cmdb__buf_detach(&err, &r->err_len)))
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 done:
 	cmdb__buf_dispose(&out);
@@ -383,7 +390,8 @@ static int check_target(const cmdb_ssh_target *t, int need_user)
 	if (t->address[0] == '-' || (need_user && (!t->user || !*t->user || t->user[0] == '-')))
 		return cmdb__error(CMDB_EINVALID, "ssh target %s: bad address or user", t->address);
 	if (t->port < 0 || t->port > 65535)
-		return cmdb__error(CMDB_EINVALID, "ssh target %s: bad port %d", t->address, t->port);
+		return cmdb__error(
+			CMDB_EINVALID, "ssh target %s: bad port %d", t->address, t->port);
 	if (need_user && !t->hostkeys && !t->known_hosts)
 		return cmdb__error(CMDB_EINVALID, "ssh target %s: no known_hosts to check against",
 			t->address);
@@ -425,13 +433,13 @@ int cmdb_ssh_exec(cmdb_ssh_result *res, const cmdb_ssh_target *t, const char *co
 	cmdb__kh_types(known, sizeof(known), kh, host);
 	methods_for(methods, sizeof(methods), known);
 	if ((error = open_session(&c, methods)) < 0 ||
-	    (error = check_hostkey(&c, kh, host, t->hostkeys ? "known_hosts" : t->known_hosts,
-		     r.hostkey_sha256)) < 0)
+		(error = check_hostkey(&c, kh, host, t->hostkeys ? "known_hosts" : t->known_hosts,
+			 r.hostkey_sha256)) < 0)
 		goto done;
-	cmdb__ssh_phase(&c, "authentication", t->auth_timeout_ms > 0 ? t->auth_timeout_ms
-								      : DEFAULT_AUTH_MS);
+	cmdb__ssh_phase(&c, "authentication",
+		t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
 	if ((error = cmdb__ssh_auth(&c)) < 0 ||
-	    (error = run_command(&c, &r, command, stdin_data, stdin_data ? stdin_len : 0)) < 0)
+		(error = run_command(&c, &r, command, stdin_data, stdin_data ? stdin_len : 0)) < 0)
 		goto done;
 	ok = 1;
 	*res = r;
@@ -471,7 +479,7 @@ int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_ssh_targe
 	else if ((error = cmdb_knownhosts_hostname(&host, t->address, t->port)) < 0)
 		goto done;
 	if ((error = open_session(&c, HOSTKEY_METHODS)) < 0 ||
-	    (error = hostkey_blob(&c, &blob, &len)) < 0)
+		(error = hostkey_blob(&c, &blob, &len)) < 0)
 		goto done;
 	if (cmdb__kh_blob_type(type, sizeof(type), blob, len) < 0) {
 		error = cmdb__error(CMDB_EHOSTKEY, "%s: malformed host key", c.where);
@@ -479,7 +487,7 @@ int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_ssh_targe
 	}
 	cmdb__kh_fingerprint(fp, blob, len);
 	if (!host || !(b64 = cmdb__base64(blob, len)) ||
-	    !(l = cmdb__sprintf("%s %s %s", host, type, b64)) || !(f = cmdb__strdup(fp))) {
+		!(l = cmdb__sprintf("%s %s %s", host, type, b64)) || !(f = cmdb__strdup(fp))) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}

@@ -65,7 +65,7 @@ static void openssh_key_type(char *out, size_t size, const char *pem)
 		if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
 			b64[n++] = *p;
 	if (cmdb__base64_decode(&bin, &blen, b64, n) < 0 || blen < sizeof(magic) ||
-	    memcmp(bin, magic, sizeof(magic)))
+		memcmp(bin, magic, sizeof(magic)))
 		goto done;
 	pos = sizeof(magic);
 	for (int i = 0; i < 3; i++) { /* ciphername, kdfname, kdfoptions */
@@ -119,13 +119,13 @@ static int auth_keyfile(cmdb__ssh_conn *c, const char *user)
 		goto done;
 	}
 	if (t->passphrase_env && !(pass = getenv(t->passphrase_env))) {
-		error = cmdb__error(CMDB_EAUTH, "%s: the passphrase variable %s is not set", c->where,
-			t->passphrase_env);
+		error = cmdb__error(CMDB_EAUTH, "%s: the passphrase variable %s is not set",
+			c->where, t->passphrase_env);
 		goto done;
 	}
 	key_type(type, sizeof(type), t->identity_file, key);
-	while ((rc = libssh2_userauth_publickey_frommemory(c->s, user, strlen(user), NULL, 0, key,
-			len, pass)) == LIBSSH2_ERROR_EAGAIN)
+	while ((rc = libssh2_userauth_publickey_frommemory(
+			c->s, user, strlen(user), NULL, 0, key, len, pass)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			goto done;
 	if (rc == 0)
@@ -137,9 +137,9 @@ static int auth_keyfile(cmdb__ssh_conn *c, const char *user)
 			"(ssh-keygen -t ed25519) and add it to the host's authorized_keys",
 			c->where, t->identity_file);
 	else if (rc == LIBSSH2_ERROR_FILE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED ||
-		 rc == LIBSSH2_ERROR_KEYFILE_AUTH_FAILED)
-		error = cmdb__error(CMDB_EAUTH, "%s: cannot use identity file %s (%s key)%s", c->where,
-			t->identity_file, type,
+		rc == LIBSSH2_ERROR_KEYFILE_AUTH_FAILED)
+		error = cmdb__error(CMDB_EAUTH, "%s: cannot use identity file %s (%s key)%s",
+			c->where, t->identity_file, type,
 			pass ? ": wrong passphrase or unsupported format"
 			     : ": encrypted keys need passphrase_env");
 	else
@@ -161,7 +161,8 @@ static int auth_agent(cmdb__ssh_conn *c, const char *user)
 		return cmdb__ssh_error(c, CMDB_EAUTH, "cannot start ssh-agent support");
 	if (libssh2_agent_connect(c->agent) != 0)
 		return cmdb__error(CMDB_EAUTH,
-			"%s: no identity_file and no ssh-agent ($SSH_AUTH_SOCK) to authenticate with",
+			"%s: no identity_file and no ssh-agent ($SSH_AUTH_SOCK) to authenticate "
+			"with",
 			c->where);
 	if (libssh2_agent_list_identities(c->agent) != 0)
 		return cmdb__ssh_error(c, CMDB_EAUTH, "cannot list ssh-agent identities");
@@ -176,7 +177,8 @@ static int auth_agent(cmdb__ssh_conn *c, const char *user)
 	}
 	return cmdb__error(CMDB_EAUTH,
 		"%s: authentication refused for all %d ssh-agent keys (RSA keys cannot work "
-		"with libssh2 1.10 against OpenSSH >= 8.8; use ed25519)", c->where, tried);
+		"with libssh2 1.10 against OpenSSH >= 8.8; use ed25519)",
+		c->where, tried);
 }
 
 int cmdb__ssh_auth(cmdb__ssh_conn *c)
@@ -194,7 +196,9 @@ int cmdb__ssh_auth(cmdb__ssh_conn *c)
 			return error;
 	}
 	if (!strstr(list, "publickey"))
-		return cmdb__error(CMDB_EAUTH, "%s: the server does not offer publickey "
-			"authentication (offers: %s)", c->where, list);
+		return cmdb__error(CMDB_EAUTH,
+			"%s: the server does not offer publickey "
+			"authentication (offers: %s)",
+			c->where, list);
 	return c->t->identity_file ? auth_keyfile(c, user) : auth_agent(c, user);
 }

@@ -144,7 +144,8 @@ static int check_conflicts(const cmdb__op **ops, size_t n)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		j = lower_bound(ops, n, dir);
 		free(dir);
-		if (j < n && strncmp(ops[j]->path, ops[i]->path, plen) == 0 && ops[j]->path[plen] == '/')
+		if (j < n && strncmp(ops[j]->path, ops[i]->path, plen) == 0 &&
+			ops[j]->path[plen] == '/')
 			return cmdb__error(CMDB_EINVALID,
 				"changeset writes %s both as a file and as the directory of %s",
 				ops[i]->path, ops[j]->path);

@@ -6,7 +6,10 @@
 
 #include "gitcmdb/store.h"
 
-enum { CMDB__OP_PUT = 1, CMDB__OP_DELETE = 2 };
+enum {
+	CMDB__OP_PUT = 1,
+	CMDB__OP_DELETE = 2
+};
 
 typedef struct {
 	int kind;

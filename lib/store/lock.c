@@ -28,7 +28,8 @@ static int open_error(const char *path, int err)
 	if (err == EROFS || err == EACCES || err == EPERM)
 		return cmdb__error(CMDB_ERROR,
 			"cannot open %s: %s: the repository is read-only here, so nothing was "
-			"written; run as its owner or make it writable", path, strerror(err));
+			"written; run as its owner or make it writable",
+			path, strerror(err));
 	return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(err));
 }
 
@@ -140,7 +141,7 @@ void cmdb__lock_remove_stale(const char *path)
 		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	age_ms = (long)(now.tv_sec - st.st_mtim.tv_sec) * 1000 +
-		 (now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+		(now.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
 	if (age_ms > CMDB_STALE_LOCK_MS)
 		unlink(path);
 }

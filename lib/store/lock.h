@@ -10,7 +10,10 @@ typedef struct {
 	int fd; /* -1 when not held */
 } cmdb__lock;
 
-#define CMDB_LOCK_INIT {-1}
+#define CMDB_LOCK_INIT                                                                             \
+	{                                                                                          \
+		-1                                                                                 \
+	}
 #define CMDB_LOCK_DEFAULT_TIMEOUT_MS 10000
 
 /*

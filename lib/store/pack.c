@@ -13,8 +13,9 @@ int cmdb__packer_open(cmdb__packer *p, const char *gitdir)
 
 	p->git = NULL;
 	p->mempack = NULL;
-	if ((err = git_repository_open_ext(&p->git, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0 ||
-	    (err = git_repository_odb(&odb, p->git)) < 0 || (err = git_mempack_new(&mp)) < 0)
+	if ((err = git_repository_open_ext(&p->git, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) <
+			0 ||
+		(err = git_repository_odb(&odb, p->git)) < 0 || (err = git_mempack_new(&mp)) < 0)
 		goto done;
 	/* Highest priority: every write lands in memory; reads see it too. */
 	if ((err = git_odb_add_backend(odb, mp, 999)) < 0)
@@ -28,7 +29,8 @@ done:
 	if (err < 0) {
 		git_repository_free(p->git);
 		p->git = NULL;
-		return cmdb__error_git(CMDB_ERROR, err, "cannot prepare to write a pack in %s", gitdir);
+		return cmdb__error_git(
+			CMDB_ERROR, err, "cannot prepare to write a pack in %s", gitdir);
 	}
 	return 0;
 }
@@ -43,10 +45,10 @@ int cmdb__packer_flush(cmdb__packer *p)
 
 	/* The indexer writes pack and index to temporary files and renames them into place. */
 	if ((err = git_mempack_dump(&pack, p->git, p->mempack)) < 0 ||
-	    (err = git_repository_odb(&odb, p->git)) < 0 ||
-	    (err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
-	    (err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
-	    (err = wp->commit(wp, &stats)) < 0)
+		(err = git_repository_odb(&odb, p->git)) < 0 ||
+		(err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
+		(err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
+		(err = wp->commit(wp, &stats)) < 0)
 		goto done;
 	err = git_mempack_reset(p->mempack);
 done:
@@ -54,7 +56,8 @@ done:
 		wp->free(wp);
 	git_odb_free(odb);
 	git_buf_dispose(&pack);
-	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot write the pack of a large commit") : 0;
+	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot write the pack of a large commit")
+		       : 0;
 }
 
 void cmdb__packer_discard(cmdb__packer *p)

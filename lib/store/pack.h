@@ -13,7 +13,7 @@
 #define CMDB_PACK_THRESHOLD 128
 
 typedef struct {
-	git_repository *git;     /* write objects through this handle */
+	git_repository *git; /* write objects through this handle */
 	git_odb_backend *mempack; /* owned by git's odb */
 } cmdb__packer;
 

@@ -37,8 +37,8 @@ int cmdb__repo_check_dir(const char *path)
 
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
-			return cmdb__error(CMDB_ENOTFOUND, "no CMDB repository at %s: no such directory",
-				path);
+			return cmdb__error(CMDB_ENOTFOUND,
+				"no CMDB repository at %s: no such directory", path);
 		return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(errno));
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -53,7 +53,7 @@ int cmdb__repo_wrap(cmdb_repo **out, git_repository *git)
 	int rc = 0;
 
 	if (!repo || !(repo->gitdir = cmdb__strdup(git_repository_path(git))) ||
-	    (wd && !(repo->workdir = cmdb__strdup(wd)))) {
+		(wd && !(repo->workdir = cmdb__strdup(wd)))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -99,15 +99,18 @@ static int open_error(int err, const char *path)
 		char *abs = realpath(path, NULL);
 
 		err = cmdb__error(CMDB_ERROR,
-			"repository at %s is owned by another user, so it is not trusted; if you trust "
-			"it, run: git config --global --add safe.directory '%s' (or run as its owner)",
+			"repository at %s is owned by another user, so it is not trusted; if you "
+			"trust "
+			"it, run: git config --global --add safe.directory '%s' (or run as its "
+			"owner)",
 			path, abs ? abs : path);
 		free(abs);
 		return err;
 	}
 	if (err == GIT_ENOTFOUND)
 		return cmdb__error(CMDB_ENOTFOUND,
-			"no CMDB repository at %s (no git repository there or in a parent directory)",
+			"no CMDB repository at %s (no git repository there or in a parent "
+			"directory)",
 			path);
 	return cmdb__error_git(CMDB_ERROR, err, "cannot open repository at %s", path);
 }
@@ -166,8 +169,10 @@ static int peel_commit(git_commit **out, cmdb_repo *repo, const char *rev)
 	if (!rev)
 		rev = CMDB_MAIN_REF;
 	if ((err = git_revparse_single(&obj, repo->git, rev)) < 0) {
-		rc = cmdb__error_git(err == GIT_ENOTFOUND || err == GIT_EINVALIDSPEC ? CMDB_ENOTFOUND
-			: CMDB_ERROR, err, "unknown revision '%s'", rev);
+		rc = cmdb__error_git(err == GIT_ENOTFOUND || err == GIT_EINVALIDSPEC
+				? CMDB_ENOTFOUND
+				: CMDB_ERROR,
+			err, "unknown revision '%s'", rev);
 		goto done;
 	}
 	if ((err = git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT)) < 0) {
@@ -187,7 +192,8 @@ int cmdb__repo_tree(git_tree **out, cmdb_repo *repo, const char *rev)
 	if ((rc = peel_commit(&commit, repo, rev)) < 0)
 		goto done;
 	if ((err = git_commit_tree(out, commit)) < 0)
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read the tree of '%s'", rev ? rev : "main");
+		rc = cmdb__error_git(
+			CMDB_ERROR, err, "cannot read the tree of '%s'", rev ? rev : "main");
 done:
 	git_commit_free(commit);
 	return rc;
@@ -218,8 +224,9 @@ int cmdb_repo_read(char **out, size_t *out_len, cmdb_repo *repo, const char *rev
 	if ((rc = cmdb__repo_tree(&tree, repo, rev)) < 0)
 		goto done;
 	if ((err = git_tree_entry_bypath(&entry, tree, path)) < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
-		rc = cmdb__error(CMDB_ENOTFOUND, "%s: no such file at %s", path, rev ? rev : "main");
+		git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+		rc = cmdb__error(
+			CMDB_ENOTFOUND, "%s: no such file at %s", path, rev ? rev : "main");
 		goto done;
 	}
 	if ((err = git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry))) < 0) {

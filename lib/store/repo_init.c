@@ -32,14 +32,16 @@ static int check_target(int *absent, const char *path)
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return cmdb__error(CMDB_EINVALID, "%s is a file, not a directory: choose a new directory",
-			path);
+		return cmdb__error(CMDB_EINVALID,
+			"%s is a file, not a directory: choose a new directory", path);
 	if (!(d = opendir(path)))
 		return cmdb__error(CMDB_ERROR, "cannot read %s: %s", path, strerror(errno));
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			rc = cmdb__error(CMDB_EEXISTS, "%s exists and is not empty: gitcmdb init needs a new "
-				"or empty directory (nothing was changed)", path);
+			rc = cmdb__error(CMDB_EEXISTS,
+				"%s exists and is not empty: gitcmdb init needs a new "
+				"or empty directory (nothing was changed)",
+				path);
 			break;
 		}
 	}
@@ -74,10 +76,10 @@ static int first_commit(cmdb_repo *repo)
 	opts.message = "init: new CMDB repository";
 	opts.author_name = "gitcmdb";
 	if ((rc = cmdb_changeset_new(&cs)) < 0 ||
-	    (rc = cmdb_changeset_put_file(cs, "gitcmdb.yaml", cmdb__template_settings,
-		     strlen(cmdb__template_settings))) < 0 ||
-	    (rc = cmdb_changeset_put_file(cs, "inventory.yaml", cmdb__template_inventory,
-		     strlen(cmdb__template_inventory))) < 0)
+		(rc = cmdb_changeset_put_file(cs, "gitcmdb.yaml", cmdb__template_settings,
+			 strlen(cmdb__template_settings))) < 0 ||
+		(rc = cmdb_changeset_put_file(cs, "inventory.yaml", cmdb__template_inventory,
+			 strlen(cmdb__template_inventory))) < 0)
 		goto done;
 	rc = cmdb_store_commit(NULL, NULL, repo, cs, &opts);
 done:
@@ -98,7 +100,7 @@ int cmdb_repo_init(cmdb_repo **out, const char *path, int bare)
 	cmdb__repo_enable_fsync();
 	git_repository_init_options_init(&gopts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
 	gopts.flags = GIT_REPOSITORY_INIT_MKPATH | GIT_REPOSITORY_INIT_NO_REINIT |
-		      (bare ? GIT_REPOSITORY_INIT_BARE : 0);
+		(bare ? GIT_REPOSITORY_INIT_BARE : 0);
 	gopts.initial_head = "main";
 	if ((err = git_repository_init_ext(&git, path, &gopts)) < 0) {
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot create a git repository at %s", path);

@@ -8,7 +8,7 @@
 
 struct cmdb_repo {
 	git_repository *git;
-	char *gitdir;  /* with a trailing '/' (libgit2's form) */
+	char *gitdir; /* with a trailing '/' (libgit2's form) */
 	char *workdir; /* with a trailing '/'; NULL when bare */
 	int bare;
 };

@@ -1,4 +1,5 @@
-/* Listing the files of a revision and reading items: a pre-order tree walk that skips subtrees outside the prefix. */
+/* Listing the files of a revision and reading items: a pre-order tree walk that skips subtrees
+ * outside the prefix. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,8 @@ static int list_cb(const char *root, const git_tree_entry *entry, void *payload)
 {
 	list_ctx *ctx = payload;
 	const char *name = git_tree_entry_name(entry);
-	char *path = cmdb__sprintf("%s%s%s", root, name,
-		git_tree_entry_type(entry) == GIT_OBJECT_TREE ? "/" : "");
+	char *path = cmdb__sprintf(
+		"%s%s%s", root, name, git_tree_entry_type(entry) == GIT_OBJECT_TREE ? "/" : "");
 	int rc = 0;
 
 	if (!path) {
@@ -38,7 +39,7 @@ static int list_cb(const char *root, const git_tree_entry *entry, void *payload)
 	if (git_tree_entry_type(entry) == GIT_OBJECT_TREE) {
 		rc = dir_may_match(path, strlen(path), ctx) ? 0 : 1; /* 1 = skip this subtree */
 	} else if (git_tree_entry_type(entry) == GIT_OBJECT_BLOB &&
-		   strncmp(path, ctx->prefix, ctx->prefix_len) == 0) {
+		strncmp(path, ctx->prefix, ctx->prefix_len) == 0) {
 		if (json_array_append_new(ctx->paths, json_string(path)) < 0) {
 			ctx->failed = 1;
 			rc = -1;
@@ -50,7 +51,8 @@ static int list_cb(const char *root, const git_tree_entry *entry, void *payload)
 
 static int cmp_json_str(const void *a, const void *b)
 {
-	return strcmp(json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
+	return strcmp(
+		json_string_value(*(json_t *const *)a), json_string_value(*(json_t *const *)b));
 }
 
 /* Tree order puts "a/" where "a" would sort, not where "a/" sorts: re-sort by bytes. */
@@ -95,7 +97,8 @@ int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *p
 	if ((rc = cmdb__repo_tree(&tree, repo, rev)) < 0)
 		goto done;
 	if ((err = git_tree_walk(tree, GIT_TREEWALK_PRE, list_cb, &ctx)) < 0) {
-		rc = ctx.failed ? cmdb__error(CMDB_ERROR, "out of memory")
+		rc = ctx.failed
+			? cmdb__error(CMDB_ERROR, "out of memory")
 			: cmdb__error_git(CMDB_ERROR, err, "cannot list %s", rev ? rev : "main");
 		goto done;
 	}
@@ -113,7 +116,7 @@ int cmdb_repo_read_item(json_t **out, cmdb_repo *repo, const char *rev, const ch
 	int rc;
 
 	if ((rc = cmdb_id_to_path(&path, id)) < 0 ||
-	    (rc = cmdb_repo_read(&buf, &len, repo, rev, path)) < 0)
+		(rc = cmdb_repo_read(&buf, &len, repo, rev, path)) < 0)
 		goto done;
 	rc = cmdb_yaml_parse(out, buf, len, path);
 done:

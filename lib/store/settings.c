@@ -63,7 +63,7 @@ void cmdb__settings_commit(cmdb__commit_settings *s, cmdb_repo *repo)
 	s->author_name = setting_string(commit, "author_name");
 	s->author_email = setting_string(commit, "author_email");
 	if ((t = json_object_get(commit, "lock_timeout_ms")) && json_is_integer(t) &&
-	    json_integer_value(t) >= 0 && json_integer_value(t) <= 3600 * 1000)
+		json_integer_value(t) >= 0 && json_integer_value(t) <= 3600 * 1000)
 		s->lock_timeout_ms = (int)json_integer_value(t);
 	if (env && *env) {
 		char *end;

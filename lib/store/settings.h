@@ -5,8 +5,8 @@
 #include "gitcmdb/store.h"
 
 typedef struct {
-	char *author_name;   /* NULL when not configured */
-	char *author_email;  /* NULL when not configured */
+	char *author_name; /* NULL when not configured */
+	char *author_email; /* NULL when not configured */
 	int lock_timeout_ms; /* -1 when not configured */
 } cmdb__commit_settings;
 

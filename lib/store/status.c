@@ -16,7 +16,7 @@ static int head_blob(git_oid *out, git_tree *tree, const char *path)
 	int found = 0;
 
 	if (tree && git_tree_entry_bypath(&e, tree, path) == 0 &&
-	    git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+		git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
 		git_oid_cpy(out, git_tree_entry_id(e));
 		found = 1;
 	}
@@ -40,8 +40,9 @@ static const char *classify(const cmdb_repo *repo, git_tree *tree, const char *p
 		what = "added";
 	else if (!on_disk && in_head)
 		what = "deleted";
-	else if (on_disk && (git_odb_hashfile(&disk, full, GIT_OBJECT_BLOB) < 0 ||
-			 !git_oid_equal(&disk, &head)))
+	else if (on_disk &&
+		(git_odb_hashfile(&disk, full, GIT_OBJECT_BLOB) < 0 ||
+			!git_oid_equal(&disk, &head)))
 		what = "modified";
 	free(full);
 	return what;
@@ -53,7 +54,8 @@ static int collect(json_t *arr, cmdb_repo *repo, git_status_list *list, git_tree
 
 	for (size_t i = 0; i < n; i++) {
 		const git_status_entry *e = git_status_byindex(list, i);
-		const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+		const git_diff_delta *d =
+			e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
 		const char *path, *what;
 
 		if (!d)
@@ -62,7 +64,8 @@ static int collect(json_t *arr, cmdb_repo *repo, git_status_list *list, git_tree
 		/* Staged-then-reverted edits and the like: only real byte differences count. */
 		if (!(what = classify(repo, tree, path)))
 			continue;
-		if (json_array_append_new(arr, json_pack("{s:s, s:s}", "path", path, "status", what)) < 0)
+		if (json_array_append_new(
+			    arr, json_pack("{s:s, s:s}", "path", path, "status", what)) < 0)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 	}
 	return 0;
@@ -77,7 +80,8 @@ int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo)
 	int err, rc = 0;
 
 	if (repo->bare || !repo->workdir || !cmdb__worktree_on_main(repo->git)) {
-		rc = cmdb__error(CMDB_EINVALID, "%s: no work tree showing main (bare, or another branch "
+		rc = cmdb__error(CMDB_EINVALID,
+			"%s: no work tree showing main (bare, or another branch "
 			"is checked out): edit and commit in a clone that has main checked out",
 			repo->gitdir);
 		goto done;
@@ -89,7 +93,7 @@ int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo)
 	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
 	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
 	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		   GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+		GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
 	if ((err = cmdb__repo_tree(&tree, repo, NULL)) < 0 && err != CMDB_ENOTFOUND) {
 		rc = err;
 		goto done;
@@ -139,7 +143,8 @@ int cmdb_repo_user(char **name, char **email, cmdb_repo *repo)
 	else
 		config_string(&e, cfg, "user.email");
 	if (!n || !e) {
-		rc = cmdb__error(CMDB_ENOTFOUND, "no user name/email: set git config user.name and "
+		rc = cmdb__error(CMDB_ENOTFOUND,
+			"no user name/email: set git config user.name and "
 			"user.email, or GIT_AUTHOR_NAME and GIT_AUTHOR_EMAIL");
 		goto done;
 	}

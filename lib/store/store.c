@@ -31,8 +31,8 @@
 
 typedef struct {
 	cmdb_repo *repo;
-	git_repository *git;    /* repo->git, or the packer's handle for a large changeset */
-	cmdb__packer *packer;   /* NULL: loose objects */
+	git_repository *git; /* repo->git, or the packer's handle for a large changeset */
+	cmdb__packer *packer; /* NULL: loose objects */
 	const cmdb_commit_opts *opts;
 	const cmdb__op *const *ops;
 	size_t count;
@@ -68,11 +68,12 @@ static int build_message(char **out, const cmdb_commit_opts *opts)
 		const char *t = opts->trailers[i];
 
 		if (!strchr(t, ':') || strchr(t, '\n')) {
-			rc = cmdb__error(CMDB_EINVALID, "bad trailer '%s': want one 'Key: value' line", t);
+			rc = cmdb__error(
+				CMDB_EINVALID, "bad trailer '%s': want one 'Key: value' line", t);
 			goto done;
 		}
 		if ((i == 0 && (rc = cmdb__buf_puts(&b, "\n")) < 0) ||
-		    (rc = cmdb__buf_printf(&b, "%s\n", t)) < 0)
+			(rc = cmdb__buf_printf(&b, "%s\n", t)) < 0)
 			goto done;
 	}
 	*out = cmdb__buf_detach(&b, NULL);
@@ -105,15 +106,16 @@ static int move_main(int *raced, commit_job *job, const git_oid *id, const git_o
 		*strchr(log, '\n') = '\0';
 	remove_stale_ref_lock(job->repo);
 	if (parent)
-		err = git_reference_create_matching(&ref, job->git, CMDB_MAIN_REF, id, 1, parent, log);
+		err = git_reference_create_matching(
+			&ref, job->git, CMDB_MAIN_REF, id, 1, parent, log);
 	else
 		err = git_reference_create(&ref, job->git, CMDB_MAIN_REF, id, 0, log);
 	/* Moved by another tool, or its main.lock is held: build again on the new main. */
 	if (err == GIT_EMODIFIED || err == GIT_EEXISTS || err == GIT_ELOCKED)
 		*raced = 1;
 	else if (err < 0)
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot move %s in %s", CMDB_MAIN_REF,
-			job->repo->gitdir);
+		rc = cmdb__error_git(
+			CMDB_ERROR, err, "cannot move %s in %s", CMDB_MAIN_REF, job->repo->gitdir);
 	git_reference_free(ref);
 	free(log);
 	return rc;
@@ -128,7 +130,7 @@ static int load_parent(git_commit **commit, git_tree **tree, git_repository *git
 	if ((err = git_reference_name_to_id(&id, git, CMDB_MAIN_REF)) == GIT_ENOTFOUND)
 		return 0;
 	if (err < 0 || (err = git_commit_lookup(commit, git, &id)) < 0 ||
-	    (err = git_commit_tree(tree, *commit)) < 0)
+		(err = git_commit_tree(tree, *commit)) < 0)
 		return cmdb__error_git(CMDB_ERROR, err, "cannot read %s", CMDB_MAIN_REF);
 	return 0;
 }
@@ -168,30 +170,32 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 		goto done;
 	if ((rc = cmdb__tree_apply(&tree_id, git, parent_tree, job->ops, job->count)) < 0)
 		goto done;
-	if (parent && git_oid_equal(&tree_id, git_tree_id(parent_tree)) && !job->opts->allow_empty) {
+	if (parent && git_oid_equal(&tree_id, git_tree_id(parent_tree)) &&
+		!job->opts->allow_empty) {
 		*changed = 0;
 		git_oid_cpy(out, git_commit_id(parent));
 		goto done;
 	}
 	if (sync_worktree(job->repo)) {
 		if ((rc = diff_trees(&diff, git, parent_tree, &tree_id)) < 0 ||
-		    (rc = cmdb__worktree_check(git, job->repo->workdir, diff)) < 0)
+			(rc = cmdb__worktree_check(git, job->repo->workdir, diff)) < 0)
 			goto done;
 	}
 	if ((err = git_tree_lookup(&tree, git, &tree_id)) < 0 ||
-	    (err = git_commit_create(&commit_id, git, NULL, job->sig, job->sig, NULL, job->message,
-		     tree, parent ? 1 : 0, (const git_commit **)&parent)) < 0) {
+		(err = git_commit_create(&commit_id, git, NULL, job->sig, job->sig, NULL,
+			 job->message, tree, parent ? 1 : 0, (const git_commit **)&parent)) < 0) {
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the commit");
 		goto done;
 	}
 	/* Objects reach the disk (one pack) before the ref can name them. */
 	if (job->packer && (rc = cmdb__packer_flush(job->packer)) < 0)
 		goto done;
-	if (diff && (rc = cmdb__worktree_journal_begin(job->repo->gitdir,
-			     parent ? git_commit_id(parent) : NULL, &commit_id)) < 0)
+	if (diff &&
+		(rc = cmdb__worktree_journal_begin(
+			 job->repo->gitdir, parent ? git_commit_id(parent) : NULL, &commit_id)) < 0)
 		goto done;
 	if ((rc = move_main(raced, job, &commit_id, parent ? git_commit_id(parent) : NULL)) < 0 ||
-	    *raced) {
+		*raced) {
 		if (diff)
 			cmdb__worktree_journal_end(job->repo->gitdir);
 		goto done;
@@ -199,8 +203,9 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 	*changed = 1;
 	git_oid_cpy(out, &commit_id);
 	/* On failure the journal stays, and the next commit finishes the sync. */
-	if (diff && (rc = cmdb__worktree_apply(git, job->repo->gitdir, job->repo->workdir, diff,
-			     NULL)) == 0)
+	if (diff &&
+		(rc = cmdb__worktree_apply(
+			 git, job->repo->gitdir, job->repo->workdir, diff, NULL)) == 0)
 		cmdb__worktree_journal_end(job->repo->gitdir);
 done:
 	/* Unflushed objects (unchanged tree, refusal, error) never reach the disk. */
@@ -213,17 +218,20 @@ done:
 	return rc;
 }
 
-static int make_signature(git_signature **out, const cmdb_commit_opts *opts,
-	const cmdb__commit_settings *set)
+static int make_signature(
+	git_signature **out, const cmdb_commit_opts *opts, const cmdb__commit_settings *set)
 {
 	const char *name = opts->author_name ? opts->author_name
-		: set->author_name ? set->author_name : "gitcmdb scanner";
+		: set->author_name           ? set->author_name
+					     : "gitcmdb scanner";
 	const char *email = opts->author_email ? opts->author_email
-		: set->author_email ? set->author_email : "gitcmdb@localhost";
+		: set->author_email            ? set->author_email
+					       : "gitcmdb@localhost";
 	int err = git_signature_now(out, name, email);
 
 	if (err < 0)
-		return cmdb__error_git(CMDB_EINVALID, err, "bad commit author '%s <%s>'", name, email);
+		return cmdb__error_git(
+			CMDB_EINVALID, err, "bad commit author '%s <%s>'", name, email);
 	return 0;
 }
 
@@ -240,9 +248,10 @@ static int check_writable(const cmdb_repo *repo)
 		int ok = p && access(p, W_OK) == 0, e = errno;
 
 		if (!ok) {
-			int rc = cmdb__error(CMDB_ERROR, "repository %s is read-only (%s: %s): nothing "
-				"was committed; run as its owner or make it writable", repo->gitdir,
-				p ? p : dirs[i], strerror(e));
+			int rc = cmdb__error(CMDB_ERROR,
+				"repository %s is read-only (%s: %s): nothing "
+				"was committed; run as its owner or make it writable",
+				repo->gitdir, p ? p : dirs[i], strerror(e));
 
 			free(p);
 			return rc;
@@ -269,17 +278,18 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	if (!job.opts->author_name || !job.opts->author_email || job.opts->lock_timeout_ms < 0)
 		cmdb__settings_commit(&set, repo);
 	if ((rc = build_message(&message, job.opts)) < 0 ||
-	    (rc = make_signature(&job.sig, job.opts, &set)) < 0 ||
-	    (rc = cmdb__changeset_sorted(&ops, &job.count, cs)) < 0)
+		(rc = make_signature(&job.sig, job.opts, &set)) < 0 ||
+		(rc = cmdb__changeset_sorted(&ops, &job.count, cs)) < 0)
 		goto done;
 	job.ops = ops;
 	job.message = message;
-	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir, job.opts->lock_timeout_ms >= 0
-			     ? job.opts->lock_timeout_ms : set.lock_timeout_ms)) < 0 ||
-	    (rc = check_writable(repo)) < 0)
+	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir,
+		     job.opts->lock_timeout_ms >= 0 ? job.opts->lock_timeout_ms
+						    : set.lock_timeout_ms)) < 0 ||
+		(rc = check_writable(repo)) < 0)
 		goto done;
-	if (sync_worktree(repo) && (rc = cmdb__worktree_recover(repo->git, repo->gitdir,
-					    repo->workdir)) < 0)
+	if (sync_worktree(repo) &&
+		(rc = cmdb__worktree_recover(repo->git, repo->gitdir, repo->workdir)) < 0)
 		goto done;
 	if (job.count >= CMDB_PACK_THRESHOLD) {
 		if ((rc = cmdb__packer_open(&packer, repo->gitdir)) < 0)
@@ -294,8 +304,10 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 		nanosleep(&pause, NULL);
 	}
 	if (rc == 0 && raced)
-		rc = cmdb__error(CMDB_ELOCKED, "%s stayed locked or kept moving for %d ms: another "
-			"tool is writing to it; try again", CMDB_MAIN_REF, RETRY_MS);
+		rc = cmdb__error(CMDB_ELOCKED,
+			"%s stayed locked or kept moving for %d ms: another "
+			"tool is writing to it; try again",
+			CMDB_MAIN_REF, RETRY_MS);
 	if (rc < 0)
 		goto done;
 	if (out_oid)

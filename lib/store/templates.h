@@ -2,7 +2,7 @@
 #ifndef CMDB_LIB_TEMPLATES_H
 #define CMDB_LIB_TEMPLATES_H
 
-extern const char cmdb__template_settings[];  /* gitcmdb.yaml */
+extern const char cmdb__template_settings[]; /* gitcmdb.yaml */
 extern const char cmdb__template_inventory[]; /* inventory.yaml */
 
 #endif

@@ -11,8 +11,8 @@
 #include "store/tree.h"
 
 /* A PUT or DELETE of a name directly in this directory. */
-static int apply_file(git_treebuilder *bld, git_repository *git, const cmdb__op *op,
-	const char *name)
+static int apply_file(
+	git_treebuilder *bld, git_repository *git, const cmdb__op *op, const char *name)
 {
 	const git_tree_entry *old = git_treebuilder_get(bld, name);
 	git_filemode_t mode = GIT_FILEMODE_BLOB;
@@ -25,8 +25,8 @@ static int apply_file(git_treebuilder *bld, git_repository *git, const cmdb__op 
 		return 0;
 	}
 	if (old && git_tree_entry_type(old) == GIT_OBJECT_TREE)
-		return cmdb__error(CMDB_EINVALID, "cannot write %s: it is a directory in the repository",
-			op->path);
+		return cmdb__error(CMDB_EINVALID,
+			"cannot write %s: it is a directory in the repository", op->path);
 	/* An executable file stays executable when its bytes are replaced. */
 	if (old && git_tree_entry_filemode(old) == GIT_FILEMODE_BLOB_EXECUTABLE)
 		mode = GIT_FILEMODE_BLOB_EXECUTABLE;
@@ -56,13 +56,14 @@ static int apply_subdir(git_treebuilder *bld, git_repository *git, const cmdb__o
 	}
 	if ((old = git_treebuilder_get(bld, name))) {
 		if (git_tree_entry_type(old) != GIT_OBJECT_TREE) {
-			rc = cmdb__error(CMDB_EINVALID, "cannot write %s: %.*s is a file in the repository",
-				ops[0]->path, (int)(off + len), ops[0]->path);
+			rc = cmdb__error(CMDB_EINVALID,
+				"cannot write %s: %.*s is a file in the repository", ops[0]->path,
+				(int)(off + len), ops[0]->path);
 			goto done;
 		}
 		if ((err = git_tree_lookup(&sub, git, git_tree_entry_id(old))) < 0) {
-			rc = cmdb__error_git(CMDB_ERROR, err, "cannot read tree %.*s", (int)(off + len),
-				ops[0]->path);
+			rc = cmdb__error_git(CMDB_ERROR, err, "cannot read tree %.*s",
+				(int)(off + len), ops[0]->path);
 			goto done;
 		}
 	}
@@ -101,7 +102,8 @@ static int build_dir(git_oid *out, int *empty, git_repository *git, const git_tr
 			i++;
 			continue;
 		}
-		/* Sorted paths sharing "name/" are contiguous; an op on "name" itself came first. */
+		/* Sorted paths sharing "name/" are contiguous; an op on "name" itself came first.
+		 */
 		len = (size_t)(slash - rest);
 		for (j = i + 1; j < n && strncmp(ops[j]->path + off, rest, len + 1) == 0; j++)
 			;

@@ -35,7 +35,8 @@ static change delta_change(const git_diff_delta *d)
 
 static int id_matches(const git_oid *id, const change *c)
 {
-	return (c->old_id && git_oid_equal(id, c->old_id)) || (c->new_id && git_oid_equal(id, c->new_id));
+	return (c->old_id && git_oid_equal(id, c->old_id)) ||
+		(c->new_id && git_oid_equal(id, c->new_id));
 }
 
 /* 1 if the work-tree file of c holds the parent's or the new bytes (or is absent where allowed). */
@@ -97,9 +98,10 @@ int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *dif
 			goto done;
 		if (!clean || !index_clean(idx, &c)) {
 			rc = cmdb__error(CMDB_EDIRTY,
-				"%s%s has uncommitted %s that this commit would overwrite: commit or "
-				"revert them first (nothing was committed)", workdir, c.path,
-				clean ? "changes in the git index" : "edits");
+				"%s%s has uncommitted %s that this commit would overwrite: commit "
+				"or "
+				"revert them first (nothing was committed)",
+				workdir, c.path, clean ? "changes in the git index" : "edits");
 			goto done;
 		}
 	}
@@ -218,8 +220,8 @@ done:
 }
 
 /* One try at bringing the index in line with diff; returns a libgit2 code. */
-static int update_index_once(git_repository *git, const char *stale, git_diff *diff,
-	const unsigned char *skip)
+static int update_index_once(
+	git_repository *git, const char *stale, git_diff *diff, const unsigned char *skip)
 {
 	git_index *idx = NULL;
 	size_t n = git_diff_num_deltas(diff);
@@ -233,7 +235,8 @@ static int update_index_once(git_repository *git, const char *stale, git_diff *d
 
 		if (skip && skip[i])
 			continue;
-		err = c.new_id ? git_index_add_bypath(idx, c.path) : git_index_remove_bypath(idx, c.path);
+		err = c.new_id ? git_index_add_bypath(idx, c.path)
+			       : git_index_remove_bypath(idx, c.path);
 	}
 	if (err >= 0)
 		err = git_index_write(idx);
@@ -243,8 +246,8 @@ done:
 }
 
 /* index.lock held by someone else: wait (bounded) until it is released or ages into a stale one. */
-static int update_index(git_repository *git, const char *gitdir, git_diff *diff,
-	const unsigned char *skip)
+static int update_index(
+	git_repository *git, const char *gitdir, git_diff *diff, const unsigned char *skip)
 {
 	struct timespec pause = {0, INDEX_RETRY_PAUSE_NS};
 	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
@@ -258,7 +261,8 @@ static int update_index(git_repository *git, const char *gitdir, git_diff *diff,
 		nanosleep(&pause, NULL);
 	}
 	if (err < 0)
-		rc = cmdb__error_git(CMDB_ERROR, err, "committed, but could not update the git index");
+		rc = cmdb__error_git(
+			CMDB_ERROR, err, "committed, but could not update the git index");
 	free(stale);
 	return rc;
 }
@@ -270,13 +274,14 @@ int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *wo
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
-		if ((!skip || !skip[i]) && (rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
+		if ((!skip || !skip[i]) &&
+			(rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
 			return rc;
 	return update_index(git, gitdir, diff, skip);
 }
 
-int cmdb__worktree_clean_mask(unsigned char **out, git_repository *git, const char *workdir,
-	git_diff *diff)
+int cmdb__worktree_clean_mask(
+	unsigned char **out, git_repository *git, const char *workdir, git_diff *diff)
 {
 	size_t n = git_diff_num_deltas(diff);
 	unsigned char *skip = cmdb__calloc(n ? n : 1, 1);
@@ -312,7 +317,7 @@ int cmdb__worktree_on_main(git_repository *git)
 	if (git_reference_lookup(&head, git, "HEAD") < 0)
 		return 0;
 	on = git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
-	     strcmp(git_reference_symbolic_target(head), CMDB_MAIN_REF) == 0;
+		strcmp(git_reference_symbolic_target(head), CMDB_MAIN_REF) == 0;
 	git_reference_free(head);
 	return on;
 }

@@ -12,13 +12,14 @@
 /* CMDB_EDIRTY naming the first path of diff (parent tree -> new tree) with uncommitted edits. */
 int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *diff);
 
-/* Write/delete the work-tree files of diff and update the index to match (skip[i]: leave delta i; NULL = none). */
+/* Write/delete the work-tree files of diff and update the index to match (skip[i]: leave delta i;
+ * NULL = none). */
 int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *workdir,
 	git_diff *diff, const unsigned char *skip);
 
 /* *out[i] = 1 for each delta whose path has uncommitted edits (cmdb_free the array). */
-int cmdb__worktree_clean_mask(unsigned char **out, git_repository *git, const char *workdir,
-	git_diff *diff);
+int cmdb__worktree_clean_mask(
+	unsigned char **out, git_repository *git, const char *workdir, git_diff *diff);
 
 /*
  * Crash recovery for the step between moving main and syncing the work tree: a

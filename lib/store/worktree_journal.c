@@ -14,7 +14,8 @@
 
 int cmdb__worktree_journal_begin(const char *gitdir, const git_oid *old_id, const git_oid *new_id)
 {
-	char *path = cmdb__sprintf("%s" JOURNAL, gitdir), *tmp = cmdb__sprintf("%s" JOURNAL ".tmp", gitdir);
+	char *path = cmdb__sprintf("%s" JOURNAL, gitdir),
+	     *tmp = cmdb__sprintf("%s" JOURNAL ".tmp", gitdir);
 	char a[GIT_OID_HEXSZ + 1] = "none", b[GIT_OID_HEXSZ + 1];
 	FILE *f = NULL;
 	int rc = 0;
@@ -91,17 +92,18 @@ int cmdb__worktree_recover(git_repository *git, const char *gitdir, const char *
 		goto done;
 	/* Killed before main moved: the work tree already shows main. */
 	if (git_reference_name_to_id(&main_id, git, CMDB_MAIN_REF) < 0 ||
-	    !git_oid_equal(&main_id, &new_id))
+		!git_oid_equal(&main_id, &new_id))
 		goto done;
 	if ((has_old && (err = tree_of(&old_tree, git, &old_id)) < 0) ||
-	    (err = tree_of(&new_tree, git, &new_id)) < 0 ||
-	    (err = git_diff_tree_to_tree(&diff, git, old_tree, new_tree, NULL)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot finish the interrupted work-tree update");
+		(err = tree_of(&new_tree, git, &new_id)) < 0 ||
+		(err = git_diff_tree_to_tree(&diff, git, old_tree, new_tree, NULL)) < 0) {
+		rc = cmdb__error_git(
+			CMDB_ERROR, err, "cannot finish the interrupted work-tree update");
 		goto done;
 	}
 	/* A path a person edited since is left alone; the next commit touching it refuses. */
 	if ((rc = cmdb__worktree_clean_mask(&skip, git, workdir, diff)) < 0 ||
-	    (rc = cmdb__worktree_apply(git, gitdir, workdir, diff, skip)) < 0)
+		(rc = cmdb__worktree_apply(git, gitdir, workdir, diff, skip)) < 0)
 		goto done;
 done:
 	if (rc == 0)

@@ -15,7 +15,10 @@ typedef struct {
 	size_t cap;
 } cmdb_buf;
 
-#define CMDB_BUF_INIT(cap_) {NULL, 0, 0, (cap_)}
+#define CMDB_BUF_INIT(cap_)                                                                        \
+	{                                                                                          \
+		NULL, 0, 0, (cap_)                                                                 \
+	}
 
 void cmdb__buf_init(cmdb_buf *b, size_t cap);
 /* Append n bytes; CMDB_ETOOBIG (with the buffer unchanged) when the cap would be passed. */

@@ -73,6 +73,8 @@ int cmdb__error_git(int code, int git_err, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	if (ge && ge->message)
-		return cmdb__error(code ? code : cmdb__git_code(git_err), "%s: %s", head, ge->message);
-	return cmdb__error(code ? code : cmdb__git_code(git_err), "%s: libgit2 error %d", head, git_err);
+		return cmdb__error(
+			code ? code : cmdb__git_code(git_err), "%s: %s", head, ge->message);
+	return cmdb__error(
+		code ? code : cmdb__git_code(git_err), "%s: libgit2 error %d", head, git_err);
 }

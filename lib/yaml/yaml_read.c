@@ -19,8 +19,8 @@
 #include "yaml/yaml_scalar.h"
 
 typedef struct {
-	json_t *node;   /* the collection being filled (borrowed; its parent owns it) */
-	char *key;      /* mapping: the pending key, NULL while a key is expected */
+	json_t *node; /* the collection being filled (borrowed; its parent owns it) */
+	char *key; /* mapping: the pending key, NULL while a key is expected */
 	size_t key_len;
 	size_t path_len; /* length of node's JSON pointer in reader.path */
 } frame;
@@ -37,7 +37,8 @@ typedef struct {
 
 static int fail_at(reader *r, yaml_mark_t m, const char *what)
 {
-	return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s", r->name, m.line + 1, m.column + 1, what);
+	return cmdb__error(
+		CMDB_EINVALID, "%s:%zu:%zu: %s", r->name, m.line + 1, m.column + 1, what);
 }
 
 static int oom(void)
@@ -72,20 +73,23 @@ static int parser_error(reader *r, const yaml_parser_t *p, const char *buf, size
 	if (p->error == YAML_READER_ERROR) {
 		offset_to_mark(buf, len, p->problem_offset, &line, &col);
 		if (strstr(p->problem, "control characters"))
-			return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s (byte 0x%02x; write it as a \\x%02x escape in a double-quoted string)",
+			return cmdb__error(CMDB_EINVALID,
+				"%s:%zu:%zu: %s (byte 0x%02x; write it as a \\x%02x escape in a "
+				"double-quoted string)",
 				r->name, line, col, p->problem, (unsigned)p->problem_value & 0xFF,
 				(unsigned)p->problem_value & 0xFF);
-		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: invalid UTF-8: %s", r->name, line, col,
-			p->problem);
+		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: invalid UTF-8: %s", r->name, line,
+			col, p->problem);
 	}
 	/* Tabs are the commonest cause of "cannot start any token": say so. */
 	hint = p->problem_mark.index < len && buf[p->problem_mark.index] == '\t'
-		? "; indent with spaces, YAML does not allow tabs there" : "";
+		? "; indent with spaces, YAML does not allow tabs there"
+		: "";
 	if (p->context)
 		return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s (%s started at line %zu:%zu)%s",
 			r->name, p->problem_mark.line + 1, p->problem_mark.column + 1,
-			p->problem ? p->problem : "syntax error", p->context, p->context_mark.line + 1,
-			p->context_mark.column + 1, hint);
+			p->problem ? p->problem : "syntax error", p->context,
+			p->context_mark.line + 1, p->context_mark.column + 1, hint);
 	return cmdb__error(CMDB_EINVALID, "%s:%zu:%zu: %s%s", r->name, p->problem_mark.line + 1,
 		p->problem_mark.column + 1, p->problem ? p->problem : "syntax error", hint);
 }
@@ -131,8 +135,9 @@ static int attach(reader *r, json_t *value, yaml_mark_t m, size_t *value_path)
 		if (err)
 			goto done;
 	}
-	if (r->marks && json_object_set_new(r->marks, r->path.ptr ? r->path.ptr : "",
-				json_pack("[ii]", (int)m.line + 1, (int)m.column + 1)) < 0) {
+	if (r->marks &&
+		json_object_set_new(r->marks, r->path.ptr ? r->path.ptr : "",
+			json_pack("[ii]", (int)m.line + 1, (int)m.column + 1)) < 0) {
 		err = oom();
 		goto done;
 	}
@@ -144,7 +149,8 @@ static int attach(reader *r, json_t *value, yaml_mark_t m, size_t *value_path)
 	if (json_is_array(top->node)) {
 		err = json_array_append_new(top->node, value) < 0 ? oom() : 0;
 	} else {
-		err = json_object_setn_new(top->node, top->key, top->key_len, value) < 0 ? oom() : 0;
+		err = json_object_setn_new(top->node, top->key, top->key_len, value) < 0 ? oom()
+											 : 0;
 		cmdb_free(top->key);
 		top->key = NULL;
 	}
@@ -157,7 +163,8 @@ done:
 static int check_node(reader *r, const yaml_event_t *ev, const char *anchor, const char *tag)
 {
 	if (anchor)
-		return fail_at(r, ev->start_mark, "anchors are not supported (write the value out in full)");
+		return fail_at(r, ev->start_mark,
+			"anchors are not supported (write the value out in full)");
 	if (tag)
 		return fail_at(r, ev->start_mark, "tags are not supported (remove the '!' tag)");
 	return 0;
@@ -192,12 +199,13 @@ static int on_scalar(reader *r, const yaml_event_t *ev)
 	int err;
 
 	if ((err = check_node(r, ev, (const char *)ev->data.scalar.anchor,
-			     (const char *)ev->data.scalar.tag)) < 0)
+		     (const char *)ev->data.scalar.tag)) < 0)
 		return err;
 	if (top && json_is_object(top->node) && !top->key)
 		return on_key(r, top, ev);
 	if (memchr(s, '\0', n))
-		return fail_at(r, ev->start_mark, "string contains a NUL character (\\0), which gitcmdb does not store");
+		return fail_at(r, ev->start_mark,
+			"string contains a NUL character (\\0), which gitcmdb does not store");
 	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
 		if (cmdb__yaml_type_plain(&v, s, n) < 0)
 			return oom();
@@ -244,25 +252,19 @@ static int on_event(reader *r, const yaml_event_t *ev, int *finished)
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (r->documents++)
-			return fail_at(r, ev->start_mark, "more than one YAML document (one file holds one document)");
+			return fail_at(r, ev->start_mark,
+				"more than one YAML document (one file holds one document)");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		return fail_at(r, ev->start_mark, "aliases are not supported (write the value out in full)");
-	case YAML_SCALAR_EVENT:
-		return on_scalar(r, ev);
-	case YAML_SEQUENCE_START_EVENT:
-		return on_collection_start(r, ev, 0);
-	case YAML_MAPPING_START_EVENT:
-		return on_collection_start(r, ev, 1);
+		return fail_at(r, ev->start_mark,
+			"aliases are not supported (write the value out in full)");
+	case YAML_SCALAR_EVENT: return on_scalar(r, ev);
+	case YAML_SEQUENCE_START_EVENT: return on_collection_start(r, ev, 0);
+	case YAML_MAPPING_START_EVENT: return on_collection_start(r, ev, 1);
 	case YAML_SEQUENCE_END_EVENT:
-	case YAML_MAPPING_END_EVENT:
-		r->depth--;
-		return 0;
-	case YAML_STREAM_END_EVENT:
-		*finished = 1;
-		return 0;
-	default:
-		return 0;
+	case YAML_MAPPING_END_EVENT: r->depth--; return 0;
+	case YAML_STREAM_END_EVENT: *finished = 1; return 0;
+	default: return 0;
 	}
 }
 
@@ -277,8 +279,8 @@ static int parse(json_t **out, json_t **marks, const char *buf, size_t len, cons
 	r.name = name ? name : "<input>";
 	cmdb__buf_init(&r.path, 0);
 	if (len > CMDB_YAML_MAX_BYTES)
-		return cmdb__error(CMDB_ETOOBIG, "%s: %zu bytes is over the %u-byte YAML limit", r.name,
-			len, CMDB_YAML_MAX_BYTES);
+		return cmdb__error(CMDB_ETOOBIG, "%s: %zu bytes is over the %u-byte YAML limit",
+			r.name, len, CMDB_YAML_MAX_BYTES);
 	if (!yaml_parser_initialize(&parser))
 		return oom();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -326,8 +328,8 @@ int cmdb_yaml_parse(json_t **out, const char *buf, size_t len, const char *name)
 	return parse(out, NULL, buf, len, name);
 }
 
-int cmdb_yaml_parse_marked(json_t **out, json_t **marks, const char *buf, size_t len,
-	const char *name)
+int cmdb_yaml_parse_marked(
+	json_t **out, json_t **marks, const char *buf, size_t len, const char *name)
 {
 	return parse(out, marks, buf, len, name);
 }
@@ -351,8 +353,8 @@ int cmdb_yaml_parse_file(json_t **out, const char *path)
 		goto done;
 	}
 	if ((unsigned long long)st.st_size > CMDB_YAML_MAX_BYTES) {
-		err = cmdb__error(CMDB_ETOOBIG, "%s: %lld bytes is over the %u-byte YAML limit", path,
-			(long long)st.st_size, CMDB_YAML_MAX_BYTES);
+		err = cmdb__error(CMDB_ETOOBIG, "%s: %lld bytes is over the %u-byte YAML limit",
+			path, (long long)st.st_size, CMDB_YAML_MAX_BYTES);
 		goto done;
 	}
 	if (!(buf = cmdb__malloc((size_t)st.st_size + 1))) {

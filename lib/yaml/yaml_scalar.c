@@ -151,8 +151,8 @@ int cmdb__yaml_type_plain(json_t **out, const char *s, size_t len)
 }
 
 static const char *const yaml11_words[] = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No",
-	"NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
-	"~", "null", "Null", "NULL", "<<", "=", NULL};
+	"NO", "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off",
+	"OFF", "~", "null", "Null", "NULL", "<<", "=", NULL};
 
 /* PyYAML 1.1 implicit resolvers for numbers and timestamps (resolver.py), as POSIX EREs. */
 static const char *const re11_src[] = {
@@ -163,8 +163,10 @@ static const char *const re11_src[] = {
 	"^([-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+"
 	"|[-+]?[1-9][0-9_]*(:[0-5]?[0-9])+)$",
 	/* timestamp */
-	"^([0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?([Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]"
-	"(\\.[0-9]*)?([ \t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9])$",
+	"^([0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?([Tt]|[ "
+	"\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]"
+	"(\\.[0-9]*)?([ "
+	"\t]*(Z|[-+][0-9][0-9]?(:[0-9][0-9])?))?|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9])$",
 };
 #define RE11_COUNT (sizeof(re11_src) / sizeof(re11_src[0]))
 /* Every character those expressions can match; anything else rules them out cheaply. */
@@ -212,7 +214,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 		return 2;
 	}
 	if ((s[0] & 0xF0) == 0xE0 && len >= 3) {
-		*cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+		*cp = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) |
+			(s[2] & 0x3F);
 		return 3;
 	}
 	if ((s[0] & 0xF8) == 0xF0 && len >= 4) {

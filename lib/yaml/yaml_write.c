@@ -30,8 +30,8 @@ typedef struct {
 	int rank;
 } entry;
 
-static const char *const item_order[] = {"type", "name", "source", "attributes", "annotations",
-	"relations"};
+static const char *const item_order[] = {
+	"type", "name", "source", "attributes", "annotations", "relations"};
 #define ITEM_KEYS (int)(sizeof(item_order) / sizeof(item_order[0]))
 
 static int put(writer *w, const char *s, size_t n)
@@ -68,7 +68,8 @@ static uint32_t utf8_cp(const unsigned char *s, size_t n)
 	if (n == 2)
 		return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
 	if (n == 3)
-		return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+		return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) |
+			(s[2] & 0x3F);
 	return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
 		((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
 }
@@ -217,9 +218,11 @@ static int check_string(const char *s, size_t len)
 {
 	if (memchr(s, '\0', len))
 		return cmdb__error(CMDB_EINVALID,
-			"cannot write a string holding a NUL character as YAML (gitcmdb does not store NUL)");
+			"cannot write a string holding a NUL character as YAML (gitcmdb does not "
+			"store NUL)");
 	if (!valid_utf8((const unsigned char *)s, len))
-		return cmdb__error(CMDB_EINVALID, "cannot write a string that is not valid UTF-8 as YAML");
+		return cmdb__error(
+			CMDB_EINVALID, "cannot write a string that is not valid UTF-8 as YAML");
 	return 0;
 }
 
@@ -261,7 +264,8 @@ static int emit_leaf(writer *w, const json_t *v, int block_ind)
 		err = puts_(w, num);
 		break;
 	case JSON_STRING:
-		if ((err = emit_string(w, json_string_value(v), json_string_length(v), block_ind)) > 0)
+		if ((err = emit_string(w, json_string_value(v), json_string_length(v), block_ind)) >
+			0)
 			return 0;
 		break;
 	default: return cmdb__error(CMDB_EINVALID, "cannot write an unknown JSON type as YAML");
@@ -271,7 +275,8 @@ static int emit_leaf(writer *w, const json_t *v, int block_ind)
 
 static int is_branch(const json_t *v)
 {
-	return (json_is_object(v) && json_object_size(v)) || (json_is_array(v) && json_array_size(v));
+	return (json_is_object(v) && json_object_size(v)) ||
+		(json_is_array(v) && json_array_size(v));
 }
 
 static int emit_mapping(writer *w, const json_t *obj, int ind, int first_inline, int depth);
@@ -353,7 +358,8 @@ static int emit_mapping(writer *w, const json_t *obj, int ind, int first_inline,
 	int err = 0;
 
 	if (depth > CMDB_YAML_MAX_DEPTH)
-		return cmdb__error(CMDB_EINVALID, "value nests deeper than %d levels", CMDB_YAML_MAX_DEPTH);
+		return cmdb__error(
+			CMDB_EINVALID, "value nests deeper than %d levels", CMDB_YAML_MAX_DEPTH);
 	if (!(e = cmdb__calloc(n, sizeof(*e))))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (it = json_object_iter((json_t *)obj); it && i < n;
@@ -381,8 +387,10 @@ static int emit_sequence(writer *w, const json_t *arr, int ind, int first_inline
 	int err = 0;
 
 	if (depth > CMDB_YAML_MAX_DEPTH)
-		return cmdb__error(CMDB_EINVALID, "value nests deeper than %d levels", CMDB_YAML_MAX_DEPTH);
-	json_array_foreach((json_t *)arr, i, v) {
+		return cmdb__error(
+			CMDB_EINVALID, "value nests deeper than %d levels", CMDB_YAML_MAX_DEPTH);
+	json_array_foreach((json_t *)arr, i, v)
+	{
 		if (!(i == 0 && first_inline) && (err = indent(w, ind)))
 			break;
 		if ((err = put(w, "-", 1)) || (err = emit_after_dash(w, v, ind, depth)))

@@ -21,12 +21,11 @@ static void check_items(const json_t *facts)
 
 	if (cmdb_collect_items(&items, &files, "fuzz", facts, redactor) != 0)
 		return;
-	json_object_foreach (items, key, v)
-		if (cmdb_id_validate(key) != 0 || (strncmp(key, "host/fuzz", 9) != 0 && strncmp(key, "service/fuzz/", 13) != 0))
-			abort();
-	json_object_foreach (files, key, v)
-		if (cmdb_path_validate(key) != 0 || strncmp(key, "file/fuzz/", 10) != 0)
-			abort();
+	json_object_foreach(items, key, v) if (cmdb_id_validate(key) != 0 ||
+		(strncmp(key, "host/fuzz", 9) != 0 && strncmp(key, "service/fuzz/", 13) != 0))
+		abort();
+	json_object_foreach(files, key,
+		v) if (cmdb_path_validate(key) != 0 || strncmp(key, "file/fuzz/", 10) != 0) abort();
 	json_decref(items);
 	json_decref(files);
 }

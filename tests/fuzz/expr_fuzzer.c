@@ -33,10 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
 				cmdb__expr_value_match(&e->terms[i], values[v][0], values[v][1],
 					CMDB_VERSION_DPKG);
-				cmdb__expr_value_match(&e->terms[i], values[v][0], values[v][1],
-					CMDB_VERSION_RPM);
+				cmdb__expr_value_match(
+					&e->terms[i], values[v][0], values[v][1], CMDB_VERSION_RPM);
 			}
-			cmdb__expr_path_match(&e->terms[i], "attributes.packages.libssl1.1.version");
+			cmdb__expr_path_match(
+				&e->terms[i], "attributes.packages.libssl1.1.version");
 			cmdb__expr_path_match(&e->terms[i], src);
 		}
 		/* Version comparison of the raw input against itself and a real version. */

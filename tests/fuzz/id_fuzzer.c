@@ -47,12 +47,12 @@ static void check_id(const char *s)
 	if (strstr(s, "..") == s || strstr(s, "/.") || s[0] == '/' || cmdb_path_validate(s) != 0)
 		abort();
 	if (cmdb_id_to_path(&path, s) != 0 || cmdb_id_from_path(&back, path) != 0 ||
-	    strcmp(back, s) != 0)
+		strcmp(back, s) != 0)
 		abort();
 	/* Canonical: the last component re-encodes to itself. */
 	if (cmdb_id_name(&name, &namelen, s) != 0 ||
-	    cmdb_id_encode_component(&enc, name, namelen) != 0 ||
-	    strcmp(enc, strrchr(s, '/') + 1) != 0)
+		cmdb_id_encode_component(&enc, name, namelen) != 0 ||
+		strcmp(enc, strrchr(s, '/') + 1) != 0)
 		abort();
 	cmdb_free(path);
 	cmdb_free(back);

@@ -34,10 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	for (size_t i = 0; i < cmdb_knownhosts_count(kh); i++) {
 		cmdb_knownhost a, b;
-		if (cmdb_knownhosts_entry(&a, kh, i) != 0 || cmdb_knownhosts_entry(&b, again, i) != 0)
+		if (cmdb_knownhosts_entry(&a, kh, i) != 0 ||
+			cmdb_knownhosts_entry(&b, again, i) != 0)
 			abort();
 		if (strcmp(a.hosts, b.hosts) || strcmp(a.type, b.type) ||
-		    strcmp(a.fingerprint, b.fingerprint) || strcmp(a.marker, b.marker))
+			strcmp(a.fingerprint, b.fingerprint) || strcmp(a.marker, b.marker))
 			abort();
 		/* each entry's own hosts field, as a host name, must not crash the matcher */
 		(void)cmdb_knownhosts_check(kh, a.hosts, ed25519_blob, sizeof(ed25519_blob));

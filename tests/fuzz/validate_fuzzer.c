@@ -20,12 +20,13 @@ static void check_item(const uint8_t *data, size_t size)
 	if (!findings || cmdb_validator_new(&v, schema) != 0)
 		abort();
 	if (cmdb_validator_add(v, "service/web01/nginx.yaml", (const char *)data, size) != 0 ||
-	    cmdb_validator_finish(v, findings) != 0)
+		cmdb_validator_finish(v, findings) != 0)
 		abort();
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		if (!json_is_string(json_object_get(f, "file")) ||
-		    !json_is_integer(json_object_get(f, "line")) ||
-		    !json_is_string(json_object_get(f, "message")))
+			!json_is_integer(json_object_get(f, "line")) ||
+			!json_is_string(json_object_get(f, "message")))
 			abort();
 	}
 	cmdb_validator_free(v);
@@ -42,11 +43,13 @@ static void check_schema(const uint8_t *data, size_t size)
 		/* A schema that loaded must be usable by the validator. */
 		cmdb_validator *v = NULL;
 		json_t *findings = json_array();
-		static const char item[] = "type: service\nname: nginx\nattributes: {a: 1, b: [x]}\n";
+		static const char item[] =
+			"type: service\nname: nginx\nattributes: {a: 1, b: [x]}\n";
 
 		if (!findings || cmdb_validator_new(&v, s) != 0 ||
-		    cmdb_validator_add(v, "service/h/nginx.yaml", item, sizeof(item) - 1) != 0 ||
-		    cmdb_validator_finish(v, findings) != 0)
+			cmdb_validator_add(v, "service/h/nginx.yaml", item, sizeof(item) - 1) !=
+				0 ||
+			cmdb_validator_finish(v, findings) != 0)
 			abort();
 		cmdb_validator_free(v);
 		json_decref(findings);

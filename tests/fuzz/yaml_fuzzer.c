@@ -21,11 +21,9 @@ static size_t count_nodes(const json_t *v)
 	json_t *c;
 
 	if (json_is_array(v)) {
-		json_array_foreach((json_t *)v, i, c)
-			n += count_nodes(c);
+		json_array_foreach((json_t *)v, i, c) n += count_nodes(c);
 	} else if (json_is_object(v)) {
-		json_object_foreach((json_t *)v, k, c)
-			n += count_nodes(c);
+		json_object_foreach((json_t *)v, k, c) n += count_nodes(c);
 	}
 	return n;
 }
@@ -64,7 +62,8 @@ static void check_string(const uint8_t *data, size_t size)
 {
 	json_t *s, *v;
 
-	if (size > 4096 || memchr(data, '\0', size) || !(s = json_stringn((const char *)data, size)))
+	if (size > 4096 || memchr(data, '\0', size) ||
+		!(s = json_stringn((const char *)data, size)))
 		return;
 	v = json_object();
 	json_object_set_new(v, "k", json_pack("[O,{s:O}]", s, "n", s));
@@ -90,7 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if (json_object_size(marks) != count_nodes(v)) {
-		fprintf(stderr, "%zu marks for %zu nodes\n", json_object_size(marks), count_nodes(v));
+		fprintf(stderr, "%zu marks for %zu nodes\n", json_object_size(marks),
+			count_nodes(v));
 		abort();
 	}
 	check_law(v, 0);

@@ -42,22 +42,24 @@ static void dump(const json_t *findings)
 	free(d);
 }
 
-void tu_expect_finding(const json_t *findings, const char *file, int line, int col,
-	const char *text)
+void tu_expect_finding(
+	const json_t *findings, const char *file, int line, int col, const char *text)
 {
 	size_t i, hits = 0;
 	json_t *f;
 
-	json_array_foreach(findings, i, f) {
+	json_array_foreach(findings, i, f)
+	{
 		if (strcmp(json_string_value(json_object_get(f, "file")), file) == 0 &&
-		    json_integer_value(json_object_get(f, "line")) == line &&
-		    json_integer_value(json_object_get(f, "column")) == col &&
-		    strstr(json_string_value(json_object_get(f, "message")), text))
+			json_integer_value(json_object_get(f, "line")) == line &&
+			json_integer_value(json_object_get(f, "column")) == col &&
+			strstr(json_string_value(json_object_get(f, "message")), text))
 			hits++;
 	}
 	if (hits != 1) {
 		dump(findings);
-		fail_msg("expected one finding %s:%d:%d '%s', found %zu", file, line, col, text, hits);
+		fail_msg("expected one finding %s:%d:%d '%s', found %zu", file, line, col, text,
+			hits);
 	}
 }
 

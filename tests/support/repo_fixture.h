@@ -8,7 +8,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 typedef struct {
-	char *dir;  /* temp dir holding the repository */
+	char *dir; /* temp dir holding the repository */
 	char *path; /* the repository */
 	cmdb_repo *repo;
 } tu_repo;

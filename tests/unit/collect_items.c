@@ -28,10 +28,12 @@ static void items_of(json_t **items, json_t **files, const char *host, const jso
 
 static const char web01_facts[] =
 	"{\"os\": {\"id\": \"debian\", \"version\": \"12\", \"kernel\": \"6.1.0-18-amd64\"},"
-	" \"hardware\": {\"cpus\": 2, \"memory_mb\": 1987, \"machine_id\": \"4c4c4544004e4b1080374cc04f4e3732\","
+	" \"hardware\": {\"cpus\": 2, \"memory_mb\": 1987, \"machine_id\": "
+	"\"4c4c4544004e4b1080374cc04f4e3732\","
 	"   \"dmi_uuid\": \"9f1b3c2e-1d2a-4b5c-8d7e-0f1a2b3c4d5e\", \"virtualization\": \"kvm\"},"
 	" \"network\": {\"interfaces\": {\"lo\": {\"mac\": \"00:00:00:00:00:00\", \"mtu\": 65536},"
-	"   \"eth0\": {\"mac\": \"52:54:00:0a:4d:0b\", \"mtu\": 1500, \"addresses\": [\"10.77.0.11/24\"]}},"
+	"   \"eth0\": {\"mac\": \"52:54:00:0a:4d:0b\", \"mtu\": 1500, \"addresses\": "
+	"[\"10.77.0.11/24\"]}},"
 	"   \"routes\": [\"default via 10.77.0.1 dev eth0\"], \"dns\": [\"10.77.0.2\"]},"
 	" \"packages\": {\"managers\": [\"dpkg\"], \"list\": ["
 	"   {\"name\": \"bash\", \"version\": \"5.2.15-2+b2\", \"arch\": \"amd64\"},"
@@ -39,28 +41,42 @@ static const char web01_facts[] =
 	"   {\"name\": \"libc6\", \"version\": \"2.36-9+deb12u4\", \"arch\": \"i386\"},"
 	"   {\"name\": \"no\", \"version\": \"1\"}]},"
 	" \"services\": {\"manager\": \"systemd\", \"units\": {"
-	"   \"nginx.service\": {\"state\": \"active\", \"enabled\": \"enabled\", \"exec\": \"/usr/sbin/nginx -g daemon on;\","
-	"     \"main_pid\": 812, \"package\": \"nginx\", \"fragment\": \"/lib/systemd/system/nginx.service\"},"
+	"   \"nginx.service\": {\"state\": \"active\", \"enabled\": \"enabled\", \"exec\": "
+	"\"/usr/sbin/nginx -g daemon on;\","
+	"     \"main_pid\": 812, \"package\": \"nginx\", \"fragment\": "
+	"\"/lib/systemd/system/nginx.service\"},"
 	"   \"ssh.service\": {\"state\": \"active\", \"enabled\": \"enabled\", \"main_pid\": 555},"
 	"   \"apt-daily.service\": {\"state\": \"inactive\", \"enabled\": \"static\"},"
 	"   \"docker.service\": {\"state\": \"inactive\", \"enabled\": \"enabled\"}}},"
 	" \"sockets\": {\"listening\": ["
-	"     {\"proto\": \"tcp\", \"local\": \"0.0.0.0:80\", \"process\": \"nginx\", \"pid\": 812},"
+	"     {\"proto\": \"tcp\", \"local\": \"0.0.0.0:80\", \"process\": \"nginx\", \"pid\": "
+	"812},"
 	"     {\"proto\": \"tcp\", \"local\": \"[::]:80\", \"process\": \"nginx\", \"pid\": 813},"
 	"     {\"proto\": \"tcp\", \"local\": \"0.0.0.0:22\", \"process\": \"sshd\", \"pid\": 901},"
-	"     {\"proto\": \"udp\", \"local\": \"0.0.0.0:68\", \"process\": \"dhclient\", \"pid\": 444},"
-	"     {\"proto\": \"tcp\", \"local\": \"127.0.0.1:41237\", \"process\": \"python3\", \"pid\": 4000},"
-	"     {\"proto\": \"tcp\", \"local\": \"[::1]:45001\", \"process\": \"node\", \"pid\": 4001}],"
+	"     {\"proto\": \"udp\", \"local\": \"0.0.0.0:68\", \"process\": \"dhclient\", \"pid\": "
+	"444},"
+	"     {\"proto\": \"tcp\", \"local\": \"127.0.0.1:41237\", \"process\": \"python3\", "
+	"\"pid\": 4000},"
+	"     {\"proto\": \"tcp\", \"local\": \"[::1]:45001\", \"process\": \"node\", \"pid\": "
+	"4001}],"
 	"   \"established\": ["
-	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43512\", \"peer\": \"10.77.0.12:8080\", \"process\": \"nginx\", \"pid\": 813},"
-	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43514\", \"peer\": \"10.77.0.12:8080\", \"process\": \"nginx\", \"pid\": 813},"
-	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:22\", \"peer\": \"10.77.0.1:50122\", \"process\": \"sshd\", \"pid\": 902},"
-	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:40000\", \"peer\": \"10.77.0.9:443\", \"process\": \"curl\", \"pid\": 999},"
-	"     {\"proto\": \"tcp\", \"local\": \"127.0.0.1:40002\", \"peer\": \"127.0.0.1:41237\", \"process\": \"curl\", \"pid\": 998}],"
-	"   \"cgroups\": {\"813\": \"nginx.service\", \"901\": \"ssh.service\", \"902\": \"ssh.service\"}},"
-	" \"users\": {\"users\": {\"root\": {\"uid\": 0, \"gid\": 0, \"home\": \"/root\", \"shell\": \"/bin/bash\", \"groups\": [\"root\"]}},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43512\", \"peer\": \"10.77.0.12:8080\", "
+	"\"process\": \"nginx\", \"pid\": 813},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:43514\", \"peer\": \"10.77.0.12:8080\", "
+	"\"process\": \"nginx\", \"pid\": 813},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:22\", \"peer\": \"10.77.0.1:50122\", "
+	"\"process\": \"sshd\", \"pid\": 902},"
+	"     {\"proto\": \"tcp\", \"local\": \"10.77.0.11:40000\", \"peer\": \"10.77.0.9:443\", "
+	"\"process\": \"curl\", \"pid\": 999},"
+	"     {\"proto\": \"tcp\", \"local\": \"127.0.0.1:40002\", \"peer\": \"127.0.0.1:41237\", "
+	"\"process\": \"curl\", \"pid\": 998}],"
+	"   \"cgroups\": {\"813\": \"nginx.service\", \"901\": \"ssh.service\", \"902\": "
+	"\"ssh.service\"}},"
+	" \"users\": {\"users\": {\"root\": {\"uid\": 0, \"gid\": 0, \"home\": \"/root\", "
+	"\"shell\": \"/bin/bash\", \"groups\": [\"root\"]}},"
 	"   \"groups\": {\"root\": {\"gid\": 0}}},"
-	" \"files\": {\"/etc/app.conf\": {\"size\": 40, \"content\": \"user = app\\ndb_password = hunter2\\nport = 1\\n\"},"
+	" \"files\": {\"/etc/app.conf\": {\"size\": 40, \"content\": \"user = app\\ndb_password = "
+	"hunter2\\nport = 1\\n\"},"
 	"   \"/etc/crontab\": {\"skipped\": \"missing\"}},"
 	" \"errors\": [{\"section\": \"os\", \"message\": \"x\"}]}";
 
@@ -101,7 +117,8 @@ static void test_collect_items__packages_keyed_by_name_and_arch(void **state)
 
 	(void)state;
 	items_of(&items, &files, "web01", facts);
-	pk = json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "packages");
+	pk = json_object_get(
+		json_object_get(json_object_get(items, "host/web01"), "attributes"), "packages");
 	assert_int_equal(json_object_size(pk), 4);
 	assert_str(json_object_get(pk, "bash"), "version", "5.2.15-2+b2");
 	assert_str(json_object_get(pk, "libc6:amd64"), "arch", "amd64");
@@ -125,7 +142,7 @@ static void test_collect_items__services_own_their_sockets(void **state)
 	assert_non_null(nginx);
 	assert_non_null(ssh);
 	assert_non_null(json_object_get(items, "service/web01/docker")); /* enabled, not running */
-	assert_null(json_object_get(items, "service/web01/apt-daily"));  /* static and dead: noise */
+	assert_null(json_object_get(items, "service/web01/apt-daily")); /* static and dead: noise */
 	assert_str(nginx, "type", "service");
 	assert_str(nginx, "name", "nginx");
 	assert_str(nginx, "attributes/unit", "nginx.service");
@@ -137,7 +154,8 @@ static void test_collect_items__services_own_their_sockets(void **state)
 	assert_str(nginx, "attributes/connects/0", "tcp:10.77.0.12:8080");
 	assert_null(str_at(nginx, "attributes/connects/1"));
 	assert_str(ssh, "attributes/listen/0", "tcp:0.0.0.0:22");
-	assert_null(json_object_get(json_object_get(ssh, "attributes"), "connects")); /* inbound only */
+	assert_null(
+		json_object_get(json_object_get(ssh, "attributes"), "connects")); /* inbound only */
 	host = json_object_get(json_object_get(items, "host/web01"), "attributes");
 	/* Unowned loopback listeners on ephemeral ports come and go: not recorded. */
 	assert_str(host, "sockets/listening/0", "udp:0.0.0.0:68");
@@ -183,13 +201,20 @@ static void test_collect_items__files_redacted_before_output(void **state)
 	assert_null(strstr(content, "hunter2"));
 	assert_non_null(strstr(content, "user = app\n<redacted hmac-sha256:"));
 	assert_non_null(strstr(content, ">\nport = 1\n"));
-	entry = json_object_get(json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "files"), "/etc/app.conf");
+	entry = json_object_get(
+		json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"),
+			"files"),
+		"/etc/app.conf");
 	SHA256((const unsigned char *)content, strlen(content), md);
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	assert_str(entry, "sha256", hex);
-	assert_int_equal(json_integer_value(json_object_get(entry, "size")), (json_int_t)strlen(content));
-	entry = json_object_get(json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"), "files"), "/etc/crontab");
+	assert_int_equal(
+		json_integer_value(json_object_get(entry, "size")), (json_int_t)strlen(content));
+	entry = json_object_get(
+		json_object_get(json_object_get(json_object_get(items, "host/web01"), "attributes"),
+			"files"),
+		"/etc/crontab");
 	assert_str(entry, "skipped", "missing");
 	assert_null(json_object_get(files, "file/web01/etc/crontab"));
 	json_decref(items);
@@ -216,7 +241,8 @@ static void test_collect_items__hostile_names_stay_inside_the_tree(void **state)
 	(void)state;
 	items_of(&items, &files, "evil", facts);
 	assert_int_equal(json_object_size(items), 7); /* host + six services */
-	json_object_foreach (items, id, v) {
+	json_object_foreach(items, id, v)
+	{
 		if (cmdb_id_validate(id) != 0)
 			fail_msg("invalid id '%s': %s", id, cmdb_error_last());
 		assert_true(strncmp(id, "service/evil/", 13) == 0 || strcmp(id, "host/evil") == 0);
@@ -234,7 +260,8 @@ static void test_collect_items__hostile_names_stay_inside_the_tree(void **state)
 		cmdb_free(want);
 	}
 	assert_int_equal(json_object_size(files), 3); /* the relative path is dropped */
-	json_object_foreach (files, id, v) {
+	json_object_foreach(files, id, v)
+	{
 		if (cmdb_path_validate(id) != 0)
 			fail_msg("invalid path '%s': %s", id, cmdb_error_last());
 		assert_true(strncmp(id, "file/evil/", 10) == 0);
@@ -339,7 +366,8 @@ static void test_collect_items__parse_allocation_failures_are_clean(void **state
 		rc = cmdb_collect_parse(&facts, data, len, NULL);
 		cmdb__alloc_fail_at(0);
 		if (rc == 0) {
-			/* A failure inside a parser may only ever cost that section, never crash. */
+			/* A failure inside a parser may only ever cost that section, never crash.
+			 */
 			successes_in_a_row++;
 			json_decref(facts);
 			continue;

@@ -27,7 +27,8 @@ static void test_collect_parse__os_release_of_each_distribution(void **state)
 		{"os/rocky-9.3__os-release.txt", "rocky", "9.3", "Rocky Linux"},
 		{"os/debian-10__os-release.txt", "debian", "10", "Debian GNU/Linux"},
 		{"os/alpine-3.23.2__os-release.txt", "alpine", "3.23.2", "Alpine Linux"},
-		{"os/rhel-8.6__os-release-with-comments.txt", "rhel", "8.6", "Red Hat Enterprise Linux"},
+		{"os/rhel-8.6__os-release-with-comments.txt", "rhel", "8.6",
+			"Red Hat Enterprise Linux"},
 		{"os/oracle-linux-7.2__os-release.txt", "ol", "7.2", "Oracle Linux Server"},
 	};
 
@@ -40,7 +41,8 @@ static void test_collect_parse__os_release_of_each_distribution(void **state)
 		assert_str(facts, "os/version", cases[i].version);
 		assert_str(facts, "os/name", cases[i].name);
 		/* A version is a string, never a number. */
-		assert_true(json_is_string(json_object_get(json_object_get(facts, "os"), "version")));
+		assert_true(
+			json_is_string(json_object_get(json_object_get(facts, "os"), "version")));
 		json_decref(facts);
 	}
 }
@@ -48,7 +50,8 @@ static void test_collect_parse__os_release_of_each_distribution(void **state)
 static void test_collect_parse__os_without_version_and_with_names(void **state)
 {
 	json_t *facts = os_from("os/debian-12-bookworm-sid__os-release.txt",
-		"%% kernel\n6.1.0-18-amd64\n%% arch\nx86_64\n%% hostname\nweb01\n%% fqdn\nweb01.example.org\n"
+		"%% kernel\n6.1.0-18-amd64\n%% arch\nx86_64\n%% hostname\nweb01\n%% "
+		"fqdn\nweb01.example.org\n"
 		"%% timezone\n/usr/share/zoneinfo/Europe/Berlin\n");
 
 	(void)state;
@@ -61,7 +64,8 @@ static void test_collect_parse__os_without_version_and_with_names(void **state)
 	assert_str(facts, "os/timezone", "Europe/Berlin");
 	json_decref(facts);
 	/* hostname -f answering a bare name says nothing about a domain. */
-	facts = os_from("os/rocky-9.3__os-release.txt", "%% fqdn\nlocalhost\n%% timezone\nEtc/UTC\n");
+	facts = os_from(
+		"os/rocky-9.3__os-release.txt", "%% fqdn\nlocalhost\n%% timezone\nEtc/UTC\n");
 	assert_null(str_at(facts, "os/fqdn"));
 	assert_str(facts, "os/timezone", "Etc/UTC");
 	json_decref(facts);
@@ -76,8 +80,10 @@ static void test_collect_parse__hardware_x86_guest_arm_and_old_smp(void **state)
 	block_fixture(&b, "cpuinfo", "cpu-memory/rhel-9__cpuinfo-x86_64-kvm-guest.txt");
 	block_fixture(&b, "meminfo", "cpu-memory/linux-unknown__meminfo.txt");
 	block_text(&b, "machine-id", "4c4c4544004e4b1080374cc04f4e3732\n");
-	block_text(&b, "dmi", "sys_vendor=QEMU\nproduct_name=Standard PC (Q35 + ICH9, 2009)\n"
-			      "product_uuid=9f1b3c2e-1d2a-4b5c-8d7e-0f1a2b3c4d5e\nproduct_serial=Not Specified\n");
+	block_text(&b, "dmi",
+		"sys_vendor=QEMU\nproduct_name=Standard PC (Q35 + ICH9, 2009)\n"
+		"product_uuid=9f1b3c2e-1d2a-4b5c-8d7e-0f1a2b3c4d5e\nproduct_serial=Not "
+		"Specified\n");
 	facts = parse_section("hardware", &b);
 	assert_int_equal(n_errors(facts), 0);
 	assert_str(facts, "hardware/cpu_model", "Intel Core Processor (Haswell, no TSX, IBRS)");
@@ -103,7 +109,8 @@ static void test_collect_parse__hardware_x86_guest_arm_and_old_smp(void **state)
 
 	memset(&b, 0, sizeof(b));
 	block_fixture(&b, "cpuinfo", "cpu-memory/rhel-5.6__cpuinfo-x86_64.txt");
-	block_fixture(&b, "cpuinfo-rpi", "cpu-memory/raspios-12-bookworm__cpuinfo-aarch64-rpi3.txt");
+	block_fixture(
+		&b, "cpuinfo-rpi", "cpu-memory/raspios-12-bookworm__cpuinfo-aarch64-rpi3.txt");
 	block_text(&b, "machine-id", "not-an-id\n");
 	facts = parse_section("hardware", &b);
 	assert_int_equal(int_at(facts, "hardware/cpus"), 16);
@@ -138,7 +145,8 @@ static void test_collect_parse__network_interfaces_routes_resolvers(void **state
 	block_fixture(&b, "ip-addr", "network/el8__ip-addr.txt");
 	block_fixture(&b, "ip-route", "network/linux-unknown__ip-route-default-multi.txt");
 	block_fixture(&b, "ip6-route", "network/linux-unknown__ip-6-route-show.txt");
-	block_text(&b, "resolv.conf", "search example.org\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n");
+	block_text(&b, "resolv.conf",
+		"search example.org\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n");
 	facts = parse_section("network", &b);
 	assert_int_equal(n_errors(facts), 0);
 	ifs = json_object_get(json_object_get(facts, "network"), "interfaces");
@@ -179,7 +187,8 @@ static void test_collect_parse__network_old_iproute_tun_and_no_final_newline(voi
 	block_fixture(&b, "ip-addr", "network/linux-2.6era__ip-addr-no-state.txt");
 	facts = parse_section("network", &b);
 	assert_int_equal(n_errors(facts), 0);
-	assert_true(json_object_size(json_object_get(json_object_get(facts, "network"), "interfaces")) >= 2);
+	assert_true(json_object_size(
+			    json_object_get(json_object_get(facts, "network"), "interfaces")) >= 2);
 	json_decref(facts);
 	free(b.p);
 }
@@ -191,16 +200,19 @@ static void test_collect_parse__network_drops_temporary_and_veth(void **state)
 
 	(void)state;
 	block_text(&b, "ip-addr",
-		"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group default qlen 1000\n"
+		"2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP group "
+		"default qlen 1000\n"
 		"    link/ether 52:54:00:12:34:56 brd ff:ff:ff:ff:ff:ff\n"
 		"    inet6 2001:db8::1234:5678:9abc:def0/64 scope global temporary dynamic\n"
 		"    inet6 2001:db8::5054:ff:fe12:3456/64 scope global dynamic mngtmpaddr\n"
-		"9: veth1a2b3c@if8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master docker0\n"
+		"9: veth1a2b3c@if8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue "
+		"master docker0\n"
 		"    link/ether 9a:1b:2c:3d:4e:5f brd ff:ff:ff:ff:ff:ff link-netnsid 0\n");
 	facts = parse_section("network", &b);
 	assert_str(facts, "network/interfaces/eth0/addresses/0", "2001:db8::5054:ff:fe12:3456/64");
 	assert_null(str_at(facts, "network/interfaces/eth0/addresses/1"));
-	assert_null(json_object_get(json_object_get(json_object_get(facts, "network"), "interfaces"), "veth1a2b3c"));
+	assert_null(json_object_get(
+		json_object_get(json_object_get(facts, "network"), "interfaces"), "veth1a2b3c"));
 	json_decref(facts);
 	free(b.p);
 }
@@ -211,14 +223,17 @@ static void test_collect_parse__network_from_sysfs_without_ip(void **state)
 	json_t *facts;
 
 	(void)state;
-	block_text(&b, "sysfs-net", "eth0 02:42:ac:11:00:02 1500\nlo 00:00:00:00:00:00 65536\nveth9 aa:bb:cc:dd:ee:ff 1500\ntun0  1400\nbad line here x\n");
+	block_text(&b, "sysfs-net",
+		"eth0 02:42:ac:11:00:02 1500\nlo 00:00:00:00:00:00 65536\nveth9 aa:bb:cc:dd:ee:ff "
+		"1500\ntun0  1400\nbad line here x\n");
 	block_text(&b, "resolv.conf", "nameserver 10.0.0.2\n");
 	facts = parse_section("network", &b);
 	assert_str(facts, "network/interfaces/eth0/mac", "02:42:ac:11:00:02");
 	assert_int_equal(int_at(facts, "network/interfaces/eth0/mtu"), 1500);
 	assert_int_equal(int_at(facts, "network/interfaces/tun0/mtu"), 1400);
 	assert_null(str_at(facts, "network/interfaces/tun0/mac"));
-	assert_null(json_object_get(json_object_get(json_object_get(facts, "network"), "interfaces"), "veth9"));
+	assert_null(json_object_get(
+		json_object_get(json_object_get(facts, "network"), "interfaces"), "veth9"));
 	assert_int_equal(n_errors(facts), 1);
 	json_decref(facts);
 	free(b.p);
@@ -231,19 +246,23 @@ static void test_collect_parse__filesystems_local_only_with_sizes(void **state)
 
 	(void)state;
 	block_fixture(&b, "mounts", "filesystems/rhel-9.4__proc-mounts-excerpt.txt");
-	sb_str(&b, "srv:/export /mnt/nfs nfs4 rw,relatime,vers=4.2 0 0\n"
-		   "//fs/share /mnt/cifs cifs rw 0 0\n"
-		   "user@host:/ /mnt/ssh fuse.sshfs rw 0 0\n"
-		   "tmpfs /run tmpfs rw 0 0\n"
-		   "/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n");
+	sb_str(&b,
+		"srv:/export /mnt/nfs nfs4 rw,relatime,vers=4.2 0 0\n"
+		"//fs/share /mnt/cifs cifs rw 0 0\n"
+		"user@host:/ /mnt/ssh fuse.sshfs rw 0 0\n"
+		"tmpfs /run tmpfs rw 0 0\n"
+		"/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n");
 	block_text(&b, "df", "/boot 1038336\n/mnt/my\\040disk 2097152\n/mnt/nfs notanumber\n");
 	facts = parse_section("filesystems", &b);
 	fs = json_object_get(facts, "filesystems");
 	assert_int_equal(json_object_size(fs), 2);
 	assert_str(json_object_get(fs, "/boot"), "device", "/dev/nvme0n1p2");
 	assert_str(json_object_get(fs, "/boot"), "fstype", "ext4");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(fs, "/boot"), "size_mb")), 1014);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(fs, "/mnt/my disk"), "size_mb")), 2048);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(fs, "/boot"), "size_mb")), 1014);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(fs, "/mnt/my disk"), "size_mb")),
+		2048);
 	assert_null(json_object_get(fs, "/mnt/nfs"));
 	assert_null(json_object_get(fs, "/proc"));
 	assert_int_equal(n_errors(facts), 1); /* the unreadable df line */
@@ -256,9 +275,8 @@ static json_t *find_pkg(const json_t *facts, const char *name)
 	size_t i;
 	json_t *p;
 
-	json_array_foreach (json_object_get(json_object_get(facts, "packages"), "list"), i, p)
-		if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
-			return p;
+	json_array_foreach(json_object_get(json_object_get(facts, "packages"), "list"), i,
+		p) if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0) return p;
 	return NULL;
 }
 

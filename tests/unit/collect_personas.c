@@ -23,7 +23,8 @@ static int teardown(void **state)
 }
 
 /* Parse persona name as host; *facts keeps the facts when wanted. */
-static void persona(json_t **items, json_t **files, json_t **facts_out, const char *name, const char *host)
+static void persona(
+	json_t **items, json_t **files, json_t **facts_out, const char *name, const char *host)
 {
 	char *path, *data;
 	size_t len;
@@ -46,7 +47,8 @@ static void persona(json_t **items, json_t **files, json_t **facts_out, const ch
 
 static void test_collect_personas__clean_personas_have_no_errors_and_no_pids(void **state)
 {
-	static const char *const names[] = {"web01", "web01-drift", "app01", "db01", "rocky9", "alpine319"};
+	static const char *const names[] = {
+		"web01", "web01-drift", "app01", "db01", "rocky9", "alpine319"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -55,7 +57,8 @@ static void test_collect_personas__clean_personas_have_no_errors_and_no_pids(voi
 
 		persona(&items, &files, &facts, names[i], names[i]);
 		if (n_errors(facts))
-			fail_msg("%s: %s", names[i], json_dumps(json_object_get(facts, "errors"), 0));
+			fail_msg("%s: %s", names[i],
+				json_dumps(json_object_get(facts, "errors"), 0));
 		assert_true(json_object_size(items) >= 3);
 		dump = json_dumps(items, JSON_SORT_KEYS);
 		assert_null(strstr(dump, "\"pid\""));
@@ -76,21 +79,33 @@ static void test_collect_personas__three_tier_dependencies_are_visible(void **st
 	persona(&web, &wf, NULL, "web01", "web01");
 	persona(&app, &af, NULL, "app01", "app01");
 	persona(&db, &df, NULL, "db01", "db01");
-	/* web01's nginx talks to app01:8080; app01's shop-app listens there and talks to db01:5432. */
-	assert_str(json_object_get(web, "service/web01/nginx"), "attributes/connects/0", "tcp:10.77.0.12:8080");
-	assert_str(json_object_get(web, "service/web01/nginx"), "attributes/listen/0", "tcp:0.0.0.0:80");
-	assert_str(json_object_get(web, "host/web01"), "attributes/network/interfaces/eth0/addresses/0", "10.77.0.11/24");
-	assert_str(json_object_get(app, "service/app01/shop-app"), "attributes/listen/0", "tcp:*:8080");
-	assert_str(json_object_get(app, "service/app01/shop-app"), "attributes/connects/0", "tcp:10.77.0.13:5432");
-	assert_null(str_at(json_object_get(app, "service/app01/shop-app"), "attributes/connects/1"));
+	/* web01's nginx talks to app01:8080; app01's shop-app listens there and talks to db01:5432.
+	 */
+	assert_str(json_object_get(web, "service/web01/nginx"), "attributes/connects/0",
+		"tcp:10.77.0.12:8080");
+	assert_str(json_object_get(web, "service/web01/nginx"), "attributes/listen/0",
+		"tcp:0.0.0.0:80");
+	assert_str(json_object_get(web, "host/web01"),
+		"attributes/network/interfaces/eth0/addresses/0", "10.77.0.11/24");
+	assert_str(json_object_get(app, "service/app01/shop-app"), "attributes/listen/0",
+		"tcp:*:8080");
+	assert_str(json_object_get(app, "service/app01/shop-app"), "attributes/connects/0",
+		"tcp:10.77.0.13:5432");
+	assert_null(
+		str_at(json_object_get(app, "service/app01/shop-app"), "attributes/connects/1"));
 	assert_str(json_object_get(app, "host/app01"), "attributes/os/version", "24.04");
-	assert_str(json_object_get(db, "service/db01/postgresql"), "attributes/listen/0", "tcp:0.0.0.0:5432");
-	assert_null(json_object_get(json_object_get(json_object_get(db, "service/db01/postgresql"), "attributes"), "connects"));
-	assert_str(json_object_get(db, "service/db01/postgresql"), "attributes/package", "postgresql");
+	assert_str(json_object_get(db, "service/db01/postgresql"), "attributes/listen/0",
+		"tcp:0.0.0.0:5432");
+	assert_null(json_object_get(
+		json_object_get(json_object_get(db, "service/db01/postgresql"), "attributes"),
+		"connects"));
+	assert_str(
+		json_object_get(db, "service/db01/postgresql"), "attributes/package", "postgresql");
 	assert_str(json_object_get(db, "host/db01"), "attributes/os/id", "rocky");
 	assert_str(json_object_get(db, "service/db01/kdump"), "attributes/state", "failed");
 	/* The fstab's CIFS password was redacted before it left the library. */
-	assert_null(strstr(json_string_value(json_object_get(wf, "file/web01/etc/fstab")), "Sh4reS3cret"));
+	assert_null(strstr(
+		json_string_value(json_object_get(wf, "file/web01/etc/fstab")), "Sh4reS3cret"));
 	json_decref(web);
 	json_decref(wf);
 	json_decref(app);
@@ -109,24 +124,27 @@ static void test_collect_personas__drift_is_exactly_the_planted_changes(void **s
 	(void)state;
 	persona(&a, &af, NULL, "web01", "web01");
 	persona(&b, &bf, NULL, "web01-drift", "web01");
-	json_object_foreach (b, key, v)
-		if (!json_equal(v, json_object_get(a, key)))
-			changed_items++;
+	json_object_foreach(b, key, v) if (!json_equal(v, json_object_get(a, key))) changed_items++;
 	assert_int_equal(changed_items, 2); /* host/web01 and the new service */
 	assert_null(json_object_get(a, "service/web01/redis-server"));
-	assert_str(json_object_get(b, "service/web01/redis-server"), "attributes/listen/0", "tcp:127.0.0.1:6379");
+	assert_str(json_object_get(b, "service/web01/redis-server"), "attributes/listen/0",
+		"tcp:127.0.0.1:6379");
 	ha = json_object_get(json_object_get(a, "host/web01"), "attributes");
 	hb = json_object_get(json_object_get(b, "host/web01"), "attributes");
 	assert_str(ha, "packages/openssl/version", "3.0.11-1~deb12u2");
 	assert_str(hb, "packages/openssl/version", "3.0.13-1~deb12u1");
 	assert_non_null(json_object_get(json_object_get(hb, "packages"), "redis-server"));
-	assert_string_not_equal(str_at(json_object_get(json_object_get(ha, "files"), "/etc/ssh/sshd_config"), "sha256"),
-		str_at(json_object_get(json_object_get(hb, "files"), "/etc/ssh/sshd_config"), "sha256"));
+	assert_string_not_equal(
+		str_at(json_object_get(json_object_get(ha, "files"), "/etc/ssh/sshd_config"),
+			"sha256"),
+		str_at(json_object_get(json_object_get(hb, "files"), "/etc/ssh/sshd_config"),
+			"sha256"));
 	/* Nothing else moved: same keys everywhere else. */
-	json_object_foreach (ha, key, v)
-		if (strcmp(key, "packages") != 0 && strcmp(key, "files") != 0 && !json_equal(v, json_object_get(hb, key)))
-			fail_msg("unexpected drift in %s", key);
-	assert_true(json_equal(json_object_get(af, "file/web01/etc/fstab"), json_object_get(bf, "file/web01/etc/fstab")));
+	json_object_foreach(ha, key, v) if (strcmp(key, "packages") != 0 &&
+		strcmp(key, "files") != 0 && !json_equal(v, json_object_get(hb, key)))
+		fail_msg("unexpected drift in %s", key);
+	assert_true(json_equal(json_object_get(af, "file/web01/etc/fstab"),
+		json_object_get(bf, "file/web01/etc/fstab")));
 	json_decref(a);
 	json_decref(af);
 	json_decref(b);
@@ -140,12 +158,18 @@ static void test_collect_personas__alpine_busybox_openrc_apk(void **state)
 	(void)state;
 	persona(&items, &files, NULL, "alpine319", "alpine319");
 	assert_str(json_object_get(items, "host/alpine319"), "attributes/os/version", "3.19.1");
-	assert_str(json_object_get(items, "host/alpine319"), "attributes/packages/busybox/version", "1.36.1-r15");
-	assert_str(json_object_get(items, "service/alpine319/nginx"), "attributes/listen/0", "tcp:0.0.0.0:80");
-	assert_str(json_object_get(items, "service/alpine319/sshd"), "attributes/listen/1", "tcp:[::]:22");
-	assert_str(json_object_get(items, "service/alpine319/chronyd"), "attributes/listen/0", "udp:127.0.0.1:323");
+	assert_str(json_object_get(items, "host/alpine319"), "attributes/packages/busybox/version",
+		"1.36.1-r15");
+	assert_str(json_object_get(items, "service/alpine319/nginx"), "attributes/listen/0",
+		"tcp:0.0.0.0:80");
+	assert_str(json_object_get(items, "service/alpine319/sshd"), "attributes/listen/1",
+		"tcp:[::]:22");
+	assert_str(json_object_get(items, "service/alpine319/chronyd"), "attributes/listen/0",
+		"udp:127.0.0.1:323");
 	/* Inbound web traffic is not a dependency of nginx. */
-	assert_null(json_object_get(json_object_get(json_object_get(items, "service/alpine319/nginx"), "attributes"), "connects"));
+	assert_null(json_object_get(
+		json_object_get(json_object_get(items, "service/alpine319/nginx"), "attributes"),
+		"connects"));
 	json_decref(items);
 	json_decref(files);
 }
@@ -158,12 +182,15 @@ static void test_collect_personas__evil_never_escapes(void **state)
 	(void)state;
 	persona(&items, &files, &facts, "evil", "evil");
 	assert_true(n_errors(facts) > 0); /* unreadable lines are named, not fatal */
-	json_object_foreach (items, key, v) {
+	json_object_foreach(items, key, v)
+	{
 		if (cmdb_id_validate(key) != 0)
 			fail_msg("bad id %s", key);
-		assert_true(strncmp(key, "host/evil", 9) == 0 || strncmp(key, "service/evil/", 13) == 0);
+		assert_true(strncmp(key, "host/evil", 9) == 0 ||
+			strncmp(key, "service/evil/", 13) == 0);
 	}
-	json_object_foreach (files, key, v) {
+	json_object_foreach(files, key, v)
+	{
 		const char *content = json_string_value(v);
 
 		if (cmdb_path_validate(key) != 0)
@@ -176,23 +203,28 @@ static void test_collect_personas__evil_never_escapes(void **state)
 		assert_null(strstr(content, "pw123"));
 	}
 	/* Traversal in a captured path is refused, not encoded into the tree. */
-	assert_null(json_object_get(json_object_get(json_object_get(json_object_get(items, "host/evil"), "attributes"), "files"),
+	assert_null(json_object_get(
+		json_object_get(json_object_get(json_object_get(items, "host/evil"), "attributes"),
+			"files"),
 		"/etc/../../../root/.ssh/authorized_keys"));
 	/* YAML specials stay strings for the writer to quote. */
 	assert_str(json_object_get(items, "host/evil"), "attributes/os/version", "0x1F");
 	assert_str(json_object_get(items, "host/evil"), "attributes/os/id", "no");
 	assert_str(json_object_get(items, "host/evil"), "attributes/packages/yes/version", "12");
-	assert_null(str_at(json_object_get(items, "host/evil"), "attributes/identity/macs/1")); /* "yes" is no MAC */
+	assert_null(str_at(json_object_get(items, "host/evil"),
+		"attributes/identity/macs/1")); /* "yes" is no MAC */
 	json_decref(items);
 	json_decref(files);
 	json_decref(facts);
 }
 
-/* With the narrower patterns `gitcmdb init` writes into gitcmdb.yaml, hashes and URL passwords still go. */
+/* With the narrower patterns `gitcmdb init` writes into gitcmdb.yaml, hashes and URL passwords
+ * still go. */
 static void test_collect_personas__evil_with_repository_patterns(void **state)
 {
-	json_t *patterns = json_pack("[s, s, s]", "(password|passwd|secret|token|api[_-]?key)[[:space:]]*[=:]",
-		"BEGIN [A-Z ]*PRIVATE KEY", "^[[:space:]]*HostKey[[:space:]]");
+	json_t *patterns =
+		json_pack("[s, s, s]", "(password|passwd|secret|token|api[_-]?key)[[:space:]]*[=:]",
+			"BEGIN [A-Z ]*PRIVATE KEY", "^[[:space:]]*HostKey[[:space:]]");
 	cmdb_redactor *saved = redactor;
 	json_t *items, *files, *v;
 	const char *key;
@@ -200,7 +232,8 @@ static void test_collect_personas__evil_with_repository_patterns(void **state)
 	(void)state;
 	assert_int_equal(cmdb_redactor_new_ephemeral(&redactor, patterns), 0);
 	persona(&items, &files, NULL, "evil", "evil");
-	json_object_foreach (files, key, v) {
+	json_object_foreach(files, key, v)
+	{
 		assert_null(strstr(json_string_value(v), "$6$"));
 		assert_null(strstr(json_string_value(v), "pw123"));
 		assert_null(strstr(json_string_value(v), "MIIEow"));

@@ -26,15 +26,16 @@ static char *script_for(const char *settings_json)
 	return script;
 }
 
-/* Run script with shell in a temp dir; returns its stdout (malloc'd). Not inlined: gcc 12 then warns of a dangling pointer that is not there. */
-__attribute__((noinline))
-static char *run_script(const char *shell, const char *script)
+/* Run script with shell in a temp dir; returns its stdout (malloc'd). Not inlined: gcc 12 then
+ * warns of a dangling pointer that is not there. */
+__attribute__((noinline)) static char *run_script(const char *shell, const char *script)
 {
 	char *dir = tu_tempdir("collect"), *path, *out = NULL;
 
 	assert_true(asprintf(&path, "%s/script.sh", dir) > 0);
 	assert_int_equal(tu_write_file(path, script, strlen(script)), 0);
-	assert_int_equal(tu_sh(&out, "cd '%s' && %s '%s' </dev/null 2>/dev/null", dir, shell, path), 0);
+	assert_int_equal(
+		tu_sh(&out, "cd '%s' && %s '%s' </dev/null 2>/dev/null", dir, shell, path), 0);
 	free(path);
 	tu_rmrf(dir);
 	free(dir);
@@ -112,10 +113,12 @@ static void check_local_facts(const char *shell)
 	assert_non_null(strstr(out, "@@gitcmdb-done@@"));
 	assert_int_equal(json_array_size(json_object_get(facts, "errors")), 0);
 	assert_int_equal(tu_sh(&expect, ". /etc/os-release && printf %%s \"$ID\""), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(facts, "os"), "id")), expect);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(facts, "os"), "id")), expect);
 	free(expect);
 	assert_int_equal(tu_sh(&expect, "uname -r | tr -d '\\n'"), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(facts, "os"), "kernel")), expect);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(facts, "os"), "kernel")), expect);
 	free(expect);
 	if (tu_sh(&expect, "dpkg-query -W -f '${db:Status-Abbrev}\\n' | grep -c '^[ih]i'") == 0) {
 		json_t *list = json_object_get(json_object_get(facts, "packages"), "list");
@@ -151,7 +154,11 @@ static void test_collect_script__runs_here_with_busybox_only(void **state)
 		skip();
 	}
 	dir = tu_tempdir("busybox");
-	assert_int_equal(tu_sh(NULL, "mkdir '%s/bin' && cd '%s/bin' && for a in $(busybox --list); do ln -s \"$(command -v busybox)\" \"$a\"; done", dir, dir), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "mkdir '%s/bin' && cd '%s/bin' && for a in $(busybox --list); do "
+				 "ln -s \"$(command -v busybox)\" \"$a\"; done",
+				 dir, dir),
+		0);
 	/* The script pins PATH; point it at the applets instead. */
 	p = strstr(script, "PATH=/usr/local/sbin");
 	assert_non_null(p);
@@ -160,7 +167,8 @@ static void test_collect_script__runs_here_with_busybox_only(void **state)
 		char *fixed;
 		const char *eol = strchr(p, '\n');
 
-		assert_true(asprintf(&fixed, "%.*sPATH=%s/bin; export PATH%s", (int)(p - script), script, dir, eol) > 0);
+		assert_true(asprintf(&fixed, "%.*sPATH=%s/bin; export PATH%s", (int)(p - script),
+				    script, dir, eol) > 0);
 		assert_int_equal(tu_write_file(path, fixed, strlen(fixed)), 0);
 		free(fixed);
 	}
@@ -168,12 +176,16 @@ static void test_collect_script__runs_here_with_busybox_only(void **state)
 	assert_int_equal(cmdb_collect_parse(&facts, out, strlen(out), NULL), 0);
 	if (json_array_size(json_object_get(facts, "errors")))
 		fail_msg("errors: %s", json_dumps(json_object_get(facts, "errors"), 0));
-	assert_non_null(json_object_get(json_object_get(json_object_get(facts, "network"), "interfaces"), "lo"));
-	assert_non_null(json_object_get(json_object_get(json_object_get(facts, "users"), "users"), "root"));
-	assert_true(json_integer_value(json_object_get(json_object_get(facts, "hardware"), "memory_mb")) > 0);
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(facts, "network"), "interfaces"), "lo"));
+	assert_non_null(
+		json_object_get(json_object_get(json_object_get(facts, "users"), "users"), "root"));
+	assert_true(json_integer_value(
+			    json_object_get(json_object_get(facts, "hardware"), "memory_mb")) > 0);
 	/* base64 from busybox decodes back to the very bytes of the file. */
 	hosts = tu_read_file("/etc/hosts", &hosts_len);
-	f = json_object_get(json_object_get(json_object_get(facts, "files"), "/etc/hosts"), "content");
+	f = json_object_get(
+		json_object_get(json_object_get(facts, "files"), "/etc/hosts"), "content");
 	if (hosts) {
 		assert_int_equal(json_string_length(f), hosts_len);
 		assert_memory_equal(json_string_value(f), hosts, hosts_len);

@@ -9,9 +9,8 @@ static json_t *find_sock(const json_t *facts, const char *list, const char *loca
 	size_t i;
 	json_t *s;
 
-	json_array_foreach (json_object_get(json_object_get(facts, "sockets"), list), i, s)
-		if (strcmp(json_string_value(json_object_get(s, "local")), local) == 0)
-			return s;
+	json_array_foreach(json_object_get(json_object_get(facts, "sockets"), list), i,
+		s) if (strcmp(json_string_value(json_object_get(s, "local")), local) == 0) return s;
 	return NULL;
 }
 
@@ -36,10 +35,13 @@ static void test_collect_sections__systemd_show_and_owners(void **state)
 	assert_str(json_object_get(units, "cron.service"), "package", "cron");
 	assert_str(json_object_get(units, "containerd.service"), "package", "containerd.io");
 	assert_str(json_object_get(units, "getty@tty1.service"), "package", "util-linux");
-	assert_str(json_object_get(units, "getty@tty2.service"), "package", "util-linux"); /* same template */
+	assert_str(json_object_get(units, "getty@tty2.service"), "package",
+		"util-linux"); /* same template */
 	assert_str(json_object_get(units, "docker.service"), "package", "docker-ce");
 	assert_str(json_object_get(units, "apt-daily.service"), "enabled", "static");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(units, "cron.service"), "main_pid")), 1134);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(units, "cron.service"), "main_pid")),
+		1134);
 	assert_null(json_object_get(json_object_get(units, "docker.service"), "main_pid"));
 	json_decref(facts);
 	free(b.p);
@@ -52,8 +54,9 @@ static void test_collect_sections__openrc_runlevels(void **state)
 
 	(void)state;
 	block_fixture(&b, "openrc", "services/openrc-unknown__rc-status-default.txt");
-	sb_str(&b, "Dynamic Runlevel: hotplugged\nDynamic Runlevel: manual\n"
-		   " local                                         [  stopped  ]\n");
+	sb_str(&b,
+		"Dynamic Runlevel: hotplugged\nDynamic Runlevel: manual\n"
+		" local                                         [  stopped  ]\n");
 	facts = parse_section("services", &b);
 	assert_int_equal(n_errors(facts), 0);
 	units = json_object_get(json_object_get(facts, "services"), "units");
@@ -75,7 +78,8 @@ static void test_collect_sections__no_service_manager_is_not_an_error(void **sta
 	(void)state;
 	facts = parse_section("services", &b);
 	assert_int_equal(n_errors(facts), 0);
-	assert_int_equal(json_object_size(json_object_get(json_object_get(facts, "services"), "units")), 0);
+	assert_int_equal(
+		json_object_size(json_object_get(json_object_get(facts, "services"), "units")), 0);
 	json_decref(facts);
 	block_text(&b, "mystery", "x\n");
 	facts = parse_section("services", &b);
@@ -92,11 +96,14 @@ static void test_collect_sections__ss_listening_with_processes(void **state)
 	(void)state;
 	block_fixture(&b, "ss-listen", "sockets/ubuntu-18.04__ss-tulpen.txt");
 	block_text(&b, "ss-established",
-		"0      0      10.77.0.11:43512   10.77.0.12:8080  users:((\"nginx\",pid=812,fd=12))\n"
-		"0      0      [::ffff:10.77.0.11]:22   [::ffff:192.0.2.50]:50122  users:((\"sshd\",pid=901,fd=4))\n");
-	block_text(&b, "cgroups", "pid 812\n0::/system.slice/nginx.service\n"
-				   "pid 901\n1:name=systemd:/system.slice/ssh.service\n0::/user.slice\n"
-				   "pid 77\n0::/openrc.sshd\n");
+		"0      0      10.77.0.11:43512   10.77.0.12:8080  "
+		"users:((\"nginx\",pid=812,fd=12))\n"
+		"0      0      [::ffff:10.77.0.11]:22   [::ffff:192.0.2.50]:50122  "
+		"users:((\"sshd\",pid=901,fd=4))\n");
+	block_text(&b, "cgroups",
+		"pid 812\n0::/system.slice/nginx.service\n"
+		"pid 901\n1:name=systemd:/system.slice/ssh.service\n0::/user.slice\n"
+		"pid 77\n0::/openrc.sshd\n");
 	facts = parse_section("sockets", &b);
 	assert_int_equal(n_errors(facts), 0);
 	s = find_sock(facts, "listening", "127.0.0.53%lo:53");
@@ -128,7 +135,8 @@ static void test_collect_sections__netstat_busybox_layout(void **state)
 	(void)state;
 	block_fixture(&b, "netstat-listen", "sockets/centos-7.7__netstat-lnp.txt");
 	block_text(&b, "netstat-established",
-		"tcp        0      0 10.77.0.15:22         10.77.0.1:40222        ESTABLISHED 2211/sshd: cmdb\n");
+		"tcp        0      0 10.77.0.15:22         10.77.0.1:40222        ESTABLISHED "
+		"2211/sshd: cmdb\n");
 	facts = parse_section("sockets", &b);
 	assert_int_equal(n_errors(facts), 0);
 	s = find_sock(facts, "listening", "[::]:22");
@@ -154,9 +162,11 @@ static void test_collect_sections__proc_net_tables(void **state)
 	(void)state;
 	block_fixture(&b, "proc-net-tcp", "sockets/ubuntu-20.10__proc-net-tcp.txt");
 	block_fixture(&b, "proc-net-tcp6", "sockets/ubuntu-20.10__proc-net-tcp6.txt");
-	block_text(&b, "proc-net-udp", "  sl  local_address rem_address   st\n"
-				       "   1: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 1 2\n"
-				       "   2: ZZ000000:0044 00000000:0000 07\n");
+	block_text(&b, "proc-net-udp",
+		"  sl  local_address rem_address   st\n"
+		"   1: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0 "
+		"       0 1 2\n"
+		"   2: ZZ000000:0044 00000000:0000 07\n");
 	facts = parse_section("sockets", &b);
 	assert_non_null(find_sock(facts, "listening", "127.0.0.53:53"));
 	assert_non_null(find_sock(facts, "listening", "127.0.0.1:631"));
@@ -217,7 +227,9 @@ static void test_collect_sections__files_decoded_skipped_and_bad(void **state)
 	facts = parse_section("files", &b);
 	files = json_object_get(facts, "files");
 	assert_str(json_object_get(files, "/etc/hosts"), "content", "127.0.0.1 localhost\n");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(files, "/etc/hosts"), "size")), 20);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(files, "/etc/hosts"), "size")),
+		20);
 	assert_str(json_object_get(files, "/etc/motd"), "content", "hi\n");
 	assert_str(json_object_get(files, "/etc/blob"), "skipped", "binary");
 	assert_str(json_object_get(files, "/etc/crontab"), "skipped", "missing");
@@ -244,17 +256,18 @@ static int has_error(const json_t *facts, const char *section, const char *needl
 	size_t i;
 	json_t *e;
 
-	json_array_foreach (json_object_get(facts, "errors"), i, e)
-		if (strcmp(json_string_value(json_object_get(e, "section")), section) == 0 &&
-		    strstr(json_string_value(json_object_get(e, "message")), needle))
-			return 1;
+	json_array_foreach(json_object_get(facts, "errors"), i,
+		e) if (strcmp(json_string_value(json_object_get(e, "section")), section) == 0 &&
+		strstr(json_string_value(json_object_get(e, "message")), needle)) return 1;
 	return 0;
 }
 
 static void test_collect_sections__truncated_output_keeps_what_arrived(void **state)
 {
-	json_t *facts = parse_text("@@gitcmdb-collect 1@@\n@@gitcmdb-begin os@@\n%% os-release\nID=debian\n"
-				   "@@gitcmdb-end os 0@@\n@@gitcmdb-begin hardware@@\n%% meminfo\nMemTotal: 2048000 kB\n");
+	json_t *facts =
+		parse_text("@@gitcmdb-collect 1@@\n@@gitcmdb-begin os@@\n%% os-release\nID=debian\n"
+			   "@@gitcmdb-end os 0@@\n@@gitcmdb-begin hardware@@\n%% "
+			   "meminfo\nMemTotal: 2048000 kB\n");
 
 	(void)state;
 	assert_str(facts, "os/id", "debian");
@@ -267,9 +280,12 @@ static void test_collect_sections__truncated_output_keeps_what_arrived(void **st
 
 static void test_collect_sections__missing_duplicate_unknown_and_unframed(void **state)
 {
-	json_t *facts = parse_text("Welcome to web01!\n@@gitcmdb-collect 1@@\n@@gitcmdb-begin os@@\n%% os-release\nID=debian\n"
-				   "@@gitcmdb-end os 0@@\n@@gitcmdb-begin os@@\n%% os-release\nID=evil\n@@gitcmdb-end os 0@@\n"
-				   "@@gitcmdb-begin nosuch@@\nx\n@@gitcmdb-end nosuch 0@@\n@@gitcmdb-bogus@@\n@@gitcmdb-done@@\n");
+	json_t *facts = parse_text("Welcome to web01!\n@@gitcmdb-collect 1@@\n@@gitcmdb-begin "
+				   "os@@\n%% os-release\nID=debian\n"
+				   "@@gitcmdb-end os 0@@\n@@gitcmdb-begin os@@\n%% "
+				   "os-release\nID=evil\n@@gitcmdb-end os 0@@\n"
+				   "@@gitcmdb-begin nosuch@@\nx\n@@gitcmdb-end nosuch "
+				   "0@@\n@@gitcmdb-bogus@@\n@@gitcmdb-done@@\n");
 
 	(void)state;
 	assert_str(facts, "os/id", "debian");
@@ -284,14 +300,16 @@ static void test_collect_sections__missing_duplicate_unknown_and_unframed(void *
 
 static void test_collect_sections__garbage_and_empty_input(void **state)
 {
-	static const char *const inputs[] = {"", "\n\n\n", "garbage\x01\xff\xfe\n@@\n%% x\n", "@@gitcmdb-begin os@@",
-		"@@gitcmdb-end os 99999999999999999999@@\n", "%% os-release\nID=x\n"};
+	static const char *const inputs[] = {"", "\n\n\n", "garbage\x01\xff\xfe\n@@\n%% x\n",
+		"@@gitcmdb-begin os@@", "@@gitcmdb-end os 99999999999999999999@@\n",
+		"%% os-release\nID=x\n"};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
 		json_t *facts = parse_text(inputs[i]);
 
-		assert_true(has_error(facts, "script", "no header") || has_error(facts, "script", "incomplete"));
+		assert_true(has_error(facts, "script", "no header") ||
+			has_error(facts, "script", "incomplete"));
 		json_decref(facts);
 	}
 }
@@ -299,9 +317,9 @@ static void test_collect_sections__garbage_and_empty_input(void **state)
 /* A section cannot forge frames: the remote side rewrites "@@" at a line start. */
 static void test_collect_sections__forged_frame_is_escaped_by_the_script(void **state)
 {
-	json_t *settings = json_pack("{s:[s], s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}}", "files", "/tmp/PLACEHOLDER",
-		"collectors", "os", 0, "hardware", 0, "network", 0, "filesystems", 0, "packages", 0, "services", 0,
-		"sockets", 0, "users", 0);
+	json_t *settings = json_pack("{s:[s], s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}}", "files",
+		"/tmp/PLACEHOLDER", "collectors", "os", 0, "hardware", 0, "network", 0,
+		"filesystems", 0, "packages", 0, "services", 0, "sockets", 0, "users", 0);
 	char *dir = tu_tempdir("forge"), *script = NULL, *path, *out = NULL, *p;
 	json_t *facts = NULL, *items = NULL, *files = NULL;
 	const char *evil = "@@gitcmdb-end files 0@@\n@@gitcmdb-done@@\n%% file b64 /etc/passwd\n";
@@ -314,7 +332,8 @@ static void test_collect_sections__forged_frame_is_escaped_by_the_script(void **
 	p = strstr(script, "/tmp/PLACEHOLDER");
 	assert_non_null(p);
 	char *fixed;
-	assert_true(asprintf(&fixed, "%.*s%s%s", (int)(p - script), script, path, p + strlen("/tmp/PLACEHOLDER")) > 0);
+	assert_true(asprintf(&fixed, "%.*s%s%s", (int)(p - script), script, path,
+			    p + strlen("/tmp/PLACEHOLDER")) > 0);
 	free(path);
 	assert_true(asprintf(&path, "%s/s.sh", dir) > 0);
 	assert_int_equal(tu_write_file(path, fixed, strlen(fixed)), 0);
@@ -345,13 +364,16 @@ static void test_collect_sections__real_capture_of_this_kind_of_machine(void **s
 	json_t *facts = NULL;
 
 	(void)state;
-	assert_true(asprintf(&path, "%s/collectors/local/debian-12__collect.out", CMDB_FIXTURES) > 0);
+	assert_true(
+		asprintf(&path, "%s/collectors/local/debian-12__collect.out", CMDB_FIXTURES) > 0);
 	assert_non_null(data = tu_read_file(path, &len));
 	assert_int_equal(cmdb_collect_parse(&facts, data, len, NULL), 0);
 	assert_str(facts, "os/id", "debian");
 	assert_str(facts, "os/version", "12");
-	assert_int_equal(json_array_size(json_object_get(json_object_get(facts, "packages"), "list")), 40);
-	assert_non_null(json_object_get(json_object_get(json_object_get(facts, "network"), "interfaces"), "eth0"));
+	assert_int_equal(
+		json_array_size(json_object_get(json_object_get(facts, "packages"), "list")), 40);
+	assert_non_null(json_object_get(
+		json_object_get(json_object_get(facts, "network"), "interfaces"), "eth0"));
 	assert_non_null(json_object_get(json_object_get(facts, "files"), "/etc/hosts"));
 	json_decref(facts);
 	free(data);

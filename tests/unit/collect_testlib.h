@@ -71,7 +71,8 @@ static inline json_t *only(const char *name)
 	json_t *c = json_object();
 
 	for (size_t i = 0; all_sections[i]; i++)
-		json_object_set_new(c, all_sections[i], json_boolean(strcmp(all_sections[i], name) == 0));
+		json_object_set_new(
+			c, all_sections[i], json_boolean(strcmp(all_sections[i], name) == 0));
 	return json_pack("{s:o}", "collectors", c);
 }
 
@@ -106,7 +107,8 @@ static inline const char *str_at(const json_t *root, const char *path)
 	char *copy = strdup(path), *save = NULL;
 
 	for (char *k = strtok_r(copy, "/", &save); k && v; k = strtok_r(NULL, "/", &save))
-		v = json_is_array(v) ? json_array_get(v, strtoul(k, NULL, 10)) : json_object_get(v, k);
+		v = json_is_array(v) ? json_array_get(v, strtoul(k, NULL, 10))
+				     : json_object_get(v, k);
 	free(copy);
 	return json_string_value(v);
 }
@@ -130,6 +132,5 @@ static inline void assert_str(const json_t *root, const char *path, const char *
 	if (!got || strcmp(got, want) != 0)
 		fail_msg("%s: want '%s', got '%s'", path, want, got ? got : "(absent)");
 }
-
 
 #endif

@@ -39,7 +39,8 @@ static int setup(void **state)
 	     " (3, 'c333333333333333333333333333333333333333', 1764295200, 1);");
 	/* as the index keeps it: an attribute changes only with a new item version */
 	exec("INSERT INTO item_versions(id, from_seq, to_seq, blob) VALUES"
-	     " ('host/h1', 1, 2, 'x'), ('host/h1', 2, NULL, 'y'), ('host/h2', 1, 3, 'x'), ('service/h1/svc', 1, NULL, 'x'),"
+	     " ('host/h1', 1, 2, 'x'), ('host/h1', 2, NULL, 'y'), ('host/h2', 1, 3, 'x'), "
+	     "('service/h1/svc', 1, NULL, 'x'),"
 	     " ('host/h3', 2, NULL, 'x');");
 	exec("INSERT INTO attrs VALUES"
 	     /* the same value split over two intervals (1-2, 2-): not a change */
@@ -91,7 +92,8 @@ static void test_estate_diff__fields_items_relations(void **state)
 	 * shows as null -> null and is dropped, the new list is typed */
 	assert_json(json_object_get(res, "changed"),
 		"[{\"changes\":[{\"new\":8,\"old\":4,\"path\":\"attributes.hardware.cpus\"},"
-		"{\"new\":[\"a\"],\"old\":null,\"path\":\"attributes.tags\"}],\"id\":\"host/h1\"}]");
+		"{\"new\":[\"a\"],\"old\":null,\"path\":\"attributes.tags\"}],\"id\":\"host/"
+		"h1\"}]");
 	assert_json(json_object_get(res, "relations_added"), "[]");
 	assert_json(json_object_get(res, "relations_removed"),
 		"[{\"dst\":\"host/h2\",\"src\":\"service/h1/svc\",\"type\":\"connects_to\"}]");
@@ -110,8 +112,9 @@ static void test_estate_diff__fields_items_relations(void **state)
 	/* same point: nothing */
 	res = json_object();
 	assert_int_equal(cmdb__estate_diff_db(res, db, 2, 2), 0);
-	assert_json(res, "{\"added\":[],\"changed\":[],\"relations_added\":[],"
-			 "\"relations_removed\":[],\"removed\":[]}");
+	assert_json(res,
+		"{\"added\":[],\"changed\":[],\"relations_added\":[],"
+		"\"relations_removed\":[],\"removed\":[]}");
 	json_decref(res);
 }
 
@@ -123,7 +126,8 @@ static char *find_ids(long long seq, const char *expr)
 
 	if (cmdb__find_db(&items, db, seq, expr) != 0)
 		fail_msg("find %s: %s", expr, cmdb_error_last());
-	json_array_foreach (items, i, it) {
+	json_array_foreach(items, i, it)
+	{
 		strcat(s, i ? " " : "");
 		strcat(s, json_string_value(json_object_get(it, "id")));
 	}

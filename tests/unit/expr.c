@@ -32,14 +32,15 @@ static void parse_fails_at(const char *src, int column, const char *needle)
 	snprintf(prefix, sizeof(prefix), "expression:1:%d:", column);
 	if (strncmp(cmdb_error_last(), prefix, strlen(prefix)) != 0 ||
 		!strstr(cmdb_error_last(), needle))
-		fail_msg("'%s': got '%s', want prefix '%s' and '%s'", src, cmdb_error_last(), prefix,
-			needle);
+		fail_msg("'%s': got '%s', want prefix '%s' and '%s'", src, cmdb_error_last(),
+			prefix, needle);
 }
 
 static void test_expr__parses_terms_and_operators(void **state)
 {
-	cmdb_expr *e = parse_ok("attributes.packages.openssl.version<3.0.13, attributes.os.id = debian"
-				" and annotations.owner~^team- AND x!=1,y<=2,z>=3,w>4,v!~a|b,u==5,t");
+	cmdb_expr *e =
+		parse_ok("attributes.packages.openssl.version<3.0.13, attributes.os.id = debian"
+			 " and annotations.owner~^team- AND x!=1,y<=2,z>=3,w>4,v!~a|b,u==5,t");
 
 	(void)state;
 	assert_int_equal(e->count, 10);
@@ -68,8 +69,9 @@ static void test_expr__parses_terms_and_operators(void **state)
 
 static void test_expr__values_quoted_and_with_spaces(void **state)
 {
-	cmdb_expr *e = parse_ok("attributes.os.name=Debian GNU/Linux  , annotations.note='a, b and c',"
-				"x=\"say \\\"hi\\\"\"");
+	cmdb_expr *e =
+		parse_ok("attributes.os.name=Debian GNU/Linux  , annotations.note='a, b and c',"
+			 "x=\"say \\\"hi\\\"\"");
 
 	(void)state;
 	assert_int_equal(e->count, 3);
@@ -162,7 +164,7 @@ static void test_expr__versions_compare_as_versions(void **state)
 	assert_true(m("p<3.0.13-1", "3.0.13-1~deb12u1", "string", D)); /* '~' sorts first */
 	assert_true(m("p>=1.0.2k-19.el7", "1.0.2k-21.el7", "string", R));
 	assert_true(m("p<2.0", "1:1.0", "string", D) == 0); /* epoch wins */
-	assert_true(m("p>9", "10", "string", D));         /* not byte order */
+	assert_true(m("p>9", "10", "string", D)); /* not byte order */
 	assert_true(m("name<web10", "web9", "string", D));
 	assert_true(m("p<=1.0", "1.00", "string", D));
 	assert_true(m("p>1.0", "1.0^git1", "string", R));
@@ -175,11 +177,11 @@ static void test_expr__numbers_equality_regex(void **state)
 	(void)state;
 	assert_true(m("cpus>=4", "8", "int", D));
 	assert_true(m("cpus=4", "4", "int", D));
-	assert_true(m("mem=4", "4.0", "real", D));    /* numbers compare as numbers */
+	assert_true(m("mem=4", "4.0", "real", D)); /* numbers compare as numbers */
 	assert_false(m("ver=4", "4.0", "string", D)); /* strings do not */
 	assert_true(m("mem<10.5", "9.75", "real", D));
 	assert_true(m("mem>3.5", "3.10", "string", D)); /* versions: 3.10 > 3.5 */
-	assert_false(m("mem>3.5", "3.10", "real", D));  /* numbers: 3.10 < 3.5 */
+	assert_false(m("mem>3.5", "3.10", "real", D)); /* numbers: 3.10 < 3.5 */
 	assert_true(m("os=debian", "debian", "string", D));
 	assert_false(m("os=debian", "Debian", "string", D));
 	assert_true(m("os!=debian", "ubuntu", "string", D));

@@ -37,20 +37,18 @@ static void test_id__valid_ids(void **state)
 static void test_id__invalid_ids(void **state)
 {
 	static const char *const bad[] = {
-		"", "host", "host/", "/host/web01", "host//web01", "host/web01/",
-		"host/.", "host/..", "host/../x", "../../x", "host/a/../../b", ".git/hooks/x",
-		"host/.git", "host/.hidden", "host/a b", "host/a\nb", "host/\x1b[31mred",
-		"host/a%2fb",   /* lowercase hex */
-		"host/a%41",    /* 'A' is allowed: not canonical */
-		"host/a%2E",    /* '.' inside a name is written literally */
-		"host/a%",      /* truncated escape */
-		"host/a%4",     /* truncated escape */
-		"host/a%G0",    /* not hex */
-		"Host/web01",   /* type must be lowercase */
-		"9host/web01",  /* type starts with a letter */
-		"my-type/web01",
-		"host/a\\b",
-		"host/caf\xc3\xa9", /* raw UTF-8 must be encoded */
+		"", "host", "host/", "/host/web01", "host//web01", "host/web01/", "host/.",
+		"host/..", "host/../x", "../../x", "host/a/../../b", ".git/hooks/x", "host/.git",
+		"host/.hidden", "host/a b", "host/a\nb", "host/\x1b[31mred",
+		"host/a%2fb", /* lowercase hex */
+		"host/a%41", /* 'A' is allowed: not canonical */
+		"host/a%2E", /* '.' inside a name is written literally */
+		"host/a%", /* truncated escape */
+		"host/a%4", /* truncated escape */
+		"host/a%G0", /* not hex */
+		"Host/web01", /* type must be lowercase */
+		"9host/web01", /* type starts with a letter */
+		"my-type/web01", "host/a\\b", "host/caf\xc3\xa9", /* raw UTF-8 must be encoded */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -220,9 +218,16 @@ static void test_id__build_and_paths(void **state)
 static void test_id__from_path_rejects(void **state)
 {
 	static const char *const bad[] = {
-		"host/web01", "host/web01.yml", ".yaml", "host/.yaml", "host.yaml",
-		"../host/web01.yaml", "host/../../x.yaml", ".git/config.yaml",
-		"gitcmdb.yaml", "host/web01.YAML",
+		"host/web01",
+		"host/web01.yml",
+		".yaml",
+		"host/.yaml",
+		"host.yaml",
+		"../host/web01.yaml",
+		"host/../../x.yaml",
+		".git/config.yaml",
+		"gitcmdb.yaml",
+		"host/web01.YAML",
 	};
 	char *id = (char *)0x1;
 
@@ -239,12 +244,22 @@ static void test_id__from_path_rejects(void **state)
 static void test_id__raw_file_paths(void **state)
 {
 	static const char *const ok[] = {
-		"file/web01/etc/ssh/sshd_config", "file/web01/root/%2Ebashrc", "known_hosts",
+		"file/web01/etc/ssh/sshd_config",
+		"file/web01/root/%2Ebashrc",
+		"known_hosts",
 		"file/web01/etc/a%20b",
 	};
 	static const char *const bad[] = {
-		"", "/etc/passwd", "file//x", "file/web01/", "file/../x", "file/web01/.bashrc",
-		".git/config", "file/a\nb", "file/a%2fb", "file/a%41",
+		"",
+		"/etc/passwd",
+		"file//x",
+		"file/web01/",
+		"file/../x",
+		"file/web01/.bashrc",
+		".git/config",
+		"file/a\nb",
+		"file/a%2fb",
+		"file/a%41",
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)

@@ -40,7 +40,8 @@ static int mem_next(cmdb__impact_edges *out, const char *node, void *payload)
 	/* backwards, so the walk's own ordering is what the answers rely on */
 	for (size_t i = g->n; i-- > 0;)
 		if (!strcmp(g->upstream ? g->edges[i].src : g->edges[i].dst, node) &&
-			cmdb__impact_add(out, g->edges[i].src, g->edges[i].type, g->edges[i].dst) < 0)
+			cmdb__impact_add(out, g->edges[i].src, g->edges[i].type, g->edges[i].dst) <
+				0)
 			return -1;
 	return 0;
 }
@@ -52,12 +53,13 @@ static char *describe(const json_t *res)
 	char *s = calloc(1, cap);
 	json_t *item, *e;
 
-	json_array_foreach (json_object_get(res, "items"), i, item) {
+	json_array_foreach(json_object_get(res, "items"), i, item)
+	{
 		len += (size_t)snprintf(s + len, cap - len, "%s%s@%d:", i ? " " : "",
 			json_string_value(json_object_get(item, "id")),
 			(int)json_integer_value(json_object_get(item, "depth")));
-		json_array_foreach (json_object_get(item, "path"), j, e)
-			len += (size_t)snprintf(s + len, cap - len, "%s%s>%s>%s", j ? "|" : "",
+		json_array_foreach(json_object_get(item, "path"), j, e) len +=
+			(size_t)snprintf(s + len, cap - len, "%s%s>%s>%s", j ? "|" : "",
 				json_string_value(json_object_get(e, "src")),
 				json_string_value(json_object_get(e, "type")),
 				json_string_value(json_object_get(e, "dst")));
@@ -87,8 +89,9 @@ static void test_impact__cycle_terminates(void **state)
 
 	(void)state;
 	assert_int_equal(cmdb__impact_walk(&res, "application/a", 0, 0, mem_next, &g), 0);
-	assert_walk(res, "application/b@1:application/b>depends_on>application/a "
-			 "application/c@1:application/c>depends_on>application/a");
+	assert_walk(res,
+		"application/b@1:application/b>depends_on>application/a "
+		"application/c@1:application/c>depends_on>application/a");
 	/* both directions of the cycle are edges of the result, each once */
 	assert_int_equal(json_array_size(json_object_get(res, "edges")), 3);
 	assert_int_equal(g.calls, 3); /* a, b, c expanded exactly once each */
@@ -121,7 +124,9 @@ static void test_impact__self_loop_and_isolated_root(void **state)
 /* A 2,000-long chain: depth limits hold and nothing recurses per hop. */
 static void test_impact__long_chain_and_depth(void **state)
 {
-	enum { N = 2000 };
+	enum {
+		N = 2000
+	};
 	static edge chain[N];
 	static char names[N + 1][32];
 	mem_graph g = {chain, N, 0, 0};
@@ -134,14 +139,16 @@ static void test_impact__long_chain_and_depth(void **state)
 		chain[i] = (edge){names[i + 1], "depends_on", names[i]};
 	assert_int_equal(cmdb__impact_walk(&res, "host/h0", 0, 0, mem_next, &g), 0);
 	assert_int_equal(json_array_size(json_object_get(res, "items")), N);
-	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(res, "items"),
-				     N - 1), "path")), N);
+	assert_int_equal(json_array_size(json_object_get(
+				 json_array_get(json_object_get(res, "items"), N - 1), "path")),
+		N);
 	json_decref(res);
 	assert_int_equal(cmdb__impact_walk(&res, "host/h0", 0, 3, mem_next, &g), 0);
-	assert_walk(res, "host/h1@1:host/h1>depends_on>host/h0 "
-			 "host/h2@2:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1 "
-			 "host/h3@3:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1|"
-			 "host/h3>depends_on>host/h2");
+	assert_walk(res,
+		"host/h1@1:host/h1>depends_on>host/h0 "
+		"host/h2@2:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1 "
+		"host/h3@3:host/h1>depends_on>host/h0|host/h2>depends_on>host/h1|"
+		"host/h3>depends_on>host/h2");
 	json_decref(res);
 }
 
@@ -177,7 +184,8 @@ static int setup_db(void **state)
 	     "('service/db01/postgresql','service'),('service/web01/nginx','service'),"
 	     "('application/webshop','application'),('business_service/shop','business_service'),"
 	     "('group/web','group'),('change/CHG-1','change');");
-	exec("INSERT INTO item_versions(id, from_seq, to_seq, blob) SELECT id, 1, NULL, 'b' FROM items;");
+	exec("INSERT INTO item_versions(id, from_seq, to_seq, blob) SELECT id, 1, NULL, 'b' FROM "
+	     "items;");
 	exec("INSERT INTO relations VALUES"
 	     " ('service/db01/postgresql','runs_on','host/db01',1,NULL),"
 	     " ('service/web01/nginx','runs_on','host/web01',1,NULL),"
@@ -198,8 +206,8 @@ static int teardown_db(void **state)
 }
 
 /* The impacting types of schemas/relations.yaml (checked against it below). */
-static const char *const impacting[] = {"runs_on", "hosted_on", "depends_on", "connects_to",
-	"member_of", "part_of", NULL};
+static const char *const impacting[] = {
+	"runs_on", "hosted_on", "depends_on", "connects_to", "member_of", "part_of", NULL};
 
 static int builtin_impacts(const char *type, void *payload)
 {
@@ -228,7 +236,8 @@ static void test_impact__builtin_schema_direction(void **state)
 	(void)state;
 	assert_int_equal(cmdb_schema_load_builtin(&schema), 0);
 	assert_int_equal(cmdb_schema_relation_types(&types, schema), 0);
-	json_array_foreach (types, i, t) {
+	json_array_foreach(types, i, t)
+	{
 		int impacts = -1;
 
 		assert_int_equal(cmdb_schema_relation(schema, json_string_value(t), &impacts), 0);
@@ -256,8 +265,9 @@ static void test_impact__db01_now(void **state)
 		"service/web01/nginx>connects_to>service/db01/postgresql|"
 		"application/webshop>depends_on>service/web01/nginx|"
 		"business_service/shop>depends_on>application/webshop");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(res,
-				"items"), 0), "type")), "service");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(res, "items"), 0), "type")),
+		"service");
 	json_decref(res);
 }
 
@@ -327,16 +337,18 @@ static void test_impact__text_and_dot(void **state)
 	assert_int_equal(cmdb__query_point_of(&at, db, 6), 0);
 	json_object_set_new(res, "at", at);
 	assert_int_equal(cmdb_impact_format_text(&text, res), 0);
-	assert_string_equal(text, "host/db01\n"
-				  "  service/db01/postgresql  (runs_on)\n"
-				  "    service/web01/nginx  (connects_to)\n"
-				  "      application/webshop  (depends_on)\n"
-				  "        business_service/shop  (depends_on)\n"
-				  "4 items hit when host/db01 fails or changes\n"
-				  "at 2025-11-28T05:00:00Z (commit 666666666666)\n");
+	assert_string_equal(text,
+		"host/db01\n"
+		"  service/db01/postgresql  (runs_on)\n"
+		"    service/web01/nginx  (connects_to)\n"
+		"      application/webshop  (depends_on)\n"
+		"        business_service/shop  (depends_on)\n"
+		"4 items hit when host/db01 fails or changes\n"
+		"at 2025-11-28T05:00:00Z (commit 666666666666)\n");
 	assert_int_equal(cmdb_impact_format_dot(&dot, res), 0);
-	assert_non_null(strstr(dot, "\"service/web01/nginx\" -> \"service/db01/postgresql\" "
-				    "[label=\"connects_to\"];"));
+	assert_non_null(strstr(dot,
+		"\"service/web01/nginx\" -> \"service/db01/postgresql\" "
+		"[label=\"connects_to\"];"));
 	/* graphviz must accept it */
 	dir = tu_tempdir("impact");
 	assert_true(asprintf(&path, "%s/impact.dot", dir) > 0);
@@ -362,8 +374,8 @@ static void test_impact__text_and_dot(void **state)
  */
 static void test_impact__bulk_equals_per_item_random(void **state)
 {
-	static const char *const types[] = {"runs_on", "depends_on", "affects", "connects_to",
-		"caused_by"};
+	static const char *const types[] = {
+		"runs_on", "depends_on", "affects", "connects_to", "caused_by"};
 	unsigned seed = 12345;
 	int saved = cmdb__impact_bulk_after;
 	size_t reached = 0;

@@ -26,9 +26,9 @@
 #define GIT "git -c user.name=tester -c user.email=t@example.invalid -c init.defaultBranch=main"
 
 typedef struct {
-	char *dir;  /* temp dir */
+	char *dir; /* temp dir */
 	char *repo; /* dir/r */
-	char *db;   /* dir/index.db */
+	char *db; /* dir/index.db */
 	cmdb_repo *r;
 } fixture;
 
@@ -40,7 +40,8 @@ static int setup(void **state)
 	if (asprintf(&f->repo, "%s/r", f->dir) < 0 || asprintf(&f->db, "%s/index.db", f->dir) < 0)
 		abort();
 	assert_int_equal(tu_sh(NULL, GIT " init -q '%s' && mkdir -p '%s/host' '%s/group'", f->repo,
-				 f->repo, f->repo), 0);
+				 f->repo, f->repo),
+		0);
 	*state = f;
 	return 0;
 }
@@ -72,10 +73,13 @@ static void put(fixture *f, const char *path, const char *content)
 /* Commit everything with committer/author date day (2026-01-DD 10:00 UTC). */
 static void commit(fixture *f, int day, const char *msg)
 {
-	assert_int_equal(tu_sh(NULL,
-				 "cd '%s' && " GIT " add -A && GIT_COMMITTER_DATE=2026-01-%02dT10:00:00Z "
-				 "GIT_AUTHOR_DATE=2026-01-%02dT10:00:00Z " GIT " commit -q --allow-empty -m '%s'",
-				 f->repo, day, day, msg), 0);
+	assert_int_equal(
+		tu_sh(NULL,
+			"cd '%s' && " GIT " add -A && GIT_COMMITTER_DATE=2026-01-%02dT10:00:00Z "
+			"GIT_AUTHOR_DATE=2026-01-%02dT10:00:00Z " GIT
+			" commit -q --allow-empty -m '%s'",
+			f->repo, day, day, msg),
+		0);
 }
 
 static void host(fixture *f, const char *name, const char *openssl)
@@ -83,8 +87,10 @@ static void host(fixture *f, const char *name, const char *openssl)
 	char *path, *doc;
 
 	if (asprintf(&path, "host/%s.yaml", name) < 0 ||
-		asprintf(&doc, "type: host\nname: %s\nattributes:\n  packages:\n    openssl: {version: %s, arch: amd64}\n"
-			       "annotations:\n  owner: team-web\nrelations:\n  member_of: [group/web]\n",
+		asprintf(&doc,
+			"type: host\nname: %s\nattributes:\n  packages:\n    openssl: {version: "
+			"%s, arch: amd64}\n"
+			"annotations:\n  owner: team-web\nrelations:\n  member_of: [group/web]\n",
 			name, openssl) < 0)
 		abort();
 	put(f, path, doc);
@@ -116,7 +122,8 @@ static char *q(cmdb_index *idx, const char *fmt, ...)
 	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(cmdb_index_db(idx)));
 	res = strdup(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)
-			? (const char *)sqlite3_column_text(st, 0) : "");
+			? (const char *)sqlite3_column_text(st, 0)
+			: "");
 	sqlite3_finalize(st);
 	sqlite3_free(sql);
 	return res;
@@ -144,11 +151,15 @@ static char *dump(cmdb_index *idx)
 			sqlite3_free(sql);
 			sql = sqlite3_mprintf("SELECT * FROM %s ORDER BY 1, 2", *t);
 		}
-		assert_int_equal(sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(
+			sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL), SQLITE_OK);
 		fprintf(m, "== %s\n", *t);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			for (int i = 0; i < sqlite3_column_count(st); i++)
-				fprintf(m, "%s|", sqlite3_column_text(st, i) ? (const char *)sqlite3_column_text(st, i) : "<null>");
+				fprintf(m, "%s|",
+					sqlite3_column_text(st, i)
+						? (const char *)sqlite3_column_text(st, i)
+						: "<null>");
 			fputc('\n', m);
 		}
 		sqlite3_finalize(st);
@@ -183,26 +194,40 @@ static void test_index__story_versions_and_intervals(void **state)
 	assert_int_equal(added, 4);
 	assert_int_equal(cmdb_index_head_seq(idx), 4);
 	/* openssl: 3.0.11 valid [1,3), 3.0.13 from 3 on */
-	assert_q(idx, "3.0.11|1|3", "SELECT value||'|'||from_seq||'|'||to_seq FROM attrs WHERE id='host/web01'"
+	assert_q(idx, "3.0.11|1|3",
+		"SELECT value||'|'||from_seq||'|'||to_seq FROM attrs WHERE id='host/web01'"
 		" AND path='attributes.packages.openssl.version' AND from_seq=1");
-	assert_q(idx, "3.0.13|3|", "SELECT value||'|'||from_seq||'|'||ifnull(to_seq,'') FROM attrs"
-		" WHERE id='host/web01' AND path='attributes.packages.openssl.version' AND from_seq=3");
+	assert_q(idx, "3.0.13|3|",
+		"SELECT value||'|'||from_seq||'|'||ifnull(to_seq,'') FROM attrs"
+		" WHERE id='host/web01' AND path='attributes.packages.openssl.version' AND "
+		"from_seq=3");
 	/* unchanged attributes keep their interval across the upgrade */
-	assert_q(idx, "1|", "SELECT from_seq||'|'||ifnull(to_seq,'') FROM attrs WHERE id='host/web01' AND path='annotations.owner'");
+	assert_q(idx, "1|",
+		"SELECT from_seq||'|'||ifnull(to_seq,'') FROM attrs WHERE id='host/web01' AND "
+		"path='annotations.owner'");
 	assert_q(idx, "2", "SELECT count(*) FROM item_versions WHERE id='host/web01'");
 	/* db01 lives [2,4): absent at head, present at 3 */
-	assert_q(idx, "2|4", "SELECT from_seq||'|'||to_seq FROM item_versions WHERE id='host/db01'");
+	assert_q(
+		idx, "2|4", "SELECT from_seq||'|'||to_seq FROM item_versions WHERE id='host/db01'");
 	assert_q(idx, "0", "SELECT count(*) FROM attrs WHERE id='host/db01' AND to_seq IS NULL");
-	assert_q(idx, "0", "SELECT count(*) FROM relations WHERE src='host/db01' AND to_seq IS NULL");
-	assert_q(idx, "group/web|1|", "SELECT dst||'|'||from_seq||'|'||ifnull(to_seq,'') FROM relations WHERE src='host/web01' AND type='member_of'");
+	assert_q(idx, "0",
+		"SELECT count(*) FROM relations WHERE src='host/db01' AND to_seq IS NULL");
+	assert_q(idx, "group/web|1|",
+		"SELECT dst||'|'||from_seq||'|'||ifnull(to_seq,'') FROM relations WHERE "
+		"src='host/web01' AND type='member_of'");
 	/* commits: trailers, scan id, change id, mainline */
 	assert_q(idx, "S1", "SELECT scan_id FROM commits WHERE seq=1");
 	assert_q(idx, "CHG-0042", "SELECT change_id FROM commits WHERE seq=3");
-	assert_q(idx, "CHG-0042,CHG-0043", "SELECT group_concat(value) FROM (SELECT value FROM trailers WHERE seq=3 AND key='Change' ORDER BY value)");
+	assert_q(idx, "CHG-0042,CHG-0043",
+		"SELECT group_concat(value) FROM (SELECT value FROM trailers WHERE seq=3 AND "
+		"key='Change' ORDER BY value)");
 	assert_q(idx, "upgrade openssl", "SELECT summary FROM commits WHERE seq=3");
-	assert_q(idx, "tester|t@example.invalid|1", "SELECT author||'|'||email||'|'||mainline FROM commits WHERE seq=2");
+	assert_q(idx, "tester|t@example.invalid|1",
+		"SELECT author||'|'||email||'|'||mainline FROM commits WHERE seq=2");
 	assert_q(idx, "host", "SELECT type FROM items WHERE id='host/db01'");
-	assert_q(idx, "3.0.13", "SELECT json_extract(doc, '$.attributes.packages.openssl.version') FROM item_versions WHERE id='host/web01' AND to_seq IS NULL");
+	assert_q(idx, "3.0.13",
+		"SELECT json_extract(doc, '$.attributes.packages.openssl.version') FROM "
+		"item_versions WHERE id='host/web01' AND to_seq IS NULL");
 	/* a second refresh adds nothing */
 	assert_int_equal(cmdb_index_refresh(idx, &added), 0);
 	assert_int_equal(added, 0);
@@ -216,15 +241,18 @@ static void test_index__resolve_when(void **state)
 	long long seq = -1;
 
 	story(f);
-	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " tag -a 2026-Q1 -m baseline HEAD~2", f->repo), 0);
+	assert_int_equal(
+		tu_sh(NULL, "cd '%s' && " GIT " tag -a 2026-Q1 -m baseline HEAD~2", f->repo), 0);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-01-02T12:00:00Z"), 0);
 	assert_int_equal(seq, 2);
-	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-01-03"), 0); /* start of day: before commit 3 */
+	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-01-03"),
+		0); /* start of day: before commit 3 */
 	assert_int_equal(seq, 2);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-01-03T10:00:00Z"), 0);
 	assert_int_equal(seq, 3);
-	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "2026-01-03T11:30+01:00"), 0); /* 10:30Z */
+	assert_int_equal(
+		cmdb_index_resolve_when(&seq, idx, "2026-01-03T11:30+01:00"), 0); /* 10:30Z */
 	assert_int_equal(seq, 3);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "main~1"), 0);
 	assert_int_equal(seq, 3);
@@ -241,8 +269,11 @@ static void test_index__resolve_when(void **state)
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, ""), CMDB_EINVALID);
 	assert_int_equal(seq, -1); /* out-param untouched on failure */
 	/* a commit that is not on main */
-	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " checkout -q -b side && " GIT
-				 " commit -q --allow-empty -m side && " GIT " checkout -q main", f->repo), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "cd '%s' && " GIT " checkout -q -b side && " GIT
+				 " commit -q --allow-empty -m side && " GIT " checkout -q main",
+				 f->repo),
+		0);
 	assert_int_equal(cmdb_index_resolve_when(&seq, idx, "side"), CMDB_ENOTFOUND);
 	cmdb_index_free(idx);
 }
@@ -275,8 +306,11 @@ static void merge_story(fixture *f)
 	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " checkout -q main", f->repo), 0);
 	put(f, "group/web.yaml", "type: group\nname: web\n");
 	commit(f, 4, "four");
-	assert_int_equal(tu_sh(NULL, "cd '%s' && GIT_COMMITTER_DATE=2026-01-05T10:00:00Z " GIT
-				 " merge -q --no-ff -m 'merge side' side", f->repo), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "cd '%s' && GIT_COMMITTER_DATE=2026-01-05T10:00:00Z " GIT
+				 " merge -q --no-ff -m 'merge side' side",
+				 f->repo),
+		0);
 }
 
 static void test_index__merge_side_commits(void **state)
@@ -288,9 +322,11 @@ static void test_index__merge_side_commits(void **state)
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	/* seqs: 1 one, 2 four, 3 side two, 4 side three (mainline 0), 5 merge */
 	assert_q(idx, "one:1,four:1,side two:0,side three:0,merge side:1",
-		"SELECT group_concat(summary||':'||mainline) FROM (SELECT * FROM commits ORDER BY seq)");
+		"SELECT group_concat(summary||':'||mainline) FROM (SELECT * FROM commits ORDER BY "
+		"seq)");
 	/* the merge is where db01 enters main, in its final state */
-	assert_q(idx, "5|1.1", "SELECT from_seq||'|'||json_extract(doc,'$.attributes.packages.openssl.version')"
+	assert_q(idx, "5|1.1",
+		"SELECT from_seq||'|'||json_extract(doc,'$.attributes.packages.openssl.version')"
 		" FROM item_versions WHERE id='host/db01'");
 	assert_q(idx, "1", "SELECT count(*) FROM item_versions WHERE id='host/db01'");
 	cmdb_index_free(idx);
@@ -310,16 +346,25 @@ static void test_index__incremental_equals_full(void **state)
 		snprintf(ver, sizeof(ver), "3.0.%d", i);
 		host(f, name, ver);
 		if (i == 5)
-			assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " rm -q host/web00.yaml", f->repo), 0);
+			assert_int_equal(
+				tu_sh(NULL, "cd '%s' && " GIT " rm -q host/web00.yaml", f->repo),
+				0);
 		commit(f, day++, "step");
 		if (i % 4 == 3) { /* a side branch with two commits, merged */
-			assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " checkout -q -b b%d", f->repo, i), 0);
+			assert_int_equal(
+				tu_sh(NULL, "cd '%s' && " GIT " checkout -q -b b%d", f->repo, i),
+				0);
 			host(f, "side", ver);
 			commit(f, day++, "side a");
-			put(f, "group/web.yaml", i % 8 == 3 ? "type: group\nname: web\n" : "type: group\nname: web2\n");
+			put(f, "group/web.yaml",
+				i % 8 == 3 ? "type: group\nname: web\n"
+					   : "type: group\nname: web2\n");
 			commit(f, day++, "side b\n\nChange: CHG-1");
-			assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " checkout -q main && " GIT
-						 " merge -q --no-ff -m merged b%d", f->repo, i), 0);
+			assert_int_equal(tu_sh(NULL,
+						 "cd '%s' && " GIT " checkout -q main && " GIT
+						 " merge -q --no-ff -m merged b%d",
+						 f->repo, i),
+				0);
 		}
 		assert_int_equal(cmdb_index_refresh(inc, NULL), 0);
 	}
@@ -330,7 +375,8 @@ static void test_index__incremental_equals_full(void **state)
 	assert_string_equal(a, b);
 	assert_non_null(strstr(a, "side b"));
 	/* web00: created, modified, deleted (step 5), created again (step 8) */
-	assert_q(full, "3|1", "SELECT count(*)||'|'||count(*) FILTER (WHERE to_seq IS NULL) FROM item_versions"
+	assert_q(full, "3|1",
+		"SELECT count(*)||'|'||count(*) FILTER (WHERE to_seq IS NULL) FROM item_versions"
 		" WHERE id='host/web00'");
 	free(a);
 	free(b);
@@ -353,9 +399,11 @@ static void test_index__rewritten_history_rebuilds(void **state)
 	assert_int_equal(cmdb_index_refresh(idx, &added), 0);
 	assert_int_equal(added, 3);
 	assert_q(idx, "3", "SELECT count(*) FROM commits");
-	assert_q(idx, "9.9.9", "SELECT value FROM attrs WHERE id='host/web01' AND"
+	assert_q(idx, "9.9.9",
+		"SELECT value FROM attrs WHERE id='host/web01' AND"
 		" path='attributes.packages.openssl.version' AND to_seq IS NULL");
-	assert_q(idx, "2|", "SELECT from_seq||'|'||ifnull(to_seq,'') FROM item_versions WHERE id='host/db01'");
+	assert_q(idx, "2|",
+		"SELECT from_seq||'|'||ifnull(to_seq,'') FROM item_versions WHERE id='host/db01'");
 	full = open_index(f, NULL, 0);
 	assert_int_equal(cmdb_index_rebuild(full), 0);
 	a = dump(idx);
@@ -398,16 +446,21 @@ static void test_index__damaged_pages_moved_aside(void **state)
 	story(f);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	a = dump(idx);
-	assert_int_equal(sqlite3_exec(cmdb_index_db(idx), "PRAGMA journal_mode=DELETE", NULL, NULL, NULL),
+	assert_int_equal(
+		sqlite3_exec(cmdb_index_db(idx), "PRAGMA journal_mode=DELETE", NULL, NULL, NULL),
 		SQLITE_OK);
 	cmdb_index_free(idx);
 	/* the header, schema and meta stay readable; the attrs table's root page is garbage,
 	 * which only the next update (here: a full one, last_commit forgotten) runs into */
-	assert_int_equal(tu_sh(NULL, "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
-				     "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				     "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE name='attrs'\") && "
-				     "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) conv=notrunc status=none",
-				 f->db, f->db, f->db, f->db), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
+				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
+				 "name='attrs'\") && "
+				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
+				 "conv=notrunc status=none",
+				 f->db, f->db, f->db, f->db),
+		0);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	assert_non_null(cmdb_index_warning(idx));
 	b = dump(idx);
@@ -427,8 +480,10 @@ static void test_index__newer_schema_refused_untouched(void **state)
 	story(f);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	assert_int_equal(sqlite3_exec(cmdb_index_db(idx),
-				 "PRAGMA journal_mode=DELETE; UPDATE meta SET value='99' WHERE key='schema_version'",
-				 NULL, NULL, NULL), SQLITE_OK);
+				 "PRAGMA journal_mode=DELETE; UPDATE meta SET value='99' WHERE "
+				 "key='schema_version'",
+				 NULL, NULL, NULL),
+		SQLITE_OK);
 	cmdb_index_free(idx);
 	idx = NULL;
 	before = tu_read_file(f->db, &lb);
@@ -458,18 +513,23 @@ static void test_index__older_schema_rebuilt(void **state)
 
 	story(f);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
-	assert_int_equal(sqlite3_exec(cmdb_index_db(idx),
-				 "DROP TABLE attrs; CREATE TABLE attrs(id TEXT NOT NULL, path TEXT NOT NULL,"
-				 " value TEXT, vtype TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq INTEGER);"
-				 " CREATE INDEX attrs_id_path ON attrs(id, path, from_seq);"
-				 " INSERT INTO attrs VALUES('host/old', 'x', 'y', 'string', 1, NULL);"
-				 " UPDATE meta SET value='1' WHERE key='schema_version'",
-				 NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(cmdb_index_db(idx),
+			"DROP TABLE attrs; CREATE TABLE attrs(id TEXT NOT NULL, path TEXT NOT NULL,"
+			" value TEXT, vtype TEXT NOT NULL, from_seq INTEGER NOT NULL, to_seq "
+			"INTEGER);"
+			" CREATE INDEX attrs_id_path ON attrs(id, path, from_seq);"
+			" INSERT INTO attrs VALUES('host/old', 'x', 'y', 'string', 1, NULL);"
+			" UPDATE meta SET value='1' WHERE key='schema_version'",
+			NULL, NULL, NULL),
+		SQLITE_OK);
 	cmdb_index_free(idx);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH | CMDB_INDEX_READONLY);
 	assert_q(idx, "2", "SELECT value FROM meta WHERE key='schema_version'");
 	assert_q(idx, "0", "SELECT count(*) FROM sqlite_master WHERE name='attrs_id_path'");
-	assert_q(idx, "1", "SELECT count(*) FROM sqlite_master WHERE name='attrs' AND sql LIKE '%%WITHOUT ROWID%%'");
+	assert_q(idx, "1",
+		"SELECT count(*) FROM sqlite_master WHERE name='attrs' AND sql LIKE '%%WITHOUT "
+		"ROWID%%'");
 	assert_q(idx, "0", "SELECT count(*) FROM attrs WHERE id='host/old'");
 	fresh = open_index(f, NULL, CMDB_INDEX_REFRESH);
 	a = dump(idx);
@@ -489,13 +549,15 @@ static void test_index__readonly_denies_writes(void **state)
 	sqlite3_stmt *st = NULL;
 	static const char *const bad[] = {"DELETE FROM attrs", "INSERT INTO items VALUES('x','y')",
 		"CREATE TABLE t(x)", "CREATE TEMP TABLE t(x)", "ATTACH DATABASE '/tmp/x.db' AS x",
-		"PRAGMA journal_mode=DELETE", "DROP TABLE attrs", "UPDATE meta SET value='2'", NULL};
+		"PRAGMA journal_mode=DELETE", "DROP TABLE attrs", "UPDATE meta SET value='2'",
+		NULL};
 
 	story(f);
 	cmdb_index_free(open_index(f, f->db, CMDB_INDEX_REFRESH));
 	idx = open_index(f, f->db, CMDB_INDEX_READONLY);
 	for (const char *const *s = bad; *s; s++) {
-		assert_int_not_equal(sqlite3_prepare_v2(cmdb_index_db(idx), *s, -1, &st, NULL), SQLITE_OK);
+		assert_int_not_equal(
+			sqlite3_prepare_v2(cmdb_index_db(idx), *s, -1, &st, NULL), SQLITE_OK);
 		sqlite3_finalize(st);
 		st = NULL;
 	}
@@ -520,8 +582,11 @@ static void test_index__bad_blob_recorded_not_fatal(void **state)
 	put(f, "inventory.yaml", "hosts: {}\n");
 	commit(f, 1, "one");
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
-	assert_q(idx, "host/broken,host/web01", "SELECT group_concat(id) FROM (SELECT id FROM items ORDER BY id)");
-	assert_q(idx, "1", "SELECT doc IS NULL AND error LIKE '%%host/broken.yaml%%' FROM item_versions WHERE id='host/broken'");
+	assert_q(idx, "host/broken,host/web01",
+		"SELECT group_concat(id) FROM (SELECT id FROM items ORDER BY id)");
+	assert_q(idx, "1",
+		"SELECT doc IS NULL AND error LIKE '%%host/broken.yaml%%' FROM item_versions WHERE "
+		"id='host/broken'");
 	assert_q(idx, "0", "SELECT count(*) FROM attrs WHERE id='host/broken'");
 	cmdb_index_free(idx);
 }
@@ -537,11 +602,15 @@ static void test_index__tree_changes(void **state)
 	put(f, "service/db01.yaml", "type: service\nname: db01\n");
 	put(f, ".hidden/x.yaml", "type: x\n");
 	commit(f, 1, "one");
-	assert_int_equal(tu_sh(NULL, "cd '%s' && " GIT " rm -q -r service/web01 service/db01.yaml", f->repo), 0);
+	assert_int_equal(
+		tu_sh(NULL, "cd '%s' && " GIT " rm -q -r service/web01 service/db01.yaml", f->repo),
+		0);
 	put(f, "service/db01/postgresql.yaml", "type: service\nname: postgresql\n");
 	commit(f, 2, "two");
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
-	assert_q(idx, "service/db01:1-2,service/db01/postgresql:2-,service/web01/nginx:1-2,service/web01/sshd:1-2",
+	assert_q(idx,
+		"service/db01:1-2,service/db01/postgresql:2-,service/web01/nginx:1-2,service/web01/"
+		"sshd:1-2",
 		"SELECT group_concat(x) FROM (SELECT id||':'||from_seq||'-'||ifnull(to_seq,'') AS x"
 		" FROM item_versions ORDER BY id)");
 	cmdb_index_free(idx);
@@ -586,7 +655,8 @@ static void test_index__flatten_rows(void **state)
 {
 	json_t *doc = json_loads("{\"type\":\"host\",\"attributes\":{\"n\":3,\"r\":1.5,\"b\":true,"
 				 "\"z\":null,\"l\":[\"a\",\"b\"],\"lo\":[{\"k\":\"v\"}],\"e\":{}},"
-				 "\"relations\":{\"runs_on\":[\"host/b\",\"host/a\",\"host/a\"],\"x\":\"host/c\",\"bad\":[1]}}",
+				 "\"relations\":{\"runs_on\":[\"host/b\",\"host/a\",\"host/"
+				 "a\"],\"x\":\"host/c\",\"bad\":[1]}}",
 		0, NULL);
 	json_t *rows = NULL, *rels = NULL;
 	char *s;
@@ -595,14 +665,19 @@ static void test_index__flatten_rows(void **state)
 	assert_non_null(doc);
 	assert_int_equal(cmdb__flatten(&rows, doc), 0);
 	s = json_dumps(rows, JSON_COMPACT);
-	assert_string_equal(s, "[[\"attributes.b\",\"true\",\"bool\"],[\"attributes.l\",\"[\\\"a\\\",\\\"b\\\"]\",\"list\"],"
-			       "[\"attributes.lo\",\"[{\\\"k\\\":\\\"v\\\"}]\",\"list\"],[\"attributes.lo.0.k\",\"v\",\"string\"],"
-			       "[\"attributes.n\",\"3\",\"int\"],[\"attributes.r\",\"1.5\",\"real\"],[\"attributes.z\",null,\"null\"],"
-			       "[\"type\",\"host\",\"string\"]]");
+	assert_string_equal(s,
+		"[[\"attributes.b\",\"true\",\"bool\"],[\"attributes.l\",\"[\\\"a\\\",\\\"b\\\"]\","
+		"\"list\"],"
+		"[\"attributes.lo\",\"[{\\\"k\\\":\\\"v\\\"}]\",\"list\"],[\"attributes.lo.0.k\","
+		"\"v\",\"string\"],"
+		"[\"attributes.n\",\"3\",\"int\"],[\"attributes.r\",\"1.5\",\"real\"],["
+		"\"attributes.z\",null,\"null\"],"
+		"[\"type\",\"host\",\"string\"]]");
 	free(s);
 	assert_int_equal(cmdb__flatten_relations(&rels, doc), 0);
 	s = json_dumps(rels, JSON_COMPACT);
-	assert_string_equal(s, "[[\"runs_on\",\"host/a\"],[\"runs_on\",\"host/b\"],[\"x\",\"host/c\"]]");
+	assert_string_equal(
+		s, "[[\"runs_on\",\"host/a\"],[\"runs_on\",\"host/b\"],[\"x\",\"host/c\"]]");
 	free(s);
 	json_decref(rows);
 	json_decref(rels);
@@ -640,10 +715,11 @@ static void test_index__empty_repo_and_deleted_index(void **state)
 static void test_index__full_build_restores_indexes_truncates_wal(void **state)
 {
 	fixture *f = *state;
-	static const char idx_sql[] = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
+	static const char idx_sql[] =
+		"SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
 		" WHERE type = 'index' AND name NOT LIKE 'sqlite_%%' ORDER BY name)";
 	static const char want[] = "attrs_path_value,commits_time,item_versions_to,"
-		"relations_dst,relations_src,trailers_kv,trailers_seq";
+				   "relations_dst,relations_src,trailers_kv,trailers_seq";
 	cmdb_index *idx;
 	char *wal = NULL;
 	struct stat st;
@@ -668,23 +744,33 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index__flatten_rows),
-		cmocka_unit_test_setup_teardown(test_index__story_versions_and_intervals, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__story_versions_and_intervals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__resolve_when, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__unknown_id_did_you_mean, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__unknown_id_did_you_mean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__merge_side_commits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__tree_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__allocation_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__incremental_equals_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__rewritten_history_rebuilds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__corrupt_file_moved_aside, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__damaged_pages_moved_aside, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__newer_schema_refused_untouched, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__incremental_equals_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__rewritten_history_rebuilds, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__corrupt_file_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__damaged_pages_moved_aside, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__newer_schema_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__older_schema_rebuilt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__readonly_denies_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__bad_blob_recorded_not_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__empty_repo_and_deleted_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index__full_build_restores_indexes_truncates_wal, setup,
-			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__readonly_denies_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__bad_blob_recorded_not_fatal, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__empty_repo_and_deleted_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__full_build_restores_indexes_truncates_wal, setup, teardown),
 	};
 
 	if (cmdb_init() < 0)

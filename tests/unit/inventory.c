@@ -26,8 +26,8 @@ static void rejects(const char *text, const char *needle)
 {
 	cmdb_inventory *inv = (cmdb_inventory *)1;
 
-	assert_int_equal(cmdb_inventory_parse(&inv, text, strlen(text), "inventory.yaml"),
-		CMDB_EINVALID);
+	assert_int_equal(
+		cmdb_inventory_parse(&inv, text, strlen(text), "inventory.yaml"), CMDB_EINVALID);
 	assert_null(inv);
 	if (!strstr(cmdb_error_last(), needle))
 		fail_msg("error [%s] lacks [%s]", cmdb_error_last(), needle);
@@ -107,7 +107,8 @@ static void test_inventory__rejections_name_the_line(void **state)
 	(void)state;
 	rejects("hosts:\n  a: {address: -oProxyCommand=x}\n", "inventory.yaml:2:");
 	rejects("hosts:\n  a: {address: -oProxyCommand=x}\n", "hosts.a.address");
-	rejects("hosts:\n  a:\n    address: 'h; rm -rf /'\n", "inventory.yaml:3:14: hosts.a.address");
+	rejects("hosts:\n  a:\n    address: 'h; rm -rf /'\n",
+		"inventory.yaml:3:14: hosts.a.address");
 	rejects("hosts:\n  a: {address: '$(id)'}\n", "hosts.a.address");
 	rejects("hosts:\n  a: {address: 'x`id`'}\n", "hosts.a.address");
 	rejects("hosts:\n  a: {address: 'a b'}\n", "hosts.a.address");
@@ -118,7 +119,8 @@ static void test_inventory__rejections_name_the_line(void **state)
 	rejects("hosts:\n  a: {address: 10.0.0.1, user: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}\n",
 		"hosts.a.user");
 	rejects("hosts:\n  a: {address: 10.0.0.1, port: 0}\n", "inventory.yaml:2:");
-	rejects("hosts:\n  a: {address: 10.0.0.1, port: 65536}\n", "hosts.a.port: must be an integer");
+	rejects("hosts:\n  a: {address: 10.0.0.1, port: 65536}\n",
+		"hosts.a.port: must be an integer");
 	rejects("hosts:\n  a: {address: 10.0.0.1, port: '22'}\n", "hosts.a.port");
 	rejects("hosts:\n  a: {address: 10.0.0.1, port: 22.5}\n", "hosts.a.port");
 	rejects("hosts:\n  a: {address: 10.0.0.1, port: -1}\n", "hosts.a.port");
@@ -137,13 +139,15 @@ static void test_inventory__rejections_name_the_line(void **state)
 	rejects("hosts:\n  'a%2F': {address: x}\n", "not a valid name");
 	rejects("hosts:\n  a: {address: x, identity_file: -i}\n", "hosts.a.identity_file");
 	rejects("hosts:\n  a: {address: x, identity_file: \"k\\nx\"}\n", "hosts.a.identity_file");
-	rejects("hosts:\n  a: {address: x, passphrase_env: 'hunter2 pw'}\n", "hosts.a.passphrase_env");
+	rejects("hosts:\n  a: {address: x, passphrase_env: 'hunter2 pw'}\n",
+		"hosts.a.passphrase_env");
 	rejects("hosts:\n  a: {address: x, tags: pci}\n", "hosts.a.tags");
 	rejects("hosts:\n  a: {address: x, tags: ['p ci']}\n", "inventory.yaml:2:");
 	rejects("hosts:\n  a: [x]\n", "hosts.a: must be a mapping");
 	rejects("hosts: [a, b]\n", "inventory.yaml:1:8: hosts: must be a mapping");
 	rejects("- a\n", "inventory: must be a mapping");
-	rejects("groups:\n  web: [a, zz]\nhosts:\n  a: {address: x}\n", "inventory.yaml:2:12: groups.web");
+	rejects("groups:\n  web: [a, zz]\nhosts:\n  a: {address: x}\n",
+		"inventory.yaml:2:12: groups.web");
 	rejects("groups:\n  web: [a, a]\nhosts:\n  a: {address: x}\n", "lists a host twice");
 	rejects("groups:\n  web: a\nhosts:\n  a: {address: x}\n", "groups.web: must be a list");
 	rejects("groups:\n  'w/b': [a]\nhosts:\n  a: {address: x}\n", "not a valid name");
@@ -208,7 +212,8 @@ static void test_inventory__limit(void **state)
 	cmdb_inventory_free(inv);
 }
 
-/* Fail each allocation in turn (ours and jansson's): an error, never a crash, leak or half result. */
+/* Fail each allocation in turn (ours and jansson's): an error, never a crash, leak or half result.
+ */
 static void test_inventory__alloc_failures_are_clean(void **state)
 {
 	int failed = 0, ok = 0;

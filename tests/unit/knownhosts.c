@@ -21,8 +21,11 @@ static char *pubkey(const char *type, const char *name)
 {
 	char *out = NULL;
 
-	assert_int_equal(tu_sh(&out, "cd %s && ssh-keygen -q -t %s -N '' -C x -f %s && "
-				     "cut -d' ' -f1,2 %s.pub | tr -d '\\n'", dir, type, name, name), 0);
+	assert_int_equal(tu_sh(&out,
+				 "cd %s && ssh-keygen -q -t %s -N '' -C x -f %s && "
+				 "cut -d' ' -f1,2 %s.pub | tr -d '\\n'",
+				 dir, type, name, name),
+		0);
 	return out;
 }
 
@@ -89,12 +92,13 @@ static void test_knownhosts__check_statuses(void **state)
 
 	(void)state;
 	kh = parse("# comment\n\n[127.0.0.1]:2222 %s\nweb01,10.0.0.11 %s comment here\r\n"
-		   "*.example.com,!bad.example.com %s\n@revoked * %s\n", ed1, ec, ed1, ed2);
+		   "*.example.com,!bad.example.com %s\n@revoked * %s\n",
+		ed1, ec, ed1, ed2);
 	assert_int_equal(cmdb_knownhosts_count(kh), 4);
 	assert_int_equal(status(kh, "[127.0.0.1]:2222", ed1), CMDB_KH_MATCH);
-	assert_int_equal(status(kh, "127.0.0.1", ed1), CMDB_KH_UNKNOWN);  /* port matters */
+	assert_int_equal(status(kh, "127.0.0.1", ed1), CMDB_KH_UNKNOWN); /* port matters */
 	assert_int_equal(status(kh, "[127.0.0.1]:2223", ed1), CMDB_KH_UNKNOWN);
-	assert_int_equal(status(kh, "WEB01", ec), CMDB_KH_MATCH);          /* case-insensitive */
+	assert_int_equal(status(kh, "WEB01", ec), CMDB_KH_MATCH); /* case-insensitive */
 	assert_int_equal(status(kh, "10.0.0.11", ed1), CMDB_KH_OTHERTYPE); /* only ecdsa known */
 	assert_int_equal(status(kh, "a.example.com", ed1), CMDB_KH_MATCH);
 	assert_int_equal(status(kh, "bad.example.com", ed1), CMDB_KH_UNKNOWN); /* negated */
@@ -105,9 +109,11 @@ static void test_knownhosts__check_statuses(void **state)
 	cmdb_knownhosts_free(kh);
 	/* many stars must not backtrack exponentially (found by the fuzzer) */
 	kh = parse("*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b,h?st %s\n", ed1);
-	assert_int_equal(status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ed1),
+	assert_int_equal(
+		status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ed1),
 		CMDB_KH_UNKNOWN);
-	assert_int_equal(status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", ed1),
+	assert_int_equal(
+		status(kh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", ed1),
 		CMDB_KH_MATCH);
 	assert_int_equal(status(kh, "host", ed1), CMDB_KH_MATCH);
 	assert_int_equal(status(kh, "hoost", ed1), CMDB_KH_UNKNOWN);
@@ -121,8 +127,12 @@ static void test_knownhosts__hashed_names(void **state)
 
 	(void)state;
 	assert_true(asprintf(&path, "%s/hashed", dir) > 0);
-	assert_int_equal(tu_sh(NULL, "printf '[10.1.2.3]:2200 %s\\nweb07 %s\\n' >%s && ssh-keygen -q -H -f %s "
-				     ">/dev/null 2>&1", ed1, ec, path, path), 0);
+	assert_int_equal(
+		tu_sh(NULL,
+			"printf '[10.1.2.3]:2200 %s\\nweb07 %s\\n' >%s && ssh-keygen -q -H -f %s "
+			">/dev/null 2>&1",
+			ed1, ec, path, path),
+		0);
 	assert_int_equal(tu_sh(&text, "cat %s", path), 0);
 	assert_non_null(strstr(text, "|1|"));
 	assert_null(strstr(text, "web07"));
@@ -173,7 +183,8 @@ static void test_knownhosts__malformed_lines_named(void **state)
 	rejects("h1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI=A\n", "not valid base64");
 	{
 		cmdb_knownhosts *kh = NULL;
-		assert_int_equal(cmdb_knownhosts_parse(&kh, "a\0b", 3, "known_hosts"), CMDB_EINVALID);
+		assert_int_equal(
+			cmdb_knownhosts_parse(&kh, "a\0b", 3, "known_hosts"), CMDB_EINVALID);
 		assert_non_null(strstr(cmdb_error_last(), "NUL byte"));
 	}
 }

@@ -40,14 +40,25 @@ static cmdb_redactor *ephemeral(const char *patterns_json)
 static void test_redact__default_patterns_hide_values_keep_the_rest(void **state)
 {
 	static const char *const secret[] = {
-		"db_password = hunter2", "password: hunter2", "  client_secret=zzq", "api_key: zzq",
-		"API-KEY=zzq", "token = t0k", "requirepass hunter2", "masterauth_passwd s3cr3t",
-		"url = https://bob:hunter2@example.org/x", "#password=old",
+		"db_password = hunter2",
+		"password: hunter2",
+		"  client_secret=zzq",
+		"api_key: zzq",
+		"API-KEY=zzq",
+		"token = t0k",
+		"requirepass hunter2",
+		"masterauth_passwd s3cr3t",
+		"url = https://bob:hunter2@example.org/x",
+		"#password=old",
 		"admin:$6$rounds=5000$zzqsalt$hunter2hash:19000:0:99999:7:::",
 	};
 	static const char *const kept[] = {
-		"PasswordAuthentication no", "#PermitRootLogin prohibit-password", "UsePAM yes",
-		"# PAM authentication via KbdInteractiveAuthentication may bypass", "Port 22", "",
+		"PasswordAuthentication no",
+		"#PermitRootLogin prohibit-password",
+		"UsePAM yes",
+		"# PAM authentication via KbdInteractiveAuthentication may bypass",
+		"Port 22",
+		"",
 		"HostKey /etc/ssh/ssh_host_ed25519_key",
 	};
 	cmdb_redactor *r = ephemeral(NULL);
@@ -56,7 +67,9 @@ static void test_redact__default_patterns_hide_values_keep_the_rest(void **state
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++) {
 		char *out = redact(r, secret[i]);
 
-		if (!strstr(out, "<redacted hmac-sha256:") || strstr(out, "hunter2") || strstr(out, "zzq") || strstr(out, "t0k") || strstr(out, "s3cr3t") || strstr(out, "=old"))
+		if (!strstr(out, "<redacted hmac-sha256:") || strstr(out, "hunter2") ||
+			strstr(out, "zzq") || strstr(out, "t0k") || strstr(out, "s3cr3t") ||
+			strstr(out, "=old"))
 			fail_msg("not redacted: '%s' -> '%s'", secret[i], out);
 		free(out);
 	}
@@ -88,9 +101,10 @@ static void test_redact__line_structure_and_indentation_survive(void **state)
 static void test_redact__pem_private_key_block_is_one_line(void **state)
 {
 	cmdb_redactor *r = ephemeral("[]"); /* no patterns: the block rule is built in */
-	char *out = redact(r, "before\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
-			      "QUJDREVGR0g=\n-----END OPENSSH PRIVATE KEY-----\nafter\n"
-			      "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	char *out = redact(r,
+		"before\n-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n"
+		"QUJDREVGR0g=\n-----END OPENSSH PRIVATE KEY-----\nafter\n"
+		"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
 
 	(void)state;
 	assert_null(strstr(out, "b3BlbnNz"));
@@ -126,9 +140,12 @@ static void test_redact__same_key_same_text_different_value_different_text(void 
 
 static void test_redact__configured_patterns_and_bad_ones(void **state)
 {
-	json_t *bad[] = {json_loads("[\"(\"]", 0, NULL), json_loads("[1]", 0, NULL), json_loads("{}", 0, NULL)};
+	json_t *bad[] = {json_loads("[\"(\"]", 0, NULL), json_loads("[1]", 0, NULL),
+		json_loads("{}", 0, NULL)};
 	cmdb_redactor *r = ephemeral("[\"^community \"]");
-	char *out = redact(r, "community public\npassword = stays\nurl = https://u:hunter2@h/\nroot:$6$zzq$hunter2:1:\n");
+	char *out = redact(r,
+		"community public\npassword = stays\nurl = "
+		"https://u:hunter2@h/\nroot:$6$zzq$hunter2:1:\n");
 
 	(void)state;
 	assert_true(strncmp(out, "<redacted hmac-sha256:", 22) == 0);
@@ -179,7 +196,8 @@ static void test_redact__key_file_created_0600_and_reused(void **state)
 
 static void test_redact__default_key_path_from_xdg_and_home(void **state)
 {
-	char *dir = tu_tempdir("redact"), *old_xdg = getenv("XDG_CONFIG_HOME"), *old_home = getenv("HOME");
+	char *dir = tu_tempdir("redact"), *old_xdg = getenv("XDG_CONFIG_HOME"),
+	     *old_home = getenv("HOME");
 	char *path;
 	cmdb_redactor *r = NULL;
 	struct stat st;
@@ -219,11 +237,13 @@ static void test_redact__unsafe_key_files_refused(void **state)
 
 	(void)state;
 	assert_true(asprintf(&key, "%s/k", dir) > 0);
-	assert_int_equal(tu_sh(NULL, "head -c 32 /dev/urandom > '%s' && chmod 644 '%s'", key, key), 0);
+	assert_int_equal(
+		tu_sh(NULL, "head -c 32 /dev/urandom > '%s' && chmod 644 '%s'", key, key), 0);
 	assert_int_equal(cmdb_redactor_new(&r, NULL, key), CMDB_EINVALID);
 	assert_null(r);
 	assert_non_null(strstr(cmdb_error_last(), "chmod 600"));
-	assert_int_equal(tu_sh(NULL, "head -c 4 /dev/urandom > '%s' && chmod 600 '%s'", key, key), 0);
+	assert_int_equal(
+		tu_sh(NULL, "head -c 4 /dev/urandom > '%s' && chmod 600 '%s'", key, key), 0);
 	assert_int_equal(cmdb_redactor_new(&r, NULL, key), CMDB_EINVALID);
 	assert_non_null(strstr(cmdb_error_last(), "shorter"));
 	assert_int_equal(tu_sh(NULL, "rm -f '%s' && mkdir '%s'", key, key), 0);
@@ -231,7 +251,8 @@ static void test_redact__unsafe_key_files_refused(void **state)
 	assert_int_equal(tu_sh(NULL, "rmdir '%s' && ln -s /etc/hostname '%s'", key, key), 0);
 	assert_true(cmdb_redactor_new(&r, NULL, key) < 0); /* never follows a symlink */
 	assert_null(r);
-	assert_int_equal(cmdb_redactor_new(&r, NULL, "/nonexistent-dir/x/redaction.key"), CMDB_ERROR);
+	assert_int_equal(
+		cmdb_redactor_new(&r, NULL, "/nonexistent-dir/x/redaction.key"), CMDB_ERROR);
 	free(key);
 	tu_rmrf(dir);
 	free(dir);

@@ -29,8 +29,8 @@ static void test_scan_discover__parse_endpoint(void **state)
 		{"tcp6:[2001:db8::1]:443", "2001:db8::1", 443},
 		{"10.0.0.9:*", "10.0.0.9", 0},
 	};
-	static const char *const bad[] = {"", "tcp:x", "tcp:1.2.3.4:99999", "tcp:1.2.3.4:",
-		"tcp:1.2.3.4:8o"};
+	static const char *const bad[] = {
+		"", "tcp:x", "tcp:1.2.3.4:99999", "tcp:1.2.3.4:", "tcp:1.2.3.4:8o"};
 	char addr[64];
 	int port;
 
@@ -41,10 +41,11 @@ static void test_scan_discover__parse_endpoint(void **state)
 		assert_int_equal(port, ok[i].port);
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(cmdb__net_parse_endpoint(addr, sizeof(addr), &port, bad[i]),
-			CMDB_EINVALID);
+		assert_int_equal(
+			cmdb__net_parse_endpoint(addr, sizeof(addr), &port, bad[i]), CMDB_EINVALID);
 	/* Too long for the buffer is an error, not a truncation. */
-	assert_int_equal(cmdb__net_parse_endpoint(addr, 4, &port, "tcp:10.0.0.1:80"), CMDB_EINVALID);
+	assert_int_equal(
+		cmdb__net_parse_endpoint(addr, 4, &port, "tcp:10.0.0.1:80"), CMDB_EINVALID);
 }
 
 /* A host with one address and optional host-level sockets, plus its services. */
@@ -54,7 +55,8 @@ static json_t *host(const char *name, const char *addr, const char *sockets, con
 
 	snprintf(buf, sizeof(buf),
 		"{\"host/%s\":{\"type\":\"host\",\"attributes\":{\"network\":{\"interfaces\":{"
-		"\"lo\":{\"addresses\":[\"127.0.0.1/8\"]},\"eth0\":{\"addresses\":[\"%s/24\"]}}}%s%s}}%s%s}",
+		"\"lo\":{\"addresses\":[\"127.0.0.1/8\"]},\"eth0\":{\"addresses\":[\"%s/"
+		"24\"]}}}%s%s}}%s%s}",
 		name, addr, sockets ? ",\"sockets\":" : "", sockets ? sockets : "",
 		services ? "," : "", services ? services : "");
 	return tu_json(buf);
@@ -110,7 +112,8 @@ static void test_scan_discover__chain(void **state)
 
 	assert_int_equal(cmdb__net_resolve(&out, l->net, "web01", l->web), 0);
 	/* nginx -> app (by address), nginx -> its own redis (loopback); 10.77.0.99 is nobody's. */
-	tu_assert_json(out, "{\"service/web01/nginx\":[\"service/app01/app\",\"service/web01/redis\"],"
+	tu_assert_json(out,
+		"{\"service/web01/nginx\":[\"service/app01/app\",\"service/web01/redis\"],"
 		"\"host/web01\":[\"service/db01/postgresql\"]}");
 	json_decref(out);
 	assert_int_equal(cmdb__net_resolve(&out, l->net, "app01", l->app), 0);
@@ -152,8 +155,10 @@ static void test_scan_discover__ambiguous_address_ignored(void **state)
 static void test_scan_discover__unknown_listener_gives_host(void **state)
 {
 	json_t *a = host("a", "10.1.1.1", NULL, NULL);
-	json_t *c = host("c", "10.1.1.3", "{\"established\":[\"10.1.1.3:40000->10.1.1.1:9999\","
-		"{\"local\":\"10.1.1.3:40001\",\"remote\":\"10.1.1.1:9998\"},\"tcp:10.1.1.1:9997\"]}",
+	json_t *c = host("c", "10.1.1.3",
+		"{\"established\":[\"10.1.1.3:40000->10.1.1.1:9999\","
+		"{\"local\":\"10.1.1.3:40001\",\"remote\":\"10.1.1.1:9998\"},\"tcp:10.1.1.1:9997\"]"
+		"}",
 		NULL);
 	cmdb__net *net = NULL;
 	json_t *out = NULL;
@@ -177,8 +182,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_discover__parse_endpoint),
 		cmocka_unit_test_setup_teardown(test_scan_discover__chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_scan_discover__server_side_draws_no_edge, setup,
-			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_scan_discover__server_side_draws_no_edge, setup, teardown),
 		cmocka_unit_test(test_scan_discover__ambiguous_address_ignored),
 		cmocka_unit_test(test_scan_discover__unknown_listener_gives_host),
 	};

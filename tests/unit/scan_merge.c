@@ -15,7 +15,8 @@
 
 static void test_scan_merge__keeps_annotations_and_manual_relations(void **state)
 {
-	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+	json_t *old = tu_json(
+		"{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"failed\","
 		"\"discovered_relations\":{\"runs_on\":[\"host/web01\"],"
 		"\"connects_to\":[\"service/db01/postgresql\"]}},"
@@ -23,14 +24,15 @@ static void test_scan_merge__keeps_annotations_and_manual_relations(void **state
 		"\"relations\":{\"runs_on\":[\"host/web01\"],\"depends_on\":[\"application/shop\"],"
 		"\"connects_to\":[\"service/db01/postgresql\",\"service/x/manual\"]}}");
 	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
-		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\"},"
-		"\"relations\":{\"runs_on\":[\"host/web01\"]}}");
+				"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\"},"
+				"\"relations\":{\"runs_on\":[\"host/web01\"]}}");
 	json_t *disc = tu_json("{\"connects_to\":[\"service/app01/app\"]}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, disc), 0);
-	tu_assert_json(out, "{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+	tu_assert_json(out,
+		"{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"nginx.service\",\"state\":\"running\","
 		"\"discovered_relations\":{\"connects_to\":[\"service/app01/app\"],"
 		"\"runs_on\":[\"host/web01\"]}},"
@@ -46,12 +48,13 @@ static void test_scan_merge__keeps_annotations_and_manual_relations(void **state
 static void test_scan_merge__new_item(void **state)
 {
 	json_t *fresh = tu_json("{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
-		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
+				"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, NULL, NULL), 0);
-	tu_assert_json(out, "{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
+	tu_assert_json(out,
+		"{\"type\":\"host\",\"name\":\"web01\",\"source\":\"scan\","
 		"\"attributes\":{\"os\":{\"id\":\"debian\"}}}");
 	json_decref(out);
 	json_decref(fresh);
@@ -59,16 +62,19 @@ static void test_scan_merge__new_item(void **state)
 
 static void test_scan_merge__stale_discovered_relation_goes(void **state)
 {
-	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{"
-		"\"discovered_relations\":{\"connects_to\":[\"service/db01/postgresql\"]}},"
-		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]},"
-		"\"x-owner-note\":\"kept\"}");
-	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{\"unit\":\"app\"}}");
+	json_t *old =
+		tu_json("{\"type\":\"service\",\"name\":\"app\",\"attributes\":{"
+			"\"discovered_relations\":{\"connects_to\":[\"service/db01/postgresql\"]}},"
+			"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]},"
+			"\"x-owner-note\":\"kept\"}");
+	json_t *fresh = tu_json(
+		"{\"type\":\"service\",\"name\":\"app\",\"attributes\":{\"unit\":\"app\"}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
-	tu_assert_json(out, "{\"type\":\"service\",\"name\":\"app\",\"source\":\"scan\","
+	tu_assert_json(out,
+		"{\"type\":\"service\",\"name\":\"app\",\"source\":\"scan\","
 		"\"attributes\":{\"unit\":\"app\"},\"x-owner-note\":\"kept\"}");
 	json_decref(out);
 	json_decref(old);
@@ -79,14 +85,15 @@ static void test_scan_merge__fresh_cannot_forge_ownership(void **state)
 {
 	/* A scanned item claiming discovered_relations must not make manual relations vanish. */
 	json_t *old = tu_json("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{},"
-		"\"relations\":{\"member_of\":[\"group/web\"]}}");
+			      "\"relations\":{\"member_of\":[\"group/web\"]}}");
 	json_t *fresh = tu_json("{\"type\":\"host\",\"name\":\"h\",\"attributes\":{"
-		"\"discovered_relations\":{\"member_of\":[\"group/web\"]}}}");
+				"\"discovered_relations\":{\"member_of\":[\"group/web\"]}}}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_merge_item(&out, fresh, old, NULL), 0);
-	tu_assert_json(out, "{\"type\":\"host\",\"name\":\"h\",\"source\":\"scan\",\"attributes\":{},"
+	tu_assert_json(out,
+		"{\"type\":\"host\",\"name\":\"h\",\"source\":\"scan\",\"attributes\":{},"
 		"\"relations\":{\"member_of\":[\"group/web\"]}}");
 	json_decref(out);
 	json_decref(old);
@@ -115,14 +122,15 @@ static json_t *host_ident(const char *ident)
 static void test_scan_merge__identity_changed(void **state)
 {
 	json_t *old = host_ident("{\"machine_id\":\"aaa\",\"dmi_uuid\":\"u1\","
-		"\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:01\"]}");
+				 "\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:01\"]}");
 	json_t *all = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
-		"\"ssh_hostkey\":\"SHA256:k2\",\"macs\":[\"52:54:00:00:00:02\"]}");
+				 "\"ssh_hostkey\":\"SHA256:k2\",\"macs\":[\"52:54:00:00:00:02\"]}");
 	json_t *some = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u1\","
-		"\"macs\":[\"52:54:00:00:00:02\"]}");
+				  "\"macs\":[\"52:54:00:00:00:02\"]}");
 	json_t *none = host_ident("{}");
-	json_t *samekey = host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
-		"\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:02\"]}");
+	json_t *samekey =
+		host_ident("{\"machine_id\":\"bbb\",\"dmi_uuid\":\"u2\","
+			   "\"ssh_hostkey\":\"SHA256:k1\",\"macs\":[\"52:54:00:00:00:02\"]}");
 	json_t *keyonly = host_ident("{\"machine_id\":\"aaa\",\"ssh_hostkey\":\"SHA256:k2\"}");
 	char *ev = NULL;
 
@@ -151,17 +159,22 @@ static void test_scan_merge__identity_changed(void **state)
 static void test_scan_merge__duplicates(void **state)
 {
 	json_t *hosts = tu_json("{"
-		"\"a\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
-		"\"b\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\"}}},"
-		"\"c\":{\"attributes\":{\"identity\":{\"machine_id\":\"m3\",\"dmi_uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
-		"\"d\":{\"attributes\":{\"identity\":{\"machine_id\":\"m4\",\"dmi_uuid\":\"d-u\"}}},"
-		"\"e\":{\"attributes\":{\"identity\":{\"machine_id\":\"m5\",\"dmi_uuid\":\"d-u\"}}}}");
+				"\"a\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\",\"dmi_"
+				"uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
+				"\"b\":{\"attributes\":{\"identity\":{\"machine_id\":\"m1\"}}},"
+				"\"c\":{\"attributes\":{\"identity\":{\"machine_id\":\"m3\",\"dmi_"
+				"uuid\":\"00000000-0000-0000-0000-000000000000\"}}},"
+				"\"d\":{\"attributes\":{\"identity\":{\"machine_id\":\"m4\",\"dmi_"
+				"uuid\":\"d-u\"}}},"
+				"\"e\":{\"attributes\":{\"identity\":{\"machine_id\":\"m5\",\"dmi_"
+				"uuid\":\"d-u\"}}}}");
 	json_t *scanned = tu_json("{\"a\":true,\"c\":true}");
 	json_t *out = NULL;
 
 	(void)state;
 	assert_int_equal(cmdb__scan_duplicates(&out, hosts, NULL), 0);
-	tu_assert_json(out, "[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"},"
+	tu_assert_json(out,
+		"[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"},"
 		"{\"hosts\":[\"d\",\"e\"],\"evidence\":\"same DMI uuid d-u\"}]");
 	json_decref(out);
 	/* Only groups touching a host scanned this time are news. */
@@ -185,12 +198,13 @@ static void test_scan_merge__sort_unique(void **state)
 /* Every failing allocation (ours and jansson's) gives an error and no half result. */
 static void test_scan_merge__allocation_failures_are_clean(void **state)
 {
-	json_t *old = tu_json("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":1,"
+	json_t *old = tu_json(
+		"{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":1,"
 		"\"discovered_relations\":{\"connects_to\":[\"service/x/y\"]}},"
 		"\"annotations\":{\"o\":\"t\"},\"relations\":{\"depends_on\":[\"application/s\"],"
 		"\"connects_to\":[\"service/x/y\"]},\"extra\":true}");
 	json_t *fresh = tu_json("{\"type\":\"service\",\"name\":\"n\",\"attributes\":{\"a\":2},"
-		"\"relations\":{\"runs_on\":[\"host/h\"]}}");
+				"\"relations\":{\"runs_on\":[\"host/h\"]}}");
 	json_t *disc = tu_json("{\"connects_to\":[\"service/z/q\",\"service/a/b\"]}");
 	int failures = 0, ok_in_a_row = 0;
 

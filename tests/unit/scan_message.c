@@ -29,10 +29,11 @@ static void check_describe(const char *old, const char *fresh, size_t max, const
 static void test_scan_message__package_upgrade(void **state)
 {
 	(void)state;
-	check_describe(
-		"{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.11\",\"arch\":\"amd64\"},"
-		"\"zlib1g\":{\"version\":\"1.2\",\"arch\":\"amd64\"}}}}",
-		"{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.13\",\"arch\":\"amd64\"},"
+	check_describe("{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.11\","
+		       "\"arch\":\"amd64\"},"
+		       "\"zlib1g\":{\"version\":\"1.2\",\"arch\":\"amd64\"}}}}",
+		"{\"attributes\":{\"packages\":{\"openssl\":{\"version\":\"3.0.13\",\"arch\":"
+		"\"amd64\"},"
 		"\"zlib1g\":{\"version\":\"1.2\",\"arch\":\"amd64\"}}}}",
 		12, "packages: openssl 3.0.11 → 3.0.13");
 }
@@ -47,14 +48,14 @@ static void test_scan_message__new_and_removed(void **state)
 static void test_scan_message__several_sections(void **state)
 {
 	(void)state;
-	check_describe(
-		"{\"attributes\":{\"os\":{\"version\":\"11\",\"id\":\"debian\"},"
-		"\"packages\":{\"foo\":{\"version\":\"1\"}},\"cpus\":2,"
-		"\"discovered_relations\":{\"x\":[\"a\"]}},"
-		"\"relations\":{\"runs_on\":[\"host/a\"]}}",
+	check_describe("{\"attributes\":{\"os\":{\"version\":\"11\",\"id\":\"debian\"},"
+		       "\"packages\":{\"foo\":{\"version\":\"1\"}},\"cpus\":2,"
+		       "\"discovered_relations\":{\"x\":[\"a\"]}},"
+		       "\"relations\":{\"runs_on\":[\"host/a\"]}}",
 		"{\"attributes\":{\"os\":{\"version\":\"12\",\"id\":\"debian\"},"
 		"\"packages\":{\"curl\":{\"version\":\"7\"}},\"cpus\":4,\"files\":{}},"
-		"\"relations\":{\"runs_on\":[\"host/a\"],\"connects_to\":[\"service/db01/postgresql\"]}}",
+		"\"relations\":{\"runs_on\":[\"host/a\"],\"connects_to\":[\"service/db01/"
+		"postgresql\"]}}",
 		12,
 		"cpus: 2 → 4; files: (new); os: version 11 → 12; packages: +curl, -foo; "
 		"relations connects_to: +service/db01/postgresql");
@@ -64,8 +65,8 @@ static void test_scan_message__hostile_text_is_escaped(void **state)
 {
 	(void)state;
 	check_describe("{\"attributes\":{\"packages\":{}}}",
-		"{\"attributes\":{\"packages\":{\"\\u001b[31mevil\\nline\":{\"version\":\"1\"}}}}", 12,
-		"packages: +\\x1B[31mevil\\x0Aline");
+		"{\"attributes\":{\"packages\":{\"\\u001b[31mevil\\nline\":{\"version\":\"1\"}}}}",
+		12, "packages: +\\x1B[31mevil\\x0Aline");
 }
 
 static void test_scan_message__long_lists_are_cut(void **state)
@@ -92,13 +93,15 @@ static void test_scan_message__scan_id(void **state)
 
 static void test_scan_message__message(void **state)
 {
-	json_t *report = tu_json("{\"counts\":{\"hosts\":48,\"ok\":46,\"changed\":3,\"unreachable\":1,"
+	json_t *report = tu_json(
+		"{\"counts\":{\"hosts\":48,\"ok\":46,\"changed\":3,\"unreachable\":1,"
 		"\"failed\":1},"
 		"\"changes\":[{\"id\":\"host/web01\",\"change\":\"modified\","
 		"\"details\":\"packages: openssl 3.0.11 → 3.0.13\"},"
 		"{\"id\":\"service/web01/nginx\",\"change\":\"new\",\"details\":\"new\"}],"
 		"\"hosts\":[{\"name\":\"web01\",\"status\":\"ok\"},"
-		"{\"name\":\"db02\",\"status\":\"unreachable\",\"error\":\"connect timeout after 10 s\"},"
+		"{\"name\":\"db02\",\"status\":\"unreachable\",\"error\":\"connect timeout after "
+		"10 s\"},"
 		"{\"name\":\"x\",\"status\":\"hostkey\",\"error\":\"bad\\u001bkey\"}],"
 		"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"same machine-id m1\"}],"
 		"\"identity_changed\":[{\"host\":\"host/c\",\"evidence\":\"machine-id changed\"}],"
@@ -123,7 +126,8 @@ static void test_scan_message__message(void **state)
 
 static void test_scan_message__quiet_scan(void **state)
 {
-	json_t *report = tu_json("{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":0,\"unreachable\":0,"
+	json_t *report = tu_json(
+		"{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":0,\"unreachable\":0,"
 		"\"failed\":0},\"changes\":[],\"hosts\":[{\"name\":\"a\",\"status\":\"ok\"}]}");
 	char *msg = NULL;
 
@@ -149,16 +153,19 @@ static void test_scan_message__status_names(void **state)
 static void test_scan_message__allocation_failures_are_clean(void **state)
 {
 	json_t *old = tu_json("{\"attributes\":{\"os\":{\"version\":\"11\"},\"packages\":{"
-		"\"foo\":{\"version\":\"1\"},\"bar\":{\"version\":\"1\"}},\"cpus\":2,\"l\":[1,2]}}");
-	json_t *fresh = tu_json("{\"attributes\":{\"os\":{\"version\":\"12\"},\"packages\":{"
+			      "\"foo\":{\"version\":\"1\"},\"bar\":{\"version\":\"1\"}},\"cpus\":2,"
+			      "\"l\":[1,2]}}");
+	json_t *fresh = tu_json(
+		"{\"attributes\":{\"os\":{\"version\":\"12\"},\"packages\":{"
 		"\"curl\":{\"version\":\"7\"},\"bar\":{\"version\":\"2\"}},\"cpus\":4,\"l\":[2,3]},"
 		"\"relations\":{\"connects_to\":[\"service/db01/postgresql\"]}}");
-	json_t *report = tu_json("{\"counts\":{\"hosts\":2,\"changed\":1,\"failed\":1},"
-		"\"changes\":[{\"id\":\"host/a\",\"details\":\"x\"}],"
-		"\"hosts\":[{\"name\":\"b\",\"status\":\"auth\",\"error\":\"no\"}],"
-		"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"e\"}],"
-		"\"identity_changed\":[{\"host\":\"host/c\",\"evidence\":\"e\"}],"
-		"\"not_in_inventory\":[\"host/d\"],\"pruned\":[\"host/e\"]}");
+	json_t *report =
+		tu_json("{\"counts\":{\"hosts\":2,\"changed\":1,\"failed\":1},"
+			"\"changes\":[{\"id\":\"host/a\",\"details\":\"x\"}],"
+			"\"hosts\":[{\"name\":\"b\",\"status\":\"auth\",\"error\":\"no\"}],"
+			"\"duplicates\":[{\"hosts\":[\"a\",\"b\"],\"evidence\":\"e\"}],"
+			"\"identity_changed\":[{\"host\":\"host/c\",\"evidence\":\"e\"}],"
+			"\"not_in_inventory\":[\"host/d\"],\"pruned\":[\"host/e\"]}");
 	int failures = 0, ok_in_a_row = 0;
 
 	(void)state;

@@ -24,8 +24,8 @@ static char *persona(const char *name, size_t *len)
 	return text;
 }
 
-static void parse(cmdb__scan_host *h, cmdb_host *host, const char *name, const char *text,
-	size_t len)
+static void parse(
+	cmdb__scan_host *h, cmdb_host *host, const char *name, const char *text, size_t len)
 {
 	cmdb_redactor *r = NULL;
 
@@ -54,8 +54,11 @@ static void test_scan_parse__web01(void **state)
 	assert_string_equal(h.status, "ok");
 	item = json_object_get(h.items, "host/web01");
 	assert_non_null(item);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(
-		item, "attributes"), "identity"), "ssh_hostkey")), "SHA256:testkey");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(item, "attributes"), "identity"),
+			"ssh_hostkey")),
+		"SHA256:testkey");
 	assert_non_null(json_object_get(h.items, "service/web01/nginx"));
 	assert_non_null(json_object_get(h.files, "file/web01/etc/ssh/sshd_config"));
 	cmdb__scan_host_dispose(&h);
@@ -99,11 +102,14 @@ static void test_scan_parse__evil_stays_in_its_tree(void **state)
 	parse(&h, &host, "evil", text, len);
 	assert_int_equal(h.code, 0);
 	assert_true(json_object_size(h.items) > 1);
-	json_object_foreach(h.items, key, v) {
+	json_object_foreach(h.items, key, v)
+	{
 		assert_int_equal(cmdb_id_validate(key), 0);
-		assert_true(strcmp(key, "host/evil") == 0 || strncmp(key, "service/evil/", 13) == 0);
+		assert_true(
+			strcmp(key, "host/evil") == 0 || strncmp(key, "service/evil/", 13) == 0);
 	}
-	json_object_foreach(h.files, key, v) {
+	json_object_foreach(h.files, key, v)
+	{
 		assert_int_equal(cmdb_path_validate(key), 0);
 		assert_int_equal(strncmp(key, "file/evil/", 10), 0);
 	}

@@ -34,7 +34,8 @@ static json_t *check_with(const cmdb_schema *s, const char *const *files)
 
 	assert_int_equal(cmdb_validator_new(&v, s), 0);
 	for (size_t i = 0; files[i]; i += 2)
-		assert_int_equal(cmdb_validator_add(v, files[i], files[i + 1], strlen(files[i + 1])), 0);
+		assert_int_equal(
+			cmdb_validator_add(v, files[i], files[i + 1], strlen(files[i + 1])), 0);
 	assert_int_equal(cmdb_validator_finish(v, findings), 0);
 	cmdb_validator_free(v);
 	return findings;
@@ -100,13 +101,16 @@ static void test_schema__load_dir(void **state)
 	assert_int_equal(cmdb_schema_relation(s, "near", NULL), 0);
 	assert_int_equal(cmdb_schema_relation(s, "runs_on", NULL), CMDB_ENOTFOUND);
 	{
-		const char *const files[] = {"thing/a.yaml", "type: thing\nname: a\nattributes: {}\n",
-			"thing/b.yaml", "type: thing\nname: b\nattributes: {size: 2}\nrelations:\n"
-			"  near: [thing/a]\n", NULL};
+		const char *const files[] = {"thing/a.yaml",
+			"type: thing\nname: a\nattributes: {}\n", "thing/b.yaml",
+			"type: thing\nname: b\nattributes: {size: 2}\nrelations:\n"
+			"  near: [thing/a]\n",
+			NULL};
 		json_t *f = check_with(s, files);
 
 		tu_expect_findings(f, 1);
-		tu_expect_finding(f, "thing/a.yaml", 3, 13, "attributes: missing required field 'size'");
+		tu_expect_finding(
+			f, "thing/a.yaml", 3, 13, "attributes: missing required field 'size'");
 		json_decref(f);
 	}
 	cmdb_schema_free(s);
@@ -135,24 +139,32 @@ static void test_schema__bad_schema_files(void **state)
 			"host.yaml:4:12: unknown schema keyword 'requird'"},
 		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {type: str}}}\n",
 			"host.yaml:2:37: unknown field type"},
-		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {type: string, pattern: \"(\"}}}\n",
+		{"host.yaml",
+			"type: host\nattributes: {type: map, fields: {a: {type: string, pattern: "
+			"\"(\"}}}\n",
 			"host.yaml:2:61: bad pattern"},
-		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {type: int, pattern: x}}}\n",
+		{"host.yaml",
+			"type: host\nattributes: {type: map, fields: {a: {type: int, pattern: "
+			"x}}}\n",
 			"host.yaml:2:58: 'pattern' must be a string on a string field"},
 		{"host.yaml", "type: host\nattributes: {type: list, fields: {}}\n",
 			"host.yaml:2:34: 'fields' needs type: map"},
 		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {enum: []}}}\n",
 			"host.yaml:2:44: 'enum' must be a non-empty list"},
-		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {type: bool, min: 1}}}\n",
+		{"host.yaml",
+			"type: host\nattributes: {type: map, fields: {a: {type: bool, min: 1}}}\n",
 			"host.yaml:2:55: 'min' must be a number"},
 		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: 3}}\n",
 			"host.yaml:2:37: a field spec must be a map"},
-		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {requires: {x: []}}}}\n",
+		{"host.yaml",
+			"type: host\nattributes: {type: map, fields: {a: {requires: {x: []}}}}\n",
 			"host.yaml:2:48: 'requires' must map each value to a non-empty list"},
 		{"host.yaml", "type: host\nattributes: {type: map, fields: {a: {requires: [x]}}}\n",
 			"host.yaml:2:48: 'requires' must be a map"},
-		{"host.yaml", "type: hots\n", "host.yaml:1:7: type 'hots' does not match the file name"},
-		{"host.yaml", "type: host\nkind: thing\n", "host.yaml:2:7: 'kind' must be ci or record"},
+		{"host.yaml", "type: hots\n",
+			"host.yaml:1:7: type 'hots' does not match the file name"},
+		{"host.yaml", "type: host\nkind: thing\n",
+			"host.yaml:2:7: 'kind' must be ci or record"},
 		{"host.yaml", "type: host\ncolour: red\n", "host.yaml:2:9: unknown key 'colour'"},
 		{"host.yaml", "type: host\nattributes: {type: string}\n",
 			"host.yaml:2:13: 'attributes' must be a spec of type: map"},
@@ -201,21 +213,23 @@ static void test_schema__override(void **state)
 	static const char strict_host[] = "type: host\nattributes:\n  type: map\n  fields:\n"
 					  "    os: {type: string}\n";
 	static const char lb[] = "type: load_balancer\nkind: ci\n";
-	const char *const files[] = {
-		"host/h.yaml", "type: host\nname: h\nattributes: {os: linux, cpus: 2}\n",
-		"load_balancer/lb1.yaml", "type: load_balancer\nname: lb1\nattributes: {any: thing}\n"
+	const char *const files[] = {"host/h.yaml",
+		"type: host\nname: h\nattributes: {os: linux, cpus: 2}\n", "load_balancer/lb1.yaml",
+		"type: load_balancer\nname: lb1\nattributes: {any: thing}\n"
 		"relations:\n  depends_on: [host/h]\n",
 		NULL};
 	cmdb_schema *s = builtin();
 	json_t *f;
 
-	assert_int_equal(cmdb_schema_add(s, "schemas/host.yaml", strict_host, strlen(strict_host)), 0);
+	assert_int_equal(
+		cmdb_schema_add(s, "schemas/host.yaml", strict_host, strlen(strict_host)), 0);
 	assert_int_equal(cmdb_schema_add(s, "schemas/load_balancer.yaml", lb, strlen(lb)), 0);
 	assert_int_equal(cmdb_schema_check(s), 0);
 	assert_true(cmdb_schema_has_type(s, "load_balancer"));
 	f = check_with(s, files);
 	tu_expect_findings(f, 1);
-	tu_expect_finding(f, "host/h.yaml", 3, 31, "attributes.cpus: unknown field (expected one of: os)");
+	tu_expect_finding(
+		f, "host/h.yaml", 3, 31, "attributes.cpus: unknown field (expected one of: os)");
 	json_decref(f);
 	cmdb_schema_free(s);
 }
@@ -232,7 +246,8 @@ static int load_two(cmdb_schema **out)
 	if ((rc = cmdb_schema_new(&s)) < 0)
 		return rc;
 	if ((rc = cmdb_schema_add(s, host->name, (const char *)host->data, *host->len)) < 0 ||
-	    (rc = cmdb_schema_add(s, change->name, (const char *)change->data, *change->len)) < 0) {
+		(rc = cmdb_schema_add(s, change->name, (const char *)change->data, *change->len)) <
+			0) {
 		cmdb_schema_free(s);
 		return rc;
 	}
@@ -252,7 +267,8 @@ static void test_schema__allocation_failures(void **state)
 		rc = load_two(&s);
 		cmdb__alloc_fail_at(0);
 		if (rc == 0) {
-			assert_true(cmdb_schema_has_type(s, "host") && cmdb_schema_has_type(s, "change"));
+			assert_true(cmdb_schema_has_type(s, "host") &&
+				cmdb_schema_has_type(s, "change"));
 			cmdb_schema_free(s);
 			break;
 		}

@@ -37,8 +37,8 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libssh2_userauth_publickey_frommemory\n";
 }
 
-static char *lab;    /* lab directory */
-static char *tmp;    /* scratch directory of this test binary */
+static char *lab; /* lab directory */
+static char *tmp; /* scratch directory of this test binary */
 static json_t *labj; /* lab.json */
 
 static int port(const char *persona)
@@ -112,7 +112,8 @@ static void test_ssh__exec_ok(void **state)
 	char *pub, *fp;
 
 	(void)state;
-	assert_int_equal(cmdb_ssh_exec(&r, &t, "printf 'out\\n'; printf err >&2; exit 3", NULL, 0), 0);
+	assert_int_equal(
+		cmdb_ssh_exec(&r, &t, "printf 'out\\n'; printf err >&2; exit 3", NULL, 0), 0);
 	assert_string_equal(r.out, "out\n");
 	assert_int_equal(r.out_len, 4);
 	assert_string_equal(r.err, "err");
@@ -134,7 +135,8 @@ static void test_ssh__exit_after_output_closed(void **state)
 	cmdb_ssh_result r;
 
 	(void)state;
-	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo a; exec >&- 2>&-; sleep 1; exit 7", NULL, 0), 0);
+	assert_int_equal(
+		cmdb_ssh_exec(&r, &t, "echo a; exec >&- 2>&-; sleep 1; exit 7", NULL, 0), 0);
 	assert_string_equal(r.out, "a\n");
 	assert_true(r.has_exit_status);
 	assert_int_equal(r.exit_status, 7);
@@ -151,8 +153,9 @@ static void test_ssh__stdin_and_big_stderr(void **state)
 	(void)state;
 	memset(in, 'x', n);
 	/* 3 MiB in, 5 MB on stderr before stdout is touched: both must be drained. */
-	assert_int_equal(cmdb_ssh_exec(&r, &t,
-				 "head -c 5000000 /dev/zero >&2; wc -c | tr -d ' '", in, n), 0);
+	assert_int_equal(
+		cmdb_ssh_exec(&r, &t, "head -c 5000000 /dev/zero >&2; wc -c | tr -d ' '", in, n),
+		0);
 	assert_string_equal(r.out, "3145728\n");
 	assert_int_equal(r.err_len, 5000000);
 	assert_int_equal(r.exit_status, 0);
@@ -201,7 +204,8 @@ static void test_ssh__other_key_type_refused(void **state)
 
 	(void)state;
 	assert_true(asprintf(&kh, "%s/ecdsa_known_hosts", tmp) > 0);
-	assert_int_equal(tu_sh(NULL, "rm -f %s/ec; ssh-keygen -q -t ecdsa -N '' -f %s/ec", tmp, tmp), 0);
+	assert_int_equal(
+		tu_sh(NULL, "rm -f %s/ec; ssh-keygen -q -t ecdsa -N '' -f %s/ec", tmp, tmp), 0);
 	assert_int_equal(tu_sh(&line, "printf '[127.0.0.1]:%d '; cat %s/ec.pub", t.port, tmp), 0);
 	assert_int_equal(tu_write_file(kh, line, strlen(line)), 0);
 	t.known_hosts = kh;
@@ -235,8 +239,11 @@ static void test_ssh__rsa_key_diagnostic(void **state)
 
 	(void)state;
 	assert_true(asprintf(&key, "%s/id_rsa", tmp) > 0);
-	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t rsa -b 2048 -N '' -f %s && "
-				     "cat %s.pub >>%s/authorized_keys", key, key, key, lab), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "rm -f %s*; ssh-keygen -q -t rsa -b 2048 -N '' -f %s && "
+				 "cat %s.pub >>%s/authorized_keys",
+				 key, key, key, lab),
+		0);
 	t.identity_file = key;
 	expect_fail(&t, "true", CMDB_EAUTH, "is an RSA key: libssh2 1.10");
 	expect_fail(&t, "true", CMDB_EAUTH, "use an ed25519 key");
@@ -254,14 +261,18 @@ static void test_ssh__ecdsa_key(void **state)
 
 	(void)state;
 	assert_true(asprintf(&key, "%s/id_ecdsa", tmp) > 0);
-	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ecdsa -b 384 -N '' -f %s && "
-				     "cat %s.pub >>%s/authorized_keys", key, key, key, lab), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "rm -f %s*; ssh-keygen -q -t ecdsa -b 384 -N '' -f %s && "
+				 "cat %s.pub >>%s/authorized_keys",
+				 key, key, key, lab),
+		0);
 	t.identity_file = key;
 	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo ecdsa", NULL, 0), 0);
 	assert_string_equal(r.out, "ecdsa\n");
 	cmdb_ssh_result_dispose(&r);
 	/* a key the server does not know: refused, named as an auth failure */
-	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ed25519 -N '' -f %s", key, key), 0);
+	assert_int_equal(
+		tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ed25519 -N '' -f %s", key, key), 0);
 	expect_fail(&t, "true", CMDB_EAUTH, "public key authentication refused");
 	t.identity_file = "/nonexistent/key";
 	expect_fail(&t, "true", CMDB_EAUTH, "cannot read identity file /nonexistent/key");
@@ -276,8 +287,11 @@ static void test_ssh__passphrase_from_env(void **state)
 
 	(void)state;
 	assert_true(asprintf(&key, "%s/id_pass", tmp) > 0);
-	assert_int_equal(tu_sh(NULL, "rm -f %s*; ssh-keygen -q -t ed25519 -N 's3cret pass' -f %s && "
-				     "cat %s.pub >>%s/authorized_keys", key, key, key, lab), 0);
+	assert_int_equal(tu_sh(NULL,
+				 "rm -f %s*; ssh-keygen -q -t ed25519 -N 's3cret pass' -f %s && "
+				 "cat %s.pub >>%s/authorized_keys",
+				 key, key, key, lab),
+		0);
 	t.identity_file = key;
 	t.passphrase_env = "CMDB_TEST_PASSPHRASE";
 	unsetenv("CMDB_TEST_PASSPHRASE");
@@ -306,7 +320,8 @@ static void test_ssh__agent_auth(void **state)
 	setenv("SSH_AUTH_SOCK", sock, 1);
 	expect_fail(&t, "true", CMDB_EAUTH, "no ssh-agent");
 	assert_int_equal(tu_sh(NULL, "ssh-agent -a %s >/dev/null && SSH_AUTH_SOCK=%s ssh-add -q %s",
-				     sock, sock, labstr("key")), 0);
+				 sock, sock, labstr("key")),
+		0);
 	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo agent", NULL, 0), 0);
 	assert_string_equal(r.out, "agent\n");
 	cmdb_ssh_result_dispose(&r);
@@ -356,7 +371,8 @@ static void test_ssh__huge_too_big(void **state)
 	t.max_output = 1000;
 	t = target("self");
 	t.max_output = 1000;
-	expect_fail(&t, "head -c 600 /dev/zero; head -c 600 /dev/zero >&2", CMDB_ETOOBIG, "over 1000");
+	expect_fail(
+		&t, "head -c 600 /dev/zero; head -c 600 /dev/zero >&2", CMDB_ETOOBIG, "over 1000");
 }
 
 static void test_ssh__noexit_is_error(void **state)
@@ -439,7 +455,8 @@ static void test_ssh__fetch_hostkey(void **state)
 	want_fp = keygen_fp(pub);
 	assert_string_equal(fp, want_fp);
 	assert_int_equal(tu_sh(&want, "printf '[127.0.0.1]:%d '; cut -d' ' -f1,2 %s | tr -d '\\n'",
-				       t.port, pub), 0);
+				 t.port, pub),
+		0);
 	assert_string_equal(line, want);
 	cmdb_free(line);
 	cmdb_free(fp);

@@ -108,7 +108,8 @@ static void test_store__open_finds_worktree_and_bare(void **state)
 	cmdb_repo_free(repo);
 	/* From a subdirectory of the work tree, as git does. */
 	if (!cmdb_repo_is_bare(f->repo)) {
-		assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "type: host\n", NULL, NULL), 0);
+		assert_int_equal(
+			tu_commit1(f->repo, "host/web01.yaml", "type: host\n", NULL, NULL), 0);
 		assert_int_equal(asprintf(&sub, "%s/host", f->path) > 0, 1);
 		assert_int_equal(cmdb_repo_open(&repo, sub), 0);
 		assert_string_equal(cmdb_repo_workdir(repo), cmdb_repo_workdir(f->repo));
@@ -128,14 +129,16 @@ static void test_store__commit_read_list_resolve(void **state)
 	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "a: 1\n", &changed, oid), 0);
 	assert_int_equal(changed, 1);
 	assert_int_equal(tu_commit1(f->repo, "host/web02.yaml", "a: 2\n", NULL, NULL), 0);
-	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", "127.0.0.1 x\n", NULL, NULL), 0);
+	assert_int_equal(
+		tu_commit1(f->repo, "file/web01/etc/hosts", "127.0.0.1 x\n", NULL, NULL), 0);
 	assert_int_equal(cmdb_repo_resolve(res, f->repo, "main~2"), 0);
 	assert_string_equal(res, oid);
 	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, oid, "host/web01.yaml"), 0);
 	assert_string_equal(buf, "a: 1\n");
 	assert_int_equal(len, 5);
 	cmdb_free(buf);
-	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, oid, "host/web02.yaml"), CMDB_ENOTFOUND);
+	assert_int_equal(
+		cmdb_repo_read(&buf, &len, f->repo, oid, "host/web02.yaml"), CMDB_ENOTFOUND);
 	assert_int_equal(cmdb_repo_read(&buf, &len, f->repo, NULL, "host"), CMDB_ENOTFOUND);
 	assert_int_equal(cmdb_repo_resolve(res, f->repo, "nope~9"), CMDB_ENOTFOUND);
 	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "host/"), 0);
@@ -208,9 +211,11 @@ static void test_store__delete_prunes_empty_dirs(void **state)
 {
 	fixture *f = *state;
 
-	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", "Port 22\n", NULL, NULL), 0);
+	assert_int_equal(
+		tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", "Port 22\n", NULL, NULL), 0);
 	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", "h\n", NULL, NULL), 0);
-	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", NULL, NULL, NULL), 0);
+	assert_int_equal(
+		tu_commit1(f->repo, "file/web01/etc/ssh/sshd_config", NULL, NULL, NULL), 0);
 	tu_assert_git(f->path, "ls-tree -r --name-only main file", "file/web01/etc/hosts");
 	tu_assert_git(f->path, "ls-tree -d --name-only main file/web01/etc/", "");
 	assert_int_equal(tu_commit1(f->repo, "file/web01/etc/hosts", NULL, NULL, NULL), 0);
@@ -226,8 +231,8 @@ static void test_store__delete_prunes_empty_dirs(void **state)
 static void test_store__message_trailers_and_author(void **state)
 {
 	fixture *f = *state;
-	static const char *const trailers[] = {"Scan-Id: 20261128T221000Z-4f2a", "Scanned-Hosts: 2",
-		NULL};
+	static const char *const trailers[] = {
+		"Scan-Id: 20261128T221000Z-4f2a", "Scanned-Hosts: 2", NULL};
 	static const char *const bad[] = {"no colon here", NULL};
 	cmdb_changeset *cs = NULL;
 	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
@@ -239,10 +244,13 @@ static void test_store__message_trailers_and_author(void **state)
 	o.author_name = "Ops Person";
 	o.author_email = "ops@example.invalid";
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
-	tu_assert_git(f->path, "log -1 --format=%B main", "scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n\n"
+	tu_assert_git(f->path, "log -1 --format=%B main",
+		"scan: 2 hosts, 1 changed\n\nchanged: host/a (new)\n\n"
 		"Scan-Id: 20261128T221000Z-4f2a\nScanned-Hosts: 2");
-	tu_assert_git(f->path, "log -1 '--format=%(trailers:key=Scanned-Hosts,valueonly)' main", "2");
-	tu_assert_git(f->path, "log -1 --format=%an/%ae/%cn main", "Ops Person/ops@example.invalid/Ops Person");
+	tu_assert_git(
+		f->path, "log -1 '--format=%(trailers:key=Scanned-Hosts,valueonly)' main", "2");
+	tu_assert_git(f->path, "log -1 --format=%an/%ae/%cn main",
+		"Ops Person/ops@example.invalid/Ops Person");
 	o.trailers = bad;
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), CMDB_EINVALID);
 	o.trailers = NULL;
@@ -258,8 +266,8 @@ static void test_store__message_trailers_and_author(void **state)
 static void test_store__bad_paths_and_conflicts(void **state)
 {
 	fixture *f = *state;
-	static const char *const bad[] = {"", "/abs", "a//b", "../x", "a/../b", ".git/config",
-		"host/.hidden", "a/", "x\ny"};
+	static const char *const bad[] = {
+		"", "/abs", "a//b", "../x", "a/../b", ".git/config", "host/.hidden", "a/", "x\ny"};
 	cmdb_changeset *cs = NULL;
 	char *before = tu_git_out(f->path, "rev-parse main");
 
@@ -314,7 +322,8 @@ static void test_store__stale_ref_lock_is_removed(void **state)
 	fixture *f = *state;
 	char *lock;
 
-	assert_int_equal(asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
+	assert_int_equal(
+		asprintf(&lock, "%srefs/heads/main.lock", cmdb_repo_gitdir(f->repo)) > 0, 1);
 	assert_int_equal(tu_write_file(lock, "0000000000000000000000000000000000000000\n", 41), 0);
 	assert_int_equal(tu_sh(NULL, "touch -d '1 minute ago' '%s'", lock), 0);
 	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), 0);
@@ -334,8 +343,8 @@ static void test_store__put_item_is_canonical_yaml(void **state)
 	fixture *f = *state;
 	cmdb_changeset *cs = NULL;
 	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
-	json_t *item = json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "name", "web01", "type", "host",
-		"source", "scan", "attributes", "os", "version", "12", "id", "debian");
+	json_t *item = json_pack("{s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "name", "web01", "type",
+		"host", "source", "scan", "attributes", "os", "version", "12", "id", "debian");
 	json_t *back = NULL;
 
 	o.message = "item";
@@ -343,7 +352,8 @@ static void test_store__put_item_is_canonical_yaml(void **state)
 	assert_int_equal(cmdb_changeset_put_item(cs, "host/web01", item), 0);
 	assert_int_equal(cmdb_changeset_put_item(cs, "host/../x", item), CMDB_EINVALID);
 	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
-	tu_assert_git(f->path, "show main:host/web01.yaml", "type: host\nname: web01\nsource: scan\n"
+	tu_assert_git(f->path, "show main:host/web01.yaml",
+		"type: host\nname: web01\nsource: scan\n"
 		"attributes:\n  os:\n    id: debian\n    version: \"12\"");
 	assert_int_equal(cmdb_repo_read_item(&back, f->repo, NULL, "host/web01"), 0);
 	assert_true(json_equal(back, item));
@@ -387,7 +397,8 @@ static void test_store__large_commit_is_one_pack(void **state)
 	free(loose_after);
 }
 
-/* A held lock: CMDB_ELOCKED after the timeout from opts, $GITCMDB_LOCK_TIMEOUT_MS or gitcmdb.yaml. */
+/* A held lock: CMDB_ELOCKED after the timeout from opts, $GITCMDB_LOCK_TIMEOUT_MS or gitcmdb.yaml.
+ */
 static void test_store__lock_timeout_sources(void **state)
 {
 	fixture *f = *state;
@@ -450,25 +461,42 @@ static void test_store__allocation_failures_are_clean(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_store__init_bare_has_main_and_settings, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__init_worktree_is_checked_out, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__init_bare_has_main_and_settings,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__init_worktree_is_checked_out,
+			tu_repo_setup_worktree, tu_repo_teardown),
 		cmocka_unit_test(test_store__init_refuses_nonempty_and_file),
 		cmocka_unit_test(test_store__open_errors),
-		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare, tu_repo_setup_worktree, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__commit_read_list_resolve, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__unchanged_commits_nothing, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__only_touched_subtrees_change, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__delete_prunes_empty_dirs, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__message_trailers_and_author, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__bad_paths_and_conflicts, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack, tu_repo_setup_worktree, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__lock_timeout_sources, tu_repo_setup_bare, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__open_finds_worktree_and_bare,
+			tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store__commit_read_list_resolve, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__unchanged_commits_nothing,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__only_touched_subtrees_change,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store__delete_prunes_empty_dirs, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__message_trailers_and_author,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store__bad_paths_and_conflicts, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__last_operation_on_a_path_wins,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__stale_ref_lock_is_removed,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_item_is_canonical_yaml,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store__large_commit_is_one_pack, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__large_commit_is_one_pack,
+			tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_store__lock_timeout_sources, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean,
+			tu_repo_setup_bare, tu_repo_teardown),
 	};
 
 	/* Durability is not what these tests check; fsync only slows a shared disk. */

@@ -51,7 +51,7 @@ static int put(cmdb_repo *repo, const char *path, const char *data)
 	o.message = path;
 	o.lock_timeout_ms = 60000;
 	if ((rc = cmdb_changeset_new(&cs)) == 0 &&
-	    (rc = cmdb_changeset_put_file(cs, path, data, strlen(data))) == 0)
+		(rc = cmdb_changeset_put_file(cs, path, data, strlen(data))) == 0)
 		rc = cmdb_store_commit(NULL, NULL, repo, cs, &o);
 	cmdb_changeset_free(cs);
 	return rc;
@@ -123,13 +123,18 @@ static void test_store_stress__foreign_writer_is_not_clobbered(void **state)
 	if ((pid = fork()) == 0) {
 		char *cmd;
 
-		if (asprintf(&cmd, "cd '%s' && for i in $(seq 1 10); do "
-			"while :; do old=$(git rev-parse main) && export GIT_INDEX_FILE=$PWD/tmpidx-$$ && "
-			"git read-tree $old && b=$(echo $i | git hash-object -w --stdin) && "
-			"git update-index --add --cacheinfo 100644,$b,git/f$i && t=$(git write-tree) && "
-			"c=$(echo git $i | git commit-tree $t -p $old) && "
-			"git update-ref refs/heads/main $c $old 2>/dev/null && break; done; done; "
-			"rm -f tmpidx-$$", path) < 0)
+		if (asprintf(&cmd,
+			    "cd '%s' && for i in $(seq 1 10); do "
+			    "while :; do old=$(git rev-parse main) && export "
+			    "GIT_INDEX_FILE=$PWD/tmpidx-$$ && "
+			    "git read-tree $old && b=$(echo $i | git hash-object -w --stdin) && "
+			    "git update-index --add --cacheinfo 100644,$b,git/f$i && t=$(git "
+			    "write-tree) && "
+			    "c=$(echo git $i | git commit-tree $t -p $old) && "
+			    "git update-ref refs/heads/main $c $old 2>/dev/null && break; done; "
+			    "done; "
+			    "rm -f tmpidx-$$",
+			    path) < 0)
 			_exit(20);
 		_exit(system(cmd) == 0 ? 0 : 21);
 	}

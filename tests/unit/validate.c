@@ -35,7 +35,8 @@ static json_t *check(const char *const *files)
 
 	assert_int_equal(cmdb_validator_new(&v, schema), 0);
 	for (size_t i = 0; files[i]; i += 2)
-		assert_int_equal(cmdb_validator_add(v, files[i], files[i + 1], strlen(files[i + 1])), 0);
+		assert_int_equal(
+			cmdb_validator_add(v, files[i], files[i + 1], strlen(files[i + 1])), 0);
 	assert_int_equal(cmdb_validator_finish(v, findings), 0);
 	cmdb_validator_free(v);
 	return findings;
@@ -50,20 +51,21 @@ static json_t *check1(const char *path, const char *yaml)
 }
 
 /* A small, fully valid repository covering every built-in type and relation. */
-static const char *const clean_repo[] = {
-	"host/web01.yaml",
+static const char *const clean_repo[] = {"host/web01.yaml",
 	"type: host\nname: web01\nsource: scan\nattributes:\n"
-	"  os: {id: debian, name: Debian GNU/Linux, version: \"12\", kernel: 6.1.0-18-amd64, arch: x86_64}\n"
+	"  os: {id: debian, name: Debian GNU/Linux, version: \"12\", kernel: 6.1.0-18-amd64, arch: "
+	"x86_64}\n"
 	"  hardware: {cpus: 4, memory_mb: 7962, future_fact: yes}\n"
-	"  network:\n    interfaces:\n      eth0: {mac: \"52:54:00:12:34:56\", addresses: [10.0.0.11/24], mtu: 1500}\n"
+	"  network:\n    interfaces:\n      eth0: {mac: \"52:54:00:12:34:56\", addresses: "
+	"[10.0.0.11/24], mtu: 1500}\n"
 	"  filesystems:\n    /: {device: /dev/vda1, fstype: ext4, size_mb: 40960}\n"
 	"  packages:\n    openssl: {version: 3.0.13-1~deb12u1, arch: amd64}\n"
 	"  files:\n    /etc/ssh/sshd_config: {sha256: "
 	"\"0000000000000000000000000000000000000000000000000000000000000000\", size: 3}\n"
 	"annotations:\n  owner: team-web\n  tier: 1\n"
 	"relations:\n  member_of: [group/web]\n",
-	"host/db01.yaml", "type: host\nname: db01\nsource: scan\n",
-	"group/web.yaml", "type: group\nname: web\nsource: manual\nattributes: {description: web servers}\n",
+	"host/db01.yaml", "type: host\nname: db01\nsource: scan\n", "group/web.yaml",
+	"type: group\nname: web\nsource: manual\nattributes: {description: web servers}\n",
 	"service/web01/nginx.yaml",
 	"type: service\nname: nginx\nsource: scan\nattributes:\n  unit: nginx.service\n"
 	"  listen: [\"tcp:0.0.0.0:80\"]\n  connects: [\"tcp:10.0.0.21:5432\"]\n"
@@ -75,7 +77,8 @@ static const char *const clean_repo[] = {
 	"type: application\nname: webshop\nattributes: {owner: team-web, lifecycle: production}\n"
 	"relations:\n  depends_on: [database/shopdb]\n  part_of: [business_service/shop]\n",
 	"application/Web%20Shop%2F2.yaml", "type: application\nname: Web Shop/2\n",
-	"business_service/shop.yaml", "type: business_service\nname: shop\nattributes: {criticality: high}\n",
+	"business_service/shop.yaml",
+	"type: business_service\nname: shop\nattributes: {criticality: high}\n",
 	"database/shopdb.yaml",
 	"type: database\nname: shopdb\nattributes: {engine: postgresql, port: 5432}\n"
 	"relations:\n  hosted_on: [service/db01/postgresql]\n",
@@ -114,12 +117,9 @@ static void test_validate__yaml_syntax_error(void **state)
 
 static void test_validate__bad_paths(void **state)
 {
-	const char *const files[] = {
-		"host/a.yml", "type: host\nname: a\n",
-		"host/.hidden.yaml", "type: host\nname: .hidden\n",
-		"gitcmdb.yaml", "{}\n",
-		"host/a%2fb.yaml", "type: host\nname: a/b\n",
-		NULL};
+	const char *const files[] = {"host/a.yml", "type: host\nname: a\n", "host/.hidden.yaml",
+		"type: host\nname: .hidden\n", "gitcmdb.yaml", "{}\n", "host/a%2fb.yaml",
+		"type: host\nname: a/b\n", NULL};
 	json_t *f = check(files);
 
 	tu_expect_findings(f, 4);
@@ -140,38 +140,36 @@ static void test_validate__not_a_map(void **state)
 	json_decref(f);
 	f = check1("host/a.yaml", "");
 	tu_expect_findings(f, 1);
-	tu_expect_finding(f, "host/a.yaml", 1, 1, "an item must be a map (type, name, attributes, ...), got null");
+	tu_expect_finding(f, "host/a.yaml", 1, 1,
+		"an item must be a map (type, name, attributes, ...), got null");
 	json_decref(f);
 }
 
 static void test_validate__unknown_type_and_mismatch(void **state)
 {
-	const char *const files[] = {
-		"widget/a.yaml", "type: widget\nname: a\n",
-		"host/b.yaml", "type: service\nname: b\n",
-		"host/c.yaml", "name: c\n",
-		NULL};
+	const char *const files[] = {"widget/a.yaml", "type: widget\nname: a\n", "host/b.yaml",
+		"type: service\nname: b\n", "host/c.yaml", "name: c\n", NULL};
 	json_t *f = check(files);
 
 	tu_expect_findings(f, 3);
 	tu_expect_finding(f, "widget/a.yaml", 1, 7, "unknown type 'widget'");
-	tu_expect_finding(f, "host/b.yaml", 1, 7, "type 'service' does not match the path (host/b.yaml)");
+	tu_expect_finding(
+		f, "host/b.yaml", 1, 7, "type 'service' does not match the path (host/b.yaml)");
 	tu_expect_finding(f, "host/c.yaml", 1, 1, "missing required field 'type'");
 	json_decref(f);
 }
 
 static void test_validate__name_must_match_id(void **state)
 {
-	const char *const files[] = {
-		"host/a.yaml", "type: host\nname: b\n",
+	const char *const files[] = {"host/a.yaml", "type: host\nname: b\n",
 		"application/Web%20Shop.yaml", "type: application\nname: Web%20Shop\n",
-		"service/web01/nginx.yaml", "type: service\nname: web01/nginx\n",
-		"host/d.yaml", "type: host\nname: 7\n",
-		NULL};
+		"service/web01/nginx.yaml", "type: service\nname: web01/nginx\n", "host/d.yaml",
+		"type: host\nname: 7\n", NULL};
 	json_t *f = check(files);
 
 	tu_expect_findings(f, 4);
-	tu_expect_finding(f, "host/a.yaml", 2, 7, "name 'b' does not match the id host/a (expected 'a')");
+	tu_expect_finding(
+		f, "host/a.yaml", 2, 7, "name 'b' does not match the id host/a (expected 'a')");
 	tu_expect_finding(f, "application/Web%20Shop.yaml", 2, 7, "(expected 'Web Shop')");
 	tu_expect_finding(f, "service/web01/nginx.yaml", 2, 7, "(expected 'nginx')");
 	tu_expect_finding(f, "host/d.yaml", 2, 7, "name: expected string, got int");
@@ -181,26 +179,33 @@ static void test_validate__name_must_match_id(void **state)
 static void test_validate__fields_types_enums_patterns(void **state)
 {
 	json_t *f = check1("change/CHG-1.yaml",
-		"type: change\n"                                /* 1 */
-		"name: CHG-1\n"                                 /* 2 */
-		"source: robot\n"                               /* 3 */
-		"colour: red\n"                                 /* 4 */
-		"attributes:\n"                                 /* 5 */
-		"  status: done\n"                              /* 6 */
-		"  aproved_by: bob\n"                           /* 7 */
+		"type: change\n" /* 1 */
+		"name: CHG-1\n" /* 2 */
+		"source: robot\n" /* 3 */
+		"colour: red\n" /* 4 */
+		"attributes:\n" /* 5 */
+		"  status: done\n" /* 6 */
+		"  aproved_by: bob\n" /* 7 */
 		"  window: {start: 2026-11-28, end: tomorrow}\n" /* 8 */
-		"  risk: [high]\n"                              /* 9 */
-		"annotations:\n"                                /* 10 */
-		"  owner: {name: x}\n");                        /* 11 */
+		"  risk: [high]\n" /* 9 */
+		"annotations:\n" /* 10 */
+		"  owner: {name: x}\n"); /* 11 */
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 3, 9, "source: 'robot' is not one of: scan, manual, import");
-	tu_expect_finding(f, "change/CHG-1.yaml", 4, 9, "colour: unknown field (expected one of: annotations,");
-	tu_expect_finding(f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 6, 11, "attributes.status: 'done' is not one of: requested,");
+	tu_expect_finding(f, "change/CHG-1.yaml", 3, 9,
+		"source: 'robot' is not one of: scan, manual, import");
+	tu_expect_finding(f, "change/CHG-1.yaml", 4, 9,
+		"colour: unknown field (expected one of: annotations,");
+	tu_expect_finding(
+		f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
+	tu_expect_finding(f, "change/CHG-1.yaml", 6, 11,
+		"attributes.status: 'done' is not one of: requested,");
 	tu_expect_finding(f, "change/CHG-1.yaml", 7, 15, "attributes.aproved_by: unknown field");
-	tu_expect_finding(f, "change/CHG-1.yaml", 8, 36, "attributes.window.end: 'tomorrow' does not match the pattern");
-	tu_expect_finding(f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
-	tu_expect_finding(f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
+	tu_expect_finding(f, "change/CHG-1.yaml", 8, 36,
+		"attributes.window.end: 'tomorrow' does not match the pattern");
+	tu_expect_finding(
+		f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
+	tu_expect_finding(
+		f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
 	tu_expect_findings(f, 8);
 	json_decref(f);
 }
@@ -208,8 +213,7 @@ static void test_validate__fields_types_enums_patterns(void **state)
 /* requires: a value that needs sibling fields (an approved change needs approver + window). */
 static void test_validate__requires(void **state)
 {
-	const char *const files[] = {
-		"change/CHG-1.yaml",
+	const char *const files[] = {"change/CHG-1.yaml",
 		"type: change\nname: CHG-1\nattributes:\n  summary: x\n  status: approved\n",
 		"change/CHG-2.yaml",
 		"type: change\nname: CHG-2\nattributes:\n  summary: x\n  status: requested\n",
@@ -219,9 +223,12 @@ static void test_validate__requires(void **state)
 		NULL};
 	json_t *f = check(files);
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'approved_by'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11, "attributes.status: 'approved' requires the field 'window'");
-	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11, "attributes.status: 'closed' requires the field 'resolved'");
+	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+		"attributes.status: 'approved' requires the field 'approved_by'");
+	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+		"attributes.status: 'approved' requires the field 'window'");
+	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
+		"attributes.status: 'closed' requires the field 'resolved'");
 	tu_expect_findings(f, 3);
 	json_decref(f);
 }
@@ -230,15 +237,20 @@ static void test_validate__bounds_and_nested_values(void **state)
 {
 	json_t *f = check1("host/h.yaml",
 		"type: host\nname: h\nattributes:\n"
-		"  hardware: {cpus: -1, memory_mb: 1.5}\n"                           /* 4 */
+		"  hardware: {cpus: -1, memory_mb: 1.5}\n" /* 4 */
 		"  network: {interfaces: {eth0: {mac: 52-54, addresses: [1, x]}}}\n" /* 5 */
-		"  packages: {curl: {arch: amd64}}\n");                               /* 6 */
+		"  packages: {curl: {arch: amd64}}\n"); /* 6 */
 
-	tu_expect_finding(f, "host/h.yaml", 4, 20, "attributes.hardware.cpus: must be at least 0 (is -1)");
-	tu_expect_finding(f, "host/h.yaml", 4, 35, "attributes.hardware.memory_mb: expected int, got number");
-	tu_expect_finding(f, "host/h.yaml", 5, 38, "attributes.network.interfaces.eth0.mac: '52-54' does not match");
-	tu_expect_finding(f, "host/h.yaml", 5, 57, "attributes.network.interfaces.eth0.addresses[0]: expected string, got int");
-	tu_expect_finding(f, "host/h.yaml", 6, 20, "attributes.packages.curl: missing required field 'version'");
+	tu_expect_finding(
+		f, "host/h.yaml", 4, 20, "attributes.hardware.cpus: must be at least 0 (is -1)");
+	tu_expect_finding(
+		f, "host/h.yaml", 4, 35, "attributes.hardware.memory_mb: expected int, got number");
+	tu_expect_finding(f, "host/h.yaml", 5, 38,
+		"attributes.network.interfaces.eth0.mac: '52-54' does not match");
+	tu_expect_finding(f, "host/h.yaml", 5, 57,
+		"attributes.network.interfaces.eth0.addresses[0]: expected string, got int");
+	tu_expect_finding(f, "host/h.yaml", 6, 20,
+		"attributes.packages.curl: missing required field 'version'");
 	tu_expect_findings(f, 5);
 	json_decref(f);
 }
@@ -247,29 +259,45 @@ static void test_validate__relations(void **state)
 {
 	json_t *f = check1("service/h/s.yaml",
 		"type: service\nname: s\nrelations:\n"
-		"  likes: [host/h]\n"                        /* 4 */
-		"  runs_on: [host/h, group/g, host/h]\n"     /* 5 */
-		"  member_of: [group/b, group/a]\n"          /* 6 */
-		"  depends_on: [service/h/s, ../x, host]\n"  /* 7 */
-		"  affects: [host/h]\n"                      /* 8 */
-		"  part_of: application/x\n");               /* 9 */
+		"  likes: [host/h]\n" /* 4 */
+		"  runs_on: [host/h, group/g, host/h]\n" /* 5 */
+		"  member_of: [group/b, group/a]\n" /* 6 */
+		"  depends_on: [service/h/s, ../x, host]\n" /* 7 */
+		"  affects: [host/h]\n" /* 8 */
+		"  part_of: application/x\n"); /* 9 */
 
-	tu_expect_finding(f, "service/h/s.yaml", 4, 10, "relations.likes: unknown relation type 'likes'");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: 'runs_on' cannot point at a group (group/g)");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: targets must be sorted: group/g comes before host/h");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 21, "relations.runs_on[1]: relation to missing item group/g");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: duplicate target host/h");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 13, "relations.runs_on[0]: relation to missing item host/h");
-	tu_expect_finding(f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: relation to missing item host/h");
-	tu_expect_finding(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: targets must be sorted");
-	tu_expect_finding(f, "service/h/s.yaml", 6, 15, "relations.member_of[0]: relation to missing item group/b");
-	tu_expect_finding(f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: relation to missing item group/a");
-	tu_expect_finding(f, "service/h/s.yaml", 7, 16, "relations.depends_on[0]: an item cannot relate to itself");
-	tu_expect_finding(f, "service/h/s.yaml", 7, 29, "relations.depends_on[1]: invalid id '../x'");
-	tu_expect_finding(f, "service/h/s.yaml", 7, 35, "relations.depends_on[2]: invalid id 'host': expected type/name");
-	tu_expect_finding(f, "service/h/s.yaml", 8, 12, "relations.affects: a service item cannot have 'affects' relations");
-	tu_expect_finding(f, "service/h/s.yaml", 8, 13, "relations.affects[0]: relation to missing item host/h");
-	tu_expect_finding(f, "service/h/s.yaml", 9, 12, "relations.part_of: expected list, got string");
+	tu_expect_finding(
+		f, "service/h/s.yaml", 4, 10, "relations.likes: unknown relation type 'likes'");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21,
+		"relations.runs_on[1]: 'runs_on' cannot point at a group (group/g)");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21,
+		"relations.runs_on[1]: targets must be sorted: group/g comes before host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 21,
+		"relations.runs_on[1]: relation to missing item group/g");
+	tu_expect_finding(
+		f, "service/h/s.yaml", 5, 30, "relations.runs_on[2]: duplicate target host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 13,
+		"relations.runs_on[0]: relation to missing item host/h");
+	tu_expect_finding(f, "service/h/s.yaml", 5, 30,
+		"relations.runs_on[2]: relation to missing item host/h");
+	tu_expect_finding(
+		f, "service/h/s.yaml", 6, 24, "relations.member_of[1]: targets must be sorted");
+	tu_expect_finding(f, "service/h/s.yaml", 6, 15,
+		"relations.member_of[0]: relation to missing item group/b");
+	tu_expect_finding(f, "service/h/s.yaml", 6, 24,
+		"relations.member_of[1]: relation to missing item group/a");
+	tu_expect_finding(f, "service/h/s.yaml", 7, 16,
+		"relations.depends_on[0]: an item cannot relate to itself");
+	tu_expect_finding(
+		f, "service/h/s.yaml", 7, 29, "relations.depends_on[1]: invalid id '../x'");
+	tu_expect_finding(f, "service/h/s.yaml", 7, 35,
+		"relations.depends_on[2]: invalid id 'host': expected type/name");
+	tu_expect_finding(f, "service/h/s.yaml", 8, 12,
+		"relations.affects: a service item cannot have 'affects' relations");
+	tu_expect_finding(f, "service/h/s.yaml", 8, 13,
+		"relations.affects[0]: relation to missing item host/h");
+	tu_expect_finding(
+		f, "service/h/s.yaml", 9, 12, "relations.part_of: expected list, got string");
 	tu_expect_findings(f, 16);
 	json_decref(f);
 }
@@ -296,21 +324,21 @@ static void test_validate__known_items(void **state)
 /* Every problem is reported, sorted by file, line, column. */
 static void test_validate__sorted_across_files(void **state)
 {
-	const char *const files[] = {
-		"host/z.yaml", "type: host\nname: y\n",
-		"host/a.yaml", "type: host\nname: a\nsource: x\nattributes: {hardware: {cpus: x}}\n",
-		"group/g.yaml", "type: group\nname: g\nattributes: {owner: 1}\n",
-		NULL};
-	static const char *const order[] = {"group/g.yaml:3:21", "host/a.yaml:3:9",
-		"host/a.yaml:4:31", "host/z.yaml:2:7"};
+	const char *const files[] = {"host/z.yaml", "type: host\nname: y\n", "host/a.yaml",
+		"type: host\nname: a\nsource: x\nattributes: {hardware: {cpus: x}}\n",
+		"group/g.yaml", "type: group\nname: g\nattributes: {owner: 1}\n", NULL};
+	static const char *const order[] = {
+		"group/g.yaml:3:21", "host/a.yaml:3:9", "host/a.yaml:4:31", "host/z.yaml:2:7"};
 	json_t *f = check(files), *e;
 	size_t i;
 
 	tu_expect_findings(f, 4);
-	json_array_foreach(f, i, e) {
+	json_array_foreach(f, i, e)
+	{
 		char where[100];
 
-		snprintf(where, sizeof(where), "%s:%d:%d", json_string_value(json_object_get(e, "file")),
+		snprintf(where, sizeof(where), "%s:%d:%d",
+			json_string_value(json_object_get(e, "file")),
 			(int)json_integer_value(json_object_get(e, "line")),
 			(int)json_integer_value(json_object_get(e, "column")));
 		assert_string_equal(where, order[i]);

@@ -17,7 +17,8 @@
 
 #include "testutil.h"
 
-/* Validate a persona's items; with break_it, first plant one wrong-typed fact to prove the check bites. */
+/* Validate a persona's items; with break_it, first plant one wrong-typed fact to prove the check
+ * bites. */
 static void validate_persona(const char *persona, int break_it)
 {
 	char path[1024], *out = NULL;
@@ -36,12 +37,15 @@ static void validate_persona(const char *persona, int break_it)
 		char hid[300];
 
 		snprintf(hid, sizeof(hid), "host/%s", persona);
-		assert_int_equal(json_object_set_new(json_object_get(json_object_get(items, hid),
-			"attributes"), "fqdn", json_integer(5)), 0);
+		assert_int_equal(json_object_set_new(
+					 json_object_get(json_object_get(items, hid), "attributes"),
+					 "fqdn", json_integer(5)),
+			0);
 	}
 	assert_int_equal(cmdb_schema_load_builtin(&schema), 0);
 	assert_int_equal(cmdb_validator_new(&v, schema), 0);
-	json_object_foreach(items, id, item) {
+	json_object_foreach(items, id, item)
+	{
 		char *yaml = NULL, *ipath = NULL;
 		size_t ylen = 0;
 
@@ -54,8 +58,9 @@ static void validate_persona(const char *persona, int break_it)
 	assert_int_equal(cmdb_validator_finish(v, findings), 0);
 	if (break_it) {
 		assert_int_equal(json_array_size(findings), 1);
-		assert_string_equal(json_string_value(json_object_get(json_array_get(findings, 0),
-			"message")), "attributes.fqdn: expected string, got int");
+		assert_string_equal(
+			json_string_value(json_object_get(json_array_get(findings, 0), "message")),
+			"attributes.fqdn: expected string, got int");
 		json_array_clear(findings);
 	}
 	if (json_array_size(findings)) {
@@ -76,8 +81,8 @@ static void validate_persona(const char *persona, int break_it)
 
 static void test_validate_scan__personas(void **state)
 {
-	static const char *const personas[] = {"web01", "web01-drift", "app01", "db01", "rocky9",
-		"alpine319", "evil"};
+	static const char *const personas[] = {
+		"web01", "web01-drift", "app01", "db01", "rocky9", "alpine319", "evil"};
 
 	for (size_t i = 0; i < sizeof(personas) / sizeof(personas[0]); i++)
 		validate_persona(personas[i], 0);

@@ -29,32 +29,26 @@ static void check_cases(const vcase *cases, size_t n, cmdb_version_scheme scheme
 
 		if (got != cases[i].want)
 			fail_msg("%s cmp(%s, %s) = %d, want %d",
-				scheme == CMDB_VERSION_RPM ? "rpm" : "dpkg", cases[i].a, cases[i].b, got,
-				cases[i].want);
+				scheme == CMDB_VERSION_RPM ? "rpm" : "dpkg", cases[i].a, cases[i].b,
+				got, cases[i].want);
 	}
 }
 
 static void test_version__dpkg_rules(void **state)
 {
 	static const vcase cases[] = {
-		{"1.0", "1.0", 0},
-		{"1.0", "1.00", 0},             /* digit runs compare as numbers */
-		{"1.9", "1.10", -1},
-		{"1.0~rc1", "1.0", -1},         /* '~' sorts before the end */
-		{"1.0~~", "1.0~", -1},
-		{"1.0~rc1", "1.0~rc2", -1},
-		{"1.0", "1.0+deb1", -1},
-		{"1.0a", "1.0.1", -1},          /* letters before non-letters */
-		{"1:1.0", "2.0", 1},            /* epoch first */
-		{"0:2.0", "2.0", 0},            /* missing epoch = 0 */
-		{"3.0.13-1~deb12u1", "3.0.13-1", -1},
-		{"3.0.11-1~deb12u2", "3.0.13-1~deb12u1", -1},
-		{"3.0.13", "3.0.13-1", -1},     /* empty revision sorts first */
-		{"1.2-3-4", "1.2-3-5", -1},     /* revision after the last '-' */
+		{"1.0", "1.0", 0}, {"1.0", "1.00", 0}, /* digit runs compare as numbers */
+		{"1.9", "1.10", -1}, {"1.0~rc1", "1.0", -1}, /* '~' sorts before the end */
+		{"1.0~~", "1.0~", -1}, {"1.0~rc1", "1.0~rc2", -1}, {"1.0", "1.0+deb1", -1},
+		{"1.0a", "1.0.1", -1}, /* letters before non-letters */
+		{"1:1.0", "2.0", 1}, /* epoch first */
+		{"0:2.0", "2.0", 0}, /* missing epoch = 0 */
+		{"3.0.13-1~deb12u1", "3.0.13-1", -1}, {"3.0.11-1~deb12u2", "3.0.13-1~deb12u1", -1},
+		{"3.0.13", "3.0.13-1", -1}, /* empty revision sorts first */
+		{"1.2-3-4", "1.2-3-5", -1}, /* revision after the last '-' */
 		{"99999999999999999999999", "99999999999999999999998", 1}, /* no overflow */
-		{"", "0", 0},
-		{"", "~", 1},
-		{"a:1", "b:1", -1},             /* non-numeric "epoch" is just upstream text */
+		{"", "0", 0}, {"", "~", 1},
+		{"a:1", "b:1", -1}, /* non-numeric "epoch" is just upstream text */
 	};
 
 	(void)state;
@@ -65,47 +59,39 @@ static void test_version__rpm_vectors(void **state)
 {
 	/* From rpm's tests/rpmvercmp.at. */
 	static const vcase cases[] = {
-		{"1.0", "1.0", 0}, {"1.0", "2.0", -1}, {"2.0", "1.0", 1},
-		{"2.0.1", "2.0.1", 0}, {"2.0", "2.0.1", -1}, {"2.0.1", "2.0", 1},
-		{"2.0.1a", "2.0.1a", 0}, {"2.0.1a", "2.0.1", 1}, {"2.0.1", "2.0.1a", -1},
-		{"5.5p1", "5.5p1", 0}, {"5.5p1", "5.5p2", -1}, {"5.5p2", "5.5p1", 1},
-		{"5.5p10", "5.5p10", 0}, {"5.5p1", "5.5p10", -1}, {"5.5p10", "5.5p1", 1},
-		{"10xyz", "10.1xyz", -1}, {"10.1xyz", "10xyz", 1},
-		{"xyz10", "xyz10", 0}, {"xyz10", "xyz10.1", -1}, {"xyz10.1", "xyz10", 1},
-		{"xyz.4", "xyz.4", 0}, {"xyz.4", "8", -1}, {"8", "xyz.4", 1},
-		{"xyz.4", "2", -1}, {"2", "xyz.4", 1},
-		{"5.5p2", "5.6p1", -1}, {"5.6p1", "5.5p2", 1},
-		{"5.6p1", "6.5p1", -1}, {"6.5p1", "5.6p1", 1},
-		{"6.0.rc1", "6.0", 1}, {"6.0", "6.0.rc1", -1},
-		{"10b2", "10a1", 1}, {"10a2", "10b2", -1},
-		{"1.0aa", "1.0aa", 0}, {"1.0a", "1.0aa", -1}, {"1.0aa", "1.0a", 1},
-		{"10.0001", "10.0001", 0}, {"10.0001", "10.1", 0}, {"10.1", "10.0001", 0},
-		{"10.0001", "10.0039", -1}, {"10.0039", "10.0001", 1},
-		{"4.999.9", "5.0", -1}, {"5.0", "4.999.9", 1},
-		{"20101121", "20101121", 0}, {"20101121", "20101122", -1}, {"20101122", "20101121", 1},
-		{"2_0", "2_0", 0}, {"2.0", "2_0", 0}, {"2_0", "2.0", 0},
-		{"a", "a", 0}, {"a+", "a+", 0}, {"a+", "a_", 0}, {"a_", "a+", 0},
-		{"+a", "+a", 0}, {"+a", "_a", 0}, {"_a", "+a", 0},
+		{"1.0", "1.0", 0}, {"1.0", "2.0", -1}, {"2.0", "1.0", 1}, {"2.0.1", "2.0.1", 0},
+		{"2.0", "2.0.1", -1}, {"2.0.1", "2.0", 1}, {"2.0.1a", "2.0.1a", 0},
+		{"2.0.1a", "2.0.1", 1}, {"2.0.1", "2.0.1a", -1}, {"5.5p1", "5.5p1", 0},
+		{"5.5p1", "5.5p2", -1}, {"5.5p2", "5.5p1", 1}, {"5.5p10", "5.5p10", 0},
+		{"5.5p1", "5.5p10", -1}, {"5.5p10", "5.5p1", 1}, {"10xyz", "10.1xyz", -1},
+		{"10.1xyz", "10xyz", 1}, {"xyz10", "xyz10", 0}, {"xyz10", "xyz10.1", -1},
+		{"xyz10.1", "xyz10", 1}, {"xyz.4", "xyz.4", 0}, {"xyz.4", "8", -1},
+		{"8", "xyz.4", 1}, {"xyz.4", "2", -1}, {"2", "xyz.4", 1}, {"5.5p2", "5.6p1", -1},
+		{"5.6p1", "5.5p2", 1}, {"5.6p1", "6.5p1", -1}, {"6.5p1", "5.6p1", 1},
+		{"6.0.rc1", "6.0", 1}, {"6.0", "6.0.rc1", -1}, {"10b2", "10a1", 1},
+		{"10a2", "10b2", -1}, {"1.0aa", "1.0aa", 0}, {"1.0a", "1.0aa", -1},
+		{"1.0aa", "1.0a", 1}, {"10.0001", "10.0001", 0}, {"10.0001", "10.1", 0},
+		{"10.1", "10.0001", 0}, {"10.0001", "10.0039", -1}, {"10.0039", "10.0001", 1},
+		{"4.999.9", "5.0", -1}, {"5.0", "4.999.9", 1}, {"20101121", "20101121", 0},
+		{"20101121", "20101122", -1}, {"20101122", "20101121", 1}, {"2_0", "2_0", 0},
+		{"2.0", "2_0", 0}, {"2_0", "2.0", 0}, {"a", "a", 0}, {"a+", "a+", 0},
+		{"a+", "a_", 0}, {"a_", "a+", 0}, {"+a", "+a", 0}, {"+a", "_a", 0}, {"_a", "+a", 0},
 		{"+_", "+_", 0}, {"_+", "+_", 0}, {"_+", "_", 0}, {"+", "_", 0}, {"_", "+", 0},
 		{"1.0~rc1", "1.0~rc1", 0}, {"1.0~rc1", "1.0", -1}, {"1.0", "1.0~rc1", 1},
 		{"1.0~rc1", "1.0~rc2", -1}, {"1.0~rc2", "1.0~rc1", 1},
 		{"1.0~rc1~git123", "1.0~rc1~git123", 0}, {"1.0~rc1~git123", "1.0~rc1", -1},
-		{"1.0~rc1", "1.0~rc1~git123", 1},
-		{"1.0^", "1.0^", 0}, {"1.0^", "1.0", 1}, {"1.0", "1.0^", -1},
-		{"1.0^git1", "1.0^git1", 0}, {"1.0^git1", "1.0", 1}, {"1.0", "1.0^git1", -1},
-		{"1.0^git1", "1.0^git2", -1}, {"1.0^git2", "1.0^git1", 1},
+		{"1.0~rc1", "1.0~rc1~git123", 1}, {"1.0^", "1.0^", 0}, {"1.0^", "1.0", 1},
+		{"1.0", "1.0^", -1}, {"1.0^git1", "1.0^git1", 0}, {"1.0^git1", "1.0", 1},
+		{"1.0", "1.0^git1", -1}, {"1.0^git1", "1.0^git2", -1}, {"1.0^git2", "1.0^git1", 1},
 		{"1.0^git1", "1.01", -1}, {"1.01", "1.0^git1", 1},
 		{"1.0^20160101", "1.0^20160101", 0}, {"1.0^20160101", "1.0.1", -1},
-		{"1.0.1", "1.0^20160101", 1},
-		{"1.0^20160101^git1", "1.0^20160101^git1", 0},
+		{"1.0.1", "1.0^20160101", 1}, {"1.0^20160101^git1", "1.0^20160101^git1", 0},
 		{"1.0^20160102", "1.0^20160101^git1", 1}, {"1.0^20160101^git1", "1.0^20160102", -1},
 		{"1.0~rc1^git1", "1.0~rc1^git1", 0}, {"1.0~rc1^git1", "1.0~rc1", 1},
-		{"1.0~rc1", "1.0~rc1^git1", -1},
-		{"1.0^git1~pre", "1.0^git1~pre", 0}, {"1.0^git1", "1.0^git1~pre", 1},
-		{"1.0^git1~pre", "1.0^git1", -1},
+		{"1.0~rc1", "1.0~rc1^git1", -1}, {"1.0^git1~pre", "1.0^git1~pre", 0},
+		{"1.0^git1", "1.0^git1~pre", 1}, {"1.0^git1~pre", "1.0^git1", -1},
 		/* epoch:version-release on top of rpmvercmp */
-		{"1:3.82-24.el7", "3.99-1.el7", 1},
-		{"1.0.2k-19.el7", "1.0.2k-21.el7", -1},
+		{"1:3.82-24.el7", "3.99-1.el7", 1}, {"1.0.2k-19.el7", "1.0.2k-21.el7", -1},
 		{"1.0.2k-19.el7", "1.0.2k", 0}, /* release compared only when both have one */
 	};
 
@@ -128,7 +114,8 @@ static void test_version__dpkg_agrees_with_dpkg_tool(void **state)
 	dir = tu_tempdir("version");
 	data = tu_read_file(CMDB_SOURCE_DIR "/bench/data/dpkg-packages.tsv", NULL);
 	assert_non_null(data);
-	for (line = strtok_r(data, "\n", &save); line && n < 700; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(data, "\n", &save); line && n < 700;
+		line = strtok_r(NULL, "\n", &save)) {
 		char *tab = strchr(line, '\t');
 
 		if (tab)
@@ -140,13 +127,16 @@ static void test_version__dpkg_agrees_with_dpkg_tool(void **state)
 	f = fopen(script, "w");
 	assert_non_null(f);
 	for (size_t i = 0; i + 7 < n; i += 9)
-		fprintf(f, "%s %s\n%s %s\n", versions[i], versions[i + 1], versions[i], versions[i + 7]);
+		fprintf(f, "%s %s\n%s %s\n", versions[i], versions[i + 1], versions[i],
+			versions[i + 7]);
 	fprintf(f, "1.0~rc1 1.0\n1:0.1 9.9\n2.0-1~bpo1 2.0-1\n");
 	fclose(f);
-	assert_int_equal(tu_sh(&out, "while read a b; do if dpkg --compare-versions \"$a\" lt \"$b\"; "
-				     "then echo \"$a $b -1\"; elif dpkg --compare-versions \"$a\" eq \"$b\"; "
-				     "then echo \"$a $b 0\"; else echo \"$a $b 1\"; fi; done < '%s'",
-				 script),
+	assert_int_equal(
+		tu_sh(&out,
+			"while read a b; do if dpkg --compare-versions \"$a\" lt \"$b\"; "
+			"then echo \"$a $b -1\"; elif dpkg --compare-versions \"$a\" eq \"$b\"; "
+			"then echo \"$a $b 0\"; else echo \"$a $b 1\"; fi; done < '%s'",
+			script),
 		0);
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save), len++) {
 		char a[256], b[256];
@@ -174,7 +164,8 @@ static void test_version__rpm_is_a_total_order_on_real_versions(void **state)
 
 	(void)state;
 	assert_non_null(data);
-	for (line = strtok_r(data, "\n", &save); line && n < 500; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(data, "\n", &save); line && n < 500;
+		line = strtok_r(NULL, "\n", &save)) {
 		char *tab = strchr(line, '\t');
 
 		if (tab)
@@ -192,8 +183,8 @@ static void test_version__rpm_is_a_total_order_on_real_versions(void **state)
 				int ac = sign(cmdb_version_cmp(v[i], v[k], CMDB_VERSION_RPM));
 
 				if (ab <= 0 && bc <= 0 && ac > 0)
-					fail_msg("not transitive: %s <= %s <= %s but %s > %s", v[i], v[j],
-						v[k], v[i], v[k]);
+					fail_msg("not transitive: %s <= %s <= %s but %s > %s", v[i],
+						v[j], v[k], v[i], v[k]);
 			}
 		}
 	free(data);

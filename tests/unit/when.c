@@ -1,4 +1,5 @@
-/* WHEN parsing (dates, date-times, offsets, relative times) and the edit distance behind "did you mean". */
+/* WHEN parsing (dates, date-times, offsets, relative times) and the edit distance behind "did you
+ * mean". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,9 +51,10 @@ static void test_when__relative(void **state)
 
 static void test_when__malformed_dates(void **state)
 {
-	static const char *const bad[] = {"2026-13-01", "2026-02-30", "2025-02-29", "2026-11-28T24:00",
-		"2026-11-28T22:60", "2026-11-28T22", "2026-1-5", "2026-11-28Tnoon", "2026-11-28T22:10:00+25:00",
-		"2026-11-28T22:10:00 junk", "2026-11-28T22:10:00+01:0x", "2026-11-", NULL};
+	static const char *const bad[] = {"2026-13-01", "2026-02-30", "2025-02-29",
+		"2026-11-28T24:00", "2026-11-28T22:60", "2026-11-28T22", "2026-1-5",
+		"2026-11-28Tnoon", "2026-11-28T22:10:00+25:00", "2026-11-28T22:10:00 junk",
+		"2026-11-28T22:10:00+01:0x", "2026-11-", NULL};
 	long long t = 42;
 
 	(void)state;

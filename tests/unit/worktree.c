@@ -55,7 +55,8 @@ static void test_worktree__dirty_file_refuses_commit(void **state)
 	assert_int_equal(asprintf(&p, "%s/host/web01.yaml", f->path) > 0, 1);
 	assert_int_equal(tu_write_file(p, "# my note\nv1\n", 13), 0);
 	before = tu_git_out(f->path, "rev-parse main");
-	assert_int_equal(tu_commit1(f->repo, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
+	assert_int_equal(
+		tu_commit1(f->repo, "host/web01.yaml", "v2\n", &changed, NULL), CMDB_EDIRTY);
 	assert_non_null(strstr(cmdb_error_last(), "host/web01.yaml"));
 	after = tu_git_out(f->path, "rev-parse main");
 	assert_string_equal(before, after);
@@ -90,16 +91,19 @@ static void test_worktree__next_commit_finishes_interrupted_sync(void **state)
 	assert_int_equal(tu_commit1(f->repo, "host/keep.yaml", "k1\n", NULL, NULL), 0);
 	old = tu_git_out(f->path, "rev-parse main");
 	/* What the killed writer had done: objects and ref, not the work tree. */
-	if (tu_sh(&new_commit, "cd '%s' && export GIT_INDEX_FILE=.git/tmpidx && "
-		"b=$(printf 'v2\\n' | git hash-object -w --stdin) && "
-		"c=$(printf 'k2\\n' | git hash-object -w --stdin) && git read-tree main && "
-		"git update-index --add --cacheinfo 100644,$b,host/a.yaml "
-		"--cacheinfo 100644,$b,host/b.yaml --cacheinfo 100644,$c,host/keep.yaml && "
-		"n=$(git commit-tree $(git write-tree) -p main -m killed) && "
-		"git update-ref refs/heads/main $n && rm .git/tmpidx && printf %%s $n", f->path) != 0)
+	if (tu_sh(&new_commit,
+		    "cd '%s' && export GIT_INDEX_FILE=.git/tmpidx && "
+		    "b=$(printf 'v2\\n' | git hash-object -w --stdin) && "
+		    "c=$(printf 'k2\\n' | git hash-object -w --stdin) && git read-tree main && "
+		    "git update-index --add --cacheinfo 100644,$b,host/a.yaml "
+		    "--cacheinfo 100644,$b,host/b.yaml --cacheinfo 100644,$c,host/keep.yaml && "
+		    "n=$(git commit-tree $(git write-tree) -p main -m killed) && "
+		    "git update-ref refs/heads/main $n && rm .git/tmpidx && printf %%s $n",
+		    f->path) != 0)
 		fail_msg("plumbing failed: %s", new_commit);
 	assert_int_equal(tu_sh(NULL, "printf '%s %s\\n' > '%s/.git/gitcmdb/sync-pending'", old,
-		new_commit, f->path), 0);
+				 new_commit, f->path),
+		0);
 	/* Meanwhile a person edited host/keep.yaml: that edit must survive. */
 	assert_int_equal(asprintf(&p, "%s/host/keep.yaml", f->path) > 0, 1);
 	assert_int_equal(tu_write_file(p, "mine\n", 5), 0);
@@ -130,8 +134,9 @@ static void test_worktree__settings_changes_and_user(void **state)
 	char *p, *name = NULL, *email = NULL;
 
 	assert_int_equal(cmdb_repo_settings(&settings, f->repo), 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(settings, "commit"),
-		"author_name")), "gitcmdb scanner");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(settings, "commit"), "author_name")),
+		"gitcmdb scanner");
 	json_decref(settings);
 	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "a\n", NULL, NULL), 0);
 	tu_assert_git(f->path, "log -1 --format=%an main", "gitcmdb scanner");
@@ -146,7 +151,8 @@ static void test_worktree__settings_changes_and_user(void **state)
 	free(p);
 	assert_int_equal(cmdb_repo_worktree_changes(&changes, f->repo), 0);
 	char *dump = json_dumps(changes, JSON_COMPACT);
-	assert_string_equal(dump, "[{\"path\":\"host/a.yaml\",\"status\":\"modified\"},"
+	assert_string_equal(dump,
+		"[{\"path\":\"host/a.yaml\",\"status\":\"modified\"},"
 		"{\"path\":\"host/new.yaml\",\"status\":\"added\"},"
 		"{\"path\":\"inventory.yaml\",\"status\":\"deleted\"}]");
 	free(dump);
@@ -165,10 +171,15 @@ static void test_worktree__settings_changes_and_user(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_worktree__follows_commits, tu_repo_setup_worktree, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__dirty_file_refuses_commit, tu_repo_setup_worktree, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__next_commit_finishes_interrupted_sync, tu_repo_setup_worktree, tu_repo_teardown),
-		cmocka_unit_test_setup_teardown(test_worktree__settings_changes_and_user, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_worktree__follows_commits, tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__dirty_file_refuses_commit,
+			tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_worktree__next_commit_finishes_interrupted_sync,
+			tu_repo_setup_worktree, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_worktree__settings_changes_and_user,
+			tu_repo_setup_worktree, tu_repo_teardown),
 	};
 
 	setenv("GITCMDB_NO_FSYNC", "1", 1);

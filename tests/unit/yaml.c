@@ -54,22 +54,59 @@ static void expect_parse(const char *yaml, const char *json)
 static void test_yaml__core_schema_typing(void **state)
 {
 	static const char *const cases[][2] = {
-		{"~", "null"}, {"null", "null"}, {"Null", "null"}, {"NULL", "null"}, {"", "null"},
-		{"a:", "{\"a\": null}"}, {"true", "true"}, {"True", "true"}, {"TRUE", "true"},
-		{"false", "false"}, {"False", "false"}, {"FALSE", "false"}, {"tRUE", "\"tRUE\""},
-		{"yes", "\"yes\""}, {"no", "\"no\""}, {"on", "\"on\""}, {"off", "\"off\""}, {"y", "\"y\""},
-		{"12", "12"}, {"-12", "-12"}, {"+12", "12"}, {"012", "12"}, {"0o17", "15"},
-		{"0x1F", "31"}, {"0x1f", "31"}, {"0b101", "\"0b101\""}, {"1_000", "\"1_000\""},
+		{"~", "null"},
+		{"null", "null"},
+		{"Null", "null"},
+		{"NULL", "null"},
+		{"", "null"},
+		{"a:", "{\"a\": null}"},
+		{"true", "true"},
+		{"True", "true"},
+		{"TRUE", "true"},
+		{"false", "false"},
+		{"False", "false"},
+		{"FALSE", "false"},
+		{"tRUE", "\"tRUE\""},
+		{"yes", "\"yes\""},
+		{"no", "\"no\""},
+		{"on", "\"on\""},
+		{"off", "\"off\""},
+		{"y", "\"y\""},
+		{"12", "12"},
+		{"-12", "-12"},
+		{"+12", "12"},
+		{"012", "12"},
+		{"0o17", "15"},
+		{"0x1F", "31"},
+		{"0x1f", "31"},
+		{"0b101", "\"0b101\""},
+		{"1_000", "\"1_000\""},
 		{"9223372036854775807", "9223372036854775807"},
 		{"-9223372036854775808", "-9223372036854775808"},
 		{"9223372036854775808", "\"9223372036854775808\""},
 		{"0xFFFFFFFFFFFFFFFF", "\"0xFFFFFFFFFFFFFFFF\""},
-		{"1.5", "1.5"}, {"1.", "1.0"}, {".5", "0.5"}, {"-.5", "-0.5"}, {"1e3", "1000.0"},
-		{"1E-2", "0.01"}, {"1.0e+20", "1e20"}, {"1e400", "\"1e400\""}, {".inf", "\".inf\""},
-		{"-.Inf", "\"-.Inf\""}, {".NaN", "\".NaN\""}, {".", "\".\""}, {"1.2.3", "\"1.2.3\""},
-		{"2001-12-14", "\"2001-12-14\""}, {"0x", "\"0x\""}, {"-", "[null]"},
-		{"10.0.0.11/24", "\"10.0.0.11/24\""}, {"\"12\"", "\"12\""}, {"'true'", "\"true\""},
-		{"\"\"", "\"\""}, {"'~'", "\"~\""}, {"|\n  12\n", "\"12\\n\""},
+		{"1.5", "1.5"},
+		{"1.", "1.0"},
+		{".5", "0.5"},
+		{"-.5", "-0.5"},
+		{"1e3", "1000.0"},
+		{"1E-2", "0.01"},
+		{"1.0e+20", "1e20"},
+		{"1e400", "\"1e400\""},
+		{".inf", "\".inf\""},
+		{"-.Inf", "\"-.Inf\""},
+		{".NaN", "\".NaN\""},
+		{".", "\".\""},
+		{"1.2.3", "\"1.2.3\""},
+		{"2001-12-14", "\"2001-12-14\""},
+		{"0x", "\"0x\""},
+		{"-", "[null]"},
+		{"10.0.0.11/24", "\"10.0.0.11/24\""},
+		{"\"12\"", "\"12\""},
+		{"'true'", "\"true\""},
+		{"\"\"", "\"\""},
+		{"'~'", "\"~\""},
+		{"|\n  12\n", "\"12\\n\""},
 		{"\"a\\0b\\x01\"", NULL},
 	};
 
@@ -85,13 +122,16 @@ static void test_yaml__structure(void **state)
 	(void)state;
 	expect_parse("a: 1\nb: [x, {c: d}]\nc: {}\nd: []\n",
 		"{\"a\": 1, \"b\": [\"x\", {\"c\": \"d\"}], \"c\": {}, \"d\": []}");
-	expect_parse("- - a\n  - b\n- k: v\n  l: w\n", "[[\"a\", \"b\"], {\"k\": \"v\", \"l\": \"w\"}]");
+	expect_parse(
+		"- - a\n  - b\n- k: v\n  l: w\n", "[[\"a\", \"b\"], {\"k\": \"v\", \"l\": \"w\"}]");
 	expect_parse("12: a\nnull: b\non: c\n\"x y\": d\n",
 		"{\"12\": \"a\", \"null\": \"b\", \"on\": \"c\", \"x y\": \"d\"}");
 	expect_parse("k: |\n  line1\n\n  line3\nl: >-\n  folded\n  text\n",
 		"{\"k\": \"line1\\n\\nline3\\n\", \"l\": \"folded text\"}");
 	expect_parse("%YAML 1.2\n---\na: b\n...\n", "{\"a\": \"b\"}");
-	expect_parse("\xEF\xBB\xBF" "a: b\n", "{\"a\": \"b\"}");
+	expect_parse("\xEF\xBB\xBF"
+		     "a: b\n",
+		"{\"a\": \"b\"}");
 	expect_parse("a: \"caf\\u00e9 \\x1b[31m\"\n", "{\"a\": \"caf\\u00e9 \\u001b[31m\"}");
 }
 
@@ -116,7 +156,8 @@ static void expect_error(const char *yaml, size_t len, int code, const char *nee
 	assert_ptr_equal(v, sentinel);
 	assert_ptr_equal(marks, sentinel);
 	if (!strstr(cmdb_error_last(), needle))
-		fail_msg("[%.*s]: message [%s] lacks [%s]", (int)len, yaml, cmdb_error_last(), needle);
+		fail_msg("[%.*s]: message [%s] lacks [%s]", (int)len, yaml, cmdb_error_last(),
+			needle);
 	json_decref(sentinel);
 }
 
@@ -134,14 +175,20 @@ static void test_yaml__rejects_with_position(void **state)
 	ERR("? [a, b]\n: c\n", "t.yaml:1:3: mapping keys must be scalars");
 	ERR("a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document");
 	ERR("a: b\n c: d\n  - e\n", "t.yaml:");
-	ERR("a: [1, 2\n", "t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence started at line 1:4)");
-	ERR("a:\n\tb: 1\n", "t.yaml:2:1: found character that cannot start any token (while scanning for the next token started at line 2:1); indent with spaces");
+	ERR("a: [1, 2\n",
+		"t.yaml:2:1: did not find expected ',' or ']' (while parsing a flow sequence "
+		"started at line 1:4)");
+	ERR("a:\n\tb: 1\n",
+		"t.yaml:2:1: found character that cannot start any token (while scanning for the "
+		"next token started at line 2:1); indent with spaces");
 	ERR("a: b: c\n", "t.yaml:1:5: mapping values are not allowed in this context");
 	ERR("a: \"\\0\"\n", "t.yaml:1:4: string contains a NUL");
 	ERR("\"a\\0\": 1\n", "t.yaml:1:1: mapping key contains a NUL");
 	ERR("a: \"b\xff\"\n", "t.yaml:1:6: invalid UTF-8");
 	ERR("a: b\n\xc3\x28: c\n", "t.yaml:2:2: invalid UTF-8");
-	ERR("\xff\xfe" "a\0:\0 \0b\0", "t.yaml:1:1: invalid UTF-8");
+	ERR("\xff\xfe"
+	    "a\0:\0 \0b\0",
+		"t.yaml:1:1: invalid UTF-8");
 	ERR("a: \xc0\xaf\n", "t.yaml:1:4: invalid UTF-8");
 	ERR("a: \xed\xa0\x80\n", "t.yaml:1:4: invalid UTF-8");
 	ERR("a: \"\\ud800\"\n", "t.yaml:1:");
@@ -175,7 +222,8 @@ static void test_yaml__depth_limit(void **state)
 
 	(void)state;
 	assert_true(json_equal(v, again));
-	expect_error(deep, strlen(deep), CMDB_EINVALID, "t.yaml:1:65: nesting deeper than 64 levels");
+	expect_error(
+		deep, strlen(deep), CMDB_EINVALID, "t.yaml:1:65: nesting deeper than 64 levels");
 	expect_error(huge, strlen(huge), CMDB_EINVALID, "nesting deeper than 64 levels");
 	/* The writer refuses what the reader would refuse. */
 	bad = json_pack("[o]", json_deep_copy(v));
@@ -198,7 +246,8 @@ static void test_yaml__size_limit(void **state)
 
 	(void)state;
 	memset(big, '#', n);
-	expect_error(big, n, CMDB_ETOOBIG, "t.yaml: 16777217 bytes is over the 16777216-byte YAML limit");
+	expect_error(big, n, CMDB_ETOOBIG,
+		"t.yaml: 16777217 bytes is over the 16777216-byte YAML limit");
 	assert_true(asprintf(&path, "%s/big.yaml", dir) > 0);
 	assert_int_equal(tu_write_file(path, big, n), 0);
 	assert_int_equal(cmdb_yaml_parse_file(&v, path), CMDB_ETOOBIG);
@@ -225,17 +274,19 @@ static void test_yaml__size_limit(void **state)
 
 static void test_yaml__marks(void **state)
 {
-	const char *y = "type: host\nattributes:\n  os: {id: debian}\n  \"a/b~c\":\n    - x\n    - [y]\n";
+	const char *y =
+		"type: host\nattributes:\n  os: {id: debian}\n  \"a/b~c\":\n    - x\n    - [y]\n";
 	json_t *v = NULL, *marks = NULL;
 	char *s;
 
 	(void)state;
 	assert_int_equal(cmdb_yaml_parse_marked(&v, &marks, y, strlen(y), "m.yaml"), 0);
 	s = json_dumps(marks, JSON_SORT_KEYS | JSON_COMPACT);
-	assert_string_equal(s, "{\"\":[1,1],\"/attributes\":[3,3],\"/attributes/a~1b~0c\":[5,5],"
-			       "\"/attributes/a~1b~0c/0\":[5,7],\"/attributes/a~1b~0c/1\":[6,7],"
-			       "\"/attributes/a~1b~0c/1/0\":[6,8],\"/attributes/os\":[3,7],"
-			       "\"/attributes/os/id\":[3,12],\"/type\":[1,7]}");
+	assert_string_equal(s,
+		"{\"\":[1,1],\"/attributes\":[3,3],\"/attributes/a~1b~0c\":[5,5],"
+		"\"/attributes/a~1b~0c/0\":[5,7],\"/attributes/a~1b~0c/1\":[6,7],"
+		"\"/attributes/a~1b~0c/1/0\":[6,8],\"/attributes/os\":[3,7],"
+		"\"/attributes/os/id\":[3,12],\"/type\":[1,7]}");
 	free(s);
 	json_decref(v);
 	json_decref(marks);
@@ -243,13 +294,16 @@ static void test_yaml__marks(void **state)
 
 static void test_yaml__emit_golden(void **state)
 {
-	json_t *v = json_loads("{\"relations\": {\"member_of\": [\"group/web\"]}, \"zeta\": 1,"
-			       " \"annotations\": {\"owner\": \"team-web\"}, \"type\": \"host\","
-			       " \"attributes\": {\"os\": {\"version\": \"12\", \"id\": \"debian\"},"
-			       " \"mac\": \"52:54:00:12:34:56\", \"list\": [{\"b\": 1, \"a\": [1, 2]}, [], {}, [3]],"
-			       " \"text\": \"line1\\nline2\\n\", \"raw\": \"a\\nb\", \"ratio\": 1.0,"
-			       " \"big\": 1e20, \"tiny\": 0.1, \"none\": null, \"ok\": true},"
-			       " \"name\": \"web01\", \"source\": \"scan\", \"alpha\": \"\"}", 0, NULL);
+	json_t *v =
+		json_loads("{\"relations\": {\"member_of\": [\"group/web\"]}, \"zeta\": 1,"
+			   " \"annotations\": {\"owner\": \"team-web\"}, \"type\": \"host\","
+			   " \"attributes\": {\"os\": {\"version\": \"12\", \"id\": \"debian\"},"
+			   " \"mac\": \"52:54:00:12:34:56\", \"list\": [{\"b\": 1, \"a\": [1, 2]}, "
+			   "[], {}, [3]],"
+			   " \"text\": \"line1\\nline2\\n\", \"raw\": \"a\\nb\", \"ratio\": 1.0,"
+			   " \"big\": 1e20, \"tiny\": 0.1, \"none\": null, \"ok\": true},"
+			   " \"name\": \"web01\", \"source\": \"scan\", \"alpha\": \"\"}",
+			0, NULL);
 	char *out = emit_ok(v, CMDB_YAML_ITEM);
 
 	(void)state;
@@ -299,9 +353,17 @@ static void test_yaml__emit_golden(void **state)
 static void test_yaml__emit_top_level_scalars(void **state)
 {
 	static const char *const cases[][2] = {
-		{"null", "null\n"}, {"{}", "{}\n"}, {"[]", "[]\n"}, {"\"x\"", "x\n"}, {"\"12\"", "\"12\"\n"},
-		{"-0.0", "-0.0\n"}, {"\"a\\nb\\n\"", "|\n  a\n  b\n"}, {"\"...\"", "\"...\"\n"},
-		{"\"--- x\"", "\"--- x\"\n"}, {"5", "5\n"}, {"false", "false\n"},
+		{"null", "null\n"},
+		{"{}", "{}\n"},
+		{"[]", "[]\n"},
+		{"\"x\"", "x\n"},
+		{"\"12\"", "\"12\"\n"},
+		{"-0.0", "-0.0\n"},
+		{"\"a\\nb\\n\"", "|\n  a\n  b\n"},
+		{"\"...\"", "\"...\"\n"},
+		{"\"--- x\"", "\"--- x\"\n"},
+		{"5", "5\n"},
+		{"false", "false\n"},
 	};
 
 	(void)state;
@@ -355,8 +417,10 @@ static char *roundtrip(const json_t *v, unsigned flags)
 	if (cmdb_yaml_parse(&back, a, strlen(a), "emitted") < 0)
 		fail_msg("emitted YAML does not parse: %s\n%s", cmdb_error_last(), a);
 	if (!json_equal(back, v)) {
-		char *want = json_dumps(v, JSON_ENCODE_ANY), *got = json_dumps(back, JSON_ENCODE_ANY);
-		fail_msg("round trip changed the value:\nwant %s\ngot  %s\nyaml:\n%s", want, got, a);
+		char *want = json_dumps(v, JSON_ENCODE_ANY),
+		     *got = json_dumps(back, JSON_ENCODE_ANY);
+		fail_msg(
+			"round trip changed the value:\nwant %s\ngot  %s\nyaml:\n%s", want, got, a);
 	}
 	b = emit_ok(back, flags);
 	if (strcmp(a, b) != 0)
@@ -379,7 +443,8 @@ static void pyyaml_check(const char *dir, int count)
 		"    want = json.load(open(\"%s/%%d.json\" %% i, encoding=\"utf-8\"))\n"
 		"    try:\n"
 		"        got = yaml.safe_load(y)\n"
-		"        same = json.dumps(got, sort_keys=True) == json.dumps(want, sort_keys=True)\n"
+		"        same = json.dumps(got, sort_keys=True) == json.dumps(want, "
+		"sort_keys=True)\n"
 		"    except Exception as e:\n"
 		"        got, same = repr(e), False\n"
 		"    if not same:\n"
@@ -399,7 +464,8 @@ static void check_table(json_t *values, unsigned flags)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(values, i, v) {
+	json_array_foreach(values, i, v)
+	{
 		char *yaml = roundtrip(v, flags), *path = NULL;
 		char *json = json_dumps(v, JSON_ENCODE_ANY);
 
@@ -418,22 +484,148 @@ static void check_table(json_t *values, unsigned flags)
 }
 
 static const char *const tricky[] = {
-	"12", "no", "No", "NO", "on", "off", "yes", "y", "Y", "n", "N", "true", "False", "0x1F", "1e3",
-	"012", "0o17", "0b11", "1_000", "1:20", "1:20.5", "~", "null", "NULL", "", " ", "  x", "x  ",
-	"2001-12-14", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5", "- x", "-x", "-",
-	": x", "x: y", "x:", "x :y", "#x", "x #y", "x#y", "a,b", "[x]", "{x}", "x]", "&a", "*a", "!t",
-	"|", ">", "'", "\"", "%x", "@x", "`x", "?", "? x", "...", "---", "--- x", ".inf", "-.inf",
-	".nan", ".5", "1.", "+1", "-1", "=", "<<", "<<x", "line1\nline2", "line1\nline2\n",
-	"trailing\n\n", "\n", "\n\nx", "\nx\n", " lead\nx", "x\n y\n", "tail \nx", "x\r\ny",
-	"tab\there", "\tlead", "ansi \x1b[31mred\x1b[0m", "bell\a", "del\x7f", "caf\xc3\xa9",
-	"\xe2\x80\xa8ls", "nel\xc2\x85", "bom\xef\xbb\xbf", "nbsp\xc2\xa0", "c1\xc2\x80",
-	"emoji \xf0\x9f\x98\x80", "\xe6\x97\xa5\xe6\x9c\xac", "back\\slash", "q\"uote", "it's",
-	"http://example.com/x?y=1#z", "52:54:00:12:34:56", "10.0.0.11/24", "3.0.13-1~deb12u1",
-	"~/.ssh/id_ed25519", "/", "a b", "a  b", "0", "-0", "00", "0.0", "1e", "e1", "0x", "._",
-	"Yes please", "TRUE!", "<redacted sha256:ab>", "x\n\ty", "  \n", "a\n \nb", "|-\nx",
-	"x:y", "a\n# not a comment", "a\n- b\n", "a\n---\n...\n", "a\n  more\n", "   ",
-	"x\n\n\ny", "\xef\xbf\xbd", "\xef\xbf\xbe" "x", "a\xc2\xa0", "\xc2\xa0" "a", "\"quoted\"",
-	"k: v\nl: w\n", "{a: 1}", "[1, 2]", "!!str", "&anchor x", "*alias", "% x", "@", "a'b\"c",
+	"12",
+	"no",
+	"No",
+	"NO",
+	"on",
+	"off",
+	"yes",
+	"y",
+	"Y",
+	"n",
+	"N",
+	"true",
+	"False",
+	"0x1F",
+	"1e3",
+	"012",
+	"0o17",
+	"0b11",
+	"1_000",
+	"1:20",
+	"1:20.5",
+	"~",
+	"null",
+	"NULL",
+	"",
+	" ",
+	"  x",
+	"x  ",
+	"2001-12-14",
+	"2001-12-14t21:59:43.10-05:00",
+	"2001-12-14 21:59:43.10 -5",
+	"- x",
+	"-x",
+	"-",
+	": x",
+	"x: y",
+	"x:",
+	"x :y",
+	"#x",
+	"x #y",
+	"x#y",
+	"a,b",
+	"[x]",
+	"{x}",
+	"x]",
+	"&a",
+	"*a",
+	"!t",
+	"|",
+	">",
+	"'",
+	"\"",
+	"%x",
+	"@x",
+	"`x",
+	"?",
+	"? x",
+	"...",
+	"---",
+	"--- x",
+	".inf",
+	"-.inf",
+	".nan",
+	".5",
+	"1.",
+	"+1",
+	"-1",
+	"=",
+	"<<",
+	"<<x",
+	"line1\nline2",
+	"line1\nline2\n",
+	"trailing\n\n",
+	"\n",
+	"\n\nx",
+	"\nx\n",
+	" lead\nx",
+	"x\n y\n",
+	"tail \nx",
+	"x\r\ny",
+	"tab\there",
+	"\tlead",
+	"ansi \x1b[31mred\x1b[0m",
+	"bell\a",
+	"del\x7f",
+	"caf\xc3\xa9",
+	"\xe2\x80\xa8ls",
+	"nel\xc2\x85",
+	"bom\xef\xbb\xbf",
+	"nbsp\xc2\xa0",
+	"c1\xc2\x80",
+	"emoji \xf0\x9f\x98\x80",
+	"\xe6\x97\xa5\xe6\x9c\xac",
+	"back\\slash",
+	"q\"uote",
+	"it's",
+	"http://example.com/x?y=1#z",
+	"52:54:00:12:34:56",
+	"10.0.0.11/24",
+	"3.0.13-1~deb12u1",
+	"~/.ssh/id_ed25519",
+	"/",
+	"a b",
+	"a  b",
+	"0",
+	"-0",
+	"00",
+	"0.0",
+	"1e",
+	"e1",
+	"0x",
+	"._",
+	"Yes please",
+	"TRUE!",
+	"<redacted sha256:ab>",
+	"x\n\ty",
+	"  \n",
+	"a\n \nb",
+	"|-\nx",
+	"x:y",
+	"a\n# not a comment",
+	"a\n- b\n",
+	"a\n---\n...\n",
+	"a\n  more\n",
+	"   ",
+	"x\n\n\ny",
+	"\xef\xbf\xbd",
+	"\xef\xbf\xbe"
+	"x",
+	"a\xc2\xa0",
+	"\xc2\xa0"
+	"a",
+	"\"quoted\"",
+	"k: v\nl: w\n",
+	"{a: 1}",
+	"[1, 2]",
+	"!!str",
+	"&anchor x",
+	"*alias",
+	"% x",
+	"@",
+	"a'b\"c",
 };
 
 static json_t *tricky_values(void)
@@ -465,11 +657,12 @@ static void test_yaml__roundtrip_tricky_strings(void **state)
 
 static void test_yaml__roundtrip_numbers_and_shapes(void **state)
 {
-	json_t *all = json_loads("[0, -1, 9223372036854775807, -9223372036854775808, 0.1, -0.0,"
-				 " 1e300, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,"
-				 " 123456789.125, 1e16, 1e15, 0.30000000000000004, 3.0, true, false, null,"
-				 " {}, [], [[]], [{}], {\"a\": {}}, {\"a\": []}, [[[1, [2]], {\"x\": [{}]}]],"
-				 " {\"type\": \"x\", \"a\": {\"type\": 1, \"name\": 2}}]",
+	json_t *all = json_loads(
+		"[0, -1, 9223372036854775807, -9223372036854775808, 0.1, -0.0,"
+		" 1e300, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,"
+		" 123456789.125, 1e16, 1e15, 0.30000000000000004, 3.0, true, false, null,"
+		" {}, [], [[]], [{}], {\"a\": {}}, {\"a\": []}, [[[1, [2]], {\"x\": [{}]}]],"
+		" {\"type\": \"x\", \"a\": {\"type\": 1, \"name\": 2}}]",
 		0, NULL);
 	char *longline = malloc(100001), *longkey = malloc(3001);
 	json_t *v;
@@ -481,8 +674,9 @@ static void test_yaml__roundtrip_numbers_and_shapes(void **state)
 	memset(longkey, 'k', 3000);
 	longkey[3000] = '\0';
 	json_array_append_new(all, json_pack("{s:s}", "long", longline));
-	json_array_append_new(all, json_pack("{s:s,s:{s:i,s:[i]},s:[{s:s}]}", longkey, "v", "a",
-					  longkey, 1, "b", 2, "l", longkey, "x"));
+	json_array_append_new(all,
+		json_pack("{s:s,s:{s:i,s:[i]},s:[{s:s}]}", longkey, "v", "a", longkey, 1, "b", 2,
+			"l", longkey, "x"));
 	longkey[1500] = '\n';
 	json_array_append_new(all, json_pack("{s:s,s:[s]}", longkey, "v", "n", longkey));
 	check_table(all, 0);
@@ -556,8 +750,9 @@ static void *jansson_malloc(size_t n)
 /* Failing the Nth allocation gives an error or a correct result, never a crash or leak. */
 static void test_yaml__allocation_failures(void **state)
 {
-	const char *y = "type: host\nname: web01\nattributes:\n  os: {id: debian, version: \"12\"}\n"
-			"  list: [a, b, {c: d}]\n  text: |\n    x\n    y\n";
+	const char *y =
+		"type: host\nname: web01\nattributes:\n  os: {id: debian, version: \"12\"}\n"
+		"  list: [a, b, {c: d}]\n  text: |\n    x\n    y\n";
 	json_t *ref = parse_ok(y);
 	char *ref_out = emit_ok(ref, CMDB_YAML_ITEM);
 	int failures = 0;
