@@ -1,19 +1,22 @@
+/*
+ * Keeping the work tree and git index in step with commits made without them.
+ * Files are reached through store/wtpath.h, so a link planted in the work tree is
+ * refused rather than followed; index entries are built from the blob ids we
+ * already know and the files' lstat, so nothing is re-read through a path.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
 #include "gitcmdb/store.h"
 #include "store/lock.h"
 #include "store/worktree.h"
+#include "store/wtpath.h"
 
-/* One fixed name per path: we hold the write lock, and a killed writer's leftover is reused. */
-#define TMP_SUFFIX ".gitcmdb-tmp"
 #define INDEX_RETRY_PAUSE_NS (10 * 1000 * 1000L)
 #define INDEX_RETRIES ((CMDB_STALE_LOCK_MS + 3000) / 10)
 
@@ -22,6 +25,18 @@ typedef struct {
 	const git_oid *old_id; /* NULL when added */
 	const git_oid *new_id; /* NULL when deleted */
 } change;
+
+/* What the index gets for one delta once its file was handled. */
+enum {
+	IDX_LEAVE = 0,
+	IDX_ADD,
+	IDX_REMOVE
+};
+
+typedef struct {
+	int what;
+	struct stat st; /* IDX_ADD: the file as written */
+} synced;
 
 static change delta_change(const git_diff_delta *d)
 {
@@ -39,37 +54,29 @@ static int id_matches(const git_oid *id, const change *c)
 		(c->new_id && git_oid_equal(id, c->new_id));
 }
 
-/* 1 if the work-tree file of c holds the parent's or the new bytes (or is absent where allowed). */
+/* The parent's or the new bytes, or absent where that is allowed: anything else is an edit. */
+static int is_clean(const change *c, int exists, const git_oid *id)
+{
+	if (!exists)
+		return !c->old_id || !c->new_id;
+	return id && id_matches(id, c);
+}
+
+static int keep_if_clean(void *payload, int exists, const git_oid *id)
+{
+	return is_clean(payload, exists, id);
+}
+
 static int file_clean(int *clean, const char *workdir, const change *c)
 {
-	char *full = cmdb__sprintf("%s%s", workdir, c->path);
 	struct stat st;
 	git_oid id;
-	int err, rc = 0;
+	int exists, rc;
 
-	if (!full)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	if (lstat(full, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR) {
-			rc = cmdb__error(CMDB_ERROR, "cannot stat %s: %s", full, strerror(errno));
-			goto done;
-		}
-		/* Absent: fine unless it was there and we would bring it back. */
-		*clean = !c->old_id || !c->new_id;
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*clean = 0;
-		goto done;
-	}
-	if ((err = git_odb_hashfile(&id, full, GIT_OBJECT_BLOB)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read %s", full);
-		goto done;
-	}
-	*clean = id_matches(&id, c);
-done:
-	free(full);
-	return rc;
+	if ((rc = cmdb__wtpath_probe(&exists, &st, &id, workdir, c->path)) < 0)
+		return rc;
+	*clean = is_clean(c, exists, exists && S_ISREG(st.st_mode) ? &id : NULL);
+	return 0;
 }
 
 static int index_clean(git_index *idx, const change *c)
@@ -94,13 +101,14 @@ int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *dif
 	for (size_t i = 0; i < n; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
-		if ((rc = file_clean(&clean, workdir, &c)) < 0)
+		if ((rc = file_clean(&clean, workdir, &c)) < 0) {
+			rc = cmdb__error(rc, "%s (nothing was committed)", cmdb_error_last());
 			goto done;
+		}
 		if (!clean || !index_clean(idx, &c)) {
 			rc = cmdb__error(CMDB_EDIRTY,
 				"%s%s has uncommitted %s that this commit would overwrite: commit "
-				"or "
-				"revert them first (nothing was committed)",
+				"or revert them first (nothing was committed)",
 				workdir, c.path, clean ? "changes in the git index" : "edits");
 			goto done;
 		}
@@ -110,118 +118,62 @@ done:
 	return rc;
 }
 
-static int mkdirs_for(char *full, size_t base_len)
+/* Bring one path to the new commit, unless a person changed it since the check. */
+static int apply_one(synced *out, git_repository *git, const char *workdir, const git_diff_delta *d)
 {
-	for (char *p = full + base_len; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(full, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			*p = '/';
-			return cmdb__error(CMDB_ERROR, "cannot create directory for %s: %s", full,
-				strerror(e));
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-/* Write via a temporary file and rename, so a reader never sees half a file. */
-static int write_file(const char *full, const void *data, size_t len, int exec)
-{
-	char *tmp = cmdb__sprintf("%s" TMP_SUFFIX, full);
-	int fd = -1, rc = 0;
-	const char *p = data;
-
-	if (!tmp)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, exec ? 0755 : 0644)) < 0) {
-		rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-			goto done;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, full) < 0)
-		rc = cmdb__error(CMDB_ERROR, "cannot replace %s: %s", full, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
-}
-
-/* Remove full and then its parent directories while they are empty, up to the work tree. */
-static void remove_file(char *full, size_t base_len)
-{
-	char *slash;
-
-	if (unlink(full) < 0 && errno != ENOENT)
-		return;
-	while ((slash = strrchr(full + base_len, '/'))) {
-		*slash = '\0';
-		if (rmdir(full) < 0)
-			break;
-	}
-}
-
-static int apply_one(git_repository *git, const char *workdir, const git_diff_delta *d)
-{
-	change c = delta_change(d), mine = {c.path, NULL, c.new_id};
-	char *full = cmdb__sprintf("%s%s", workdir, c.path), *tmp = NULL;
+	change c = delta_change(d);
 	git_blob *blob = NULL;
-	int err, rc = 0, clean = 0;
+	git_oid id;
+	int err, rc, exists, written;
 
-	if (!full || !(tmp = cmdb__sprintf("%s" TMP_SUFFIX, full))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	/* A temporary file left by a writer killed mid-write (recovery replays its paths). */
-	unlink(tmp);
+	out->what = IDX_LEAVE;
+	if ((rc = cmdb__wtpath_probe(&exists, &out->st, &id, workdir, c.path)) < 0)
+		return rc;
+	if (!is_clean(&c, exists, exists && S_ISREG(out->st.st_mode) ? &id : NULL))
+		return 0;
 	if (!c.new_id) {
-		remove_file(full, strlen(workdir));
-		goto done;
+		out->what = IDX_REMOVE;
+		return cmdb__wtpath_remove(workdir, c.path);
 	}
 	/* Already the new bytes (e.g. `gitcmdb commit` of a person's edit): leave it alone. */
-	if ((rc = file_clean(&clean, workdir, &mine)) < 0)
-		goto done;
-	if (clean && access(full, F_OK) == 0)
-		goto done;
-	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
-		goto done;
+	if (exists && git_oid_equal(&id, c.new_id)) {
+		out->what = IDX_ADD;
+		return 0;
 	}
-	if ((rc = mkdirs_for(full, strlen(workdir))) < 0)
-		goto done;
-	rc = write_file(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-		d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
-done:
+	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0)
+		return cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
+	rc = cmdb__wtpath_replace(&written, &out->st, workdir, c.path, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
+		keep_if_clean, &c);
+	if (rc == 0 && written)
+		out->what = IDX_ADD;
 	git_blob_free(blob);
-	free(tmp);
-	free(full);
 	return rc;
 }
 
-/* One try at bringing the index in line with diff; returns a libgit2 code. */
+static git_index_entry entry_of(const git_diff_delta *d, const struct stat *st)
+{
+	git_index_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+	e.ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+	e.mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+	e.mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+	e.dev = (uint32_t)st->st_dev;
+	e.ino = (uint32_t)st->st_ino;
+	e.mode = d->new_file.mode;
+	e.uid = (uint32_t)st->st_uid;
+	e.gid = (uint32_t)st->st_gid;
+	e.file_size = (uint32_t)st->st_size;
+	git_oid_cpy(&e.id, &d->new_file.id);
+	e.path = d->new_file.path;
+	return e;
+}
+
+/* One try at bringing the index in line with what apply did; returns a libgit2 code. */
 static int update_index_once(
-	git_repository *git, const char *stale, git_diff *diff, const unsigned char *skip)
+	git_repository *git, const char *stale, git_diff *diff, const synced *done)
 {
 	git_index *idx = NULL;
 	size_t n = git_diff_num_deltas(diff);
@@ -231,12 +183,15 @@ static int update_index_once(
 	if ((err = git_repository_index(&idx, git)) < 0 || (err = git_index_read(idx, 0)) < 0)
 		goto done;
 	for (size_t i = 0; i < n && err >= 0; i++) {
-		change c = delta_change(git_diff_get_delta(diff, i));
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		git_index_entry e;
 
-		if (skip && skip[i])
-			continue;
-		err = c.new_id ? git_index_add_bypath(idx, c.path)
-			       : git_index_remove_bypath(idx, c.path);
+		if (done[i].what == IDX_ADD) {
+			e = entry_of(d, &done[i].st);
+			err = git_index_add(idx, &e);
+		} else if (done[i].what == IDX_REMOVE) {
+			err = git_index_remove_bypath(idx, d->old_file.path);
+		}
 	}
 	if (err >= 0)
 		err = git_index_write(idx);
@@ -246,8 +201,7 @@ done:
 }
 
 /* index.lock held by someone else: wait (bounded) until it is released or ages into a stale one. */
-static int update_index(
-	git_repository *git, const char *gitdir, git_diff *diff, const unsigned char *skip)
+static int update_index(git_repository *git, const char *gitdir, git_diff *diff, const synced *done)
 {
 	struct timespec pause = {0, INDEX_RETRY_PAUSE_NS};
 	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
@@ -256,13 +210,12 @@ static int update_index(
 	if (!stale)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (int i = 0; i < INDEX_RETRIES; i++) {
-		if ((err = update_index_once(git, stale, diff, skip)) != GIT_ELOCKED)
+		if ((err = update_index_once(git, stale, diff, done)) != GIT_ELOCKED)
 			break;
 		nanosleep(&pause, NULL);
 	}
 	if (err < 0)
-		rc = cmdb__error_git(
-			CMDB_ERROR, err, "committed, but could not update the git index");
+		rc = cmdb__error_git(CMDB_ERROR, err, "cannot update the git index");
 	free(stale);
 	return rc;
 }
@@ -271,13 +224,18 @@ int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *wo
 	git_diff *diff, const unsigned char *skip)
 {
 	size_t n = git_diff_num_deltas(diff);
-	int rc;
+	synced *done = cmdb__calloc(n ? n : 1, sizeof(*done));
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if ((!skip || !skip[i]) &&
-			(rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
-			return rc;
-	return update_index(git, gitdir, diff, skip);
+	if (!done)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!skip || !skip[i])
+			rc = apply_one(&done[i], git, workdir, git_diff_get_delta(diff, i));
+	if (rc == 0)
+		rc = update_index(git, gitdir, diff, done);
+	free(done);
+	return rc;
 }
 
 int cmdb__worktree_clean_mask(
