@@ -408,7 +408,7 @@ int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 		goto done;
 	/* Finishes a work-tree update a killed writer left behind before anything is compared. */
 	if (cmdb_repo_worktree_changes(&changes, base, repo) < 0) {
-		cli_fail(NULL);
+		cli_fail("nothing was committed");
 		goto done;
 	}
 	if (validate(findings, repo, changes) < 0)

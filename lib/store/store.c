@@ -316,10 +316,7 @@ static int finish_pending_sync(cmdb_repo *repo)
 	int finished = 0, rc = cmdb__repo_sync_locked(&finished, repo);
 
 	if (rc < 0)
-		return cmdb__error(rc,
-			"%s: nothing was committed; fix that, then run 'gitcmdb status' to finish "
-			"the update",
-			cmdb_error_last());
+		return cmdb__error(rc, "nothing was committed: %s", cmdb_error_last());
 	return 0;
 }
 

@@ -26,16 +26,17 @@ typedef struct {
 	const git_oid *new_id; /* NULL when deleted */
 } change;
 
-/* What the index gets for one delta once its file was handled. */
+/* What became of one delta's file, which decides its index entry. */
 enum {
-	IDX_LEAVE = 0,
-	IDX_ADD,
-	IDX_REMOVE
+	SKIPPED = 0, /* not looked at (staged changes): file and index entry stay */
+	WRITTEN, /* the file holds the new bytes: entry with its lstat */
+	REMOVED, /* the file is gone: no entry */
+	EDITED /* a person's edit, left alone: the entry follows main, the edit shows unstaged */
 };
 
 typedef struct {
 	int what;
-	struct stat st; /* IDX_ADD: the file as written */
+	struct stat st; /* WRITTEN: the file as written */
 } synced;
 
 static change delta_change(const git_diff_delta *d)
@@ -126,18 +127,18 @@ static int apply_one(synced *out, git_repository *git, const char *workdir, cons
 	git_oid id;
 	int err, rc, exists, written;
 
-	out->what = IDX_LEAVE;
+	out->what = EDITED;
 	if ((rc = cmdb__wtpath_probe(&exists, &out->st, &id, workdir, c.path)) < 0)
 		return rc;
 	if (!is_clean(&c, exists, exists && S_ISREG(out->st.st_mode) ? &id : NULL))
 		return 0;
 	if (!c.new_id) {
-		out->what = IDX_REMOVE;
+		out->what = REMOVED;
 		return cmdb__wtpath_remove(workdir, c.path);
 	}
 	/* Already the new bytes (e.g. `gitcmdb commit` of a person's edit): leave it alone. */
 	if (exists && git_oid_equal(&id, c.new_id)) {
-		out->what = IDX_ADD;
+		out->what = WRITTEN;
 		return 0;
 	}
 	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0)
@@ -146,28 +147,34 @@ static int apply_one(synced *out, git_repository *git, const char *workdir, cons
 		(size_t)git_blob_rawsize(blob), d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
 		keep_if_clean, &c);
 	if (rc == 0 && written)
-		out->what = IDX_ADD;
+		out->what = WRITTEN;
 	git_blob_free(blob);
 	return rc;
 }
 
+/*
+ * The index entry of d's new blob. st NULL (the file is a person's edit): no stat
+ * data, so git compares the bytes and shows the edit as unstaged.
+ */
 static git_index_entry entry_of(const git_diff_delta *d, const struct stat *st)
 {
 	git_index_entry e;
 
 	memset(&e, 0, sizeof(e));
+	e.mode = d->new_file.mode;
+	git_oid_cpy(&e.id, &d->new_file.id);
+	e.path = d->new_file.path;
+	if (!st)
+		return e;
 	e.ctime.seconds = (int32_t)st->st_ctim.tv_sec;
 	e.ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
 	e.mtime.seconds = (int32_t)st->st_mtim.tv_sec;
 	e.mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
 	e.dev = (uint32_t)st->st_dev;
 	e.ino = (uint32_t)st->st_ino;
-	e.mode = d->new_file.mode;
 	e.uid = (uint32_t)st->st_uid;
 	e.gid = (uint32_t)st->st_gid;
 	e.file_size = (uint32_t)st->st_size;
-	git_oid_cpy(&e.id, &d->new_file.id);
-	e.path = d->new_file.path;
 	return e;
 }
 
@@ -184,13 +191,17 @@ static int update_index_once(
 		goto done;
 	for (size_t i = 0; i < n && err >= 0; i++) {
 		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		change c = delta_change(d);
 		git_index_entry e;
 
-		if (done[i].what == IDX_ADD) {
-			e = entry_of(d, &done[i].st);
+		/* Staged by a person (before, or since we looked): theirs. */
+		if (done[i].what == SKIPPED || !index_clean(idx, &c))
+			continue;
+		if (!c.new_id) {
+			err = git_index_remove_bypath(idx, c.path);
+		} else {
+			e = entry_of(d, done[i].what == WRITTEN ? &done[i].st : NULL);
 			err = git_index_add(idx, &e);
-		} else if (done[i].what == IDX_REMOVE) {
-			err = git_index_remove_bypath(idx, d->old_file.path);
 		}
 	}
 	if (err >= 0)
@@ -232,19 +243,21 @@ int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *wo
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!skip || !skip[i])
 			rc = apply_one(&done[i], git, workdir, git_diff_get_delta(diff, i));
+		else
+			done[i].what = SKIPPED;
 	if (rc == 0)
 		rc = update_index(git, gitdir, diff, done);
 	free(done);
 	return rc;
 }
 
-int cmdb__worktree_clean_mask(
+int cmdb__worktree_staged_mask(
 	unsigned char **out, git_repository *git, const char *workdir, git_diff *diff)
 {
 	size_t n = git_diff_num_deltas(diff);
 	unsigned char *skip = cmdb__calloc(n ? n : 1, 1);
 	git_index *idx = NULL;
-	int err, rc = 0, clean;
+	int err, rc = 0;
 
 	if (!skip)
 		return cmdb__error(CMDB_ERROR, "out of memory");
@@ -255,9 +268,7 @@ int cmdb__worktree_clean_mask(
 	for (size_t i = 0; i < n; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
-		if ((rc = file_clean(&clean, workdir, &c)) < 0)
-			goto done;
-		skip[i] = !clean || !index_clean(idx, &c);
+		skip[i] = !index_clean(idx, &c);
 	}
 	*out = skip;
 	skip = NULL;

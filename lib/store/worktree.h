@@ -15,13 +15,17 @@
 /* CMDB_EDIRTY naming the first path of diff (parent tree -> new tree) with uncommitted edits. */
 int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *diff);
 
-/* Write/delete the work-tree files of diff and update the index to match (skip[i]: leave delta i;
- * NULL = none). */
+/*
+ * Write/delete the work-tree files of diff and update the index to match (skip[i]: leave
+ * delta i alone, file and index entry; NULL = none). A file a person edited is left as it
+ * is (checked again right before each write); its index entry still follows the new
+ * commit unless it holds staged changes, so the edit shows as an unstaged change.
+ */
 int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *workdir,
 	git_diff *diff, const unsigned char *skip);
 
-/* *out[i] = 1 for each delta whose path has uncommitted edits (cmdb_free the array). */
-int cmdb__worktree_clean_mask(
+/* *out[i] = 1 for each delta whose git index entry holds staged changes (free the array). */
+int cmdb__worktree_staged_mask(
 	unsigned char **out, git_repository *git, const char *workdir, git_diff *diff);
 
 /*

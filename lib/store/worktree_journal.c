@@ -179,8 +179,8 @@ int cmdb__worktree_recover(
 			CMDB_ERROR, err, "cannot finish the interrupted work-tree update");
 		goto done;
 	}
-	/* A path a person edited since is left alone; the next commit touching it refuses. */
-	if ((rc = cmdb__worktree_clean_mask(&skip, git, workdir, diff)) < 0 ||
+	/* A path a person edited or staged since is left alone (apply checks each file). */
+	if ((rc = cmdb__worktree_staged_mask(&skip, git, workdir, diff)) < 0 ||
 		(rc = cmdb__worktree_apply(git, gitdir, workdir, diff, skip)) < 0)
 		goto done;
 	*finished = 1;
@@ -189,8 +189,9 @@ done:
 		cmdb__worktree_journal_end(gitdir);
 	else
 		rc = cmdb__error(rc,
-			"the work tree and git index are behind main: an earlier commit could not "
-			"update them, and finishing that now failed: %s",
+			"the work tree and git index are behind main (an earlier commit could "
+			"not update them) and finishing that failed: %s; fix that, then run "
+			"'gitcmdb status' to finish the update",
 			cmdb_error_last());
 	free(skip);
 	git_diff_free(diff);
