@@ -29,19 +29,32 @@ void tu_rmrf(const char *dir)
 		tu_sh(NULL, "rm -rf '%s'", dir);
 }
 
+/*
+ * git plumbing and commits in tests need an identity, and a fresh machine (CI)
+ * has none: commands get a fixed one unless the caller's environment names one.
+ */
+#define TEST_IDENTITY                                                                              \
+	": \"${GIT_AUTHOR_NAME:=gitcmdb test}\" \"${GIT_AUTHOR_EMAIL:=test@example.invalid}\" "    \
+	"\"${GIT_COMMITTER_NAME:=gitcmdb test}\" "                                                 \
+	"\"${GIT_COMMITTER_EMAIL:=test@example.invalid}\"; "                                       \
+	"export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL; "
+
 int tu_sh(char **out, const char *fmt, ...)
 {
 	va_list ap;
-	char *cmd;
+	char *body, *cmd;
 	FILE *p;
 	char *buf = NULL;
 	size_t len = 0, alloc = 0;
 	int status;
 
 	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
+	if (vasprintf(&body, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	if (asprintf(&cmd, TEST_IDENTITY "%s", body) < 0)
+		abort();
+	free(body);
 	if (!(p = popen(cmd, "r"))) {
 		free(cmd);
 		return -1;
