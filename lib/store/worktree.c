@@ -63,11 +63,6 @@ static int is_clean(const change *c, int exists, const git_oid *id)
 	return id && id_matches(id, c);
 }
 
-static int keep_if_clean(void *payload, int exists, const git_oid *id)
-{
-	return is_clean(payload, exists, id);
-}
-
 static int file_clean(int *clean, const char *workdir, const change *c)
 {
 	struct stat st;
@@ -119,18 +114,38 @@ done:
 	return rc;
 }
 
+/* The file apply_one looked at: unchanged (same inode, size and times) means still clean. */
+static int unchanged_since(void *payload, const struct stat *now)
+{
+	const struct stat *then = payload;
+
+	return now && then->st_ino == now->st_ino && then->st_dev == now->st_dev &&
+		then->st_size == now->st_size && then->st_mode == now->st_mode &&
+		then->st_mtim.tv_sec == now->st_mtim.tv_sec &&
+		then->st_mtim.tv_nsec == now->st_mtim.tv_nsec &&
+		then->st_ctim.tv_sec == now->st_ctim.tv_sec &&
+		then->st_ctim.tv_nsec == now->st_ctim.tv_nsec;
+}
+
+static int still_absent(void *payload, const struct stat *now)
+{
+	(void)payload;
+	return now == NULL;
+}
+
 /* Bring one path to the new commit, unless a person changed it since the check. */
 static int apply_one(synced *out, git_repository *git, const char *workdir, const git_diff_delta *d)
 {
 	change c = delta_change(d);
 	git_blob *blob = NULL;
+	struct stat seen;
 	git_oid id;
 	int err, rc, exists, written;
 
 	out->what = EDITED;
-	if ((rc = cmdb__wtpath_probe(&exists, &out->st, &id, workdir, c.path)) < 0)
+	if ((rc = cmdb__wtpath_probe(&exists, &seen, &id, workdir, c.path)) < 0)
 		return rc;
-	if (!is_clean(&c, exists, exists && S_ISREG(out->st.st_mode) ? &id : NULL))
+	if (!is_clean(&c, exists, exists && S_ISREG(seen.st_mode) ? &id : NULL))
 		return 0;
 	if (!c.new_id) {
 		out->what = REMOVED;
@@ -139,13 +154,15 @@ static int apply_one(synced *out, git_repository *git, const char *workdir, cons
 	/* Already the new bytes (e.g. `gitcmdb commit` of a person's edit): leave it alone. */
 	if (exists && git_oid_equal(&id, c.new_id)) {
 		out->what = WRITTEN;
+		out->st = seen;
 		return 0;
 	}
 	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0)
 		return cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
+	/* Checked again right before the rename: an edit saved meanwhile is never overwritten. */
 	rc = cmdb__wtpath_replace(&written, &out->st, workdir, c.path, git_blob_rawcontent(blob),
 		(size_t)git_blob_rawsize(blob), d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
-		keep_if_clean, &c);
+		exists ? unchanged_since : still_absent, &seen);
 	if (rc == 0 && written)
 		out->what = WRITTEN;
 	git_blob_free(blob);

@@ -171,7 +171,6 @@ int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const 
 {
 	const char *name;
 	char *tmp = NULL;
-	git_oid id;
 	struct stat cur;
 	int dfd, exists, rc;
 
@@ -185,9 +184,17 @@ int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const 
 	if ((rc = write_tmp(dfd, tmp, data, len, exec, root, rel)) < 0)
 		goto fail;
 	/* Checked as late as possible: a person's edit saved meanwhile is never overwritten. */
-	if ((rc = probe_at(&exists, &cur, &id, dfd, name, root, rel)) < 0)
-		goto fail;
-	if (!keep(payload, exists, exists && S_ISREG(cur.st_mode) ? &id : NULL))
+	if (fstatat(dfd, name, &cur, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) {
+			rc = cmdb__error(
+				CMDB_ERROR, "cannot stat %s%s: %s", root, rel, strerror(errno));
+			goto fail;
+		}
+		exists = 0;
+	} else {
+		exists = 1;
+	}
+	if (!keep(payload, exists ? &cur : NULL))
 		goto fail;
 	if (renameat(dfd, tmp, dfd, name) < 0) {
 		rc = cmdb__error(CMDB_ERROR, "cannot replace %s%s: %s", root, rel, strerror(errno));

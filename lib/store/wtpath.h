@@ -32,11 +32,11 @@ int cmdb__wtpath_probe(
 
 /*
  * Replace rel by data: written to "<rel>.gitcmdb-tmp" (O_EXCL|O_NOFOLLOW), then,
- * only if the current file still passes keep(payload, exists, id), renamed over
- * it; *written = 0 when keep refused (the file changed under us: it is left
+ * only if keep(payload, lstat of rel now, NULL when absent) still agrees, renamed
+ * over it; *written = 0 when keep refused (the file changed under us: it is left
  * alone). *st receives the new file's lstat for the git index.
  */
-typedef int (*cmdb__wtpath_keep_fn)(void *payload, int exists, const git_oid *id);
+typedef int (*cmdb__wtpath_keep_fn)(void *payload, const struct stat *now);
 int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const char *rel,
 	const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep, void *payload);
 
