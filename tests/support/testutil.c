@@ -31,13 +31,13 @@ void tu_rmrf(const char *dir)
 
 /*
  * git plumbing and commits in tests need an identity, and a fresh machine (CI)
- * has none: commands get a fixed one unless the caller's environment names one.
+ * has none: commands get one as if given with -c (GIT_CONFIG_COUNT), so a
+ * command's own -c user.name=... or GIT_AUTHOR_NAME still wins.
  */
 #define TEST_IDENTITY                                                                              \
-	": \"${GIT_AUTHOR_NAME:=gitcmdb test}\" \"${GIT_AUTHOR_EMAIL:=test@example.invalid}\" "    \
-	"\"${GIT_COMMITTER_NAME:=gitcmdb test}\" "                                                 \
-	"\"${GIT_COMMITTER_EMAIL:=test@example.invalid}\"; "                                       \
-	"export GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL; "
+	"[ -n \"${GIT_CONFIG_COUNT:-}\" ] || export GIT_CONFIG_COUNT=2 "                           \
+	"GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0='gitcmdb test' "                            \
+	"GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=test@example.invalid; "
 
 int tu_sh(char **out, const char *fmt, ...)
 {
