@@ -37,7 +37,7 @@ while [ $iters -lt "$LOOPS" ] && [ $(($(date +%s) - start)) -lt "$CAP" ]; do
 	rm -rf "$R"
 	init_copies "$R"
 	sig=$(printf 'KILL\nINT\nTERM\n' | sed -n "$((RANDOM % 3 + 1))p")
-	delay_ms=$((RANDOM % (SYNC_MS + SYNC_MS / 2)))
+	delay_ms=$((RANDOM % (SYNC_MS * 3 / 4 + 1)))
 	"$GITCMDB" -C "$R" scan --limit "$COPIES" --timeout 60 >/dev/null 2>&1 &
 	pid=$!
 	while [ ! -e "$JOURNAL" ] && kill -0 $pid 2>/dev/null; do sleep 0.002; done

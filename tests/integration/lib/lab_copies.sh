@@ -1,7 +1,7 @@
 # Sourced by the work-tree sync tests: the SSH lab with LAB_COPIES copies of each
 # canned persona (hosts <persona>-001...), for scans big enough that the work-tree
 # sync takes a while; a CMDB repository init_copies DIR whose main holds them.
-[ "$(id -u)" = 0 ] || { echo "skip: the lab runs sshd as root (and the tests mount a tmpfs)"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "skip: the lab runs sshd as root"; exit 77; }
 [ -x /usr/sbin/sshd ] || { echo "skip: no /usr/sbin/sshd"; exit 77; }
 LAB="$T/lab"
 LAB_SH="$CMDB_SOURCE_DIR/tests/lab/lab.sh"
