@@ -1,6 +1,6 @@
 /*
  * Store benchmark: figures for cmdb_store_commit on a repository of many items.
- * Usage: bench_store [ITEMS] [SMALL_COMMITS]   (GITCMDB_NO_FSYNC=1 to skip fsync)
+ * Usage: bench_store [ITEMS] [SMALL_COMMITS] [worktree]   (GITCMDB_NO_FSYNC=1 to skip fsync)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +66,9 @@ static int small_commit(cmdb_repo *repo, int i)
 int main(int argc, char **argv)
 {
 	int items = argc > 1 ? atoi(argv[1]) : 5000, smalls = argc > 2 ? atoi(argv[2]) : 200;
+	/* "worktree": the same commits into a repository with a work tree (files and index follow).
+	 */
+	int worktree = argc > 3 && strcmp(argv[3], "worktree") == 0;
 	char dir[] = "/tmp/gitcmdb-bench-store-XXXXXX", path[64], cmd[128];
 	cmdb_repo *repo = NULL;
 	int changed = -1, rc = 1;
@@ -74,9 +77,10 @@ int main(int argc, char **argv)
 	if (!mkdtemp(dir) || cmdb_init() < 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/r", dir);
-	if (cmdb_repo_init(&repo, path, 1) < 0)
+	if (cmdb_repo_init(&repo, path, !worktree) < 0)
 		goto done;
-	printf("fsync: %s\n", getenv("GITCMDB_NO_FSYNC") ? "off" : "on");
+	printf("fsync: %s, %s\n", getenv("GITCMDB_NO_FSYNC") ? "off" : "on",
+		worktree ? "with a work tree" : "bare");
 	t = now();
 	if (big_commit(repo, items, 1, &changed) < 0)
 		goto done;

@@ -338,7 +338,22 @@ fail:
 	return -1;
 }
 
-static int do_commit(cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const commit_args *a)
+/* main moved, but the work tree could not follow: say so, and what finishes it. */
+static void warn_sync(cmdb_repo *repo)
+{
+	const char *why = cmdb_repo_sync_error(repo);
+
+	if (why)
+		fprintf(stderr,
+			"gitcmdb: warning: main has moved, but the work tree and git index could "
+			"not be updated: %s\ngitcmdb: fix that, then run 'gitcmdb status' to "
+			"finish "
+			"the update (before using plain git here)\n",
+			why);
+}
+
+static int do_commit(
+	cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const commit_args *a, const char *base)
 {
 	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
 	char trailer[64], oid[41], *name = NULL, *email = NULL;
@@ -355,6 +370,8 @@ static int do_commit(cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const c
 	o.trailers = trailers;
 	o.author_name = name ? name : "gitcmdb user";
 	o.author_email = email ? email : "gitcmdb@localhost";
+	/* Someone else's commit of one of these files since we read them is refused, not lost. */
+	o.base = *base ? base : NULL;
 	rc = cmdb_store_commit(oid, &changed, repo, cs, &o);
 	cmdb_free(name);
 	cmdb_free(email);
@@ -371,6 +388,7 @@ static int do_commit(cmdb_repo *repo, cmdb_changeset *cs, json_t *files, const c
 	} else {
 		fprintf(stderr, "gitcmdb: nothing to commit: main already has these bytes\n");
 	}
+	warn_sync(repo);
 	return CLI_OK;
 }
 
@@ -380,6 +398,7 @@ int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 	cmdb_repo *repo = NULL;
 	cmdb_changeset *cs = NULL;
 	json_t *changes = NULL, *findings = json_array(), *files = json_array();
+	char base[41] = "";
 	int rc;
 
 	if ((rc = parse_args(&a, argc, argv)) != 0)
@@ -387,8 +406,9 @@ int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 	rc = CLI_FAIL;
 	if (!findings || !files || !(repo = cli_open_repo(ctx)))
 		goto done;
-	if (cmdb_repo_worktree_changes(&changes, repo) < 0) {
-		cli_fail(NULL);
+	/* Finishes a work-tree update a killed writer left behind before anything is compared. */
+	if (cmdb_repo_worktree_changes(&changes, base, repo) < 0) {
+		cli_fail("nothing was committed");
 		goto done;
 	}
 	if (validate(findings, repo, changes) < 0)
@@ -410,7 +430,7 @@ int cmd_commit(int argc, char **argv, cli_ctx *ctx)
 		rc = CLI_OK;
 		goto done;
 	}
-	rc = do_commit(repo, cs, files, &a);
+	rc = do_commit(repo, cs, files, &a, base);
 done:
 	cmdb_changeset_free(cs);
 	json_decref(changes);

@@ -355,6 +355,11 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 			cmdb_repo_gitdir(repo));
 		goto done;
 	}
+	/* A work tree behind main would be formatted, and then committed, as a person's edit. */
+	if (cmdb_repo_sync(repo, NULL) < 0) {
+		status = cli_fail("nothing was formatted");
+		goto done;
+	}
 	if (optind < argc ? collect_args(&files, wd, argv + optind, argc - optind) < 0
 			  : walk(&files, wd, "") < 0)
 		status = CLI_FAIL;

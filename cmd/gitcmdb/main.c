@@ -9,6 +9,7 @@ const cli_command cli_commands[] = {
 	{"init", cmd_init, "create a new CMDB repository", usage_init},
 	{"validate", cmd_validate, "check every item against its schema", usage_validate},
 	{"commit", cmd_commit, "validate and commit edited item files", usage_commit},
+	{"status", cmd_status, "finish an interrupted update; show what you changed", usage_status},
 	{"fmt", cmd_fmt, "rewrite item files in canonical form", usage_fmt},
 	{"scan", cmd_scan, "discover hosts over SSH and commit what changed", usage_scan},
 	{"hostkeys", cmd_hostkeys, "enroll and list SSH host keys", usage_hostkeys},

@@ -33,7 +33,9 @@ const char usage_scan[] =
 	"  --json             print a machine-readable report on stdout\n"
 	"\n"
 	"exit status: 0 every host scanned, 1 some host failed (or the scan could not\n"
-	"run), 2 usage error. Progress goes to stderr when it is a terminal.\n";
+	"run), 2 usage error. Progress goes to stderr when it is a terminal. A scan that\n"
+	"committed but could not update the work tree (disk full) exits 0 with a\n"
+	"warning: run 'gitcmdb status' once the cause is fixed.\n";
 
 static void progress(const cmdb_scan_progress *p, void *payload)
 {
@@ -148,6 +150,14 @@ int cmd_scan(int argc, char **argv, cli_ctx *ctx)
 		cli_print_json(report);
 	else
 		print_text(report);
+	/* The scan landed; these (e.g. a work tree that could not follow) do not fail it. */
+	{
+		const json_t *w;
+		size_t i;
+
+		json_array_foreach(json_object_get(report, "warnings"), i, w)
+			fprintf(stderr, "gitcmdb: warning: %s\n", json_string_value(w));
+	}
 	{
 		const json_t *counts = json_object_get(report, "counts");
 

@@ -53,10 +53,15 @@ typedef struct {
  *    "hosts": [{"name", "status", "error"?, "ms", "changed": [ids]}],
  *    "changes": [{"id", "change": "new"|"modified"|"removed", "details"}],
  *    "duplicates": [{"hosts": [names], "evidence"}], "identity_changed": [{"host", "evidence"}],
- *    "not_in_inventory": [ids], "pruned": [ids]}
+ *    "not_in_inventory": [ids], "pruned": [ids],
+ *    "remerged": [paths], "warnings": [strings], "worktree_error": string}
  * Host status: ok, unreachable, timeout, hostkey, auth, toobig, incomplete, error.
+ * The merge reads one main and names it as the commit's base: what others commit
+ * meanwhile is merged again by the ownership rules ("remerged" lists those paths).
  * Failed hosts do not make this fail: the return is an error only when the scan
  * itself could not run or commit (bad inventory, CMDB_EDIRTY, CMDB_ELOCKED, ...).
+ * A scan that committed but could not update the work tree (disk full) succeeds:
+ * "worktree_error" says why and "warnings" what to run (cmdb_repo_sync).
  */
 CMDB_API int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts);
 

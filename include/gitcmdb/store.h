@@ -2,7 +2,8 @@
  * The CMDB repository and its store: apply a set of item/file upserts and deletes
  * as one commit on refs/heads/main without a work tree. Writers are serialised
  * by an flock on <gitdir>/gitcmdb/write.lock; the ref moves by compare-and-swap
- * and a lost race re-applies the changeset on the new parent, so no update is lost.
+ * and a lost race re-applies the changeset on the new parent (re-merged when the
+ * caller names the main it prepared it on), so no update is lost.
  */
 #ifndef GITCMDB_STORE_H
 #define GITCMDB_STORE_H
@@ -48,9 +49,14 @@ CMDB_API int cmdb_repo_settings(json_t **out, cmdb_repo *repo);
  * The work tree's uncommitted changes against main (non-bare repositories whose
  * HEAD is main): a sorted json_t array of {"path", "status": "added" | "modified" |
  * "deleted"} for every file whose bytes differ from main, untracked files included
- * (ignored ones not). CMDB_EINVALID for a bare repository or another branch checked out.
+ * (ignored ones not). Under the write lock, a pending work-tree update is finished
+ * first (cmdb_repo_sync), so a work tree left behind by a killed writer never shows
+ * main's newer files as a person's deletions; base (41 bytes, may be NULL) receives
+ * the main the changes are against, for cmdb_commit_opts.base. CMDB_EINVALID for a
+ * bare repository, another branch checked out, or a symbolic link standing in for
+ * a directory of main.
  */
-CMDB_API int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo);
+CMDB_API int cmdb_repo_worktree_changes(json_t **out, char *base, cmdb_repo *repo);
 
 /*
  * Who a person's commit is by: $GIT_AUTHOR_NAME / $GIT_AUTHOR_EMAIL, else git
@@ -71,6 +77,16 @@ CMDB_API int cmdb_changeset_delete(cmdb_changeset *cs, const char *path);
 /* Number of operations recorded. */
 CMDB_API size_t cmdb_changeset_count(const cmdb_changeset *cs);
 
+/*
+ * Re-merging one operation of a changeset that was prepared on an older main
+ * (cmdb_commit_opts.base): path changed on main between base and head, the commit
+ * the changeset is now applied to (40 hex). Record in out what to commit at path
+ * instead: a put, a delete, or nothing to keep head's version. data is NULL for a
+ * delete. Called under the write lock, on the committing thread.
+ */
+typedef int (*cmdb_remerge_cb)(cmdb_changeset *out, const char *path, const void *data, size_t len,
+	const char *head, void *payload);
+
 typedef struct {
 	const char *message; /* full message; trailers are appended after a blank line */
 	const char *const *trailers; /* NULL-terminated "Key: value" lines, or NULL */
@@ -80,21 +96,50 @@ typedef struct {
 	int allow_empty; /* commit even when the tree is unchanged */
 	int lock_timeout_ms; /* wait for the write lock; 0 = no wait; <0 = $GITCMDB_LOCK_TIMEOUT_MS,
 				else gitcmdb.yaml commit.lock_timeout_ms, else 10000 */
+	const char *base; /* 40-hex main the changeset was prepared on; NULL = whole-file upserts */
+	cmdb_remerge_cb remerge; /* with base: re-merges what changed since; NULL = refuse that */
+	void *remerge_payload;
 } cmdb_commit_opts;
 
 #define CMDB_COMMIT_OPTS_INIT                                                                      \
 	{                                                                                          \
-		NULL, NULL, NULL, NULL, 0, -1                                                      \
+		NULL, NULL, NULL, NULL, 0, -1, NULL, NULL, NULL                                    \
 	}
 
 /*
  * Apply cs (NULL = no changes) as one commit on main. out_oid (41 bytes, may be NULL) receives the
  * new commit id; *changed (may be NULL) is 0 when the tree was identical and nothing was committed
- * (unless allow_empty). In a non-bare repository, work-tree files of touched paths are updated when
- * unmodified; an edited one refuses the commit with CMDB_EDIRTY naming the file. CMDB_ELOCKED names
- * the lock holder's pid.
+ * (unless allow_empty). CMDB_ELOCKED names the lock holder's pid.
+ *
+ * Lost races: without opts->base every operation is a whole-file upsert or delete applied on
+ * whatever main is when the lock is held. With opts->base, each operation whose path changed on
+ * main since base is handed to opts->remerge (or refuses the commit with CMDB_EDIRTY naming the
+ * path when there is none), so an update committed meanwhile is never silently overwritten.
+ *
+ * Work tree (non-bare repository showing main): first a work-tree update that an earlier writer
+ * left pending is finished (failing that refuses the commit); touched paths with uncommitted edits
+ * refuse the commit with CMDB_EDIRTY naming the file, as does a symbolic link among a path's
+ * directories (CMDB_EINVALID). Once main has moved the return is 0 even if the work tree or the
+ * git index could not be updated (disk full, say): cmdb_repo_sync_error() then says why, and the
+ * update stays pending until cmdb_repo_sync() or the next writer finishes it.
  */
 CMDB_API int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo,
 	const cmdb_changeset *cs, const cmdb_commit_opts *opts);
+
+/*
+ * NULL when the last cmdb_store_commit on repo left the work tree and git index in step with
+ * main; else why it could not (main has moved all the same). Valid until the next commit or
+ * sync on repo.
+ */
+CMDB_API const char *cmdb_repo_sync_error(const cmdb_repo *repo);
+
+/*
+ * Finish a work-tree update that a commit left pending (its writer was killed, or the disk filled
+ * after main moved): the files and git index entries of that commit's paths nobody edited since
+ * are brought to main, under the write lock. *finished (may be NULL) is 1 when there was one. A
+ * no-op for bare repositories and when another branch is checked out; on failure the update stays
+ * pending. Run it before letting any other tool (git commit -a) read the work tree.
+ */
+CMDB_API int cmdb_repo_sync(cmdb_repo *repo, int *finished);
 
 #endif

@@ -215,6 +215,31 @@ static int host_reports(scan_ctx *s)
 	return 0;
 }
 
+/*
+ * The commit landed but the work tree could not follow: a warning, never a failed
+ * scan (best effort: running out of memory here only costs the warning).
+ */
+static int note_sync_error(scan_ctx *s, const char *oid)
+{
+	const char *why = cmdb_repo_sync_error(s->repo);
+	json_t *list = json_object_get(s->report, "warnings");
+	char *w;
+
+	if (!why)
+		return 0;
+	w = cmdb__sprintf("the scan is committed (main is now %.12s), but the work tree and "
+			  "git index could not be updated: %s; fix that, then run 'gitcmdb "
+			  "status' to finish the update (before using plain git here)",
+		oid, why);
+	if (!list && json_object_set_new(s->report, "warnings", list = json_array()) < 0)
+		list = NULL;
+	if (w && list)
+		json_array_append_new(list, json_string(w));
+	json_object_set_new(s->report, "worktree_error", json_string(why));
+	free(w);
+	return 0;
+}
+
 static int commit_scan(scan_ctx *s)
 {
 	char *message = NULL, *summary = NULL, *t_id = NULL, *t_hosts = NULL, *t_scope = NULL;
@@ -258,12 +283,17 @@ static int commit_scan(scan_ctx *s)
 		co.lock_timeout_ms = (int)json_integer_value(lock_ms);
 	/* An unchanged scan still proves the CMDB was verified (ISO 20000 §8.2.6). */
 	co.allow_empty = setting_bool(s->settings, "record_unchanged_scans", 1);
+	/* What lands on main after the merge read s->base is merged again, never overwritten. */
+	co.base = s->base[0] ? s->base : NULL;
+	co.remerge = cmdb__scan_remerge;
+	co.remerge_payload = s;
 	if ((rc = cmdb_store_commit(oid, &changed, s->repo, s->cs, &co)) < 0)
 		goto done;
 	if (changed || co.allow_empty) {
 		json_object_set_new(s->report, "committed", json_true());
 		json_object_set_new(s->report, "commit", json_string(oid));
 	}
+	rc = note_sync_error(s, oid);
 done:
 	free(message);
 	free(full);

@@ -67,6 +67,15 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 int cmdb__scan_merge_item(
 	json_t **out, const json_t *fresh, const json_t *old, const json_t *discovered);
 
+/*
+ * Merge again an item the scan merged (staged: what it would commit) with the item
+ * as it is on main now (current, may be NULL), by the same ownership rules: the
+ * scanner's attributes and discovered relations from staged, everything else
+ * (annotations, manual relations, other keys) from current. Used when main moved
+ * while the scan ran, so a person's edit committed meanwhile is kept.
+ */
+int cmdb__scan_remerge_item(json_t **out, const json_t *staged, const json_t *current);
+
 /* Sort an array of strings bytewise, dropping duplicates and non-strings, in place. */
 int cmdb__scan_sort_unique(json_t *arr);
 

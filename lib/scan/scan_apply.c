@@ -15,10 +15,16 @@
 
 #define DESCRIBE_MAX_PARTS 12
 
-/* Read the blob at path on main: *raw (cmdb_free) or NULL when absent. */
+/* The merge reads one commit, whatever lands on main meanwhile (the store re-merges that). */
+static const char *base_rev(const scan_ctx *s)
+{
+	return s->base[0] ? s->base : NULL;
+}
+
+/* Read the blob at path at s->base: *raw (cmdb_free) or NULL when absent. */
 int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path)
 {
-	int rc = cmdb_repo_read(raw, len, s->repo, NULL, path);
+	int rc = cmdb_repo_read(raw, len, s->repo, base_rev(s), path);
 
 	if (rc == CMDB_ENOTFOUND) {
 		cmdb_error_clear();
@@ -29,7 +35,7 @@ int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path)
 	return rc;
 }
 
-/* Read and parse the item at path on main; *old NULL when absent. */
+/* Read and parse the item at path at s->base; *old NULL when absent. */
 int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path)
 {
 	int rc;
@@ -43,10 +49,10 @@ int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, con
 	return 0;
 }
 
-/* Blob paths under dir ("service/web01/") on main; an empty array when there are none. */
+/* Blob paths under dir ("service/web01/") at s->base; an empty array when there are none. */
 int cmdb__scan_list_dir(json_t **out, scan_ctx *s, const char *dir)
 {
-	int rc = cmdb_repo_list(out, s->repo, NULL, dir);
+	int rc = cmdb_repo_list(out, s->repo, base_rev(s), dir);
 	size_t i, dl = strlen(dir);
 	json_t *v;
 
@@ -467,13 +473,27 @@ static int fail_host(cmdb__scan_host *h, const char *why)
 	return 0;
 }
 
+/* Pin the main the whole merge reads: the commit names it as its base. */
+static int pin_base(scan_ctx *s)
+{
+	int rc = cmdb_repo_resolve(s->base, s->repo, NULL);
+
+	if (rc == CMDB_ENOTFOUND) {
+		cmdb_error_clear();
+		s->base[0] = '\0';
+		return 0;
+	}
+	return rc;
+}
+
 int cmdb__scan_apply(scan_ctx *s)
 {
 	json_t *idents = json_object(), *dups = NULL;
-	int rc = 0;
+	int rc;
 
 	if (!idents)
 		return cmdb__error(CMDB_ERROR, "out of memory");
+	rc = pin_base(s);
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		cmdb__scan_host *h = &s->hosts[i];
 		char *hid;

@@ -28,6 +28,7 @@ typedef struct {
 	json_t *scanned; /* {name: true} for hosts scanned ok */
 	json_t *others; /* {name: host item} of hosts in the CMDB not scanned ok */
 	json_t *groups; /* {group id: true} of the inventory groups of hosts scanned ok */
+	char base[41]; /* the main every read of the merge sees ("" when main is absent) */
 	char scan_id[32];
 } scan_ctx;
 
@@ -38,7 +39,17 @@ typedef struct {
  */
 int cmdb__scan_apply(scan_ctx *s);
 
-/* Helpers shared by scan_apply.c and scan_others.c (blobs and items on main). */
+/*
+ * The cmdb_remerge_cb of the scan commit (payload: the scan_ctx): an operation whose
+ * path changed on main since s->base is merged again with head's version by the
+ * ownership rules (docs/scan.md): items keep what people changed, group items stay
+ * people's once they exist, a removal spares an item that is no longer the
+ * scanner's, captured files stay the scanner's.
+ */
+int cmdb__scan_remerge(cmdb_changeset *out, const char *path, const void *data, size_t len,
+	const char *head, void *payload);
+
+/* Helpers shared by scan_apply.c and scan_others.c (blobs and items at s->base). */
 int cmdb__scan_read_raw(char **raw, size_t *len, scan_ctx *s, const char *path);
 int cmdb__scan_read_item(json_t **old, char **raw, size_t *len, scan_ctx *s, const char *path);
 int cmdb__scan_list_dir(json_t **out, scan_ctx *s, const char *dir);

@@ -243,6 +243,28 @@ done:
 	return rc;
 }
 
+int cmdb__scan_remerge_item(json_t **out, const json_t *staged, const json_t *current)
+{
+	const json_t *attrs = json_object_get(staged, "attributes");
+	const json_t *disc = json_object_get(attrs, DISCOVERED_KEY);
+	json_t *fresh = json_object();
+	int rc;
+
+	*out = NULL;
+	/* The scanner's share of staged, as the collectors would have given it: nothing else. */
+	if (!fresh || json_object_set(fresh, "type", json_object_get(staged, "type")) < 0 ||
+		json_object_set(fresh, "name", json_object_get(staged, "name")) < 0 ||
+		(json_is_object(attrs) &&
+			json_object_set(fresh, "attributes", (json_t *)attrs) < 0) ||
+		(json_is_object(disc) && json_object_set(fresh, "relations", (json_t *)disc) < 0)) {
+		json_decref(fresh);
+		return cmdb__error(CMDB_EINVALID, "staged item is not a scanned item");
+	}
+	rc = cmdb__scan_merge_item(out, fresh, current, NULL);
+	json_decref(fresh);
+	return rc;
+}
+
 int cmdb__scan_item_equal(const json_t *a, const json_t *b)
 {
 	return json_equal((json_t *)a, (json_t *)b) ? 1 : 0;

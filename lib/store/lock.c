@@ -55,11 +55,40 @@ static int write_pid(int fd)
 	return 0;
 }
 
+/*
+ * The lock file is truncated and written while held: refuse anything but our own
+ * plain file, so a link planted at gitcmdb/ or write.lock cannot make us truncate
+ * its target (O_NOFOLLOW on both, and no second hard link).
+ */
+static int check_lock_file(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return cmdb__error(CMDB_ERROR, "cannot open %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		return cmdb__error(CMDB_ERROR,
+			"%s is not a plain file (%s): refusing to use it as the write lock; "
+			"remove it and try again",
+			path, S_ISREG(st.st_mode) ? "it has another hard link" : "wrong type");
+	return 0;
+}
+
+static int link_error(const char *path, int err)
+{
+	if (err == ELOOP || err == ENOTDIR)
+		return cmdb__error(CMDB_ERROR,
+			"%s is a symbolic link (or not what it should be): refusing to follow "
+			"it, nothing was written; remove it and try again",
+			path);
+	return open_error(path, err);
+}
+
 static int open_lock_file(int *out, const char *gitdir)
 {
 	char *dir = cmdb__sprintf("%sgitcmdb", gitdir);
 	char *path = cmdb__sprintf("%sgitcmdb/write.lock", gitdir);
-	int fd, rc = 0;
+	int dfd = -1, fd = -1, rc = 0;
 
 	if (!dir || !path) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
@@ -69,12 +98,23 @@ static int open_lock_file(int *out, const char *gitdir)
 		rc = open_error(dir, errno);
 		goto done;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		rc = open_error(path, errno);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = link_error(dir, errno);
 		goto done;
 	}
+	if ((fd = openat(dfd, "write.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0) {
+		rc = link_error(path, errno);
+		goto done;
+	}
+	if ((rc = check_lock_file(fd, path)) < 0)
+		goto done;
 	*out = fd;
+	fd = -1;
 done:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
 	free(dir);
 	free(path);
 	return rc;

@@ -18,6 +18,13 @@ git_repository *cmdb__repo_git(cmdb_repo *repo)
 	return repo->git;
 }
 
+int cmdb__repo_fsync_enabled(void)
+{
+	const char *off = getenv("GITCMDB_NO_FSYNC");
+
+	return !(off && strcmp(off, "1") == 0);
+}
+
 void cmdb__repo_enable_fsync(void)
 {
 	/*
@@ -25,9 +32,7 @@ void cmdb__repo_enable_fsync(void)
 	 * power cut cannot leave main naming a missing object. GITCMDB_NO_FSYNC=1 turns
 	 * it off (throwaway repositories in tests and benchmarks).
 	 */
-	const char *off = getenv("GITCMDB_NO_FSYNC");
-
-	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, !(off && strcmp(off, "1") == 0));
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, cmdb__repo_fsync_enabled());
 }
 
 /* A clear error for a path that is missing or not a directory; 0 if it is a directory. */
@@ -141,6 +146,7 @@ void cmdb_repo_free(cmdb_repo *repo)
 	if (!repo)
 		return;
 	git_repository_free(repo->git);
+	free(repo->sync_error);
 	free(repo->gitdir);
 	free(repo->workdir);
 	free(repo);

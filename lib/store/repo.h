@@ -14,5 +14,7 @@ int cmdb__repo_tree(git_tree **out, cmdb_repo *repo, const char *rev);
 
 /* Enable fsync of objects and refs for every repository this process opens (once). */
 void cmdb__repo_enable_fsync(void);
+/* 0 when GITCMDB_NO_FSYNC=1 turned fsync off (the journal follows the same switch). */
+int cmdb__repo_fsync_enabled(void);
 
 #endif

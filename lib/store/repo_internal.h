@@ -1,4 +1,4 @@
-/* The cmdb_repo struct, shared by repo.c, repo_init.c, repo_list.c and store.c only. */
+/* The cmdb_repo struct, shared by the store's files only. */
 #ifndef CMDB_LIB_REPO_INTERNAL_H
 #define CMDB_LIB_REPO_INTERNAL_H
 
@@ -11,6 +11,7 @@ struct cmdb_repo {
 	char *gitdir; /* with a trailing '/' (libgit2's form) */
 	char *workdir; /* with a trailing '/'; NULL when bare */
 	int bare;
+	char *sync_error; /* why the last commit could not update the work tree; NULL when it did */
 };
 
 /* Take ownership of git on success. */

@@ -1,4 +1,4 @@
-/* What a person changed in the work tree (for `gitcmdb commit`), and who they are. */
+/* What a person changed in the work tree (for `gitcmdb commit` and `status`), and who they are. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,6 +8,17 @@
 #include "store/repo.h"
 #include "store/repo_internal.h"
 #include "store/worktree.h"
+#include "store/wtpath.h"
+
+/* 1 when main's tree has anything (file or directory) at path. */
+static int in_tree(git_tree *tree, const char *path)
+{
+	git_tree_entry *e = NULL;
+	int found = tree && git_tree_entry_bypath(&e, tree, path) == 0;
+
+	git_tree_entry_free(e);
+	return found;
+}
 
 /* The blob id of path in main's tree, or 0 when absent. */
 static int head_blob(git_oid *out, git_tree *tree, const char *path)
@@ -24,33 +35,40 @@ static int head_blob(git_oid *out, git_tree *tree, const char *path)
 	return found;
 }
 
-/* Classify path by comparing the work-tree bytes with main's; NULL when unchanged. */
-static const char *classify(const cmdb_repo *repo, git_tree *tree, const char *path)
+/*
+ * Classify path by comparing the work-tree bytes with main's (*what NULL when
+ * unchanged). Links are never followed: one standing where main has a file or a
+ * directory is refused, since reading through it would commit what is outside.
+ */
+static int classify(const char **what, const cmdb_repo *repo, git_tree *tree, const char *path)
 {
-	char *full = cmdb__sprintf("%s%s", repo->workdir, path);
 	struct stat st;
 	git_oid head, disk;
-	int in_head = head_blob(&head, tree, path), on_disk;
-	const char *what = NULL;
+	int in_head = head_blob(&head, tree, path), exists, on_disk, rc;
 
-	if (!full)
-		return NULL;
-	on_disk = lstat(full, &st) == 0 && S_ISREG(st.st_mode);
+	*what = NULL;
+	if ((rc = cmdb__wtpath_probe(&exists, &st, &disk, repo->workdir, path)) < 0)
+		return cmdb__error(rc, "%s (nothing was read from there)", cmdb_error_last());
+	if (exists && S_ISLNK(st.st_mode) && in_tree(tree, path))
+		return cmdb__error(CMDB_EINVALID,
+			"%s%s is a symbolic link where main has %s: gitcmdb never follows links "
+			"in the work tree; put the real %s back",
+			repo->workdir, path, in_head ? "a file" : "a directory",
+			in_head ? "file" : "directory");
+	on_disk = exists && S_ISREG(st.st_mode);
 	if (on_disk && !in_head)
-		what = "added";
+		*what = "added";
 	else if (!on_disk && in_head)
-		what = "deleted";
-	else if (on_disk &&
-		(git_odb_hashfile(&disk, full, GIT_OBJECT_BLOB) < 0 ||
-			!git_oid_equal(&disk, &head)))
-		what = "modified";
-	free(full);
-	return what;
+		*what = "deleted";
+	else if (on_disk && !git_oid_equal(&disk, &head))
+		*what = "modified";
+	return 0;
 }
 
 static int collect(json_t *arr, cmdb_repo *repo, git_status_list *list, git_tree *tree)
 {
 	size_t n = git_status_list_entrycount(list);
+	int rc;
 
 	for (size_t i = 0; i < n; i++) {
 		const git_status_entry *e = git_status_byindex(list, i);
@@ -62,7 +80,9 @@ static int collect(json_t *arr, cmdb_repo *repo, git_status_list *list, git_tree
 			continue;
 		path = d->new_file.path ? d->new_file.path : d->old_file.path;
 		/* Staged-then-reverted edits and the like: only real byte differences count. */
-		if (!(what = classify(repo, tree, path)))
+		if ((rc = classify(&what, repo, tree, path)) < 0)
+			return rc;
+		if (!what)
 			continue;
 		if (json_array_append_new(
 			    arr, json_pack("{s:s, s:s}", "path", path, "status", what)) < 0)
@@ -71,13 +91,48 @@ static int collect(json_t *arr, cmdb_repo *repo, git_status_list *list, git_tree
 	return 0;
 }
 
-int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo)
+/* The changes against main; hold the write lock so no writer moves main or the files meanwhile. */
+static int changes_locked(json_t *arr, char *base, cmdb_repo *repo)
 {
 	git_status_options so;
 	git_status_list *list = NULL;
 	git_tree *tree = NULL;
-	json_t *arr = json_array();
-	int err, rc = 0;
+	int finished, err, rc;
+
+	if ((rc = cmdb__repo_sync_locked(&finished, repo)) < 0)
+		goto done;
+	if ((err = cmdb__repo_tree(&tree, repo, NULL)) < 0 && err != CMDB_ENOTFOUND) {
+		rc = err;
+		goto done;
+	}
+	cmdb_error_clear();
+	if (base) {
+		*base = '\0';
+		if (tree)
+			rc = cmdb_repo_resolve(base, repo, NULL);
+	}
+	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
+		GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	if (rc < 0)
+		goto done;
+	if ((err = git_status_list_new(&list, repo->git, &so)) < 0) {
+		rc = cmdb__error_git(CMDB_ERROR, err, "cannot compare the work tree with main");
+		goto done;
+	}
+	rc = collect(arr, repo, list, tree);
+done:
+	git_status_list_free(list);
+	git_tree_free(tree);
+	return rc;
+}
+
+int cmdb_repo_worktree_changes(json_t **out, char *base, cmdb_repo *repo)
+{
+	cmdb__lock lock = CMDB_LOCK_INIT;
+	json_t *arr = NULL;
+	int rc;
 
 	if (repo->bare || !repo->workdir || !cmdb__worktree_on_main(repo->git)) {
 		rc = cmdb__error(CMDB_EINVALID,
@@ -86,31 +141,21 @@ int cmdb_repo_worktree_changes(json_t **out, cmdb_repo *repo)
 			repo->gitdir);
 		goto done;
 	}
-	if (!arr) {
+	if (!(arr = json_array())) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
-	so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
-	so.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS |
-		GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
-	if ((err = cmdb__repo_tree(&tree, repo, NULL)) < 0 && err != CMDB_ENOTFOUND) {
-		rc = err;
+	if ((rc = cmdb__repo_lock(&lock, repo)) < 0)
 		goto done;
-	}
-	if ((err = git_status_list_new(&list, repo->git, &so)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot compare the work tree with main");
-		goto done;
-	}
-	if ((rc = collect(arr, repo, list, tree)) < 0)
+	rc = changes_locked(arr, base, repo);
+	cmdb__lock_release(&lock);
+	if (rc < 0)
 		goto done;
 	/* git_status_list has one entry per path, in path order, so arr is sorted. */
 	*out = arr;
 	arr = NULL;
 done:
 	json_decref(arr);
-	git_status_list_free(list);
-	git_tree_free(tree);
 	return rc;
 }
 

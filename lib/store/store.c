@@ -5,7 +5,12 @@
  * ref last, by compare-and-swap against the parent we built on. A process killed
  * at any point leaves main naming a complete commit; unreferenced objects are
  * harmless. Writers are serialised by lock.c; a CAS failure (another tool moved
- * main) re-applies the changeset on the new parent, so no update is lost.
+ * main) re-applies the changeset on the new parent, so no update is lost; with
+ * opts->base, what changed since is re-merged first (rebase.c).
+ *
+ * The work tree follows after main moved: journal first (worktree_journal.c),
+ * then files and index. From that point the commit has happened: a failing sync
+ * is reported through repo->sync_error, never as a failed commit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +24,7 @@
 #include "util/error.h"
 #include "store/lock.h"
 #include "store/pack.h"
+#include "store/rebase.h"
 #include "store/repo_internal.h"
 #include "store/settings.h"
 #include "store/tree.h"
@@ -34,8 +40,11 @@ typedef struct {
 	git_repository *git; /* repo->git, or the packer's handle for a large changeset */
 	cmdb__packer *packer; /* NULL: loose objects */
 	const cmdb_commit_opts *opts;
-	const cmdb__op *const *ops;
+	const cmdb__op **ops; /* sorted; owned */
 	size_t count;
+	cmdb_changeset *rebased; /* the changeset ops point into once re-merged; owned */
+	git_oid base; /* the main ops were prepared on */
+	int has_base;
 	const char *message;
 	git_signature *sig;
 } commit_job;
@@ -152,6 +161,48 @@ static int diff_trees(git_diff **out, git_repository *git, git_tree *old, const 
 	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot compare trees") : 0;
 }
 
+/* main moved since the ops were prepared: re-merge them for parent, which becomes their base. */
+static int rebase(commit_job *job, git_commit *parent, git_tree *parent_tree)
+{
+	cmdb_changeset *cs = NULL;
+	const cmdb__op **ops = NULL;
+	size_t count = 0;
+	int rc;
+
+	if (!job->has_base || !parent || git_oid_equal(&job->base, git_commit_id(parent)))
+		return 0;
+	if ((rc = cmdb__rebase_ops(&cs, job->git, &job->base, parent_tree, git_commit_id(parent),
+		     job->ops, job->count, job->opts)) < 0 ||
+		(rc = cmdb__changeset_sorted(&ops, &count, cs)) < 0) {
+		cmdb_changeset_free(cs);
+		return rc;
+	}
+	free(job->ops);
+	cmdb_changeset_free(job->rebased);
+	job->ops = ops;
+	job->count = count;
+	job->rebased = cs;
+	git_oid_cpy(&job->base, git_commit_id(parent));
+	return 0;
+}
+
+/* main has moved: a failing sync is the work tree's problem, kept for the caller to report. */
+static void sync_after_commit(commit_job *job, git_repository *git, git_diff *diff)
+{
+	cmdb_repo *repo = job->repo;
+
+	if (cmdb__worktree_apply(git, repo->gitdir, repo->workdir, diff, NULL) == 0) {
+		cmdb__worktree_journal_end(repo->gitdir);
+		return;
+	}
+	/* The journal stays, so the next writer (or cmdb_repo_sync) finishes the update. */
+	free(repo->sync_error);
+	repo->sync_error = cmdb__strdup(cmdb_error_last());
+	if (!repo->sync_error)
+		repo->sync_error = cmdb__strdup("out of memory");
+	cmdb_error_clear();
+}
+
 /*
  * One attempt: build on the current main and try to move it. *raced = 1 when main
  * moved under us (the caller retries); *changed = 0 when there was nothing to do.
@@ -166,7 +217,8 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 	git_tree *tree = NULL;
 	int err, rc;
 
-	if ((rc = load_parent(&parent, &parent_tree, git)) < 0)
+	if ((rc = load_parent(&parent, &parent_tree, git)) < 0 ||
+		(rc = rebase(job, parent, parent_tree)) < 0)
 		goto done;
 	if ((rc = cmdb__tree_apply(&tree_id, git, parent_tree, job->ops, job->count)) < 0)
 		goto done;
@@ -202,11 +254,8 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 	}
 	*changed = 1;
 	git_oid_cpy(out, &commit_id);
-	/* On failure the journal stays, and the next commit finishes the sync. */
-	if (diff &&
-		(rc = cmdb__worktree_apply(
-			 git, job->repo->gitdir, job->repo->workdir, diff, NULL)) == 0)
-		cmdb__worktree_journal_end(job->repo->gitdir);
+	if (diff)
+		sync_after_commit(job, git, diff);
 done:
 	/* Unflushed objects (unchanged tree, refusal, error) never reach the disk. */
 	if (job->packer)
@@ -261,35 +310,58 @@ static int check_writable(const cmdb_repo *repo)
 	return 0;
 }
 
+/* Under the lock: the work tree must not lag main before this commit decides anything. */
+static int finish_pending_sync(cmdb_repo *repo)
+{
+	int finished = 0, rc = cmdb__repo_sync_locked(&finished, repo);
+
+	if (rc < 0)
+		return cmdb__error(rc, "nothing was committed: %s", cmdb_error_last());
+	return 0;
+}
+
+static int parse_base(commit_job *job)
+{
+	if (!job->opts->base)
+		return 0;
+	if (git_oid_fromstr(&job->base, job->opts->base) < 0)
+		return cmdb__error(
+			CMDB_EINVALID, "bad base commit '%s': want 40 hex digits", job->opts->base);
+	job->has_base = 1;
+	return 0;
+}
+
 int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_changeset *cs,
 	const cmdb_commit_opts *opts)
 {
 	static const cmdb_commit_opts defaults = CMDB_COMMIT_OPTS_INIT;
-	commit_job job = {repo, repo->git, NULL, opts ? opts : &defaults, NULL, 0, NULL, NULL};
+	commit_job job;
 	cmdb__packer packer = {NULL, NULL};
 	cmdb__lock lock = CMDB_LOCK_INIT;
 	cmdb__commit_settings set = {NULL, NULL, -1};
-	const cmdb__op **ops = NULL;
 	char *message = NULL;
 	struct timespec pause = {0, RETRY_PAUSE_NS};
 	git_oid id;
 	int rc, raced = 0, did = 0;
 
+	memset(&job, 0, sizeof(job));
+	job.repo = repo;
+	job.git = repo->git;
+	job.opts = opts ? opts : &defaults;
+	free(repo->sync_error);
+	repo->sync_error = NULL;
 	if (!job.opts->author_name || !job.opts->author_email || job.opts->lock_timeout_ms < 0)
 		cmdb__settings_commit(&set, repo);
 	if ((rc = build_message(&message, job.opts)) < 0 ||
 		(rc = make_signature(&job.sig, job.opts, &set)) < 0 ||
-		(rc = cmdb__changeset_sorted(&ops, &job.count, cs)) < 0)
+		(rc = parse_base(&job)) < 0 ||
+		(rc = cmdb__changeset_sorted(&job.ops, &job.count, cs)) < 0)
 		goto done;
-	job.ops = ops;
 	job.message = message;
 	if ((rc = cmdb__lock_acquire(&lock, repo->gitdir,
 		     job.opts->lock_timeout_ms >= 0 ? job.opts->lock_timeout_ms
 						    : set.lock_timeout_ms)) < 0 ||
-		(rc = check_writable(repo)) < 0)
-		goto done;
-	if (sync_worktree(repo) &&
-		(rc = cmdb__worktree_recover(repo->git, repo->gitdir, repo->workdir)) < 0)
+		(rc = check_writable(repo)) < 0 || (rc = finish_pending_sync(repo)) < 0)
 		goto done;
 	if (job.count >= CMDB_PACK_THRESHOLD) {
 		if ((rc = cmdb__packer_open(&packer, repo->gitdir)) < 0)
@@ -320,6 +392,7 @@ done:
 	cmdb__settings_dispose(&set);
 	git_signature_free(job.sig);
 	free(message);
-	free(ops);
+	free(job.ops);
+	cmdb_changeset_free(job.rebased);
 	return rc;
 }

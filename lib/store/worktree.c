@@ -1,19 +1,22 @@
+/*
+ * Keeping the work tree and git index in step with commits made without them.
+ * Files are reached through store/wtpath.h, so a link planted in the work tree is
+ * refused rather than followed; index entries are built from the blob ids we
+ * already know and the files' lstat, so nothing is re-read through a path.
+ */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
 #include "gitcmdb/store.h"
 #include "store/lock.h"
 #include "store/worktree.h"
+#include "store/wtpath.h"
 
-/* One fixed name per path: we hold the write lock, and a killed writer's leftover is reused. */
-#define TMP_SUFFIX ".gitcmdb-tmp"
 #define INDEX_RETRY_PAUSE_NS (10 * 1000 * 1000L)
 #define INDEX_RETRIES ((CMDB_STALE_LOCK_MS + 3000) / 10)
 
@@ -22,6 +25,19 @@ typedef struct {
 	const git_oid *old_id; /* NULL when added */
 	const git_oid *new_id; /* NULL when deleted */
 } change;
+
+/* What became of one delta's file, which decides its index entry. */
+enum {
+	SKIPPED = 0, /* not looked at (staged changes): file and index entry stay */
+	WRITTEN, /* the file holds the new bytes: entry with its lstat */
+	REMOVED, /* the file is gone: no entry */
+	EDITED /* a person's edit, left alone: the entry follows main, the edit shows unstaged */
+};
+
+typedef struct {
+	int what;
+	struct stat st; /* WRITTEN: the file as written */
+} synced;
 
 static change delta_change(const git_diff_delta *d)
 {
@@ -39,37 +55,24 @@ static int id_matches(const git_oid *id, const change *c)
 		(c->new_id && git_oid_equal(id, c->new_id));
 }
 
-/* 1 if the work-tree file of c holds the parent's or the new bytes (or is absent where allowed). */
+/* The parent's or the new bytes, or absent where that is allowed: anything else is an edit. */
+static int is_clean(const change *c, int exists, const git_oid *id)
+{
+	if (!exists)
+		return !c->old_id || !c->new_id;
+	return id && id_matches(id, c);
+}
+
 static int file_clean(int *clean, const char *workdir, const change *c)
 {
-	char *full = cmdb__sprintf("%s%s", workdir, c->path);
 	struct stat st;
 	git_oid id;
-	int err, rc = 0;
+	int exists, rc;
 
-	if (!full)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	if (lstat(full, &st) < 0) {
-		if (errno != ENOENT && errno != ENOTDIR) {
-			rc = cmdb__error(CMDB_ERROR, "cannot stat %s: %s", full, strerror(errno));
-			goto done;
-		}
-		/* Absent: fine unless it was there and we would bring it back. */
-		*clean = !c->old_id || !c->new_id;
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*clean = 0;
-		goto done;
-	}
-	if ((err = git_odb_hashfile(&id, full, GIT_OBJECT_BLOB)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read %s", full);
-		goto done;
-	}
-	*clean = id_matches(&id, c);
-done:
-	free(full);
-	return rc;
+	if ((rc = cmdb__wtpath_probe(&exists, &st, &id, workdir, c->path)) < 0)
+		return rc;
+	*clean = is_clean(c, exists, exists && S_ISREG(st.st_mode) ? &id : NULL);
+	return 0;
 }
 
 static int index_clean(git_index *idx, const change *c)
@@ -94,13 +97,14 @@ int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *dif
 	for (size_t i = 0; i < n; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
-		if ((rc = file_clean(&clean, workdir, &c)) < 0)
+		if ((rc = file_clean(&clean, workdir, &c)) < 0) {
+			rc = cmdb__error(rc, "%s (nothing was committed)", cmdb_error_last());
 			goto done;
+		}
 		if (!clean || !index_clean(idx, &c)) {
 			rc = cmdb__error(CMDB_EDIRTY,
 				"%s%s has uncommitted %s that this commit would overwrite: commit "
-				"or "
-				"revert them first (nothing was committed)",
+				"or revert them first (nothing was committed)",
 				workdir, c.path, clean ? "changes in the git index" : "edits");
 			goto done;
 		}
@@ -110,118 +114,90 @@ done:
 	return rc;
 }
 
-static int mkdirs_for(char *full, size_t base_len)
+/* The file apply_one looked at: unchanged (same inode, size and times) means still clean. */
+static int unchanged_since(void *payload, const struct stat *now)
 {
-	for (char *p = full + base_len; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(full, 0755) < 0 && errno != EEXIST) {
-			int e = errno;
+	const struct stat *then = payload;
 
-			*p = '/';
-			return cmdb__error(CMDB_ERROR, "cannot create directory for %s: %s", full,
-				strerror(e));
-		}
-		*p = '/';
-	}
-	return 0;
+	return now && then->st_ino == now->st_ino && then->st_dev == now->st_dev &&
+		then->st_size == now->st_size && then->st_mode == now->st_mode &&
+		then->st_mtim.tv_sec == now->st_mtim.tv_sec &&
+		then->st_mtim.tv_nsec == now->st_mtim.tv_nsec &&
+		then->st_ctim.tv_sec == now->st_ctim.tv_sec &&
+		then->st_ctim.tv_nsec == now->st_ctim.tv_nsec;
 }
 
-/* Write via a temporary file and rename, so a reader never sees half a file. */
-static int write_file(const char *full, const void *data, size_t len, int exec)
+static int still_absent(void *payload, const struct stat *now)
 {
-	char *tmp = cmdb__sprintf("%s" TMP_SUFFIX, full);
-	int fd = -1, rc = 0;
-	const char *p = data;
-
-	if (!tmp)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, exec ? 0755 : 0644)) < 0) {
-		rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-			goto done;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	fd = -1;
-	if (rename(tmp, full) < 0)
-		rc = cmdb__error(CMDB_ERROR, "cannot replace %s: %s", full, strerror(errno));
-done:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	(void)payload;
+	return now == NULL;
 }
 
-/* Remove full and then its parent directories while they are empty, up to the work tree. */
-static void remove_file(char *full, size_t base_len)
+/* Bring one path to the new commit, unless a person changed it since the check. */
+static int apply_one(synced *out, git_repository *git, const char *workdir, const git_diff_delta *d)
 {
-	char *slash;
-
-	if (unlink(full) < 0 && errno != ENOENT)
-		return;
-	while ((slash = strrchr(full + base_len, '/'))) {
-		*slash = '\0';
-		if (rmdir(full) < 0)
-			break;
-	}
-}
-
-static int apply_one(git_repository *git, const char *workdir, const git_diff_delta *d)
-{
-	change c = delta_change(d), mine = {c.path, NULL, c.new_id};
-	char *full = cmdb__sprintf("%s%s", workdir, c.path), *tmp = NULL;
+	change c = delta_change(d);
 	git_blob *blob = NULL;
-	int err, rc = 0, clean = 0;
+	struct stat seen;
+	git_oid id;
+	int err, rc, exists, written;
 
-	if (!full || !(tmp = cmdb__sprintf("%s" TMP_SUFFIX, full))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	/* A temporary file left by a writer killed mid-write (recovery replays its paths). */
-	unlink(tmp);
+	out->what = EDITED;
+	if ((rc = cmdb__wtpath_probe(&exists, &seen, &id, workdir, c.path)) < 0)
+		return rc;
+	if (!is_clean(&c, exists, exists && S_ISREG(seen.st_mode) ? &id : NULL))
+		return 0;
 	if (!c.new_id) {
-		remove_file(full, strlen(workdir));
-		goto done;
+		out->what = REMOVED;
+		return cmdb__wtpath_remove(workdir, c.path);
 	}
 	/* Already the new bytes (e.g. `gitcmdb commit` of a person's edit): leave it alone. */
-	if ((rc = file_clean(&clean, workdir, &mine)) < 0)
-		goto done;
-	if (clean && access(full, F_OK) == 0)
-		goto done;
-	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0) {
-		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
-		goto done;
+	if (exists && git_oid_equal(&id, c.new_id)) {
+		out->what = WRITTEN;
+		out->st = seen;
+		return 0;
 	}
-	if ((rc = mkdirs_for(full, strlen(workdir))) < 0)
-		goto done;
-	rc = write_file(full, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
-		d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE);
-done:
+	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0)
+		return cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
+	/* Checked again right before the rename: an edit saved meanwhile is never overwritten. */
+	rc = cmdb__wtpath_replace(&written, &out->st, workdir, c.path, git_blob_rawcontent(blob),
+		(size_t)git_blob_rawsize(blob), d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
+		exists ? unchanged_since : still_absent, &seen);
+	if (rc == 0 && written)
+		out->what = WRITTEN;
 	git_blob_free(blob);
-	free(tmp);
-	free(full);
 	return rc;
 }
 
-/* One try at bringing the index in line with diff; returns a libgit2 code. */
+/*
+ * The index entry of d's new blob. st NULL (the file is a person's edit): no stat
+ * data, so git compares the bytes and shows the edit as unstaged.
+ */
+static git_index_entry entry_of(const git_diff_delta *d, const struct stat *st)
+{
+	git_index_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.mode = d->new_file.mode;
+	git_oid_cpy(&e.id, &d->new_file.id);
+	e.path = d->new_file.path;
+	if (!st)
+		return e;
+	e.ctime.seconds = (int32_t)st->st_ctim.tv_sec;
+	e.ctime.nanoseconds = (uint32_t)st->st_ctim.tv_nsec;
+	e.mtime.seconds = (int32_t)st->st_mtim.tv_sec;
+	e.mtime.nanoseconds = (uint32_t)st->st_mtim.tv_nsec;
+	e.dev = (uint32_t)st->st_dev;
+	e.ino = (uint32_t)st->st_ino;
+	e.uid = (uint32_t)st->st_uid;
+	e.gid = (uint32_t)st->st_gid;
+	e.file_size = (uint32_t)st->st_size;
+	return e;
+}
+
+/* One try at bringing the index in line with what apply did; returns a libgit2 code. */
 static int update_index_once(
-	git_repository *git, const char *stale, git_diff *diff, const unsigned char *skip)
+	git_repository *git, const char *stale, git_diff *diff, const synced *done)
 {
 	git_index *idx = NULL;
 	size_t n = git_diff_num_deltas(diff);
@@ -231,12 +207,19 @@ static int update_index_once(
 	if ((err = git_repository_index(&idx, git)) < 0 || (err = git_index_read(idx, 0)) < 0)
 		goto done;
 	for (size_t i = 0; i < n && err >= 0; i++) {
-		change c = delta_change(git_diff_get_delta(diff, i));
+		const git_diff_delta *d = git_diff_get_delta(diff, i);
+		change c = delta_change(d);
+		git_index_entry e;
 
-		if (skip && skip[i])
+		/* Staged by a person (before, or since we looked): theirs. */
+		if (done[i].what == SKIPPED || !index_clean(idx, &c))
 			continue;
-		err = c.new_id ? git_index_add_bypath(idx, c.path)
-			       : git_index_remove_bypath(idx, c.path);
+		if (!c.new_id) {
+			err = git_index_remove_bypath(idx, c.path);
+		} else {
+			e = entry_of(d, done[i].what == WRITTEN ? &done[i].st : NULL);
+			err = git_index_add(idx, &e);
+		}
 	}
 	if (err >= 0)
 		err = git_index_write(idx);
@@ -246,8 +229,7 @@ done:
 }
 
 /* index.lock held by someone else: wait (bounded) until it is released or ages into a stale one. */
-static int update_index(
-	git_repository *git, const char *gitdir, git_diff *diff, const unsigned char *skip)
+static int update_index(git_repository *git, const char *gitdir, git_diff *diff, const synced *done)
 {
 	struct timespec pause = {0, INDEX_RETRY_PAUSE_NS};
 	char *stale = cmdb__sprintf("%sindex.lock", gitdir);
@@ -256,13 +238,12 @@ static int update_index(
 	if (!stale)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (int i = 0; i < INDEX_RETRIES; i++) {
-		if ((err = update_index_once(git, stale, diff, skip)) != GIT_ELOCKED)
+		if ((err = update_index_once(git, stale, diff, done)) != GIT_ELOCKED)
 			break;
 		nanosleep(&pause, NULL);
 	}
 	if (err < 0)
-		rc = cmdb__error_git(
-			CMDB_ERROR, err, "committed, but could not update the git index");
+		rc = cmdb__error_git(CMDB_ERROR, err, "cannot update the git index");
 	free(stale);
 	return rc;
 }
@@ -271,22 +252,29 @@ int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *wo
 	git_diff *diff, const unsigned char *skip)
 {
 	size_t n = git_diff_num_deltas(diff);
-	int rc;
+	synced *done = cmdb__calloc(n ? n : 1, sizeof(*done));
+	int rc = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if ((!skip || !skip[i]) &&
-			(rc = apply_one(git, workdir, git_diff_get_delta(diff, i))) < 0)
-			return rc;
-	return update_index(git, gitdir, diff, skip);
+	if (!done)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (!skip || !skip[i])
+			rc = apply_one(&done[i], git, workdir, git_diff_get_delta(diff, i));
+		else
+			done[i].what = SKIPPED;
+	if (rc == 0)
+		rc = update_index(git, gitdir, diff, done);
+	free(done);
+	return rc;
 }
 
-int cmdb__worktree_clean_mask(
+int cmdb__worktree_staged_mask(
 	unsigned char **out, git_repository *git, const char *workdir, git_diff *diff)
 {
 	size_t n = git_diff_num_deltas(diff);
 	unsigned char *skip = cmdb__calloc(n ? n : 1, 1);
 	git_index *idx = NULL;
-	int err, rc = 0, clean;
+	int err, rc = 0;
 
 	if (!skip)
 		return cmdb__error(CMDB_ERROR, "out of memory");
@@ -297,9 +285,7 @@ int cmdb__worktree_clean_mask(
 	for (size_t i = 0; i < n; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
-		if ((rc = file_clean(&clean, workdir, &c)) < 0)
-			goto done;
-		skip[i] = !clean || !index_clean(idx, &c);
+		skip[i] = !index_clean(idx, &c);
 	}
 	*out = skip;
 	skip = NULL;

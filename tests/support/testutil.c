@@ -29,19 +29,32 @@ void tu_rmrf(const char *dir)
 		tu_sh(NULL, "rm -rf '%s'", dir);
 }
 
+/*
+ * git plumbing and commits in tests need an identity, and a fresh machine (CI)
+ * has none: commands get one as if given with -c (GIT_CONFIG_COUNT), so a
+ * command's own -c user.name=... or GIT_AUTHOR_NAME still wins.
+ */
+#define TEST_IDENTITY                                                                              \
+	"[ -n \"${GIT_CONFIG_COUNT:-}\" ] || export GIT_CONFIG_COUNT=2 "                           \
+	"GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0='gitcmdb test' "                            \
+	"GIT_CONFIG_KEY_1=user.email GIT_CONFIG_VALUE_1=test@example.invalid; "
+
 int tu_sh(char **out, const char *fmt, ...)
 {
 	va_list ap;
-	char *cmd;
+	char *body, *cmd;
 	FILE *p;
 	char *buf = NULL;
 	size_t len = 0, alloc = 0;
 	int status;
 
 	va_start(ap, fmt);
-	if (vasprintf(&cmd, fmt, ap) < 0)
+	if (vasprintf(&body, fmt, ap) < 0)
 		abort();
 	va_end(ap);
+	if (asprintf(&cmd, TEST_IDENTITY "%s", body) < 0)
+		abort();
+	free(body);
 	if (!(p = popen(cmd, "r"))) {
 		free(cmd);
 		return -1;

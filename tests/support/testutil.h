@@ -8,7 +8,9 @@
 char *tu_tempdir(const char *tag);
 /* rm -rf dir (and free nothing). */
 void tu_rmrf(const char *dir);
-/* Run a shell command; return its exit status (or -1), capturing stdout into *out if out != NULL.
+/*
+ * Run a shell command; return its exit status (or -1), capturing stdout into *out if out != NULL.
+ * git in the command gets a fixed test identity unless the environment names one.
  */
 int tu_sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Read a whole file (NUL-terminated); NULL on failure. */

@@ -127,6 +127,50 @@ static void test_lock__missing_gitdir_is_a_clear_error(void **state)
 	assert_int_equal(l.fd, -1);
 }
 
+/* A link planted at write.lock (or at gitcmdb/) is refused: its target is never truncated. */
+static void test_lock__refuses_links_and_keeps_their_target(void **state)
+{
+	char *dir = tu_tempdir("lock"), *g = gitdir_of(dir), *target, *text;
+	cmdb__lock l = CMDB_LOCK_INIT;
+	(void)state;
+
+	if (asprintf(&target, "%s/precious", dir) < 0)
+		abort();
+	assert_int_equal(tu_write_file(target, "keep me\n", 8), 0);
+	assert_int_equal(tu_sh(NULL, "mkdir '%s/gitcmdb' && ln -s '%s' '%s/gitcmdb/write.lock'",
+				 dir, target, dir),
+		0);
+	assert_int_equal(cmdb__lock_acquire(&l, g, 0), CMDB_ERROR);
+	assert_non_null(strstr(cmdb_error_last(), "write.lock is a symbolic link"));
+	assert_int_equal(l.fd, -1);
+	text = tu_read_file(target, NULL);
+	assert_string_equal(text, "keep me\n");
+	free(text);
+	/* A second hard link would be truncated through the other name: refused too. */
+	assert_int_equal(
+		tu_sh(NULL, "rm '%s/gitcmdb/write.lock' && ln '%s' '%s/gitcmdb/write.lock'", dir,
+			target, dir),
+		0);
+	assert_int_equal(cmdb__lock_acquire(&l, g, 0), CMDB_ERROR);
+	assert_non_null(strstr(cmdb_error_last(), "hard link"));
+	text = tu_read_file(target, NULL);
+	assert_string_equal(text, "keep me\n");
+	free(text);
+	/* The directory itself as a link. */
+	assert_int_equal(tu_sh(NULL,
+				 "rm -r '%s/gitcmdb' && mkdir '%s/elsewhere' && "
+				 "ln -s '%s/elsewhere' '%s/gitcmdb'",
+				 dir, dir, dir, dir),
+		0);
+	assert_int_equal(cmdb__lock_acquire(&l, g, 0), CMDB_ERROR);
+	assert_non_null(strstr(cmdb_error_last(), "gitcmdb is a symbolic link"));
+	assert_int_equal(tu_sh(NULL, "test -z \"$(ls -A '%s/elsewhere')\"", dir), 0);
+	free(target);
+	free(g);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_lock__dead_holder_does_not_block),
 		cmocka_unit_test(test_lock__waiter_gets_it_after_release),
 		cmocka_unit_test(test_lock__missing_gitdir_is_a_clear_error),
+		cmocka_unit_test(test_lock__refuses_links_and_keeps_their_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -233,6 +233,56 @@ static void test_scan_merge__allocation_failures_are_clean(void **state)
 	json_decref(disc);
 }
 
+/*
+ * main moved while the scan ran: the staged item (merged against the old main) is
+ * merged again with main as it is now. The scanner's attributes and discovered
+ * relations come from staged; annotations, manual relations and other keys from
+ * now, so what a person committed meanwhile (an annotation added, a manual
+ * relation removed) stands.
+ */
+static void test_scan_merge__remerge_keeps_what_people_committed_meanwhile(void **state)
+{
+	json_t *staged =
+		tu_json("{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+			"\"attributes\":{\"state\":\"running\",\"discovered_relations\":"
+			"{\"runs_on\":[\"host/web01\"],\"connects_to\":[\"service/app01/app\"]}},"
+			"\"annotations\":{\"owner\":\"team-web\"},"
+			"\"relations\":{\"runs_on\":[\"host/web01\"],\"connects_to\":[\"service/"
+			"app01/app\"],"
+			"\"depends_on\":[\"application/old\"]},\"notes\":\"old\"}");
+	json_t *now = tu_json(
+		"{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"state\":\"failed\",\"discovered_relations\":"
+		"{\"runs_on\":[\"host/web01\"],\"connects_to\":[\"service/db01/pg\"]}},"
+		"\"annotations\":{\"owner\":\"team-web\",\"ticket\":\"OPS-7\"},"
+		"\"relations\":{\"runs_on\":[\"host/web01\"],\"connects_to\":[\"service/db01/pg\"],"
+		"\"depends_on\":[\"application/shop\"]},\"notes\":\"new\"}");
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__scan_remerge_item(&out, staged, now), 0);
+	tu_assert_json(out,
+		"{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"state\":\"running\",\"discovered_relations\":"
+		"{\"connects_to\":[\"service/app01/app\"],\"runs_on\":[\"host/web01\"]}},"
+		"\"annotations\":{\"owner\":\"team-web\",\"ticket\":\"OPS-7\"},"
+		"\"relations\":{\"connects_to\":[\"service/app01/app\"],"
+		"\"depends_on\":[\"application/shop\"],\"runs_on\":[\"host/web01\"]},"
+		"\"notes\":\"new\"}");
+	json_decref(out);
+	/* Deleted meanwhile: the scanner's share only, as for a new item. */
+	assert_int_equal(cmdb__scan_remerge_item(&out, staged, NULL), 0);
+	tu_assert_json(out,
+		"{\"type\":\"service\",\"name\":\"nginx\",\"source\":\"scan\","
+		"\"attributes\":{\"state\":\"running\",\"discovered_relations\":"
+		"{\"connects_to\":[\"service/app01/app\"],\"runs_on\":[\"host/web01\"]}},"
+		"\"relations\":{\"connects_to\":[\"service/app01/app\"],"
+		"\"runs_on\":[\"host/web01\"]}}");
+	json_decref(out);
+	json_decref(staged);
+	json_decref(now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_scan_merge__duplicates),
 		cmocka_unit_test(test_scan_merge__sort_unique),
 		cmocka_unit_test(test_scan_merge__allocation_failures_are_clean),
+		cmocka_unit_test(test_scan_merge__remerge_keeps_what_people_committed_meanwhile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

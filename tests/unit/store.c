@@ -458,6 +458,158 @@ static void test_store__allocation_failures_are_clean(void **state)
 	free(before);
 }
 
+/* One put on main with opts.base (and an optional re-merge callback). */
+static int put_on_base(fixture *f, const char *path, const char *data, const char *base,
+	cmdb_remerge_cb remerge, void *payload)
+{
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+	int rc;
+
+	o.message = "based";
+	o.base = base;
+	o.remerge = remerge;
+	o.remerge_payload = payload;
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, path, data, strlen(data)), 0);
+	rc = cmdb_store_commit(NULL, NULL, f->repo, cs, &o);
+	cmdb_changeset_free(cs);
+	return rc;
+}
+
+/*
+ * A changeset prepared on an older main (opts.base) never overwrites what was
+ * committed since on the same path: without a re-merge callback it is refused.
+ */
+static void test_store__base_refuses_overwriting_a_newer_commit(void **state)
+{
+	fixture *f = *state;
+	char base[41], *before, *after;
+
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "v1\n", NULL, base), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "someone else's\n", NULL, NULL), 0);
+	before = tu_git_out(f->path, "rev-parse main");
+	assert_int_equal(put_on_base(f, "host/a.yaml", "mine\n", base, NULL, NULL), CMDB_EDIRTY);
+	assert_non_null(strstr(cmdb_error_last(), "host/a.yaml changed on main"));
+	after = tu_git_out(f->path, "rev-parse main");
+	assert_string_equal(before, after);
+	/* Paths nobody touched since base commit as usual. */
+	assert_int_equal(put_on_base(f, "host/b.yaml", "b\n", base, NULL, NULL), 0);
+	tu_assert_git(f->path, "show main:host/a.yaml", "someone else's");
+	tu_assert_git(f->path, "show main:host/b.yaml", "b");
+	assert_int_equal(
+		put_on_base(f, "host/a.yaml", "x\n", "not-hex", NULL, NULL), CMDB_EINVALID);
+	free(before);
+	free(after);
+}
+
+typedef struct {
+	int calls;
+	char head[41];
+} remerge_log;
+
+/* Test callback: head's bytes with ours appended, as a re-merge would combine them. */
+static int append_remerge(cmdb_changeset *out, const char *path, const void *data, size_t len,
+	const char *head, void *payload)
+{
+	remerge_log *log = payload;
+	cmdb_repo *repo = NULL;
+	char *cur = NULL, *both = NULL;
+	size_t n = 0;
+	int rc;
+
+	log->calls++;
+	snprintf(log->head, sizeof(log->head), "%s", head);
+	if ((rc = cmdb_repo_open(&repo, getenv("TEST_REPO"))) == 0 &&
+		(rc = cmdb_repo_read(&cur, &n, repo, head, path)) == 0 &&
+		asprintf(&both, "%s%.*s", cur, (int)len, (const char *)data) > 0)
+		rc = cmdb_changeset_put_file(out, path, both, strlen(both));
+	free(both);
+	cmdb_free(cur);
+	cmdb_repo_free(repo);
+	return rc;
+}
+
+/* With a re-merge callback, only the paths changed since base are handed to it. */
+static void test_store__base_remerges_what_changed_since(void **state)
+{
+	fixture *f = *state;
+	remerge_log log = {0, ""};
+	char base[41], *head;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+	setenv("TEST_REPO", f->path, 1);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "v1\n", NULL, base), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "theirs\n", NULL, NULL), 0);
+	head = tu_git_out(f->path, "rev-parse main");
+	o.message = "remerged";
+	o.base = base;
+	o.remerge = append_remerge;
+	o.remerge_payload = &log;
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "host/a.yaml", "ours\n", 5), 0);
+	assert_int_equal(cmdb_changeset_put_file(cs, "host/b.yaml", "b\n", 2), 0);
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_int_equal(log.calls, 1);
+	assert_string_equal(log.head, head);
+	tu_assert_git(f->path, "show main:host/a.yaml", "theirs\nours");
+	tu_assert_git(f->path, "show main:host/b.yaml", "b");
+	tu_assert_git(f->path, "rev-parse main~1", head);
+	/* main still at base: nothing to re-merge. */
+	free(head);
+	head = tu_git_out(f->path, "rev-parse main");
+	o.base = head;
+	assert_int_equal(cmdb_store_commit(NULL, NULL, f->repo, cs, &o), 0);
+	assert_int_equal(log.calls, 1);
+	tu_assert_git(f->path, "show main:host/a.yaml", "ours");
+	cmdb_changeset_free(cs);
+	free(head);
+	unsetenv("TEST_REPO");
+}
+
+/*
+ * Every allocation failure in a commit with a work tree: a clean error with main
+ * unchanged, or (once main moved) success with the sync reported and pending,
+ * which cmdb_repo_sync then finishes. git status is clean either way.
+ */
+static void test_store__allocation_failures_with_a_work_tree(void **state)
+{
+	fixture *f = *state;
+	int rc = -1, pending = 0;
+
+	/* Some allocations fail harmlessly (settings fall back to defaults): try each one. */
+	for (long n = 1; n < 120; n++) {
+		char *before = tu_git_out(f->path, "rev-parse main"), *after, data[32];
+		cmdb_changeset *cs = NULL;
+		cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+		snprintf(data, sizeof(data), "round %ld\n", n);
+		o.message = "oom";
+		assert_int_equal(cmdb_changeset_new(&cs), 0);
+		assert_int_equal(cmdb_changeset_put_file(cs, "x/y/z", data, strlen(data)), 0);
+		assert_int_equal(cmdb_changeset_put_file(cs, "host/h.yaml", data, strlen(data)), 0);
+		cmdb__alloc_fail_at(n);
+		rc = cmdb_store_commit(NULL, NULL, f->repo, cs, &o);
+		cmdb__alloc_fail_at(0);
+		cmdb_changeset_free(cs);
+		after = tu_git_out(f->path, "rev-parse main");
+		if (rc != 0) {
+			assert_string_equal(before, after);
+		} else if (cmdb_repo_sync_error(f->repo)) {
+			pending++;
+			assert_string_not_equal(before, after);
+			assert_int_equal(cmdb_repo_sync(f->repo, NULL), 0);
+		}
+		tu_assert_git(f->path, "status --porcelain", "");
+		free(before);
+		free(after);
+	}
+	assert_int_equal(rc, 0);
+	assert_true(pending > 0);
+	tu_assert_fsck(f->path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +649,12 @@ int main(void)
 			test_store__lock_timeout_sources, tu_repo_setup_bare, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_are_clean,
 			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__base_refuses_overwriting_a_newer_commit,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__base_remerges_what_changed_since,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__allocation_failures_with_a_work_tree,
+			tu_repo_setup_worktree, tu_repo_teardown),
 	};
 
 	/* Durability is not what these tests check; fsync only slows a shared disk. */
