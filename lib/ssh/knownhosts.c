@@ -28,6 +28,8 @@ typedef struct {
 	unsigned char *blob;
 	size_t blob_len;
 	size_t line;
+	int hashed; /* hosts is "|1|salt|hash": decoded once here, as every check needs them */
+	unsigned char salt[20], hash[20];
 } kh_line;
 
 struct cmdb_knownhosts {
@@ -176,20 +178,30 @@ static char *field(char **p)
 	return start;
 }
 
-static int valid_hosts(const char *h)
+/* "|1|base64(salt)|base64(hash)" with 20-byte salt and hash (HMAC-SHA1), decoded into l. */
+static int decode_hashed(kh_line *l, const char *h)
 {
-	if (strncmp(h, "|1|", 3) == 0) {
-		const char *bar = strchr(h + 3, '|');
-		unsigned char *salt = NULL, *hash = NULL;
-		size_t sl = 0, hl = 0;
-		int ok = bar &&
-			cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
-			cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 &&
-			sl == 20 && hl == 20;
-		cmdb_free(salt);
-		cmdb_free(hash);
-		return ok;
+	const char *bar = strchr(h + 3, '|');
+	unsigned char *salt = NULL, *hash = NULL;
+	size_t sl = 0, hl = 0;
+	int ok = bar && cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
+		cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 && sl == 20 &&
+		hl == 20;
+
+	if (ok) {
+		memcpy(l->salt, salt, sizeof(l->salt));
+		memcpy(l->hash, hash, sizeof(l->hash));
+		l->hashed = 1;
 	}
+	cmdb_free(salt);
+	cmdb_free(hash);
+	return ok;
+}
+
+static int valid_hosts(kh_line *l, const char *h)
+{
+	if (strncmp(h, "|1|", 3) == 0)
+		return decode_hashed(l, h);
 	for (const char *p = h; *p; p++)
 		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
 			return 0;
@@ -233,7 +245,7 @@ static int parse_line(kh_line *l, char *text, const char *name, size_t lineno)
 	if (!hosts || !type || !key)
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: expected 'hosts key-type base64-key'",
 			name, lineno);
-	if (!valid_hosts(hosts))
+	if (!valid_hosts(l, hosts))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed host field", name, lineno);
 	if (!valid_type(type))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed key type", name, lineno);
@@ -397,34 +409,25 @@ static int glob(const char *p, const char *s)
 	return !*p;
 }
 
-static int hashed_match(const char *field, const char *host)
+static int hashed_match(const kh_line *l, const char *host)
 {
-	const char *bar = strchr(field + 3, '|');
-	unsigned char *salt = NULL, *hash = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	size_t sl, hl;
-	int ok = 0;
 
-	if (!bar || cmdb__base64_decode(&salt, &sl, field + 3, (size_t)(bar - field - 3)) < 0 ||
-		cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) < 0)
-		goto done;
-	if (HMAC(EVP_sha1(), salt, (int)sl, (const unsigned char *)host, strlen(host), md, &mdlen))
-		ok = mdlen == hl && memcmp(md, hash, hl) == 0;
-done:
-	cmdb_free(salt);
-	cmdb_free(hash);
-	return ok;
+	return HMAC(EVP_sha1(), l->salt, (int)sizeof(l->salt), (const unsigned char *)host,
+		       strlen(host), md, &mdlen) &&
+		mdlen == sizeof(l->hash) && memcmp(md, l->hash, mdlen) == 0;
 }
 
 /* Does a host field name host? A matching "!pattern" vetoes. */
-static int hosts_match(const char *field, const char *host)
+static int hosts_match(const kh_line *l, const char *host)
 {
 	char pat[KH_MAX_LINE + 1];
 	int hit = 0;
 
-	if (strncmp(field, "|1|", 3) == 0)
-		return hashed_match(field, host);
-	for (const char *p = field; *p;) {
+	if (l->hashed)
+		return hashed_match(l, host);
+	for (const char *p = l->hosts; *p;) {
 		size_t n = strcspn(p, ",");
 		int neg = *p == '!';
 		memcpy(pat, p + neg, n - (size_t)neg);
@@ -455,7 +458,7 @@ cmdb_kh_status cmdb_knownhosts_check(
 		/* A revoked key is refused whoever presents it. */
 		if (l->marker && !strcmp(l->marker, "@revoked") && same_key)
 			return CMDB_KH_REVOKED;
-		if (!l->marker || *l->marker || !hosts_match(l->hosts, host))
+		if (!l->marker || *l->marker || !hosts_match(l, host))
 			continue;
 		seen = 1;
 		if (!strcmp(l->type, type)) {
@@ -478,7 +481,7 @@ void cmdb__kh_types(char *out, size_t size, const cmdb_knownhosts *kh, const cha
 		size_t tl;
 		const char *hit;
 
-		if (!l->marker || *l->marker || !hosts_match(l->hosts, host))
+		if (!l->marker || *l->marker || !hosts_match(l, host))
 			continue;
 		tl = strlen(l->type);
 		hit = strstr(out, l->type);
@@ -525,7 +528,7 @@ int cmdb_knownhosts_add(int *status, cmdb_knownhosts *kh, const char *line, int 
 		size_t w = 0;
 		for (size_t i = 0; i < kh->n; i++) {
 			kh_line *l = &kh->v[i];
-			if (l->marker && !*l->marker && hosts_match(l->hosts, nl->hosts))
+			if (l->marker && !*l->marker && hosts_match(l, nl->hosts))
 				line_dispose(l);
 			else
 				kh->v[w++] = *l;
