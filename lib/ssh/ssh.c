@@ -42,7 +42,7 @@ void cmdb__ssh_phase(cmdb__ssh_conn *c, const char *phase, int ms)
 	c->phase = phase;
 	c->phase_ms = ms;
 	c->deadline = cmdb__ssh_now_ms() + (uint64_t)ms;
-	c->clipped = c->end && c->deadline > c->end;
+	c->clipped = c->end && c->deadline >= c->end;
 	if (c->clipped)
 		c->deadline = c->end;
 }
