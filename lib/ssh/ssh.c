@@ -185,6 +185,12 @@ static void conn_close(cmdb__ssh_conn *c, int graceful)
 	}
 	if (c->sock >= 0)
 		shutdown(c->sock, SHUT_RDWR);
+	/*
+	 * From here on the socket is shut, so it fails at once: let ssh_io.c pass every read
+	 * and write through (past the deadline it would say "would block", and libssh2 could
+	 * never finish freeing the channel and session).
+	 */
+	c->deadline = UINT64_MAX;
 	if (c->agent) {
 		libssh2_agent_disconnect(c->agent);
 		libssh2_agent_free(c->agent);
