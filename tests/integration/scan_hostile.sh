@@ -116,5 +116,14 @@ export CMDB_TEST_KEY_PASS=wrong
 run_cli 1 scan --inventory "$T/enc-inventory.yaml" --timeout 60 --json
 assert_contains "$(host_field web01 error)" "wrong passphrase"
 unset CMDB_TEST_KEY_PASS
+
+# --- a malformed known_hosts on main stops the scan before any host, naming the line --
+lines=$(wc -l <known_hosts)
+printf '[h]:1 ssh-ed25519 not-base64!\n' >>known_hosts
+git commit -qam "known_hosts: a broken line"
+head=$(git rev-parse HEAD)
+run_cli 1 scan --limit web01 --timeout 60
+assert_contains "$ERR" "known_hosts (main):$((lines + 1)): key is not valid base64"
+assert_eq "$(git rev-parse HEAD)" "$head" "no scan commit"
 fsck_clean "$REPO"
 done_ok
