@@ -60,4 +60,25 @@ for p in "$bystander1" "$bystander2" "$bystander3"; do
 done
 [ ! -e "$LAB/lab.json" ] || fail "lab.json left behind"
 ok
+
+# A lab recorded by an older lab.py (no start times): its processes are still found, by
+# their command line naming the lab's directory; the bystanders still are not touched.
+LAB="$T/lab2"
+"$LAB_SH" start "$LAB" --watch $$ >"$T/lab2.log" 2>&1 || { cat "$T/lab2.log" >&2; fail "lab start"; }
+"$PYTHON" - "$LAB/lab.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+del s["started"]
+json.dump(s, open(sys.argv[1], "w"))
+PY
+echo "$bystander1" >"$LAB/run/pids"
+pids=$("$PYTHON" -c 'import json, sys; print(" ".join(str(p) for p in json.load(open(sys.argv[1]))["pids"].values()))' "$LAB/lab.json")
+"$LAB_SH" stop "$LAB"
+for p in $pids; do
+	for _ in $(seq 50); do alive "$p" || break; sleep 0.1; done
+	alive "$p" && fail "lab process $p (recorded without a start time) survived stop"
+	ok
+done
+alive "$bystander1" || fail "lab stop killed $bystander1, which was not a lab process"
+ok
 done_ok

@@ -448,14 +448,30 @@ def recorded(d, state, from_watchdog):
                 w = line.split()
                 if len(w) == 2 and w[0].isdigit() and w[1].isdigit():
                     out.append((int(w[0]), int(w[1])))
+                elif len(w) == 1 and w[0].isdigit():
+                    out.append((int(w[0]), None))
     except OSError:
         pass
     return out
 
 
-def ours(pid, started):
-    """Still the process the lab recorded? A pid without a start time is never trusted."""
-    return started is not None and start_time(pid) == started
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def ours(pid, started, d):
+    """Still the process the lab recorded? With a start time, it must match. A record
+    without one (written by an older lab.py) is trusted only for a process whose command
+    line names this lab's directory (its sshd -f DIR/..., lab.py start DIR)."""
+    if started is not None:
+        return start_time(pid) == started
+    # sshd rewrites its title into one string ("sshd: /usr/sbin/sshd -D -e -f DIR/... [listener]")
+    words = " ".join(cmdline(pid)).split()
+    return any(w == d or w.startswith(d + "/") for w in words)
 
 
 def stop(d, from_watchdog=False):
@@ -467,7 +483,7 @@ def stop(d, from_watchdog=False):
         return
     # A pid whose process ended may have been reused by anything since: check each
     # one's start time before every signal, not once.
-    pids = [(pid, t) for pid, t in recorded(d, state, from_watchdog) if ours(pid, t)]
+    pids = [(pid, t) for pid, t in recorded(d, state, from_watchdog) if ours(pid, t, d)]
     for pid, t in pids:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -483,7 +499,7 @@ def stop(d, from_watchdog=False):
                 break
             time.sleep(0.02)
         else:
-            if ours(pid, t):
+            if ours(pid, t, d):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except OSError:
