@@ -62,9 +62,18 @@ typedef struct {
 	size_t len;
 } cmdb__tok;
 
+/*
+ * The deadline of the parse running in this thread (CLOCK_MONOTONIC ms, 0 = none; set by
+ * cmdb_collect_parse_until). Parsers need not check it: once it has passed,
+ * cmdb__line_next ends every block and cmdb__append_unique stops comparing, so whatever
+ * the input every parser soon returns, and the caller drops the result.
+ */
+extern _Thread_local uint64_t cmdb__parse_deadline_ms;
+int cmdb__past_deadline(void);
+
 /* The first block labelled label, or NULL. */
 const cmdb__block *cmdb__block_find(const cmdb__section *sec, const char *label);
-/* Next line of [*pos, end) without its '\n' (and '\r'); 0 at the end. */
+/* Next line of [*pos, end) without its '\n' (and '\r'); 0 at the end (or past the deadline). */
 int cmdb__line_next(cmdb__tok *line, const char **pos, const char *end);
 /* Split on runs of blanks; returns the count (at most max; the last token is not the rest). */
 size_t cmdb__split_ws(cmdb__tok *toks, size_t max, cmdb__tok line);

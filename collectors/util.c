@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "collectors.h"
 #include "util/alloc.h"
@@ -22,11 +23,38 @@ const cmdb__block *cmdb__block_find(const cmdb__section *sec, const char *label)
 	return NULL;
 }
 
+_Thread_local uint64_t cmdb__parse_deadline_ms;
+static _Thread_local unsigned ticks;
+static _Thread_local uint64_t expired; /* the deadline last found past (the clock only grows) */
+
+int cmdb__past_deadline(void)
+{
+	struct timespec t;
+
+	if (!cmdb__parse_deadline_ms)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000 >= cmdb__parse_deadline_ms;
+}
+
+/* cmdb__past_deadline, asking the clock only every 64th call: called once per line. */
+static int deadline_tick(void)
+{
+	if (!cmdb__parse_deadline_ms)
+		return 0;
+	if (expired == cmdb__parse_deadline_ms)
+		return 1;
+	if ((++ticks & 63) || !cmdb__past_deadline())
+		return 0;
+	expired = cmdb__parse_deadline_ms;
+	return 1;
+}
+
 int cmdb__line_next(cmdb__tok *line, const char **pos, const char *end)
 {
 	const char *p = *pos, *nl;
 
-	if (p >= end)
+	if (p >= end || deadline_tick())
 		return 0;
 	nl = memchr(p, '\n', (size_t)(end - p));
 	line->p = p;
@@ -234,7 +262,7 @@ int cmdb__append_unique(json_t *arr, json_t *s)
 	if (!s)
 		return cmdb__oom();
 	/* Bounded so hostile input cannot make de-duplication quadratic without end. */
-	if (json_array_size(arr) >= UNIQUE_MAX) {
+	if (json_array_size(arr) >= UNIQUE_MAX || cmdb__past_deadline()) {
 		json_decref(s);
 		return 0;
 	}

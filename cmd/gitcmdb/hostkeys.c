@@ -83,22 +83,6 @@ static int parse_args(opts *o, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* main's known_hosts (empty when the repository has none yet). */
-static int load_known_hosts(cmdb_knownhosts **kh, cmdb_repo *repo)
-{
-	char *text = NULL;
-	size_t len = 0;
-	int rc = cmdb_repo_read(&text, &len, repo, NULL, "known_hosts");
-
-	if (rc == CMDB_ENOTFOUND)
-		return cmdb_knownhosts_parse(kh, "", 0, "known_hosts");
-	if (rc < 0)
-		return rc;
-	rc = cmdb_knownhosts_parse(kh, text, len, "known_hosts (main)");
-	cmdb_free(text);
-	return rc;
-}
-
 static int load_inventory(cmdb_inventory **inv, cmdb_repo *repo, const char *file)
 {
 	char *text = NULL;
@@ -143,7 +127,8 @@ static void *fetch_worker(void *arg)
 		t.address = f->host->address;
 		t.port = f->host->port;
 		t.user = f->host->user;
-		t.connect_timeout_ms = t.auth_timeout_ms =
+		/* One deadline per host, whatever the server sends (a byte a second...). */
+		t.timeout_ms = t.connect_timeout_ms = t.auth_timeout_ms =
 			(p->o->timeout_s ? p->o->timeout_s : 10) * 1000;
 		if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
 			f->error = strdup(cmdb_error_last());
@@ -290,7 +275,8 @@ static int enroll(cmdb_repo *repo, const opts *o)
 				: "fix the inventory first");
 		goto done;
 	}
-	if (cmdb_inventory_select(&idx, &n, inv, o->limit) < 0 || load_known_hosts(&kh, repo) < 0) {
+	if (cmdb_inventory_select(&idx, &n, inv, o->limit) < 0 ||
+		cmdb_scan_known_hosts(&kh, repo, NULL) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}
@@ -334,7 +320,7 @@ static int list(cmdb_repo *repo, const opts *o)
 	json_t *out = json_array();
 	cmdb_knownhost e;
 
-	if (load_known_hosts(&kh, repo) < 0) {
+	if (cmdb_scan_known_hosts(&kh, repo, NULL) < 0) {
 		json_decref(out);
 		return cli_fail("fix known_hosts on main (the line named above)");
 	}

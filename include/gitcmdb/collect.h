@@ -38,6 +38,8 @@
 #ifndef GITCMDB_COLLECT_H
 #define GITCMDB_COLLECT_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "common.h"
@@ -47,12 +49,19 @@ typedef struct cmdb_redactor cmdb_redactor;
 /* Defaults when gitcmdb.yaml says nothing. */
 #define CMDB_COLLECT_FILE_MAX_DEFAULT (256u * 1024)
 #define CMDB_COLLECT_TIMEOUT_DEFAULT 10 /* seconds, per remote command */
+/*
+ * Most bytes of output per host in the sections that become item attributes (all but
+ * files, whose captured contents have their own caps). Parsed facts take tens of times
+ * their text in memory, so more is refused before any of it is parsed.
+ */
+#define CMDB_COLLECT_FACTS_MAX_DEFAULT (4u * 1024 * 1024)
 
 /*
  * Assemble the remote script from the enabled sections. settings is the parsed
  * gitcmdb.yaml or NULL for defaults; keys read: "collectors" {name: bool} (all on
  * by default), "files" [absolute paths] (captured by the files section),
- * "file_max_bytes" (int), "command_timeout" (int seconds).
+ * "file_max_bytes" (int), "command_timeout" (int seconds), "facts_max_bytes" (int, read
+ * by cmdb_collect_parse).
  * CMDB_EINVALID names a bad setting (unknown collector, relative or unsafe path).
  */
 CMDB_API int cmdb_collect_script(char **out, const json_t *settings);
@@ -63,10 +72,20 @@ CMDB_API int cmdb_collect_names(json_t **out);
 /*
  * Parse a whole script output into a facts object (see above). Never fails on bad
  * output: garbage gives facts whose "errors" say what was wrong. Returns an error
- * only when memory runs out or settings are invalid.
+ * only when memory runs out, settings are invalid, or the sections other than files
+ * hold more than settings' facts_max_bytes (default CMDB_COLLECT_FACTS_MAX_DEFAULT):
+ * CMDB_ETOOBIG, naming the limit and the largest section, before anything is parsed.
  */
 CMDB_API int cmdb_collect_parse(
 	json_t **facts, const char *output, size_t len, const json_t *settings);
+
+/*
+ * cmdb_collect_parse that gives up once CLOCK_MONOTONIC passes deadline_ms (0 = never):
+ * CMDB_ETIMEOUT, and nothing of the output is kept. Hostile output that would take
+ * long to parse (quadratic de-duplication, ...) then costs about the time left.
+ */
+CMDB_API int cmdb_collect_parse_until(json_t **facts, const char *output, size_t len,
+	const json_t *settings, uint64_t deadline_ms);
 
 /*
  * Turn facts of host into *items ({id: item}) and *files ({path: content}), with

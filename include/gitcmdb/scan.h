@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "ssh.h"
 #include "store.h"
 
 /* Progress, reported after each host finishes (called with the scan's lock held: keep it short). */
@@ -32,7 +33,7 @@ typedef struct {
 	const char *known_hosts; /* known_hosts file; NULL = known_hosts committed on main */
 	const char *limit; /* host globs / @group (cmdb_inventory_select); NULL = all */
 	int jobs; /* hosts in flight; <= 0 = 32 */
-	int timeout_s; /* per-host command deadline in seconds; <= 0 = 120 */
+	int timeout_s; /* per-host deadline in seconds, from connect to parsed items; <= 0 = 120 */
 	int dry_run; /* compute and report, commit nothing */
 	int prune; /* delete the items of hosts no longer in the inventory */
 	const char *redaction_key; /* redaction key file; NULL = the collectors' default */
@@ -64,5 +65,12 @@ typedef struct {
  * "worktree_error" says why and "warnings" what to run (cmdb_repo_sync).
  */
 CMDB_API int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts);
+
+/*
+ * The known_hosts a scan checks host keys against, parsed (cmdb_knownhosts_free): file
+ * when given, else the one committed on main (none yet = no host known). Parsed once
+ * and shared read-only by every exec; nothing is written to disk.
+ */
+CMDB_API int cmdb_scan_known_hosts(cmdb_knownhosts **out, cmdb_repo *repo, const char *file);
 
 #endif

@@ -2,7 +2,9 @@
  * One SSH exec against one host (libssh2), with strict host-key checking against
  * a known_hosts file, a deadline on every phase and a cap on the bytes read.
  * Thread-safe: each call owns its own socket and session, so a scan runs many at once
- * (libssh2_init happens once, in cmdb_init).
+ * (libssh2_init happens once, in cmdb_init). Deadlines hold whatever the server sends
+ * (endless pre-banner lines, a byte a second): libssh2's socket reads and writes check
+ * them; at most 64 KiB may come before the server's version line.
  */
 #ifndef GITCMDB_SSH_H
 #define GITCMDB_SSH_H
@@ -25,16 +27,21 @@ typedef struct {
 	const char *user;
 	const char *identity_file; /* private key path; NULL = ssh-agent ($SSH_AUTH_SOCK) */
 	const char *passphrase_env; /* name of the env var holding the key passphrase, or NULL */
-	const char
-		*known_hosts; /* known_hosts file checked strictly (missing file = no host known) */
+	/* known_hosts file checked strictly (missing file = no host known); with hostkeys set,
+	 * only the name messages give it (NULL = "known_hosts") */
+	const char *known_hosts;
 	const char *known_as; /* name the host is recorded under in known_hosts (default address, or
 				 [address]:port) */
 	int connect_timeout_ms; /* TCP connect; 0 = 10000 */
 	int auth_timeout_ms; /* handshake + host key + auth; 0 = 10000 */
 	int command_timeout_ms; /* channel open until exit status; 0 = 120000 */
 	size_t max_output; /* cap on stdout + stderr bytes; 0 = 64 MiB */
-	const cmdb_knownhosts *hostkeys; /* parsed known_hosts used instead of the file when set
-					    (shared by a scan's threads) */
+	/* Parsed known_hosts checked instead of reading the file when set: parse once, share
+	 * it between threads (read-only). */
+	const cmdb_knownhosts *hostkeys;
+	/* The whole call, from connect to exit status: every phase ends by then whatever the
+	 * server sends (0 = only the phases' own limits). Name resolution is not included. */
+	int timeout_ms;
 } cmdb_ssh_target;
 
 #define CMDB_SSH_DEFAULT_MAX_OUTPUT ((size_t)64 * 1024 * 1024)

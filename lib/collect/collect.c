@@ -32,6 +32,8 @@ const cmdb_collector *const cmdb__collectors[] = {
 #define FILES_MAX 256
 #define PATH_MAX_LEN 1024
 #define BLOCKS_MAX 100000
+#define FACTS_MIN (64 * 1024)
+#define FACTS_MAX (64 * 1024 * 1024)
 
 static const char *const default_files[] = {
 	"/etc/ssh/sshd_config",
@@ -199,6 +201,8 @@ int cmdb_collect_script(char **out, const json_t *settings)
 		goto done;
 	}
 	if ((err = check_collector_settings(settings)) < 0 ||
+		(err = int_setting(&max_bytes, settings, "facts_max_bytes",
+			 CMDB_COLLECT_FACTS_MAX_DEFAULT, FACTS_MIN, FACTS_MAX)) < 0 ||
 		(err = int_setting(&max_bytes, settings, "file_max_bytes",
 			 CMDB_COLLECT_FILE_MAX_DEFAULT, 1, 16 * 1024 * 1024)) < 0 ||
 		(err = int_setting(&timeout, settings, "command_timeout",
@@ -243,6 +247,7 @@ int cmdb_collect_names(json_t **out)
 typedef struct {
 	cmdb__block *blocks;
 	size_t nblocks, alloc;
+	size_t bytes; /* of the section's body, for the facts limit */
 	int rc, seen, ended;
 } sect_state;
 
@@ -294,6 +299,7 @@ typedef struct {
 	sect_state st[16];
 	sect_state *cur;
 	int header, done, unframed, overflow;
+	size_t facts_bytes, facts_max; /* in every section but files */
 	json_t *errors;
 } parse_ctx;
 
@@ -344,6 +350,30 @@ static int on_frame(parse_ctx *c, cmdb__tok line)
 		"output has a frame line this version does not understand; ignored");
 }
 
+static size_t files_index(void)
+{
+	size_t i = 0;
+
+	while (cmdb__collectors[i] && cmdb__collectors[i] != &cmdb__collector_files)
+		i++;
+	return i;
+}
+
+/* Stop at the limit: what is past it would only cost memory and time to refuse later. */
+static int facts_too_big(parse_ctx *c)
+{
+	size_t big = 0;
+
+	for (size_t i = 1; cmdb__collectors[i]; i++)
+		if (c->st[i].bytes > c->st[big].bytes)
+			big = i;
+	return cmdb__error(CMDB_ETOOBIG,
+		"the host's output holds more than %zu bytes of facts, the limit per host "
+		"(facts_max_bytes in gitcmdb.yaml; captured files do not count), %zu of them "
+		"in section %s so far; nothing was parsed",
+		c->facts_max, c->st[big].bytes, cmdb__collectors[big]->name);
+}
+
 static int on_line(parse_ctx *c, cmdb__tok line, const char *next)
 {
 	int err;
@@ -356,6 +386,9 @@ static int on_line(parse_ctx *c, cmdb__tok line, const char *next)
 				c->errors, "script", "output outside any section was ignored");
 		return 0;
 	}
+	c->cur->bytes += line.len + 1;
+	if (c->cur != &c->st[files_index()] && (c->facts_bytes += line.len + 1) > c->facts_max)
+		return facts_too_big(c);
 	if (cmdb__tok_prefix(line, "%% ")) {
 		cmdb__tok label = cmdb__trim((cmdb__tok){line.p + 3, line.len - 3});
 
@@ -419,12 +452,16 @@ int cmdb_collect_parse(json_t **facts, const char *output, size_t len, const jso
 	json_t *f = NULL;
 	const char *pos = output, *end = output + len;
 	cmdb__tok line;
+	long long max;
 	int err;
 
 	*facts = NULL;
 	memset(&c, 0, sizeof(c));
-	if ((err = check_collector_settings(settings)) < 0)
+	if ((err = check_collector_settings(settings)) < 0 ||
+		(err = int_setting(&max, settings, "facts_max_bytes",
+			 CMDB_COLLECT_FACTS_MAX_DEFAULT, FACTS_MIN, FACTS_MAX)) < 0)
 		goto done;
+	c.facts_max = (size_t)max;
 	if (!(f = json_object()) || !(c.errors = json_array()) ||
 		json_object_set(f, "errors", c.errors) < 0) {
 		err = cmdb__oom();
@@ -450,5 +487,24 @@ done:
 		free(c.st[i].blocks);
 	json_decref(c.errors);
 	json_decref(f);
+	return err;
+}
+
+int cmdb_collect_parse_until(json_t **facts, const char *output, size_t len, const json_t *settings,
+	uint64_t deadline_ms)
+{
+	int err;
+
+	cmdb__parse_deadline_ms = deadline_ms;
+	err = cmdb_collect_parse(facts, output, len, settings);
+	if (err == 0 && cmdb__past_deadline()) {
+		json_decref(*facts);
+		*facts = NULL;
+		err = cmdb__error(CMDB_ETIMEOUT,
+			"the host's deadline passed while its output was parsed (%zu bytes); "
+			"nothing of it was kept",
+			len);
+	}
+	cmdb__parse_deadline_ms = 0;
 	return err;
 }

@@ -6,6 +6,8 @@
  * Why inputs come from main and not the work tree: the scan commit must be
  * explained by history alone (which inventory, which trusted host keys), and a
  * bare repository has no work tree. --inventory / known_hosts options override.
+ * known_hosts is parsed once here and the parsed table is shared by every worker:
+ * no temporary copy is ever written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,40 +60,22 @@ static int load_inventory(scan_ctx *s)
 	return rc;
 }
 
-/* libssh2 reads known_hosts from a file: copy main's version to a private temp file. */
-static int load_known_hosts(scan_ctx *s)
+int cmdb_scan_known_hosts(cmdb_knownhosts **out, cmdb_repo *repo, const char *file)
 {
-	const char *tmp = getenv("TMPDIR");
 	char *buf = NULL;
 	size_t len = 0;
-	int fd = -1, rc;
+	int rc;
 
-	if (s->opts->known_hosts) {
-		s->known_hosts = s->opts->known_hosts;
-		return 0;
-	}
-	rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "known_hosts");
+	*out = NULL;
+	if (file)
+		return cmdb_knownhosts_load(out, file);
+	rc = cmdb_repo_read(&buf, &len, repo, NULL, "known_hosts");
 	if (rc == CMDB_ENOTFOUND) {
 		cmdb_error_clear();
-		rc = 0;
+		return cmdb_knownhosts_parse(out, "", 0, "known_hosts");
 	}
-	if (rc < 0)
-		goto done;
-	if (!(s->known_hosts_tmp = cmdb__sprintf(
-		      "%s/gitcmdb-known_hosts-XXXXXX", tmp && *tmp ? tmp : "/tmp"))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if ((fd = mkstemp(s->known_hosts_tmp)) < 0 ||
-		(len && write(fd, buf, len) != (ssize_t)len)) {
-		rc = cmdb__error(CMDB_ERROR, "cannot write a temporary known_hosts file in %s",
-			tmp && *tmp ? tmp : "/tmp");
-		goto done;
-	}
-	s->known_hosts = s->known_hosts_tmp;
-done:
-	if (fd >= 0)
-		close(fd);
+	if (rc == 0)
+		rc = cmdb_knownhosts_parse(out, buf, len, "known_hosts (main)");
 	free(buf);
 	return rc;
 }
@@ -147,32 +131,13 @@ static int run_pool(scan_ctx *s)
 	po.script = s->script;
 	po.settings = s->settings;
 	po.redactor = s->redactor;
-	po.known_hosts = s->known_hosts;
+	po.hostkeys = s->hostkeys;
+	po.known_hosts_name = s->opts->known_hosts ? s->opts->known_hosts : "known_hosts";
 	po.timeout_s = s->opts->timeout_s;
 	po.jobs = s->opts->jobs;
 	po.progress = s->opts->progress;
 	po.payload = s->opts->payload;
 	return cmdb__scan_pool_run(s->hosts, s->n, &po);
-}
-
-/* Error texts name the temp copy of known_hosts; the commit should name the real file. */
-static void name_known_hosts(scan_ctx *s)
-{
-	size_t tl;
-
-	if (!s->known_hosts_tmp)
-		return;
-	tl = strlen(s->known_hosts_tmp);
-	for (size_t i = 0; i < s->n; i++) {
-		char *e = s->hosts[i].error, *at;
-
-		while (e && (at = strstr(e, s->known_hosts_tmp))) {
-			static const char name[] = "known_hosts";
-
-			memcpy(at, name, sizeof(name) - 1);
-			memmove(at + sizeof(name) - 1, at + tl, strlen(at + tl) + 1);
-		}
-	}
 }
 
 static unsigned random16(void)
@@ -309,10 +274,7 @@ static void scan_dispose(scan_ctx *s)
 	for (size_t i = 0; i < s->n; i++)
 		cmdb__scan_host_dispose(&s->hosts[i]);
 	free(s->hosts);
-	if (s->known_hosts_tmp) {
-		unlink(s->known_hosts_tmp);
-		free(s->known_hosts_tmp);
-	}
+	cmdb_knownhosts_free(s->hostkeys);
 	json_decref(s->settings);
 	cmdb_inventory_free(s->inv);
 	free(s->script);
@@ -370,10 +332,10 @@ int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
 	if ((rc = scan_init(&s, repo, opts)) < 0)
 		goto done;
 	if ((rc = load_settings(&s)) < 0 || (rc = load_inventory(&s)) < 0 ||
-		(rc = select_hosts(&s)) < 0 || (rc = load_known_hosts(&s)) < 0 ||
+		(rc = select_hosts(&s)) < 0 ||
+		(rc = cmdb_scan_known_hosts(&s.hostkeys, repo, opts->known_hosts)) < 0 ||
 		(rc = make_redactor(&s)) < 0 || (rc = run_pool(&s)) < 0)
 		goto done;
-	name_known_hosts(&s);
 	t1 = now_s();
 	if ((rc = cmdb__scan_apply(&s)) < 0 || (rc = host_reports(&s)) < 0)
 		goto done;

@@ -7,6 +7,7 @@
 #ifndef CMDB_LIB_SCAN_H
 #define CMDB_LIB_SCAN_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -30,14 +31,16 @@ typedef struct {
 	json_t *missing; /* {section: true} for sections absent from the output */
 	char hostkey[64]; /* "SHA256:..." the host presented */
 	double ms; /* wall time of this host */
+	uint64_t deadline_ms; /* CLOCK_MONOTONIC ms by which its items must be made; 0 = none */
 } cmdb__scan_host;
 
 typedef struct {
 	const char *script; /* the collector script (cmdb_collect_script) */
 	const json_t *settings; /* parsed gitcmdb.yaml (may be NULL) */
 	const cmdb_redactor *redactor;
-	const char *known_hosts; /* file checked strictly */
-	int timeout_s;
+	const cmdb_knownhosts *hostkeys; /* parsed known_hosts checked strictly (shared) */
+	const char *known_hosts_name; /* what messages call it: "known_hosts" or the file */
+	int timeout_s; /* each host's deadline: connect to parsed items */
 	int jobs;
 	cmdb_scan_progress_cb progress;
 	void *payload;
@@ -50,7 +53,9 @@ void cmdb__scan_host_dispose(cmdb__scan_host *h);
 /*
  * Turn one host's script output into h->items/files (h->host->name is the host).
  * Incomplete output (no final framing line) marks the host "incomplete"; ids and
- * paths that do not belong to this host are dropped with a warning.
+ * paths that do not belong to this host are dropped with a warning. Output over the
+ * facts limit, or an item over the item file limit, marks it "toobig"; past
+ * h->deadline_ms (checked between stages) it is "timeout".
  */
 int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const json_t *settings,
 	const cmdb_redactor *redactor);

@@ -13,8 +13,7 @@ typedef struct {
 	const cmdb_scan_opts *opts;
 	json_t *settings; /* parsed gitcmdb.yaml ({} when absent) */
 	cmdb_inventory *inv;
-	char *known_hosts_tmp; /* temp copy of main's known_hosts we must unlink */
-	const char *known_hosts;
+	cmdb_knownhosts *hostkeys; /* parsed known_hosts, shared by the pool's threads */
 	char *script;
 	cmdb_redactor *redactor;
 	cmdb__scan_host *hosts; /* the selected hosts, inventory order */

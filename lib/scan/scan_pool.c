@@ -13,9 +13,13 @@
 #include "util/error.h"
 #include "gitcmdb/id.h"
 #include "gitcmdb/ssh.h"
+#include "gitcmdb/yaml.h"
 #include "scan/scan.h"
 
 #define DONE_MARK "@@gitcmdb-done@@"
+#define DEFAULT_TIMEOUT_S 120
+/* A dead address fails this fast whatever the host's deadline. */
+#define CONNECT_MAX_MS 10000
 /* The collector script reads itself from stdin, so no shell quoting is ever involved. */
 #define REMOTE_COMMAND "LC_ALL=C sh -s"
 
@@ -173,6 +177,40 @@ static int section_warnings(cmdb__scan_host *h, const json_t *facts)
 	return 0;
 }
 
+/*
+ * Each item must fit the item file limit as YAML. Checked here, in the host's own
+ * thread and deadline, so an oversized host fails alone and says which limit it hit
+ * (the merge would otherwise fail later on a generic buffer cap). Merging only adds
+ * to an item, so an item over the limit now would be over it then too.
+ */
+static int check_item_sizes(cmdb__scan_host *h)
+{
+	const char *id;
+	json_t *item;
+
+	json_object_foreach(h->items, id, item)
+	{
+		char *yaml = NULL, *msg;
+		size_t len = 0;
+		int rc = cmdb_yaml_emit(&yaml, &len, item, CMDB_YAML_ITEM);
+
+		free(yaml);
+		if (rc == 0)
+			continue;
+		if (rc != CMDB_ETOOBIG)
+			return rc;
+		cmdb_error_clear();
+		if (!(msg = cmdb__sprintf("item %s is larger than the %u-byte limit of an item "
+					  "file (as YAML); the host sent too much to record",
+			      id, CMDB_YAML_MAX_BYTES)))
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		host_fail(h, CMDB_ETOOBIG, NULL, msg);
+		free(msg);
+		return 0;
+	}
+	return 0;
+}
+
 static int has_done_mark(const char *out, size_t len)
 {
 	size_t ml = strlen(DONE_MARK), from = len > 256 ? len - 256 : 0;
@@ -184,6 +222,29 @@ static int has_done_mark(const char *out, size_t len)
 	return 0;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+/* Parsing and normalising count in the host's deadline: 1 (host failed) once it has passed. */
+static int late(cmdb__scan_host *h, const char *stage)
+{
+	char *msg;
+	uint64_t now = now_ms();
+
+	if (!h->deadline_ms || now < h->deadline_ms)
+		return 0;
+	msg = cmdb__sprintf("the host's deadline passed %s (%.1f s over)", stage,
+		(double)(now - h->deadline_ms) / 1000.0);
+	host_fail(h, CMDB_ETIMEOUT, NULL, msg ? msg : "timed out");
+	free(msg);
+	return 1;
+}
+
 int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const json_t *settings,
 	const cmdb_redactor *redactor)
 {
@@ -193,14 +254,19 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 	if ((!h->warnings && !(h->warnings = json_array())) ||
 		(!h->missing && !(h->missing = json_object())))
 		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (late(h, "before its output could be parsed"))
+		return 0;
 	if (!has_done_mark(out, len)) {
 		host_fail(h, CMDB_EINVALID, "incomplete",
 			"incomplete output: the collector script did not finish (connection cut or "
 			"not a gitcmdb collector)");
 		return 0;
 	}
-	if ((rc = cmdb_collect_parse(&facts, out, len, settings)) < 0) {
-		host_fail(h, rc, "error", cmdb_error_last());
+	if ((rc = cmdb_collect_parse_until(&facts, out, len, settings, h->deadline_ms)) < 0) {
+		/* Over the facts limit or the deadline: "toobig" or "timeout", as the message says.
+		 */
+		host_fail(h, rc, rc == CMDB_ETOOBIG || rc == CMDB_ETIMEOUT ? NULL : "error",
+			cmdb_error_last());
 		rc = 0;
 		goto done;
 	}
@@ -210,6 +276,8 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 			"incomplete output: no collector section in it (not a gitcmdb collector?)");
 		goto done;
 	}
+	if (late(h, "after its output was parsed"))
+		goto done;
 	if ((rc = cmdb_collect_items(&h->items, &h->files, h->host->name, facts, redactor)) < 0) {
 		host_fail(h, rc, "error", cmdb_error_last());
 		rc = 0;
@@ -220,23 +288,34 @@ int cmdb__scan_host_parse(cmdb__scan_host *h, const char *out, size_t len, const
 		goto done;
 	h->code = 0;
 	h->status = "ok";
+	if ((rc = check_item_sizes(h)) == 0 && h->code == 0)
+		late(h, "while its items were made");
 done:
 	json_decref(facts);
 	return rc;
 }
 
+static int host_deadline_ms(const cmdb__scan_pool_opts *o)
+{
+	return (o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S) * 1000;
+}
+
+/* One deadline for the whole host: every SSH phase ends by it (and parsing is checked). */
 static void target_for(cmdb_ssh_target *t, const cmdb_host *host, const cmdb__scan_pool_opts *o)
 {
-	int deadline = (o->timeout_s > 0 ? o->timeout_s : 120) * 1000;
+	int deadline = host_deadline_ms(o);
 
 	memset(t, 0, sizeof(*t));
 	t->address = host->address;
 	t->port = host->port > 0 ? host->port : 22;
 	t->user = host->user;
 	t->identity_file = host->identity_file;
-	t->known_hosts = o->known_hosts;
-	t->connect_timeout_ms = deadline < 10000 ? deadline : 10000;
-	t->auth_timeout_ms = deadline < 10000 ? deadline : 10000;
+	t->passphrase_env = host->passphrase_env;
+	t->hostkeys = o->hostkeys;
+	t->known_hosts = o->known_hosts_name;
+	t->timeout_ms = deadline;
+	t->connect_timeout_ms = deadline < CONNECT_MAX_MS ? deadline : CONNECT_MAX_MS;
+	t->auth_timeout_ms = deadline;
 	t->command_timeout_ms = deadline;
 }
 
@@ -248,6 +327,7 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	h->deadline_ms = now_ms() + (uint64_t)host_deadline_ms(o);
 	memset(&res, 0, sizeof(res));
 	target_for(&t, h->host, o);
 	cmdb_error_clear();

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "util/alloc.h"
 #include "util/buf.h"
@@ -28,6 +27,8 @@ typedef struct {
 	unsigned char *blob;
 	size_t blob_len;
 	size_t line;
+	int hashed; /* hosts is "|1|salt|hash": decoded once here, as every check needs them */
+	unsigned char salt[20], hash[20];
 } kh_line;
 
 struct cmdb_knownhosts {
@@ -176,20 +177,30 @@ static char *field(char **p)
 	return start;
 }
 
-static int valid_hosts(const char *h)
+/* "|1|base64(salt)|base64(hash)" with 20-byte salt and hash (HMAC-SHA1), decoded into l. */
+static int decode_hashed(kh_line *l, const char *h)
 {
-	if (strncmp(h, "|1|", 3) == 0) {
-		const char *bar = strchr(h + 3, '|');
-		unsigned char *salt = NULL, *hash = NULL;
-		size_t sl = 0, hl = 0;
-		int ok = bar &&
-			cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
-			cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 &&
-			sl == 20 && hl == 20;
-		cmdb_free(salt);
-		cmdb_free(hash);
-		return ok;
+	const char *bar = strchr(h + 3, '|');
+	unsigned char *salt = NULL, *hash = NULL;
+	size_t sl = 0, hl = 0;
+	int ok = bar && cmdb__base64_decode(&salt, &sl, h + 3, (size_t)(bar - h - 3)) == 0 &&
+		cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) == 0 && sl == 20 &&
+		hl == 20;
+
+	if (ok) {
+		memcpy(l->salt, salt, sizeof(l->salt));
+		memcpy(l->hash, hash, sizeof(l->hash));
+		l->hashed = 1;
 	}
+	cmdb_free(salt);
+	cmdb_free(hash);
+	return ok;
+}
+
+static int valid_hosts(kh_line *l, const char *h)
+{
+	if (strncmp(h, "|1|", 3) == 0)
+		return decode_hashed(l, h);
 	for (const char *p = h; *p; p++)
 		if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e)
 			return 0;
@@ -233,7 +244,7 @@ static int parse_line(kh_line *l, char *text, const char *name, size_t lineno)
 	if (!hosts || !type || !key)
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: expected 'hosts key-type base64-key'",
 			name, lineno);
-	if (!valid_hosts(hosts))
+	if (!valid_hosts(l, hosts))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed host field", name, lineno);
 	if (!valid_type(type))
 		return cmdb__error(CMDB_EINVALID, "%s:%zu: malformed key type", name, lineno);
@@ -397,39 +408,72 @@ static int glob(const char *p, const char *s)
 	return !*p;
 }
 
-static int hashed_match(const char *field, const char *host)
-{
-	const char *bar = strchr(field + 3, '|');
-	unsigned char *salt = NULL, *hash = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	size_t sl, hl;
-	int ok = 0;
+/*
+ * One lookup of a host name over the table. Hashed lines cost an HMAC-SHA1 each: done
+ * with one digest context for the whole lookup (HMAC() sets up a MAC per call, which
+ * costs more than the hashing).
+ */
+typedef struct {
+	const char *host;
+	EVP_MD *sha1; /* fetched at the first hashed line */
+	EVP_MD_CTX *ctx;
+} lookup;
 
-	if (!bar || cmdb__base64_decode(&salt, &sl, field + 3, (size_t)(bar - field - 3)) < 0 ||
-		cmdb__base64_decode(&hash, &hl, bar + 1, strlen(bar + 1)) < 0)
-		goto done;
-	if (HMAC(EVP_sha1(), salt, (int)sl, (const unsigned char *)host, strlen(host), md, &mdlen))
-		ok = mdlen == hl && memcmp(md, hash, hl) == 0;
-done:
-	cmdb_free(salt);
-	cmdb_free(hash);
-	return ok;
+static void lookup_dispose(lookup *k)
+{
+	EVP_MD_CTX_free(k->ctx);
+	EVP_MD_free(k->sha1);
 }
 
-/* Does a host field name host? A matching "!pattern" vetoes. */
-static int hosts_match(const char *field, const char *host)
+static int hmac_sha1(lookup *k, const unsigned char key[20], unsigned char out[20])
+{
+	unsigned char pad[64], inner[20];
+	unsigned int n = 0;
+
+	if (!k->ctx &&
+		(!(k->sha1 = EVP_MD_fetch(NULL, "SHA1", NULL)) || !(k->ctx = EVP_MD_CTX_new())))
+		return -1;
+	memset(pad, 0x36, sizeof(pad));
+	for (size_t i = 0; i < 20; i++)
+		pad[i] ^= key[i];
+	if (!EVP_DigestInit_ex(k->ctx, k->sha1, NULL) ||
+		!EVP_DigestUpdate(k->ctx, pad, sizeof(pad)) ||
+		!EVP_DigestUpdate(k->ctx, k->host, strlen(k->host)) ||
+		!EVP_DigestFinal_ex(k->ctx, inner, &n))
+		return -1;
+	memset(pad, 0x5c, sizeof(pad));
+	for (size_t i = 0; i < 20; i++)
+		pad[i] ^= key[i];
+	if (!EVP_DigestInit_ex(k->ctx, k->sha1, NULL) ||
+		!EVP_DigestUpdate(k->ctx, pad, sizeof(pad)) ||
+		!EVP_DigestUpdate(k->ctx, inner, sizeof(inner)) ||
+		!EVP_DigestFinal_ex(k->ctx, out, &n))
+		return -1;
+	return 0;
+}
+
+static int hashed_match(lookup *k, const kh_line *l)
+{
+	unsigned char md[20];
+
+	/* No digest (out of memory): no match, so an unknown host, never a wrong match. */
+	return hmac_sha1(k, l->salt, md) == 0 && memcmp(md, l->hash, sizeof(md)) == 0;
+}
+
+/* Does a host field name the host? A matching "!pattern" vetoes. */
+static int hosts_match(lookup *k, const kh_line *l)
 {
 	char pat[KH_MAX_LINE + 1];
 	int hit = 0;
 
-	if (strncmp(field, "|1|", 3) == 0)
-		return hashed_match(field, host);
-	for (const char *p = field; *p;) {
+	if (l->hashed)
+		return hashed_match(k, l);
+	for (const char *p = l->hosts; *p;) {
 		size_t n = strcspn(p, ",");
 		int neg = *p == '!';
 		memcpy(pat, p + neg, n - (size_t)neg);
 		pat[n - (size_t)neg] = '\0';
-		if (glob(pat, host)) {
+		if (glob(pat, k->host)) {
 			if (neg)
 				return 0;
 			hit = 1;
@@ -444,6 +488,7 @@ cmdb_kh_status cmdb_knownhosts_check(
 {
 	char type[64];
 	int seen = 0, same_type = 0, match = 0;
+	lookup k = {host, NULL, NULL};
 
 	if (cmdb__kh_blob_type(type, sizeof(type), blob, blob_len) < 0)
 		return CMDB_KH_CHANGED;
@@ -453,9 +498,11 @@ cmdb_kh_status cmdb_knownhosts_check(
 			l->marker && l->blob_len == blob_len && !memcmp(l->blob, blob, blob_len);
 
 		/* A revoked key is refused whoever presents it. */
-		if (l->marker && !strcmp(l->marker, "@revoked") && same_key)
+		if (l->marker && !strcmp(l->marker, "@revoked") && same_key) {
+			lookup_dispose(&k);
 			return CMDB_KH_REVOKED;
-		if (!l->marker || *l->marker || !hosts_match(l->hosts, host))
+		}
+		if (!l->marker || *l->marker || !hosts_match(&k, l))
 			continue;
 		seen = 1;
 		if (!strcmp(l->type, type)) {
@@ -463,6 +510,7 @@ cmdb_kh_status cmdb_knownhosts_check(
 			match |= same_key;
 		}
 	}
+	lookup_dispose(&k);
 	if (match)
 		return CMDB_KH_MATCH;
 	return same_type ? CMDB_KH_CHANGED : seen ? CMDB_KH_OTHERTYPE : CMDB_KH_UNKNOWN;
@@ -471,6 +519,7 @@ cmdb_kh_status cmdb_knownhosts_check(
 void cmdb__kh_types(char *out, size_t size, const cmdb_knownhosts *kh, const char *host)
 {
 	size_t len = 0;
+	lookup k = {host, NULL, NULL};
 
 	out[0] = '\0';
 	for (size_t i = 0; kh && i < kh->n; i++) {
@@ -478,7 +527,7 @@ void cmdb__kh_types(char *out, size_t size, const cmdb_knownhosts *kh, const cha
 		size_t tl;
 		const char *hit;
 
-		if (!l->marker || *l->marker || !hosts_match(l->hosts, host))
+		if (!l->marker || *l->marker || !hosts_match(&k, l))
 			continue;
 		tl = strlen(l->type);
 		hit = strstr(out, l->type);
@@ -488,6 +537,7 @@ void cmdb__kh_types(char *out, size_t size, const cmdb_knownhosts *kh, const cha
 			break;
 		len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", l->type);
 	}
+	lookup_dispose(&k);
 }
 
 int cmdb_knownhosts_add(int *status, cmdb_knownhosts *kh, const char *line, int replace)
@@ -522,15 +572,18 @@ int cmdb_knownhosts_add(int *status, cmdb_knownhosts *kh, const char *line, int 
 		goto done;
 	}
 	if (st != CMDB_KH_UNKNOWN) {
+		lookup k = {nl->hosts, NULL, NULL};
 		size_t w = 0;
+
 		for (size_t i = 0; i < kh->n; i++) {
 			kh_line *l = &kh->v[i];
-			if (l->marker && !*l->marker && hosts_match(l->hosts, nl->hosts))
+			if (l->marker && !*l->marker && hosts_match(&k, l))
 				line_dispose(l);
 			else
 				kh->v[w++] = *l;
 		}
 		kh->n = w;
+		lookup_dispose(&k);
 	}
 	nl->line = kh->n ? kh->v[kh->n - 1].line + 1 : 1;
 	if ((error = push(kh, nl)) < 0)

@@ -2,7 +2,9 @@
  * cmdb_ssh_exec: one command on one host over libssh2, never blocking past a
  * deadline. The socket is non-blocking and the session too; every libssh2 call that
  * says EAGAIN is retried after poll() on the directions libssh2 is blocked on, for
- * at most the time left in the current phase (connect, handshake+auth, command).
+ * at most the time left in the current phase (connect, handshake+auth, command),
+ * and never past the deadline of the whole call. libssh2's own reads and writes go
+ * through ssh_io.c, which enforces the same deadline inside libssh2's loops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,10 +42,17 @@ void cmdb__ssh_phase(cmdb__ssh_conn *c, const char *phase, int ms)
 	c->phase = phase;
 	c->phase_ms = ms;
 	c->deadline = cmdb__ssh_now_ms() + (uint64_t)ms;
+	c->clipped = c->end && c->deadline >= c->end;
+	if (c->clipped)
+		c->deadline = c->end;
 }
 
 static int timed_out(cmdb__ssh_conn *c)
 {
+	if (c->clipped)
+		return cmdb__error(CMDB_ETIMEOUT,
+			"%s: %s timed out: the host's %d ms deadline passed", c->where, c->phase,
+			c->t->timeout_ms);
 	return cmdb__error(
 		CMDB_ETIMEOUT, "%s: %s timed out after %d ms", c->where, c->phase, c->phase_ms);
 }
@@ -137,20 +146,29 @@ static int open_session(cmdb__ssh_conn *c, const char *methods)
 	snprintf(c->where, sizeof(c->where), "%s@%s%s%s:%d", t->user ? t->user : "?",
 		strchr(t->address, ':') ? "[" : "", t->address, strchr(t->address, ':') ? "]" : "",
 		t->port ? t->port : 22);
+	if (t->timeout_ms > 0)
+		c->end = cmdb__ssh_now_ms() + (uint64_t)t->timeout_ms;
 	cmdb__ssh_phase(c, "connect",
 		t->connect_timeout_ms > 0 ? t->connect_timeout_ms : DEFAULT_CONNECT_MS);
 	if ((error = tcp_connect(c)) < 0)
 		return error;
 	cmdb__ssh_phase(
 		c, "handshake", t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
-	if (!(c->s = libssh2_session_init_ex(NULL, NULL, NULL, NULL)))
+	/* c is the session's abstract pointer: ssh_io.c finds the deadline through it. */
+	if (!(c->s = libssh2_session_init_ex(NULL, NULL, NULL, c)))
 		return cmdb__error(CMDB_ERROR, "%s: cannot create an SSH session", c->where);
+	cmdb__ssh_io_attach(c);
 	libssh2_session_set_blocking(c->s, 0);
 	if (libssh2_session_method_pref(c->s, LIBSSH2_METHOD_HOSTKEY, methods) != 0)
 		return cmdb__ssh_error(c, CMDB_ERROR, "host key algorithms");
 	while ((rc = libssh2_session_handshake(c->s, c->sock)) == LIBSSH2_ERROR_EAGAIN)
 		if ((error = cmdb__ssh_wait(c)) < 0)
 			return error;
+	if (rc != 0 && c->flooded)
+		return cmdb__error(CMDB_EUNREACHABLE,
+			"%s: SSH handshake failed: the server sent over %u bytes without an SSH "
+			"version line (not an SSH server?)",
+			c->where, CMDB__SSH_PREBANNER_MAX);
 	if (rc != 0)
 		return cmdb__ssh_error(c, CMDB_EUNREACHABLE, "SSH handshake failed");
 	return 0;
@@ -167,6 +185,12 @@ static void conn_close(cmdb__ssh_conn *c, int graceful)
 	}
 	if (c->sock >= 0)
 		shutdown(c->sock, SHUT_RDWR);
+	/*
+	 * From here on the socket is shut, so it fails at once: let ssh_io.c pass every read
+	 * and write through (past the deadline it would say "would block", and libssh2 could
+	 * never finish freeing the channel and session).
+	 */
+	c->deadline = UINT64_MAX;
 	if (c->agent) {
 		libssh2_agent_disconnect(c->agent);
 		libssh2_agent_free(c->agent);
@@ -433,8 +457,8 @@ int cmdb_ssh_exec(cmdb_ssh_result *res, const cmdb_ssh_target *t, const char *co
 	cmdb__kh_types(known, sizeof(known), kh, host);
 	methods_for(methods, sizeof(methods), known);
 	if ((error = open_session(&c, methods)) < 0 ||
-		(error = check_hostkey(&c, kh, host, t->hostkeys ? "known_hosts" : t->known_hosts,
-			 r.hostkey_sha256)) < 0)
+		(error = check_hostkey(&c, kh, host,
+			 t->known_hosts ? t->known_hosts : "known_hosts", r.hostkey_sha256)) < 0)
 		goto done;
 	cmdb__ssh_phase(&c, "authentication",
 		t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);

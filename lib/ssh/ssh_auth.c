@@ -18,6 +18,7 @@
 
 #define KEYFILE_MAX (64u * 1024)
 
+/* Read a key file of at most KEYFILE_MAX bytes; 0, -errno, or -EFBIG over the cap. */
 static int read_file(char **out, size_t *len, const char *path)
 {
 	FILE *f = fopen(path, "rb");
@@ -30,8 +31,11 @@ static int read_file(char **out, size_t *len, const char *path)
 	if (!f)
 		return -errno;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((error = cmdb__buf_put(&b, chunk, n)) < 0)
+		if (cmdb__buf_put(&b, chunk, n) < 0) {
+			cmdb_error_clear();
+			error = b.len + n > KEYFILE_MAX ? -EFBIG : -ENOMEM;
 			goto done;
+		}
 	if (ferror(f)) {
 		error = -EIO;
 		goto done;
@@ -40,6 +44,8 @@ static int read_file(char **out, size_t *len, const char *path)
 	error = *out ? 0 : -ENOMEM;
 done:
 	fclose(f);
+	if (b.ptr)
+		memset(b.ptr, 0, b.len); /* private key material does not linger */
 	cmdb__buf_dispose(&b);
 	return error;
 }
@@ -113,7 +119,14 @@ static int auth_keyfile(cmdb__ssh_conn *c, const char *user)
 	size_t len = 0;
 	int rc, error = 0;
 
-	if ((rc = read_file(&key, &len, t->identity_file)) < 0) {
+	if ((rc = read_file(&key, &len, t->identity_file)) == -EFBIG) {
+		error = cmdb__error(CMDB_EAUTH,
+			"%s: identity file %s is larger than %u bytes: not a private key (an "
+			"ed25519 key file is under 1 KiB)",
+			c->where, t->identity_file, KEYFILE_MAX);
+		goto done;
+	}
+	if (rc < 0) {
 		error = cmdb__error(CMDB_EAUTH, "%s: cannot read identity file %s: %s", c->where,
 			t->identity_file, strerror(-rc));
 		goto done;

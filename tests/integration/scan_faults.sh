@@ -3,7 +3,9 @@
 # inventory; settings; bare repositories; usage errors.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/scan_lab.sh"
-SCAN_TIMEOUT=5 # no `self` here; hang and tarpit cost the whole deadline
+# No `self` here. hang, tarpit, drip and chatter cost the whole deadline; huge must get
+# its 64 MiB across within it, all phases included, even under ASan on a loaded machine.
+SCAN_TIMEOUT=12
 init_repo
 cd "$REPO"
 scan 0 --limit '@canned'
@@ -22,17 +24,20 @@ assert_eq "$(status huge)" toobig
 assert_eq "$(status garbage)" incomplete
 assert_eq "$(status midclose)" error
 assert_eq "$(status noexit)" error
+assert_eq "$(status flood)" unreachable
+assert_eq "$(status drip)" timeout
+assert_eq "$(status chatter)" timeout
 for h in web01 app01 db01 rocky9 alpine319 evil; do assert_eq "$(status $h)" ok "$h status"; done
 assert_contains "$(jq_ "$REPORT" "[h['error'] for h in d['hosts'] if h['name'] == 'hostkey'][0]")" "known_hosts"
-assert_eq "$(jq_ "$REPORT" 'd["counts"]["unreachable"], d["counts"]["failed"]')" "(1, 7)"
+assert_eq "$(jq_ "$REPORT" 'd["counts"]["unreachable"], d["counts"]["failed"]')" "(2, 9)"
 MSG=$(git log -1 --format=%B)
-assert_contains "$MSG" ", 1 unreachable, 7 failed"
+assert_contains "$MSG" ", 2 unreachable, 9 failed"
 assert_contains "$MSG" "unreachable: host/refused (gitcmdb-lab@127.0.0.1:"
 assert_contains "$MSG" "timeout: host/hang ("
 assert_contains "$MSG" "toobig: host/huge ("
 assert_contains "$MSG" "incomplete: host/garbage (incomplete output"
 assert_contains "$MSG" "duplicate identity: host/web01, host/web01-drift (same machine-id "
-for h in refused tarpit hang hostkey huge garbage midclose noexit; do
+for h in refused tarpit hang hostkey huge garbage midclose noexit flood drip chatter; do
 	[ ! -e "host/$h.yaml" ] && [ ! -e "service/$h" ] && [ ! -e "file/$h" ] || fail "files for failed host $h"
 	ok
 done

@@ -9,13 +9,17 @@ DIR receives: sshd configs and logs, host keys, the client key (client_ed25519),
 inventory.yaml, known_hosts (for every served host) and lab.json (ports by persona).
 One sshd listens on many ports; a ForceCommand picks the persona by local port
 (sshd allows 16 listen sockets per process, so ports are split over a few sshds).
-Only processes the lab started are stopped, by the pids it recorded.
+Only processes the lab started are stopped: each pid is recorded with its start time
+(/proc/PID/stat), and a pid whose process started at another time (the pid was reused
+by an unrelated process after ours ended) is left alone.
 """
 import json
 import os
 import pwd
+import selectors
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -23,6 +27,13 @@ import time
 SSHD = "/usr/sbin/sshd"
 HERE = os.path.dirname(os.path.abspath(__file__))
 FAULTS = ["hang", "midclose", "garbage", "huge", "noexit"]
+# Served like the faults but left out of the `faults` group: 33 MB a scan is for the tests
+# that want it, with a deadline long enough for the bytes to arrive.
+HEAVY = ["pkgflood"]
+# Hostile servers that are not sshd: they speak (or not) before any SSH banner.
+RAW = ["tarpit", "flood", "drip", "chatter"]
+# pkgflood: a collector output with this many bytes of dpkg package lines.
+PKGFLOOD_BYTES = 33000000
 MAX_PORTS_PER_SSHD = 15
 
 # The ForceCommand: runs as the lab user; persona by local port (4th SSH_CONNECTION field).
@@ -30,9 +41,17 @@ PERSONA_SH = r"""#!/bin/sh
 LAB=%(dir)s
 port=${SSH_CONNECTION##* }
 persona=$(awk -v p="$port" '$1 == p { print $2 }' "$LAB/persona.map")
-echo $$ >>"$LAB/run/pids" 2>/dev/null
+# The pid with its start time, so `stop` never kills a later process that reuses the pid.
+echo "$$ $(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f20)" >>"$LAB/run/pids" 2>/dev/null
 case "$persona" in
 hang) exec sleep 3600 ;;
+pkgflood)
+	# A collector's output whose packages section is %(pkgflood)d bytes of dpkg lines.
+	echo '@@gitcmdb-collect 1@@'; echo '@@gitcmdb-begin packages@@'; echo '%%%% dpkg'
+	awk -v max=%(pkgflood)d 'BEGIN { while (n < max) {
+		l = sprintf("ii \tpkg-%%07d\t1.%%d.%%d-1\tamd64", i, i %% 97, i %% 13); i++
+		print l; n += length(l) + 1 } }'
+	echo '@@gitcmdb-end packages 0@@'; echo '@@gitcmdb-done@@' ;;
 midclose) printf 'first half of the output\n'; kill -9 0 ;;
 garbage) exec head -c 65536 /dev/urandom ;;
 huge) exec head -c 104857600 /dev/zero ;;
@@ -169,8 +188,36 @@ def alive(pid):
         return False
 
 
-def tarpit(port, pidfile):
-    """Accept connections and never speak (forked daemon)."""
+def start_time(pid):
+    """The start time of process pid (clock ticks after boot, /proc/PID/stat field 22), or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+FLOOD_LINE = b"this is not an SSH server, and it never stops saying so\r\n" * 1024
+
+
+def ignore_packets():
+    """Plaintext SSH_MSG_IGNORE packets (RFC 4253 §6, before any key exchange): what a
+    server may send at any time, and what libssh2 reads in a loop while they keep coming."""
+    payload = b"\x02" + struct.pack(">I", 1000) + b"x" * 1000
+    pad = 8 - (5 + len(payload)) % 8
+    pad += 8 if pad < 4 else 0
+    return (struct.pack(">IB", 1 + len(payload) + pad, pad) + payload + b"\0" * pad) * 64
+
+
+CHATTER = ignore_packets()
+
+
+def raw_server(port, mode):
+    """A forked daemon on port: tarpit (accepts, never speaks), flood (endless lines
+    before any SSH banner, as fast as the client reads), drip (a byte a second, never a
+    banner), chatter (a valid banner, then endless SSH_MSG_IGNORE packets, never a key
+    exchange). One process serves every connection (selectors), so a scan's parallel
+    connections all get the same treatment; a client that leaves is dropped."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
@@ -181,15 +228,59 @@ def tarpit(port, pidfile):
         return pid
     os.setsid()
     detach_stdio()
-    held = []
     try:
-        while True:
-            c, _ = s.accept()
-            held.append(c)
-            if len(held) > 1000:
-                held.pop(0).close()
+        serve(s, mode)
     finally:
         os._exit(0)
+
+
+def serve(s, mode):
+    sel = selectors.DefaultSelector()
+    sel.register(s, selectors.EVENT_READ)
+    held = []
+    next_drip = time.monotonic() + 1.0
+    while True:
+        wait = max(0.0, next_drip - time.monotonic()) if mode == "drip" else None
+        events = sel.select(timeout=wait)
+        for key, _ in events:
+            if key.fileobj is s:
+                c, _ = s.accept()
+                c.setblocking(False)
+                held.append(c)
+                if len(held) > 1000:
+                    drop(sel, held, held[0])
+                if mode == "chatter":
+                    try:
+                        c.send(b"SSH-2.0-OpenSSH_9.2p1 chatter\r\n")
+                    except OSError:
+                        pass
+                if mode in ("flood", "chatter"):
+                    sel.register(c, selectors.EVENT_WRITE)
+            else:
+                try:
+                    key.fileobj.send(FLOOD_LINE if mode == "flood" else CHATTER)
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    drop(sel, held, key.fileobj)
+        if mode == "drip" and time.monotonic() >= next_drip:
+            next_drip += 1.0
+            for c in list(held):
+                try:
+                    c.send(b"x")
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    drop(sel, held, c)
+
+
+def drop(sel, held, c):
+    try:
+        sel.unregister(c)
+    except (KeyError, ValueError):
+        pass
+    held.remove(c)
+    c.close()
 
 
 def detach_stdio():
@@ -228,6 +319,7 @@ def read_logs(d):
 
 
 def kill_all(pids):
+    """Kill processes this run of lab.py just forked (its own children: no pid reuse)."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -241,9 +333,8 @@ def launch(d, user, served):
     for f in os.listdir(d):
         if f.startswith("sshd") and f.endswith(".log"):
             os.unlink(os.path.join(d, f))
-    ports = free_ports(len(served) + 3)
-    port_of = dict(zip(served, ports))
-    port_of["hostkey"], port_of["tarpit"], port_of["refused"] = ports[len(served):]
+    ports = free_ports(len(served) + 2 + len(RAW))
+    port_of = dict(zip(served + ["hostkey", "refused"] + RAW, ports))
     write("%s/persona.map" % d, "".join("%d %s\n" % (port_of[p], p) for p in served if p != "self"))
     v6 = free_port6()
     if v6:
@@ -259,7 +350,8 @@ def launch(d, user, served):
     conf = sshd_config(d, "sshd-hostkey", [port_of["hostkey"]], "%s/hostkey2_ed25519" % d, user, [])
     pids["sshd-hostkey"] = start_sshd(d, "sshd-hostkey", conf)
     try:
-        pids["tarpit"] = tarpit(port_of["tarpit"], None)
+        for mode in RAW:
+            pids[mode] = raw_server(port_of[mode], mode)
     except OSError:
         kill_all(pids.values())
         return None
@@ -284,7 +376,7 @@ def start(d, user, copies, personas_dir, watch):
     if not os.path.isdir("/run/sshd"):
         os.makedirs("/run/sshd", 0o755, exist_ok=True)
     canned = []
-    reserved = FAULTS + ["self", "self6", "hostkey", "tarpit", "refused"]
+    reserved = FAULTS + HEAVY + RAW + ["self", "self6", "hostkey", "refused"]
     if os.path.isdir(personas_dir):
         for f in sorted(os.listdir(personas_dir)):
             name = f[:-4]
@@ -304,9 +396,9 @@ def start(d, user, copies, personas_dir, watch):
     os.chmod("%s/client_ed25519" % d, 0o600)
     with open("%s/client_ed25519.pub" % d) as f:
         write("%s/authorized_keys" % d, f.read())
-    write("%s/persona.sh" % d, PERSONA_SH % {"dir": d}, 0o755)
+    write("%s/persona.sh" % d, PERSONA_SH % {"dir": d, "pkgflood": PKGFLOOD_BYTES}, 0o755)
 
-    served = ["self"] + canned + FAULTS
+    served = ["self"] + canned + FAULTS + HEAVY
     for attempt in range(5):  # another process may grab a port we picked: pick again
         launched = launch(d, user, served)
         if launched:
@@ -316,7 +408,8 @@ def start(d, user, copies, personas_dir, watch):
     port_of, pids, v6 = launched
     state = {"dir": d, "user": user, "key": "%s/client_ed25519" % d,
              "known_hosts": "%s/known_hosts" % d, "inventory": "%s/inventory.yaml" % d,
-             "ports": port_of, "pids": pids, "canned": canned, "copies": copies}
+             "ports": port_of, "pids": pids, "canned": canned, "copies": copies,
+             "started": {k: start_time(p) for k, p in pids.items()}}
     write("%s/lab.json" % d, json.dumps(state, indent=1, sort_keys=True) + "\n")
 
     with open("%s/hostkey_ed25519.pub" % d) as f:
@@ -326,11 +419,11 @@ def start(d, user, copies, personas_dir, watch):
         kh.append("[::1]:%d %s %s\n" % (v6, ktype, kblob))
     write("%s/known_hosts" % d, "".join(kh))
     inv = ["defaults: {user: %s, identity_file: %s/client_ed25519}\n" % (user, d), "groups:\n"]
-    inv.append("  faults: [%s]\n" % ", ".join(FAULTS + ["hostkey", "tarpit", "refused"]))
+    inv.append("  faults: [%s]\n" % ", ".join(FAULTS + ["hostkey", "refused"] + RAW))
     if canned:
         inv.append("  canned: [%s]\n" % ", ".join(canned))
     inv.append("hosts:\n")
-    for p in served + ["hostkey", "tarpit", "refused"]:
+    for p in served + ["hostkey", "refused"] + RAW:
         inv.append("  %s: {address: 127.0.0.1, port: %d}\n" % (p, port_of[p]))
     if v6:
         inv.append("  self6: {address: '::1', port: %d}\n" % v6)
@@ -340,7 +433,45 @@ def start(d, user, copies, personas_dir, watch):
     write("%s/inventory.yaml" % d, "".join(inv))
     if watch:
         state["pids"]["watchdog"] = watchdog(d, watch)
+        state["started"]["watchdog"] = start_time(state["pids"]["watchdog"])
         write("%s/lab.json" % d, json.dumps(state, indent=1, sort_keys=True) + "\n")
+
+
+def recorded(d, state, from_watchdog):
+    """[(pid, start time)] of every process the lab recorded (the watchdog skips itself)."""
+    started = state.get("started", {})
+    out = [(pid, started.get(k)) for k, pid in state["pids"].items()
+           if not (from_watchdog and k == "watchdog")]
+    try:  # persona processes (e.g. `hang`) record "pid starttime"; they run as the lab user
+        with open("%s/run/pids" % d) as f:
+            for line in f:
+                w = line.split()
+                if len(w) == 2 and w[0].isdigit() and w[1].isdigit():
+                    out.append((int(w[0]), int(w[1])))
+                elif len(w) == 1 and w[0].isdigit():
+                    out.append((int(w[0]), None))
+    except OSError:
+        pass
+    return out
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def ours(pid, started, d):
+    """Still the process the lab recorded? With a start time, it must match. A record
+    without one (written by an older lab.py) is trusted only for a process whose command
+    line names this lab's directory (its sshd -f DIR/..., lab.py start DIR)."""
+    if started is not None:
+        return start_time(pid) == started
+    # sshd rewrites its title into one string ("sshd: /usr/sbin/sshd -D -e -f DIR/... [listener]")
+    words = " ".join(cmdline(pid)).split()
+    return any(w == d or w.startswith(d + "/") for w in words)
 
 
 def stop(d, from_watchdog=False):
@@ -350,18 +481,15 @@ def stop(d, from_watchdog=False):
             state = json.load(f)
     except OSError:
         return
-    pids = [v for k, v in state["pids"].items() if not (from_watchdog and k == "watchdog")]
-    try:  # persona processes (e.g. `hang`) record their pids; they run as the lab user
-        with open("%s/run/pids" % d) as f:
-            pids += [int(x) for x in f.read().split() if x.isdigit()]
-    except OSError:
-        pass
-    for pid in pids:
+    # A pid whose process ended may have been reused by anything since: check each
+    # one's start time before every signal, not once.
+    pids = [(pid, t) for pid, t in recorded(d, state, from_watchdog) if ours(pid, t, d)]
+    for pid, t in pids:
         try:
             os.kill(pid, signal.SIGTERM)
         except OSError:
             pass
-    for pid in pids:
+    for pid, t in pids:
         for _ in range(50):
             try:
                 os.waitpid(pid, os.WNOHANG)
@@ -371,10 +499,11 @@ def stop(d, from_watchdog=False):
                 break
             time.sleep(0.02)
         else:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            if ours(pid, t, d):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
     os.unlink("%s/lab.json" % d)
 
 

@@ -87,6 +87,8 @@ static void test_collect_script__rejects_bad_settings(void **state)
 		"{\"file_max_bytes\": 0}",
 		"{\"file_max_bytes\": \"12\"}",
 		"{\"command_timeout\": -1}",
+		"{\"facts_max_bytes\": 1024}",
+		"{\"facts_max_bytes\": \"4M\"}",
 		"[]",
 	};
 

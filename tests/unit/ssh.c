@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -403,6 +404,131 @@ static void test_ssh__garbage_bytes_returned(void **state)
 	cmdb_ssh_result_dispose(&r);
 }
 
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/*
+ * Hostile servers end at the deadline whatever they send. The bound asserted is the
+ * deadline plus a slack generous for a loaded machine; the time measured is printed.
+ */
+static void expect_by_deadline(cmdb_ssh_target *t, int code, const char *needle, double limit_s)
+{
+	double t0 = now_s(), took;
+
+	expect_fail(t, "true", code, needle);
+	took = now_s() - t0;
+	printf("# %s:%d: %s after %.2f s (bound %.1f s)\n", t->address, t->port, cmdb_error_last(),
+		took, limit_s);
+	assert_true(took < limit_s);
+}
+
+/* Endless lines before any SSH banner: libssh2 alone would read them for ever. */
+static void test_ssh__prebanner_flood_refused(void **state)
+{
+	cmdb_ssh_target t = target("flood");
+
+	(void)state;
+	t.timeout_ms = 5000;
+	expect_by_deadline(&t, CMDB_EUNREACHABLE, "without an SSH version line", 5 + 10);
+	/* the same for host key enrolment, which runs the same handshake */
+	{
+		char *line = NULL, *fp = NULL;
+
+		assert_int_equal(cmdb_ssh_fetch_hostkey(&line, &fp, &t), CMDB_EUNREACHABLE);
+		assert_null(line);
+	}
+}
+
+/* A byte a second, never a banner: the whole call's deadline holds. */
+static void test_ssh__drip_ends_at_deadline(void **state)
+{
+	cmdb_ssh_target t = target("drip");
+	char *line = NULL, *fp = NULL;
+	double t0;
+
+	(void)state;
+	t.timeout_ms = 2000;
+	expect_by_deadline(&t, CMDB_ETIMEOUT, "the host's 2000 ms deadline passed", 2 + 10);
+	t0 = now_s();
+	assert_int_equal(cmdb_ssh_fetch_hostkey(&line, &fp, &t), CMDB_ETIMEOUT);
+	assert_true(now_s() - t0 < 2 + 10);
+}
+
+/* A banner, then SSH_MSG_IGNORE packets for ever and never a key exchange. */
+static void test_ssh__chatter_ends_at_deadline(void **state)
+{
+	cmdb_ssh_target t = target("chatter");
+
+	(void)state;
+	t.auth_timeout_ms = 2000;
+	expect_by_deadline(&t, CMDB_ETIMEOUT, "handshake timed out", 2 + 10);
+}
+
+/* timeout_ms bounds the sum of the phases, not each one. */
+static void test_ssh__whole_call_deadline(void **state)
+{
+	cmdb_ssh_target t = target("hang");
+
+	(void)state;
+	t.command_timeout_ms = 600000;
+	t.timeout_ms = 1500;
+	expect_by_deadline(&t, CMDB_ETIMEOUT,
+		"command timed out: the host's 1500 ms deadline passed", 1.5 + 10);
+	t = target("tarpit");
+	t.timeout_ms = 1000;
+	expect_by_deadline(&t, CMDB_ETIMEOUT, "handshake timed out", 1 + 10);
+}
+
+/* A file over the key size cap says so (it once said "Resource temporarily unavailable"). */
+static void test_ssh__identity_file_too_big(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	char *key, *big = malloc(70000);
+
+	(void)state;
+	assert_true(asprintf(&key, "%s/big_key", tmp) > 0);
+	memset(big, 'k', 70000);
+	assert_int_equal(tu_write_file(key, big, 70000), 0);
+	t.identity_file = key;
+	expect_fail(&t, "true", CMDB_EAUTH, "larger than 65536 bytes");
+	assert_non_null(strstr(cmdb_error_last(), key));
+	assert_null(strstr(cmdb_error_last(), "temporarily"));
+	/* at the cap exactly it is read (and refused as a key, not for its size) */
+	assert_int_equal(tu_write_file(key, big, 65536), 0);
+	expect_fail(&t, "true", CMDB_EAUTH, "");
+	assert_null(strstr(cmdb_error_last(), "larger than"));
+	free(big);
+	free(key);
+}
+
+/* A parsed known_hosts shared by threads; messages name what the caller calls it. */
+static void test_ssh__shared_hostkeys(void **state)
+{
+	cmdb_ssh_target t = target("self");
+	cmdb_knownhosts *kh = NULL, *empty = NULL;
+	cmdb_ssh_result r;
+
+	(void)state;
+	assert_int_equal(cmdb_knownhosts_load(&kh, labstr("known_hosts")), 0);
+	t.known_hosts = NULL;
+	t.hostkeys = kh;
+	assert_int_equal(cmdb_ssh_exec(&r, &t, "echo shared", NULL, 0), 0);
+	assert_string_equal(r.out, "shared\n");
+	cmdb_ssh_result_dispose(&r);
+	assert_int_equal(cmdb_knownhosts_parse(&empty, "", 0, "empty"), 0);
+	t.hostkeys = empty;
+	expect_fail(&t, "true", CMDB_EHOSTKEY, "is not in known_hosts;");
+	t.known_hosts = "main's known_hosts";
+	expect_fail(&t, "true", CMDB_EHOSTKEY, "is not in main's known_hosts;");
+	cmdb_knownhosts_free(kh);
+	cmdb_knownhosts_free(empty);
+}
+
 typedef struct {
 	int i, rc;
 	char out[32];
@@ -531,6 +657,12 @@ int main(void)
 		cmocka_unit_test(test_ssh__fetch_hostkey),
 		cmocka_unit_test(test_ssh__ipv6_literal),
 		cmocka_unit_test(test_ssh__bad_target),
+		cmocka_unit_test(test_ssh__prebanner_flood_refused),
+		cmocka_unit_test(test_ssh__drip_ends_at_deadline),
+		cmocka_unit_test(test_ssh__chatter_ends_at_deadline),
+		cmocka_unit_test(test_ssh__whole_call_deadline),
+		cmocka_unit_test(test_ssh__identity_file_too_big),
+		cmocka_unit_test(test_ssh__shared_hostkeys),
 	};
 
 	return cmocka_run_group_tests(tests, lab_up, lab_down);
