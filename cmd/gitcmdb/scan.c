@@ -148,6 +148,14 @@ int cmd_scan(int argc, char **argv, cli_ctx *ctx)
 		cli_print_json(report);
 	else
 		print_text(report);
+	/* Scan-wide warnings (a new redaction key) go to stderr whatever the output format. */
+	{
+		const json_t *w;
+		size_t i;
+
+		json_array_foreach(json_object_get(report, "warnings"), i, w)
+			fprintf(stderr, "gitcmdb: warning: %s\n", json_string_value(w));
+	}
 	{
 		const json_t *counts = json_object_get(report, "counts");
 
