@@ -53,7 +53,8 @@ typedef struct {
  *    "hosts": [{"name", "status", "error"?, "ms", "changed": [ids]}],
  *    "changes": [{"id", "change": "new"|"modified"|"removed", "details"}],
  *    "duplicates": [{"hosts": [names], "evidence"}], "identity_changed": [{"host", "evidence"}],
- *    "not_in_inventory": [ids], "pruned": [ids]}
+ *    "not_in_inventory": [ids], "pruned": [ids],
+ *    "redaction_key": {"id", "path", "created"}, "warnings": [strings] (scan-wide, when any)}
  * Host status: ok, unreachable, timeout, hostkey, auth, toobig, incomplete, error.
  * Failed hosts do not make this fail: the return is an error only when the scan
  * itself could not run or commit (bad inventory, CMDB_EDIRTY, CMDB_ELOCKED, ...).
