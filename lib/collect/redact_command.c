@@ -376,8 +376,8 @@ static int leftovers_match(const cmdline *c, size_t from, size_t to)
 			(err = cmdb__buf_put(&b, c->t + c->tok[i].s, c->tok[i].e - c->tok[i].s)) ==
 				0)
 			err = cmdb__buf_put(&b, " ", 1);
-	if (err == 0 && b.len)
-		hit = cmdb__redact_matches(c->r, b.ptr, b.len - 1);
+	if (err == 0 && b.len && (hit = cmdb__redact_matches(c->r, b.ptr, b.len - 1)) < 0)
+		err = cmdb__oom();
 	cmdb__buf_dispose(&b);
 	return err < 0 ? err : hit;
 }

@@ -4,6 +4,8 @@
 # changed fingerprint, said to be one; a lost key is announced, never passed off as
 # drift; a FIFO key fails fast; a missing HOME names options that exist; and a secret
 # that reached history before the fix can be purged (the index rebuilds itself).
+# A helper that fails to load must stop the test: it rewrites history further down.
+set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo
@@ -162,6 +164,7 @@ ok
 run_cli 0 -C "$REPO" query "SELECT count(*) AS n FROM attrs WHERE value LIKE '%$LEAK%'"
 assert_eq "$OUT" "$(printf 'n\n1')" "the leak is in the index"
 # The documented purge: rewrite every commit, drop the backups, expire, prune.
+case "$(git rev-parse --absolute-git-dir)" in "$T"/*) ;; *) fail "refusing to rewrite a repository outside the sandbox" ;; esac
 FILTER_BRANCH_SQUELCH_WARNING=1 git filter-branch -f --tree-filter "grep -rlF -- '$LEAK' . | xargs -r sed -i 's/$LEAK/<purged>/g'" -- --all >/dev/null 2>&1 \
 	|| fail "filter-branch"
 git for-each-ref --format='%(refname)' refs/original/ | xargs -r -n1 git update-ref -d

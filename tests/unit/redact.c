@@ -15,6 +15,7 @@
 
 #include "gitcmdb/collect.h"
 #include "testutil.h"
+#include "util/alloc.h"
 
 static char *redact(const cmdb_redactor *r, const char *text)
 {
@@ -478,6 +479,53 @@ static void test_redact__command_fingerprint_follows_the_value(void **state)
 	cmdb_redactor_free(r);
 }
 
+/* Every allocation of a file and a command redaction may fail: an error, nothing half made. */
+static void test_redact__allocation_failures_are_clean(void **state)
+{
+	static const char cmd[] = "/usr/bin/app --db-password=zzq --token zzq -H \"Authorization: "
+				  "Bearer zzq\" --config-json {\"password\":\"zzq\"}";
+	static const char text[] =
+		"a = 1\n\"password\": \"zzq\"\nb = 2\n-----BEGIN PRIVATE KEY-----\n"
+		"zzq\n-----END PRIVATE KEY-----\n";
+	cmdb_redactor *r = ephemeral(NULL);
+	int failures = 0, successes_in_a_row = 0;
+
+	(void)state;
+	for (long n = 1; n < 2000 && successes_in_a_row < 20; n++) {
+		char *a = (char *)0x1, *b = (char *)0x1;
+		size_t len = 0;
+		int ra, rb;
+
+		cmdb__alloc_fail_at(n);
+		ra = cmdb_redact_command(&a, r, cmd, strlen(cmd));
+		cmdb__alloc_fail_at(n);
+		rb = cmdb_redact(&b, &len, r, text, strlen(text));
+		cmdb__alloc_fail_at(0);
+		if (ra == 0 && rb == 0) {
+			successes_in_a_row++;
+			assert_null(strstr(a, "zzq"));
+			assert_null(strstr(b, "zzq"));
+			free(a);
+			free(b);
+			continue;
+		}
+		successes_in_a_row = 0;
+		failures++;
+		if (ra == 0)
+			free(a);
+		else
+			assert_null(a);
+		if (rb == 0)
+			free(b);
+		else
+			assert_null(b);
+		assert_true(ra == 0 || ra == CMDB_ERROR);
+		assert_true(rb == 0 || rb == CMDB_ERROR);
+	}
+	assert_true(failures > 3);
+	cmdb_redactor_free(r);
+}
+
 static void test_redact__key_file_created_0600_and_reused(void **state)
 {
 	char *dir = tu_tempdir("redact"), *key, *a, *b;
@@ -589,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_redact__command_line_secrets),
 		cmocka_unit_test(test_redact__ordinary_command_lines_stay),
 		cmocka_unit_test(test_redact__command_fingerprint_follows_the_value),
+		cmocka_unit_test(test_redact__allocation_failures_are_clean),
 		cmocka_unit_test(test_redact__key_file_created_0600_and_reused),
 		cmocka_unit_test(test_redact__default_key_path_from_xdg_and_home),
 		cmocka_unit_test(test_redact__unsafe_key_files_refused),
