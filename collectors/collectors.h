@@ -84,10 +84,16 @@ int cmdb__tok_eq(cmdb__tok t, const char *s);
 int cmdb__tok_prefix(cmdb__tok t, const char *s);
 /* Strict decimal; 0 or -1. */
 int cmdb__tok_u64(uint64_t *out, cmdb__tok t);
-/* A json string of the bytes, invalid UTF-8 and NUL replaced by '?'; NULL on OOM. */
+/*
+ * The one place where host bytes become strings: valid UTF-8 is kept; each
+ * invalid byte and NUL becomes "\xHH" (upper-case hex), and a backslash that would
+ * otherwise read as such an escape ("\\x00", "\\x5C", "\\x80".."\\xFF", upper
+ * case) is written "\x5C". Reversible, so distinct byte strings stay distinct;
+ * text without invalid bytes or such backslashes is unchanged.
+ */
 json_t *cmdb__jstr(const char *s, size_t len);
 json_t *cmdb__jtok(cmdb__tok t);
-/* The same sanitised bytes as a NUL-terminated string (free); NULL on OOM. */
+/* The same encoding as a NUL-terminated string (free); NULL on OOM. */
 char *cmdb__sanitize(const char *s, size_t len);
 /* obj[key] = value (stolen), the key sanitised like cmdb__jstr; 0 or CMDB_ERROR (OOM, or value
  * NULL). */

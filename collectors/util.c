@@ -179,25 +179,45 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 	return n;
 }
 
-/* A NUL-terminated copy of s with invalid UTF-8 and NUL bytes replaced by '?'. */
+static int upper_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* "\xHH" at s is one the encoding makes (00, 5C, 80-FF in upper-case hex). */
+static int escape_at(const char *s, size_t left)
+{
+	if (left < 4 || s[0] != '\\' || s[1] != 'x' || !upper_hex(s[2]) || !upper_hex(s[3]))
+		return 0;
+	return (s[2] == '0' && s[3] == '0') || (s[2] == '5' && s[3] == 'C') || s[2] >= '8';
+}
+
 char *cmdb__sanitize(const char *s, size_t len)
 {
+	static const char hex[] = "0123456789ABCDEF";
 	char *copy;
-	size_t i = 0;
+	size_t i = 0, o = 0;
 
-	if (!(copy = cmdb__malloc(len + 1)))
+	/* At most 4 bytes out for each byte in. */
+	if (len > (SIZE_MAX - 1) / 4 || !(copy = cmdb__malloc(4 * len + 1)))
 		return NULL;
 	while (i < len) {
 		size_t n = utf8_len((const unsigned char *)s + i, len - i);
+		unsigned char c = (unsigned char)s[i];
 
-		if (n == 0) {
-			copy[i++] = '?';
+		if (n == 0 || (c == '\\' && escape_at(s + i, len - i))) {
+			copy[o++] = '\\';
+			copy[o++] = 'x';
+			copy[o++] = hex[c >> 4];
+			copy[o++] = hex[c & 15];
+			i++;
 			continue;
 		}
-		memcpy(copy + i, s + i, n);
+		memcpy(copy + o, s + i, n);
 		i += n;
+		o += n;
 	}
-	copy[len] = '\0';
+	copy[o] = '\0';
 	return copy;
 }
 
@@ -208,7 +228,7 @@ json_t *cmdb__jstr(const char *s, size_t len)
 
 	if (!copy)
 		return NULL;
-	j = json_stringn(copy, len);
+	j = json_string(copy);
 	free(copy);
 	return j;
 }

@@ -150,7 +150,8 @@ int cmd_scan(int argc, char **argv, cli_ctx *ctx)
 		cli_print_json(report);
 	else
 		print_text(report);
-	/* The scan landed; these (e.g. a work tree that could not follow) do not fail it. */
+	/* Scan-wide warnings (a work tree that could not follow, a new redaction key) go to
+	 * stderr whatever the output format; the scan landed, so they do not fail it. */
 	{
 		const json_t *w;
 		size_t i;

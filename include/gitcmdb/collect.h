@@ -23,8 +23,9 @@
  *                     product,virtualization}, network{interfaces{IF{mac,addresses[],mtu}},
  *                     routes[], dns[], search[]}, filesystems{MOUNT{device,fstype,size_mb}},
  *                     packages{NAME or NAME:ARCH{version,arch}}, users{NAME{uid,gid,home,
- *                     shell,groups[]}}, groups{NAME{gid,members[]}}, files{PATH{sha256,size}
- *                     or PATH{skipped: missing|unreadable|too-big|binary|undecodable}},
+ *                     shell,groups[]}}, groups{NAME{gid,members[]}}, files{PATH{sha256,size,
+ *                     masked_sha256 (only when redacted)} or PATH{skipped: missing|unreadable|
+ *                     too-big|binary|undecodable}},
  *                     identity{machine_id, dmi_uuid, serial, macs[]}, sockets{listening[],
  *                     established[]} (only sockets not owned by a service item)
  *   service/H/NAME    NAME = unit without ".service" (id-encoded); attributes: unit, state,
@@ -34,6 +35,13 @@
  *   file/H/PATH       raw captured config file, redacted (not an item)
  * Strings stay strings ("12" is never turned into a number); counts and sizes are
  * integers. Every key absent from the facts is left out rather than written empty.
+ *
+ * Host bytes that are not UTF-8 (and NUL) become "\xHH" (upper-case hex) in every
+ * string the parsers make; a backslash that would read as such an escape is itself
+ * written "\x5C". The encoding is reversible, so two names that differ only in
+ * invalid bytes stay two names. Values from a host's command lines and environment
+ * (service exec, mount sources) pass through cmdb_redact_command; captured files
+ * through cmdb_redact.
  */
 #ifndef GITCMDB_COLLECT_H
 #define GITCMDB_COLLECT_H
@@ -99,19 +107,44 @@ CMDB_API int cmdb_collect_items(json_t **items, json_t **files, const char *host
 
 /*
  * Redaction: lines matching any pattern (POSIX ERE, case-insensitive) become
- * "<redacted hmac-sha256:HEX>" (indentation kept), and a whole PEM private key block
- * becomes one such line. URL passwords and crypt(3) hashes are always redacted;
- * patterns replace only the built-in assignment patterns. Keyed with a secret kept outside the
- * repository: key_file (NULL = $XDG_CONFIG_HOME/gitcmdb/redaction.key, else
- * ~/.config/gitcmdb/redaction.key) is created 0600 from /dev/urandom when missing.
+ * "<redacted hmac-sha256:HEX>" (indentation kept), and a PEM private key (a block,
+ * or one line with literal \n escapes) becomes one such line. URL passwords, crypt(3)
+ * hashes and Authorization/Bearer credentials are always redacted; patterns replace
+ * only the built-in assignment patterns (docs/collectors.md lists both).
  * patterns NULL = built-in defaults; otherwise a json array of ERE strings.
+ *
+ * Keyed with a secret kept outside the repository. The key file: key_file, else
+ * $GITCMDB_REDACTION_KEY, else (from settings) redaction.key_file, else
+ * $XDG_CONFIG_HOME/gitcmdb/redaction.key, else ~/.config/gitcmdb/redaction.key. It is
+ * created 0600 from the CSPRNG when missing (cmdb_redactor_key_created then says so:
+ * every fingerprint made with an earlier key changes). Symlinks, FIFOs, devices and
+ * files others can read are refused (CMDB_EINVALID).
  */
 CMDB_API int cmdb_redactor_new(cmdb_redactor **out, const json_t *patterns, const char *key_file);
+/*
+ * The same from parsed gitcmdb.yaml (NULL = defaults): "redaction" is a list of
+ * patterns, or {patterns: [...], key_file: /absolute/path}. CMDB_EINVALID names a bad
+ * setting.
+ */
+CMDB_API int cmdb_redactor_new_from_settings(
+	cmdb_redactor **out, const json_t *settings, const char *key_file);
 /* A redactor with a fresh random key that is never stored (tests, one-off runs). */
 CMDB_API int cmdb_redactor_new_ephemeral(cmdb_redactor **out, const json_t *patterns);
 CMDB_API void cmdb_redactor_free(cmdb_redactor *r);
+/* The key file (NULL for an ephemeral key); 1 when this redactor created it; a 16-hex id of
+ * the key (not the key: an HMAC of a fixed label), so two scans can tell they used the same. */
+CMDB_API const char *cmdb_redactor_key_path(const cmdb_redactor *r);
+CMDB_API int cmdb_redactor_key_created(const cmdb_redactor *r);
+CMDB_API const char *cmdb_redactor_key_id(const cmdb_redactor *r);
 /* Redact text into *out (cmdb_free, NUL-terminated), *out_len bytes. */
 CMDB_API int cmdb_redact(
 	char **out, size_t *out_len, const cmdb_redactor *r, const char *text, size_t len);
+/*
+ * Redact a command line or environment value (len bytes) into *out (cmdb_free,
+ * NUL-terminated): only secret values become fingerprints, in --flag=value,
+ * --flag value, NAME=value, Authorization/Bearer, URL and PEM forms; then, if a
+ * file pattern still matches the words left, everything after the program.
+ */
+CMDB_API int cmdb_redact_command(char **out, const cmdb_redactor *r, const char *cmd, size_t len);
 
 #endif

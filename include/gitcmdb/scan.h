@@ -55,7 +55,8 @@ typedef struct {
  *    "changes": [{"id", "change": "new"|"modified"|"removed", "details"}],
  *    "duplicates": [{"hosts": [names], "evidence"}], "identity_changed": [{"host", "evidence"}],
  *    "not_in_inventory": [ids], "pruned": [ids],
- *    "remerged": [paths], "warnings": [strings], "worktree_error": string}
+ *    "remerged": [paths], "redaction_key": {"id", "path", "created"},
+ *    "warnings": [strings] (scan-wide, when any), "worktree_error": string}
  * Host status: ok, unreachable, timeout, hostkey, auth, toobig, incomplete, error.
  * The merge reads one main and names it as the commit's base: what others commit
  * meanwhile is merged again by the ownership rules ("remerged" lists those paths).

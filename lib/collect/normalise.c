@@ -159,7 +159,41 @@ static int hardware(json_t **out, const json_t *facts)
 	return 0;
 }
 
-static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcmap *svc)
+int cmdb__redact_value(json_t *obj, const char *key, const cmdb_redactor *redactor)
+{
+	json_t *v = json_object_get(obj, key);
+	char *red = NULL;
+	int err;
+
+	if (!json_is_string(v))
+		return 0;
+	if ((err = cmdb_redact_command(
+		     &red, redactor, json_string_value(v), json_string_length(v))) < 0)
+		return err;
+	if (strcmp(red, json_string_value(v)) != 0 &&
+		json_object_set_new(obj, key, json_string(red)) < 0)
+		err = cmdb__oom();
+	cmdb_free(red);
+	return err;
+}
+
+/* filesystems{MOUNT{device,...}}: a mount source is a command-line value (davfs URLs...). */
+static int filesystems(json_t *attrs, const json_t *facts, const cmdb_redactor *redactor)
+{
+	const char *mnt;
+	json_t *fs, *m;
+	int err;
+
+	if ((err = copy_key(attrs, facts, "filesystems")) < 0)
+		return err;
+	fs = json_object_get(attrs, "filesystems");
+	json_object_foreach(
+		fs, mnt, m) if ((err = cmdb__redact_value(m, "device", redactor)) < 0) return err;
+	return 0;
+}
+
+static int host_attributes(
+	json_t *attrs, const json_t *facts, const cmdb__svcmap *svc, const cmdb_redactor *redactor)
 {
 	const json_t *net = json_object_get(facts, "network");
 	const json_t *users = json_object_get(facts, "users");
@@ -182,7 +216,7 @@ static int host_attributes(json_t *attrs, const json_t *facts, const cmdb__svcma
 		if ((err = set_nonempty(attrs, "network", n)) < 0)
 			return err;
 	}
-	if ((err = copy_key(attrs, facts, "filesystems")) < 0)
+	if ((err = filesystems(attrs, facts, redactor)) < 0)
 		return err;
 	if (json_object_get(facts, "packages")) {
 		if ((err = packages_map(&v,
@@ -202,6 +236,7 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 	const cmdb_redactor *redactor)
 {
 	json_t *all = NULL, *raw = NULL, *host_item = NULL, *attrs = NULL;
+	cmdb_redactor *own = NULL;
 	cmdb__svcmap svc;
 	char *host_id = NULL;
 	const char *names[1] = {host};
@@ -217,12 +252,16 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 	}
 	if ((err = cmdb_id_build(&host_id, "host", names, 1)) < 0)
 		goto done;
+	if (!redactor && (err = cmdb_redactor_new_ephemeral(&own, NULL)) < 0)
+		goto done;
+	if (own)
+		redactor = own;
 	if (!(all = json_object()) || !(raw = json_object()) || !(attrs = json_object())) {
 		err = cmdb__oom();
 		goto done;
 	}
-	if ((err = cmdb__services_items(all, &svc, host, host_id, facts)) < 0 ||
-		(err = host_attributes(attrs, facts, &svc)) < 0 ||
+	if ((err = cmdb__services_items(all, &svc, host, host_id, facts, redactor)) < 0 ||
+		(err = host_attributes(attrs, facts, &svc, redactor)) < 0 ||
 		(err = cmdb__files_items(
 			 attrs, raw, host, json_object_get(facts, "files"), redactor)) < 0)
 		goto done;
@@ -237,6 +276,7 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 	all = raw = NULL;
 done:
 	cmdb__svcmap_dispose(&svc);
+	cmdb_redactor_free(own);
 	cmdb_free(host_id);
 	json_decref(attrs);
 	json_decref(all);

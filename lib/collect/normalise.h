@@ -20,11 +20,14 @@ void cmdb__svcmap_dispose(cmdb__svcmap *m);
 int cmdb__sort_strings(json_t *arr);
 
 /* Add service/H/NAME items to items and fill m (sockets assigned to their services). */
-int cmdb__services_items(
-	json_t *items, cmdb__svcmap *m, const char *host, const char *host_id, const json_t *facts);
+int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
+	const json_t *facts, const cmdb_redactor *redactor);
+/* obj[key], when a string from a host's command line or environment, redacted in place. */
+int cmdb__redact_value(json_t *obj, const char *key, const cmdb_redactor *redactor);
 /* attrs.sockets from what no service claimed. */
 int cmdb__host_sockets(json_t *attrs, const cmdb__svcmap *m);
-/* attrs.files {PATH: {sha256, size}} and raw {"file/H/PATH": redacted content}. */
+/* attrs.files {PATH: {sha256, size[, masked_sha256]}} and raw {"file/H/PATH": redacted
+ * content}; redactor is never NULL here. */
 int cmdb__files_items(json_t *attrs, json_t *raw, const char *host, const json_t *files,
 	const cmdb_redactor *redactor);
 

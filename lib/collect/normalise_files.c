@@ -1,7 +1,10 @@
 /*
- * Captured files -> attrs.files {PATH: {sha256, size}} and raw files
+ * Captured files -> attrs.files {PATH: {sha256, size[, masked_sha256]}} and raw files
  * "file/H/PATH" -> redacted content. Redaction runs here, before anything can be
  * written; the digest and size are of the redacted bytes, so they are safe to keep.
+ * masked_sha256 (only for a file with redactions) hashes the redacted text with each
+ * fingerprint replaced by "<redacted>": when only sha256 changes, only secrets (or the
+ * redaction key) changed, and the scan says so instead of calling it drift.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include "util/buf.h"
 #include "util/error.h"
 #include "collect/normalise.h"
+#include "collect/redact.h"
 
 /* "file/" + enc(host) + "/" + enc(each component of path); NULL-safe errors. */
 static int repo_path(char **out, const char *host, const char *path)
@@ -64,10 +68,38 @@ static json_t *sha256_hex(const char *data, size_t len)
 	return json_string(hex);
 }
 
+/* sha256 of text with every fingerprint masked; NULL (no error) when it has none. */
+static int masked_sha256(json_t **out, const char *text, size_t len)
+{
+	cmdb_buf b = CMDB_BUF_INIT(len + 1);
+	size_t at = 0, found = 0;
+	int err = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < len && err == 0;) {
+		size_t fp = text[i] == '<' ? cmdb__fingerprint_at(text + i, len - i) : 0;
+
+		if (!fp) {
+			i++;
+			continue;
+		}
+		found++;
+		if ((err = cmdb__buf_put(&b, text + at, i - at)) == 0)
+			err = cmdb__buf_puts(&b, "<redacted>");
+		i += fp;
+		at = i;
+	}
+	if (err == 0 && found && (err = cmdb__buf_put(&b, text + at, len - at)) == 0 &&
+		!(*out = sha256_hex(b.ptr, b.len)))
+		err = cmdb__oom();
+	cmdb__buf_dispose(&b);
+	return err;
+}
+
 static int one_file(json_t *list, json_t *raw, const char *host, const char *path, const json_t *f,
 	const cmdb_redactor *r)
 {
-	json_t *content = json_object_get(f, "content"), *entry = NULL;
+	json_t *content = json_object_get(f, "content"), *entry = NULL, *masked = NULL;
 	char *red = NULL, *rp = NULL;
 	size_t red_len = 0;
 	int err = 0;
@@ -86,8 +118,10 @@ static int one_file(json_t *list, json_t *raw, const char *host, const char *pat
 	if ((err = cmdb_redact(&red, &red_len, r, json_string_value(content),
 		     json_string_length(content))) < 0)
 		goto done;
-	if (!(entry = json_pack("{s:o, s:I}", "sha256", sha256_hex(red, red_len), "size",
-		      (json_int_t)red_len)) ||
+	if ((err = masked_sha256(&masked, red, red_len)) < 0)
+		goto done;
+	if (!(entry = json_pack("{s:o, s:I, s:o*}", "sha256", sha256_hex(red, red_len), "size",
+		      (json_int_t)red_len, "masked_sha256", masked)) ||
 		json_object_set_new(list, path, entry) < 0 ||
 		json_object_set_new(raw, rp, json_stringn_nocheck(red, red_len)) < 0)
 		err = cmdb__oom();
@@ -100,18 +134,12 @@ done:
 int cmdb__files_items(json_t *attrs, json_t *raw, const char *host, const json_t *files,
 	const cmdb_redactor *redactor)
 {
-	cmdb_redactor *own = NULL;
 	json_t *list = NULL, *f;
 	const char *path;
 	int err = 0;
 
 	if (json_object_size(files) == 0)
 		return 0;
-	if (!redactor) {
-		if ((err = cmdb_redactor_new_ephemeral(&own, NULL)) < 0)
-			return err;
-		redactor = own;
-	}
 	if (!(list = json_object())) {
 		err = cmdb__oom();
 		goto done;
@@ -122,6 +150,5 @@ int cmdb__files_items(json_t *attrs, json_t *raw, const char *host, const json_t
 		err = cmdb__oom();
 done:
 	json_decref(list);
-	cmdb_redactor_free(own);
 	return err;
 }

@@ -42,7 +42,7 @@ static int keep_unit(const json_t *u)
 }
 
 static int service_item(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
-	const char *unit, const json_t *u)
+	const char *unit, const json_t *u, const cmdb_redactor *redactor)
 {
 	static const char *const keys[] = {"state", "enabled", "exec", "package", NULL};
 	size_t n = strlen(unit);
@@ -68,6 +68,9 @@ static int service_item(json_t *items, cmdb__svcmap *m, const char *host, const 
 			goto done;
 		}
 	}
+	/* argv is host output like any other: its secrets never reach an item. */
+	if ((err = cmdb__redact_value(attrs, "exec", redactor)) < 0)
+		goto done;
 	if (!(item = json_pack("{s:s, s:s, s:s, s:O, s:{s:[s]}}", "type", "service", "name", name,
 		      "source", "scan", "attributes", attrs, "relations", "runs_on", host_id)) ||
 		json_object_set(items, id, item) < 0 || json_object_set(m->units, unit, item) < 0)
@@ -213,8 +216,8 @@ static int sort_lists(const cmdb__svcmap *m)
 	return cmdb__sort_strings(m->host_connects);
 }
 
-int cmdb__services_items(
-	json_t *items, cmdb__svcmap *m, const char *host, const char *host_id, const json_t *facts)
+int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
+	const json_t *facts, const cmdb_redactor *redactor)
 {
 	const json_t *units = json_object_get(json_object_get(facts, "services"), "units");
 	const json_t *sockets = json_object_get(facts, "sockets");
@@ -228,7 +231,7 @@ int cmdb__services_items(
 		goto done;
 	}
 	json_object_foreach((json_t *)units, unit, u) if (keep_unit(u) &&
-		(err = service_item(items, m, host, host_id, unit, u)) < 0) goto done;
+		(err = service_item(items, m, host, host_id, unit, u, redactor)) < 0) goto done;
 	if ((err = map_pids(m, units, json_object_get(sockets, "cgroups"))) < 0 ||
 		(err = assign_sockets(m, sockets, ports)) < 0 || (err = sort_lists(m)) < 0)
 		goto done;

@@ -92,11 +92,9 @@ static int setting_bool(const json_t *settings, const char *key, int dflt)
 
 static int make_redactor(scan_ctx *s)
 {
-	const json_t *red = json_object_get(s->settings, "redaction");
-	const json_t *patterns = json_is_object(red) ? json_object_get(red, "patterns") : red;
+	int rc = cmdb_redactor_new_from_settings(&s->redactor, s->settings, s->opts->redaction_key);
 
-	return cmdb_redactor_new(
-		&s->redactor, json_is_array(patterns) ? patterns : NULL, s->opts->redaction_key);
+	return rc < 0 ? rc : cmdb__scan_note_redaction_key(s->report, s->redactor);
 }
 
 static int select_hosts(scan_ctx *s)

@@ -122,6 +122,13 @@ int cmdb__scan_message(char **out, const json_t *report);
 /* The summary line alone ("scan: 48 hosts, 3 changed, 1 unreachable"). */
 int cmdb__scan_summary(char **out, const json_t *report);
 
+/*
+ * Record r's key in report: "redaction_key": {"id", "path", "created"}; a created key
+ * (every earlier fingerprint changes) also adds a line to "warnings" and marks the
+ * summary and the message.
+ */
+int cmdb__scan_note_redaction_key(json_t *report, const cmdb_redactor *r);
+
 /* The host status name for an error code from cmdb_ssh_exec ("unreachable", ...). */
 const char *cmdb__scan_status_name(int code);
 

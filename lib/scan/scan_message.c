@@ -2,7 +2,10 @@
  * The scan commit message: a summary line a person can scan in `git log --oneline`,
  * then one line per changed item saying what changed, one line per failed host
  * saying why. Everything that comes from a remote host is made printable first
- * (a hostile host must not put terminal escapes into git log).
+ * (a hostile host must not put terminal escapes into git log). A change that is
+ * only a new fingerprint of a redacted value says so ("redacted value changed"),
+ * and a scan that had to create its redaction key says that every such
+ * fingerprint changed because of the key, not because of the hosts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +13,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "collect/redact.h"
 #include "scan/scan.h"
 
 #define MSG_CAP (8u * 1024 * 1024)
@@ -125,6 +129,38 @@ static int entry_mark(describer *d, const char *group, const char *mark, const c
 	return rc < 0 ? rc : 0;
 }
 
+static const char redacted_changed[] = "redacted value changed";
+
+/*
+ * 1 when a and b differ only in fingerprints: two strings equal but for their
+ * "<redacted hmac-sha256:…>" parts, or two captured-file entries whose
+ * masked_sha256 (and size) agree while sha256 differs.
+ */
+static int fingerprint_only(const json_t *a, const json_t *b)
+{
+	const json_t *ma = json_object_get(a, "masked_sha256");
+	const json_t *mb = json_object_get(b, "masked_sha256");
+
+	if (json_is_string(a) && json_is_string(b))
+		return cmdb__redact_only_fingerprints_differ(json_string_value(a),
+			json_string_length(a), json_string_value(b), json_string_length(b));
+	return json_is_string(ma) && json_is_string(mb) && json_equal((json_t *)ma, (json_t *)mb) &&
+		json_equal(json_object_get(a, "size"), json_object_get(b, "size")) &&
+		!json_equal(json_object_get(a, "sha256"), json_object_get(b, "sha256"));
+}
+
+/* "group: name redacted value changed" (name may be NULL). */
+static int entry_redacted(describer *d, const char *group, const char *name)
+{
+	int rc = entry_begin(d, group);
+
+	if (rc == 0 && name && (rc = put_safe(d->b, name, VALUE_MAX)) == 0)
+		rc = cmdb__buf_puts(d->b, " ");
+	if (rc == 0)
+		rc = cmdb__buf_puts(d->b, redacted_changed);
+	return rc < 0 ? rc : 0;
+}
+
 static int key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -166,6 +202,8 @@ static int describe_members(describer *d, const char *group, const json_t *a, co
 			rc = entry_mark(d, group, "-", keys[i]);
 		else if (json_equal((json_t *)x, (json_t *)y))
 			continue;
+		else if (fingerprint_only(x, y))
+			rc = entry_redacted(d, group, keys[i]);
 		else if (json_is_object(x) && json_is_object(y) &&
 			json_is_string(json_object_get(x, "version")) &&
 			json_is_string(json_object_get(y, "version")) &&
@@ -237,6 +275,8 @@ static int describe_value(describer *d, const char *group, const json_t *a, cons
 		rc = entry_mark(d, group, "", "(new)");
 	else if (!b)
 		rc = entry_mark(d, group, "", "(removed)");
+	else if (fingerprint_only(a, b))
+		rc = entry_redacted(d, group, NULL);
 	else
 		rc = entry_change(d, group, NULL, a, b);
 	d->group_open = 0;
@@ -343,6 +383,53 @@ static size_t count(const json_t *report, const char *key)
 	return (size_t)json_integer_value(json_object_get(json_object_get(report, "counts"), key));
 }
 
+static int key_created(const json_t *report)
+{
+	return json_is_true(json_object_get(json_object_get(report, "redaction_key"), "created"));
+}
+
+int cmdb__scan_note_redaction_key(json_t *report, const cmdb_redactor *r)
+{
+	const char *path = cmdb_redactor_key_path(r);
+	json_t *warnings = json_object_get(report, "warnings"), *k;
+	char *w = NULL;
+	int rc = 0;
+
+	if (!(k = json_pack("{s:s, s:s?, s:b}", "id", cmdb_redactor_key_id(r), "path", path,
+		      "created", cmdb_redactor_key_created(r))) ||
+		json_object_set_new(report, "redaction_key", k) < 0)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (!cmdb_redactor_key_created(r))
+		return 0;
+	w = cmdb__sprintf("no redaction key was found, so a new one was created at %s (id %s): "
+			  "every value redacted with an earlier key shows a new fingerprint in "
+			  "this scan (\"%s\": not configuration drift). If an earlier key "
+			  "exists, restore it and scan again; either way, back this one up.",
+		path ? path : "?", cmdb_redactor_key_id(r), redacted_changed);
+	if (!w)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (!warnings && json_object_set_new(report, "warnings", warnings = json_array()) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	if (rc == 0 && json_array_append_new(warnings, json_string(w)) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	free(w);
+	return rc;
+}
+
+/* The body line of a scan that created its redaction key. */
+static int key_line(cmdb_buf *b, const json_t *report)
+{
+	const json_t *k = json_object_get(report, "redaction_key");
+
+	if (!key_created(report))
+		return 0;
+	return cmdb__buf_printf(b,
+		"redaction key: new key %s (none was found): values redacted with an earlier key "
+		"show new fingerprints in this scan; \"%s\" below may be only that, not a "
+		"configuration change\n",
+		json_string_value(json_object_get(k, "id")), redacted_changed);
+}
+
 int cmdb__scan_summary(char **out, const json_t *report)
 {
 	size_t unreachable = count(report, "unreachable"), failed = count(report, "failed");
@@ -356,6 +443,8 @@ int cmdb__scan_summary(char **out, const json_t *report)
 		rc = cmdb__buf_printf(&b, ", %zu unreachable", unreachable);
 	if (rc == 0 && failed)
 		rc = cmdb__buf_printf(&b, ", %zu failed", failed);
+	if (rc == 0 && key_created(report))
+		rc = cmdb__buf_puts(&b, ", new redaction key");
 	if (rc < 0) {
 		cmdb__buf_dispose(&b);
 		return rc;
@@ -461,13 +550,15 @@ int cmdb__scan_message(char **out, const json_t *report)
 		return rc;
 	rc = cmdb__buf_printf(&b, "%s\n", summary);
 	if (rc == 0 &&
-		(json_array_size(json_object_get(report, "changes")) ||
+		(json_array_size(json_object_get(report, "changes")) || key_created(report) ||
 			count(report, "unreachable") || count(report, "failed") ||
 			json_array_size(json_object_get(report, "duplicates")) ||
 			json_array_size(json_object_get(report, "identity_changed")) ||
 			json_array_size(json_object_get(report, "not_in_inventory")) ||
 			json_array_size(json_object_get(report, "pruned"))))
 		rc = cmdb__buf_puts(&b, "\n");
+	if (rc == 0)
+		rc = key_line(&b, report);
 	json_array_foreach(json_object_get(report, "changes"), i, c) if (rc == 0) rc =
 		body_line(&b, &lines, "changed", json_string_value(json_object_get(c, "id")),
 			json_string_value(json_object_get(c, "details")));

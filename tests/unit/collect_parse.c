@@ -3,7 +3,10 @@
  * PROVENANCE.tsv) and on the output framing: every section on real formats from
  * Debian, Ubuntu, RHEL/Rocky, Alpine/busybox, and bad output giving clear errors.
  */
+#include <time.h>
+
 #include "collect_testlib.h"
+#include "collectors.h"
 
 static json_t *os_from(const char *fixture, const char *extra)
 {
@@ -320,6 +323,109 @@ static void test_collect_parse__packages_dpkg_rpm_apk(void **state)
 	free(b.p);
 }
 
+/*
+ * Two names that differ only in bytes that are not UTF-8 used to collapse into
+ * one ("??dup"), losing a package. Each such byte is now "\xHH", and a backslash
+ * that would read as an escape is "\x5C", so every name stays its own.
+ */
+static void test_collect_parse__invalid_utf8_names_stay_distinct(void **state)
+{
+	static const char *const want[] = {"\\xFF\\xFEdup", "\\xFE\\xFFdup", "??dup", "\\x5CxFFdup",
+		"a\\b", "\\x5Cx00x", NULL};
+	sb b = {0};
+	json_t *facts, *items, *files, *pk;
+
+	(void)state;
+	sb_str(&b, "%% dpkg\n");
+	sb_str(&b,
+		"ii \t\xff\xfe"
+		"dup\t1\tamd64\n"
+		"ii \t\xfe\xff"
+		"dup\t2\tamd64\n"
+		"ii \t??dup\t3\tamd64\n"
+		"ii \t\\xFFdup\t4\tamd64\n"
+		"ii \ta\\b\t5\tamd64\n"
+		"ii \t\\x00x\t6\tamd64\n");
+	facts = parse_section("packages", &b);
+	assert_int_equal(n_errors(facts), 0);
+	for (size_t i = 0; want[i]; i++)
+		if (!find_pkg(facts, want[i]))
+			fail_msg("package '%s' missing", want[i]);
+	assert_int_equal(cmdb_collect_items(&items, &files, "h", facts, NULL), 0);
+	pk = json_object_get(
+		json_object_get(json_object_get(items, "host/h"), "attributes"), "packages");
+	assert_int_equal(json_object_size(pk), 6);
+	assert_str(json_object_get(pk, "\\xFF\\xFEdup"), "version", "1");
+	assert_str(json_object_get(pk, "\\xFE\\xFFdup"), "version", "2");
+	json_decref(items);
+	json_decref(files);
+	json_decref(facts);
+	free(b.p);
+}
+
+static int hexval(char c)
+{
+	return c >= 'A' ? c - 'A' + 10 : c - '0';
+}
+
+/* The reader's side of the encoding (docs/collectors.md): "\xHH" for 00, 5C, 80-FF. */
+static size_t decode(char *out, const char *s)
+{
+	size_t o = 0;
+
+	while (*s) {
+		if (s[0] == '\\' && s[1] == 'x' && strchr("0123456789ABCDEF", s[2]) && s[2] &&
+			strchr("0123456789ABCDEF", s[3]) && s[3]) {
+			int v = hexval(s[2]) * 16 + hexval(s[3]);
+
+			if (v == 0 || v == 0x5C || v >= 0x80) {
+				out[o++] = (char)v;
+				s += 4;
+				continue;
+			}
+		}
+		out[o++] = *s++;
+	}
+	return o;
+}
+
+/* Random bytes, biased towards backslashes, 'x', hex digits and invalid bytes. */
+static void test_collect_parse__encoding_is_reversible(void **state)
+{
+	static const char alphabet[] = "\\\\\\xxFF05C8a\xff\xc3\xa9\xe2\x82\xac\x80\x00 ";
+	const char *seed_env = getenv("CMDB_SEED");
+	unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 10) : (unsigned)time(NULL);
+	char in[24], back[24];
+
+	(void)state;
+	printf("encoding_is_reversible: CMDB_SEED=%u\n", seed);
+	srand(seed);
+	for (int round = 0; round < 20000; round++) {
+		size_t n = (size_t)(rand() % (int)sizeof(in));
+		char *enc;
+		json_t *j;
+
+		for (size_t i = 0; i < n; i++)
+			in[i] = rand() % 4 ? alphabet[rand() % (int)(sizeof(alphabet) - 1)]
+					   : (char)(rand() % 256);
+		enc = cmdb__sanitize(in, n);
+		assert_non_null(enc);
+		j = json_string(enc); /* valid UTF-8, no NUL */
+		if (!j || decode(back, enc) != n || memcmp(back, in, n) != 0)
+			fail_msg("round %d (seed %u): not reversible: '%s'", round, seed, enc);
+		json_decref(j);
+		free(enc);
+	}
+	/* Text without invalid bytes or escape-like backslashes is unchanged. */
+	{
+		static const char plain[] = "dev-disk-by\\x2duuid \\\\srv\\share caf\xc3\xa9 \\xff";
+		char *enc = cmdb__sanitize(plain, strlen(plain));
+
+		assert_string_equal(enc, plain);
+		free(enc);
+	}
+}
+
 static void test_collect_parse__packages_garbage_is_an_error(void **state)
 {
 	sb b = {0};
@@ -348,6 +454,8 @@ int main(void)
 		cmocka_unit_test(test_collect_parse__network_from_sysfs_without_ip),
 		cmocka_unit_test(test_collect_parse__filesystems_local_only_with_sizes),
 		cmocka_unit_test(test_collect_parse__packages_dpkg_rpm_apk),
+		cmocka_unit_test(test_collect_parse__invalid_utf8_names_stay_distinct),
+		cmocka_unit_test(test_collect_parse__encoding_is_reversible),
 		cmocka_unit_test(test_collect_parse__packages_garbage_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

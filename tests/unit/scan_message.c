@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include <jansson.h>
 
 #include "json_assert.h"
+#include "testutil.h"
 
 #include "util/alloc.h"
 #include "scan/scan.h"
@@ -124,6 +126,85 @@ static void test_scan_message__message(void **state)
 	json_decref(report);
 }
 
+#define FP(c)                                                                                      \
+	"<redacted hmac-sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+		c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c ">"
+
+/* A new fingerprint and nothing else is said to be one, never shown as drift. */
+static void test_scan_message__fingerprint_only_changes_say_so(void **state)
+{
+	(void)state;
+	check_describe("{\"attributes\":{\"exec\":\"/usr/bin/app --token " FP("a") " -v\"}}",
+		"{\"attributes\":{\"exec\":\"/usr/bin/app --token " FP("b") " -v\"}}", 12,
+		"exec: redacted value changed");
+	/* Something else changed too: a real change, shown as such. */
+	check_describe("{\"attributes\":{\"exec\":\"/usr/bin/app --token " FP("a") " -v\"}}",
+		"{\"attributes\":{\"exec\":\"/usr/bin/app --token " FP("b") " -q\"}}", 12,
+		"exec: /usr/bin/app --token <redacted "
+		"hmac-sha256:aaaaaaaaaaaaaaaaa… "
+		"→ /usr/bin/app --token <redacted "
+		"hmac-sha256:bbbbbbbbbbbbbbbbb…");
+	/* A captured file whose text is the same once fingerprints are masked. */
+	check_describe(
+		"{\"attributes\":{\"files\":{\"/etc/app.conf\":{\"sha256\":\"11\",\"size\":9,"
+		"\"masked_sha256\":\"33\"},\"/etc/x\":{\"sha256\":\"1\",\"size\":1}}}}",
+		"{\"attributes\":{\"files\":{\"/etc/app.conf\":{\"sha256\":\"22\",\"size\":9,"
+		"\"masked_sha256\":\"33\"},\"/etc/x\":{\"sha256\":\"2\",\"size\":1}}}}",
+		12, "files: /etc/app.conf redacted value changed, /etc/x");
+	check_describe(
+		"{\"attributes\":{\"files\":{\"/etc/app.conf\":{\"sha256\":\"11\",\"size\":9,"
+		"\"masked_sha256\":\"33\"}}}}",
+		"{\"attributes\":{\"files\":{\"/etc/app.conf\":{\"sha256\":\"22\",\"size\":9,"
+		"\"masked_sha256\":\"44\"}}}}",
+		12, "files: /etc/app.conf");
+}
+
+/* A scan that had to create its key says so in the summary, the body and the warnings. */
+static void test_scan_message__new_redaction_key(void **state)
+{
+	json_t *report = tu_json(
+		"{\"counts\":{\"hosts\":1,\"ok\":1,\"changed\":1,\"unreachable\":0,\"failed\":0},"
+		"\"changes\":[{\"id\":\"service/a/app\",\"change\":\"modified\","
+		"\"details\":\"exec: redacted value changed\"}],"
+		"\"hosts\":[{\"name\":\"a\",\"status\":\"ok\"}]}");
+	cmdb_redactor *r = NULL;
+	char *dir = tu_tempdir("scan-key"), *key, *msg = NULL;
+
+	(void)state;
+	assert_true(asprintf(&key, "%s/redaction.key", dir) > 0);
+	assert_int_equal(cmdb_redactor_new(&r, NULL, key), 0);
+	assert_int_equal(cmdb__scan_note_redaction_key(report, r), 0);
+	assert_true(
+		json_is_true(json_object_get(json_object_get(report, "redaction_key"), "created")));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(report, "redaction_key"), "id")),
+		cmdb_redactor_key_id(r));
+	assert_non_null(strstr(
+		json_string_value(json_array_get(json_object_get(report, "warnings"), 0)), key));
+	assert_int_equal(cmdb__scan_message(&msg, report), 0);
+	assert_true(strncmp(msg,
+			    "scan: 1 host, 1 changed, new redaction key\n\nredaction key: new key ",
+			    66) == 0);
+	assert_non_null(strstr(msg,
+		"not a configuration change\n"
+		"changed: service/a/app (exec: redacted value changed)\n"));
+	free(msg);
+	cmdb_redactor_free(r);
+	/* The same key again: recorded, nothing to warn about. */
+	json_object_del(report, "warnings");
+	assert_int_equal(cmdb_redactor_new(&r, NULL, key), 0);
+	assert_int_equal(cmdb__scan_note_redaction_key(report, r), 0);
+	assert_null(json_object_get(report, "warnings"));
+	assert_int_equal(cmdb__scan_message(&msg, report), 0);
+	assert_true(strncmp(msg, "scan: 1 host, 1 changed\n\nchanged: ", 34) == 0);
+	free(msg);
+	cmdb_redactor_free(r);
+	json_decref(report);
+	tu_rmrf(dir);
+	free(dir);
+	free(key);
+}
+
 static void test_scan_message__quiet_scan(void **state)
 {
 	json_t *report = tu_json(
@@ -213,6 +294,8 @@ int main(void)
 		cmocka_unit_test(test_scan_message__long_lists_are_cut),
 		cmocka_unit_test(test_scan_message__scan_id),
 		cmocka_unit_test(test_scan_message__message),
+		cmocka_unit_test(test_scan_message__fingerprint_only_changes_say_so),
+		cmocka_unit_test(test_scan_message__new_redaction_key),
 		cmocka_unit_test(test_scan_message__quiet_scan),
 		cmocka_unit_test(test_scan_message__status_names),
 		cmocka_unit_test(test_scan_message__allocation_failures_are_clean),

@@ -365,9 +365,63 @@ def evil():
     ])
 
 
+# The secrets persona holds one secret of each form gitcmdb must redact. The committed
+# secrets.out has placeholders; tests/integration/secrets.sh writes its own copy with
+# random values (SECRET_NAMES order) and checks that none of them reaches history.
+SECRET_NAMES = ["json_password", "json_api_key", "pem_body", "export_db_pass", "mysql_pwd",
+                "app_token_env", "bearer", "basic", "pgpass", "argv_db_password", "argv_token",
+                "env_db_pass", "argv_api_key", "curl_bearer", "dav_password", "json_pem_body"]
+
+
+def secrets(values=None):
+    v = values or {n: "lab-fake-%s" % n.replace("_", "-") for n in SECRET_NAMES}
+    pem = "-----BEGIN PRIVATE KEY-----\\n%s\\n%s\\n-----END PRIVATE KEY-----\\n" % (v["json_pem_body"], v["pem_body"])
+    files = [
+        ("/etc/app/config.json", '{\n  "name": "shop",\n  "listen": "0.0.0.0:8080",\n  "password": "%s",\n'
+                                 '  "api_key":"%s",\n  "tokens": 3\n}\n' % (v["json_password"], v["json_api_key"])),
+        ("/etc/app/service-account.json", '{"type": "service_account", "project_id": "lab", "private_key": "%s", '
+                                          '"client_email": "app@lab.example"}\n' % pem),
+        ("/etc/default/app", "# app environment\nLANG=C.UTF-8\nexport DB_PASS=%s\nMYSQL_PWD=%s\nAPP_TOKEN=%s\n"
+                             "APP_PORT=8080\n" % (v["export_db_pass"], v["mysql_pwd"], v["app_token_env"])),
+        ("/etc/nginx/conf.d/upstream.conf", "location /api/ {\n\tproxy_pass http://10.77.0.12:8080;\n"
+                                            "\tproxy_set_header Authorization \"Bearer %s\";\n}\n"
+                                            "location /legacy/ {\n\tproxy_set_header Authorization \"Basic %s\";\n}\n"
+                                            "ssl_certificate_key /etc/ssl/private/web.key;\n" % (v["bearer"], v["basic"])),
+        ("/root/.pgpass", "db01.lab.example:5432:shop:app:%s\n" % v["pgpass"]),
+        ("/etc/ssh/sshd_config", "PasswordAuthentication no\nPermitEmptyPasswords no\n"),
+        ("/etc/hosts", hosts_file("secrets", "10.77.0.17")),
+    ]
+    units = [("app.service", "active", "enabled", 1300,
+              "/usr/bin/app --db-password=%s --token %s --verbose" % (v["argv_db_password"], v["argv_token"]),
+              "/etc/systemd/system/app.service"),
+             ("worker.service", "active", "enabled", 1310,
+              "/usr/bin/env DB_PASS=%s /usr/bin/worker --api-key %s" % (v["env_db_pass"], v["argv_api_key"]),
+              "/etc/systemd/system/worker.service"),
+             ("report.service", "failed", "enabled", 0,
+              "/usr/bin/curl -H \"Authorization: Bearer %s\" https://api.lab.example/report" % v["curl_bearer"],
+              "/etc/systemd/system/report.service"),
+             ("ssh.service", "active", "enabled", 555, "/usr/sbin/sshd -D", "/lib/systemd/system/ssh.service")]
+    mounts = "https://app:%s@dav.lab.example/share /mnt/dav fuse rw,nosuid,nodev,relatime 0 0\n" % v["dav_password"]
+    return frame([
+        os_section(DEBIAN_OS, "6.1.0-18-amd64", "x86_64", "secrets", "Etc/UTC\n"),
+        hardware_section("Intel Xeon Processor (Cascadelake)", 1, 1004740, "5ec7e75ec7e75ec7e75ec7e75ec7e717",
+                         uuid="7d3b5a1e-1717-4b5c-8d7e-0f1a2b3c4d17"),
+        network_section("eth0", "10.77.0.17", "52:54:00:77:00:17"),
+        fs_section("/dev/vda1", "ext4", 20509264, mounts, "/mnt/dav 1048576\n"),
+        ("packages", [("dpkg", dpkg([("bash", "5.2.15-2+b2", "amd64"), ("curl", "7.88.1-10+deb12u5", "amd64"),
+                                     ("openssh-server", "1:9.2p1-2+deb12u2", "amd64")]))]),
+        services_section(units, "openssh-server: /lib/systemd/system/ssh.service\n"),
+        ("sockets", [("ss-listen", ss_line("tcp", "LISTEN", "0.0.0.0:8080", "0.0.0.0:*", "app", 1300, 5) +
+                                   ss_line("tcp", "LISTEN", "0.0.0.0:22", "0.0.0.0:*", "sshd", 555, 3)),
+                     ("ss-established", ""), ("cgroups", cgroups([(555, "ssh.service"), (1300, "app.service")]))]),
+        users_section("app:990:990:/opt/app:/usr/sbin/nologin\n", "app:990:\n"),
+        files_section(files),
+    ])
+
+
 def main():
     personas = {"web01": web01(), "web01-drift": web01(drift=True), "app01": app01(), "db01": db01(),
-                "rocky9": rocky9(), "alpine319": alpine319(), "evil": evil()}
+                "rocky9": rocky9(), "alpine319": alpine319(), "evil": evil(), "secrets": secrets()}
     for name, text in personas.items():
         data = text.encode("utf-8", "surrogateescape")
         assert len(data) < 200 * 1024, name
