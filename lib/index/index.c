@@ -254,41 +254,6 @@ static int prepare_schema(cmdb_index *idx, int readonly)
 	return create_schema(idx, version);
 }
 
-/*
- * query runs user SQL: only reads are allowed. SQLITE_OPEN_READONLY already
- * refuses writes to the file; this also refuses ATTACH (which could create
- * files), pragmas that set something, and writes to temp tables.
- */
-/* Pragmas whose argument names what to read ("PRAGMA table_info(t)"); any other
- * pragma with an argument sets something. */
-static int pragma_reads_with_arg(const char *name)
-{
-	static const char *const ok[] = {"table_info", "table_xinfo", "index_info", "index_xinfo",
-		"index_list", "foreign_key_list", "integrity_check", "quick_check", NULL};
-
-	for (const char *const *p = ok; name && *p; p++)
-		if (strcasecmp(name, *p) == 0)
-			return 1;
-	return 0;
-}
-
-static int readonly_authorizer(
-	void *p, int action, const char *a, const char *b, const char *dbname, const char *trigger)
-{
-	(void)p;
-	(void)a;
-	(void)dbname;
-	(void)trigger;
-	switch (action) {
-	case SQLITE_SELECT:
-	case SQLITE_READ:
-	case SQLITE_FUNCTION:
-	case SQLITE_RECURSIVE: return SQLITE_OK;
-	case SQLITE_PRAGMA: return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
-	default: return SQLITE_DENY;
-	}
-}
-
 static int open_phase(cmdb_index *idx, int readonly)
 {
 	int error;
@@ -301,10 +266,10 @@ static int open_phase(cmdb_index *idx, int readonly)
 	 * space only; a failure just leaves the default. The one place this is set.
 	 */
 	sqlite3_exec(idx->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
-	if (readonly) {
-		sqlite3_set_authorizer(idx->db, readonly_authorizer, NULL);
-		return 0;
-	}
+	if (readonly)
+		return cmdb__index_guard_readonly(idx->db) == SQLITE_OK
+			? 0
+			: cmdb__index_sqlerr(idx, "cannot make the index read-only");
 	/* A full build writes ~300 MiB in one transaction: with the default 2 MiB cache
 	 * dirty pages spill to the WAL mid-transaction and are read back. The cache
 	 * only grows as pages are touched, so small runs pay nothing for the limit. */

@@ -23,6 +23,10 @@ extern const char cmdb__index_schema_sql[];
 extern const char *const cmdb__index_tables[];
 extern const char *const cmdb__index_deferred[];
 
+/* Make a handle opened SQLITE_OPEN_READONLY safe for SQL a person typed: reads
+ * only (index_guard.c). Returns a sqlite code. */
+int cmdb__index_guard_readonly(sqlite3 *db);
+
 /* Set the error from sqlite's last message on db: "<what>: <errmsg> (<path>)". */
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what);
 
