@@ -415,26 +415,41 @@ static void test_index__rewritten_history_rebuilds(void **state)
 	cmdb_index_free(idx);
 }
 
+/* At the default path (gitcmdb's own) a file that is not a database is moved aside and
+ * rebuilt; a file the caller named is not known to be an index: refused, untouched. */
 static void test_index__corrupt_file_moved_aside(void **state)
 {
 	fixture *f = *state;
-	cmdb_index *idx;
-	char *out = NULL;
+	cmdb_index *idx = NULL;
+	char *out = NULL, *def = NULL;
 
 	story(f);
-	assert_int_equal(tu_write_file(f->db, "this is not a database, just text\n", 34), 0);
-	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	if (asprintf(&def, "%s/.git/gitcmdb/index.db", f->repo) < 0)
+		abort();
+	assert_int_equal(tu_sh(NULL, "mkdir -p '%s/.git/gitcmdb'", f->repo), 0);
+	assert_int_equal(tu_write_file(def, "this is not a database, just text\n", 34), 0);
+	idx = open_index(f, NULL, CMDB_INDEX_REFRESH);
 	assert_non_null(cmdb_index_warning(idx));
 	assert_non_null(strstr(cmdb_index_warning(idx), "corrupt-"));
 	assert_int_equal(cmdb_index_head_seq(idx), 4);
-	assert_int_equal(tu_sh(&out, "cat '%s'/index.db.corrupt-*", f->dir), 0);
+	assert_int_equal(tu_sh(&out, "cat '%s'.corrupt-*", def), 0);
 	assert_string_equal(out, "this is not a database, just text\n");
 	free(out);
 	cmdb_index_free(idx);
 	/* the repaired index opens cleanly again */
-	idx = open_index(f, f->db, 0);
+	idx = open_index(f, NULL, 0);
 	assert_null(cmdb_index_warning(idx));
 	cmdb_index_free(idx);
+	idx = NULL;
+	/* a named file that is not a database is nobody's to rename */
+	assert_int_equal(tu_write_file(f->db, "this is not a database, just text\n", 34), 0);
+	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH), CMDB_EINVALID);
+	assert_null(idx);
+	assert_non_null(strstr(cmdb_error_last(), "left untouched"));
+	assert_int_equal(tu_sh(&out, "cat '%s'; ls '%s'", f->db, f->dir), 0);
+	assert_string_equal(out, "this is not a database, just text\nindex.db\nr\n");
+	free(out);
+	free(def);
 }
 
 static void test_index__damaged_pages_moved_aside(void **state)
@@ -486,6 +501,8 @@ static void test_index__newer_schema_refused_untouched(void **state)
 		SQLITE_OK);
 	cmdb_index_free(idx);
 	idx = NULL;
+	/* the writer keeps its WAL files (PERSIST_WAL): none may appear from here on */
+	assert_int_equal(tu_sh(NULL, "rm -f '%s-wal' '%s-shm'", f->db, f->db), 0);
 	before = tu_read_file(f->db, &lb);
 	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH), CMDB_EINVALID);
 	assert_null(idx);
