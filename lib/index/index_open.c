@@ -31,6 +31,15 @@ static int refuse_foreign(cmdb_index *idx)
 		idx->path);
 }
 
+/* Not a database (or unreadable) at a path the caller named: it may be anything. */
+static int refuse_unknown(cmdb_index *idx)
+{
+	return cmdb__error(CMDB_EINVALID,
+		"%s is not a valid SQLite database and not known to be a gitcmdb index: left "
+		"untouched; delete it or choose another --db file",
+		idx->path);
+}
+
 static int refuse_newer(cmdb_index *idx, long long version)
 {
 	return cmdb__error(CMDB_EINVALID,
@@ -197,10 +206,7 @@ static int prepare_write(cmdb_index *idx)
 	if (kind == CMDB__INDEX_FOREIGN)
 		return refuse_foreign(idx);
 	if (kind == CMDB__INDEX_DAMAGED && idx->explicit_path)
-		return cmdb__error(CMDB_EINVALID,
-			"%s is not a valid SQLite database and not known to be a gitcmdb index: "
-			"left untouched; delete it or choose another --db file",
-			idx->path);
+		return refuse_unknown(idx);
 	if (version > CMDB_INDEX_SCHEMA_VERSION)
 		return refuse_newer(idx, version);
 	if ((kind == CMDB__INDEX_DAMAGED || kind == CMDB__INDEX_BROKEN) &&
@@ -247,6 +253,9 @@ static int prepare_read(cmdb_index *idx)
 			"no index at %s (or it is empty): run 'gitcmdb index' first", idx->path);
 	case CMDB__INDEX_FOREIGN: return refuse_foreign(idx);
 	case CMDB__INDEX_DAMAGED:
+		if (idx->explicit_path)
+			return refuse_unknown(idx);
+		return damaged_error(idx);
 	case CMDB__INDEX_BROKEN: return damaged_error(idx);
 	default: break;
 	}
