@@ -279,7 +279,14 @@ int cmdb_index_repair(cmdb_index *idx)
 		cmdb__index_mark_damaged(priv, idx->path, 1);
 		free(priv);
 		idx->damaged = 1;
-		return refresh_or_recover(idx, 0, NULL);
+		if ((error = refresh_or_recover(idx, 0, NULL)) < 0)
+			return error;
+		free(idx->warning);
+		idx->warning = cmdb__sprintf("the index %s is damaged and not writable by you; "
+					     "using a private index at %s until it is replaced "
+					     "(its owner can run 'gitcmdb index')",
+			idx->shared, idx->path);
+		return idx->warning ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
 	}
 	if ((error = cmdb__index_recover(idx)) < 0)
 		return error;
