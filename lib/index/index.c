@@ -328,14 +328,16 @@ long long cmdb_index_head_seq(cmdb_index *idx)
 {
 	sqlite3_stmt *st = NULL;
 	long long seq = 0;
+	int rc = sqlite3_prepare_v2(idx->db,
+		"SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
+		"m.key='last_commit'",
+		-1, &st, NULL);
 
-	if (sqlite3_prepare_v2(idx->db,
-		    "SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
-		    "m.key='last_commit'",
-		    -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (cmdb__index_corrupt_code(rc))
+		idx->damaged = 1; /* "empty" would be a lie: let the caller's close repair it */
 	return seq;
 }
 
@@ -380,7 +382,7 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	const char *near[3] = {NULL, NULL, NULL};
 	char *names[3] = {NULL, NULL, NULL};
 	size_t dist[3] = {(size_t)-1, (size_t)-1, (size_t)-1}, cap = strlen(id) / 2 + 2;
-	int error = 0, found = 0;
+	int error = 0, found = 0, rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(idx->db, "SELECT id, id = ?1 FROM items ORDER BY id", -1, &st,
 		    NULL) != SQLITE_OK) {
@@ -388,7 +390,7 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cand = (const char *)sqlite3_column_text(st, 0);
 		size_t d = cmdb__edit_distance(id, cand, cap);
 
@@ -406,6 +408,10 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	}
 	if (found)
 		goto done;
+	if (rc != SQLITE_DONE) {
+		error = cmdb__index_sqlerr(idx, "cannot read items");
+		goto done;
+	}
 	for (int k = 0; k < 3; k++)
 		near[k] = names[k];
 	if (near[0])
