@@ -78,6 +78,8 @@ unchanged "current index"
 printf 'type: host\nname: new01\nattributes:\n  os: {id: debian}\n' >"$R/host/new01.yaml"
 git -C "$R" add -A && git -C "$R" commit -qm "new01"
 EXPECT_DEBIAN="host/db01 host/new01 host/web01"
+sqlite3 "$DB" "INSERT INTO meta VALUES('probe', 'from the shared index')"
+run_cli 0 -C "$R" show --no-refresh host/web01 # the owner's gitcmdb leaves the -shm again
 chmod -R a+rX "$R"
 REPO_STATE=$(repo_state "$R"; ls -la "$R/.git/gitcmdb" | sha256sum)
 as_auditor 0 -C "$R" find --json attributes.os.id=debian
@@ -87,6 +89,7 @@ PRIV=$(ls "$CACHE"/gitcmdb/index-*.db)
 read_everything "$R" "stale index"
 assert_eq "$LAST_DB" "$PRIV" "stale: the private index answers"
 assert_eq "$(sqlite3 "file:$PRIV?mode=ro" "SELECT count(*) FROM commits")" "3" "the private index has every commit"
+assert_eq "$(sqlite3 "file:$PRIV?mode=ro" "SELECT value FROM meta WHERE key = 'probe'")" "from the shared index" "the private index was seeded from the shared one"
 unchanged "stale index"
 # the owner catches up: the auditor reads the shared one again
 run_cli 0 -C "$R" index
