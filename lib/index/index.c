@@ -76,6 +76,8 @@ done:
 	return error;
 }
 
+static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added);
+
 /*
  * The user cannot write the index file (a read-only mount, another user's
  * repository). Read it in place when it is current; otherwise, unless the caller
@@ -110,9 +112,9 @@ static int open_unwritable(cmdb_index *idx)
 		: error    ? "missing or unreadable and not writable by you"
 			   : "not writable by you and behind main";
 	cmdb_error_clear();
-	if ((error = cmdb__index_use_private(idx, why)) < 0)
+	if ((error = cmdb__index_use_private(idx, why, !error)) < 0)
 		return error;
-	if (want_current && (error = cmdb__index_build(idx, 0, NULL)) < 0)
+	if (want_current && (error = refresh_or_recover(idx, 0, NULL)) < 0)
 		return error;
 	return (idx->flags & CMDB_INDEX_READONLY) ? cmdb__index_open_phase(idx, 1) : 0;
 }
@@ -153,7 +155,8 @@ static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added)
 				idx->path);
 		if ((error = cmdb__index_use_private(idx,
 			     idx->damaged ? "damaged and not writable by you"
-					  : "not writable by you and behind main")) < 0)
+					  : "not writable by you and behind main",
+			     !idx->damaged)) < 0)
 			return error;
 	}
 	idx->sql_rc = 0;

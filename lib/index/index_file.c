@@ -177,16 +177,17 @@ int cmdb__index_classify(cmdb__index_kind *kind, long long *version, const char 
 	}
 	/*
 	 * immutable=1: no lock, no -wal/-shm created, no journal rolled back, so a file
-	 * that is not ours is left exactly as it was. A file caught mid-commit by another
-	 * gitcmdb may read as damaged here: confirm that through a locking handle, which
-	 * waits for the writer.
+	 * that is not ours is left exactly as it was. A file caught mid-commit or
+	 * mid-checkpoint by another gitcmdb may read as damaged here: confirm that through
+	 * a locking handle, which waits for the writer and reads its WAL, before anything
+	 * is moved aside.
 	 */
 	if (!(uri = file_uri(path, "immutable=1")))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	rc = classify_with(kind, version, uri, 0);
 	free(uri);
 	uri = NULL;
-	if (rc == SQLITE_OK && *kind == CMDB__INDEX_DAMAGED) {
+	if (rc == SQLITE_OK && (*kind == CMDB__INDEX_DAMAGED || *kind == CMDB__INDEX_BROKEN)) {
 		if (!(uri = file_uri(path, "mode=ro")))
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		rc = classify_with(kind, version, uri, CMDB__INDEX_BUSY_MS);

@@ -44,8 +44,9 @@ int cmdb__index_open_handle(cmdb_index *idx, int readonly);
 int cmdb__index_open_phase(cmdb_index *idx, int readonly);
 /* Move the (damaged) index aside, with a warning, and open a fresh one for writing. */
 int cmdb__index_recover(cmdb_index *idx);
-/* Switch idx to the user's private index of this repository (why: for the warning). */
-int cmdb__index_use_private(cmdb_index *idx, const char *why);
+/* Switch idx to the user's private index of this repository (why: for the warning);
+ * with seed, a new private index starts as a copy of idx's current (readable) one. */
+int cmdb__index_use_private(cmdb_index *idx, const char *why, int seed);
 /* 1 when main's tip is the last indexed commit (index_build.c). */
 int cmdb__index_up_to_date(cmdb_index *idx);
 

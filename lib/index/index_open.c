@@ -332,7 +332,7 @@ static void seed_private(sqlite3 *shared, const char *path)
 		unlink(path);
 }
 
-int cmdb__index_use_private(cmdb_index *idx, const char *why)
+int cmdb__index_use_private(cmdb_index *idx, const char *why, int seed)
 {
 	char *priv = NULL;
 	struct stat st;
@@ -341,7 +341,7 @@ int cmdb__index_use_private(cmdb_index *idx, const char *why)
 	if ((error = cmdb__index_private_path(&priv, idx->git)) < 0)
 		return error;
 	fresh = stat(priv, &st) < 0 || st.st_size == 0;
-	if (fresh && idx->db && !idx->damaged && strstr(why, "behind"))
+	if (fresh && seed && idx->db && !idx->damaged)
 		seed_private(idx->db, priv);
 	if (idx->db) {
 		sqlite3_close(idx->db);
