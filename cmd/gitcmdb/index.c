@@ -19,6 +19,10 @@ const char usage_index[] =
 	"  --db FILE   use FILE as the index database\n"
 	"  --json      print the figures as a JSON object\n"
 	"\n"
+	"First checks every page of the index (PRAGMA quick_check): a damaged index is\n"
+	"moved aside to <file>.corrupt-<time> and rebuilt. A file that is another\n"
+	"application's database is refused and left untouched.\n"
+	"\n"
 	"Prints the commits added, the items (current and ever) and the time taken.\n";
 
 void cli_format_time(char buf[32], long long t)
