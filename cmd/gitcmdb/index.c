@@ -19,6 +19,10 @@ const char usage_index[] =
 	"  --db FILE   use FILE as the index database\n"
 	"  --json      print the figures as a JSON object\n"
 	"\n"
+	"First checks every page of the index (PRAGMA quick_check): a damaged index is\n"
+	"moved aside to <file>.corrupt-<time> and rebuilt. A file that is another\n"
+	"application's database is refused and left untouched.\n"
+	"\n"
 	"Prints the commits added, the items (current and ever) and the time taken.\n";
 
 void cli_format_time(char buf[32], long long t)
@@ -59,8 +63,21 @@ cmdb_index *cli_index_open(
 	return idx;
 }
 
+/*
+ * A command that read a damaged index has failed with SQLite's message: say so,
+ * and repair it now when the user may (move it aside, rebuild; or a private index
+ * for a repository the user cannot write), so that running it again works.
+ */
 void cli_index_close(cmdb_index *idx, cmdb_repo *repo)
 {
+	if (idx && cmdb_index_damaged(idx)) {
+		if (cmdb_index_repair(idx) == 0)
+			cli_errorf(0, "warning: %s; run the command again",
+				cmdb_index_warning(idx) ? cmdb_index_warning(idx)
+							: "the index was damaged and is repaired");
+		else
+			cli_errorf(0, "the index is damaged: %s", cmdb_error_last());
+	}
 	cmdb_index_free(idx);
 	cmdb_repo_free(repo);
 }
@@ -132,7 +149,10 @@ int cmd_index(int argc, char **argv, cli_ctx *ctx)
 	if (!(idx = cli_index_open(&repo, ctx, db, 1, 0)))
 		goto done;
 	warned = cmdb_index_warning(idx) != NULL;
-	if ((rebuild ? cmdb_index_rebuild(idx) : cmdb_index_refresh(idx, &added)) < 0) {
+	/* the one command that reads every page: a damaged page elsewhere than on the
+	 * update's path is found here, not by the next query */
+	if ((!rebuild && cmdb_index_check(idx) < 0) ||
+		(rebuild ? cmdb_index_rebuild(idx) : cmdb_index_refresh(idx, &added)) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}

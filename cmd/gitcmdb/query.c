@@ -13,8 +13,10 @@ const char usage_query[] =
 	"Run one read-only SQL statement on the history index and print the result as\n"
 	"tab-separated text with a header row (NULL prints as an empty field; tab, newline\n"
 	"and backslash inside values print as \\t, \\n, \\\\), or with --json as an array of\n"
-	"objects. The database is opened read-only and statements that would write,\n"
-	"ATTACH, or set a pragma are refused. Tables: meta, commits, items, item_versions,\n"
+	"objects. Any read is allowed, table-valued functions included (json_each,\n"
+	"json_tree, pragma_table_info(...)); the database is opened read-only and\n"
+	"statements that would write, create (even temp tables), ATTACH, VACUUM, load\n"
+	"an extension or set a pragma are refused. Tables: meta, commits, items, item_versions,\n"
 	"attrs, relations, trailers (see docs/index.md). The state at seq S is the rows\n"
 	"with from_seq <= S AND (to_seq IS NULL OR to_seq > S).\n"
 	"\n"
@@ -99,6 +101,15 @@ static int print_rows(sqlite3_stmt *st, int json)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The guard's refusals, from prepare or (table-valued pragmas) from step, explained. */
+static const char *refusal_hint(const char *msg)
+{
+	return strstr(msg, "not authorized") || strstr(msg, "too many attached")
+		? ": query is read-only (no INSERT, UPDATE, DELETE, CREATE, ATTACH, VACUUM, "
+		  "extensions or pragma writes)"
+		: "";
+}
+
 static int run_query(cmdb_index *idx, const char *sql, int json)
 {
 	sqlite3 *db = cmdb_index_db(idx);
@@ -109,10 +120,7 @@ static int run_query(cmdb_index *idx, const char *sql, int json)
 	if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK) {
 		const char *msg = sqlite3_errmsg(db);
 
-		cli_errorf(0, "%s%s", msg,
-			strstr(msg, "not authorized") ? ": query is read-only (no INSERT, UPDATE, "
-							"DELETE, CREATE, ATTACH or pragma writes)"
-						      : "");
+		cli_errorf(0, "%s%s", msg, refusal_hint(msg));
 		goto done;
 	}
 	while (tail && isspace((unsigned char)*tail))
@@ -131,7 +139,8 @@ static int run_query(cmdb_index *idx, const char *sql, int json)
 	}
 	if (print_rows(st, json) < 0) {
 		fflush(stdout);
-		cli_errorf(0, "query failed: %s", sqlite3_errmsg(db));
+		cli_errorf(0, "query failed: %s%s", sqlite3_errmsg(db),
+			refusal_hint(sqlite3_errmsg(db)));
 		goto done;
 	}
 	rc = CLI_OK;

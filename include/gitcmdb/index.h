@@ -33,11 +33,19 @@ typedef struct cmdb_index cmdb_index;
 
 /*
  * Open (creating when missing, unless READONLY) the index of repo at db_path
- * (NULL = <gitdir>/gitcmdb/index.db). A file that is not a database or is corrupt
- * is moved aside to "<path>.corrupt-<UTC time>" and recreated; the warning is
- * then readable with cmdb_index_warning(). An index from a newer schema version
- * is CMDB_EINVALID and the file is left untouched. READONLY with REFRESH first
- * catches up through a read-write handle, then reopens read-only.
+ * (NULL = <gitdir>/gitcmdb/index.db). Every index carries PRAGMA application_id
+ * 0x67636462; a file that is another application's database is CMDB_EINVALID and
+ * left byte-for-byte untouched, as is an index from a newer schema version. A
+ * damaged index (its pages malformed, or at the default path not a database at
+ * all) is moved aside to "<path>.corrupt-<UTC time>" and rebuilt; the warning is
+ * then readable with cmdb_index_warning(). READONLY with REFRESH first catches up
+ * through a read-write handle, then reopens read-only.
+ *
+ * When the user cannot write the file (a read-only mount, another user's
+ * repository) it is opened read-only and used as it is if current (or without
+ * REFRESH); otherwise, at the default path, a private index of the repository in
+ * $XDG_CACHE_HOME/gitcmdb/ (else ~/.cache/gitcmdb/) takes its place, and with a
+ * db_path the file answers from its last complete state with a warning.
  */
 CMDB_API int cmdb_index_open(
 	cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags);
@@ -66,6 +74,19 @@ CMDB_API long long cmdb_index_head_seq(cmdb_index *idx);
 
 /* 0 when id ever existed; CMDB_ENOTFOUND "unknown item 'x' (did you mean: a, b?)" otherwise. */
 CMDB_API int cmdb_index_check_id(cmdb_index *idx, const char *id);
+
+/*
+ * Damage found while reading. cmdb_index_damaged: 1 when a read on idx reported
+ * SQLITE_CORRUPT or SQLITE_NOTADB (through this module, lib/query, or the handle's
+ * last result), else 0. cmdb_index_repair: move the damaged index aside and rebuild
+ * it; when the user cannot write it, remember it as damaged (until it is replaced)
+ * and build a private index instead. cmdb_index_check: verify every page (PRAGMA
+ * quick_check, reading the whole file) and repair when damaged. Each returns 0
+ * when the index is sound or repaired, cmdb_index_warning() then saying what was done.
+ */
+CMDB_API int cmdb_index_damaged(cmdb_index *idx);
+CMDB_API int cmdb_index_repair(cmdb_index *idx);
+CMDB_API int cmdb_index_check(cmdb_index *idx);
 
 /* Borrowed handles, for query modules. */
 CMDB_API sqlite3 *cmdb_index_db(cmdb_index *idx);

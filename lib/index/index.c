@@ -16,6 +16,18 @@
 #include "util/error.h"
 #include "index/index_int.h"
 
+/* The last handle whose read reported damage, for readers outside this module
+ * (lib/query) that hold only the sqlite3 handle: see cmdb_index_damaged(). */
+static _Thread_local sqlite3 *damaged_db;
+
+void cmdb__index_note_sqlerr(sqlite3 *db, int rc)
+{
+	if (db && cmdb__index_corrupt_code(rc))
+		damaged_db = db;
+	else if (db && rc == SQLITE_OK && damaged_db == db)
+		damaged_db = NULL; /* a new handle at a freed one's address */
+}
+
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 {
 	int ec = idx->db ? sqlite3_extended_errcode(idx->db) : SQLITE_ERROR;
@@ -24,17 +36,16 @@ int cmdb__index_sqlerr(cmdb_index *idx, const char *what)
 	idx->sql_rc = ec;
 	if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
 		code = CMDB_ELOCKED;
+	if (cmdb__index_corrupt_code(ec)) {
+		idx->damaged = 1;
+		return cmdb__error(code, "%s: %s (%s): the index file is damaged", what,
+			sqlite3_errmsg(idx->db), idx->path);
+	}
 	return cmdb__error(code, "%s: %s (%s)", what,
 		idx->db ? sqlite3_errmsg(idx->db) : "no database", idx->path);
 }
 
-static int is_corrupt_code(int rc)
-{
-	rc &= 0xff;
-	return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
-}
-
-/* Default path <gitdir>/gitcmdb/index.db, creating the directory. */
+/* Default path <gitdir>/gitcmdb/index.db, creating the directory when we may. */
 static int default_path(char **out, cmdb_repo *repo)
 {
 	const char *gitdir = cmdb_repo_gitdir(repo);
@@ -47,7 +58,9 @@ static int default_path(char **out, cmdb_repo *repo)
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+	/* a repository the user cannot write is read, not refused (see open_unwritable) */
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST && errno != EACCES && errno != EPERM &&
+		errno != EROFS) {
 		error = cmdb__error(CMDB_ERROR, "cannot create %s: %s", dir, strerror(errno));
 		goto done;
 	}
@@ -63,272 +76,107 @@ done:
 	return error;
 }
 
-/* Read meta.schema_version: 0 when there is no meta table (a new or foreign file). */
-static int read_schema_version(long long *out, cmdb_index *idx)
-{
-	sqlite3_stmt *st = NULL;
-	long long v = 0;
-	int rc, error = 0;
-
-	rc = sqlite3_prepare_v2(idx->db,
-		"SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", -1, &st,
-		NULL);
-	if (rc != SQLITE_OK || (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		error = rc;
-		goto done;
-	}
-	if (sqlite3_column_int(st, 0) == 0)
-		goto out;
-	sqlite3_finalize(st);
-	rc = sqlite3_prepare_v2(
-		idx->db, "SELECT value FROM meta WHERE key='schema_version'", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		error = rc;
-		goto done;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		error = rc;
-out:
-	if (!error)
-		*out = v;
-done:
-	sqlite3_finalize(st);
-	return error; /* a sqlite code: callers decide between corrupt and failure */
-}
-
-static int exec(cmdb_index *idx, const char *sql, const char *what)
-{
-	if (sqlite3_exec(idx->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return cmdb__index_sqlerr(idx, what);
-	return 0;
-}
-
-/* Drop everything of an older schema (the index is derived; rebuilding is always safe). */
-static int drop_all(cmdb_index *idx)
-{
-	sqlite3_stmt *st = NULL;
-	json_t *names = json_array();
-	size_t i;
-	int error = 0;
-
-	if (!names ||
-		sqlite3_prepare_v2(idx->db,
-			"SELECT name FROM sqlite_master WHERE type IN ('table','view') AND name "
-			"NOT LIKE 'sqlite_%'",
-			-1, &st, NULL) != SQLITE_OK) {
-		error = cmdb__index_sqlerr(idx, "cannot list old tables");
-		goto done;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(names, json_string((const char *)sqlite3_column_text(st, 0)));
-	for (i = 0; i < json_array_size(names) && !error; i++) {
-		char *sql = sqlite3_mprintf(
-			"DROP TABLE IF EXISTS \"%w\"", json_string_value(json_array_get(names, i)));
-		error = sql ? exec(idx, sql, "cannot drop an old table")
-			    : cmdb__error(CMDB_ERROR, "out of memory");
-		sqlite3_free(sql);
-	}
-done:
-	sqlite3_finalize(st);
-	json_decref(names);
-	return error;
-}
-
-/* Create the schema when missing (concurrent openers serialise on BEGIN IMMEDIATE). */
-static int create_schema(cmdb_index *idx, long long version)
-{
-	char *sql = NULL;
-	int error;
-
-	if ((error = exec(idx, "BEGIN IMMEDIATE", "cannot lock the index")) < 0)
-		return error;
-	if (version > 0 && version < CMDB_INDEX_SCHEMA_VERSION)
-		error = drop_all(idx);
-	if (!error)
-		error = exec(idx, cmdb__index_schema_sql, "cannot create the index schema");
-	if (!error) {
-		sql = sqlite3_mprintf(
-			"INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', '%d')",
-			CMDB_INDEX_SCHEMA_VERSION);
-		error = sql ? exec(idx, sql, "cannot write the schema version")
-			    : cmdb__error(CMDB_ERROR, "out of memory");
-		sqlite3_free(sql);
-	}
-	if (error) {
-		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
-		return error;
-	}
-	return exec(idx, "COMMIT", "cannot commit the index schema");
-}
-
-/* Move a damaged file (and its -wal/-shm) aside so a fresh index can be built. */
-static int move_aside(cmdb_index *idx)
-{
-	static const char *const sfx[] = {"", "-wal", "-shm"};
-	char stamp[32], *to = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	int error = 0;
-
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	for (size_t i = 0; i < 3 && !error; i++) {
-		char *from = cmdb__sprintf("%s%s", idx->path, sfx[i]);
-
-		to = cmdb__sprintf("%s.corrupt-%s%s", idx->path, stamp, sfx[i]);
-		if (!from || !to)
-			error = cmdb__error(CMDB_ERROR, "out of memory");
-		else if (rename(from, to) < 0 && errno != ENOENT)
-			error = cmdb__error(
-				CMDB_ERROR, "cannot move %s aside: %s", from, strerror(errno));
-		else if (i == 0 &&
-			!(idx->warning = cmdb__sprintf("the index %s was not a valid database; "
-						       "moved it to %s and rebuilt it",
-				  idx->path, to)))
-			error = cmdb__error(CMDB_ERROR, "out of memory");
-		free(from);
-		free(to);
-		to = NULL;
-	}
-	return error;
-}
-
-static int open_handle(cmdb_index *idx, int readonly)
-{
-	int fl = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-
-	if (idx->db) {
-		sqlite3_close(idx->db);
-		idx->db = NULL;
-	}
-	if (readonly && access(idx->path, F_OK) < 0)
-		return cmdb__error(
-			CMDB_ENOTFOUND, "no index at %s: run 'gitcmdb index' first", idx->path);
-	if (sqlite3_open_v2(idx->path, &idx->db, fl | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		return cmdb__index_sqlerr(idx, "cannot open the index");
-	sqlite3_busy_timeout(idx->db, CMDB__INDEX_BUSY_MS);
-	sqlite3_extended_result_codes(idx->db, 1);
-	return 0;
-}
-
-/* Check the schema version; create, upgrade or recover as needed. */
-static int prepare_schema(cmdb_index *idx, int readonly)
-{
-	long long version = 0;
-	int rc, error;
-
-	rc = read_schema_version(&version, idx);
-	if (rc && is_corrupt_code(rc) && !readonly) {
-		sqlite3_close(idx->db);
-		idx->db = NULL;
-		if ((error = move_aside(idx)) < 0 || (error = open_handle(idx, 0)) < 0)
-			return error;
-		rc = read_schema_version(&version, idx);
-	}
-	if (rc)
-		return cmdb__index_sqlerr(idx,
-			is_corrupt_code(rc) ? "the index is not a valid database; run 'gitcmdb "
-					      "index' to rebuild it"
-					    : "cannot read the index");
-	if (version > CMDB_INDEX_SCHEMA_VERSION)
-		return cmdb__error(CMDB_EINVALID,
-			"%s has index schema version %lld, newer than this gitcmdb understands "
-			"(%d): "
-			"upgrade gitcmdb, or delete the file to rebuild it",
-			idx->path, version, CMDB_INDEX_SCHEMA_VERSION);
-	if (readonly) {
-		if (version != CMDB_INDEX_SCHEMA_VERSION)
-			return cmdb__error(CMDB_ENOTFOUND,
-				"%s is not a gitcmdb index yet: run 'gitcmdb index'", idx->path);
-		return 0;
-	}
-	/* Only now that the file is known to be ours may it be modified (WAL changes the header).
-	 */
-	if (sqlite3_exec(idx->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
-		return cmdb__index_sqlerr(idx, "cannot switch the index to WAL");
-	if (version == CMDB_INDEX_SCHEMA_VERSION)
-		return 0;
-	return create_schema(idx, version);
-}
+static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added);
 
 /*
- * query runs user SQL: only reads are allowed. SQLITE_OPEN_READONLY already
- * refuses writes to the file; this also refuses ATTACH (which could create
- * files), pragmas that set something, and writes to temp tables.
+ * The user cannot write the index file (a read-only mount, another user's
+ * repository). Read it in place when it is current; otherwise, unless the caller
+ * named the file, keep a private index in the user's cache directory.
  */
-/* Pragmas whose argument names what to read ("PRAGMA table_info(t)"); any other
- * pragma with an argument sets something. */
-static int pragma_reads_with_arg(const char *name)
+static int open_unwritable(cmdb_index *idx)
 {
-	static const char *const ok[] = {"table_info", "table_xinfo", "index_info", "index_xinfo",
-		"index_list", "foreign_key_list", "integrity_check", "quick_check", NULL};
+	int error, want_current = (idx->flags & CMDB_INDEX_REFRESH) != 0;
+	char *priv = NULL;
+	const char *why;
 
-	for (const char *const *p = ok; name && *p; p++)
-		if (strcasecmp(name, *p) == 0)
-			return 1;
-	return 0;
-}
-
-static int readonly_authorizer(
-	void *p, int action, const char *a, const char *b, const char *dbname, const char *trigger)
-{
-	(void)p;
-	(void)a;
-	(void)dbname;
-	(void)trigger;
-	switch (action) {
-	case SQLITE_SELECT:
-	case SQLITE_READ:
-	case SQLITE_FUNCTION:
-	case SQLITE_RECURSIVE: return SQLITE_OK;
-	case SQLITE_PRAGMA: return b == NULL || pragma_reads_with_arg(a) ? SQLITE_OK : SQLITE_DENY;
-	default: return SQLITE_DENY;
+	idx->ro = 1;
+	error = cmdb__index_open_phase(idx, 1);
+	if (!error && !idx->explicit_path && cmdb__index_private_path(&priv, idx->git) == 0 &&
+		cmdb__index_mark_damaged(priv, idx->path, 0)) {
+		idx->damaged = 1; /* found damaged before, and not replaced since */
+		error = CMDB_ERROR;
 	}
-}
-
-static int open_phase(cmdb_index *idx, int readonly)
-{
-	int error;
-
-	if ((error = open_handle(idx, readonly)) < 0 || (error = prepare_schema(idx, readonly)) < 0)
-		return error;
-	/*
-	 * Queries scan large parts of the index (find over every package row, diff over
-	 * every attribute): mapped pages save the pread() into SQLite's cache. Address
-	 * space only; a failure just leaves the default. The one place this is set.
-	 */
-	sqlite3_exec(idx->db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
-	if (readonly) {
-		sqlite3_set_authorizer(idx->db, readonly_authorizer, NULL);
+	free(priv);
+	if (!error && (!want_current || cmdb__index_up_to_date(idx)))
 		return 0;
+	if (idx->explicit_path) {
+		if (error)
+			return error;
+		free(idx->warning);
+		idx->warning = cmdb__sprintf("%s is not writable by you and is behind main: "
+					     "answering from its last complete state",
+			idx->path);
+		return idx->warning ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
 	}
-	/* A full build writes ~300 MiB in one transaction: with the default 2 MiB cache
-	 * dirty pages spill to the WAL mid-transaction and are read back. The cache
-	 * only grows as pages are touched, so small runs pay nothing for the limit. */
-	if (sqlite3_exec(idx->db, "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY", NULL,
-		    NULL, NULL) != SQLITE_OK)
-		return cmdb__index_sqlerr(idx, "cannot configure the index");
-	return 0;
+	why = idx->damaged ? "damaged and not writable by you"
+		: error    ? "missing or unreadable and not writable by you"
+			   : "not writable by you and behind main";
+	cmdb_error_clear();
+	if ((error = cmdb__index_use_private(idx, why, !error)) < 0)
+		return error;
+	if (want_current && (error = refresh_or_recover(idx, 0, NULL)) < 0)
+		return error;
+	return (idx->flags & CMDB_INDEX_READONLY) ? cmdb__index_open_phase(idx, 1) : 0;
+}
+
+/* After a failed update: is the file damaged? SQLite may say so, or only quick_check. */
+static int update_failed_on_damage(cmdb_index *idx)
+{
+	int ec = idx->sql_rc & 0xff;
+
+	if (idx->damaged || cmdb__index_corrupt_code(idx->sql_rc))
+		return 1;
+	if (!idx->sql_rc || ec == SQLITE_BUSY || ec == SQLITE_LOCKED || ec == SQLITE_FULL ||
+		ec == SQLITE_NOMEM || ec == SQLITE_INTERRUPT || !idx->db)
+		return 0;
+	return cmdb__index_quick_check(idx) == 1;
 }
 
 /*
- * Catch up; damage that only shows past the header (a malformed page) is found
- * here rather than at open: move the file aside and build a fresh one, once.
+ * Catch up (or rebuild). Damage found on the way (SQLite reports a malformed page,
+ * or quick_check finds one after an error) moves the file aside and builds a fresh
+ * index, once. A read-only handle needs no write when the index is current;
+ * otherwise a private index takes over (never for a file the caller named).
  */
 static int refresh_or_recover(cmdb_index *idx, int rebuild, int *commits_added)
 {
-	int error = cmdb__index_build(idx, rebuild, commits_added);
+	char *first_error = NULL;
+	int error;
 
-	if (error == 0 || !is_corrupt_code(idx->sql_rc) || idx->warning)
+	if (commits_added)
+		*commits_added = 0;
+	if (idx->ro) {
+		if (!rebuild && !idx->damaged && cmdb__index_up_to_date(idx))
+			return 0;
+		if (idx->explicit_path)
+			return cmdb__error(CMDB_EINVALID,
+				"%s is not writable by you: it cannot be brought up to date "
+				"(drop --db to use a private index)",
+				idx->path);
+		if ((error = cmdb__index_use_private(idx,
+			     idx->damaged ? "damaged and not writable by you"
+					  : "not writable by you and behind main",
+			     !idx->damaged)) < 0)
+			return error;
+	}
+	idx->sql_rc = 0;
+	if ((error = cmdb__index_build(idx, rebuild, commits_added)) == 0)
+		return 0;
+	if (!update_failed_on_damage(idx))
 		return error;
-	sqlite3_close(idx->db);
-	idx->db = NULL;
-	if ((error = move_aside(idx)) < 0 || (error = open_phase(idx, 0)) < 0)
-		return error;
-	return cmdb__index_build(idx, 1, commits_added);
+	first_error = cmdb__strdup(cmdb_error_last());
+	if ((error = cmdb__index_recover(idx)) == 0)
+		error = cmdb__index_build(idx, 1, commits_added);
+	if (error == 0 && first_error && idx->warning) {
+		char *w = cmdb__sprintf("%s (%s)", idx->warning, first_error);
+
+		if (w) {
+			free(idx->warning);
+			idx->warning = w;
+		}
+	}
+	free(first_error);
+	return error;
 }
 
 int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsigned flags)
@@ -345,6 +193,7 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 	}
 	idx->repo = repo;
 	idx->flags = flags;
+	idx->explicit_path = db_path != NULL;
 	if ((gerr = git_repository_open(&idx->git, cmdb_repo_gitdir(repo))) < 0) {
 		error = cmdb__error_git(
 			cmdb__git_code(gerr), gerr, "cannot open %s", cmdb_repo_gitdir(repo));
@@ -356,16 +205,20 @@ int cmdb_index_open(cmdb_index **out, cmdb_repo *repo, const char *db_path, unsi
 		error = default_path(&idx->path, repo);
 	if (error)
 		goto done;
-	if ((flags & CMDB_INDEX_REFRESH) || !readonly) {
-		if ((error = open_phase(idx, 0)) < 0)
+	if (!cmdb__index_writable(idx->path)) {
+		if ((error = open_unwritable(idx)) < 0)
+			goto done;
+	} else {
+		if (((flags & CMDB_INDEX_REFRESH) || !readonly) &&
+			(error = cmdb__index_open_phase(idx, 0)) < 0)
 			goto done;
 		if ((flags & CMDB_INDEX_REFRESH) &&
 			(error = refresh_or_recover(idx, (flags & CMDB_INDEX_REBUILD) != 0, NULL)) <
 				0)
 			goto done;
+		if (readonly && (error = cmdb__index_open_phase(idx, 1)) < 0)
+			goto done;
 	}
-	if (readonly && (error = open_phase(idx, 1)) < 0)
-		goto done;
 	*out = idx;
 	idx = NULL;
 done:
@@ -377,10 +230,14 @@ void cmdb_index_free(cmdb_index *idx)
 {
 	if (!idx)
 		return;
-	if (idx->db)
+	if (idx->db) {
+		if (damaged_db == idx->db)
+			damaged_db = NULL;
 		sqlite3_close(idx->db);
+	}
 	git_repository_free(idx->git);
 	free(idx->path);
+	free(idx->shared);
 	free(idx->warning);
 	free(idx);
 }
@@ -399,6 +256,55 @@ int cmdb_index_rebuild(cmdb_index *idx)
 		return cmdb__error(
 			CMDB_EINVALID, "the index was opened read-only; it cannot be rebuilt");
 	return refresh_or_recover(idx, 1, NULL);
+}
+
+int cmdb_index_damaged(cmdb_index *idx)
+{
+	return idx &&
+		(idx->damaged || (idx->db && damaged_db == idx->db) ||
+			(idx->db && cmdb__index_corrupt_code(sqlite3_extended_errcode(idx->db))));
+}
+
+int cmdb_index_repair(cmdb_index *idx)
+{
+	char *priv = NULL;
+	int error;
+
+	if (idx->ro) {
+		/* not ours to replace: remember it is damaged, answer from a private index */
+		if (idx->explicit_path)
+			return cmdb__error(CMDB_ERROR,
+				"the index %s is damaged and not writable by you: ask its owner "
+				"to run 'gitcmdb index'",
+				idx->path);
+		if ((error = cmdb__index_private_path(&priv, idx->git)) < 0)
+			return error;
+		cmdb__index_mark_damaged(priv, idx->path, 1);
+		free(priv);
+		idx->damaged = 1;
+		if ((error = refresh_or_recover(idx, 0, NULL)) < 0)
+			return error;
+		free(idx->warning);
+		idx->warning = cmdb__sprintf("the index %s is damaged and not writable by you; "
+					     "using a private index at %s until it is replaced "
+					     "(its owner can run 'gitcmdb index')",
+			idx->shared, idx->path);
+		return idx->warning ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	if ((error = cmdb__index_recover(idx)) < 0)
+		return error;
+	return cmdb__index_build(idx, 1, NULL);
+}
+
+int cmdb_index_check(cmdb_index *idx)
+{
+	int rc = cmdb__index_quick_check(idx);
+
+	if (rc < 0)
+		return rc;
+	if (rc == 1 && !idx->ro)
+		idx->damaged = 1;
+	return rc == 1 ? cmdb_index_repair(idx) : 0;
 }
 
 sqlite3 *cmdb_index_db(cmdb_index *idx)
@@ -425,14 +331,16 @@ long long cmdb_index_head_seq(cmdb_index *idx)
 {
 	sqlite3_stmt *st = NULL;
 	long long seq = 0;
+	int rc = sqlite3_prepare_v2(idx->db,
+		"SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
+		"m.key='last_commit'",
+		-1, &st, NULL);
 
-	if (sqlite3_prepare_v2(idx->db,
-		    "SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
-		    "m.key='last_commit'",
-		    -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	if (cmdb__index_corrupt_code(rc))
+		idx->damaged = 1; /* "empty" would be a lie: let the caller's close repair it */
 	return seq;
 }
 
@@ -477,7 +385,7 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	const char *near[3] = {NULL, NULL, NULL};
 	char *names[3] = {NULL, NULL, NULL};
 	size_t dist[3] = {(size_t)-1, (size_t)-1, (size_t)-1}, cap = strlen(id) / 2 + 2;
-	int error = 0, found = 0;
+	int error = 0, found = 0, rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(idx->db, "SELECT id, id = ?1 FROM items ORDER BY id", -1, &st,
 		    NULL) != SQLITE_OK) {
@@ -485,7 +393,7 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 		goto done;
 	}
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+	while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cand = (const char *)sqlite3_column_text(st, 0);
 		size_t d = cmdb__edit_distance(id, cand, cap);
 
@@ -503,6 +411,10 @@ int cmdb_index_check_id(cmdb_index *idx, const char *id)
 	}
 	if (found)
 		goto done;
+	if (rc != SQLITE_DONE) {
+		error = cmdb__index_sqlerr(idx, "cannot read items");
+		goto done;
+	}
 	for (int k = 0; k < 3; k++)
 		near[k] = names[k];
 	if (near[0])

@@ -398,7 +398,7 @@ static void shrink_wal(cmdb_index *idx)
 }
 
 /* 1 when main's tip is the last indexed commit: readers then need no write lock at all. */
-static int up_to_date(cmdb_index *idx)
+int cmdb__index_up_to_date(cmdb_index *idx)
 {
 	git_oid last, tip;
 	int has_last = 0;
@@ -418,7 +418,7 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 
 	memset(&b, 0, sizeof(b));
 	b.idx = idx;
-	if (!rebuild && up_to_date(idx)) {
+	if (!rebuild && cmdb__index_up_to_date(idx)) {
 		if (commits_added)
 			*commits_added = 0;
 		return 0;

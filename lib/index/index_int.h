@@ -12,18 +12,82 @@ struct cmdb_index {
 	git_repository *git; /* owned: our own handle on the repository */
 	sqlite3 *db; /* owned */
 	char *path; /* the database file */
+	char *shared; /* the repository's index when path is our private copy; else NULL */
 	char *warning; /* set by open when it had to recover; NULL otherwise */
 	unsigned flags;
 	int sql_rc; /* sqlite's extended code behind the last error we reported */
+	int explicit_path; /* the caller named the file: only a proven index is moved aside */
+	int ro; /* the file is not writable by us: db is a read-only handle on it */
+	int damaged; /* a read on db reported SQLITE_CORRUPT or SQLITE_NOTADB */
 };
 
 #define CMDB__INDEX_BUSY_MS 10000 /* how long a writer waits for another's lock */
+
+/* PRAGMA application_id of every index ("gcdb"): anything else is not ours to touch. */
+#define CMDB__INDEX_APP_ID 0x67636462
+
+/* What a file is, as far as the index is concerned (index_file.c). */
+typedef enum {
+	CMDB__INDEX_NEW, /* missing, empty, or a database with nothing in it */
+	CMDB__INDEX_OURS, /* carries our application_id */
+	CMDB__INDEX_LEGACY, /* a gitcmdb index from before the application_id */
+	CMDB__INDEX_FOREIGN, /* some other SQLite database */
+	CMDB__INDEX_BROKEN, /* carries our application_id, but its pages are malformed */
+	CMDB__INDEX_DAMAGED /* not a database, or malformed and not known to be ours */
+} cmdb__index_kind;
+
+/* Opening (index_open.c). A handle on idx->path: read-write, or read-only (through
+ * cmdb__index_open_unwritable when idx->ro). */
+int cmdb__index_open_handle(cmdb_index *idx, int readonly);
+/* Open idx->path and make it usable: for writing, check it is ours, create or upgrade
+ * the schema, switch to WAL; for reading, check it is a current index. */
+int cmdb__index_open_phase(cmdb_index *idx, int readonly);
+/* Move the (damaged) index aside, with a warning, and open a fresh one for writing. */
+int cmdb__index_recover(cmdb_index *idx);
+/* Switch idx to the user's private index of this repository (why: for the warning);
+ * with seed, a new private index starts as a copy of idx's current (readable) one. */
+int cmdb__index_use_private(cmdb_index *idx, const char *why, int seed);
+/* 1 when main's tip is the last indexed commit (index_build.c). */
+int cmdb__index_up_to_date(cmdb_index *idx);
+
+/* 1 for SQLITE_CORRUPT and SQLITE_NOTADB (any extended variant). */
+int cmdb__index_corrupt_code(int rc);
+/* Classify the file at path without writing anything, not even -wal/-shm; *version is
+ * meta.schema_version for OURS and LEGACY. 0, or an error set. */
+int cmdb__index_classify(cmdb__index_kind *kind, long long *version, const char *path);
+/* The same on an open handle (inside a write transaction: the authoritative answer). */
+int cmdb__index_classify_db(cmdb__index_kind *kind, long long *version, sqlite3 *db);
+/* meta.schema_version (0 without a meta table); a sqlite code. */
+int cmdb__index_schema_version(long long *out, sqlite3 *db);
+/* Rename path (and -wal, -shm) to "<path>.corrupt-<UTC time>"; *moved_to is the new name. */
+int cmdb__index_move_aside(char **moved_to, const char *path);
+/* PRAGMA quick_check on idx: 1 damaged, 0 sound, <0 error set. */
+int cmdb__index_quick_check(cmdb_index *idx);
+/* 1 when the current user may create or change the index at path (file and directory). */
+int cmdb__index_writable(const char *path);
+/* A read-only handle on a file the user cannot write; a sqlite code. */
+int cmdb__index_open_unwritable(sqlite3 **out, const char *path);
+/* The private index of a repository the user cannot write: $XDG_CACHE_HOME/gitcmdb/... */
+int cmdb__index_private_path(char **out, git_repository *git);
+/* With set: remember that the shared index at shared_path (as it is now) is damaged.
+ * Without: 1 when that is remembered and the file has not been replaced since. */
+int cmdb__index_mark_damaged(const char *private_path, const char *shared_path, int set);
 
 extern const char cmdb__index_schema_sql[];
 extern const char *const cmdb__index_tables[];
 extern const char *const cmdb__index_deferred[];
 
-/* Set the error from sqlite's last message on db: "<what>: <errmsg> (<path>)". */
+/* Make a handle opened SQLITE_OPEN_READONLY safe for SQL a person typed: reads
+ * only (index_guard.c). Returns a sqlite code. */
+int cmdb__index_guard_readonly(sqlite3 *db);
+
+/* For readers that hold only the handle (lib/query): record that a read on db failed
+ * with rc, so that cmdb_index_damaged() sees SQLITE_CORRUPT/SQLITE_NOTADB. SQLITE_OK
+ * forgets db (a newly opened handle). */
+void cmdb__index_note_sqlerr(sqlite3 *db, int rc);
+
+/* Set the error from sqlite's last message on db: "<what>: <errmsg> (<path>)"; a
+ * corrupt/not-a-database code marks idx damaged and says so. */
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what);
 
 /* Called for each regular-file path whose blob differs: blob is the new id, or NULL when gone. */

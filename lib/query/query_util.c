@@ -6,11 +6,16 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "index/index_int.h"
 #include "query/query_int.h"
 
 int cmdb__query_sqlerr(sqlite3 *db, const char *what)
 {
-	return cmdb__error(CMDB_ERROR, "%s: %s", what, db ? sqlite3_errmsg(db) : "no database");
+	int ec = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+
+	cmdb__index_note_sqlerr(db, ec);
+	return cmdb__error(CMDB_ERROR, "%s: %s%s", what, db ? sqlite3_errmsg(db) : "no database",
+		cmdb__index_corrupt_code(ec) ? ": the index file is damaged" : "");
 }
 
 static void format_time(char buf[32], long long t)

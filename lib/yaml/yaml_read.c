@@ -268,6 +268,44 @@ static int on_event(reader *r, const yaml_event_t *ev, int *finished)
 	}
 }
 
+/*
+ * In a flow collection libyaml takes every '?' as the explicit-key indicator, even
+ * when text follows it ("{ ?foo: bar }" becomes {foo: bar}, "[?x]" becomes
+ * [{x: null}]), where YAML reads the plain scalar "?foo". Rather than silently
+ * change the value, refuse it. An explicit key token is the one-byte '?' itself
+ * (implicit keys are zero-width), so the byte after it tells the two apart.
+ */
+static int check_key_indicators(reader *r, const char *buf, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_token_t tok;
+	int err = 0, end = 0;
+
+	if (!memchr(buf, '?', len))
+		return 0;
+	if (!yaml_parser_initialize(&parser))
+		return oom();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
+	while (!err && !end) {
+		size_t at;
+
+		if (!yaml_parser_scan(&parser, &tok))
+			break; /* the event parse below reports syntax errors with context */
+		at = tok.end_mark.index;
+		end = tok.type == YAML_STREAM_END_TOKEN;
+		if (tok.type == YAML_KEY_TOKEN && at == tok.start_mark.index + 1 &&
+			buf[at - 1] == '?' && at < len && !strchr(" \t\r\n", buf[at]))
+			err = fail_at(r, tok.start_mark,
+				"'?' followed directly by text in a flow collection: libyaml "
+				"would read it as a key marker and drop the '?'; quote the "
+				"string (\"?...\") or write '? key' with a space");
+		yaml_token_delete(&tok);
+	}
+	yaml_parser_delete(&parser);
+	return err;
+}
+
 static int parse(json_t **out, json_t **marks, const char *buf, size_t len, const char *name)
 {
 	reader r;
@@ -281,6 +319,15 @@ static int parse(json_t **out, json_t **marks, const char *buf, size_t len, cons
 	if (len > CMDB_YAML_MAX_BYTES)
 		return cmdb__error(CMDB_ETOOBIG, "%s: %zu bytes is over the %u-byte YAML limit",
 			r.name, len, CMDB_YAML_MAX_BYTES);
+	/* A UTF-8 byte-order mark is accepted (editors on Windows write one); libyaml
+	 * only skips it when it detects the encoding itself, and we force UTF-8 so that
+	 * UTF-16/32 input is refused. Positions then count from after the mark. */
+	if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+		buf += 3;
+		len -= 3;
+	}
+	if ((err = check_key_indicators(&r, buf, len)) < 0)
+		return err;
 	if (!yaml_parser_initialize(&parser))
 		return oom();
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);

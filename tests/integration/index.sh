@@ -86,7 +86,7 @@ assert_eq "$(dump "$DB")" "$INC" "completed after kills == full build"
 rm -f "$DB-wal" "$DB-shm"
 printf 'garbage, not sqlite\n' >"$DB"
 run_cli 0 -C "$R" index
-assert_contains "$ERR" "warning: the index $DB was not a valid database; moved it to $DB.corrupt-" "warning"
+assert_contains "$ERR" "warning: the index $DB was damaged; moved it to $DB.corrupt-" "warning"
 assert_eq "$(cat "$DB".corrupt-*[0-9Z])" "garbage, not sqlite" "moved aside intact"
 assert_eq "$(dump "$DB")" "$INC" "rebuilt after corruption"
 

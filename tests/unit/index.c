@@ -1,7 +1,8 @@
 /*
  * The history index on hand-built git histories whose answers are stated here:
  * versions and attribute intervals, merges, incremental == full rebuild,
- * rewritten history, corrupt and newer-schema files, read-only mode, WHEN.
+ * rewritten history, corrupt, foreign and newer-schema files, damage found by reads
+ * and by the page check, read-only mode, WHEN.
  * Histories are made with the git CLI (fixed dates), so nothing is mocked.
  */
 #include <setjmp.h>
@@ -415,26 +416,41 @@ static void test_index__rewritten_history_rebuilds(void **state)
 	cmdb_index_free(idx);
 }
 
+/* At the default path (gitcmdb's own) a file that is not a database is moved aside and
+ * rebuilt; a file the caller named is not known to be an index: refused, untouched. */
 static void test_index__corrupt_file_moved_aside(void **state)
 {
 	fixture *f = *state;
-	cmdb_index *idx;
-	char *out = NULL;
+	cmdb_index *idx = NULL;
+	char *out = NULL, *def = NULL;
 
 	story(f);
-	assert_int_equal(tu_write_file(f->db, "this is not a database, just text\n", 34), 0);
-	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	if (asprintf(&def, "%s/.git/gitcmdb/index.db", f->repo) < 0)
+		abort();
+	assert_int_equal(tu_sh(NULL, "mkdir -p '%s/.git/gitcmdb'", f->repo), 0);
+	assert_int_equal(tu_write_file(def, "this is not a database, just text\n", 34), 0);
+	idx = open_index(f, NULL, CMDB_INDEX_REFRESH);
 	assert_non_null(cmdb_index_warning(idx));
 	assert_non_null(strstr(cmdb_index_warning(idx), "corrupt-"));
 	assert_int_equal(cmdb_index_head_seq(idx), 4);
-	assert_int_equal(tu_sh(&out, "cat '%s'/index.db.corrupt-*", f->dir), 0);
+	assert_int_equal(tu_sh(&out, "cat '%s'.corrupt-*", def), 0);
 	assert_string_equal(out, "this is not a database, just text\n");
 	free(out);
 	cmdb_index_free(idx);
 	/* the repaired index opens cleanly again */
-	idx = open_index(f, f->db, 0);
+	idx = open_index(f, NULL, 0);
 	assert_null(cmdb_index_warning(idx));
 	cmdb_index_free(idx);
+	idx = NULL;
+	/* a named file that is not a database is nobody's to rename */
+	assert_int_equal(tu_write_file(f->db, "this is not a database, just text\n", 34), 0);
+	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH), CMDB_EINVALID);
+	assert_null(idx);
+	assert_non_null(strstr(cmdb_error_last(), "left untouched"));
+	assert_int_equal(tu_sh(&out, "cat '%s'; ls '%s'", f->db, f->dir), 0);
+	assert_string_equal(out, "this is not a database, just text\nindex.db\nr\n");
+	free(out);
+	free(def);
 }
 
 static void test_index__damaged_pages_moved_aside(void **state)
@@ -470,6 +486,124 @@ static void test_index__damaged_pages_moved_aside(void **state)
 	cmdb_index_free(idx);
 }
 
+/* Overwrite the root page of attrs in f->db with random bytes (the index closed). */
+static void damage_attrs(fixture *f)
+{
+	assert_int_equal(tu_sh(NULL,
+				 "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
+				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
+				 "name='attrs'\") && "
+				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
+				 "conv=notrunc status=none",
+				 f->db, f->db, f->db, f->db),
+		0);
+}
+
+/*
+ * issue 7 item 11: damage that the update never reads (main already indexed) went
+ * unnoticed ("indexed 0 commits") while every query failed. A read reports it
+ * (cmdb_index_damaged), cmdb_index_check finds it with quick_check, and both repair.
+ */
+static void test_index__damage_off_the_update_path(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx;
+	sqlite3_stmt *st = NULL;
+	char *a, *b;
+
+	story(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	a = dump(idx);
+	cmdb_index_free(idx);
+	damage_attrs(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_null(cmdb_index_warning(idx)); /* the update had nothing to read */
+	assert_int_equal(cmdb_index_damaged(idx), 0);
+	assert_int_equal(sqlite3_prepare_v2(cmdb_index_db(idx),
+				 "SELECT count(*), group_concat(vtype) FROM attrs", -1, &st, NULL),
+		SQLITE_OK);
+	assert_int_equal(sqlite3_step(st) & 0xff, SQLITE_CORRUPT);
+	sqlite3_finalize(st);
+	assert_int_equal(cmdb_index_damaged(idx), 1);
+	assert_int_equal(cmdb_index_repair(idx), 0);
+	assert_non_null(strstr(cmdb_index_warning(idx), "was damaged; moved it to"));
+	b = dump(idx);
+	assert_string_equal(a, b);
+	free(b);
+	cmdb_index_free(idx);
+	/* the same damage found by the whole-file check of `gitcmdb index` */
+	damage_attrs(f);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_null(cmdb_index_warning(idx));
+	assert_int_equal(cmdb_index_check(idx), 0);
+	assert_non_null(cmdb_index_warning(idx));
+	b = dump(idx);
+	assert_string_equal(a, b);
+	free(b);
+	/* a sound index: the check changes nothing and says nothing */
+	cmdb_index_free(idx);
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_int_equal(cmdb_index_check(idx), 0);
+	assert_null(cmdb_index_warning(idx));
+	cmdb_index_free(idx);
+	free(a);
+}
+
+/* issue 8: another application's database is refused, byte-identical, nothing beside it;
+ * an index written before the application_id is stamped in place, not rebuilt. */
+static void test_index__application_id(void **state)
+{
+	fixture *f = *state;
+	cmdb_index *idx = NULL;
+	sqlite3 *w = NULL;
+	char *before, *after, *out = NULL;
+	size_t lb = 0, la = 0;
+	int added = -1;
+
+	story(f);
+	assert_int_equal(sqlite3_open(f->db, &w), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(w,
+				 "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+				 "INSERT INTO meta VALUES('schema_version', '1');"
+				 "CREATE TABLE accounts(id INTEGER PRIMARY KEY, owner TEXT);"
+				 "INSERT INTO accounts(owner) VALUES('ada');",
+				 NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(w);
+	before = tu_read_file(f->db, &lb);
+	assert_int_equal(cmdb_repo_open(&f->r, f->repo), 0);
+	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "not a gitcmdb index"));
+	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_READONLY), CMDB_EINVALID);
+	assert_int_equal(
+		cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH | CMDB_INDEX_REBUILD),
+		CMDB_EINVALID);
+	after = tu_read_file(f->db, &la);
+	assert_int_equal(la, lb);
+	assert_memory_equal(before, after, lb);
+	free(before);
+	free(after);
+	assert_int_equal(tu_sh(&out, "ls '%s'", f->dir), 0);
+	assert_string_equal(out, "index.db\nr\n");
+	free(out);
+	assert_int_equal(unlink(f->db), 0);
+	/* ours: stamped; then unstamped (as an older gitcmdb wrote it) and stamped again */
+	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
+	assert_q(idx, "1734567010", "PRAGMA application_id");
+	assert_int_equal(sqlite3_exec(cmdb_index_db(idx),
+				 "PRAGMA application_id = 0; PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+				 NULL, NULL),
+		SQLITE_OK);
+	cmdb_index_free(idx);
+	idx = open_index(f, f->db, 0);
+	assert_q(idx, "1734567010", "PRAGMA application_id");
+	assert_int_equal(cmdb_index_refresh(idx, &added), 0);
+	assert_int_equal(added, 0); /* kept, not rebuilt */
+	assert_int_equal(cmdb_index_head_seq(idx), 4);
+	cmdb_index_free(idx);
+}
+
 static void test_index__newer_schema_refused_untouched(void **state)
 {
 	fixture *f = *state;
@@ -486,6 +620,8 @@ static void test_index__newer_schema_refused_untouched(void **state)
 		SQLITE_OK);
 	cmdb_index_free(idx);
 	idx = NULL;
+	/* the writer keeps its WAL files (PERSIST_WAL): none may appear from here on */
+	assert_int_equal(tu_sh(NULL, "rm -f '%s-wal' '%s-shm'", f->db, f->db), 0);
 	before = tu_read_file(f->db, &lb);
 	assert_int_equal(cmdb_index_open(&idx, f->r, f->db, CMDB_INDEX_REFRESH), CMDB_EINVALID);
 	assert_null(idx);
@@ -763,6 +899,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_index__newer_schema_refused_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_index__older_schema_rebuilt, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_index__damage_off_the_update_path, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index__application_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_index__readonly_denies_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(

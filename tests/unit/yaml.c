@@ -292,6 +292,59 @@ static void test_yaml__marks(void **state)
 	json_decref(marks);
 }
 
+/* docs/yaml.md: a UTF-8 byte-order mark is accepted, and positions count from after it.
+ * libyaml alone skips it but counts it as a column, so a second line at column 1
+ * "ends" the mapping begun at column 2 (issue 7, item 13). */
+static void test_yaml__utf8_bom(void **state)
+{
+	const char *y = "\xEF\xBB\xBFtype: host\nname: web01\nattributes:\n  os: debian\n";
+	json_t *v = NULL, *marks = NULL;
+	char *s;
+
+	(void)state;
+	expect_parse(y,
+		"{\"type\": \"host\", \"name\": \"web01\", "
+		"\"attributes\": {\"os\": \"debian\"}}");
+	expect_parse("\xEF\xBB\xBF", "null");
+	expect_parse("\xEF\xBB\xBF- a\n- b\n", "[\"a\", \"b\"]");
+	assert_int_equal(cmdb_yaml_parse_marked(&v, &marks, y, strlen(y), "m.yaml"), 0);
+	s = json_dumps(marks, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(s,
+		"{\"\":[1,1],\"/attributes\":[4,3],\"/attributes/os\":[4,7],"
+		"\"/name\":[2,7],\"/type\":[1,7]}");
+	free(s);
+	json_decref(v);
+	json_decref(marks);
+	ERR("\xEF\xBB\xBF"
+	    "a: [1\n",
+		"t.yaml:2:1: did not find expected ',' or ']'");
+	/* UTF-16 marks stay refused */
+	ERR("\xFE\xFF\0a\0:\0 \0b", "t.yaml:1:1: invalid UTF-8");
+}
+
+/*
+ * issue 8: in a flow collection libyaml takes "?" as the explicit-key marker even
+ * with text right after it, so "{ ?foo: bar }" read as {foo: bar} and "[?x]" as
+ * [{x: null}]. Refused with a position; the valid spellings still parse.
+ */
+static void test_yaml__flow_question_mark(void **state)
+{
+	(void)state;
+	ERR("a: { ?foo: bar }\n", "t.yaml:1:6: '?' followed directly by text in a flow");
+	ERR("a: [?x]\n", "t.yaml:1:5: '?' followed directly by text");
+	ERR("- [a, ?b]\n", "t.yaml:1:7: '?' followed directly by text");
+	ERR("{?: x}", "t.yaml:1:2: '?' followed directly by text");
+	ERR("a:\n  b: {c: {?\"d\": 1}}\n", "t.yaml:2:11: '?'");
+	expect_parse("a: { ? foo : bar }\n", "{\"a\": {\"foo\": \"bar\"}}");
+	expect_parse("a: [? x]\n", "{\"a\": [{\"x\": null}]}");
+	expect_parse("a: [?\n  x]\n", "{\"a\": [{\"x\": null}]}");
+	expect_parse("a: [\"?x\", '?y']\n", "{\"a\": [\"?x\", \"?y\"]}");
+	expect_parse("?foo: x\nb: ?y\nc: \"{ ?z: 1 }\"\n",
+		"{\"?foo\": \"x\", \"b\": \"?y\", \"c\": \"{ ?z: 1 }\"}");
+	expect_parse("? a\n: b\n", "{\"a\": \"b\"}");
+	expect_parse("# what?x\na: b # [?c]\n", "{\"a\": \"b\"}");
+}
+
 static void test_yaml__emit_golden(void **state)
 {
 	json_t *v =
@@ -823,6 +876,8 @@ int main(void)
 		cmocka_unit_test(test_yaml__depth_limit),
 		cmocka_unit_test(test_yaml__size_limit),
 		cmocka_unit_test(test_yaml__marks),
+		cmocka_unit_test(test_yaml__utf8_bom),
+		cmocka_unit_test(test_yaml__flow_question_mark),
 		cmocka_unit_test(test_yaml__emit_golden),
 		cmocka_unit_test(test_yaml__emit_top_level_scalars),
 		cmocka_unit_test(test_yaml__emit_rejects_nul),
