@@ -1,6 +1,5 @@
 /* gitcmdb validate: check every item of the work tree or a revision against the schemas. */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,30 +7,15 @@
 
 #include "cli.h"
 
-const char usage_validate[] =
-	"usage: gitcmdb validate [--rev REV] [--json]\n"
-	"\n"
-	"Check every item (<type>/<name>.yaml) against the schemas and report every\n"
-	"problem: YAML syntax, unknown type, type/name not matching the path, missing\n"
-	"or unknown fields, wrong value types, enum and pattern violations, unknown\n"
-	"relation types, relations to missing items or to disallowed types.\n"
-	"\n"
-	"What is checked: the work tree (uncommitted edits included), or main when the\n"
-	"repository is bare, or the commit REV with --rev. Not items, so skipped:\n"
-	"gitcmdb.yaml, inventory.yaml, known_hosts, file/ (captured config files),\n"
-	"schemas/, top-level dotfiles and top-level files not ending in .yaml.\n"
-	"Schemas: the built-in ones, with the repository's own schemas/*.yaml (at the\n"
-	"same revision) replacing or adding types; see docs/schemas.md.\n"
-	"\n"
-	"options:\n"
-	"  --rev REV   validate the items of commit REV (sha, branch, tag, main~2)\n"
-	"  --json      print a JSON array of findings\n"
-	"              ({file, line, column, id, message}) instead of text\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"Text output is one finding per line, 'path:line:col: message', sorted by file,\n"
-	"line and column; a summary goes to stderr.\n"
-	"Exit 0 when clean, 1 on findings or failure, 2 on bad usage.\n";
+typedef struct {
+	const char *rev;
+} validate_opts;
+
+static const cli_option validate_options[] = {
+	CLI_OPT_STRING(validate_opts, rev, "rev", 0, "REV",
+		"validate the items of commit REV (sha, branch, tag, main~2)"),
+	CLI_OPT_END,
+};
 
 /* The files of one source (work tree or revision): path -> content, in path order. */
 typedef struct {
@@ -232,51 +216,27 @@ static void print_text(const json_t *findings)
 		const char *msg = json_string_value(json_object_get(f, "message"));
 
 		if (line > 0)
-			printf("%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+			cli_printf(
+				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
 		else
-			printf("%s: %s\n", file, msg);
+			cli_printf("%s: %s\n", file, msg);
 	}
 }
 
-int cmd_validate(int argc, char **argv, cli_ctx *ctx)
+static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"rev", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
 	sources src = {json_object(), json_object()};
 	json_t *findings = json_array();
 	cmdb_schema *schema = NULL;
-	cmdb_repo *repo = NULL;
-	const char *rev = NULL;
-	int json = 0, c, rc = CLI_FAIL;
+	cmdb_repo *repo = ctx->repo;
+	const char *rev = ((const validate_opts *)opts)->rev;
+	int rc = CLI_FAIL;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'r') {
-			rev = optarg;
-		} else if (c == 'j') {
-			json = 1;
-		} else {
-			rc = optopt
-				? cli_usage(
-					  "validate", "option '%s' needs a value", argv[optind - 1])
-				: cli_usage("validate", "unknown option '%s'", argv[optind - 1]);
-			goto done;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage("validate", "unexpected argument '%s'", argv[optind]);
-		goto done;
-	}
+	(void)argc, (void)argv;
 	if (!src.schemas || !src.items || !findings) {
 		rc = cli_errorf(CLI_FAIL, "out of memory");
 		goto done;
 	}
-	if (!(repo = cli_open_repo(ctx)))
-		goto done;
 	if (rev || !cmdb_repo_workdir(repo)) {
 		if (read_rev(&src, repo, rev) < 0) {
 			rc = cli_fail(rev ? "check the revision with 'git log'" : NULL);
@@ -295,7 +255,7 @@ int cmd_validate(int argc, char **argv, cli_ctx *ctx)
 		rc = cli_fail(NULL);
 		goto done;
 	}
-	if (json)
+	if (ctx->json)
 		cli_print_json(findings);
 	else
 		print_text(findings);
@@ -307,6 +267,31 @@ done:
 	json_decref(src.items);
 	json_decref(findings);
 	cmdb_schema_free(schema);
-	cmdb_repo_free(repo);
 	return rc;
 }
+
+const cli_command cli_cmd_validate = {
+	.name = "validate",
+	.summary = "check every item against its schema",
+	.synopsis = "gitcmdb validate [--rev REV] [--json]",
+	.about = "Check every item (<type>/<name>.yaml) against the schemas and report every\n"
+		 "problem: YAML syntax, unknown type, type/name not matching the path, missing\n"
+		 "or unknown fields, wrong value types, enum and pattern violations, unknown\n"
+		 "relation types, relations to missing items or to disallowed types.\n"
+		 "\n"
+		 "What is checked: the work tree (uncommitted edits included), or main when the\n"
+		 "repository is bare, or the commit REV with --rev. Not items, so skipped:\n"
+		 "gitcmdb.yaml, inventory.yaml, known_hosts, file/ (captured config files),\n"
+		 "schemas/, top-level dotfiles and top-level files not ending in .yaml.\n"
+		 "Schemas: the built-in ones, with the repository's own schemas/*.yaml (at the\n"
+		 "same revision) replacing or adding types; see docs/schemas.md.\n",
+	.notes = "Text output is one finding per line, 'path:line:col: message', sorted by file,\n"
+		 "line and column; a summary goes to stderr. With --json: an array of findings\n"
+		 "({file, line, column, id, message}).\n"
+		 "Exit 0 when clean, 1 on findings or failure, 2 on bad usage.\n",
+	.options = validate_options,
+	.opts_size = sizeof(validate_opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_REPO,
+	.run = run_validate,
+};
