@@ -22,7 +22,8 @@ int cli_errorf(int code, const char *fmt, ...)
 
 int cli_fail(const char *hint)
 {
-	const char *msg = cmdb_error_last();
+	/* A failure no library call explained must never read "no error". */
+	const char *msg = cmdb_error_last_code() ? cmdb_error_last() : "unexpected failure";
 
 	if (hint && *hint)
 		return cli_errorf(CLI_FAIL, "%s: %s", msg, hint);

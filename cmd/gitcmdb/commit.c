@@ -3,6 +3,7 @@
  * written (bytes as on disk, comments kept), in one commit on main.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,12 +64,14 @@ static int is_item(const char *path)
 	return cmdb_path_classify(path) == CMDB_PATH_ITEM;
 }
 
-/* Read a work-tree file (capped by the YAML limit; the validator reports the excess). */
+/* Read a work-tree file (capped by the YAML limit; the validator reports the excess); NULL
+ * with errno set on failure. */
 static char *read_file(const char *root, const char *path, size_t *len)
 {
 	char *full = malloc(strlen(root) + strlen(path) + 1), *buf = NULL;
 	FILE *f;
 	size_t cap = CMDB_YAML_MAX_BYTES + 1;
+	int err;
 
 	if (!full)
 		return NULL;
@@ -80,8 +83,16 @@ static char *read_file(const char *root, const char *path, size_t *len)
 	if ((buf = malloc(cap + 1))) {
 		*len = fread(buf, 1, cap, f);
 		buf[*len] = '\0';
+		if (ferror(f)) { /* errno is the failed read's */
+			err = errno;
+			free(buf);
+			buf = NULL;
+			errno = err;
+		}
 	}
+	err = errno;
 	fclose(f);
+	errno = err;
 	return buf;
 }
 
@@ -113,8 +124,16 @@ static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
 				strcmp(e->d_name + n - 5, ".yaml") != 0 || n > 250)
 				continue;
 			snprintf(path, sizeof(path), "schemas/%s", e->d_name);
-			if (!(buf = read_file(root, path, &len)))
+			if (!(buf = read_file(root, path, &len))) {
+				char why[300];
+
+				snprintf(why, sizeof(why),
+					"cannot read it (%s): check its permissions",
+					strerror(errno));
+				if (add_finding(findings, path, why) < 0)
+					goto fail;
 				continue;
+			}
 			if (cmdb_schema_add(schema, path, buf, len) < 0 &&
 				add_finding(findings, path, cmdb_error_last()) < 0) {
 				free(buf);
@@ -206,7 +225,10 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 			strcmp(path, "known_hosts") == 0)
 			continue;
 		if (!(buf = read_file(root, path, &len))) {
-			cli_errorf(0, "cannot read %s%s", root, path);
+			rc = cli_errorf(-2,
+				"cannot read %s (%s): nothing was committed; check its "
+				"permissions",
+				path, strerror(errno));
 			goto done;
 		}
 		if (!is_item(path)) {
@@ -224,7 +246,7 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 	}
 	rc = cmdb_validator_finish(v, findings) < 0 ? -1 : 0;
 done:
-	if (rc < 0)
+	if (rc == -1) /* -2: reported above */
 		cli_fail(NULL);
 	cmdb_validator_free(v);
 	cmdb_schema_free(schema);
@@ -281,7 +303,10 @@ static int build_changeset(
 			rc = cmdb_changeset_delete(cs, path);
 		} else {
 			if (!(buf = read_file(cmdb_repo_workdir(repo), path, &len))) {
-				cli_errorf(0, "cannot read %s", path);
+				cli_errorf(0,
+					"cannot read %s (%s): nothing was committed; check its "
+					"permissions",
+					path, strerror(errno));
 				goto fail;
 			}
 			rc = cmdb_changeset_put_file(cs, path, buf, len);

@@ -134,8 +134,11 @@ static char *read_all(const char *path, size_t *len, mode_t *mode)
 			(long long)st.st_size, CMDB_YAML_MAX_BYTES);
 		goto done;
 	}
-	if (!(buf = malloc((size_t)st.st_size + 1)))
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		cli_errorf(1, "%s: out of memory reading %lld bytes: the file is unchanged", path,
+			(long long)st.st_size);
 		goto done;
+	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 
@@ -318,8 +321,12 @@ static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 		rc = fmt_file(wd, files.v[i], check);
 		if (rc > 0 && !json)
 			cli_printf("%s\n", files.v[i]);
-		if (rc != 0)
-			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i]));
+		if (rc != 0 &&
+			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i])) <
+				0) {
+			status = cli_errorf(CLI_FAIL, "out of memory");
+			goto done;
+		}
 		if (rc < 0 || (rc > 0 && check))
 			status = CLI_FAIL;
 	}
@@ -329,6 +336,8 @@ static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 
 		if (doc)
 			cli_print_json(doc);
+		else
+			status = cli_errorf(CLI_FAIL, "out of memory");
 		json_decref(doc);
 	}
 done:

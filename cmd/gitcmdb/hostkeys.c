@@ -168,8 +168,10 @@ static int commit_known_hosts(
 	}
 	if (!added && !replaced)
 		return 0;
-	if (!(msg = malloc(cap)))
-		return CLI_FAIL;
+	if (!(msg = malloc(cap))) {
+		cmdb_error_clear(); /* reported here: enroll must not report a stale error */
+		return cli_errorf(CMDB_ERROR, "out of memory");
+	}
 	mlen = (size_t)snprintf(msg, cap, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
 	json_array_foreach(hosts, i, h)
 	{
@@ -229,6 +231,10 @@ static int enroll(cmdb_repo *repo, const opts *o)
 	fetched *f = NULL;
 	int failed = 0, rc = CLI_FAIL;
 
+	if (!report || !hosts) {
+		cli_errorf(0, "out of memory");
+		goto done;
+	}
 	if (load_inventory(&inv, repo, o->inventory) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_ENOTFOUND
 				? "main has no inventory.yaml: commit one first, or pass "
@@ -240,18 +246,28 @@ static int enroll(cmdb_repo *repo, const opts *o)
 		cli_fail(NULL);
 		goto done;
 	}
-	if (!(f = calloc(n, sizeof(*f))))
+	if (!(f = calloc(n, sizeof(*f)))) {
+		cli_errorf(0, "out of memory for %zu hosts", n);
 		goto done;
+	}
 	for (size_t i = 0; i < n; i++)
 		f[i].host = cmdb_inventory_host(inv, idx[i]);
 	fetch_all(f, n, o);
-	for (size_t i = 0; i < n; i++) /* in inventory order, so the file is deterministic */
-		json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed));
-	json_object_set(report, "hosts", hosts);
+	for (size_t i = 0; i < n; i++) { /* in inventory order, so the file is deterministic */
+		if (json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed)) < 0) {
+			cli_errorf(0, "out of memory");
+			goto done;
+		}
+	}
+	if (json_object_set(report, "hosts", hosts) < 0) {
+		cli_errorf(0, "out of memory");
+		goto done;
+	}
 	if (commit_known_hosts(report, repo, kh, hosts) < 0) {
-		cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
-				? "commit or revert your edits to known_hosts first"
-				: NULL);
+		if (cmdb_error_last_code()) /* else it said why */
+			cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
+					? "commit or revert your edits to known_hosts first"
+					: NULL);
 		goto done;
 	}
 	if (o->json)
@@ -280,6 +296,8 @@ static int list(cmdb_repo *repo, const opts *o)
 	json_t *out = json_array();
 	cmdb_knownhost e;
 
+	int rc = CLI_OK;
+
 	if (load_known_hosts(&kh, repo) < 0) {
 		json_decref(out);
 		return cli_fail("fix known_hosts on main (the line named above)");
@@ -287,20 +305,23 @@ static int list(cmdb_repo *repo, const opts *o)
 	for (size_t i = 0; i < cmdb_knownhosts_count(kh); i++) {
 		if (cmdb_knownhosts_entry(&e, kh, i) < 0)
 			break;
-		if (o->json)
+		if (o->json &&
 			json_array_append_new(out,
 				json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts", e.hosts, "type",
 					e.type, "fingerprint", e.fingerprint, "marker", e.marker,
-					"line", (int)e.line));
-		else
+					"line", (int)e.line)) < 0) {
+			rc = cli_errorf(CLI_FAIL, "out of memory");
+			break;
+		}
+		if (!o->json)
 			cli_printf("%s%s%s %s %s\n", e.marker, *e.marker ? " " : "", e.hosts,
 				e.type, e.fingerprint);
 	}
-	if (o->json)
+	if (o->json && rc == CLI_OK)
 		cli_print_json(out);
 	json_decref(out);
 	cmdb_knownhosts_free(kh);
-	return CLI_OK;
+	return rc;
 }
 
 static int run_enroll(cli_ctx *ctx, void *o, int argc, char **argv)

@@ -1,5 +1,6 @@
 /* gitcmdb validate: check every item of the work tree or a revision against the schemas. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,12 +72,14 @@ static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
 	return error;
 }
 
-/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess). */
+/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess); NULL
+ * with errno set on failure. */
 static char *read_capped(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = CMDB_YAML_MAX_BYTES + 1, n = 0, alloc = 0;
 	char *buf = NULL;
+	int err;
 
 	if (!f)
 		return NULL;
@@ -85,9 +88,8 @@ static char *read_capped(const char *path, size_t *len)
 			char *grown = realloc(buf, alloc + 65536 + 1);
 
 			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
+				errno = ENOMEM;
+				goto fail;
 			}
 			buf = grown;
 			alloc += 65536;
@@ -98,10 +100,18 @@ static char *read_capped(const char *path, size_t *len)
 		if (got == 0 || n >= cap)
 			break;
 	}
+	if (ferror(f)) /* errno is the failed read's */
+		goto fail;
 	fclose(f);
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+fail:
+	err = errno;
+	free(buf);
+	fclose(f);
+	errno = err;
+	return NULL;
 }
 
 /* a + "/" + b (or just b when a is empty), malloc'd; NULL on failure. */
@@ -115,15 +125,33 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-/* Walk the work tree below rel (relative to root); symlinks and specials are not followed. */
+/* Why add_source refused path: jansson takes only UTF-8 keys. */
+static int bad_source(const char *path)
+{
+	json_t *name = json_string(path);
+
+	json_decref(name);
+	return name
+		? cli_errorf(CMDB_ERROR, "out of memory")
+		: cli_errorf(CMDB_ERROR, "%s: the file name is not UTF-8: rename the file", path);
+}
+
+/*
+ * Walk the work tree below rel (relative to root); symlinks and specials are not followed.
+ * A failure is printed here, naming the file and the reason.
+ */
 static int read_tree(sources *src, const char *root, const char *rel)
 {
 	char *dirpath = rel[0] ? join(root, rel) : strdup(root);
-	DIR *d;
+	DIR *d = NULL;
 	struct dirent *e;
 	int error = 0;
 
-	if (!dirpath || !(d = opendir(dirpath))) {
+	if (!dirpath)
+		return cli_errorf(CMDB_ERROR, "out of memory");
+	if (!(d = opendir(dirpath))) {
+		cli_errorf(0, "cannot read directory %s (%s): check its permissions",
+			rel[0] ? rel : dirpath, strerror(errno));
 		free(dirpath);
 		return CMDB_ERROR;
 	}
@@ -137,7 +165,7 @@ static int read_tree(sources *src, const char *root, const char *rel)
 			continue;
 		if (!(child = join(rel, e->d_name)) || !(full = join(root, child))) {
 			free(child);
-			error = CMDB_ERROR;
+			error = cli_errorf(CMDB_ERROR, "out of memory");
 			break;
 		}
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -146,9 +174,11 @@ static int read_tree(sources *src, const char *root, const char *rel)
 				error = read_tree(src, root, child);
 		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && wanted(child)) {
 			if (!(data = read_capped(full, &len)))
-				error = CMDB_ERROR;
+				error = cli_errorf(CMDB_ERROR,
+					"cannot read %s (%s): check its permissions", child,
+					strerror(errno));
 			else if (add_source(src, child, data, len) < 0)
-				error = CMDB_ERROR;
+				error = bad_source(child);
 			free(data);
 		}
 		free(child);
@@ -243,9 +273,7 @@ static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 			goto done;
 		}
 	} else if (read_tree(&src, cmdb_repo_workdir(repo), "") < 0) {
-		rc = cli_errorf(CLI_FAIL, "cannot read the work tree (%s): check permissions",
-			cmdb_repo_workdir(repo));
-		goto done;
+		goto done; /* read_tree named the file and the reason */
 	}
 	if (load_schemas(&schema, src.schemas) < 0) {
 		rc = cli_fail("fix the repository's schemas/ file");
