@@ -324,23 +324,21 @@ int cli_parse(const cli_command *cmd, cli_ctx *ctx, void *opts, int argc, char *
 /* The operand count against the command's declaration. */
 int cli_check_operands(const cli_command *cmd, cli_ctx *ctx, int argc, char **argv)
 {
+	const char *what = cmd->operands ? cmd->operands : "arguments";
+
 	if (argc < cmd->min_operands)
-		return cli_usage(ctx, "missing %.*s: %s", (int)strcspn(cmd->operands, " "),
-			cmd->operands,
+		return cli_usage(ctx, "missing %.*s: %s", (int)strcspn(what, " "), what,
 			cmd->missing ? cmd->missing : "see the usage line of its --help");
-	if (cmd->max_operands >= 0 && argc > cmd->max_operands) {
-		if (!cmd->operands)
-			return cli_usage(ctx,
-				"unexpected argument '%s': %s takes no arguments (quote a value "
-				"that "
-				"holds spaces)",
-				argv[cmd->max_operands], ctx->name);
+	if (cmd->max_operands < 0 || argc <= cmd->max_operands)
+		return CLI_OK;
+	if (!cmd->operands)
 		return cli_usage(ctx,
-			"unexpected argument '%s': %s takes %s (quote an argument that holds "
+			"unexpected argument '%s': %s takes no arguments (quote a value that holds "
 			"spaces)",
-			argv[cmd->max_operands], ctx->name, cmd->operands);
-	}
-	return CLI_OK;
+			argv[cmd->max_operands], ctx->name);
+	return cli_usage(ctx,
+		"unexpected argument '%s': %s takes %s (quote an argument that holds spaces)",
+		argv[cmd->max_operands], ctx->name, what);
 }
 
 void cli_opts_dispose(const cli_command *cmd, void *opts)

@@ -65,6 +65,15 @@ for c in $cmds; do
 		entries="$entries $c"
 	fi
 done
+# run_quiet ARGS...: gitcmdb's exit code in RC, its output in O and E (no fork but gitcmdb's)
+run_quiet() {
+	RC=0
+	"$GITCMDB" "$@" >"$T/.o1" 2>"$T/.e1" || RC=$?
+	O=; E=
+	IFS= read -r -d '' O <"$T/.o1" || true
+	IFS= read -r -d '' E <"$T/.e1" || true
+}
+optre='^  (-([a-z]), )?(--[a-z-]+)( ([A-Z][A-Z0-9=_-]*))?'
 nvalue=0
 for e in $entries; do
 	read -r -a cmd <<<"${e//:/ }"
@@ -80,25 +89,26 @@ for e in $entries; do
 	run_cli 2 "${cmd[@]}" -x
 	assert_eq "$ERR" "gitcmdb: $name: unknown option '-x': see 'gitcmdb help $name' for the options" "$name: unknown short option"
 	# `--` ends the options: nothing after it is one, -h included; alone it changes nothing
-	rc=0; "$GITCMDB" "${cmd[@]}" >"$T/.o1" 2>"$T/.e1" || rc=$?
-	rc2=0; "$GITCMDB" "${cmd[@]}" -- >"$T/.o2" 2>"$T/.e2" || rc2=$?
-	assert_eq "$rc2 $(cat "$T/.e2")" "$rc $(cat "$T/.e1")" "$name -- is $name"
+	run_quiet "${cmd[@]}"
+	plain="$RC $E"
+	run_quiet "${cmd[@]}" --
+	assert_eq "$RC $E" "$plain" "$name -- is $name"
 	for after in --no-such-option -h; do
-		rc=0; "$GITCMDB" "${cmd[@]}" -- "$after" >"$T/.o1" 2>"$T/.e1" || rc=$?
-		case "$(cat "$T/.e1")" in *"unknown option"*) fail "$name -- $after: parsed as an option" ;; esac
-		case "$(cat "$T/.o1")" in *"usage: gitcmdb"*) fail "$name -- $after: printed help" ;; esac
+		run_quiet "${cmd[@]}" -- "$after"
+		case "$E" in *"unknown option"*) fail "$name -- $after: parsed as an option" ;; esac
+		case "$O" in *"usage: gitcmdb"*) fail "$name -- $after: printed help" ;; esac
 		ok
 	done
-	# every option, from the generated options section of its help
-	opts=$(printf '%s\n' "$help" | awk '/^options:/ {on=1; next} on && /^$/ {on=0} on && /^  -/ {print}')
-	while read -r line; do
-		long=$(grep -o -- '--[a-z-]*' <<<"$line" | head -1)
-		value=$(sed -E 's/^ *(-[a-z], )?--[a-z-]+ ?([A-Z][A-Z0-9=_-]*)?.*/\2/' <<<"$line")
+	# every option, from the options section of its help (generated from the table)
+	syn=${help%%$'\n\n'*}
+	section=0
+	while IFS= read -r line; do
+		case "$line" in options:) section=1; continue ;; "") section=0; continue ;; esac
+		[ "$section" = 1 ] && [[ $line =~ $optre ]] || continue
+		short=${BASH_REMATCH[2]:+-${BASH_REMATCH[2]}} long=${BASH_REMATCH[3]} value=${BASH_REMATCH[5]}
 		[ "$long" = --help ] && continue
-		# the synopsis names every option the table has
-		syn=$(printf '%s\n' "$help" | sed '/^$/q')
-		short=$(grep -o -- '^ *-[a-z],' <<<"$line" | tr -d ' ,' || true)
-		case "$syn" in *"$long"*) ok ;; *) [ -n "$short" ] && case "$syn" in *"$short "*) ok ;; *) fail "$name: synopsis lacks $long" ;; esac || fail "$name: synopsis lacks $long" ;; esac
+		# the synopsis names every option of the table
+		case "$syn" in *"$long"*) ok ;; *"${short:-"--none--"} "*) ok ;; *) fail "$name: synopsis lacks $long" ;; esac
 		[ -n "$value" ] || continue
 		nvalue=$((nvalue + 1))
 		run_cli 2 "${cmd[@]}" "$long"
@@ -107,20 +117,19 @@ for e in $entries; do
 		# -h as the value is the value: never help, never "unknown option '-h'"; a
 		# typed option refuses it as a value, the others take it and the command goes
 		# on (to a usage check of its own, or to want the repository there is none of)
-		rc=0; "$GITCMDB" "${cmd[@]}" "$long" -h >"$T/.o1" 2>"$T/.e1" || rc=$?
-		OUT=$(cat "$T/.o1"); ERR=$(cat "$T/.e1")
-		case "$OUT" in *"usage: gitcmdb"*) fail "$name $long -h printed help" ;; esac
-		case "$rc:$ERR" in
+		run_quiet "${cmd[@]}" "$long" -h
+		case "$O" in *"usage: gitcmdb"*) fail "$name $long -h printed help" ;; esac
+		case "$RC:$E" in
 		"2:gitcmdb: $name: bad value '-h' for $long: give "*) ok ;;
-		*"'-h'"*) fail "$name $long -h: -h taken as an option: [$ERR]" ;;
+		*"'-h'"*) fail "$name $long -h: -h taken as an option: [$E]" ;;
 		"2:gitcmdb: $name: "* | "1:"*"gitcmdb init DIR"*) ok ;;
-		*) fail "$name $long -h: exit $rc, [$ERR]" ;;
+		*) fail "$name $long -h: exit $RC, [$E]" ;;
 		esac
 		if [ -n "$short" ]; then
 			run_cli 2 "${cmd[@]}" "$short"
 			assert_eq "$ERR" "gitcmdb: $name: option '$short' needs a value: give $short $value" "$name $short (missing value)"
 		fi
-	done <<<"$opts"
+	done <<<"$help"
 done
 [ "$nvalue" -ge 25 ] || fail "only $nvalue value options found in the help texts"; ok
 
