@@ -55,9 +55,8 @@ static void print_text(const json_t *report)
 {
 	const json_t *hosts = json_object_get(report, "hosts"), *h, *w;
 	const char *commit = json_string_value(json_object_get(report, "commit"));
-	size_t i, j;
-
 	const char *message = json_string_value(json_object_get(report, "message"));
+	size_t i, j;
 
 	if (message)
 		cli_put_text(stdout, message, strlen(message));
