@@ -4,14 +4,17 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_index.h"
+#include "cli_opts.h"
 
 int cli_errorf(int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout); /* what was printed before the error comes before it */
 	fputs("gitcmdb: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
@@ -19,35 +22,26 @@ int cli_errorf(int code, const char *fmt, ...)
 
 int cli_fail(const char *hint)
 {
+	/* A failure no library call explained must never read "no error". */
+	const char *msg = cmdb_error_last_code() ? cmdb_error_last() : "unexpected failure";
+
 	if (hint && *hint)
-		return cli_errorf(CLI_FAIL, "%s: %s", cmdb_error_last(), hint);
-	return cli_errorf(CLI_FAIL, "%s", cmdb_error_last());
+		return cli_errorf(CLI_FAIL, "%s: %s", msg, hint);
+	return cli_errorf(CLI_FAIL, "%s", msg);
 }
 
-int cli_usage(const char *cmd, const char *fmt, ...)
+int cli_usage(const cli_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
 
 	fputs("gitcmdb: ", stderr);
+	if (ctx && ctx->name[0])
+		cli_fprintf(stderr, "%s: ", ctx->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (cmd)
-		fprintf(stderr, ": see 'gitcmdb help %s'\n", cmd);
-	else
-		fputs(": see 'gitcmdb help'\n", stderr);
+	fputc('\n', stderr);
 	return CLI_USAGE;
-}
-
-int cli_help(const char *cmd)
-{
-	for (const cli_command *c = cli_commands; c->name; c++) {
-		if (strcmp(c->name, cmd) == 0) {
-			fputs(c->usage, stdout);
-			return CLI_OK;
-		}
-	}
-	return cli_usage(NULL, "unknown command '%s'", cmd);
 }
 
 cmdb_repo *cli_open_repo(cli_ctx *ctx)
@@ -68,8 +62,95 @@ void cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 
-	if (s) {
-		puts(s);
-		free(s);
+	if (!s) {
+		cli_errorf(CLI_FAIL,
+			"cannot print the JSON result (out of memory, or a string that "
+			"is not UTF-8)");
+		return;
 	}
+	puts(s);
+	free(s);
+}
+
+/* Open what cmd needs into ctx (cli_run closes it). */
+static int open_needs(const cli_command *cmd, cli_ctx *ctx)
+{
+	unsigned needs = cmd->needs;
+
+	if (needs & (CLI_NEEDS_INDEX | CLI_NEEDS_INDEX_READONLY)) {
+		ctx->idx = cli_index_open(&ctx->repo, ctx, ctx->db, ctx->no_refresh,
+			needs & CLI_NEEDS_INDEX_READONLY ? CMDB_INDEX_READONLY : 0);
+		return ctx->idx ? CLI_OK : CLI_FAIL;
+	}
+	if ((needs & (CLI_NEEDS_REPO | CLI_NEEDS_WORKTREE)) && !(ctx->repo = cli_open_repo(ctx)))
+		return CLI_FAIL;
+	if ((needs & CLI_NEEDS_WORKTREE) && !cmdb_repo_workdir(ctx->repo))
+		return cli_errorf(CLI_FAIL,
+			"%s needs a work tree (%s is bare): clone it and run %s there", ctx->name,
+			cmdb_repo_gitdir(ctx->repo), ctx->name);
+	return CLI_OK;
+}
+
+/* A group: argv[1] names the subcommand, which parses the rest. */
+static int run_group(const cli_command *cmd, cli_ctx *ctx, int argc, char **argv)
+{
+	char names[256] = "";
+
+	for (const cli_command *const *sub = cmd->subcommands; *sub; sub++) {
+		if (argc > 1 && !strcmp((*sub)->name, argv[1]))
+			return cli_run(*sub, ctx, argc - 1, argv + 1);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			sub == cmd->subcommands ? "" : ", ", (*sub)->name);
+	}
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		cli_print_help(stdout, cmd, ctx->name);
+		return CLI_OK;
+	}
+	if (argc < 2)
+		return cli_usage(ctx, "missing subcommand: give one of %s", names);
+	if (argv[1][0] == '-')
+		return cli_usage(ctx, "option '%s' before the subcommand: give one of %s first",
+			argv[1], names);
+	return cli_usage(ctx, "unknown subcommand '%s': give one of %s", argv[1], names);
+}
+
+int cli_run(const cli_command *cmd, cli_ctx *ctx, int argc, char **argv)
+{
+	size_t used = strlen(ctx->name);
+	void *opts = NULL;
+	int rc, nargs = 0, inited = 0;
+
+	snprintf(ctx->name + used, sizeof(ctx->name) - used, "%s%s", used ? " " : "", cmd->name);
+	if (cmd->subcommands)
+		return run_group(cmd, ctx, argc, argv);
+	if (!(opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1)))
+		return cli_errorf(CLI_FAIL, "out of memory");
+	if (cmd->init)
+		cmd->init(opts);
+	rc = cli_parse(cmd, ctx, opts, argc, argv, &nargs);
+	if (rc == CLI_HELP) {
+		cli_print_help(stdout, cmd, ctx->name);
+		rc = CLI_OK;
+		goto done;
+	}
+	if (rc != CLI_OK || (rc = cli_check_operands(cmd, ctx, nargs, argv + 1)) != CLI_OK ||
+		(cmd->check && (rc = cmd->check(ctx, opts, nargs, argv + 1)) != CLI_OK))
+		goto done;
+	if (cmdb_init() < 0) {
+		rc = cli_fail(NULL);
+		goto done;
+	}
+	inited = 1;
+	if ((rc = open_needs(cmd, ctx)) == CLI_OK)
+		rc = cmd->run(ctx, opts, nargs, argv + 1);
+	/* repairs an index the command found damaged (cli_index_close) */
+	cli_index_close(ctx->idx, ctx->repo);
+	ctx->idx = NULL;
+	ctx->repo = NULL;
+done:
+	if (inited)
+		cmdb_shutdown();
+	cli_opts_dispose(cmd, opts);
+	free(opts);
+	return rc;
 }

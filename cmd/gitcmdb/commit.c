@@ -3,39 +3,13 @@
  * written (bytes as on disk, comments kept), in one commit on main.
  */
 #include <dirent.h>
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
-
-const char usage_commit[] =
-	"usage: gitcmdb commit -m MSG [--change CHG-ID] [--json]\n"
-	"\n"
-	"Commit the work tree's added, changed and deleted files to main, exactly as\n"
-	"written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
-	"file under a type directory is validated, and reported, as a bad item path),\n"
-	"schemas/*.yaml, gitcmdb.yaml, inventory.yaml and known_hosts. Left alone\n"
-	"(reported): file/ (captured by scans), dotfiles and other top-level files.\n"
-	"\n"
-	"Changed items are checked against the schemas (the built-in ones plus the work\n"
-	"tree's schemas/), with every other item of main known as a relation target.\n"
-	"Any finding means nothing is committed.\n"
-	"\n"
-	"options:\n"
-	"  -m, --message MSG   the commit message (required)\n"
-	"  --change CHG-ID     add a 'Change: CHG-ID' trailer linking the approved change\n"
-	"                      record that authorises this edit (format CHG-<digits>)\n"
-	"  --json              print {\"commit\", \"changed\", \"files\"} or the findings as JSON\n"
-	"  -h, --help          show this help\n"
-	"\n"
-	"Author: $GIT_AUTHOR_NAME/$GIT_AUTHOR_EMAIL, else git config user.name/user.email,\n"
-	"else 'gitcmdb user <gitcmdb@localhost>'.\n"
-	"Nothing to commit is not an error: a message on stderr, exit 0.\n"
-	"Exit 0 committed or nothing to do, 1 findings or failure (nothing committed),\n"
-	"2 bad usage.\n";
 
 typedef struct {
 	const char *message;
@@ -55,37 +29,25 @@ static int valid_change_id(const char *id)
 	return 1;
 }
 
-static int parse_args(commit_args *a, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{"message", required_argument, NULL, 'm'},
-		{"change", required_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	int c;
+static const cli_option commit_options[] = {
+	CLI_OPT_STRING(
+		commit_args, message, "message", 'm', "MSG", "the commit message (required)"),
+	CLI_OPT_STRING(commit_args, change, "change", 0, "CHG-ID",
+		"add a 'Change: CHG-ID' trailer linking the approved change\n"
+		"record that authorises this edit (format CHG-<digits>)"),
+	CLI_OPT_END,
+};
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:", longopts, NULL)) != -1) {
-		if (c == 'm')
-			a->message = optarg;
-		else if (c == 'c')
-			a->change = optarg;
-		else if (c == 'j')
-			a->json = 1;
-		else if (optopt)
-			return cli_usage("commit", "option '%s' needs a value", argv[optind - 1]);
-		else
-			return cli_usage("commit", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage("commit", "unexpected argument '%s'", argv[optind]);
-	if (!a->message || !*a->message)
-		return cli_usage("commit", "a commit needs a message (-m MSG)");
+static int check_args(cli_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const commit_args *a = opts;
+
+	(void)argc, (void)argv;
+	if (!a->message)
+		return cli_usage(ctx, "a commit needs a message: give -m MSG");
 	if (a->change && !valid_change_id(a->change))
-		return cli_usage("commit",
-			"'%s' is not a change id (want CHG-<digits>, e.g. CHG-0042)", a->change);
+		return cli_usage(ctx, "'%s' is not a change id: give CHG-<digits>, e.g. CHG-0042",
+			a->change);
 	return 0;
 }
 
@@ -102,12 +64,14 @@ static int is_item(const char *path)
 	return cmdb_path_classify(path) == CMDB_PATH_ITEM;
 }
 
-/* Read a work-tree file (capped by the YAML limit; the validator reports the excess). */
+/* Read a work-tree file (capped by the YAML limit; the validator reports the excess); NULL
+ * with errno set on failure. */
 static char *read_file(const char *root, const char *path, size_t *len)
 {
 	char *full = malloc(strlen(root) + strlen(path) + 1), *buf = NULL;
 	FILE *f;
 	size_t cap = CMDB_YAML_MAX_BYTES + 1;
+	int err;
 
 	if (!full)
 		return NULL;
@@ -119,8 +83,16 @@ static char *read_file(const char *root, const char *path, size_t *len)
 	if ((buf = malloc(cap + 1))) {
 		*len = fread(buf, 1, cap, f);
 		buf[*len] = '\0';
+		if (ferror(f)) { /* errno is the failed read's */
+			err = errno;
+			free(buf);
+			buf = NULL;
+			errno = err;
+		}
 	}
+	err = errno;
 	fclose(f);
+	errno = err;
 	return buf;
 }
 
@@ -152,8 +124,16 @@ static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
 				strcmp(e->d_name + n - 5, ".yaml") != 0 || n > 250)
 				continue;
 			snprintf(path, sizeof(path), "schemas/%s", e->d_name);
-			if (!(buf = read_file(root, path, &len)))
+			if (!(buf = read_file(root, path, &len))) {
+				char why[300];
+
+				snprintf(why, sizeof(why),
+					"cannot read it (%s): check its permissions",
+					strerror(errno));
+				if (add_finding(findings, path, why) < 0)
+					goto fail;
 				continue;
+			}
 			if (cmdb_schema_add(schema, path, buf, len) < 0 &&
 				add_finding(findings, path, cmdb_error_last()) < 0) {
 				free(buf);
@@ -245,7 +225,10 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 			strcmp(path, "known_hosts") == 0)
 			continue;
 		if (!(buf = read_file(root, path, &len))) {
-			fprintf(stderr, "gitcmdb: cannot read %s%s\n", root, path);
+			rc = cli_errorf(-2,
+				"cannot read %s (%s): nothing was committed; check its "
+				"permissions",
+				path, strerror(errno));
 			goto done;
 		}
 		if (!is_item(path)) {
@@ -263,7 +246,7 @@ static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
 	}
 	rc = cmdb_validator_finish(v, findings) < 0 ? -1 : 0;
 done:
-	if (rc < 0)
+	if (rc == -1) /* -2: reported above */
 		cli_fail(NULL);
 	cmdb_validator_free(v);
 	cmdb_schema_free(schema);
@@ -287,9 +270,10 @@ static void print_findings(const json_t *findings, int json)
 		const char *msg = json_string_value(json_object_get(f, "message"));
 
 		if (line > 0)
-			printf("%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+			cli_printf(
+				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
 		else
-			printf("%s: %s\n", file, msg);
+			cli_printf("%s: %s\n", file, msg);
 	}
 }
 
@@ -312,15 +296,17 @@ static int build_changeset(
 		int rc;
 
 		if (!is_managed(path)) {
-			fprintf(stderr, "gitcmdb: not committed (gitcmdb does not manage it): %s\n",
-				path);
+			cli_errorf(0, "not committed (gitcmdb does not manage it): %s", path);
 			continue;
 		}
 		if (strcmp(status, "deleted") == 0) {
 			rc = cmdb_changeset_delete(cs, path);
 		} else {
 			if (!(buf = read_file(cmdb_repo_workdir(repo), path, &len))) {
-				fprintf(stderr, "gitcmdb: cannot read %s\n", path);
+				cli_errorf(0,
+					"cannot read %s (%s): nothing was committed; check its "
+					"permissions",
+					path, strerror(errno));
 				goto fail;
 			}
 			rc = cmdb_changeset_put_file(cs, path, buf, len);
@@ -344,11 +330,10 @@ static void warn_sync(cmdb_repo *repo)
 	const char *why = cmdb_repo_sync_error(repo);
 
 	if (why)
-		fprintf(stderr,
-			"gitcmdb: warning: main has moved, but the work tree and git index could "
-			"not be updated: %s\ngitcmdb: fix that, then run 'gitcmdb status' to "
-			"finish "
-			"the update (before using plain git here)\n",
+		cli_errorf(0,
+			"warning: main has moved, but the work tree and git index could not be "
+			"updated: %s; fix that, then run 'gitcmdb status' to finish the update "
+			"(before using plain git here)",
 			why);
 }
 
@@ -384,7 +369,7 @@ static int do_commit(
 		cli_print_json(r);
 		json_decref(r);
 	} else if (changed) {
-		printf("committed %.12s: %zu file(s)\n", oid, json_array_size(files));
+		cli_printf("committed %.12s: %zu file(s)\n", oid, json_array_size(files));
 	} else {
 		fprintf(stderr, "gitcmdb: nothing to commit: main already has these bytes\n");
 	}
@@ -392,20 +377,21 @@ static int do_commit(
 	return CLI_OK;
 }
 
-int cmd_commit(int argc, char **argv, cli_ctx *ctx)
+static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	commit_args a = {NULL, NULL, 0};
-	cmdb_repo *repo = NULL;
+	commit_args a = *(const commit_args *)opts;
+	cmdb_repo *repo = ctx->repo;
 	cmdb_changeset *cs = NULL;
 	json_t *changes = NULL, *findings = json_array(), *files = json_array();
 	char base[41] = "";
-	int rc;
+	int rc = CLI_FAIL;
 
-	if ((rc = parse_args(&a, argc, argv)) != 0)
+	(void)argc, (void)argv;
+	a.json = ctx->json;
+	if (!findings || !files) {
+		cli_errorf(0, "out of memory");
 		goto done;
-	rc = CLI_FAIL;
-	if (!findings || !files || !(repo = cli_open_repo(ctx)))
-		goto done;
+	}
 	/* Finishes a work-tree update a killed writer left behind before anything is compared. */
 	if (cmdb_repo_worktree_changes(&changes, base, repo) < 0) {
 		cli_fail("nothing was committed");
@@ -436,6 +422,33 @@ done:
 	json_decref(changes);
 	json_decref(findings);
 	json_decref(files);
-	cmdb_repo_free(repo);
 	return rc;
 }
+
+const cli_command cli_cmd_commit = {
+	.name = "commit",
+	.summary = "validate and commit edited item files",
+	.synopsis = "gitcmdb commit -m MSG [--change CHG-ID] [--json]",
+	.about = "Commit the work tree's added, changed and deleted files to main, exactly as\n"
+		 "written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
+		 "file under a type directory is validated, and reported, as a bad item path),\n"
+		 "schemas/*.yaml, gitcmdb.yaml, inventory.yaml and known_hosts. Left alone\n"
+		 "(reported): file/ (captured by scans), dotfiles and other top-level files.\n"
+		 "\n"
+		 "Changed items are checked against the schemas (the built-in ones plus the work\n"
+		 "tree's schemas/), with every other item of main known as a relation target.\n"
+		 "Any finding means nothing is committed.\n",
+	.notes = "With --json: {\"commit\", \"changed\", \"files\"}, or the findings.\n"
+		 "Author: $GIT_AUTHOR_NAME/$GIT_AUTHOR_EMAIL, else git config "
+		 "user.name/user.email,\n"
+		 "else 'gitcmdb user <gitcmdb@localhost>'.\n"
+		 "Nothing to commit is not an error: a message on stderr, exit 0.\n"
+		 "Exit 0 committed or nothing to do, 1 findings or failure (nothing committed),\n"
+		 "2 bad usage.\n",
+	.options = commit_options,
+	.opts_size = sizeof(commit_args),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_REPO,
+	.check = check_args,
+	.run = run_commit,
+};

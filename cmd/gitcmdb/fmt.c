@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,36 +10,16 @@
 
 #include "cli.h"
 
-const char usage_fmt[] =
-	"usage: gitcmdb fmt [--check] [--json] [PATH...]\n"
-	"\n"
-	"Rewrite item files (<type>/<name>.yaml in the work tree) in canonical form:\n"
-	"top-level keys in item order (type, name, source, attributes, annotations,\n"
-	"relations, then the rest sorted), every other mapping sorted by key, block\n"
-	"style, 2-space indent, and strings quoted whenever they would read back as\n"
-	"anything else (\"12\", \"no\", \"0x1F\", \"2001-12-14\", ...). Comments and layout\n"
-	"choices are dropped: the canonical form is the file.\n"
-	"\n"
-	"Without PATH, every *.yaml below a type directory of the work tree is\n"
-	"formatted; gitcmdb.yaml, inventory.yaml, schemas/, file/ (captured config\n"
-	"files) and dot-directories are not items and are skipped. A PATH is an item\n"
-	"file or a directory, relative to the work tree root.\n"
-	"\n"
-	"options:\n"
-	"  --check     change nothing: list the files that are not canonical and exit 1\n"
-	"              if there is any\n"
-	"  --json      print {\"changed\": [paths], \"failed\": [paths], \"check\": bool}\n"
-	"              instead of the list (errors still go to stderr)\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"Prints the work-tree path of each file it rewrote (or, with --check, would\n"
-	"rewrite). A file that does not parse is reported as\n"
-	"'gitcmdb: host/web01.yaml:3:7: <problem>' and left untouched; the other files\n"
-	"are still formatted. Files are replaced atomically (temporary file + rename)\n"
-	"and keep their mode. Running fmt twice changes nothing the second time.\n"
-	"fmt edits only the work tree: record the result with a commit.\n"
-	"Exit 0 when all went well, 1 when a file failed (or --check found one), 2 on\n"
-	"bad usage. Needs a repository with a work tree.\n";
+typedef struct {
+	int check;
+} fmt_opts;
+
+static const cli_option fmt_options[] = {
+	CLI_OPT_FLAG(fmt_opts, check, "check", 0,
+		"change nothing: list the files that are not canonical and exit 1\n"
+		"if there is any"),
+	CLI_OPT_END,
+};
 
 /* Growable list of work-tree-relative paths. */
 typedef struct {
@@ -155,8 +134,11 @@ static char *read_all(const char *path, size_t *len, mode_t *mode)
 			(long long)st.st_size, CMDB_YAML_MAX_BYTES);
 		goto done;
 	}
-	if (!(buf = malloc((size_t)st.st_size + 1)))
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		cli_errorf(1, "%s: out of memory reading %lld bytes: the file is unchanged", path,
+			(long long)st.st_size);
 		goto done;
+	}
 	while (got < (size_t)st.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 
@@ -316,52 +298,23 @@ static int collect_args(pathlist *files, const char *wd, char **args, int n)
 	return err;
 }
 
-int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
+static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"check", no_argument, NULL, 'c'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
 	pathlist files = {NULL, 0, 0};
-	cmdb_repo *repo = NULL;
-	const char *wd;
-	int check = 0, json = 0, c, status = CLI_OK;
+	const char *wd = cmdb_repo_workdir(ctx->repo);
+	int check = ((const fmt_opts *)opts)->check, json = ctx->json, status = CLI_OK;
 	json_t *changed = json_array(), *failed = json_array();
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'c') {
-			check = 1;
-		} else if (c == 'j') {
-			json = 1;
-		} else {
-			status = cli_usage("fmt", "unknown option '%s'", argv[optind - 1]);
-			goto done;
-		}
-	}
 	if (!changed || !failed) {
 		status = cli_errorf(CLI_FAIL, "out of memory");
 		goto done;
 	}
-	if (!(repo = cli_open_repo(ctx))) {
-		status = CLI_FAIL;
-		goto done;
-	}
-	if (!(wd = cmdb_repo_workdir(repo))) {
-		status = cli_errorf(CLI_FAIL,
-			"fmt needs a work tree (%s is bare): clone it and run fmt there",
-			cmdb_repo_gitdir(repo));
-		goto done;
-	}
 	/* A work tree behind main would be formatted, and then committed, as a person's edit. */
-	if (cmdb_repo_sync(repo, NULL) < 0) {
+	if (cmdb_repo_sync(ctx->repo, NULL) < 0) {
 		status = cli_fail("nothing was formatted");
 		goto done;
 	}
-	if (optind < argc ? collect_args(&files, wd, argv + optind, argc - optind) < 0
-			  : walk(&files, wd, "") < 0)
+	if (argc ? collect_args(&files, wd, argv, argc) < 0 : walk(&files, wd, "") < 0)
 		status = CLI_FAIL;
 	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
 	for (size_t i = 0; i < files.n; i++) {
@@ -372,9 +325,13 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 			continue;
 		rc = fmt_file(wd, files.v[i], check);
 		if (rc > 0 && !json)
-			printf("%s\n", files.v[i]);
-		if (rc != 0)
-			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i]));
+			cli_printf("%s\n", files.v[i]);
+		if (rc != 0 &&
+			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i])) <
+				0) {
+			status = cli_errorf(CLI_FAIL, "out of memory");
+			goto done;
+		}
 		if (rc < 0 || (rc > 0 && check))
 			status = CLI_FAIL;
 	}
@@ -384,12 +341,48 @@ int cmd_fmt(int argc, char **argv, cli_ctx *ctx)
 
 		if (doc)
 			cli_print_json(doc);
+		else
+			status = cli_errorf(CLI_FAIL, "out of memory");
 		json_decref(doc);
 	}
 done:
 	json_decref(changed);
 	json_decref(failed);
 	list_free(&files);
-	cmdb_repo_free(repo);
 	return status;
 }
+
+const cli_command cli_cmd_fmt = {
+	.name = "fmt",
+	.summary = "rewrite item files in canonical form",
+	.synopsis = "gitcmdb fmt [--check] [--json] [PATH...]",
+	.about = "Rewrite item files (<type>/<name>.yaml in the work tree) in canonical form:\n"
+		 "top-level keys in item order (type, name, source, attributes, annotations,\n"
+		 "relations, then the rest sorted), every other mapping sorted by key, block\n"
+		 "style, 2-space indent, and strings quoted whenever they would read back as\n"
+		 "anything else (\"12\", \"no\", \"0x1F\", \"2001-12-14\", ...). Comments and "
+		 "layout\n"
+		 "choices are dropped: the canonical form is the file.\n"
+		 "\n"
+		 "Without PATH, every *.yaml below a type directory of the work tree is\n"
+		 "formatted; gitcmdb.yaml, inventory.yaml, schemas/, file/ (captured config\n"
+		 "files) and dot-directories are not items and are skipped. A PATH is an item\n"
+		 "file or a directory, relative to the work tree root.\n",
+	.notes = "Prints the work-tree path of each file it rewrote (or, with --check, would\n"
+		 "rewrite); with --json {\"changed\": [paths], \"failed\": [paths], \"check\": "
+		 "bool}\n"
+		 "instead (errors still go to stderr). A file that does not parse is reported as\n"
+		 "'gitcmdb: host/web01.yaml:3:7: <problem>' and left untouched; the other files\n"
+		 "are still formatted. Files are replaced atomically (temporary file + rename)\n"
+		 "and keep their mode. Running fmt twice changes nothing the second time.\n"
+		 "fmt edits only the work tree: record the result with a commit.\n"
+		 "Exit 0 when all went well, 1 when a file failed (or --check found one), 2 on\n"
+		 "bad usage. Needs a repository with a work tree.\n",
+	.options = fmt_options,
+	.opts_size = sizeof(fmt_opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_WORKTREE,
+	.operands = "[PATH...]",
+	.max_operands = -1,
+	.run = run_fmt,
+};

@@ -1,29 +1,20 @@
 /* gitcmdb history: an item's versions with field-level changes, from the index. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_index.h"
 
-const char usage_history[] =
-	"usage: gitcmdb history ID [--path ATTR] [--json] [--db FILE] [--no-refresh]\n"
-	"\n"
-	"List every version of item ID, oldest first: the commit, its time and author, whether\n"
-	"the item was created, modified or deleted there, and each field that changed as\n"
-	"old → new (flattened paths such as attributes.packages.openssl.version; relations\n"
-	"as relations.TYPE). Change ids come from the commit's 'Change:' trailers; change\n"
-	"records whose 'affects' names the item are listed too.\n"
-	"\n"
-	"  --path ATTR   only changes to ATTR or below it (attributes.packages.openssl);\n"
-	"                versions that change nothing there are left out\n"
-	"  --json        JSON output: {id, path, change_records, versions: [{seq, commit,\n"
-	"                time, author, email, summary, kind, changes: [{path, op, old, new}],\n"
-	"                change_ids}]}\n"
-	"  --db FILE     use FILE as the index database\n"
-	"  --no-refresh  do not catch the index up with main first\n"
-	"\n"
-	"Exit status: 0 listed; 1 unknown item; 2 usage.\n";
+typedef struct {
+	const char *path;
+} history_opts;
+
+static const cli_option history_options[] = {
+	CLI_OPT_STRING(history_opts, path, "path", 0, "ATTR",
+		"only changes to ATTR or below it (attributes.packages.openssl);\n"
+		"versions that change nothing there are left out"),
+	CLI_OPT_END,
+};
 
 /* An attribute value as JSON, typed by its vtype. */
 static json_t *typed(const char *value, const char *vtype)
@@ -195,11 +186,11 @@ static void print_value(const json_t *v)
 		return;
 	}
 	if (json_is_string(v)) {
-		fputs(json_string_value(v), stdout);
+		cli_put_field(stdout, json_string_value(v));
 		return;
 	}
 	s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-	fputs(s ? s : "?", stdout);
+	cli_put_field(stdout, s ? s : "?");
 	free(s);
 }
 
@@ -214,76 +205,81 @@ static void print_text(const json_t *res, int all_fields)
 		json_t *ch = json_object_get(v, "changes");
 		const char *author = json_string_value(json_object_get(v, "author"));
 
-		printf("%s  %.12s  %s  %s  %s\n", json_string_value(json_object_get(v, "time")),
+		cli_printf("%s  %.12s  %s  %s  %s\n", json_string_value(json_object_get(v, "time")),
 			json_string_value(json_object_get(v, "commit")), author ? author : "?",
 			kind,
 			json_string_value(json_object_get(v, "summary"))
 				? json_string_value(json_object_get(v, "summary"))
 				: "");
 		if (!all_fields && strcmp(kind, "modified") != 0)
-			printf("    (%zu field%s)\n", json_array_size(ch),
+			cli_printf("    (%zu field%s)\n", json_array_size(ch),
 				json_array_size(ch) == 1 ? "" : "s");
 		else
 			json_array_foreach(ch, j, c)
 			{
-				printf("    %s: ", json_string_value(json_object_get(c, "path")));
+				cli_printf(
+					"    %s: ", json_string_value(json_object_get(c, "path")));
 				print_value(json_object_get(c, "old"));
 				fputs(" → ", stdout);
 				print_value(json_object_get(c, "new"));
 				fputc('\n', stdout);
 			}
 		json_array_foreach(json_object_get(v, "change_ids"), j, c)
-			printf("    Change: %s\n", json_string_value(c));
+			cli_printf("    Change: %s\n", json_string_value(c));
 	}
 	json_array_foreach(json_object_get(res, "change_records"), i, c)
-		printf("change record: %s\n", json_string_value(c));
+		cli_printf("change record: %s\n", json_string_value(c));
 }
 
-int cmd_history(int argc, char **argv, cli_ctx *ctx)
+static int run_history(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {{"path", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'}, {"db", required_argument, NULL, 'd'},
-		{"no-refresh", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-	const char *db = NULL, *path = NULL;
-	int json = 0, no_refresh = 0, c, rc = CLI_FAIL;
-	cmdb_repo *repo = NULL;
-	cmdb_index *idx = NULL;
+	const char *path = ((const history_opts *)opts)->path, *id = argv[0];
+	cmdb_index *idx = ctx->idx;
 	json_t *res = NULL;
+	int rc = CLI_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': path = optarg; break;
-		case 'j': json = 1; break;
-		case 'd': db = optarg; break;
-		case 'n': no_refresh = 1; break;
-		default: return cli_usage("history", "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage("history",
-			optind >= argc ? "which item? give an ID such as host/web01"
-				       : "history takes exactly one ID");
-	if (path && !*path)
-		return cli_usage(
-			"history", "--path needs an attribute path such as attributes.packages");
-	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
-		goto done;
-	if (cmdb_index_check_id(idx, argv[optind]) < 0) {
+	(void)argc;
+	if (cmdb_index_check_id(idx, id) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}
-	if (!(res = collect(idx, argv[optind], path)))
+	if (!(res = collect(idx, id, path)))
 		goto done;
-	if (json)
+	if (ctx->json)
 		cli_print_json(res);
 	else
 		print_text(res, path != NULL);
-	if (!json && path && json_array_size(json_object_get(res, "versions")) == 0)
-		cli_errorf(0, "%s has no recorded changes at or under '%s'", argv[optind], path);
+	if (!ctx->json && path && json_array_size(json_object_get(res, "versions")) == 0)
+		cli_errorf(0, "%s has no recorded changes at or under '%s'", id, path);
 	rc = CLI_OK;
 done:
 	json_decref(res);
-	cli_index_close(idx, repo);
 	return rc;
 }
+
+const cli_command cli_cmd_history = {
+	.name = "history",
+	.summary = "list an item's versions and field changes",
+	.synopsis = "gitcmdb history ID [--path ATTR] [--json] [--db FILE] [--no-refresh]",
+	.about =
+		"List every version of item ID, oldest first: the commit, its time and author, "
+		"whether\n"
+		"the item was created, modified or deleted there, and each field that changed as\n"
+		"old → new (flattened paths such as attributes.packages.openssl.version; "
+		"relations\n"
+		"as relations.TYPE). Change ids come from the commit's 'Change:' trailers; change\n"
+		"records whose 'affects' names the item are listed too.\n"
+		"\n"
+		"With --json: {id, path, change_records, versions: [{seq, commit, time, author,\n"
+		"email, summary, kind, changes: [{path, op, old, new}], change_ids}]}.\n",
+	.notes = "Exit status: 0 listed; 1 unknown item; 2 usage.\n",
+	.options = history_options,
+	.opts_size = sizeof(history_opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_INDEX,
+	.operands = "ID",
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "give an ID such as host/web01",
+	.run = run_history,
+};

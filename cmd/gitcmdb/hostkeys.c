@@ -4,7 +4,6 @@
  * Enrolment is explicit trust on first use: a key that differs from the recorded
  * one is never replaced unless --replace says so.
  */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,76 +11,23 @@
 
 #include "cli.h"
 
-const char usage_hostkeys[] =
-	"usage: gitcmdb hostkeys enroll [--limit HOSTS] [--inventory FILE] [--replace]\n"
-	"                               [--timeout S] [--jobs N] [--json]\n"
-	"       gitcmdb hostkeys list [--json]\n"
-	"\n"
-	"enroll connects to each selected inventory host, takes the SSH host key it presents\n"
-	"(no login is attempted), records it in the repository's known_hosts and commits the\n"
-	"changed file on main. It prints each key's SHA256 fingerprint: compare them with\n"
-	"'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' on the hosts. A host already\n"
-	"recorded with the same key is 'unchanged'. A host presenting a different key is\n"
-	"refused (exit 1) unless --replace is given, which drops the host's old keys.\n"
-	"'gitcmdb scan' accepts only hosts whose key is recorded here.\n"
-	"\n"
-	"list prints the recorded keys of main's known_hosts with their fingerprints.\n"
-	"\n"
-	"options:\n"
-	"  --limit HOSTS      comma-separated host globs or @group (\"!\" excludes); default all\n"
-	"  --inventory FILE   take the hosts from FILE instead of main's inventory.yaml\n"
-	"  --replace          accept a changed key (after verifying it out of band)\n"
-	"  --timeout S        connect and handshake deadline per host in seconds (default 10)\n"
-	"  --jobs N           hosts contacted in parallel (default 16)\n"
-	"  --json             print the result as JSON\n";
-
 typedef struct {
 	const char *limit, *inventory;
 	int replace, json, timeout_s, jobs;
 } opts;
 
-static int parse_args(opts *o, int argc, char **argv)
-{
-	static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
-		{"inventory", required_argument, NULL, 'i'}, {"replace", no_argument, NULL, 'r'},
-		{"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'J'},
-		{"jobs", required_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-	char *end;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:l:i:t:j:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'l': o->limit = optarg; break;
-		case 'i': o->inventory = optarg; break;
-		case 'r': o->replace = 1; break;
-		case 'J': o->json = 1; break;
-		case 't':
-			o->timeout_s = (int)strtol(optarg, &end, 10);
-			if (!*optarg || *end || o->timeout_s < 1 || o->timeout_s > 3600)
-				return cli_usage("hostkeys",
-					"--timeout wants seconds from 1 to 3600, not "
-					"'%s'",
-					optarg);
-			break;
-		case 'j':
-			o->jobs = (int)strtol(optarg, &end, 10);
-			if (!*optarg || *end || o->jobs < 1 || o->jobs > 256)
-				return cli_usage("hostkeys",
-					"--jobs wants a number from 1 to 256, not '%s'", optarg);
-			break;
-		case ':':
-			return cli_usage("hostkeys", "option '%s' needs a value", argv[optind - 1]);
-		default: return cli_usage("hostkeys", "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cli_usage("hostkeys", "unexpected argument '%s'", argv[optind]);
-	if (o->limit && !*o->limit)
-		return cli_usage("hostkeys", "--limit wants host names, globs or @group");
-	return CLI_OK;
-}
+static const cli_option enroll_options[] = {
+	CLI_OPT_STRING(opts, limit, "limit", 0, "HOSTS",
+		"comma-separated host globs or @group (\"!\" excludes); default all"),
+	CLI_OPT_STRING(opts, inventory, "inventory", 0, "FILE",
+		"take the hosts from FILE instead of main's inventory.yaml"),
+	CLI_OPT_FLAG(opts, replace, "replace", 0,
+		"accept a changed key (after verifying it out of band)"),
+	CLI_OPT_DURATION(opts, timeout_s, "timeout", 1, 3600,
+		"connect and handshake deadline per host (default 10s)"),
+	CLI_OPT_INT(opts, jobs, "jobs", "N", 1, 256, "hosts contacted in parallel (default 16)"),
+	CLI_OPT_END,
+};
 
 static int load_inventory(cmdb_inventory **inv, cmdb_repo *repo, const char *file)
 {
@@ -207,8 +153,10 @@ static int commit_known_hosts(
 	}
 	if (!added && !replaced)
 		return 0;
-	if (!(msg = malloc(cap)))
-		return CLI_FAIL;
+	if (!(msg = malloc(cap))) {
+		cmdb_error_clear(); /* reported here: enroll must not report a stale error */
+		return cli_errorf(CMDB_ERROR, "out of memory");
+	}
 	mlen = (size_t)snprintf(msg, cap, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
 	json_array_foreach(hosts, i, h)
 	{
@@ -243,18 +191,18 @@ static void print_enroll(const json_t *report)
 	{
 		const char *err = json_string_value(json_object_get(h, "error"));
 		const char *fp = json_string_value(json_object_get(h, "fingerprint"));
-		printf("%-20s %-10s %s %s\n", json_string_value(json_object_get(h, "name")),
+		cli_printf("%-20s %-10s %s %s\n", json_string_value(json_object_get(h, "name")),
 			json_string_value(json_object_get(h, "status")),
 			json_string_value(json_object_get(h, "type"))
 				? json_string_value(json_object_get(h, "type"))
 				: "-",
 			fp ? fp : "-");
 		if (err)
-			fprintf(stderr, "gitcmdb: host/%s: %s\n",
-				json_string_value(json_object_get(h, "name")), err);
+			cli_errorf(0, "host/%s: %s", json_string_value(json_object_get(h, "name")),
+				err);
 	}
 	if ((commit = json_object_get(report, "commit")))
-		printf("committed %s\n", json_string_value(commit));
+		cli_printf("committed %s\n", json_string_value(commit));
 	else
 		puts("known_hosts unchanged; nothing committed");
 }
@@ -268,6 +216,10 @@ static int enroll(cmdb_repo *repo, const opts *o)
 	fetched *f = NULL;
 	int failed = 0, rc = CLI_FAIL;
 
+	if (!report || !hosts) {
+		cli_errorf(0, "out of memory");
+		goto done;
+	}
 	if (load_inventory(&inv, repo, o->inventory) < 0) {
 		cli_fail(cmdb_error_last_code() == CMDB_ENOTFOUND
 				? "main has no inventory.yaml: commit one first, or pass "
@@ -280,18 +232,28 @@ static int enroll(cmdb_repo *repo, const opts *o)
 		cli_fail(NULL);
 		goto done;
 	}
-	if (!(f = calloc(n, sizeof(*f))))
+	if (!(f = calloc(n, sizeof(*f)))) {
+		cli_errorf(0, "out of memory for %zu hosts", n);
 		goto done;
+	}
 	for (size_t i = 0; i < n; i++)
 		f[i].host = cmdb_inventory_host(inv, idx[i]);
 	fetch_all(f, n, o);
-	for (size_t i = 0; i < n; i++) /* in inventory order, so the file is deterministic */
-		json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed));
-	json_object_set(report, "hosts", hosts);
+	for (size_t i = 0; i < n; i++) { /* in inventory order, so the file is deterministic */
+		if (json_array_append_new(hosts, enroll_one(kh, &f[i], o, &failed)) < 0) {
+			cli_errorf(0, "out of memory");
+			goto done;
+		}
+	}
+	if (json_object_set(report, "hosts", hosts) < 0) {
+		cli_errorf(0, "out of memory");
+		goto done;
+	}
 	if (commit_known_hosts(report, repo, kh, hosts) < 0) {
-		cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
-				? "commit or revert your edits to known_hosts first"
-				: NULL);
+		if (cmdb_error_last_code()) /* else it said why */
+			cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
+					? "commit or revert your edits to known_hosts first"
+					: NULL);
 		goto done;
 	}
 	if (o->json)
@@ -320,6 +282,8 @@ static int list(cmdb_repo *repo, const opts *o)
 	json_t *out = json_array();
 	cmdb_knownhost e;
 
+	int rc = CLI_OK;
+
 	if (cmdb_scan_known_hosts(&kh, repo, NULL) < 0) {
 		json_decref(out);
 		return cli_fail("fix known_hosts on main (the line named above)");
@@ -327,40 +291,83 @@ static int list(cmdb_repo *repo, const opts *o)
 	for (size_t i = 0; i < cmdb_knownhosts_count(kh); i++) {
 		if (cmdb_knownhosts_entry(&e, kh, i) < 0)
 			break;
-		if (o->json)
+		if (o->json &&
 			json_array_append_new(out,
 				json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts", e.hosts, "type",
 					e.type, "fingerprint", e.fingerprint, "marker", e.marker,
-					"line", (int)e.line));
-		else
-			printf("%s%s%s %s %s\n", e.marker, *e.marker ? " " : "", e.hosts, e.type,
-				e.fingerprint);
+					"line", (int)e.line)) < 0) {
+			rc = cli_errorf(CLI_FAIL, "out of memory");
+			break;
+		}
+		if (!o->json)
+			cli_printf("%s%s%s %s %s\n", e.marker, *e.marker ? " " : "", e.hosts,
+				e.type, e.fingerprint);
 	}
-	if (o->json)
+	if (o->json && rc == CLI_OK)
 		cli_print_json(out);
 	json_decref(out);
 	cmdb_knownhosts_free(kh);
-	return CLI_OK;
-}
-
-int cmd_hostkeys(int argc, char **argv, cli_ctx *ctx)
-{
-	opts o = {0};
-	cmdb_repo *repo = NULL;
-	const char *sub = argc > 1 ? argv[1] : NULL;
-	int rc;
-
-	if (!sub || (strcmp(sub, "enroll") && strcmp(sub, "list")))
-		return cli_usage("hostkeys",
-			sub ? "unknown subcommand '%s'" : "missing subcommand%s",
-			sub ? sub : " (enroll or list)");
-	if ((rc = parse_args(&o, argc - 1, argv + 1)) != CLI_OK)
-		return rc;
-	if (!strcmp(sub, "list") && (o.limit || o.inventory || o.replace || o.timeout_s || o.jobs))
-		return cli_usage("hostkeys", "list takes only --json");
-	if (!(repo = cli_open_repo(ctx)))
-		return CLI_FAIL;
-	rc = !strcmp(sub, "enroll") ? enroll(repo, &o) : list(repo, &o);
-	cmdb_repo_free(repo);
 	return rc;
 }
+
+static int run_enroll(cli_ctx *ctx, void *o, int argc, char **argv)
+{
+	opts *eo = o;
+
+	(void)argc, (void)argv;
+	eo->json = ctx->json;
+	return enroll(ctx->repo, eo);
+}
+
+static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
+{
+	opts *lo = o;
+
+	(void)argc, (void)argv;
+	lo->json = ctx->json;
+	return list(ctx->repo, lo);
+}
+
+static const cli_command enroll_cmd = {
+	.name = "enroll",
+	.summary = "record inventory hosts' SSH host keys in known_hosts and commit it",
+	.synopsis = "gitcmdb hostkeys enroll [--limit HOSTS] [--inventory FILE] [--replace]\n"
+		    "                               [--timeout DURATION] [--jobs N] [--json]",
+	.about =
+		"Connect to each selected inventory host, take the SSH host key it presents\n"
+		"(no login is attempted), record it in the repository's known_hosts and commit "
+		"the\n"
+		"changed file on main. It prints each key's SHA256 fingerprint: compare them with\n"
+		"'ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub' on the hosts. A host already\n"
+		"recorded with the same key is 'unchanged'. A host presenting a different key is\n"
+		"refused (exit 1) unless --replace is given, which drops the host's old keys.\n"
+		"'gitcmdb scan' accepts only hosts whose key is recorded here.\n",
+	.options = enroll_options,
+	.opts_size = sizeof(opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_REPO,
+	.run = run_enroll,
+};
+
+static const cli_command list_cmd = {
+	.name = "list",
+	.summary = "list the recorded keys of main's known_hosts with their fingerprints",
+	.synopsis = "gitcmdb hostkeys list [--json]",
+	.about = "Print the recorded keys of main's known_hosts with their SHA256 fingerprints.\n",
+	.opts_size = sizeof(opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_REPO,
+	.run = run_list,
+};
+
+static const cli_command *const hostkeys_subcommands[] = {&enroll_cmd, &list_cmd, NULL};
+
+const cli_command cli_cmd_hostkeys = {
+	.name = "hostkeys",
+	.summary = "enroll and list SSH host keys",
+	.about = "Record inventory hosts' SSH host keys in the repository's known_hosts\n"
+		 "(committed, so their history is audit evidence) and list them. Enrolment is\n"
+		 "explicit trust on first use: a key that differs from the recorded one is never\n"
+		 "replaced unless --replace says so.\n",
+	.subcommands = hostkeys_subcommands,
+};

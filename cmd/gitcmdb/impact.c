@@ -1,5 +1,4 @@
 /* gitcmdb impact: what is hit when an item fails or changes (or, upstream, what it needs). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,32 +7,21 @@
 
 #include "cli_index.h"
 
-const char usage_impact[] =
-	"usage: gitcmdb impact ID [--upstream] [--depth N] [--at WHEN]\n"
-	"                         [--format text|json|dot] [--json] [--db FILE] [--no-refresh]\n"
-	"\n"
-	"List everything hit when item ID fails or changes: every item that reaches ID\n"
-	"through relations whose type carries impact (schemas/relations.yaml: runs_on,\n"
-	"hosted_on, depends_on, connects_to, member_of, part_of; not affects/caused_by),\n"
-	"each with the chain of relations that links it. With --upstream, the other\n"
-	"way: everything ID needs. Only relations valid at WHEN count.\n"
-	"\n"
-	"  --upstream      walk towards what ID depends on instead of what depends on ID\n"
-	"  --depth N       stop N relations away from ID (default: no limit)\n"
-	"  --at WHEN       a date (2026-11-28, UTC), a date-time, a relative time\n"
-	"                  (3.days.ago), a git revision (main~2, a sha) or a baseline name\n"
-	"  --format FMT    text (an indented tree, the default), json, or dot (Graphviz:\n"
-	"                  gitcmdb impact host/db01 --format dot | dot -Tsvg > impact.svg)\n"
-	"  --json          same as --format json\n"
-	"  --db FILE       use FILE as the index database\n"
-	"  --no-refresh    do not catch the index up with main first\n"
-	"\n"
-	"Each item is listed once, under the item it was first reached from (shortest\n"
-	"chain); cycles are followed once. Relation types come from the built-in schemas\n"
-	"and the repository's own schemas/relations.yaml on main.\n"
-	"\n"
-	"Exit status: 0 listed (also when nothing is hit); 1 unknown item, item absent\n"
-	"at WHEN, WHEN before the first commit, or failure; 2 usage or malformed WHEN.\n";
+typedef struct {
+	int upstream, depth;
+	const char *format;
+} impact_args;
+
+static const cli_option impact_options[] = {
+	CLI_OPT_FLAG(impact_args, upstream, "upstream", 0,
+		"walk towards what ID depends on instead of what depends on ID"),
+	CLI_OPT_INT(impact_args, depth, "depth", "N", 0, 1000000,
+		"stop N relations away from ID (default: no limit)"),
+	CLI_OPT_CHOICE(impact_args, format, "format", "FMT", "text|json|dot",
+		"text (an indented tree, the default), json, or dot (Graphviz:\n"
+		"gitcmdb impact host/db01 --format dot | dot -Tsvg > impact.svg)"),
+	CLI_OPT_END,
+};
 
 /* The built-in relation types, overridden by the repository's schemas/relations.yaml. */
 static int load_schema(cmdb_schema **out, cmdb_repo *repo)
@@ -62,6 +50,7 @@ static int load_schema(cmdb_schema **out, cmdb_repo *repo)
 
 static int print_result(const json_t *res, const char *format)
 {
+	json_t *shown = NULL;
 	char *s = NULL;
 	int rc;
 
@@ -69,79 +58,71 @@ static int print_result(const json_t *res, const char *format)
 		cli_print_json(res);
 		return CLI_OK;
 	}
-	rc = !strcmp(format, "dot") ? cmdb_impact_format_dot(&s, res)
-				    : cmdb_impact_format_text(&s, res);
+	if (!(shown = cli_display_copy(res)))
+		return cli_errorf(CLI_FAIL, "out of memory");
+	rc = !strcmp(format, "dot") ? cmdb_impact_format_dot(&s, shown)
+				    : cmdb_impact_format_text(&s, shown);
+	json_decref(shown);
 	if (rc < 0)
 		return cli_fail(NULL);
-	fputs(s, stdout);
+	cli_put_text(stdout, s, strlen(s));
 	cmdb_free(s);
 	return CLI_OK;
 }
 
-static int parse_depth(int *out, const char *s)
+static int run_impact(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < 0 || v > 1000000)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-int cmd_impact(int argc, char **argv, cli_ctx *ctx)
-{
-	static const struct option opts[] = {{"upstream", no_argument, NULL, 'u'},
-		{"depth", required_argument, NULL, 'D'}, {"at", required_argument, NULL, 'a'},
-		{"format", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
-		{"db", required_argument, NULL, 'd'}, {"no-refresh", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0}};
+	const impact_args *a = opts;
 	cmdb_impact_opts o = CMDB_IMPACT_OPTS_INIT;
-	const char *db = NULL, *format = "text";
-	int no_refresh = 0, c, rc = CLI_FAIL;
-	cmdb_repo *repo = NULL;
-	cmdb_index *idx = NULL;
 	cmdb_schema *schema = NULL;
 	json_t *res = NULL;
+	int rc = CLI_FAIL;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': o.upstream = 1; break;
-		case 'D':
-			if (parse_depth(&o.depth, optarg) < 0)
-				return cli_usage("impact",
-					"--depth needs a whole number >= 0, not '%s'", optarg);
-			break;
-		case 'a': o.at = optarg; break;
-		case 'f': format = optarg; break;
-		case 'j': format = "json"; break;
-		case 'd': db = optarg; break;
-		case 'n': no_refresh = 1; break;
-		default: return cli_usage("impact", "bad option");
-		}
-	}
-	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "dot"))
-		return cli_usage("impact", "--format is text, json or dot, not '%s'", format);
-	if (optind != argc - 1)
-		return cli_usage("impact",
-			optind >= argc ? "which item? give an ID such as host/db01"
-				       : "impact takes exactly one ID");
-	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
-		goto done;
-	if (load_schema(&schema, repo) < 0) {
+	(void)argc;
+	o.upstream = a->upstream;
+	o.depth = a->depth;
+	o.at = ctx->at;
+	if (load_schema(&schema, ctx->repo) < 0) {
 		rc = cli_fail("fix the repository's schemas/relations.yaml");
 		goto done;
 	}
-	if (cmdb_impact(&res, idx, schema, argv[optind], &o) < 0) {
+	if (cmdb_impact(&res, ctx->idx, schema, argv[0], &o) < 0) {
 		rc = cmdb_error_last_code() == CMDB_EINVALID ? CLI_USAGE : CLI_FAIL;
 		cli_errorf(rc, "%s", cmdb_error_last());
 		goto done;
 	}
-	rc = print_result(res, format);
+	rc = print_result(res, ctx->json ? "json" : a->format ? a->format : "text");
 done:
 	json_decref(res);
 	cmdb_schema_free(schema);
-	cli_index_close(idx, repo);
 	return rc;
 }
+
+const cli_command cli_cmd_impact = {
+	.name = "impact",
+	.summary = "what is hit when an item fails or changes",
+	.synopsis = "gitcmdb impact ID [--upstream] [--depth N] [--at WHEN]\n"
+		    "                         [--format text|json|dot] [--json] [--db FILE] "
+		    "[--no-refresh]",
+	.about = "List everything hit when item ID fails or changes: every item that reaches ID\n"
+		 "through relations whose type carries impact (schemas/relations.yaml: runs_on,\n"
+		 "hosted_on, depends_on, connects_to, member_of, part_of; not affects/caused_by),\n"
+		 "each with the chain of relations that links it. With --upstream, the other\n"
+		 "way: everything ID needs. Only relations valid at WHEN count.\n",
+	.notes = "--json is --format json. Each item is listed once, under the item it was first\n"
+		 "reached from (shortest chain); cycles are followed once. Relation types come "
+		 "from\n"
+		 "the built-in schemas and the repository's own schemas/relations.yaml on main.\n"
+		 "\n"
+		 "Exit status: 0 listed (also when nothing is hit); 1 unknown item, item absent\n"
+		 "at WHEN, WHEN before the first commit, or failure; 2 usage or malformed WHEN.\n",
+	.options = impact_options,
+	.opts_size = sizeof(impact_args),
+	.shared = CLI_SHARED_AT | CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_INDEX,
+	.operands = "ID",
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "give an ID such as host/db01",
+	.run = run_impact,
+};

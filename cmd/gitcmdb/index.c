@@ -1,29 +1,19 @@
 /* gitcmdb index: bring the SQLite history index up to date (or rebuild it) and report. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "cli_index.h"
 
-const char usage_index[] =
-	"usage: gitcmdb index [--rebuild] [--db FILE] [--json]\n"
-	"\n"
-	"Bring the history index (SQLite, default <gitdir>/gitcmdb/index.db) up to date with\n"
-	"main: every commit reachable from main, every version of every item, flattened\n"
-	"attributes and relations, each with its validity interval. The index is derived\n"
-	"data: deleting it and running this again gives the same answers. Commands that\n"
-	"read the index (show, history, query, ...) catch it up themselves first.\n"
-	"\n"
-	"  --rebuild   discard the index and build it again from the first commit\n"
-	"  --db FILE   use FILE as the index database\n"
-	"  --json      print the figures as a JSON object\n"
-	"\n"
-	"First checks every page of the index (PRAGMA quick_check): a damaged index is\n"
-	"moved aside to <file>.corrupt-<time> and rebuilt. A file that is another\n"
-	"application's database is refused and left untouched.\n"
-	"\n"
-	"Prints the commits added, the items (current and ever) and the time taken.\n";
+typedef struct {
+	int rebuild;
+} index_opts;
+
+static const cli_option index_options[] = {
+	CLI_OPT_FLAG(index_opts, rebuild, "rebuild", 0,
+		"discard the index and build it again from the first commit"),
+	CLI_OPT_END,
+};
 
 void cli_format_time(char buf[32], long long t)
 {
@@ -118,33 +108,21 @@ static void report(cmdb_index *idx, int added, int rebuilt, double secs, int jso
 		json_decref(o);
 		return;
 	}
-	printf("%s %d commit%s: %lld commits, %lld items (%lld ever) in %.2f s\n",
+	cli_printf("%s %d commit%s: %lld commits, %lld items (%lld ever) in %.2f s\n",
 		rebuilt ? "rebuilt from" : "indexed", added, added == 1 ? "" : "s", commits,
 		current, ever, secs);
 }
 
-int cmd_index(int argc, char **argv, cli_ctx *ctx)
+static int run_index(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {{"rebuild", no_argument, NULL, 'r'},
-		{"db", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0}};
-	const char *db = NULL;
-	int rebuild = 0, json = 0, added = 0, warned, c, rc = CLI_FAIL;
+	const char *db = ctx->db;
+	int rebuild = ((const index_opts *)opts)->rebuild, json = ctx->json, added = 0, warned,
+	    rc = CLI_FAIL;
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
 	double t0;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': rebuild = 1; break;
-		case 'd': db = optarg; break;
-		case 'j': json = 1; break;
-		default: return cli_usage("index", "bad option");
-		}
-	}
-	if (optind < argc)
-		return cli_usage("index", "unexpected argument '%s'", argv[optind]);
+	(void)argc, (void)argv;
 	t0 = now_seconds();
 	if (!(idx = cli_index_open(&repo, ctx, db, 1, 0)))
 		goto done;
@@ -166,3 +144,26 @@ done:
 	cli_index_close(idx, repo);
 	return rc;
 }
+
+/* Opens the index itself (no refresh first: it refreshes or rebuilds and counts). */
+const cli_command cli_cmd_index = {
+	.name = "index",
+	.summary = "bring the SQLite history index up to date",
+	.synopsis = "gitcmdb index [--rebuild] [--db FILE] [--json]",
+	.about = "Bring the history index (SQLite, default <gitdir>/gitcmdb/index.db) up to date "
+		 "with\n"
+		 "main: every commit reachable from main, every version of every item, flattened\n"
+		 "attributes and relations, each with its validity interval. The index is derived\n"
+		 "data: deleting it and running this again gives the same answers. Commands that\n"
+		 "read the index (show, history, query, ...) catch it up themselves first.\n",
+	.notes = "First checks every page of the index (PRAGMA quick_check): a damaged index is\n"
+		 "moved aside to <file>.corrupt-<time> and rebuilt. A file that is another\n"
+		 "application's database is refused and left untouched.\n"
+		 "\n"
+		 "Prints the commits added, the items (current and ever) and the time taken\n"
+		 "(with --json as an object).\n",
+	.options = index_options,
+	.opts_size = sizeof(index_opts),
+	.shared = CLI_SHARED_JSON | CLI_SHARED_DB,
+	.run = run_index,
+};

@@ -1,51 +1,48 @@
 /* gitcmdb init: create a new CMDB repository (library: cmdb_repo_init). */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
 
-const char usage_init[] =
-	"usage: gitcmdb init [--bare] DIR\n"
-	"\n"
-	"Create a new CMDB repository in DIR (which must not exist or be empty):\n"
-	"a git repository whose HEAD is main, with a first commit holding\n"
-	"gitcmdb.yaml (repository settings) and a commented example inventory.yaml.\n"
-	"\n"
-	"options:\n"
-	"  --bare      create a bare repository (no work tree; scans and the library\n"
-	"              commit without one)\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"DIR defaults to -C DIR / $GITCMDB_DIR when given, never to an existing non-empty\n"
-	"directory. Exit 0 on success, 1 on failure, 2 on bad usage.\n";
+typedef struct {
+	int bare;
+} init_opts;
 
-int cmd_init(int argc, char **argv, cli_ctx *ctx)
+static const cli_option init_options[] = {
+	CLI_OPT_FLAG(init_opts, bare, "bare", 0,
+		"create a bare repository (no work tree; scans and the library\n"
+		"commit without one)"),
+	CLI_OPT_END,
+};
+
+static int run_init(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"bare", no_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0},
-	};
+	const init_opts *o = opts;
 	cmdb_repo *repo = NULL;
-	const char *dir;
-	int bare = 0, c;
+	const char *dir = argc ? argv[0] : ctx->dir;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'b')
-			bare = 1;
-		else
-			return cli_usage("init", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (argc - optind > 1)
-		return cli_usage("init", "too many arguments");
-	dir = optind < argc ? argv[optind] : ctx->dir;
 	if (!dir || !*dir)
-		return cli_usage("init", "init needs a directory");
-	if (cmdb_repo_init(&repo, dir, bare) < 0)
+		return cli_usage(ctx, "missing DIR: give the directory to create");
+	if (cmdb_repo_init(&repo, dir, o->bare) < 0)
 		return cli_fail(NULL);
-	printf("Initialised %s CMDB repository in %s\n", bare ? "bare" : "a",
-		bare ? cmdb_repo_gitdir(repo) : cmdb_repo_workdir(repo));
+	cli_printf("Initialised %s CMDB repository in %s\n", o->bare ? "bare" : "a",
+		o->bare ? cmdb_repo_gitdir(repo) : cmdb_repo_workdir(repo));
 	cmdb_repo_free(repo);
 	return CLI_OK;
 }
+
+const cli_command cli_cmd_init = {
+	.name = "init",
+	.summary = "create a new CMDB repository",
+	.synopsis = "gitcmdb init [--bare] DIR",
+	.about = "Create a new CMDB repository in DIR (which must not exist or be empty):\n"
+		 "a git repository whose HEAD is main, with a first commit holding\n"
+		 "gitcmdb.yaml (repository settings) and a commented example inventory.yaml.\n",
+	.notes =
+		"DIR defaults to -C DIR / $GITCMDB_DIR when given, never to an existing non-empty\n"
+		"directory. Exit 0 on success, 1 on failure, 2 on bad usage.\n",
+	.options = init_options,
+	.opts_size = sizeof(init_opts),
+	.operands = "DIR",
+	.max_operands = 1,
+	.run = run_init,
+};

@@ -1,46 +1,14 @@
 /* gitcmdb query: read-only SQL on the history index. */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_index.h"
 
-const char usage_query[] =
-	"usage: gitcmdb query SQL [--json] [--db FILE] [--no-refresh]\n"
-	"\n"
-	"Run one read-only SQL statement on the history index and print the result as\n"
-	"tab-separated text with a header row (NULL prints as an empty field; tab, newline\n"
-	"and backslash inside values print as \\t, \\n, \\\\), or with --json as an array of\n"
-	"objects. Any read is allowed, table-valued functions included (json_each,\n"
-	"json_tree, pragma_table_info(...)); the database is opened read-only and\n"
-	"statements that would write, create (even temp tables), ATTACH, VACUUM, load\n"
-	"an extension or set a pragma are refused. Tables: meta, commits, items, item_versions,\n"
-	"attrs, relations, trailers (see docs/index.md). The state at seq S is the rows\n"
-	"with from_seq <= S AND (to_seq IS NULL OR to_seq > S).\n"
-	"\n"
-	"  --json        JSON output\n"
-	"  --db FILE     use FILE as the index database\n"
-	"  --no-refresh  do not catch the index up with main first\n"
-	"\n"
-	"Example: gitcmdb query \"SELECT id, value FROM attrs WHERE path =\n"
-	"  'attributes.packages.openssl.version' AND to_seq IS NULL\"\n"
-	"\n"
-	"Exit status: 0 ok; 1 SQL error or a statement that writes; 2 usage.\n";
-
 static void put_escaped(const char *s)
 {
-	for (; *s; s++) {
-		if (*s == '\t')
-			fputs("\\t", stdout);
-		else if (*s == '\n')
-			fputs("\\n", stdout);
-		else if (*s == '\\')
-			fputs("\\\\", stdout);
-		else
-			putchar(*s);
-	}
+	cli_put_tsv(stdout, s);
 }
 
 static json_t *column_json(sqlite3_stmt *st, int i)
@@ -149,33 +117,37 @@ done:
 	return rc;
 }
 
-int cmd_query(int argc, char **argv, cli_ctx *ctx)
+static int run_sql(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
-		{"db", required_argument, NULL, 'd'}, {"no-refresh", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0}};
-	const char *db = NULL;
-	int json = 0, no_refresh = 0, c, rc = CLI_FAIL;
-	cmdb_repo *repo = NULL;
-	cmdb_index *idx = NULL;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': json = 1; break;
-		case 'd': db = optarg; break;
-		case 'n': no_refresh = 1; break;
-		default: return cli_usage("query", "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage("query",
-			optind >= argc ? "give one SQL statement"
-				       : "give the SQL as one argument (quote it)");
-	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, CMDB_INDEX_READONLY)))
-		goto done;
-	rc = run_query(idx, argv[optind], json);
-done:
-	cli_index_close(idx, repo);
-	return rc;
+	(void)opts, (void)argc;
+	return run_query(ctx->idx, argv[0], ctx->json);
 }
+
+const cli_command cli_cmd_query = {
+	.name = "query",
+	.summary = "run read-only SQL on the index",
+	.synopsis = "gitcmdb query SQL [--json] [--db FILE] [--no-refresh]",
+	.about = "Run one read-only SQL statement on the history index and print the result as\n"
+		 "tab-separated text with a header row (NULL prints as an empty field; tab, "
+		 "newline\n"
+		 "and backslash inside values print as \\t, \\n, \\\\, other control characters\n"
+		 "and bytes that are not UTF-8 as \\xNN), or with --json as an array of\n"
+		 "objects. Any read is allowed, table-valued functions included (json_each,\n"
+		 "json_tree, pragma_table_info(...)); the database is opened read-only and\n"
+		 "statements that would write, create (even temp tables), ATTACH, VACUUM, load\n"
+		 "an extension or set a pragma are refused. Tables: meta, commits, items,\n"
+		 "item_versions, attrs, relations, trailers (see docs/index.md). The state at seq "
+		 "S is the rows\n"
+		 "with from_seq <= S AND (to_seq IS NULL OR to_seq > S).\n",
+	.notes = "Example: gitcmdb query \"SELECT id, value FROM attrs WHERE path =\n"
+		 "  'attributes.packages.openssl.version' AND to_seq IS NULL\"\n"
+		 "\n"
+		 "Exit status: 0 ok; 1 SQL error or a statement that writes; 2 usage.\n",
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_INDEX_READONLY,
+	.operands = "SQL",
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "give one SQL statement (quote it)",
+	.run = run_sql,
+};

@@ -1,27 +1,9 @@
 /* gitcmdb show: an item as it was at a point in history, from the index. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_index.h"
-
-const char usage_show[] =
-	"usage: gitcmdb show ID [--at WHEN] [--json] [--db FILE] [--no-refresh]\n"
-	"\n"
-	"Print item ID (\"host/web01\") as it was at WHEN (default: now), as canonical YAML\n"
-	"preceded by a comment naming the commit that version comes from, or with --json\n"
-	"as {id, seq, commit: {oid, time, author, email, summary}, blob, item}.\n"
-	"\n"
-	"  --at WHEN     a date (2026-11-28, UTC), a date-time (2026-11-28T22:10:00+01:00),\n"
-	"                a relative time (3.days.ago), a git revision (main~2, a sha) or a\n"
-	"                baseline name (tag)\n"
-	"  --json        JSON output\n"
-	"  --db FILE     use FILE as the index database\n"
-	"  --no-refresh  do not catch the index up with main first\n"
-	"\n"
-	"Exit status: 0 shown; 1 unknown item, not present at WHEN, or WHEN before the\n"
-	"first commit; 2 usage or malformed WHEN.\n";
 
 /* One row of (oid, time) from sql bound to (id, seq), into oid[41] and *t; 0 if none. */
 static int lookup_commit(
@@ -103,9 +85,9 @@ static int print_version(sqlite3_stmt *st, const char *id, long long seq, int js
 			cli_fail(NULL);
 			goto done;
 		}
-		printf("# %s from commit %s (%s, %s): %s\n", id, oid, tbuf, author ? author : "?",
-			summary ? summary : "");
-		fwrite(yaml, 1, ylen, stdout);
+		cli_printf("# %s from commit %s (%s, %s): %s\n", id, oid, tbuf,
+			author ? author : "?", summary ? summary : "");
+		cli_put_text(stdout, yaml, ylen);
 	}
 	rc = CLI_OK;
 done:
@@ -115,7 +97,7 @@ done:
 	return rc;
 }
 
-static int show(cmdb_index *idx, const char *id, const char *at, int json)
+static int show(cli_ctx *ctx, cmdb_index *idx, const char *id, const char *at, int json)
 {
 	sqlite3_stmt *st = NULL;
 	long long seq = cmdb_index_head_seq(idx);
@@ -125,7 +107,7 @@ static int show(cmdb_index *idx, const char *id, const char *at, int json)
 		return cli_fail(NULL);
 	if (at && cmdb_index_resolve_when(&seq, idx, at) < 0)
 		return cmdb_error_last_code() == CMDB_EINVALID
-			? cli_usage("show", "%s", cmdb_error_last())
+			? cli_usage(ctx, "%s", cmdb_error_last())
 			: cli_fail(NULL);
 	if (sqlite3_prepare_v2(cmdb_index_db(idx),
 		    "SELECT v.doc, v.blob, v.error, c.oid, c.time, c.author, c.email, c.summary"
@@ -149,34 +131,27 @@ done:
 	return rc;
 }
 
-int cmd_show(int argc, char **argv, cli_ctx *ctx)
+static int run_show(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'}, {"db", required_argument, NULL, 'd'},
-		{"no-refresh", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-	const char *db = NULL, *at = NULL;
-	int json = 0, no_refresh = 0, c, rc = CLI_FAIL;
-	cmdb_repo *repo = NULL;
-	cmdb_index *idx = NULL;
-
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a': at = optarg; break;
-		case 'j': json = 1; break;
-		case 'd': db = optarg; break;
-		case 'n': no_refresh = 1; break;
-		default: return cli_usage("show", "bad option");
-		}
-	}
-	if (optind != argc - 1)
-		return cli_usage("show",
-			optind >= argc ? "which item? give an ID such as host/web01"
-				       : "show takes exactly one ID");
-	if (!(idx = cli_index_open(&repo, ctx, db, no_refresh, 0)))
-		goto done;
-	rc = show(idx, argv[optind], at, json);
-done:
-	cli_index_close(idx, repo);
-	return rc;
+	(void)opts, (void)argc;
+	return show(ctx, ctx->idx, argv[0], ctx->at, ctx->json);
 }
+
+const cli_command cli_cmd_show = {
+	.name = "show",
+	.summary = "show an item, now or at a past time",
+	.synopsis = "gitcmdb show ID [--at WHEN] [--json] [--db FILE] [--no-refresh]",
+	.about = "Print item ID (\"host/web01\") as it was at WHEN (default: now), as canonical "
+		 "YAML\n"
+		 "preceded by a comment naming the commit that version comes from, or with --json\n"
+		 "as {id, seq, commit: {oid, time, author, email, summary}, blob, item}.\n",
+	.notes = "Exit status: 0 shown; 1 unknown item, not present at WHEN, or WHEN before the\n"
+		 "first commit; 2 usage or malformed WHEN.\n",
+	.shared = CLI_SHARED_AT | CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_INDEX,
+	.operands = "ID",
+	.min_operands = 1,
+	.max_operands = 1,
+	.missing = "give an ID such as host/web01",
+	.run = run_show,
+};

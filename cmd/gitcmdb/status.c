@@ -2,31 +2,9 @@
  * gitcmdb status: finish a work-tree update a commit left unfinished, then show
  * what a person changed against main. The safe first step before plain git.
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
-
-const char usage_status[] =
-	"usage: gitcmdb status [--json]\n"
-	"\n"
-	"First finish a work-tree update that an earlier commit left unfinished (its\n"
-	"writer was killed, or the disk filled after main had moved): the files and git\n"
-	"index entries that nobody edited since are brought to main. Then list the files\n"
-	"whose bytes differ from main, as 'gitcmdb commit' sees them.\n"
-	"\n"
-	"Until that update is finished, the work tree lags main and plain git takes the\n"
-	"lag for your edits: run 'gitcmdb status' before 'git status', 'git add' or\n"
-	"'git commit -a' whenever a gitcmdb command was interrupted or warned that the\n"
-	"work tree could not be updated. (gitcmdb commit, fmt and scan finish it themselves.)\n"
-	"\n"
-	"options:\n"
-	"  --json      print {\"main\", \"finished_update\", \"changes\": [{\"path\", \"status\",\n"
-	"              \"managed\"}]}\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"Exit 0 (changes or not), 1 failure (the update could not be finished: nothing\n"
-	"else was done), 2 bad usage.\n";
 
 static int managed(const char *path)
 {
@@ -56,51 +34,37 @@ static void print_text(const char *base, json_t *changes)
 	size_t i;
 	json_t *c;
 
-	printf("on main %.12s\n", base);
+	cli_printf("on main %.12s\n", base);
 	if (json_array_size(changes) == 0)
 		puts("nothing changed: the work tree matches main");
 	json_array_foreach(changes, i, c)
 	{
 		const char *path = json_string_value(json_object_get(c, "path"));
 
-		printf("%-9s %s%s\n", json_string_value(json_object_get(c, "status")), path,
+		cli_printf("%-9s %s%s\n", json_string_value(json_object_get(c, "status")), path,
 			managed(path) ? "" : "   (not gitcmdb's: commit leaves it alone)");
 	}
 }
 
-int cmd_status(int argc, char **argv, cli_ctx *ctx)
+static int run_status(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	cmdb_repo *repo = NULL;
 	json_t *changes = NULL;
 	char base[41] = "";
-	int json = 0, finished = 0, c, rc = CLI_FAIL;
+	int finished = 0, rc = CLI_FAIL;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'j')
-			json = 1;
-		else
-			return cli_usage("status", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage("status", "unexpected argument '%s'", argv[optind]);
-	if (!(repo = cli_open_repo(ctx)))
-		return CLI_FAIL;
-	if (cmdb_repo_sync(repo, &finished) < 0 ||
-		cmdb_repo_worktree_changes(&changes, base, repo) < 0) {
+	(void)opts;
+	(void)argc;
+	(void)argv;
+	if (cmdb_repo_sync(ctx->repo, &finished) < 0 ||
+		cmdb_repo_worktree_changes(&changes, base, ctx->repo) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}
 	if (finished)
-		fprintf(stderr,
-			"gitcmdb: finished an interrupted work-tree update: the work tree and "
-			"git index follow main again\n");
-	if (json)
+		cli_errorf(0,
+			"finished an interrupted work-tree update: the work tree and git "
+			"index follow main again");
+	if (ctx->json)
 		rc = print_json(base, finished, changes);
 	else {
 		print_text(base, changes);
@@ -108,6 +72,28 @@ int cmd_status(int argc, char **argv, cli_ctx *ctx)
 	}
 done:
 	json_decref(changes);
-	cmdb_repo_free(repo);
 	return rc;
 }
+
+const cli_command cli_cmd_status = {
+	.name = "status",
+	.summary = "finish an interrupted update; show what you changed",
+	.synopsis = "gitcmdb status [--json]",
+	.about = "First finish a work-tree update that an earlier commit left unfinished (its\n"
+		 "writer was killed, or the disk filled after main had moved): the files and git\n"
+		 "index entries that nobody edited since are brought to main. Then list the files\n"
+		 "whose bytes differ from main, as 'gitcmdb commit' sees them.\n"
+		 "\n"
+		 "Until that update is finished, the work tree lags main and plain git takes the\n"
+		 "lag for your edits: run 'gitcmdb status' before 'git status', 'git add' or\n"
+		 "'git commit -a' whenever a gitcmdb command was interrupted or warned that the\n"
+		 "work tree could not be updated. (gitcmdb commit, fmt and scan finish it\n"
+		 "themselves.)\n",
+	.notes = "--json prints {\"main\", \"finished_update\", \"changes\": [{\"path\",\n"
+		 "\"status\", \"managed\"}]}.\n"
+		 "Exit 0 (changes or not), 1 failure (the update could not be finished: nothing\n"
+		 "else was done), 2 bad usage.\n",
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_WORKTREE,
+	.run = run_status,
+};

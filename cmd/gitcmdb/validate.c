@@ -1,6 +1,6 @@
 /* gitcmdb validate: check every item of the work tree or a revision against the schemas. */
 #include <dirent.h>
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,30 +8,15 @@
 
 #include "cli.h"
 
-const char usage_validate[] =
-	"usage: gitcmdb validate [--rev REV] [--json]\n"
-	"\n"
-	"Check every item (<type>/<name>.yaml) against the schemas and report every\n"
-	"problem: YAML syntax, unknown type, type/name not matching the path, missing\n"
-	"or unknown fields, wrong value types, enum and pattern violations, unknown\n"
-	"relation types, relations to missing items or to disallowed types.\n"
-	"\n"
-	"What is checked: the work tree (uncommitted edits included), or main when the\n"
-	"repository is bare, or the commit REV with --rev. Not items, so skipped:\n"
-	"gitcmdb.yaml, inventory.yaml, known_hosts, file/ (captured config files),\n"
-	"schemas/, top-level dotfiles and top-level files not ending in .yaml.\n"
-	"Schemas: the built-in ones, with the repository's own schemas/*.yaml (at the\n"
-	"same revision) replacing or adding types; see docs/schemas.md.\n"
-	"\n"
-	"options:\n"
-	"  --rev REV   validate the items of commit REV (sha, branch, tag, main~2)\n"
-	"  --json      print a JSON array of findings\n"
-	"              ({file, line, column, id, message}) instead of text\n"
-	"  -h, --help  show this help\n"
-	"\n"
-	"Text output is one finding per line, 'path:line:col: message', sorted by file,\n"
-	"line and column; a summary goes to stderr.\n"
-	"Exit 0 when clean, 1 on findings or failure, 2 on bad usage.\n";
+typedef struct {
+	const char *rev;
+} validate_opts;
+
+static const cli_option validate_options[] = {
+	CLI_OPT_STRING(validate_opts, rev, "rev", 0, "REV",
+		"validate the items of commit REV (sha, branch, tag, main~2)"),
+	CLI_OPT_END,
+};
 
 /* The files of one source (work tree or revision): path -> content, in path order. */
 typedef struct {
@@ -87,12 +72,14 @@ static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
 	return error;
 }
 
-/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess). */
+/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess); NULL
+ * with errno set on failure. */
 static char *read_capped(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	size_t cap = CMDB_YAML_MAX_BYTES + 1, n = 0, alloc = 0;
 	char *buf = NULL;
+	int err;
 
 	if (!f)
 		return NULL;
@@ -101,9 +88,8 @@ static char *read_capped(const char *path, size_t *len)
 			char *grown = realloc(buf, alloc + 65536 + 1);
 
 			if (!grown) {
-				free(buf);
-				fclose(f);
-				return NULL;
+				errno = ENOMEM;
+				goto fail;
 			}
 			buf = grown;
 			alloc += 65536;
@@ -114,10 +100,18 @@ static char *read_capped(const char *path, size_t *len)
 		if (got == 0 || n >= cap)
 			break;
 	}
+	if (ferror(f)) /* errno is the failed read's */
+		goto fail;
 	fclose(f);
 	buf[n] = '\0';
 	*len = n;
 	return buf;
+fail:
+	err = errno;
+	free(buf);
+	fclose(f);
+	errno = err;
+	return NULL;
 }
 
 /* a + "/" + b (or just b when a is empty), malloc'd; NULL on failure. */
@@ -131,15 +125,33 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
-/* Walk the work tree below rel (relative to root); symlinks and specials are not followed. */
+/* Why add_source refused path: jansson takes only UTF-8 keys. */
+static int bad_source(const char *path)
+{
+	json_t *name = json_string(path);
+
+	json_decref(name);
+	return name
+		? cli_errorf(CMDB_ERROR, "out of memory")
+		: cli_errorf(CMDB_ERROR, "%s: the file name is not UTF-8: rename the file", path);
+}
+
+/*
+ * Walk the work tree below rel (relative to root); symlinks and specials are not followed.
+ * A failure is printed here, naming the file and the reason.
+ */
 static int read_tree(sources *src, const char *root, const char *rel)
 {
 	char *dirpath = rel[0] ? join(root, rel) : strdup(root);
-	DIR *d;
+	DIR *d = NULL;
 	struct dirent *e;
 	int error = 0;
 
-	if (!dirpath || !(d = opendir(dirpath))) {
+	if (!dirpath)
+		return cli_errorf(CMDB_ERROR, "out of memory");
+	if (!(d = opendir(dirpath))) {
+		cli_errorf(0, "cannot read directory %s (%s): check its permissions",
+			rel[0] ? rel : dirpath, strerror(errno));
 		free(dirpath);
 		return CMDB_ERROR;
 	}
@@ -153,7 +165,7 @@ static int read_tree(sources *src, const char *root, const char *rel)
 			continue;
 		if (!(child = join(rel, e->d_name)) || !(full = join(root, child))) {
 			free(child);
-			error = CMDB_ERROR;
+			error = cli_errorf(CMDB_ERROR, "out of memory");
 			break;
 		}
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -162,9 +174,11 @@ static int read_tree(sources *src, const char *root, const char *rel)
 				error = read_tree(src, root, child);
 		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && wanted(child)) {
 			if (!(data = read_capped(full, &len)))
-				error = CMDB_ERROR;
+				error = cli_errorf(CMDB_ERROR,
+					"cannot read %s (%s): check its permissions", child,
+					strerror(errno));
 			else if (add_source(src, child, data, len) < 0)
-				error = CMDB_ERROR;
+				error = bad_source(child);
 			free(data);
 		}
 		free(child);
@@ -232,60 +246,34 @@ static void print_text(const json_t *findings)
 		const char *msg = json_string_value(json_object_get(f, "message"));
 
 		if (line > 0)
-			printf("%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+			cli_printf(
+				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
 		else
-			printf("%s: %s\n", file, msg);
+			cli_printf("%s: %s\n", file, msg);
 	}
 }
 
-int cmd_validate(int argc, char **argv, cli_ctx *ctx)
+static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"rev", required_argument, NULL, 'r'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
 	sources src = {json_object(), json_object()};
 	json_t *findings = json_array();
 	cmdb_schema *schema = NULL;
-	cmdb_repo *repo = NULL;
-	const char *rev = NULL;
-	int json = 0, c, rc = CLI_FAIL;
+	cmdb_repo *repo = ctx->repo;
+	const char *rev = ((const validate_opts *)opts)->rev;
+	int rc = CLI_FAIL;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
-		if (c == 'r') {
-			rev = optarg;
-		} else if (c == 'j') {
-			json = 1;
-		} else {
-			rc = optopt
-				? cli_usage(
-					  "validate", "option '%s' needs a value", argv[optind - 1])
-				: cli_usage("validate", "unknown option '%s'", argv[optind - 1]);
-			goto done;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage("validate", "unexpected argument '%s'", argv[optind]);
-		goto done;
-	}
+	(void)argc, (void)argv;
 	if (!src.schemas || !src.items || !findings) {
 		rc = cli_errorf(CLI_FAIL, "out of memory");
 		goto done;
 	}
-	if (!(repo = cli_open_repo(ctx)))
-		goto done;
 	if (rev || !cmdb_repo_workdir(repo)) {
 		if (read_rev(&src, repo, rev) < 0) {
 			rc = cli_fail(rev ? "check the revision with 'git log'" : NULL);
 			goto done;
 		}
 	} else if (read_tree(&src, cmdb_repo_workdir(repo), "") < 0) {
-		rc = cli_errorf(CLI_FAIL, "cannot read the work tree (%s): check permissions",
-			cmdb_repo_workdir(repo));
-		goto done;
+		goto done; /* read_tree named the file and the reason */
 	}
 	if (load_schemas(&schema, src.schemas) < 0) {
 		rc = cli_fail("fix the repository's schemas/ file");
@@ -295,7 +283,7 @@ int cmd_validate(int argc, char **argv, cli_ctx *ctx)
 		rc = cli_fail(NULL);
 		goto done;
 	}
-	if (json)
+	if (ctx->json)
 		cli_print_json(findings);
 	else
 		print_text(findings);
@@ -307,6 +295,31 @@ done:
 	json_decref(src.items);
 	json_decref(findings);
 	cmdb_schema_free(schema);
-	cmdb_repo_free(repo);
 	return rc;
 }
+
+const cli_command cli_cmd_validate = {
+	.name = "validate",
+	.summary = "check every item against its schema",
+	.synopsis = "gitcmdb validate [--rev REV] [--json]",
+	.about = "Check every item (<type>/<name>.yaml) against the schemas and report every\n"
+		 "problem: YAML syntax, unknown type, type/name not matching the path, missing\n"
+		 "or unknown fields, wrong value types, enum and pattern violations, unknown\n"
+		 "relation types, relations to missing items or to disallowed types.\n"
+		 "\n"
+		 "What is checked: the work tree (uncommitted edits included), or main when the\n"
+		 "repository is bare, or the commit REV with --rev. Not items, so skipped:\n"
+		 "gitcmdb.yaml, inventory.yaml, known_hosts, file/ (captured config files),\n"
+		 "schemas/, top-level dotfiles and top-level files not ending in .yaml.\n"
+		 "Schemas: the built-in ones, with the repository's own schemas/*.yaml (at the\n"
+		 "same revision) replacing or adding types; see docs/schemas.md.\n",
+	.notes = "Text output is one finding per line, 'path:line:col: message', sorted by file,\n"
+		 "line and column; a summary goes to stderr. With --json: an array of findings\n"
+		 "({file, line, column, id, message}).\n"
+		 "Exit 0 when clean, 1 on findings or failure, 2 on bad usage.\n",
+	.options = validate_options,
+	.opts_size = sizeof(validate_opts),
+	.shared = CLI_SHARED_JSON,
+	.needs = CLI_NEEDS_REPO,
+	.run = run_validate,
+};

@@ -48,7 +48,7 @@ static int classify(const char **what, const cmdb_repo *repo, git_tree *tree, co
 
 	*what = NULL;
 	if ((rc = cmdb__wtpath_probe(&exists, &st, &disk, repo->workdir, path)) < 0)
-		return cmdb__error(rc, "%s (nothing was read from there)", cmdb_error_last());
+		return rc; /* the probe named the file and the reason */
 	if (exists && S_ISLNK(st.st_mode) && in_tree(tree, path))
 		return cmdb__error(CMDB_EINVALID,
 			"%s%s is a symbolic link where main has %s: gitcmdb never follows links "

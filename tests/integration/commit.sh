@@ -149,4 +149,15 @@ else
 	echo "note: chattr +i unsupported here; read-only case skipped" >&2
 fi
 fsck_clean "$R"
+
+# An unreadable file: commit names it and the reason (it said "gitcmdb: no error").
+U="$T/unreadable"
+run_cli 0 init "$U"
+mkdir -p "$U/business_service"
+printf 'type: business_service\nname: pay\nsource: manual\n' >"$U/business_service/pay.yaml"
+chmod 000 "$U/business_service/pay.yaml"
+head=$(git -C "$U" rev-parse main)
+run_cli_unprivileged 1 "$U" commit -m "add pay"
+assert_eq "$ERR" "gitcmdb: cannot read $U/business_service/pay.yaml: Permission denied: nothing was committed" "unreadable file"
+assert_eq "$(git -c safe.directory="*" -C "$U" rev-parse main)" "$head" "unreadable file: nothing committed"
 done_ok

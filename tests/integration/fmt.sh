@@ -106,6 +106,20 @@ assert_eq "$(untouched)" "$KEEP" "non-item files still untouched"
 run_cli 0 -C "$R" fmt host/web04.yaml
 assert_eq "$OUT" "host/web04.yaml" "fmt FILE"
 
+# Out of memory reading a file is said, naming the file, which stays untouched. Injected
+# with the failmalloc shim: the one allocation of the file's size + 1 bytes fails.
+if [ -n "${CMDB_FAILMALLOC:-}" ]; then
+	{ printf 'type: host\nname: big\n# '; head -c 777760 /dev/zero | tr '\0' x; } >"$R/host/big.yaml"
+	size=$(stat -c %s "$R/host/big.yaml")
+	sum=$(sha256sum <"$R/host/big.yaml")
+	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_ALLOC_SIZE=$((size + 1)) run_cli 1 -C "$R" fmt host/big.yaml
+	assert_eq "$ERR" "gitcmdb: ${R}/host/big.yaml: out of memory reading $size bytes: the file is unchanged" "fmt says it ran out of memory"
+	assert_eq "$(sha256sum <"$R/host/big.yaml")" "$sum" "the file is untouched"
+	rm "$R/host/big.yaml"
+else
+	echo "skip: no failmalloc shim in this build (sanitizers)"
+fi
+
 # Usage, bare repositories and non-repositories.
 run_cli 2 -C "$R" fmt --bogus
 run_cli 0 fmt --help

@@ -99,6 +99,18 @@ run_cli 1 hostkeys enroll --limit self
 assert_contains "$ERR" ":2: key is not valid base64"
 assert_eq "$(repo_state "$R")" "$state"
 
+# Out of memory for the table of hosts is said, never a silent exit 1. Injected with the
+# failmalloc shim: enroll's calloc(hosts, 32-byte fetch slot) for 1001 hosts is the one
+# 32032-byte allocation (update the size if that struct changes).
+if [ -n "${CMDB_FAILMALLOC:-}" ]; then
+	run_cli 0 init "$T/oom"
+	{ echo 'hosts:'; for i in $(seq 1001); do echo "  h$i: {address: 127.0.0.1, port: 9}"; done; } >"$T/big.yaml"
+	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_ALLOC_SIZE=32032 run_cli 1 -C "$T/oom" hostkeys enroll --inventory "$T/big.yaml"
+	assert_eq "$ERR" "gitcmdb: out of memory for 1001 hosts" "enroll says it ran out of memory"
+else
+	echo "skip: no failmalloc shim in this build (sanitizers)"
+fi
+
 # --inventory FILE instead of main's inventory; a bad inventory names file:line
 printf 'hosts:\n  x: {address: -oProxyCommand=sh}\n' >"$T/bad.yaml"
 run_cli 1 hostkeys enroll --inventory "$T/bad.yaml"

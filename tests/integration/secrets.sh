@@ -181,7 +181,7 @@ assert_eq "$OUT" "$(printf 'n\n0')" "the index forgot the leak"
 # deletes the file and builds it anew.
 rm -f "$(git rev-parse --git-dir)"/gitcmdb/index.db*
 run_cli 0 -C "$REPO" index
-assert_eq "$(grep -c -a -F -- "$LEAK" "$(git rev-parse --git-dir)"/gitcmdb/index.db* || true)" "0" "nothing left in the index files"
+assert_eq "$(cat "$(git rev-parse --git-dir)"/gitcmdb/index.db* | grep -c -a -F -- "$LEAK" || true)" "0" "nothing left in the index files"
 fsck_clean "$REPO"
 
 done_ok

@@ -84,6 +84,6 @@ run_cli 0 help status
 assert_contains "$OUT" "git commit -a"
 run_cli 0 init --bare "$T/bare"
 run_cli 1 -C "$T/bare" status
-assert_contains "$ERR" "no work tree"
+assert_contains "$ERR" "needs a work tree"
 fsck_clean "$R"
 done_ok

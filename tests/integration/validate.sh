@@ -111,6 +111,13 @@ run_cli 2 validate --rev
 assert_eq "$(repo_state "$R")" "$before" "repository state after validate"
 fsck_clean "$R"
 
+# An unreadable file is named with the reason (validate named no file).
+U="$T/unreadable"
+git clone -q "$R" "$U"
+chmod 000 "$U/host/web01.yaml"
+run_cli_unprivileged 1 "$U" validate
+assert_eq "$ERR" "gitcmdb: cannot read host/web01.yaml (Permission denied): check its permissions" "unreadable file"
+
 # A bare repository validates main.
 git clone -q --bare "$R" "$T/bare.git"
 run_cli 0 -C "$T/bare.git" validate

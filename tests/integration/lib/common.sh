@@ -28,6 +28,18 @@ run_cli() {
 	[ "$rc" = "$want" ] || fail "gitcmdb $*: exit $rc, expected $want; stderr: $ERR; stdout: $OUT"
 	ok
 }
+# run_cli_unprivileged EXPECTED_EXIT DIR ARGS...: run_cli on the repository DIR as a user
+# file permissions apply to: as root (who reads everything) as nobody, on DIR handed over.
+run_cli_unprivileged() {
+	local want=$1 dir=$2; shift 2
+	if [ "$(id -u)" != 0 ]; then run_cli "$want" -C "$dir" "$@"; return; fi
+	chmod 755 "$T" && chown -R 65534:65534 "$dir"
+	local rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$GITCMDB" -C "$dir" "$@" >"$T/.out" 2>"$T/.err" || rc=$?
+	OUT=$(cat "$T/.out"); ERR=$(cat "$T/.err")
+	[ "$rc" = "$want" ] || fail "gitcmdb $* (as nobody): exit $rc, expected $want; stderr: $ERR; stdout: $OUT"
+	ok
+}
 # repo_state DIR: a fingerprint of refs + objects + work tree, to prove nothing changed
 repo_state() {
 	(cd "$1" && { git for-each-ref 2>/dev/null; git count-objects -v 2>/dev/null;
