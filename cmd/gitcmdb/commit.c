@@ -17,24 +17,12 @@ typedef struct {
 	int json;
 } commit_args;
 
-static int valid_change_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 5 || n > 24 || strncmp(id, "CHG-", 4) != 0)
-		return 0;
-	for (size_t i = 4; i < n; i++)
-		if (id[i] < '0' || id[i] > '9')
-			return 0;
-	return 1;
-}
-
 static const cli_option commit_options[] = {
 	CLI_OPT_STRING(
 		commit_args, message, "message", 'm', "MSG", "the commit message (required)"),
 	CLI_OPT_STRING(commit_args, change, "change", 0, "CHG-ID",
 		"add a 'Change: CHG-ID' trailer linking the approved change\n"
-		"record that authorises this edit (format CHG-<digits>)"),
+		"record that authorises this edit (CHG- and at least 4 digits)"),
 	CLI_OPT_END,
 };
 
@@ -45,9 +33,10 @@ static int check_args(cli_ctx *ctx, void *opts, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (!a->message)
 		return cli_usage(ctx, "a commit needs a message: give -m MSG");
-	if (a->change && !valid_change_id(a->change))
-		return cli_usage(ctx, "'%s' is not a change id: give CHG-<digits>, e.g. CHG-0042",
-			a->change);
+	if (a->change && !cmdb_record_id_valid(CMDB_RECORD_CHANGE, a->change))
+		return cli_usage(ctx,
+			"'%s' is not a change id: give CHG- and at least %d digits, e.g. CHG-0042",
+			a->change, CMDB_RECORD_ID_DIGITS);
 	return 0;
 }
 

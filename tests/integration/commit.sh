@@ -87,6 +87,11 @@ assert_contains "$ERR" "needs a message"
 run_cli 2 commit -m x --change 42
 assert_contains "$ERR" "not a change id"
 run_cli 2 commit -m x --change CHG-12a
+# record ids have at least 4 zero-padded digits (cmdb_record_id_valid)
+run_cli 2 commit -m x --change CHG-42
+assert_eq "$ERR" "gitcmdb: commit: 'CHG-42' is not a change id: give CHG- and at least 4 digits, e.g. CHG-0042"
+run_cli 2 commit -m x --change INC-0042
+assert_contains "$ERR" "is not a change id"
 run_cli 2 commit -m x --bogus
 assert_contains "$ERR" "unknown option '--bogus'"
 run_cli 2 commit -m x extra
