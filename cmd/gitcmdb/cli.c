@@ -58,18 +58,17 @@ cmdb_repo *cli_open_repo(cli_ctx *ctx)
 	return repo;
 }
 
-void cli_print_json(const json_t *v)
+int cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 
-	if (!s) {
-		cli_errorf(CLI_FAIL,
-			"cannot print the JSON result (out of memory, or a string that "
-			"is not UTF-8)");
-		return;
-	}
+	if (!s)
+		return cli_errorf(CLI_FAIL,
+			"cannot print the JSON result (out of memory, or a "
+			"string that is not UTF-8)");
 	puts(s);
 	free(s);
+	return CLI_OK;
 }
 
 /* Open what cmd needs into ctx (cli_run closes it). */

@@ -159,8 +159,9 @@ int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 int cli_usage(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Open the CMDB repository named by ctx; on failure prints the error and returns NULL. */
 cmdb_repo *cli_open_repo(cli_ctx *ctx);
-/* Print a json_t to stdout (indented, sorted keys, trailing newline). */
-void cli_print_json(const json_t *v);
+/* Print a json_t to stdout (indented, sorted keys, trailing newline); CLI_FAIL, said, when
+ * it cannot be encoded. */
+int cli_print_json(const json_t *v);
 
 /* ---- the commands, one file each ---------------------------------------------------- */
 
