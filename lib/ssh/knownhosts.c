@@ -14,6 +14,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "ssh/knownhosts.h"
 
 #define KH_MAX_FILE (4u * 1024 * 1024)
@@ -310,31 +311,19 @@ done:
 
 int cmdb_knownhosts_load(cmdb_knownhosts **out, const char *path)
 {
-	FILE *f = NULL;
-	cmdb_buf b = CMDB_BUF_INIT(KH_MAX_FILE);
-	char chunk[8192];
-	size_t n;
-	int error = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int error;
 
 	*out = NULL;
-	if (!(f = fopen(path, "rb"))) {
-		if (errno == ENOENT)
-			return cmdb_knownhosts_parse(out, "", 0, path);
-		return cmdb__error(CMDB_ERROR, "%s: cannot open: %s", path, strerror(errno));
+	if ((error = cmdb__file_read(&buf, &len, path, KH_MAX_FILE, 0)) == CMDB_ENOTFOUND) {
+		cmdb_error_clear(); /* none yet: no host is known */
+		return cmdb_knownhosts_parse(out, "", 0, path);
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((error = cmdb__buf_put(&b, chunk, n)) < 0) {
-			error = cmdb__error(error, "%s: over %u bytes", path, KH_MAX_FILE);
-			goto done;
-		}
-	if (ferror(f)) {
-		error = cmdb__error(CMDB_ERROR, "%s: read error", path);
-		goto done;
-	}
-	error = cmdb_knownhosts_parse(out, b.ptr ? b.ptr : "", b.len, path);
-done:
-	fclose(f);
-	cmdb__buf_dispose(&b);
+	if (error < 0)
+		return error;
+	error = cmdb_knownhosts_parse(out, buf, len, path);
+	free(buf);
 	return error;
 }
 
