@@ -67,6 +67,9 @@ typedef enum {
  */
 CMDB_API cmdb_path_kind cmdb_path_classify(const char *path);
 
+/* 1 when gitcmdb manages path (an item candidate, a schema or a settings file), else 0. */
+CMDB_API int cmdb_path_managed(const char *path);
+
 /*
  * Record ids: a change, incident or problem record is named by its kind's prefix,
  * a dash and at least CMDB_RECORD_ID_DIGITS decimal digits, zero-padded ("CHG-0042",

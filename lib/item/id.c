@@ -381,6 +381,13 @@ cmdb_path_kind cmdb_path_classify(const char *path)
 	return len > 5 && strcmp(path + len - 5, ".yaml") == 0 ? CMDB_PATH_ITEM : CMDB_PATH_OTHER;
 }
 
+int cmdb_path_managed(const char *path)
+{
+	cmdb_path_kind k = cmdb_path_classify(path);
+
+	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
+}
+
 static const char *const record_prefixes[] = {"CHG", "INC", "PRB"};
 
 const char *cmdb_record_id_prefix(cmdb_record_kind kind)
