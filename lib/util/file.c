@@ -13,7 +13,8 @@
 #include "util/file.h"
 
 /* Grow buf to hold want bytes + NUL; a secret's old buffer is wiped, not left to realloc. */
-static int grow(char **buf, size_t *alloc, size_t used, size_t want, unsigned flags)
+static int grow(
+	char **buf, size_t *alloc, size_t used, size_t want, const char *shown, unsigned flags)
 {
 	char *g;
 
@@ -25,13 +26,18 @@ static int grow(char **buf, size_t *alloc, size_t used, size_t want, unsigned fl
 		free(*buf);
 	}
 	if (!g)
-		return cmdb__error(CMDB_ERROR, "out of memory");
+		return cmdb__error(
+			CMDB_ERROR, "cannot read %s: out of memory for %zu bytes", shown, want + 1);
 	*buf = g;
 	*alloc = want + 1;
 	return 0;
 }
 
-/* Read fd to its end, at most cap bytes (one more byte proves an excess). */
+/*
+ * Read fd to its end, at most cap bytes. The first buffer is hint + 2 bytes: one more
+ * than the file's size shows whether it grew meanwhile (or is over the cap), one for
+ * the NUL; a file that grew doubles it.
+ */
 static int read_fd(
 	char **out, size_t *len, int fd, size_t hint, const char *shown, size_t cap, unsigned flags)
 {
@@ -47,7 +53,7 @@ static int read_fd(
 
 			if (want > cap + 1)
 				want = cap + 1;
-			if ((rc = grow(&buf, &alloc, got, want, flags)) < 0)
+			if ((rc = grow(&buf, &alloc, got, want, shown, flags)) < 0)
 				break;
 		}
 		n = read(fd, buf + got, alloc - 1 - got);

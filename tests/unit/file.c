@@ -128,7 +128,7 @@ static void test_file__allocation_failures(void **state)
 			ok = 1;
 		} else {
 			assert_int_equal(rc, CMDB_ERROR);
-			assert_string_equal(cmdb_error_last(), "out of memory");
+			assert_non_null(strstr(cmdb_error_last(), "out of memory"));
 		}
 		free(buf);
 	}
