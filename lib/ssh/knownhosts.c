@@ -14,6 +14,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/glob.h"
 #include "util/file.h"
 #include "ssh/knownhosts.h"
 
@@ -370,34 +371,6 @@ int cmdb_knownhosts_hostname(char **out, const char *address, int port)
 }
 
 /*
- * OpenSSH's match_pattern: '*' and '?' only, so "[addr]:port" is literal.
- * Iterative with one backtrack point: linear-ish, never exponential on "*a*a*a...".
- */
-static int glob(const char *p, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = ++p;
-			resume = s;
-		} else if (*p &&
-			(*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star;
-			s = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return !*p;
-}
-
-/*
  * One lookup of a host name over the table. Hashed lines cost an HMAC-SHA1 each: done
  * with one digest context for the whole lookup (HMAC() sets up a MAC per call, which
  * costs more than the hashing).
@@ -462,7 +435,7 @@ static int hosts_match(lookup *k, const kh_line *l)
 		int neg = *p == '!';
 		memcpy(pat, p + neg, n - (size_t)neg);
 		pat[n - (size_t)neg] = '\0';
-		if (glob(pat, k->host)) {
+		if (cmdb__glob_match(pat, k->host, CMDB__GLOB_QUESTION | CMDB__GLOB_NOCASE)) {
 			if (neg)
 				return 0;
 			hit = 1;
