@@ -35,28 +35,27 @@ static int commit_of(char oid[41], char time[CMDB__TIME_BUF], cmdb_index *idx, c
 /* Why id has no version at seq: it was deleted before, or created only after. */
 static int absent(cmdb_index *idx, const char *id, long long seq, const char *when)
 {
+	static const struct {
+		const char *sql, *yet, *how;
+	} reasons[] = {
+		{"SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.to_seq"
+		 " WHERE v.id = ?1 AND v.to_seq <= ?2 ORDER BY v.to_seq DESC LIMIT 1",
+			"", "deleted in"},
+		{"SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.from_seq"
+		 " WHERE v.id = ?1 AND v.from_seq > ?2 ORDER BY v.from_seq LIMIT 1",
+			" yet", "created later, in"},
+	};
 	char oid[41], t[CMDB__TIME_BUF];
 	int rc;
 
-	if ((rc = commit_of(oid, t, idx,
-		     "SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = v.to_seq"
-		     " WHERE v.id = ?1 AND v.to_seq <= ?2 ORDER BY v.to_seq DESC LIMIT 1",
-		     id, seq)) != 0)
-		return rc < 0
-			? rc
-			: cmdb__error(CMDB_ENOTFOUND,
-				  "%s did not exist at %s: it was deleted in commit %.12s (%s)", id,
-				  when, oid, t);
-	if ((rc = commit_of(oid, t, idx,
-		     "SELECT c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = "
-		     "v.from_seq WHERE v.id = ?1 AND v.from_seq > ?2 ORDER BY v.from_seq LIMIT 1",
-		     id, seq)) != 0)
-		return rc < 0
-			? rc
-			: cmdb__error(CMDB_ENOTFOUND,
-				  "%s did not exist yet at %s: it was created later, in commit "
-				  "%.12s (%s)",
-				  id, when, oid, t);
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(*reasons); i++) {
+		if ((rc = commit_of(oid, t, idx, reasons[i].sql, id, seq)) < 0)
+			return rc;
+		if (rc == 1)
+			return cmdb__error(CMDB_ENOTFOUND,
+				"%s did not exist%s at %s: it was %s commit %.12s (%s)", id,
+				reasons[i].yet, when, reasons[i].how, oid, t);
+	}
 	return cmdb__error(CMDB_ENOTFOUND, "%s did not exist at %s", id, when);
 }
 

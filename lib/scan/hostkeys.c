@@ -43,6 +43,28 @@ static void fetch_one(size_t i, void *payload)
 		f->error = cmdb__strdup(cmdb_error_last());
 }
 
+/* Select the hosts and fetch their keys, opts->jobs at a time; *f[*n] is the caller's. */
+static int fetch_all(
+	fetched **out, size_t *n, const cmdb_inventory *inv, const cmdb_hostkeys_opts *opts)
+{
+	size_t *idx = NULL;
+	fetch_job job = {NULL, (opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S) * 1000};
+	int rc;
+
+	if ((rc = cmdb_inventory_select(&idx, n, inv, opts->limit)) < 0)
+		return rc;
+	if (!(job.f = cmdb__calloc(*n, sizeof(*job.f)))) {
+		free(idx);
+		return cmdb__error(CMDB_ERROR, "out of memory for %zu hosts", *n);
+	}
+	for (size_t i = 0; i < *n; i++)
+		job.f[i].host = cmdb_inventory_host(inv, idx[i]);
+	free(idx);
+	*out = job.f;
+	return cmdb__scan_pool_each(
+		*n, opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS, fetch_one, &job);
+}
+
 /* Record one fetched key in kh; *entry describes it ({name, address, port, status, ...}). */
 static int enroll_one(json_t **entry, cmdb_knownhosts *kh, const fetched *f, int replace)
 {
@@ -144,28 +166,6 @@ done:
 	free(text);
 	free(msg);
 	return rc;
-}
-
-/* Select the hosts and fetch their keys, opts->jobs at a time; *f[*n] is the caller's. */
-static int fetch_all(
-	fetched **out, size_t *n, const cmdb_inventory *inv, const cmdb_hostkeys_opts *opts)
-{
-	size_t *idx = NULL;
-	fetch_job job = {NULL, (opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S) * 1000};
-	int rc;
-
-	if ((rc = cmdb_inventory_select(&idx, n, inv, opts->limit)) < 0)
-		return rc;
-	if (!(job.f = cmdb__calloc(*n, sizeof(*job.f)))) {
-		free(idx);
-		return cmdb__error(CMDB_ERROR, "out of memory for %zu hosts", *n);
-	}
-	for (size_t i = 0; i < *n; i++)
-		job.f[i].host = cmdb_inventory_host(inv, idx[i]);
-	free(idx);
-	*out = job.f;
-	return cmdb__scan_pool_each(
-		*n, opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS, fetch_one, &job);
 }
 
 int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_opts *opts)

@@ -22,14 +22,8 @@
 #include "store/wtpath.h"
 
 typedef struct {
-	char *path;
-	int link;
-} entry;
-
-typedef struct {
 	const char *root;
-	entry *v;
-	size_t n, alloc;
+	json_t *files; /* [{path, kind, link?}] in walk order */
 } listing;
 
 /* Could a file below directory dir be managed? (".git", "file", "schemas/sub": no.) */
@@ -44,18 +38,16 @@ static int may_hold_managed(const char *dir)
 
 static int add(listing *l, const char *path, int link)
 {
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 64;
-		entry *g = cmdb__realloc(l->v, na * sizeof(*g));
+	static const char *const kinds[] = {"item", "schema", "settings"};
+	json_t *p = json_string(path), *e;
 
-		if (!g)
-			return cmdb__error(CMDB_ERROR, "out of memory");
-		l->v = g;
-		l->alloc = na;
-	}
-	if (!(l->v[l->n].path = cmdb__strdup(path)))
+	if (!p) /* jansson takes UTF-8 only */
+		return cmdb__error(CMDB_EINVALID,
+			"%s%s: the file name is not UTF-8: rename the file", l->root, path);
+	e = json_pack("{s:o, s:s}", "path", p, "kind", kinds[cmdb_path_classify(path)]);
+	if (!e || (link && json_object_set_new(e, "link", json_true()) < 0) ||
+		json_array_append_new(l->files, e) < 0)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	l->v[l->n++].link = link;
 	return 0;
 }
 
@@ -115,37 +107,34 @@ static int walk(listing *l, int dfd, const char *rel)
 
 static int by_path(const void *a, const void *b)
 {
-	return strcmp(((const entry *)a)->path, ((const entry *)b)->path);
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "path")),
+		json_string_value(json_object_get(*(json_t *const *)b, "path")));
 }
 
-/* The sorted listing as [{path, kind, link?}]; a name that is not UTF-8 is refused. */
-static int to_json(json_t **out, listing *l)
+/* l->files sorted by path into *out. */
+static int sorted(json_t **out, listing *l)
 {
-	static const char *const kinds[] = {"item", "schema", "settings"};
-	json_t *arr = json_array(), *e;
+	size_t n = json_array_size(l->files), i;
+	json_t **v = cmdb__calloc(n ? n : 1, sizeof(*v)), *arr = json_array(), *e;
+	int rc = 0;
 
-	if (!arr)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	qsort(l->v, l->n, sizeof(*l->v), by_path);
-	for (size_t i = 0; i < l->n; i++) {
-		json_t *p = json_string(l->v[i].path);
-
-		if (!p) {
-			json_decref(arr);
-			return cmdb__error(CMDB_EINVALID,
-				"%s%s: the file name is not UTF-8: rename the file", l->root,
-				l->v[i].path);
-		}
-		e = json_pack(
-			"{s:o, s:s}", "path", p, "kind", kinds[cmdb_path_classify(l->v[i].path)]);
-		if (!e || (l->v[i].link && json_object_set_new(e, "link", json_true()) < 0) ||
-			json_array_append_new(arr, e) < 0) {
-			json_decref(arr);
-			return cmdb__error(CMDB_ERROR, "out of memory");
-		}
+	if (!v || !arr) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
 	}
-	*out = arr;
-	return 0;
+	json_array_foreach(l->files, i, e) v[i] = e;
+	qsort(v, n, sizeof(*v), by_path);
+	for (i = 0; i < n && rc == 0; i++)
+		if (json_array_append(arr, v[i]) < 0)
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+	if (rc == 0) {
+		*out = arr;
+		arr = NULL;
+	}
+done:
+	free(v);
+	json_decref(arr);
+	return rc;
 }
 
 /* Open the directory under (relative to root) without following a link on the way. */
@@ -175,21 +164,19 @@ static int open_under(const char *root, const char *under)
 
 int cmdb_repo_worktree_list(json_t **out, cmdb_repo *repo, const char *under)
 {
-	listing l;
+	listing l = {repo->workdir, NULL};
 	int fd, rc;
 
 	*out = NULL;
 	if (!repo->workdir)
 		return cmdb__error(CMDB_EINVALID, "%s is bare: it has no work tree", repo->gitdir);
-	memset(&l, 0, sizeof(l));
-	l.root = repo->workdir;
+	if (!(l.files = json_array()))
+		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((fd = open_under(repo->workdir, under ? under : "")) < 0)
-		return fd;
-	if ((rc = walk(&l, fd, under ? under : "")) == 0)
-		rc = to_json(out, &l);
-	for (size_t i = 0; i < l.n; i++)
-		free(l.v[i].path);
-	free(l.v);
+		rc = fd;
+	else if ((rc = walk(&l, fd, under ? under : "")) == 0)
+		rc = sorted(out, &l);
+	json_decref(l.files);
 	return rc;
 }
 

@@ -16,21 +16,17 @@
 #include "gitcmdb/gitcmdb.h"
 #include "gitcmdb/index.h"
 
+#include "repo_fixture.h"
 #include "testutil.h"
 
-typedef struct {
-	char *dir;
-	cmdb_repo *repo;
-	cmdb_index *idx;
-} fixture;
-
 /*
- * Day 1 creates host/web01 (openssl 3.0.11, member_of group/web), 2 creates host/db01,
- * 3 upgrades openssl to 3.0.13 with cpus 2 → 4 (Change: CHG-0042), 4 deletes db01,
- * 5 adds change/CHG-0042 affecting web01 and a relation web01 runs_on host/db01.
+ * On a repository from cmdb_repo_init (seq 1): day 1 (seq 2) creates host/web01
+ * (openssl 3.0.11, cpus 2, member_of group/web), 2 creates host/db01, 3 upgrades
+ * openssl to 3.0.13 with cpus 4 (Change: CHG-0042), 4 deletes db01, 5 (seq 6) adds
+ * change/CHG-0042 affecting web01 and a relation web01 runs_on host/db01.
  */
 static const char story[] =
-	"set -e; cd '%s'; git init -q -b main r; cd r; mkdir host change\n"
+	"set -e; cd '%s'; mkdir -p host change\n"
 	"c() { git add -A; GIT_COMMITTER_DATE=2026-01-0$1T10:00:00Z "
 	"GIT_AUTHOR_DATE=2026-01-0$1T10:00:00Z git -c user.name=tester "
 	"-c user.email=t@example.invalid commit -q -m \"$2\"; }\n"
@@ -47,33 +43,22 @@ static const char story[] =
 
 static int setup(void **state)
 {
-	fixture *f = calloc(1, sizeof(*f));
-	char *path = NULL;
+	tu_repo *f;
 
-	f->dir = tu_tempdir("index_item");
-	assert_int_equal(tu_sh(NULL, story, f->dir), 0);
-	if (asprintf(&path, "%s/r", f->dir) < 0)
-		abort();
-	assert_int_equal(cmdb_repo_open(&f->repo, path), 0);
-	free(path);
-	if (asprintf(&path, "%s/index.db", f->dir) < 0)
-		abort();
-	assert_int_equal(cmdb_index_open(&f->idx, f->repo, path, CMDB_INDEX_REFRESH), 0);
-	free(path);
-	*state = f;
+	tu_repo_setup_worktree(state);
+	f = *state;
+	assert_int_equal(tu_sh(NULL, story, f->path), 0);
 	return 0;
 }
 
-static int teardown(void **state)
+/* The index of the story, caught up (the caller frees it). */
+static cmdb_index *open_index(tu_repo *f)
 {
-	fixture *f = *state;
+	cmdb_index *idx = NULL;
 
-	cmdb_index_free(f->idx);
-	cmdb_repo_free(f->repo);
-	tu_rmrf(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
+	if (cmdb_index_open(&idx, f->repo, NULL, CMDB_INDEX_REFRESH) < 0)
+		fail_msg("index: %s", cmdb_error_last());
+	return idx;
 }
 
 /* v as compact JSON with sorted keys (the caller frees). */
@@ -94,11 +79,12 @@ static char *dumps(const json_t *v)
 
 static void test_index_item__at(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 	json_t *v = NULL;
 
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/web01", "2026-01-02T12:00:00Z"), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 2);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/web01", "2026-01-02T12:00:00Z"), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 3);
 	assert_json(json_object_get(v, "item"),
 		"{\"attributes\":{\"cpus\":2,\"packages\":{\"openssl\":{\"version\":\"3.0.11\"}}},"
 		"\"name\":\"web01\",\"relations\":{\"member_of\":[\"group/"
@@ -115,41 +101,44 @@ static void test_index_item__at(void **state)
 	assert_int_equal(strlen(json_string_value(json_object_get(v, "blob"))), 40);
 	json_decref(v);
 	/* NULL = the indexed head */
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/web01", NULL), 0);
-	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 5);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/web01", NULL), 0);
+	assert_int_equal(json_integer_value(json_object_get(v, "seq")), 6);
 	json_decref(v);
+	cmdb_index_free(idx);
 }
 
 static void test_index_item__absent_unknown_malformed(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 	json_t *v = NULL;
 
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/db01", NULL), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/db01", NULL), CMDB_ENOTFOUND);
 	assert_null(v);
 	assert_non_null(strstr(
 		cmdb_error_last(), "host/db01 did not exist at HEAD: it was deleted in commit"));
 	assert_non_null(strstr(cmdb_error_last(), "(2026-01-04T10:00:00Z)"));
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/db01", "2026-01-01T12:00:00Z"),
-		CMDB_ENOTFOUND);
+	assert_int_equal(
+		cmdb_index_item_at(&v, idx, "host/db01", "2026-01-01T12:00:00Z"), CMDB_ENOTFOUND);
 	assert_non_null(strstr(cmdb_error_last(),
 		"did not exist yet at 2026-01-01T12:00:00Z: it was created later, in commit"));
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/web1", NULL), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/web1", NULL), CMDB_ENOTFOUND);
 	assert_non_null(strstr(cmdb_error_last(), "did you mean host/web01"));
-	assert_int_equal(cmdb_index_item_at(&v, f->idx, "host/web01", "2026-13-01"), CMDB_EINVALID);
-	assert_int_equal(
-		cmdb_index_item_at(&v, f->idx, "host/web01", "2025-12-31"), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/web01", "2026-13-01"), CMDB_EINVALID);
+	assert_int_equal(cmdb_index_item_at(&v, idx, "host/web01", "2025-12-31"), CMDB_ENOTFOUND);
 	assert_non_null(strstr(cmdb_error_last(), "before the first commit"));
-	assert_int_equal(cmdb_index_item_history(&v, f->idx, "host/nope", NULL), CMDB_ENOTFOUND);
+	assert_int_equal(cmdb_index_item_history(&v, idx, "host/nope", NULL), CMDB_ENOTFOUND);
 	assert_null(v);
+	cmdb_index_free(idx);
 }
 
 static void test_index_item__history(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 	json_t *h = NULL, *vs;
 
-	assert_int_equal(cmdb_index_item_history(&h, f->idx, "host/web01", NULL), 0);
+	assert_int_equal(cmdb_index_item_history(&h, idx, "host/web01", NULL), 0);
 	assert_json(json_object_get(h, "change_records"), "[\"change/CHG-0042\"]");
 	assert_true(json_is_null(json_object_get(h, "path")));
 	vs = json_object_get(h, "versions");
@@ -170,26 +159,27 @@ static void test_index_item__history(void **state)
 	json_decref(h);
 
 	/* --path: only changes at or below it; versions without any left out */
-	assert_int_equal(cmdb_index_item_history(&h, f->idx, "host/web01", "attributes.cpus"), 0);
+	assert_int_equal(cmdb_index_item_history(&h, idx, "host/web01", "attributes.cpus"), 0);
 	assert_string_equal(json_string_value(json_object_get(h, "path")), "attributes.cpus");
 	vs = json_object_get(h, "versions");
 	assert_int_equal(json_array_size(vs), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(vs, 1), "seq")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(vs, 1), "seq")), 4);
 	json_decref(h);
-	assert_int_equal(cmdb_index_item_history(&h, f->idx, "host/web01", "relations"), 0);
+	assert_int_equal(cmdb_index_item_history(&h, idx, "host/web01", "relations"), 0);
 	assert_int_equal(json_array_size(json_object_get(h, "versions")), 2);
 	json_decref(h);
 
-	assert_int_equal(cmdb_index_item_history(&h, f->idx, "host/db01", NULL), 0);
+	assert_int_equal(cmdb_index_item_history(&h, idx, "host/db01", NULL), 0);
 	vs = json_object_get(h, "versions");
 	assert_int_equal(json_array_size(vs), 2);
 	assert_string_equal(
 		json_string_value(json_object_get(json_array_get(vs, 1), "kind")), "deleted");
 	json_decref(h);
 
-	assert_int_equal(cmdb_index_item_records(&h, f->idx, "host/db01"), 0);
+	assert_int_equal(cmdb_index_item_records(&h, idx, "host/db01"), 0);
 	assert_json(h, "[]");
 	json_decref(h);
+	cmdb_index_free(idx);
 }
 
 /* Interrupt SQLite after `left` progress callbacks (each 1 VM step): SQLITE_INTERRUPT. */
@@ -260,68 +250,65 @@ static void sweep(cmdb_index *idx, query_fn fn, void *arg)
 
 static void test_index_item__interrupted_at_every_step(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 
-	sweep(f->idx, q_history, "host/web01");
-	sweep(f->idx, q_at, "host/web01");
-	sweep(f->idx, q_absent, "host/db01");
+	sweep(idx, q_history, "host/web01");
+	sweep(idx, q_at, "host/web01");
+	sweep(idx, q_absent, "host/db01");
+	cmdb_index_free(idx);
 }
 
 /* A damaged page met by a read fails it and marks the index damaged for repair. */
 static void test_index_item__damage(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 	json_t *h = NULL;
-	char *db = strdup(cmdb_index_path(f->idx));
+	char *db = strdup(cmdb_index_path(idx));
 
-	cmdb_index_free(f->idx);
-	f->idx = NULL;
-	assert_int_equal(tu_sh(NULL,
-				 "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
-				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
-				 "name='attrs'\") && "
-				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
-				 "conv=notrunc status=none",
-				 db, db, db, db),
-		0);
-	assert_int_equal(cmdb_index_open(&f->idx, f->repo, db, CMDB_INDEX_REFRESH), 0);
-	assert_int_equal(cmdb_index_damaged(f->idx), 0);
-	assert_true(cmdb_index_item_history(&h, f->idx, "host/web01", NULL) < 0);
+	cmdb_index_free(idx);
+	assert_int_equal(tu_damage_table_root(db, "attrs"), 0);
+	idx = open_index(f);
+	assert_int_equal(cmdb_index_damaged(idx), 0);
+	assert_true(cmdb_index_item_history(&h, idx, "host/web01", NULL) < 0);
 	assert_null(h);
 	assert_non_null(strstr(cmdb_error_last(), "the index file is damaged"));
-	assert_int_equal(cmdb_index_damaged(f->idx), 1);
-	assert_int_equal(cmdb_index_repair(f->idx), 0);
-	assert_int_equal(cmdb_index_item_history(&h, f->idx, "host/web01", NULL), 0);
+	assert_int_equal(cmdb_index_damaged(idx), 1);
+	assert_int_equal(cmdb_index_repair(idx), 0);
+	assert_int_equal(cmdb_index_item_history(&h, idx, "host/web01", NULL), 0);
 	assert_int_equal(json_array_size(json_object_get(h, "versions")), 3);
 	json_decref(h);
+	cmdb_index_free(idx);
 	free(db);
 }
 
 static void test_index_item__count(void **state)
 {
-	fixture *f = *state;
+	tu_repo *f = *state;
+	cmdb_index *idx = open_index(f);
 	cmdb_index_counts n;
 
-	assert_int_equal(cmdb_index_count(&n, f->idx), 0);
-	assert_int_equal(n.commits, 5);
+	assert_int_equal(cmdb_index_count(&n, idx), 0);
+	assert_int_equal(n.commits, 6);
 	assert_int_equal(n.items, 2); /* web01 and the change; db01 was deleted */
 	assert_int_equal(n.items_ever, 3);
 	assert_int_equal(n.relations, 3); /* member_of, runs_on, affects */
 	assert_true(n.attr_rows >= 5);
+	cmdb_index_free(idx);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_index_item__at, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_index_item__at, setup, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_index_item__absent_unknown_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_item__history, setup, teardown),
+			test_index_item__absent_unknown_malformed, setup, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_index_item__history, setup, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_index_item__interrupted_at_every_step, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_item__damage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_index_item__count, setup, teardown),
+			test_index_item__interrupted_at_every_step, setup, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_index_item__damage, setup, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_index_item__count, setup, tu_repo_teardown),
 	};
 
 	cmdb_init();
