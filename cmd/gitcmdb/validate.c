@@ -91,8 +91,10 @@ static int read_tree(sources *src, json_t *findings, cmdb_repo *repo)
 	size_t i;
 	int rc = 0;
 
-	if (cmdb_repo_worktree_list(&files, repo, "") < 0)
-		return cli_fail(NULL);
+	if (cmdb_repo_worktree_list(&files, repo, "") < 0) {
+		cli_fail(NULL);
+		return -1;
+	}
 	json_array_foreach(files, i, f)
 	{
 		const char *path = json_string_value(json_object_get(f, "path"));
