@@ -84,6 +84,19 @@ typedef enum {
 	Q_DIFF
 } qkind;
 
+/* The queries timed after show and history: what, target, and what n counts. */
+static const struct {
+	qkind kind;
+	const char *what, *target, *unit;
+} queries[] = {
+	{Q_IMPACT, "impact host (downstream)", "<= 100", "items reached (last run)"},
+	{Q_IMPACT_UP, "impact --upstream host", "<= 100", "items reached (last run)"},
+	{Q_FIND, "find openssl.version<3.0.13", "<= 200", "hosts"},
+	{Q_FIND_EQ, "find os.id=debian, owner~^team-1", "<= 200", "hosts"},
+	{Q_FIND_WILD, "find packages.*.version>=1.0,rhel", "", "hosts"},
+	{Q_DIFF, "diff main~10 (estate, 10 scans)", "", "items changed"},
+};
+
 /* The median wall time of g->runs runs of k on random hosts and times; *size (history:
  * size[0] versions, size[1] changes) tells how big the last answer was. */
 static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, long long *size)
@@ -302,29 +315,11 @@ int main(int argc, char **argv)
 			hn[1]);
 		row("history (host, every version)", h, "<= 50", note);
 	}
-	{
-		double m = time_query(&g, idx, schema, Q_IMPACT, &n);
+	for (size_t q = 0; q < sizeof(queries) / sizeof(*queries); q++) {
+		double m = time_query(&g, idx, schema, queries[q].kind, &n);
 
-		snprintf(note, sizeof(note), "median; last run reached %lld items", n);
-		row("impact host (downstream)", m, "<= 100", note);
-		m = time_query(&g, idx, schema, Q_IMPACT_UP, &n);
-		snprintf(note, sizeof(note), "median; last run reached %lld items", n);
-		row("impact --upstream host", m, "<= 100", note);
-	}
-	{
-		double m = time_query(&g, idx, schema, Q_FIND, &n);
-
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find openssl.version<3.0.13", m, "<= 200", note);
-		m = time_query(&g, idx, schema, Q_FIND_EQ, &n);
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find os.id=debian, owner~^team-1", m, "<= 200", note);
-		m = time_query(&g, idx, schema, Q_FIND_WILD, &n);
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find packages.*.version>=1.0,rhel", m, "", note);
-		m = time_query(&g, idx, schema, Q_DIFF, &n);
-		snprintf(note, sizeof(note), "median; %lld items changed", n);
-		row("diff main~10 (estate, 10 scans)", m, "", note);
+		snprintf(note, sizeof(note), "median; %lld %s", n, queries[q].unit);
+		row(queries[q].what, m, queries[q].target, note);
 	}
 	if (stat(path, &st) == 0) {
 		double mib = st.st_size / 1048576.0;
