@@ -61,60 +61,15 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* What `gitcmdb show ID --at WHEN` reads: resolve WHEN, fetch the version, parse it. */
-static void show_at(cmdb_index *idx, const char *id, const char *when)
+/* The changes an item history holds, over all its versions. */
+static long long history_changes(const json_t *h)
 {
-	sqlite3_stmt *st = NULL;
-	long long seq;
-	json_t *doc;
+	const json_t *v;
+	long long n = 0;
+	size_t i;
 
-	if (cmdb_index_resolve_when(&seq, idx, when) < 0 ||
-		sqlite3_prepare_v2(cmdb_index_db(idx),
-			"SELECT doc FROM item_versions WHERE id = ?1 AND from_seq <= ?2 AND"
-			" (to_seq IS NULL OR to_seq > ?2)",
-			-1, &st, NULL) != SQLITE_OK)
-		die("show");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	if (sqlite3_step(st) != SQLITE_ROW ||
-		!(doc = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)))
-		die("show: no version");
-	json_decref(doc);
-	sqlite3_finalize(st);
-}
-
-/* What `gitcmdb history ID` reads: every version with its commit, and the attribute rows. */
-static int history(cmdb_index *idx, const char *id)
-{
-	static const char *const sql[] = {
-		"SELECT v.from_seq, v.to_seq, c.oid, c.time, c.summary FROM item_versions v"
-		" JOIN commits c ON c.seq = v.from_seq WHERE v.id = ?1 ORDER BY v.from_seq",
-		"SELECT path, value, vtype, from_seq, to_seq FROM attrs WHERE id = ?1"
-		" ORDER BY path, from_seq"};
-	int rows = 0;
-
-	for (int q = 0; q < 2; q++) {
-		sqlite3_stmt *st = NULL;
-
-		if (sqlite3_prepare_v2(cmdb_index_db(idx), sql[q], -1, &st, NULL) != SQLITE_OK)
-			die("history");
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			rows++;
-		sqlite3_finalize(st);
-	}
-	return rows;
-}
-
-static long long count(cmdb_index *idx, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	json_array_foreach(json_object_get(h, "versions"), i, v) n +=
+		(long long)json_array_size(json_object_get(v, "changes"));
 	return n;
 }
 
@@ -129,6 +84,21 @@ typedef enum {
 	Q_DIFF
 } qkind;
 
+/* The queries timed after show and history: what, target, and what n counts. */
+static const struct {
+	qkind kind;
+	const char *what, *target, *unit;
+} queries[] = {
+	{Q_IMPACT, "impact host (downstream)", "<= 100", "items reached (last run)"},
+	{Q_IMPACT_UP, "impact --upstream host", "<= 100", "items reached (last run)"},
+	{Q_FIND, "find openssl.version<3.0.13", "<= 200", "hosts"},
+	{Q_FIND_EQ, "find os.id=debian, owner~^team-1", "<= 200", "hosts"},
+	{Q_FIND_WILD, "find packages.*.version>=1.0,rhel", "", "hosts"},
+	{Q_DIFF, "diff main~10 (estate, 10 scans)", "", "items changed"},
+};
+
+/* The median wall time of g->runs runs of k on random hosts and times; *size (history:
+ * size[0] versions, size[1] changes) tells how big the last answer was. */
 static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, long long *size)
 {
 	double *t = calloc((size_t)g->runs, sizeof(*t)), *c = calloc((size_t)g->runs, sizeof(*c)),
@@ -150,8 +120,16 @@ static double time_query(gen *g, cmdb_index *idx, cmdb_schema *schema, qkind k, 
 		t0 = now_ms();
 		c0 = cpu_ms();
 		switch (k) {
-		case Q_SHOW: show_at(idx, id, when); break;
-		case Q_HISTORY: *size = history(idx, id); break;
+		case Q_SHOW: /* what `gitcmdb show ID --at WHEN --json` prints */
+			if (cmdb_index_item_at(&res, idx, id, when) < 0)
+				die("show");
+			break;
+		case Q_HISTORY: /* what `gitcmdb history ID --json` prints */
+			if (cmdb_index_item_history(&res, idx, id, NULL) < 0)
+				die("history");
+			size[0] = (long long)json_array_size(json_object_get(res, "versions"));
+			size[1] = history_changes(res);
+			break;
 		case Q_IMPACT:
 		case Q_IMPACT_UP:
 			o.upstream = k == Q_IMPACT_UP;
@@ -258,6 +236,7 @@ int main(int argc, char **argv)
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
 	cmdb_schema *schema = NULL;
+	cmdb_index_counts counts;
 	double t0, c0, tgen, tfull, cfull, tinc[5], cinc[5];
 	long long n = 0;
 	struct stat st;
@@ -317,48 +296,30 @@ int main(int argc, char **argv)
 	if (cmdb_schema_load_builtin(&schema) < 0)
 		die("schema");
 
+	if (cmdb_index_count(&counts, idx) < 0)
+		die("count");
 	printf("\n  estate: %lld items, %lld current relations, %lld attribute rows, %lld "
 	       "commits\n",
-		count(idx, "SELECT count(*) FROM items"),
-		count(idx, "SELECT count(*) FROM relations WHERE to_seq IS NULL"),
-		count(idx, "SELECT count(*) FROM attrs"),
-		count(idx, "SELECT count(*) FROM commits"));
+		counts.items_ever, counts.relations, counts.attr_rows, counts.commits);
 	printf("\n  %-34s %13s %13s   %-10s %s\n", "operation", "wall", "cpu", "target", "");
 	last_cpu = cfull;
 	row("full index", tfull, "<= 30000", NULL);
 	last_cpu = median(cinc, 5);
 	row("incremental index (1 scan commit)", median(tinc, 5), "<= 1000", "median of 5");
 	row("show --at (host)", time_query(&g, idx, schema, Q_SHOW, &n), "<= 50", "median");
-	n = 0;
 	{
-		double h = time_query(&g, idx, schema, Q_HISTORY, &n);
+		long long hn[2] = {0, 0};
+		double h = time_query(&g, idx, schema, Q_HISTORY, hn);
 
-		snprintf(note, sizeof(note), "median; %lld rows", n);
-		row("history (host: versions + attrs)", h, "<= 50", note);
+		snprintf(note, sizeof(note), "median; last: %lld versions, %lld changes", hn[0],
+			hn[1]);
+		row("history (host, every version)", h, "<= 50", note);
 	}
-	{
-		double m = time_query(&g, idx, schema, Q_IMPACT, &n);
+	for (size_t q = 0; q < sizeof(queries) / sizeof(*queries); q++) {
+		double m = time_query(&g, idx, schema, queries[q].kind, &n);
 
-		snprintf(note, sizeof(note), "median; last run reached %lld items", n);
-		row("impact host (downstream)", m, "<= 100", note);
-		m = time_query(&g, idx, schema, Q_IMPACT_UP, &n);
-		snprintf(note, sizeof(note), "median; last run reached %lld items", n);
-		row("impact --upstream host", m, "<= 100", note);
-	}
-	{
-		double m = time_query(&g, idx, schema, Q_FIND, &n);
-
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find openssl.version<3.0.13", m, "<= 200", note);
-		m = time_query(&g, idx, schema, Q_FIND_EQ, &n);
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find os.id=debian, owner~^team-1", m, "<= 200", note);
-		m = time_query(&g, idx, schema, Q_FIND_WILD, &n);
-		snprintf(note, sizeof(note), "median; %lld hosts", n);
-		row("find packages.*.version>=1.0,rhel", m, "", note);
-		m = time_query(&g, idx, schema, Q_DIFF, &n);
-		snprintf(note, sizeof(note), "median; %lld items changed", n);
-		row("diff main~10 (estate, 10 scans)", m, "", note);
+		snprintf(note, sizeof(note), "median; %lld %s", n, queries[q].unit);
+		row(queries[q].what, m, queries[q].target, note);
 	}
 	if (stat(path, &st) == 0) {
 		double mib = st.st_size / 1048576.0;

@@ -58,18 +58,106 @@ cmdb_repo *cli_open_repo(cli_ctx *ctx)
 	return repo;
 }
 
-void cli_print_json(const json_t *v)
+int cli_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 
-	if (!s) {
-		cli_errorf(CLI_FAIL,
-			"cannot print the JSON result (out of memory, or a string that "
-			"is not UTF-8)");
-		return;
-	}
+	if (!s)
+		return cli_errorf(CLI_FAIL,
+			"cannot print the JSON result (out of memory, or a "
+			"string that is not UTF-8)");
 	puts(s);
 	free(s);
+	return CLI_OK;
+}
+
+int cli_add_finding(json_t *findings, const char *file, const char *message)
+{
+	if (json_array_append_new(findings,
+		    json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", 0, "column", 0,
+			    "id", "", "message", message)) < 0)
+		return cli_errorf(CLI_FAIL, "out of memory");
+	return CLI_OK;
+}
+
+typedef struct {
+	json_t *f;
+	size_t i; /* the position it came in: ties keep it */
+} ranked;
+
+static int finding_order(const void *a, const void *b)
+{
+	const ranked *x = a, *y = b;
+	int c = strcmp(json_string_value(json_object_get(x->f, "file")),
+		json_string_value(json_object_get(y->f, "file")));
+	json_int_t lx = json_integer_value(json_object_get(x->f, "line")),
+		   ly = json_integer_value(json_object_get(y->f, "line")),
+		   cx = json_integer_value(json_object_get(x->f, "column")),
+		   cy = json_integer_value(json_object_get(y->f, "column"));
+
+	if (c)
+		return c;
+	if (lx != ly)
+		return (lx > ly) - (lx < ly);
+	if (cx != cy)
+		return (cx > cy) - (cx < cy);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+int cli_print_findings(json_t *findings, int json)
+{
+	size_t i, n = json_array_size(findings);
+	ranked *v = calloc(n ? n : 1, sizeof(*v));
+	json_t *f;
+
+	if (!v)
+		return cli_errorf(CLI_FAIL, "out of memory");
+	json_array_foreach(findings, i, f)
+	{
+		v[i].f = json_incref(f);
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof(*v), finding_order);
+	json_array_clear(findings);
+	for (i = 0; i < n; i++)
+		json_array_append_new(findings, v[i].f);
+	free(v);
+	if (json)
+		return cli_print_json(findings);
+	json_array_foreach(findings, i, f)
+	{
+		const char *file = json_string_value(json_object_get(f, "file"));
+		json_int_t line = json_integer_value(json_object_get(f, "line"));
+		json_int_t col = json_integer_value(json_object_get(f, "column"));
+		const char *msg = json_string_value(json_object_get(f, "message"));
+
+		if (line > 0)
+			cli_printf(
+				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
+		else
+			cli_printf("%s: %s\n", file, msg);
+	}
+	return CLI_OK;
+}
+
+int cli_read_worktree(
+	char **data, size_t *len, json_t *findings, cmdb_repo *repo, const char *path, int link)
+{
+	if (link)
+		return cli_add_finding(findings, path,
+			       "a symbolic link: gitcmdb never follows links in the work "
+			       "tree; put the file itself there") == CLI_OK
+			? 1
+			: -1;
+	*data = NULL;
+	if (cmdb_repo_worktree_read(data, len, repo, path, CMDB_YAML_MAX_BYTES) == 0)
+		return 0;
+	switch (cmdb_error_last_code()) {
+	case CMDB_ETOOBIG:
+	case CMDB_EINVALID: /* replaced by a link or a FIFO since it was listed */
+		return cli_add_finding(findings, path, cmdb_error_last()) == CLI_OK ? 1 : -1;
+	default: cli_fail("check its permissions"); return -1;
+	}
 }
 
 /* Open what cmd needs into ctx (cli_run closes it). */

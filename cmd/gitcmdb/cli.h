@@ -159,8 +159,25 @@ int cli_errorf(int code, const char *fmt, ...) __attribute__((format(printf, 2, 
 int cli_usage(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Open the CMDB repository named by ctx; on failure prints the error and returns NULL. */
 cmdb_repo *cli_open_repo(cli_ctx *ctx);
-/* Print a json_t to stdout (indented, sorted keys, trailing newline). */
-void cli_print_json(const json_t *v);
+/* Print a json_t to stdout (indented, sorted keys, trailing newline); CLI_FAIL, said, when
+ * it cannot be encoded. */
+int cli_print_json(const json_t *v);
+
+/* ---- findings (validate, commit) --------------------------------------------------- */
+
+/* Append a finding about a whole file ({file, line 0, column 0, id "", message}). */
+int cli_add_finding(json_t *findings, const char *file, const char *message);
+/* Sort findings by file, line and column, and print them: one 'path:line:col: message'
+ * (or 'path: message') a line, or with json the array. */
+int cli_print_findings(json_t *findings, int json);
+/*
+ * Read work-tree file path (an entry of cmdb_repo_worktree_list; link: it is a symbolic
+ * link, and data and len may be NULL) for validation: 0 with *data (cmdb_free); 1 when it cannot be
+ * validated and a finding says why (a link, over the YAML limit, no longer a regular file); -1 when
+ * it cannot be read, said naming the file and the reason.
+ */
+int cli_read_worktree(
+	char **data, size_t *len, json_t *findings, cmdb_repo *repo, const char *path, int link);
 
 /* ---- the commands, one file each ---------------------------------------------------- */
 

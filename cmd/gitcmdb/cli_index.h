@@ -16,7 +16,5 @@ cmdb_index *cli_index_open(
 	cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh, unsigned flags);
 /* Free both (NULL-safe). */
 void cli_index_close(cmdb_index *idx, cmdb_repo *repo);
-/* Format unix seconds as "2026-11-28T22:10:00Z". */
-void cli_format_time(char buf[32], long long t);
 
 #endif

@@ -2,12 +2,9 @@
  * gitcmdb commit: validate a person's edits in the work tree and commit them as
  * written (bytes as on disk, comments kept), in one commit on main.
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -17,24 +14,12 @@ typedef struct {
 	int json;
 } commit_args;
 
-static int valid_change_id(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 5 || n > 24 || strncmp(id, "CHG-", 4) != 0)
-		return 0;
-	for (size_t i = 4; i < n; i++)
-		if (id[i] < '0' || id[i] > '9')
-			return 0;
-	return 1;
-}
-
 static const cli_option commit_options[] = {
 	CLI_OPT_STRING(
 		commit_args, message, "message", 'm', "MSG", "the commit message (required)"),
 	CLI_OPT_STRING(commit_args, change, "change", 0, "CHG-ID",
 		"add a 'Change: CHG-ID' trailer linking the approved change\n"
-		"record that authorises this edit (format CHG-<digits>)"),
+		"record that authorises this edit (CHG- and at least 4 digits)"),
 	CLI_OPT_END,
 };
 
@@ -45,135 +30,95 @@ static int check_args(cli_ctx *ctx, void *opts, int argc, char **argv)
 	(void)argc, (void)argv;
 	if (!a->message)
 		return cli_usage(ctx, "a commit needs a message: give -m MSG");
-	if (a->change && !valid_change_id(a->change))
-		return cli_usage(ctx, "'%s' is not a change id: give CHG-<digits>, e.g. CHG-0042",
-			a->change);
+	if (a->change && !cmdb_record_id_valid(CMDB_RECORD_CHANGE, a->change))
+		return cli_usage(ctx,
+			"'%s' is not a change id: give CHG- and at least %d digits, e.g. CHG-0042",
+			a->change, CMDB_RECORD_ID_DIGITS);
 	return 0;
 }
 
-/* What commit takes (cmdb_path_classify, shared with validate): items, schemas, settings. */
-static int is_managed(const char *path)
+static const char *field(const json_t *o, const char *key)
 {
-	cmdb_path_kind k = cmdb_path_classify(path);
-
-	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
+	return json_string_value(json_object_get(o, key));
 }
 
-static int is_item(const char *path)
+/*
+ * What the commit will validate and record: every managed file the person added or
+ * changed, read once ({path: bytes}), so the bytes checked are the bytes committed.
+ * Links among the work tree's managed paths (files) are findings, never read.
+ */
+static int read_changes(json_t *contents, json_t *findings, cmdb_repo *repo, const json_t *changes,
+	const json_t *files)
 {
-	return cmdb_path_classify(path) == CMDB_PATH_ITEM;
-}
+	const json_t *c;
+	size_t i;
+	int rc = 0;
 
-/* Read a work-tree file (capped by the YAML limit; the validator reports the excess); NULL
- * with errno set on failure. */
-static char *read_file(const char *root, const char *path, size_t *len)
-{
-	char *full = malloc(strlen(root) + strlen(path) + 1), *buf = NULL;
-	FILE *f;
-	size_t cap = CMDB_YAML_MAX_BYTES + 1;
-	int err;
-
-	if (!full)
-		return NULL;
-	sprintf(full, "%s%s", root, path);
-	f = fopen(full, "rb");
-	free(full);
-	if (!f)
-		return NULL;
-	if ((buf = malloc(cap + 1))) {
-		*len = fread(buf, 1, cap, f);
-		buf[*len] = '\0';
-		if (ferror(f)) { /* errno is the failed read's */
-			err = errno;
-			free(buf);
-			buf = NULL;
-			errno = err;
-		}
+	json_array_foreach(files, i, c)
+	{
+		if (json_is_true(json_object_get(c, "link")) &&
+			cli_read_worktree(NULL, NULL, findings, repo, field(c, "path"), 1) < 0)
+			return -1;
 	}
-	err = errno;
-	fclose(f);
-	errno = err;
-	return buf;
-}
+	json_array_foreach(changes, i, c)
+	{
+		const char *path = field(c, "path");
+		char *data = NULL;
+		size_t len = 0;
 
-/* A finding for a file that is not an item (settings, inventory, schema). */
-static int add_finding(json_t *findings, const char *file, const char *message)
-{
-	return json_array_append_new(findings,
-		json_pack("{s:s, s:i, s:i, s:s, s:s}", "file", file, "line", 0, "column", 0, "id",
-			"", "message", message));
+		if (!strcmp(field(c, "status"), "deleted") || !cmdb_path_managed(path))
+			continue;
+		if ((rc = cli_read_worktree(&data, &len, findings, repo, path, 0)) == 0 &&
+			json_object_set_new(contents, path, json_stringn_nocheck(data, len)) < 0)
+			rc = cli_errorf(-1, "out of memory");
+		cmdb_free(data);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Built-in schemas plus the work tree's schemas/NAME.yaml; a bad schema file is a finding. */
-static int load_schemas(cmdb_schema **out, const char *root, json_t *findings)
+static int load_schemas(cmdb_schema **out, cmdb_repo *repo, const json_t *files, json_t *findings)
 {
 	cmdb_schema *schema = NULL;
-	char *dir = malloc(strlen(root) + sizeof("schemas"));
-	struct dirent *e;
-	DIR *d = NULL;
-
-	if (!dir || cmdb_schema_load_builtin(&schema) < 0)
-		goto fail;
-	sprintf(dir, "%sschemas", root);
-	if ((d = opendir(dir))) {
-		while ((e = readdir(d))) {
-			size_t n = strlen(e->d_name), len = 0;
-			char path[300], *buf;
-
-			if (n < 6 || e->d_name[0] == '.' ||
-				strcmp(e->d_name + n - 5, ".yaml") != 0 || n > 250)
-				continue;
-			snprintf(path, sizeof(path), "schemas/%s", e->d_name);
-			if (!(buf = read_file(root, path, &len))) {
-				char why[300];
-
-				snprintf(why, sizeof(why),
-					"cannot read it (%s): check its permissions",
-					strerror(errno));
-				if (add_finding(findings, path, why) < 0)
-					goto fail;
-				continue;
-			}
-			if (cmdb_schema_add(schema, path, buf, len) < 0 &&
-				add_finding(findings, path, cmdb_error_last()) < 0) {
-				free(buf);
-				goto fail;
-			}
-			free(buf);
-		}
-		closedir(d);
-		d = NULL;
-	}
-	if (cmdb_schema_check(schema) < 0 &&
-		add_finding(findings, "schemas/", cmdb_error_last()) < 0)
-		goto fail;
-	free(dir);
-	*out = schema;
-	return 0;
-fail:
-	if (d)
-		closedir(d);
-	free(dir);
-	cmdb_schema_free(schema);
-	return -1;
-}
-
-/* 1 when path is in the changes array. */
-static int is_changed(const json_t *changes, const char *path)
-{
+	const json_t *f;
 	size_t i;
-	json_t *c;
+	int rc = 0;
 
-	json_array_foreach(changes, i,
-		c) if (strcmp(json_string_value(json_object_get(c, "path")), path) == 0) return 1;
+	if (cmdb_schema_load_builtin(&schema) < 0)
+		return cli_fail(NULL), -1;
+	json_array_foreach(files, i, f)
+	{
+		const char *path = field(f, "path");
+		char *buf = NULL;
+		size_t len = 0;
+
+		if (strcmp(field(f, "kind"), "schema") || json_is_true(json_object_get(f, "link")))
+			continue; /* a linked schema is already a finding */
+		if ((rc = cli_read_worktree(&buf, &len, findings, repo, path, 0)) == 0 &&
+			cmdb_schema_add(schema, path, buf, len) < 0)
+			rc = cli_add_finding(findings, path, cmdb_error_last()) == CLI_OK ? 0 : -1;
+		cmdb_free(buf);
+		if (rc < 0)
+			break;
+	}
+	if (rc >= 0 && cmdb_schema_check(schema) < 0 &&
+		cli_add_finding(findings, "schemas/", cmdb_error_last()) != CLI_OK)
+		rc = -1;
+	if (rc < 0) {
+		cmdb_schema_free(schema);
+		return -1;
+	}
+	*out = schema;
 	return 0;
 }
 
 /* Every item at main not being changed is a known relation target. */
 static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *changes)
 {
-	json_t *paths = NULL, *p;
-	size_t i;
+	json_t *paths = NULL, *p, *c;
+	size_t i, j;
 	int rc = 0;
 
 	if (cmdb_repo_list(&paths, repo, NULL, "") < 0)
@@ -183,11 +128,13 @@ static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *cha
 		const char *path = json_string_value(p), *slash = strchr(path, '/');
 		size_t len = strlen(path);
 		char *id, *type;
+		int changed = 0;
 
-		if (!is_item(path) || !slash || len < 6 || strcmp(path + len - 5, ".yaml") != 0 ||
-			is_changed(changes, path))
+		json_array_foreach(changes, j, c) changed |= !strcmp(field(c, "path"), path);
+		if (changed || cmdb_path_classify(path) != CMDB_PATH_ITEM || !slash || len < 6 ||
+			strcmp(path + len - 5, ".yaml") != 0)
 			continue;
-		id = strndup(path, strlen(path) - 5); /* the id is the path without ".yaml" */
+		id = strndup(path, len - 5); /* the id is the path without ".yaml" */
 		type = strndup(path, (size_t)(slash - path));
 		rc = id && type && cmdb_validator_add_known(v, id, type) == 0 ? 0 : -1;
 		free(id);
@@ -199,119 +146,77 @@ static int add_known_items(cmdb_validator *v, cmdb_repo *repo, const json_t *cha
 	return rc;
 }
 
-/* Check every changed file that still exists; findings collect in findings. */
-static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes)
+/* Check what is committed (contents); findings collect in findings. */
+static int validate(json_t *findings, cmdb_repo *repo, const json_t *changes, const json_t *files,
+	json_t *contents)
 {
-	const char *root = cmdb_repo_workdir(repo);
 	cmdb_schema *schema = NULL;
 	cmdb_validator *v = NULL;
-	size_t i;
-	json_t *c;
+	const char *path;
+	json_t *data;
 	int rc = -1;
 
-	if (load_schemas(&schema, root, findings) < 0 || cmdb_validator_new(&v, schema) < 0 ||
-		add_known_items(v, repo, changes) < 0)
-		goto done;
-	json_array_foreach(changes, i, c)
+	if (load_schemas(&schema, repo, files, findings) < 0)
+		return -1;
+	if (cmdb_validator_new(&v, schema) < 0 || add_known_items(v, repo, changes) < 0)
+		goto fail;
+	json_object_foreach(contents, path, data)
 	{
-		const char *path = json_string_value(json_object_get(c, "path"));
-		char *buf = NULL;
-		size_t len = 0;
+		cmdb_path_kind k = cmdb_path_classify(path);
 		json_t *doc = NULL;
-		int bad = 0;
 
-		if (strcmp(json_string_value(json_object_get(c, "status")), "deleted") == 0 ||
-			!is_managed(path) || cmdb_path_classify(path) == CMDB_PATH_SCHEMA ||
-			strcmp(path, "known_hosts") == 0)
-			continue;
-		if (!(buf = read_file(root, path, &len))) {
-			rc = cli_errorf(-2,
-				"cannot read %s (%s): nothing was committed; check its "
-				"permissions",
-				path, strerror(errno));
-			goto done;
-		}
-		if (!is_item(path)) {
-			/* Settings and inventory: YAML that parses (their own commands check the
-			 * rest). */
-			if (cmdb_yaml_parse(&doc, buf, len, path) < 0)
-				bad = add_finding(findings, path, cmdb_error_last()) < 0;
+		if (k == CMDB_PATH_ITEM) {
+			if (cmdb_validator_add(
+				    v, path, json_string_value(data), json_string_length(data)) < 0)
+				goto fail;
+		} else if (k == CMDB_PATH_SETTINGS && strcmp(path, "known_hosts") != 0) {
+			/* settings and inventory: YAML that parses (their own commands check the
+			 * rest) */
+			if (cmdb_yaml_parse(&doc, json_string_value(data), json_string_length(data),
+				    path) < 0 &&
+				cli_add_finding(findings, path, cmdb_error_last()) != CLI_OK)
+				goto done;
 			json_decref(doc);
-		} else {
-			bad = cmdb_validator_add(v, path, buf, len) < 0;
 		}
-		free(buf);
-		if (bad)
-			goto done;
 	}
-	rc = cmdb_validator_finish(v, findings) < 0 ? -1 : 0;
+	if (cmdb_validator_finish(v, findings) < 0)
+		goto fail;
+	rc = 0;
+	goto done;
+fail:
+	cli_fail(NULL);
 done:
-	if (rc == -1) /* -2: reported above */
-		cli_fail(NULL);
 	cmdb_validator_free(v);
 	cmdb_schema_free(schema);
 	return rc;
 }
 
-static void print_findings(const json_t *findings, int json)
-{
-	size_t i;
-	json_t *f;
-
-	if (json) {
-		cli_print_json(findings);
-		return;
-	}
-	json_array_foreach(findings, i, f)
-	{
-		const char *file = json_string_value(json_object_get(f, "file"));
-		json_int_t line = json_integer_value(json_object_get(f, "line"));
-		json_int_t col = json_integer_value(json_object_get(f, "column"));
-		const char *msg = json_string_value(json_object_get(f, "message"));
-
-		if (line > 0)
-			cli_printf(
-				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
-		else
-			cli_printf("%s: %s\n", file, msg);
-	}
-}
-
-/* The managed changes as a changeset of the bytes on disk; the rest are reported and left. */
+/* The managed changes as a changeset of the bytes read; the rest are reported and left. */
 static int build_changeset(
-	cmdb_changeset **out, json_t *files, cmdb_repo *repo, const json_t *changes)
+	cmdb_changeset **out, json_t *files, const json_t *changes, const json_t *contents)
 {
 	cmdb_changeset *cs = NULL;
 	size_t i;
-	json_t *c;
+	json_t *c, *data;
 
 	if (cmdb_changeset_new(&cs) < 0)
 		goto fail;
 	json_array_foreach(changes, i, c)
 	{
-		const char *path = json_string_value(json_object_get(c, "path"));
-		const char *status = json_string_value(json_object_get(c, "status"));
-		char *buf;
-		size_t len = 0;
+		const char *path = field(c, "path");
 		int rc;
 
-		if (!is_managed(path)) {
+		if (!cmdb_path_managed(path)) {
 			cli_errorf(0, "not committed (gitcmdb does not manage it): %s", path);
 			continue;
 		}
-		if (strcmp(status, "deleted") == 0) {
+		if (!strcmp(field(c, "status"), "deleted"))
 			rc = cmdb_changeset_delete(cs, path);
-		} else {
-			if (!(buf = read_file(cmdb_repo_workdir(repo), path, &len))) {
-				cli_errorf(0,
-					"cannot read %s (%s): nothing was committed; check its "
-					"permissions",
-					path, strerror(errno));
-				goto fail;
-			}
-			rc = cmdb_changeset_put_file(cs, path, buf, len);
-			free(buf);
-		}
+		else if ((data = json_object_get(contents, path)))
+			rc = cmdb_changeset_put_file(
+				cs, path, json_string_value(data), json_string_length(data));
+		else
+			continue; /* not read: a finding said why (nothing is committed then) */
 		if (rc < 0 || json_array_append(files, c) < 0) {
 			cli_fail("rename the file to a valid item path");
 			goto fail;
@@ -382,13 +287,14 @@ static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 	commit_args a = *(const commit_args *)opts;
 	cmdb_repo *repo = ctx->repo;
 	cmdb_changeset *cs = NULL;
-	json_t *changes = NULL, *findings = json_array(), *files = json_array();
+	json_t *changes = NULL, *tree = NULL, *contents = json_object();
+	json_t *findings = json_array(), *files = json_array();
 	char base[41] = "";
 	int rc = CLI_FAIL;
 
 	(void)argc, (void)argv;
 	a.json = ctx->json;
-	if (!findings || !files) {
+	if (!findings || !files || !contents) {
 		cli_errorf(0, "out of memory");
 		goto done;
 	}
@@ -397,17 +303,22 @@ static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 		cli_fail("nothing was committed");
 		goto done;
 	}
-	if (validate(findings, repo, changes) < 0)
+	if (cmdb_repo_worktree_list(&tree, repo, "") < 0) {
+		cli_fail("nothing was committed");
+		goto done;
+	}
+	if (read_changes(contents, findings, repo, changes, tree) < 0 ||
+		validate(findings, repo, changes, tree, contents) < 0)
 		goto done;
 	if (json_array_size(findings)) {
-		print_findings(findings, a.json);
+		cli_print_findings(findings, a.json);
 		fprintf(stderr,
 			"gitcmdb: %zu finding(s): nothing was committed; fix them and run "
 			"'gitcmdb commit' again\n",
 			json_array_size(findings));
 		goto done;
 	}
-	if (build_changeset(&cs, files, repo, changes) < 0)
+	if (build_changeset(&cs, files, changes, contents) < 0)
 		goto done;
 	if (cmdb_changeset_count(cs) == 0) {
 		if (a.json)
@@ -420,6 +331,8 @@ static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 done:
 	cmdb_changeset_free(cs);
 	json_decref(changes);
+	json_decref(tree);
+	json_decref(contents);
 	json_decref(findings);
 	json_decref(files);
 	return rc;

@@ -1,7 +1,6 @@
 /* gitcmdb fmt: rewrite item files in canonical YAML (library: cmdb_yaml_parse/emit). */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,57 +20,26 @@ static const cli_option fmt_options[] = {
 	CLI_OPT_END,
 };
 
-/* Growable list of work-tree-relative paths. */
+/* The work-tree paths to format (sorted, each once) and the links found among them. */
 typedef struct {
-	char **v;
-	size_t n, alloc;
-} pathlist;
+	json_t *files; /* [paths] */
+	json_t *links; /* [paths]: never read, never rewritten */
+} targets;
 
-static int list_add(pathlist *l, const char *p)
+static int add_path(json_t *list, const char *path)
 {
-	if (l->n == l->alloc) {
-		size_t na = l->alloc ? l->alloc * 2 : 64;
-		char **nv = realloc(l->v, na * sizeof(*nv));
-
-		if (!nv)
-			return -1;
-		l->v = nv;
-		l->alloc = na;
-	}
-	if (!(l->v[l->n] = strdup(p)))
-		return -1;
-	l->n++;
+	if (json_array_append_new(list, json_string(path)) < 0)
+		return cli_errorf(-1, "out of memory");
 	return 0;
 }
 
-static void list_free(pathlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Top-level names that are never item types. */
-static int skipped_top(const char *rel)
-{
-	size_t n = strcspn(rel, "/");
-
-	return rel[0] == '.' || (n == 4 && strncmp(rel, "file", 4) == 0) ||
-		(n == 7 && strncmp(rel, "schemas", 7) == 0);
-}
-
-/* An item path: <type>/<name...>.yaml with a valid id, outside the skipped dirs. */
+/* An item path: <type>/<name...>.yaml with a valid id (cmdb_path_classify says the rest). */
 static int is_item_path(const char *rel)
 {
 	char *id = NULL;
 	int ok;
 
-	if (!strchr(rel, '/') || skipped_top(rel))
+	if (cmdb_path_classify(rel) != CMDB_PATH_ITEM || !strchr(rel, '/'))
 		return 0;
 	ok = cmdb_id_from_path(&id, rel) == 0;
 	cmdb_free(id);
@@ -79,85 +47,26 @@ static int is_item_path(const char *rel)
 	return ok;
 }
 
-/* Collect item files below wd/rel (rel "" = the whole tree); symlinks are not followed. */
-static int walk(pathlist *out, const char *wd, const char *rel)
+/* The item files at or below directory rel ("" = the whole tree), from the library's walk. */
+static int add_tree(targets *t, cmdb_repo *repo, const char *rel)
 {
-	char full[4096];
-	DIR *d;
-	struct dirent *e;
-	int err = 0;
+	json_t *files = NULL, *f;
+	size_t i;
+	int rc = 0;
 
-	if ((size_t)snprintf(full, sizeof(full), "%s%s", wd, rel) >= sizeof(full))
-		return cli_errorf(-1, "%s: path too long", rel);
-	if (!(d = opendir(full)))
-		return cli_errorf(-1, "cannot read directory %s (%s): check permissions", full,
-			strerror(errno));
-	while (!err && (e = readdir(d))) {
-		char sub[4096];
-		struct stat st;
+	if (cmdb_repo_worktree_list(&files, repo, rel) < 0)
+		return cli_fail(NULL), -1;
+	json_array_foreach(files, i, f)
+	{
+		const char *path = json_string_value(json_object_get(f, "path"));
 
-		if (e->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
-			sizeof(sub))
-			continue;
-		if ((size_t)snprintf(full, sizeof(full), "%s%s", wd, sub) >= sizeof(full) ||
-			lstat(full, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && !(!*rel && skipped_top(sub)))
-			err = walk(out, wd, sub);
-		else if (S_ISREG(st.st_mode) && is_item_path(sub) && list_add(out, sub) < 0)
-			err = cli_errorf(-1, "out of memory");
+		if (rc == 0 && is_item_path(path))
+			rc = add_path(
+				json_is_true(json_object_get(f, "link")) ? t->links : t->files,
+				path);
 	}
-	closedir(d);
-	return err;
-}
-
-/* Read a whole regular file (capped like the YAML reader); NULL with a message on failure. */
-static char *read_all(const char *path, size_t *len, mode_t *mode)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0;
-
-	if (fd < 0) {
-		cli_errorf(1, "cannot open %s (%s): check the path", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		cli_errorf(1, "%s: not a regular file: give an item file or a directory", path);
-		goto done;
-	}
-	if ((unsigned long long)st.st_size > CMDB_YAML_MAX_BYTES) {
-		cli_errorf(1, "%s: %lld bytes is over the %u-byte YAML limit: split the item", path,
-			(long long)st.st_size, CMDB_YAML_MAX_BYTES);
-		goto done;
-	}
-	if (!(buf = malloc((size_t)st.st_size + 1))) {
-		cli_errorf(1, "%s: out of memory reading %lld bytes: the file is unchanged", path,
-			(long long)st.st_size);
-		goto done;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			cli_errorf(1, "cannot read %s (%s)", path,
-				n < 0 ? strerror(errno) : "file shrank");
-			free(buf);
-			buf = NULL;
-			goto done;
-		}
-		got += (size_t)n;
-	}
-	*len = got;
-	*mode = st.st_mode & 07777;
-done:
-	close(fd);
-	return buf;
+	json_decref(files);
+	return rc;
 }
 
 /* Replace path with data via a temporary file in the same directory and rename(2). */
@@ -207,12 +116,12 @@ done:
 }
 
 /* Format one file; 0 unchanged, 1 changed (or would change), -1 failed. */
-static int fmt_file(const char *wd, const char *rel, int check)
+static int fmt_file(cmdb_repo *repo, const char *rel, int check)
 {
-	char full[4096];
-	char *src = NULL, *out = NULL;
+	const char *wd = cmdb_repo_workdir(repo);
+	char full[4096], *src = NULL, *out = NULL;
 	size_t len = 0, out_len = 0;
-	mode_t mode = 0644;
+	struct stat st;
 	json_t *v = NULL;
 	int rc = -1;
 
@@ -220,8 +129,11 @@ static int fmt_file(const char *wd, const char *rel, int check)
 		cli_errorf(1, "%s: path too long", rel);
 		goto done;
 	}
-	if (!(src = read_all(full, &len, &mode)))
+	if (cmdb_repo_worktree_read(&src, &len, repo, rel, CMDB_YAML_MAX_BYTES) < 0 ||
+		lstat(full, &st) < 0) {
+		cli_fail("the file is unchanged");
 		goto done;
+	}
 	if (cmdb_yaml_parse(&v, src, len, rel) < 0) {
 		cli_errorf(1, "%s: the file is unchanged; fix it and run fmt again",
 			cmdb_error_last());
@@ -235,10 +147,10 @@ static int fmt_file(const char *wd, const char *rel, int check)
 	if (out_len == len && memcmp(out, src, len) == 0)
 		goto done;
 	rc = 1;
-	if (!check && write_atomic(full, out, out_len, mode) < 0)
+	if (!check && write_atomic(full, out, out_len, st.st_mode & 07777) < 0)
 		rc = -1;
 done:
-	free(src);
+	cmdb_free(src);
 	cmdb_free(out);
 	json_decref(v);
 	return rc;
@@ -255,8 +167,9 @@ static int has_dotdot(const char *p)
 }
 
 /* Turn the PATH arguments into work-tree-relative item paths. */
-static int collect_args(pathlist *files, const char *wd, char **args, int n)
+static int collect_args(targets *t, cmdb_repo *repo, char **args, int n)
 {
+	const char *wd = cmdb_repo_workdir(repo);
 	int err = 0;
 
 	for (int i = 0; i < n; i++) {
@@ -284,28 +197,71 @@ static int collect_args(pathlist *files, const char *wd, char **args, int n)
 				"%s: %s: check the path (relative to the work tree root)", args[i],
 				strerror(errno));
 		} else if (S_ISDIR(st.st_mode)) {
-			if (walk(files, wd, rel) < 0)
+			if (add_tree(t, repo, rel) < 0)
 				err = -1;
 		} else if (!is_item_path(rel)) {
 			err = cli_errorf(-1,
 				"%s: not an item file (items are <type>/<name>.yaml outside "
 				"file/ and schemas/): skipped",
 				args[i]);
-		} else if (list_add(files, rel) < 0) {
-			err = cli_errorf(-1, "out of memory");
+		} else if (add_path(S_ISLNK(st.st_mode) ? t->links : t->files, rel) < 0) {
+			err = -1;
 		}
 	}
 	return err;
 }
 
+typedef struct {
+	const char *path;
+	int link;
+} target;
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const target *)a)->path, ((const target *)b)->path);
+}
+
+/* Every target once, sorted by path (a directory and a file in it may both be named). */
+static target *sorted(const targets *t, size_t *n)
+{
+	size_t nf = json_array_size(t->files), nl = json_array_size(t->links), k = 0;
+	target *v = calloc(nf + nl + 1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < nf + nl; i++) {
+		v[i].link = i >= nf;
+		v[i].path = json_string_value(
+			i < nf ? json_array_get(t->files, i) : json_array_get(t->links, i - nf));
+	}
+	qsort(v, nf + nl, sizeof(*v), by_path);
+	for (size_t i = 0; i < nf + nl; i++)
+		if (k == 0 || strcmp(v[k - 1].path, v[i].path) != 0)
+			v[k++] = v[i];
+	*n = k;
+	return v;
+}
+
+/* Format (or check) one target; 0 unchanged, 1 changed, -1 failed (said). */
+static int fmt_target(cmdb_repo *repo, const target *t, int check)
+{
+	if (t->link)
+		return cli_errorf(-1,
+			"%s: a symbolic link: not formatted (gitcmdb never follows links in the "
+			"work tree)",
+			t->path);
+	return fmt_file(repo, t->path, check);
+}
+
 static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	pathlist files = {NULL, 0, 0};
-	const char *wd = cmdb_repo_workdir(ctx->repo);
+	targets t = {json_array(), json_array()};
+	target *v = NULL;
+	size_t n = 0;
 	int check = ((const fmt_opts *)opts)->check, json = ctx->json, status = CLI_OK;
 	json_t *changed = json_array(), *failed = json_array();
 
-	if (!changed || !failed) {
+	if (!changed || !failed || !t.files || !t.links) {
 		status = cli_errorf(CLI_FAIL, "out of memory");
 		goto done;
 	}
@@ -314,20 +270,19 @@ static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 		status = cli_fail("nothing was formatted");
 		goto done;
 	}
-	if (argc ? collect_args(&files, wd, argv, argc) < 0 : walk(&files, wd, "") < 0)
+	if (argc ? collect_args(&t, ctx->repo, argv, argc) < 0 : add_tree(&t, ctx->repo, "") < 0)
 		status = CLI_FAIL;
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
-	for (size_t i = 0; i < files.n; i++) {
-		int rc;
+	if (!(v = sorted(&t, &n))) {
+		status = cli_errorf(CLI_FAIL, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = fmt_target(ctx->repo, &v[i], check);
 
-		/* A directory and a file inside it may both be named: do each once. */
-		if (i > 0 && strcmp(files.v[i], files.v[i - 1]) == 0)
-			continue;
-		rc = fmt_file(wd, files.v[i], check);
 		if (rc > 0 && !json)
-			cli_printf("%s\n", files.v[i]);
+			cli_printf("%s\n", v[i].path);
 		if (rc != 0 &&
-			json_array_append_new(rc > 0 ? changed : failed, json_string(files.v[i])) <
+			json_array_append_new(rc > 0 ? changed : failed, json_string(v[i].path)) <
 				0) {
 			status = cli_errorf(CLI_FAIL, "out of memory");
 			goto done;
@@ -339,16 +294,16 @@ static int run_fmt(cli_ctx *ctx, void *opts, int argc, char **argv)
 		json_t *doc =
 			json_pack("{sOsOsb}", "changed", changed, "failed", failed, "check", check);
 
-		if (doc)
-			cli_print_json(doc);
-		else
-			status = cli_errorf(CLI_FAIL, "out of memory");
+		if (!doc || cli_print_json(doc) != CLI_OK)
+			status = doc ? CLI_FAIL : cli_errorf(CLI_FAIL, "out of memory");
 		json_decref(doc);
 	}
 done:
+	free(v);
 	json_decref(changed);
 	json_decref(failed);
-	list_free(&files);
+	json_decref(t.files);
+	json_decref(t.links);
 	return status;
 }
 

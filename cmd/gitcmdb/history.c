@@ -16,167 +16,6 @@ static const cli_option history_options[] = {
 	CLI_OPT_END,
 };
 
-/* An attribute value as JSON, typed by its vtype. */
-static json_t *typed(const char *value, const char *vtype)
-{
-	json_t *v;
-
-	if (!vtype || !value || strcmp(vtype, "null") == 0)
-		return json_null();
-	if (strcmp(vtype, "int") == 0)
-		return json_integer(strtoll(value, NULL, 10));
-	if (strcmp(vtype, "real") == 0)
-		return json_real(strtod(value, NULL));
-	if (strcmp(vtype, "bool") == 0)
-		return json_boolean(strcmp(value, "true") == 0);
-	if (strcmp(vtype, "list") == 0 && (v = json_loads(value, JSON_DECODE_ANY, NULL)))
-		return v;
-	return json_string(value);
-}
-
-static sqlite3_stmt *prep(cmdb_index *idx, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) != SQLITE_OK) {
-		cli_errorf(0, "index query failed: %s", sqlite3_errmsg(cmdb_index_db(idx)));
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
-#define PATH_FILTER(col)                                                                           \
-	" AND (?3 IS NULL OR " col " = ?3 OR substr(" col ", 1, length(?3) + 1) = ?3 || '.')"
-
-/* The changes of id at seq (under path when set), as [{path, op, old, new}]. */
-static json_t *changes_at(cmdb_index *idx, const char *id, long long seq, const char *path)
-{
-	sqlite3_stmt *a = prep(idx,
-		"SELECT path, max(CASE WHEN to_seq = ?2 THEN value END), max(CASE WHEN to_seq = ?2 "
-		"THEN vtype END),"
-		" max(CASE WHEN from_seq = ?2 THEN value END), max(CASE WHEN from_seq = ?2 THEN "
-		"vtype END)"
-		" FROM attrs WHERE id = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER(
-			"path") " GROUP BY path ORDER BY path");
-	sqlite3_stmt *r = prep(idx,
-		"SELECT 'relations.' || type AS p, dst, to_seq = ?2 FROM relations"
-		" WHERE src = ?1 AND (from_seq = ?2 OR to_seq = ?2)" PATH_FILTER(
-			"p") " ORDER BY type, dst");
-	json_t *out = json_array();
-
-	for (int k = 0; k < 2 && a && r && out; k++) {
-		sqlite3_stmt *st = k ? r : a;
-
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			const char *p = (const char *)sqlite3_column_text(st, 0);
-			const char *ov = (const char *)sqlite3_column_text(st, 1), *ot = NULL,
-				   *nv = NULL, *nt = NULL;
-
-			if (k == 0) {
-				ot = (const char *)sqlite3_column_text(st, 2);
-				nv = (const char *)sqlite3_column_text(st, 3);
-				nt = (const char *)sqlite3_column_text(st, 4);
-			} else if (sqlite3_column_int(st, 2)) {
-				ot = "string";
-			} else {
-				nv = ov, nt = "string", ov = NULL;
-			}
-			json_array_append_new(out,
-				json_pack("{s:s, s:s, s:o, s:o}", "path", p, "op",
-					!ot           ? "added"
-						: !nt ? "removed"
-						      : "changed",
-					"old", typed(ov, ot), "new", typed(nv, nt)));
-		}
-	}
-	if (!a || !r) {
-		json_decref(out);
-		out = NULL;
-	}
-	sqlite3_finalize(a);
-	sqlite3_finalize(r);
-	return out;
-}
-
-static json_t *strings(cmdb_index *idx, const char *sql, const char *text, long long num)
-{
-	sqlite3_stmt *st = prep(idx, sql);
-	json_t *out = st ? json_array() : NULL;
-
-	if (st) {
-		if (text)
-			sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(st, 1, num);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_array_append_new(
-				out, json_string((const char *)sqlite3_column_text(st, 0)));
-	}
-	sqlite3_finalize(st);
-	return out;
-}
-
-static json_t *collect(cmdb_index *idx, const char *id, const char *path)
-{
-	sqlite3_stmt *st = prep(idx,
-		"SELECT s.seq, c.oid, c.time, c.author, c.email, c.summary,"
-		" EXISTS(SELECT 1 FROM item_versions WHERE id = ?1 AND from_seq = s.seq),"
-		" EXISTS(SELECT 1 FROM item_versions WHERE id = ?1 AND to_seq = s.seq)"
-		" FROM (SELECT from_seq AS seq FROM item_versions WHERE id = ?1 UNION"
-		"  SELECT to_seq FROM item_versions WHERE id = ?1 AND to_seq IS NOT NULL) s"
-		" JOIN commits c ON c.seq = s.seq ORDER BY s.seq");
-	json_t *versions = json_array(), *res = NULL;
-	char tbuf[32];
-
-	if (!st)
-		goto done;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(st, 0);
-		int opens = sqlite3_column_int(st, 6), closes = sqlite3_column_int(st, 7);
-		json_t *ch = changes_at(idx, id, seq, path);
-
-		if (!ch)
-			goto done;
-		if (path && json_array_size(ch) == 0) {
-			json_decref(ch);
-			continue;
-		}
-		cli_format_time(tbuf, sqlite3_column_int64(st, 2));
-		json_array_append_new(versions,
-			json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:o, s:o}", "seq",
-				(json_int_t)seq, "commit", (const char *)sqlite3_column_text(st, 1),
-				"time", tbuf, "author", (const char *)sqlite3_column_text(st, 3),
-				"email", (const char *)sqlite3_column_text(st, 4), "summary",
-				(const char *)sqlite3_column_text(st, 5), "kind",
-				opens && closes ? "modified"
-					: opens ? "created"
-						: "deleted",
-				"changes", ch, "change_ids",
-				strings(idx,
-					"SELECT value FROM trailers WHERE seq = ?1 AND"
-					" lower(key) = 'change' ORDER BY rowid",
-					NULL, seq)));
-	}
-	res = json_pack("{s:s, s:s?, s:o, s:O}", "id", id, "path", path, "change_records",
-		strings(idx,
-			"SELECT src FROM relations WHERE dst = ?1 AND type = 'affects'"
-			" UNION SELECT a.id FROM attrs a WHERE a.path = 'affects' AND a.vtype = "
-			"'list'"
-			" AND EXISTS(SELECT 1 FROM json_each(a.value) j WHERE j.value = ?1) ORDER "
-			"BY 1",
-			id, 0),
-		"versions", versions);
-done:
-	sqlite3_finalize(st);
-	json_decref(versions);
-	return res;
-}
-
 static void print_value(const json_t *v)
 {
 	char *s;
@@ -239,17 +78,16 @@ static int run_history(cli_ctx *ctx, void *opts, int argc, char **argv)
 	int rc = CLI_FAIL;
 
 	(void)argc;
-	if (cmdb_index_check_id(idx, id) < 0) {
+	if (cmdb_index_item_history(&res, idx, id, path) < 0) {
 		cli_fail(NULL);
 		goto done;
 	}
-	if (!(res = collect(idx, id, path)))
+	if (ctx->json) {
+		rc = cli_print_json(res);
 		goto done;
-	if (ctx->json)
-		cli_print_json(res);
-	else
-		print_text(res, path != NULL);
-	if (!ctx->json && path && json_array_size(json_object_get(res, "versions")) == 0)
+	}
+	print_text(res, path != NULL);
+	if (path && json_array_size(json_object_get(res, "versions")) == 0)
 		cli_errorf(0, "%s has no recorded changes at or under '%s'", id, path);
 	rc = CLI_OK;
 done:

@@ -15,15 +15,6 @@ static const cli_option index_options[] = {
 	CLI_OPT_END,
 };
 
-void cli_format_time(char buf[32], long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "@%lld", t);
-}
-
 cmdb_index *cli_index_open(
 	cmdb_repo **repo, cli_ctx *ctx, const char *db, int no_refresh, unsigned flags)
 {
@@ -72,18 +63,6 @@ void cli_index_close(cmdb_index *idx, cmdb_repo *repo)
 	cmdb_repo_free(repo);
 }
 
-static long long count(cmdb_index *idx, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	long long n = -1;
-
-	if (sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL) == SQLITE_OK &&
-		sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 static double now_seconds(void)
 {
 	struct timespec ts;
@@ -92,25 +71,23 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void report(cmdb_index *idx, int added, int rebuilt, double secs, int json)
+static int report(
+	const cmdb_index_counts *n, cmdb_index *idx, int added, int rebuilt, double secs, int json)
 {
-	long long commits = count(idx, "SELECT count(*) FROM commits");
-	long long current = count(idx, "SELECT count(*) FROM item_versions WHERE to_seq IS NULL");
-	long long ever = count(idx, "SELECT count(*) FROM items");
-
 	if (json) {
 		json_t *o = json_pack("{s:i, s:I, s:I, s:I, s:f, s:b, s:s}", "commits_added", added,
-			"commits", (json_int_t)commits, "items", (json_int_t)current, "items_ever",
-			(json_int_t)ever, "seconds", secs, "rebuilt", rebuilt, "db",
-			cmdb_index_path(idx));
+			"commits", (json_int_t)n->commits, "items", (json_int_t)n->items,
+			"items_ever", (json_int_t)n->items_ever, "seconds", secs, "rebuilt",
+			rebuilt, "db", cmdb_index_path(idx));
+		int rc = o ? cli_print_json(o) : cli_errorf(CLI_FAIL, "out of memory");
 
-		cli_print_json(o);
 		json_decref(o);
-		return;
+		return rc;
 	}
 	cli_printf("%s %d commit%s: %lld commits, %lld items (%lld ever) in %.2f s\n",
-		rebuilt ? "rebuilt from" : "indexed", added, added == 1 ? "" : "s", commits,
-		current, ever, secs);
+		rebuilt ? "rebuilt from" : "indexed", added, added == 1 ? "" : "s", n->commits,
+		n->items, n->items_ever, secs);
+	return CLI_OK;
 }
 
 static int run_index(cli_ctx *ctx, void *opts, int argc, char **argv)
@@ -120,6 +97,7 @@ static int run_index(cli_ctx *ctx, void *opts, int argc, char **argv)
 	    rc = CLI_FAIL;
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
+	cmdb_index_counts counts;
 	double t0;
 
 	(void)argc, (void)argv;
@@ -136,10 +114,13 @@ static int run_index(cli_ctx *ctx, void *opts, int argc, char **argv)
 	}
 	if (!warned && cmdb_index_warning(idx)) /* damage found while updating */
 		cli_errorf(0, "warning: %s", cmdb_index_warning(idx));
+	if (cmdb_index_count(&counts, idx) < 0) {
+		cli_fail(NULL);
+		goto done;
+	}
 	if (rebuild)
-		added = (int)count(idx, "SELECT count(*) FROM commits");
-	report(idx, added, rebuild, now_seconds() - t0, json);
-	rc = CLI_OK;
+		added = (int)counts.commits;
+	rc = report(&counts, idx, added, rebuild, now_seconds() - t0, json);
 done:
 	cli_index_close(idx, repo);
 	return rc;

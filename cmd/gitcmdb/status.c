@@ -6,20 +6,13 @@
 
 #include "cli.h"
 
-static int managed(const char *path)
-{
-	cmdb_path_kind k = cmdb_path_classify(path);
-
-	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
-}
-
 static int print_json(const char *base, int finished, json_t *changes)
 {
 	size_t i;
 	json_t *c, *r;
 
-	json_array_foreach(changes, i, c) json_object_set_new(
-		c, "managed", json_boolean(managed(json_string_value(json_object_get(c, "path")))));
+	json_array_foreach(changes, i, c) json_object_set_new(c, "managed",
+		json_boolean(cmdb_path_managed(json_string_value(json_object_get(c, "path")))));
 	r = json_pack("{s:s?, s:b, s:O}", "main", *base ? base : NULL, "finished_update", finished,
 		"changes", changes);
 	if (!r)
@@ -42,7 +35,8 @@ static void print_text(const char *base, json_t *changes)
 		const char *path = json_string_value(json_object_get(c, "path"));
 
 		cli_printf("%-9s %s%s\n", json_string_value(json_object_get(c, "status")), path,
-			managed(path) ? "" : "   (not gitcmdb's: commit leaves it alone)");
+			cmdb_path_managed(path) ? ""
+						: "   (not gitcmdb's: commit leaves it alone)");
 	}
 }
 

@@ -1,10 +1,7 @@
 /* gitcmdb validate: check every item of the work tree or a revision against the schemas. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -72,59 +69,6 @@ static int read_rev(sources *src, cmdb_repo *repo, const char *rev)
 	return error;
 }
 
-/* Read a regular file, at most cap + 1 bytes (the YAML reader reports the excess); NULL
- * with errno set on failure. */
-static char *read_capped(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = CMDB_YAML_MAX_BYTES + 1, n = 0, alloc = 0;
-	char *buf = NULL;
-	int err;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (alloc - n < 65536) {
-			char *grown = realloc(buf, alloc + 65536 + 1);
-
-			if (!grown) {
-				errno = ENOMEM;
-				goto fail;
-			}
-			buf = grown;
-			alloc += 65536;
-		}
-		size_t got = fread(buf + n, 1, alloc - n < cap - n ? alloc - n : cap - n, f);
-
-		n += got;
-		if (got == 0 || n >= cap)
-			break;
-	}
-	if (ferror(f)) /* errno is the failed read's */
-		goto fail;
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	err = errno;
-	free(buf);
-	fclose(f);
-	errno = err;
-	return NULL;
-}
-
-/* a + "/" + b (or just b when a is empty), malloc'd; NULL on failure. */
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *s = malloc(n);
-
-	if (s)
-		snprintf(s, n, "%s%s%s", a, a[0] ? "/" : "", b);
-	return s;
-}
-
 /* Why add_source refused path: jansson takes only UTF-8 keys. */
 static int bad_source(const char *path)
 {
@@ -137,56 +81,39 @@ static int bad_source(const char *path)
 }
 
 /*
- * Walk the work tree below rel (relative to root); symlinks and specials are not followed.
- * A failure is printed here, naming the file and the reason.
+ * The work tree's schemas and item files (cmdb_repo_worktree_list: links are never
+ * followed); a link or a file over the YAML limit is a finding. A failure is printed
+ * here, naming the file and the reason.
  */
-static int read_tree(sources *src, const char *root, const char *rel)
+static int read_tree(sources *src, json_t *findings, cmdb_repo *repo)
 {
-	char *dirpath = rel[0] ? join(root, rel) : strdup(root);
-	DIR *d = NULL;
-	struct dirent *e;
-	int error = 0;
+	json_t *files = NULL, *f;
+	size_t i;
+	int rc = 0;
 
-	if (!dirpath)
-		return cli_errorf(CMDB_ERROR, "out of memory");
-	if (!(d = opendir(dirpath))) {
-		cli_errorf(0, "cannot read directory %s (%s): check its permissions",
-			rel[0] ? rel : dirpath, strerror(errno));
-		free(dirpath);
-		return CMDB_ERROR;
+	if (cmdb_repo_worktree_list(&files, repo, "") < 0) {
+		cli_fail(NULL);
+		return -1;
 	}
-	while (!error && (e = readdir(d))) {
-		char *child = NULL, *full = NULL, *data;
-		struct stat st;
+	json_array_foreach(files, i, f)
+	{
+		const char *path = json_string_value(json_object_get(f, "path"));
+		char *data = NULL;
 		size_t len = 0;
 
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-			(!rel[0] && strcmp(e->d_name, ".git") == 0))
+		if (!strcmp(json_string_value(json_object_get(f, "kind")), "settings"))
 			continue;
-		if (!(child = join(rel, e->d_name)) || !(full = join(root, child))) {
-			free(child);
-			error = cli_errorf(CMDB_ERROR, "out of memory");
+		rc = cli_read_worktree(&data, &len, findings, repo, path,
+			json_is_true(json_object_get(f, "link")));
+		if (rc == 0 && add_source(src, path, data, len) < 0)
+			rc = bad_source(path);
+		cmdb_free(data);
+		if (rc < 0)
 			break;
-		}
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			/* Top-level dotdirs and file/ hold no items; anything else is walked. */
-			if (rel[0] || (e->d_name[0] != '.' && strcmp(e->d_name, "file") != 0))
-				error = read_tree(src, root, child);
-		} else if (lstat(full, &st) == 0 && S_ISREG(st.st_mode) && wanted(child)) {
-			if (!(data = read_capped(full, &len)))
-				error = cli_errorf(CMDB_ERROR,
-					"cannot read %s (%s): check its permissions", child,
-					strerror(errno));
-			else if (add_source(src, child, data, len) < 0)
-				error = bad_source(child);
-			free(data);
-		}
-		free(child);
-		free(full);
+		rc = 0;
 	}
-	closedir(d);
-	free(dirpath);
-	return error;
+	json_decref(files);
+	return rc;
 }
 
 static int load_schemas(cmdb_schema **out, const json_t *files)
@@ -233,26 +160,6 @@ done:
 	return error;
 }
 
-static void print_text(const json_t *findings)
-{
-	size_t i;
-	json_t *f;
-
-	json_array_foreach(findings, i, f)
-	{
-		const char *file = json_string_value(json_object_get(f, "file"));
-		json_int_t line = json_integer_value(json_object_get(f, "line"));
-		json_int_t col = json_integer_value(json_object_get(f, "column"));
-		const char *msg = json_string_value(json_object_get(f, "message"));
-
-		if (line > 0)
-			cli_printf(
-				"%s:%lld:%lld: %s\n", file, (long long)line, (long long)col, msg);
-		else
-			cli_printf("%s: %s\n", file, msg);
-	}
-}
-
 static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
 	sources src = {json_object(), json_object()};
@@ -272,7 +179,7 @@ static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 			rc = cli_fail(rev ? "check the revision with 'git log'" : NULL);
 			goto done;
 		}
-	} else if (read_tree(&src, cmdb_repo_workdir(repo), "") < 0) {
+	} else if (read_tree(&src, findings, repo) < 0) {
 		goto done; /* read_tree named the file and the reason */
 	}
 	if (load_schemas(&schema, src.schemas) < 0) {
@@ -283,10 +190,8 @@ static int run_validate(cli_ctx *ctx, void *opts, int argc, char **argv)
 		rc = cli_fail(NULL);
 		goto done;
 	}
-	if (ctx->json)
-		cli_print_json(findings);
-	else
-		print_text(findings);
+	if (cli_print_findings(findings, ctx->json) != CLI_OK)
+		goto done;
 	fprintf(stderr, "validate: %zu items, %zu findings\n", json_object_size(src.items),
 		json_array_size(findings));
 	rc = json_array_size(findings) ? CLI_FAIL : CLI_OK;

@@ -67,4 +67,32 @@ typedef enum {
  */
 CMDB_API cmdb_path_kind cmdb_path_classify(const char *path);
 
+/* 1 when gitcmdb manages path (an item candidate, a schema or a settings file), else 0. */
+CMDB_API int cmdb_path_managed(const char *path);
+
+/*
+ * Record ids: a change, incident or problem record is named by its kind's prefix,
+ * a dash and at least CMDB_RECORD_ID_DIGITS decimal digits, zero-padded ("CHG-0042",
+ * "INC-12345"), at most CMDB_RECORD_ID_MAX bytes in all. The prefix is uppercase
+ * and exact: "chg-0042", "CHG-42" and "CHG-0042a" are not ids.
+ */
+typedef enum {
+	CMDB_RECORD_CHANGE = 0, /* CHG- */
+	CMDB_RECORD_INCIDENT, /* INC- */
+	CMDB_RECORD_PROBLEM, /* PRB- */
+} cmdb_record_kind;
+
+#define CMDB_RECORD_ID_DIGITS 4
+#define CMDB_RECORD_ID_MAX 24
+
+/* 1 when id is a well-formed record id of kind, else 0 (also for an unknown kind). */
+CMDB_API int cmdb_record_id_valid(cmdb_record_kind kind, const char *id);
+
+/* The kind of a record id: 0, or CMDB_EINVALID with a message saying what a record id
+ * looks like. */
+CMDB_API int cmdb_record_id_parse(cmdb_record_kind *kind, const char *id);
+
+/* "CHG", "INC" or "PRB"; NULL for an unknown kind. */
+CMDB_API const char *cmdb_record_id_prefix(cmdb_record_kind kind);
+
 #endif

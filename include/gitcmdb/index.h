@@ -72,8 +72,59 @@ CMDB_API int cmdb_index_resolve_when(long long *seq, cmdb_index *idx, const char
 /* The seq of main's tip as indexed (0 when the index is empty). */
 CMDB_API long long cmdb_index_head_seq(cmdb_index *idx);
 
+/* What the index holds (cmdb_index_count). */
+typedef struct {
+	long long commits; /* commit rows (mainline and merged-in side commits) */
+	long long items; /* items present at the indexed head */
+	long long items_ever; /* items that ever existed */
+	long long relations; /* relations present at the indexed head */
+	long long attr_rows; /* attribute rows of every version */
+} cmdb_index_counts;
+
+CMDB_API int cmdb_index_count(cmdb_index_counts *out, cmdb_index *idx);
+
 /* 0 when id ever existed; CMDB_ENOTFOUND "unknown item 'x' (did you mean: a, b?)" otherwise. */
 CMDB_API int cmdb_index_check_id(cmdb_index *idx, const char *id);
+
+/*
+ * Item queries (what `gitcmdb show` and `history` print; bench/index.c measures these).
+ * Every result is the caller's (json_decref). No answer is made from part of the rows:
+ * a read that SQLite cannot finish (BUSY, I/O error, a damaged page) fails; damage says
+ * "the index file is damaged" and makes cmdb_index_damaged() 1, so the caller can
+ * cmdb_index_repair().
+ */
+
+/*
+ * Item id as it was at WHEN (see cmdb_index_resolve_when; NULL = the indexed head):
+ * {"id", "seq", "commit": {"oid", "time", "author", "email", "summary"}, "blob", "item"};
+ * author, email and summary are null when the commit has none, time reads
+ * "2026-11-28T22:10:00Z". Errors: CMDB_EINVALID only for a malformed WHEN;
+ * CMDB_ENOTFOUND for an unknown id (naming close ids), a WHEN before the first commit,
+ * or an item absent at WHEN (naming the commit that deleted it, or created it later);
+ * CMDB_ERROR when that version's file did not parse (saying why).
+ */
+CMDB_API int cmdb_index_item_at(json_t **out, cmdb_index *idx, const char *id, const char *when);
+
+/*
+ * Every version of item id, oldest first, with its field-level changes:
+ * {"id", "path", "change_records": [ids], "versions": [{"seq", "commit", "time",
+ * "author", "email", "summary", "kind": "created"|"modified"|"deleted", "changes":
+ * [{"path", "op": "added"|"removed"|"changed", "old", "new"}], "change_ids": [ids]}]}.
+ * Change paths are flattened attributes (attributes.packages.openssl.version) and
+ * relations.TYPE; old and new are typed (string, number, boolean, list, null).
+ * change_ids are the commit's "Change:" trailers; change_records come from
+ * cmdb_index_item_records. With path (NULL = all), only changes at or below path are
+ * listed and versions without any are left out. CMDB_ENOTFOUND for an unknown id.
+ */
+CMDB_API int cmdb_index_item_history(
+	json_t **out, cmdb_index *idx, const char *id, const char *path);
+
+/*
+ * The records that concern item id, as a sorted array of their ids: every item that
+ * names id in an "affects" relation or an "affects" attribute list at any time
+ * (change records: "change/CHG-0042").
+ */
+CMDB_API int cmdb_index_item_records(json_t **out, cmdb_index *idx, const char *id);
 
 /*
  * Damage found while reading. cmdb_index_damaged: 1 when a read on idx reported

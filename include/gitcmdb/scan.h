@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "common.h"
+#include "inventory.h"
 #include "ssh.h"
 #include "store.h"
 
@@ -73,5 +74,47 @@ CMDB_API int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opt
  * and shared read-only by every exec; nothing is written to disk.
  */
 CMDB_API int cmdb_scan_known_hosts(cmdb_knownhosts **out, cmdb_repo *repo, const char *file);
+
+/*
+ * The inventory a scan or an enrolment reads (cmdb_inventory_free): file when given,
+ * else the inventory.yaml committed on main (CMDB_ENOTFOUND, saying what to do, when
+ * there is none).
+ */
+CMDB_API int cmdb_scan_inventory(cmdb_inventory **out, cmdb_repo *repo, const char *file);
+
+/* ---- host keys ------------------------------------------------------------------ */
+
+typedef struct {
+	const char *inventory; /* inventory file; NULL = inventory.yaml committed on main */
+	const char *limit; /* host globs / @group (cmdb_inventory_select); NULL = all */
+	int replace; /* accept a key that differs from the recorded one */
+	int jobs; /* hosts contacted at once; <= 0 = 16 */
+	int timeout_s; /* connect and handshake deadline per host; <= 0 = 10 */
+} cmdb_hostkeys_opts;
+
+#define CMDB_HOSTKEYS_OPTS_INIT                                                                    \
+	{                                                                                          \
+		NULL, NULL, 0, 16, 10                                                              \
+	}
+
+/*
+ * Enrol host keys: take the SSH host key each selected host presents (no login is
+ * attempted; the hosts are contacted on the scan's pool), record it in main's
+ * known_hosts and commit that file once ("hostkeys: N added, M replaced", a line per
+ * key), unless nothing changed. Explicit trust on first use: a host presenting a key
+ * that differs from the recorded one is refused unless opts->replace, which drops
+ * its other keys. *report (caller's):
+ *   {"hosts": [{"name", "address", "port", "status", "type", "fingerprint",
+ *    "known_as", "error"}], "commit": 40-hex (only when one was made)}
+ * in inventory order; status is added, unchanged, replaced, refused (error says why)
+ * or error (unreachable, timed out...; no key fields). Hosts that failed do not make
+ * this fail: the return is an error only when the enrolment could not run or commit
+ * (bad inventory or known_hosts, no host selected, CMDB_EDIRTY, CMDB_ELOCKED, ...).
+ */
+CMDB_API int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_opts *opts);
+
+/* The recorded keys of main's known_hosts, in file order (caller's):
+ * [{"hosts", "type", "fingerprint" (SHA256:...), "marker" ("", "@revoked"...), "line"}]. */
+CMDB_API int cmdb_hostkeys_list(json_t **out, cmdb_repo *repo);
 
 #endif

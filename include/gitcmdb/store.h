@@ -59,6 +59,31 @@ CMDB_API int cmdb_repo_settings(json_t **out, cmdb_repo *repo);
 CMDB_API int cmdb_repo_worktree_changes(json_t **out, char *base, cmdb_repo *repo);
 
 /*
+ * The work tree's files that gitcmdb manages (cmdb_path_classify: items, schemas,
+ * settings) at or below the directory under ("" or NULL = all; relative to the work
+ * tree's root), as a json_t array sorted by path:
+ *   [{"path": "host/web01.yaml", "kind": "item" | "schema" | "settings", "link": true}]
+ * One walk for `validate`, `fmt` and `commit`: .git, top-level dot-directories, file/
+ * and directories below schemas/ are not entered (nothing in them is managed); every
+ * other directory is. No symbolic link is ever followed: a link where a managed file
+ * would be is listed with "link": true (and must not be read), a link in place of a
+ * directory is not entered (and listed only when its own path is managed), and under
+ * reached through a link is CMDB_EINVALID. Sockets, FIFOs and devices are left out.
+ * CMDB_EINVALID for a bare repository, or a managed file whose name is not UTF-8.
+ */
+CMDB_API int cmdb_repo_worktree_list(json_t **out, cmdb_repo *repo, const char *under);
+
+/*
+ * Read the work-tree file at path (repository-relative) whole, at most cap bytes,
+ * never through a symbolic link (at path or among its directories): *out is
+ * NUL-terminated and the caller's (cmdb_free). Errors name the file and the reason:
+ * CMDB_ENOTFOUND, CMDB_ETOOBIG (over cap), CMDB_EINVALID (a link, or not a regular
+ * file), CMDB_ERROR (permissions, I/O).
+ */
+CMDB_API int cmdb_repo_worktree_read(
+	char **out, size_t *len, cmdb_repo *repo, const char *path, size_t cap);
+
+/*
  * Who a person's commit is by: $GIT_AUTHOR_NAME / $GIT_AUTHOR_EMAIL, else git
  * config user.name / user.email (repository, global, system). Both outputs are
  * the caller's (cmdb_free); CMDB_ENOTFOUND when neither source names the user.

@@ -327,21 +327,76 @@ const char *cmdb_index_warning(cmdb_index *idx)
 	return idx->warning;
 }
 
-long long cmdb_index_head_seq(cmdb_index *idx)
+int cmdb__index_prepare(sqlite3_stmt **st, cmdb_index *idx, const char *sql, const char *what)
+{
+	*st = NULL;
+	if (sqlite3_prepare_v2(idx->db, sql, -1, st, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_finalize(*st);
+	*st = NULL;
+	return cmdb__index_sqlerr(idx, what);
+}
+
+int cmdb__index_step(cmdb_index *idx, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return cmdb__index_sqlerr(idx, what);
+}
+
+int cmdb__index_head(long long *seq, cmdb_index *idx)
 {
 	sqlite3_stmt *st = NULL;
-	long long seq = 0;
-	int rc = sqlite3_prepare_v2(idx->db,
-		"SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
-		"m.key='last_commit'",
-		-1, &st, NULL);
+	int rc;
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		seq = sqlite3_column_int64(st, 0);
+	*seq = 0;
+	if ((rc = cmdb__index_prepare(&st, idx,
+		     "SELECT c.seq FROM meta m JOIN commits c ON c.oid = m.value WHERE "
+		     "m.key='last_commit'",
+		     "cannot read the indexed head")) < 0)
+		return rc;
+	if ((rc = cmdb__index_step(idx, st, "cannot read the indexed head")) == 1)
+		*seq = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	if (cmdb__index_corrupt_code(rc))
-		idx->damaged = 1; /* "empty" would be a lie: let the caller's close repair it */
+	return rc < 0 ? rc : 0;
+}
+
+long long cmdb_index_head_seq(cmdb_index *idx)
+{
+	long long seq = 0;
+
+	/* "empty" on an error would be a lie; damage is marked for the caller's close */
+	if (cmdb__index_head(&seq, idx) < 0)
+		return 0;
 	return seq;
+}
+
+int cmdb_index_count(cmdb_index_counts *out, cmdb_index *idx)
+{
+	static const char sql[] = "SELECT (SELECT count(*) FROM commits),"
+				  " (SELECT count(*) FROM item_versions WHERE to_seq IS NULL),"
+				  " (SELECT count(*) FROM items),"
+				  " (SELECT count(*) FROM relations WHERE to_seq IS NULL),"
+				  " (SELECT count(*) FROM attrs)";
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = cmdb__index_prepare(&st, idx, sql, "cannot count the index")) < 0)
+		return rc;
+	if ((rc = cmdb__index_step(idx, st, "cannot count the index")) == 1) {
+		out->commits = sqlite3_column_int64(st, 0);
+		out->items = sqlite3_column_int64(st, 1);
+		out->items_ever = sqlite3_column_int64(st, 2);
+		out->relations = sqlite3_column_int64(st, 3);
+		out->attr_rows = sqlite3_column_int64(st, 4);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? rc : 0;
 }
 
 size_t cmdb__edit_distance(const char *a, const char *b, size_t cap)

@@ -90,6 +90,14 @@ void cmdb__index_note_sqlerr(sqlite3 *db, int rc);
  * corrupt/not-a-database code marks idx damaged and says so. */
 int cmdb__index_sqlerr(cmdb_index *idx, const char *what);
 
+/* Prepare sql on idx->db; on failure the error is set from SQLite ("<what>: ..."). */
+int cmdb__index_prepare(sqlite3_stmt **st, cmdb_index *idx, const char *sql, const char *what);
+/* Step st: 1 a row, 0 done; any other result (BUSY, CORRUPT, IOERR...) sets the error
+ * ("<what>: ...", a damaged file marked so) and returns it. */
+int cmdb__index_step(cmdb_index *idx, sqlite3_stmt *st, const char *what);
+/* The seq of main's tip as indexed (0 when empty); errors set, damage marked. */
+int cmdb__index_head(long long *seq, cmdb_index *idx);
+
 /* Called for each regular-file path whose blob differs: blob is the new id, or NULL when gone. */
 typedef int (*cmdb__tree_change_cb)(const char *path, const git_oid *blob, void *payload);
 
@@ -124,9 +132,6 @@ int cmdb__flatten_relations(json_t **out, const json_t *doc);
  * now is the reference for relative times.
  */
 int cmdb__when_parse_time(long long *t, const char *when, long long now);
-
-/* Format unix seconds as "2026-11-28T22:10:00Z" into buf[21]. */
-void cmdb__when_format(char buf[32], long long t);
 
 /* Levenshtein distance of a and b, capped at cap+1 (cheap rejection). */
 size_t cmdb__edit_distance(const char *a, const char *b, size_t cap);

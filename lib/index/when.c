@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "util/error.h"
+#include "util/time.h"
 #include "index/index_int.h"
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
@@ -169,15 +170,6 @@ int cmdb__when_parse_time(long long *t, const char *when, long long now)
 	return rc;
 }
 
-void cmdb__when_format(char buf[32], long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, 32, "@%lld", t);
-}
-
 static int seq_at_time(long long *seq, cmdb_index *idx, long long t, const char *when)
 {
 	sqlite3_stmt *st = NULL;
@@ -197,7 +189,7 @@ static int seq_at_time(long long *seq, cmdb_index *idx, long long t, const char 
 		goto done;
 	}
 	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-		cmdb__when_format(first, sqlite3_column_int64(st, 1));
+		cmdb__time_format(first, sqlite3_column_int64(st, 1));
 		error = cmdb__error(
 			CMDB_ENOTFOUND, "'%s' is before the first commit (%s)", when, first);
 		goto done;

@@ -380,3 +380,50 @@ cmdb_path_kind cmdb_path_classify(const char *path)
 		return CMDB_PATH_SETTINGS;
 	return len > 5 && strcmp(path + len - 5, ".yaml") == 0 ? CMDB_PATH_ITEM : CMDB_PATH_OTHER;
 }
+
+int cmdb_path_managed(const char *path)
+{
+	cmdb_path_kind k = cmdb_path_classify(path);
+
+	return k == CMDB_PATH_ITEM || k == CMDB_PATH_SCHEMA || k == CMDB_PATH_SETTINGS;
+}
+
+static const char *const record_prefixes[] = {"CHG", "INC", "PRB"};
+
+const char *cmdb_record_id_prefix(cmdb_record_kind kind)
+{
+	return (unsigned)kind < sizeof(record_prefixes) / sizeof(*record_prefixes)
+		? record_prefixes[kind]
+		: NULL;
+}
+
+int cmdb_record_id_valid(cmdb_record_kind kind, const char *id)
+{
+	const char *prefix = cmdb_record_id_prefix(kind);
+	size_t n, digits = 0;
+
+	if (!prefix || !id || strncmp(id, prefix, 3) != 0 || id[3] != '-')
+		return 0;
+	n = strlen(id);
+	for (const char *p = id + 4; *p; p++, digits++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return digits >= CMDB_RECORD_ID_DIGITS && n <= CMDB_RECORD_ID_MAX;
+}
+
+int cmdb_record_id_parse(cmdb_record_kind *kind, const char *id)
+{
+	char shown[256];
+
+	for (int k = CMDB_RECORD_CHANGE; k <= CMDB_RECORD_PROBLEM; k++) {
+		if (cmdb_record_id_valid((cmdb_record_kind)k, id)) {
+			*kind = (cmdb_record_kind)k;
+			return 0;
+		}
+	}
+	return cmdb__error(CMDB_EINVALID,
+		"'%s' is not a record id: give CHG-, INC- or PRB- and at least %d digits "
+		"(e.g. CHG-0042)",
+		show(shown, sizeof(shown), id ? id : "", id ? strlen(id) : 0),
+		CMDB_RECORD_ID_DIGITS);
+}

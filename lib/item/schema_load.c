@@ -16,6 +16,7 @@
 #include "util/alloc.h"
 #include "util/asset.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "item/schema_int.h"
 
 /* The top-level shape every item shares; attributes and relations get more checks in validate.c. */
@@ -420,37 +421,15 @@ done:
 static int add_file(cmdb_schema *s, const char *dir, const char *file)
 {
 	char *path = cmdb__sprintf("%s/%s", dir, file), *buf = NULL;
-	FILE *f = NULL;
-	long n;
-	int error = 0;
+	size_t len = 0;
+	int error;
 
 	if (!path)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if (!(f = fopen(path, "rb")) || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-		fseek(f, 0, SEEK_SET) != 0) {
-		error = cmdb__error(CMDB_ERROR, "%s: cannot read schema file", path);
-		goto done;
-	}
-	if ((size_t)n > CMDB_YAML_MAX_BYTES) {
-		error = cmdb__error(
-			CMDB_ETOOBIG, "%s: schema file over %u bytes", path, CMDB_YAML_MAX_BYTES);
-		goto done;
-	}
-	if (!(buf = cmdb__malloc((size_t)n + 1))) {
-		error = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		error = cmdb__error(CMDB_ERROR, "%s: cannot read schema file", path);
-		goto done;
-	}
-	buf[n] = '\0';
-	error = cmdb_schema_add(s, path, buf, (size_t)n);
-done:
-	if (f)
-		fclose(f);
-	cmdb_free(buf);
-	cmdb_free(path);
+	if ((error = cmdb__file_read(&buf, &len, path, CMDB_YAML_MAX_BYTES, 0)) == 0)
+		error = cmdb_schema_add(s, path, buf, len);
+	free(buf);
+	free(path);
 	return error;
 }
 

@@ -14,6 +14,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/glob.h"
 #include "query/expr.h"
 
 typedef struct {
@@ -298,30 +299,10 @@ void cmdb__expr_free(cmdb_expr *e)
 	free(e);
 }
 
-/* Glob with '*' only (any run, dots included); iterative, so no input can recurse deeply. */
+/* '*' only (any run, dots included; a '?' is literal): see util/glob.h. */
 int cmdb__expr_path_match(const cmdb_expr_term *t, const char *path)
 {
-	const char *p = t->path, *s = path, *star = NULL, *resume = NULL;
-
-	if (!t->wildcard)
-		return strcmp(p, s) == 0;
-	while (*s) {
-		if (*p == '*') {
-			star = ++p;
-			resume = s;
-		} else if (*p == *s) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star;
-			s = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return *p == '\0';
+	return t->wildcard ? cmdb__glob_match(t->path, path, 0) : strcmp(t->path, path) == 0;
 }
 
 /* The positive test (=, <, ~, ...) on one scalar; NE/NRE are its negation. */

@@ -6,6 +6,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/time.h"
 #include "index/index_int.h"
 #include "query/query_int.h"
 
@@ -16,15 +17,6 @@ int cmdb__query_sqlerr(sqlite3 *db, const char *what)
 	cmdb__index_note_sqlerr(db, ec);
 	return cmdb__error(CMDB_ERROR, "%s: %s%s", what, db ? sqlite3_errmsg(db) : "no database",
 		cmdb__index_corrupt_code(ec) ? ": the index file is damaged" : "");
-}
-
-static void format_time(char buf[32], long long t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, 32, "%lld", t);
 }
 
 int cmdb__query_point_of(json_t **at, sqlite3 *db, long long seq)
@@ -45,7 +37,7 @@ int cmdb__query_point_of(json_t **at, sqlite3 *db, long long seq)
 		rc = cmdb__error(CMDB_ENOTFOUND, "no indexed commit with seq %lld", seq);
 		goto done;
 	}
-	format_time(when, sqlite3_column_int64(st, 1));
+	cmdb__time_format(when, sqlite3_column_int64(st, 1));
 	if (!(res = json_pack("{sIssss}", "seq", (json_int_t)seq, "commit",
 		      (const char *)sqlite3_column_text(st, 0), "time", when))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");

@@ -12,6 +12,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "gitcmdb/id.h"
 #include "gitcmdb/inventory.h"
 #include "gitcmdb/yaml.h"
@@ -376,35 +377,15 @@ done:
 
 int cmdb_inventory_load(cmdb_inventory **out, const char *path)
 {
-	FILE *f;
 	char *buf = NULL;
-	long n;
-	int error = 0;
+	size_t len = 0;
+	int error;
 
 	*out = NULL;
-	if (!(f = fopen(path, "rb")))
-		return cmdb__error(errno == ENOENT ? CMDB_ENOTFOUND : CMDB_ERROR,
-			"%s: cannot open: %s", path, strerror(errno));
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-		error = cmdb__error(CMDB_ERROR, "%s: cannot read", path);
-		goto done;
-	}
-	if ((unsigned long)n > CMDB_YAML_MAX_BYTES) {
-		error = cmdb__error(CMDB_ETOOBIG, "%s: over %u bytes", path, CMDB_YAML_MAX_BYTES);
-		goto done;
-	}
-	if (!(buf = cmdb__malloc((size_t)n + 1))) {
-		error = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		error = cmdb__error(CMDB_ERROR, "%s: read error", path);
-		goto done;
-	}
-	error = cmdb_inventory_parse(out, buf, (size_t)n, path);
-done:
-	cmdb_free(buf);
-	fclose(f);
+	if ((error = cmdb__file_read(&buf, &len, path, CMDB_YAML_MAX_BYTES, 0)) < 0)
+		return error;
+	error = cmdb_inventory_parse(out, buf, len, path);
+	free(buf);
 	return error;
 }
 

@@ -41,21 +41,22 @@ static int load_settings(scan_ctx *s)
 	return rc;
 }
 
-static int load_inventory(scan_ctx *s)
+int cmdb_scan_inventory(cmdb_inventory **out, cmdb_repo *repo, const char *file)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	int rc;
 
-	if (s->opts->inventory)
-		return cmdb_inventory_load(&s->inv, s->opts->inventory);
-	rc = cmdb_repo_read(&buf, &len, s->repo, NULL, "inventory.yaml");
+	*out = NULL;
+	if (file)
+		return cmdb_inventory_load(out, file);
+	rc = cmdb_repo_read(&buf, &len, repo, NULL, "inventory.yaml");
 	if (rc == CMDB_ENOTFOUND)
 		return cmdb__error(CMDB_ENOTFOUND,
 			"inventory.yaml is not committed on main: commit it, or pass --inventory "
 			"FILE");
 	if (rc == 0)
-		rc = cmdb_inventory_parse(&s->inv, buf, len, "inventory.yaml");
+		rc = cmdb_inventory_parse(out, buf, len, "inventory.yaml");
 	free(buf);
 	return rc;
 }
@@ -329,7 +330,8 @@ int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
 		opts = &dflt;
 	if ((rc = scan_init(&s, repo, opts)) < 0)
 		goto done;
-	if ((rc = load_settings(&s)) < 0 || (rc = load_inventory(&s)) < 0 ||
+	if ((rc = load_settings(&s)) < 0 ||
+		(rc = cmdb_scan_inventory(&s.inv, s.repo, s.opts->inventory)) < 0 ||
 		(rc = select_hosts(&s)) < 0 ||
 		(rc = cmdb_scan_known_hosts(&s.hostkeys, repo, opts->known_hosts)) < 0 ||
 		(rc = make_redactor(&s)) < 0 || (rc = run_pool(&s)) < 0)

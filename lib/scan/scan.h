@@ -46,6 +46,17 @@ typedef struct {
 	void *payload;
 } cmdb__scan_pool_opts;
 
+/* One job of the pool: the work for item i of n; it writes only to its own slot. */
+typedef void (*cmdb__scan_job_fn)(size_t i, void *payload);
+
+/*
+ * Run fn(i, payload) for every i in [0, n) on up to jobs threads taking the next i
+ * from a shared counter (a dead host costs only its own deadline). Fewer threads
+ * than asked, or none (then the caller's thread does the work), is slower, not
+ * wrong. Fails only when it cannot start (out of memory).
+ */
+int cmdb__scan_pool_each(size_t n, int jobs, cmdb__scan_job_fn fn, void *payload);
+
 /* Scan hosts[0..n) with up to o->jobs threads; per-host failures land in each host. */
 int cmdb__scan_pool_run(cmdb__scan_host *hosts, size_t n, const cmdb__scan_pool_opts *o);
 void cmdb__scan_host_dispose(cmdb__scan_host *h);

@@ -3,7 +3,8 @@
  * run the collector script over SSH (one exec per host), and parse the output
  * into items right there, so parsing runs in parallel with the network. Each
  * host's result lives in its own slot: threads share only the counter and the
- * progress numbers, under one mutex.
+ * progress numbers. The pool itself (cmdb__scan_pool_each) runs any per-host job:
+ * hostkeys enrolment fetches keys on it too.
  */
 #include <pthread.h>
 #include <string.h>
@@ -22,14 +23,6 @@
 #define CONNECT_MAX_MS 10000
 /* The collector script reads itself from stdin, so no shell quoting is ever involved. */
 #define REMOTE_COMMAND "LC_ALL=C sh -s"
-
-typedef struct {
-	cmdb__scan_host *hosts;
-	size_t n, next, done, failed;
-	const cmdb__scan_pool_opts *o;
-	pthread_mutex_t lock;
-	struct timespec start;
-} pool;
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -345,67 +338,95 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	h->ms = seconds_since(&t0) * 1000.0;
 }
 
+/* The shared counter of cmdb__scan_pool_each. */
+typedef struct {
+	size_t n, next;
+	cmdb__scan_job_fn fn;
+	void *payload;
+	pthread_mutex_t lock;
+} pool;
+
 static void *worker(void *arg)
 {
 	pool *p = arg;
 
 	for (;;) {
 		size_t i;
-		cmdb__scan_host *h;
 
 		pthread_mutex_lock(&p->lock);
 		i = p->next++;
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->n)
-			break;
-		h = &p->hosts[i];
-		scan_one(h, p->o);
-		pthread_mutex_lock(&p->lock);
-		p->done++;
-		p->failed += h->code != 0;
-		if (p->o->progress) {
-			cmdb_scan_progress pr = {
-				p->done, p->n, p->failed, seconds_since(&p->start), h->host->name};
-
-			p->o->progress(&pr, p->o->payload);
-		}
-		pthread_mutex_unlock(&p->lock);
+			return NULL;
+		p->fn(i, p->payload);
 	}
-	return NULL;
+}
+
+int cmdb__scan_pool_each(size_t n, int jobs, cmdb__scan_job_fn fn, void *payload)
+{
+	pool p = {n, 0, fn, payload, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t *threads = NULL;
+	size_t nthreads = (size_t)(jobs > 0 ? jobs : 1), started = 0;
+
+	if (n == 0)
+		return 0;
+	if (nthreads > n)
+		nthreads = n;
+	if (!(threads = cmdb__calloc(nthreads, sizeof(*threads))))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (; started < nthreads; started++)
+		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
+			break;
+	/* With fewer threads than asked the work is slower, not wrong; with none we do it here. */
+	if (started == 0)
+		worker(&p);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	free(threads);
+	pthread_mutex_destroy(&p.lock);
+	return 0;
+}
+
+/* The scan's own state around the pool: what each host reports as it finishes. */
+typedef struct {
+	cmdb__scan_host *hosts;
+	size_t n, done, failed;
+	const cmdb__scan_pool_opts *o;
+	pthread_mutex_t lock;
+	struct timespec start;
+} scan_pool;
+
+static void scan_job(size_t i, void *payload)
+{
+	scan_pool *p = payload;
+	cmdb__scan_host *h = &p->hosts[i];
+
+	scan_one(h, p->o);
+	pthread_mutex_lock(&p->lock);
+	p->done++;
+	p->failed += h->code != 0;
+	if (p->o->progress) {
+		cmdb_scan_progress pr = {
+			p->done, p->n, p->failed, seconds_since(&p->start), h->host->name};
+
+		p->o->progress(&pr, p->o->payload);
+	}
+	pthread_mutex_unlock(&p->lock);
 }
 
 int cmdb__scan_pool_run(cmdb__scan_host *hosts, size_t n, const cmdb__scan_pool_opts *o)
 {
-	pool p;
-	pthread_t *threads = NULL;
-	size_t nthreads = (size_t)(o->jobs > 0 ? o->jobs : 32), started = 0;
-	int rc = 0;
+	scan_pool p;
+	int rc;
 
 	memset(&p, 0, sizeof(p));
 	p.hosts = hosts;
 	p.n = n;
 	p.o = o;
 	clock_gettime(CLOCK_MONOTONIC, &p.start);
-	if (nthreads > n)
-		nthreads = n;
-	if (n == 0)
-		return 0;
 	if (pthread_mutex_init(&p.lock, NULL) != 0)
 		return cmdb__error(CMDB_ERROR, "cannot create the scan's mutex");
-	if (!(threads = cmdb__calloc(nthreads, sizeof(*threads)))) {
-		rc = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	for (; started < nthreads; started++)
-		if (pthread_create(&threads[started], NULL, worker, &p) != 0)
-			break;
-	/* With fewer threads than asked the scan is slower, not wrong; with none we do it here. */
-	if (started == 0)
-		worker(&p);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-done:
-	free(threads);
+	rc = cmdb__scan_pool_each(n, o->jobs > 0 ? o->jobs : 32, scan_job, &p);
 	pthread_mutex_destroy(&p.lock);
 	return rc;
 }

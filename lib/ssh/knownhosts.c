@@ -14,6 +14,8 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/glob.h"
+#include "util/file.h"
 #include "ssh/knownhosts.h"
 
 #define KH_MAX_FILE (4u * 1024 * 1024)
@@ -310,31 +312,19 @@ done:
 
 int cmdb_knownhosts_load(cmdb_knownhosts **out, const char *path)
 {
-	FILE *f = NULL;
-	cmdb_buf b = CMDB_BUF_INIT(KH_MAX_FILE);
-	char chunk[8192];
-	size_t n;
-	int error = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int error;
 
 	*out = NULL;
-	if (!(f = fopen(path, "rb"))) {
-		if (errno == ENOENT)
-			return cmdb_knownhosts_parse(out, "", 0, path);
-		return cmdb__error(CMDB_ERROR, "%s: cannot open: %s", path, strerror(errno));
+	if ((error = cmdb__file_read(&buf, &len, path, KH_MAX_FILE, 0)) == CMDB_ENOTFOUND) {
+		cmdb_error_clear(); /* none yet: no host is known */
+		return cmdb_knownhosts_parse(out, "", 0, path);
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if ((error = cmdb__buf_put(&b, chunk, n)) < 0) {
-			error = cmdb__error(error, "%s: over %u bytes", path, KH_MAX_FILE);
-			goto done;
-		}
-	if (ferror(f)) {
-		error = cmdb__error(CMDB_ERROR, "%s: read error", path);
-		goto done;
-	}
-	error = cmdb_knownhosts_parse(out, b.ptr ? b.ptr : "", b.len, path);
-done:
-	fclose(f);
-	cmdb__buf_dispose(&b);
+	if (error < 0)
+		return error;
+	error = cmdb_knownhosts_parse(out, buf, len, path);
+	free(buf);
 	return error;
 }
 
@@ -378,34 +368,6 @@ int cmdb_knownhosts_hostname(char **out, const char *address, int port)
 		*p = (char)tolower((unsigned char)*p);
 	*out = s;
 	return 0;
-}
-
-/*
- * OpenSSH's match_pattern: '*' and '?' only, so "[addr]:port" is literal.
- * Iterative with one backtrack point: linear-ish, never exponential on "*a*a*a...".
- */
-static int glob(const char *p, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s) {
-		if (*p == '*') {
-			star = ++p;
-			resume = s;
-		} else if (*p &&
-			(*p == '?' || tolower((unsigned char)*p) == tolower((unsigned char)*s))) {
-			p++;
-			s++;
-		} else if (star) {
-			p = star;
-			s = ++resume;
-		} else {
-			return 0;
-		}
-	}
-	while (*p == '*')
-		p++;
-	return !*p;
 }
 
 /*
@@ -473,7 +435,7 @@ static int hosts_match(lookup *k, const kh_line *l)
 		int neg = *p == '!';
 		memcpy(pat, p + neg, n - (size_t)neg);
 		pat[n - (size_t)neg] = '\0';
-		if (glob(pat, k->host)) {
+		if (cmdb__glob_match(pat, k->host, CMDB__GLOB_QUESTION | CMDB__GLOB_NOCASE)) {
 			if (neg)
 				return 0;
 			hit = 1;

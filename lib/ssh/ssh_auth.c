@@ -5,6 +5,7 @@
  * diagnostic saying so instead of a bare "authentication failed".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,42 +14,11 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "ssh/knownhosts.h"
 #include "ssh/ssh_int.h"
 
 #define KEYFILE_MAX (64u * 1024)
-
-/* Read a key file of at most KEYFILE_MAX bytes; 0, -errno, or -EFBIG over the cap. */
-static int read_file(char **out, size_t *len, const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	cmdb_buf b = CMDB_BUF_INIT(KEYFILE_MAX);
-	char chunk[4096];
-	size_t n;
-	int error = 0;
-
-	*out = NULL;
-	if (!f)
-		return -errno;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (cmdb__buf_put(&b, chunk, n) < 0) {
-			cmdb_error_clear();
-			error = b.len + n > KEYFILE_MAX ? -EFBIG : -ENOMEM;
-			goto done;
-		}
-	if (ferror(f)) {
-		error = -EIO;
-		goto done;
-	}
-	*out = cmdb__buf_detach(&b, len);
-	error = *out ? 0 : -ENOMEM;
-done:
-	fclose(f);
-	if (b.ptr)
-		memset(b.ptr, 0, b.len); /* private key material does not linger */
-	cmdb__buf_dispose(&b);
-	return error;
-}
 
 static uint32_t get_u32(const unsigned char *p)
 {
@@ -94,7 +64,9 @@ static void key_type(char *out, size_t size, const char *path, const char *data)
 	size_t len;
 
 	snprintf(out, size, "unknown");
-	if (pub && read_file(&text, &len, pub) == 0 && sscanf(text, "%63s", out) == 1) {
+	if (pub && cmdb__file_read(&text, &len, pub, KEYFILE_MAX, 0) < 0)
+		cmdb_error_clear(); /* no .pub beside the key: look inside it */
+	if (text && sscanf(text, "%63s", out) == 1) {
 		out[strcspn(out, " ")] = '\0';
 		goto done;
 	}
@@ -114,12 +86,18 @@ done:
 static int auth_keyfile(cmdb__ssh_conn *c, const char *user)
 {
 	const cmdb_ssh_target *t = c->t;
-	char *key = NULL, type[64];
+	char *key = NULL, *shown = NULL, type[64];
 	const char *pass = NULL;
 	size_t len = 0;
 	int rc, error = 0;
 
-	if ((rc = read_file(&key, &len, t->identity_file)) == -EFBIG) {
+	if (!(shown = cmdb__sprintf("identity file %s", t->identity_file)))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	else
+		rc = cmdb__file_read_at(&key, &len, AT_FDCWD, t->identity_file, shown, KEYFILE_MAX,
+			CMDB__FILE_SECRET);
+	free(shown);
+	if (rc == CMDB_ETOOBIG) {
 		error = cmdb__error(CMDB_EAUTH,
 			"%s: identity file %s is larger than %u bytes: not a private key (an "
 			"ed25519 key file is under 1 KiB)",
@@ -127,8 +105,7 @@ static int auth_keyfile(cmdb__ssh_conn *c, const char *user)
 		goto done;
 	}
 	if (rc < 0) {
-		error = cmdb__error(CMDB_EAUTH, "%s: cannot read identity file %s: %s", c->where,
-			t->identity_file, strerror(-rc));
+		error = cmdb__error(CMDB_EAUTH, "%s: %s", c->where, cmdb_error_last());
 		goto done;
 	}
 	if (t->passphrase_env && !(pass = getenv(t->passphrase_env))) {

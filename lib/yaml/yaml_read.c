@@ -15,6 +15,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/file.h"
 #include "gitcmdb/yaml.h"
 #include "yaml/yaml_scalar.h"
 
@@ -383,46 +384,13 @@ int cmdb_yaml_parse_marked(
 
 int cmdb_yaml_parse_file(json_t **out, const char *path)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t got = 0;
-	int fd, err = 0;
+	size_t len = 0;
+	int err;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return cmdb__error(errno == ENOENT ? CMDB_ENOTFOUND : CMDB_ERROR, "%s: %s", path,
-			strerror(errno));
-	if (fstat(fd, &st) < 0) {
-		err = cmdb__error(CMDB_ERROR, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = cmdb__error(CMDB_EINVALID, "%s: not a regular file", path);
-		goto done;
-	}
-	if ((unsigned long long)st.st_size > CMDB_YAML_MAX_BYTES) {
-		err = cmdb__error(CMDB_ETOOBIG, "%s: %lld bytes is over the %u-byte YAML limit",
-			path, (long long)st.st_size, CMDB_YAML_MAX_BYTES);
-		goto done;
-	}
-	if (!(buf = cmdb__malloc((size_t)st.st_size + 1))) {
-		err = oom();
-		goto done;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = cmdb__error(CMDB_ERROR, "%s: read failed: %s", path,
-				n < 0 ? strerror(errno) : "file shrank while reading");
-			goto done;
-		}
-		got += (size_t)n;
-	}
-	err = parse(out, NULL, buf, got, path);
-done:
-	cmdb_free(buf);
-	close(fd);
+	if ((err = cmdb__file_read(&buf, &len, path, CMDB_YAML_MAX_BYTES, 0)) < 0)
+		return err;
+	err = parse(out, NULL, buf, len, path);
+	free(buf);
 	return err;
 }

@@ -87,6 +87,11 @@ assert_contains "$ERR" "needs a message"
 run_cli 2 commit -m x --change 42
 assert_contains "$ERR" "not a change id"
 run_cli 2 commit -m x --change CHG-12a
+# record ids have at least 4 zero-padded digits (cmdb_record_id_valid)
+run_cli 2 commit -m x --change CHG-42
+assert_eq "$ERR" "gitcmdb: commit: 'CHG-42' is not a change id: give CHG- and at least 4 digits, e.g. CHG-0042"
+run_cli 2 commit -m x --change INC-0042
+assert_contains "$ERR" "is not a change id"
 run_cli 2 commit -m x --bogus
 assert_contains "$ERR" "unknown option '--bogus'"
 run_cli 2 commit -m x extra
@@ -160,4 +165,33 @@ head=$(git -C "$U" rev-parse main)
 run_cli_unprivileged 1 "$U" commit -m "add pay"
 assert_eq "$ERR" "gitcmdb: cannot read $U/business_service/pay.yaml: Permission denied: nothing was committed" "unreadable file"
 assert_eq "$(git -c safe.directory="*" -C "$U" rev-parse main)" "$head" "unreadable file: nothing committed"
+
+# A symbolic link where a managed file would be is a finding: never read (it would commit
+# what is outside the work tree), nothing committed, whatever else changed. Files are read
+# once: what was validated is what is committed. A file over the YAML limit is a finding
+# too (known_hosts used to be cut at the limit and committed short).
+L="$T/links"
+run_cli 0 init "$L"
+cd "$L"
+printf 'secret: outside\n' >"$T/outside.yaml"
+mkdir -p host
+ln -s "$T/outside.yaml" host/linked.yaml
+mkdir -p schemas
+ln -s "$T/outside.yaml" schemas/host.yaml
+printf 'type: host\nname: ok\nsource: manual\n' >host/ok.yaml
+head=$(git rev-parse main)
+run_cli 1 commit -m "links"
+assert_eq "$OUT" "host/linked.yaml: a symbolic link: gitcmdb never follows links in the work tree; put the file itself there
+schemas/host.yaml: a symbolic link: gitcmdb never follows links in the work tree; put the file itself there" "links are findings"
+assert_contains "$ERR" "2 finding(s): nothing was committed"
+assert_eq "$(git rev-parse main)" "$head" "links: nothing committed"
+rm host/linked.yaml schemas/host.yaml
+head -c 16777217 /dev/zero | tr '\0' '#' >known_hosts
+run_cli 1 commit -m "big"
+assert_eq "$OUT" "known_hosts: $L/known_hosts: 16777217 bytes is over the 16777216-byte limit" "an oversized file is a finding"
+assert_eq "$(git rev-parse main)" "$head" "oversized: nothing committed"
+rm known_hosts
+run_cli 0 commit -m "ok"
+assert_eq "$(git show main:host/ok.yaml | head -1)" "type: host"
+fsck_clean "$L"
 done_ok

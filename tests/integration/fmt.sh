@@ -107,18 +107,39 @@ run_cli 0 -C "$R" fmt host/web04.yaml
 assert_eq "$OUT" "host/web04.yaml" "fmt FILE"
 
 # Out of memory reading a file is said, naming the file, which stays untouched. Injected
-# with the failmalloc shim: the one allocation of the file's size + 1 bytes fails.
+# with the failmalloc shim: the reader's one allocation of the file's size + 2 bytes (one
+# to see a file that grew, one for the NUL: lib/util/file.c) fails.
 if [ -n "${CMDB_FAILMALLOC:-}" ]; then
 	{ printf 'type: host\nname: big\n# '; head -c 777760 /dev/zero | tr '\0' x; } >"$R/host/big.yaml"
 	size=$(stat -c %s "$R/host/big.yaml")
 	sum=$(sha256sum <"$R/host/big.yaml")
-	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_ALLOC_SIZE=$((size + 1)) run_cli 1 -C "$R" fmt host/big.yaml
-	assert_eq "$ERR" "gitcmdb: ${R}/host/big.yaml: out of memory reading $size bytes: the file is unchanged" "fmt says it ran out of memory"
+	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_ALLOC_SIZE=$((size + 2)) run_cli 1 -C "$R" fmt host/big.yaml
+	assert_eq "$ERR" "gitcmdb: cannot read ${R}/host/big.yaml: out of memory for $((size + 2)) bytes: the file is unchanged" "fmt says it ran out of memory"
 	assert_eq "$(sha256sum <"$R/host/big.yaml")" "$sum" "the file is untouched"
 	rm "$R/host/big.yaml"
 else
 	echo "skip: no failmalloc shim in this build (sanitizers)"
 fi
+
+# Symbolic links are never followed, read or rewritten: one at an item file's path, found
+# or named, is a failure that names it (validate and commit report it as a finding); a
+# linked directory is not entered.
+printf 'name: z\ntype: host\n' >"$T/outside.yaml"
+OUTSIDE=$(sha256sum <"$T/outside.yaml")
+ln -s "$T/outside.yaml" host/linked.yaml
+mkdir -p "$T/dir" && cp "$T/outside.yaml" "$T/dir/a.yaml"
+ln -s "$T/dir" service/web01/linked
+run_cli 1 -C "$R" fmt
+assert_eq "$OUT" "" "nothing formatted"
+assert_eq "$ERR" "gitcmdb: host/linked.yaml: a symbolic link: not formatted (gitcmdb never follows links in the work tree)" "links named"
+run_cli 1 -C "$R" fmt --json host/linked.yaml
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["changed"], d["failed"])')" \
+	"[] ['host/linked.yaml']" "a named link fails"
+run_cli 1 -C "$R" fmt service/web01/linked/a.yaml
+assert_contains "$ERR" "service/web01/linked is a symbolic link, not a directory" "a file through a linked directory"
+assert_eq "$(sha256sum <"$T/outside.yaml")" "$OUTSIDE" "the link's target untouched"
+assert_eq "$(sha256sum <"$T/dir/a.yaml")" "$OUTSIDE" "the linked directory's file untouched"
+rm host/linked.yaml service/web01/linked
 
 # Usage, bare repositories and non-repositories.
 run_cli 2 -C "$R" fmt --bogus

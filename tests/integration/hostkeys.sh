@@ -100,12 +100,13 @@ assert_contains "$ERR" ":2: key is not valid base64"
 assert_eq "$(repo_state "$R")" "$state"
 
 # Out of memory for the table of hosts is said, never a silent exit 1. Injected with the
-# failmalloc shim: enroll's calloc(hosts, 32-byte fetch slot) for 1001 hosts is the one
-# 32032-byte allocation (update the size if that struct changes).
+# failmalloc shim: the enrolment's table of fetch slots (lib/scan/hostkeys.c) is the one
+# calloc of 1001 elements for 1001 hosts (the inventory's own tables have 1002), whatever
+# the size of a slot.
 if [ -n "${CMDB_FAILMALLOC:-}" ]; then
 	run_cli 0 init "$T/oom"
 	{ echo 'hosts:'; for i in $(seq 1001); do echo "  h$i: {address: 127.0.0.1, port: 9}"; done; } >"$T/big.yaml"
-	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_ALLOC_SIZE=32032 run_cli 1 -C "$T/oom" hostkeys enroll --inventory "$T/big.yaml"
+	LD_PRELOAD=$CMDB_FAILMALLOC CMDB_FAIL_CALLOC_NMEMB=1001 run_cli 1 -C "$T/oom" hostkeys enroll --inventory "$T/big.yaml"
 	assert_eq "$ERR" "gitcmdb: out of memory for 1001 hosts" "enroll says it ran out of memory"
 else
 	echo "skip: no failmalloc shim in this build (sanitizers)"

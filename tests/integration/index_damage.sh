@@ -87,4 +87,40 @@ damage
 run_cli 1 -C "$R" find --no-refresh 'attributes.packages.*.version>=1.0'
 assert_contains "$ERR" "run the command again" "find --no-refresh repairs"
 run_cli 0 -C "$R" find --no-refresh 'attributes.packages.*.version>=1.0'
+
+# --- show and history (the index module's item queries) on every leaf page of a table
+# damaged: they fail naming the damage (history used to print the versions it had read,
+# without their changes, and exit 0), the index is repaired, and the next run answers
+# exactly as before the damage.
+run_cli 0 -C "$R" history --json host/web007
+HIST=$OUT
+run_cli 0 -C "$R" show --json host/web007
+SHOW=$OUT
+sqlite3 "$DB" "PRAGMA journal_mode=DELETE" >/dev/null
+cp "$DB" "$T/sound.db"
+damage_table() {
+	rm -f "$DB" "$DB"-wal "$DB"-shm "$DB".corrupt-*
+	cp "$T/sound.db" "$DB"
+	for PG in $(sqlite3 "$DB" "SELECT pageno FROM dbstat WHERE name = '$1' AND pagetype = 'leaf'"); do
+		head -c "$PS" /dev/urandom | dd of="$DB" bs="$PS" seek=$((PG - 1)) conv=notrunc status=none
+	done
+}
+damage_table attrs
+run_cli 1 -C "$R" history host/web007
+assert_contains "$ERR" "the index file is damaged" "history says the index is damaged"
+assert_contains "$ERR" "run the command again" "history repaired the index"
+assert_eq "$OUT" "" "history printed nothing of a partial answer"
+run_cli 0 -C "$R" history --json host/web007
+assert_eq "$OUT" "$HIST" "history after the repair"
+damage_table attrs
+run_cli 1 -C "$R" history --json --path attributes.packages host/web011
+assert_contains "$ERR" "the index file is damaged" "history --json says the index is damaged"
+assert_eq "$OUT" "" "history --json printed nothing"
+damage_table item_versions
+run_cli 1 -C "$R" show host/web007
+assert_contains "$ERR" "the index file is damaged" "show says the index is damaged"
+assert_contains "$ERR" "run the command again" "show repaired the index"
+run_cli 0 -C "$R" show --json host/web007
+assert_eq "$OUT" "$SHOW" "show after the repair"
+assert_eq "$(dump "$DB")" "$GOOD" "repaired after show/history == the index before the damage"
 done_ok

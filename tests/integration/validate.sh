@@ -43,13 +43,22 @@ printf 'PermitRootLogin no\n' >file/web01/etc/ssh/sshd_config
 printf '# notes\n' >README.md
 printf '*.tmp\n' >.gitignore
 git add -A && git commit -qm "valid items"
-# Symlinks in the work tree are never followed (nor read).
-ln -s /etc/passwd host/link.yaml
-
 run_cli 0 validate
 assert_eq "$OUT" "" "stdout with valid items"
 assert_contains "$ERR" "validate: 4 items, 0 findings"
-rm host/link.yaml
+
+# A symbolic link where an item would be is never followed nor read: it is a finding
+# (commit would not take it either). A linked directory is not entered.
+ln -s /etc/passwd host/link.yaml
+mkdir -p "$T/elsewhere/x" && printf 'type: host\nname: y\nbad: [\n' >"$T/elsewhere/x/y.yaml"
+ln -s "$T/elsewhere/x" host/linkdir
+ln -s "$T/elsewhere" service/web01/linked
+run_cli 1 validate
+assert_eq "$OUT" "host/link.yaml: a symbolic link: gitcmdb never follows links in the work tree; put the file itself there
+host/linkdir: a symbolic link: gitcmdb never follows links in the work tree; put the file itself there
+service/web01/linked: a symbolic link: gitcmdb never follows links in the work tree; put the file itself there" "links are findings"
+assert_contains "$ERR" "validate: 4 items, 3 findings"
+rm host/link.yaml host/linkdir service/web01/linked
 GOOD=$(git rev-parse HEAD)
 
 # Break the work tree: each problem is one sorted line path:line:col: message.
@@ -116,7 +125,7 @@ U="$T/unreadable"
 git clone -q "$R" "$U"
 chmod 000 "$U/host/web01.yaml"
 run_cli_unprivileged 1 "$U" validate
-assert_eq "$ERR" "gitcmdb: cannot read host/web01.yaml (Permission denied): check its permissions" "unreadable file"
+assert_eq "$ERR" "gitcmdb: cannot read $U/host/web01.yaml: Permission denied: check its permissions" "unreadable file"
 
 # A bare repository validates main.
 git clone -q --bare "$R" "$T/bare.git"

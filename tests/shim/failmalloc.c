@@ -1,9 +1,11 @@
 /*
- * LD_PRELOAD fault injection for the CLI's out-of-memory paths (the CLI allocates with
- * libc, outside the library's cmdb__malloc seam): with CMDB_FAIL_ALLOC_SIZE=N in the
- * environment, every malloc, calloc (nmemb * size) and realloc asking for exactly N bytes
- * fails with ENOMEM; everything else goes to glibc. A test picks an N only the allocation
- * it aims at asks for (e.g. a file of a chosen size) and checks the CLI says so.
+ * LD_PRELOAD fault injection for a whole process's out-of-memory paths (the CLI allocates
+ * with libc, outside the library's cmdb__malloc seam, and that seam ends in libc too):
+ * with CMDB_FAIL_ALLOC_SIZE=N in the environment, every malloc, calloc (nmemb * size) and
+ * realloc asking for exactly N bytes fails with ENOMEM; with CMDB_FAIL_CALLOC_NMEMB=N,
+ * every calloc of exactly N elements (whatever their size, so a test does not depend on
+ * a struct's layout); everything else goes to glibc. A test picks an N only the
+ * allocation it aims at asks for (e.g. a table of 1001 hosts) and checks the CLI says so.
  * Not built under CMDB_SANITIZE: ASan must be the process's first allocator.
  */
 #include <errno.h>
@@ -17,13 +19,19 @@ extern void *__libc_malloc(size_t n);
 extern void *__libc_calloc(size_t nmemb, size_t n);
 extern void *__libc_realloc(void *p, size_t n);
 
-static size_t fail_size; /* 0: inject nothing (also before the constructor ran) */
+static size_t fail_size, fail_nmemb; /* 0: inject nothing (also before the constructor ran) */
+
+static size_t env_size(const char *name)
+{
+	const char *s = getenv(name);
+
+	return s ? (size_t)strtoull(s, NULL, 10) : 0;
+}
 
 __attribute__((constructor)) static void failmalloc_init(void)
 {
-	const char *s = getenv("CMDB_FAIL_ALLOC_SIZE");
-
-	fail_size = s ? (size_t)strtoull(s, NULL, 10) : 0;
+	fail_size = env_size("CMDB_FAIL_ALLOC_SIZE");
+	fail_nmemb = env_size("CMDB_FAIL_CALLOC_NMEMB");
 }
 
 static int fails(size_t n)
@@ -44,8 +52,11 @@ SHIM void *calloc(size_t nmemb, size_t n)
 {
 	size_t total;
 
-	if (!__builtin_mul_overflow(nmemb, n, &total) && fails(total))
+	if ((fail_nmemb && nmemb == fail_nmemb) ||
+		(!__builtin_mul_overflow(nmemb, n, &total) && fails(total))) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	return __libc_calloc(nmemb, n);
 }
 

@@ -115,3 +115,17 @@ int tu_write_file(const char *path, const char *data, size_t len)
 		rc = -1;
 	return rc;
 }
+
+int tu_damage_table_root(const char *db, const char *table)
+{
+	return tu_sh(NULL,
+		       "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
+		       "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+		       "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE name='%s'\") "
+		       "&& "
+		       "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
+		       "conv=notrunc status=none",
+		       db, db, db, table, db) == 0
+		? 0
+		: -1;
+}

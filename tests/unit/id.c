@@ -317,6 +317,58 @@ static void test_id__classify_paths(void **state)
 }
 
 /* Every allocation failure is a clean error with nothing returned (and no leak under ASan). */
+static void test_id__record_ids(void **state)
+{
+	static const struct {
+		cmdb_record_kind kind;
+		const char *id;
+		int valid;
+	} cases[] = {
+		{CMDB_RECORD_CHANGE, "CHG-0042", 1},
+		{CMDB_RECORD_CHANGE, "CHG-0000", 1},
+		{CMDB_RECORD_CHANGE, "CHG-12345", 1},
+		{CMDB_RECORD_INCIDENT, "INC-0001", 1},
+		{CMDB_RECORD_PROBLEM, "PRB-9999", 1},
+		{CMDB_RECORD_CHANGE, "CHG-42", 0}, /* fewer than 4 digits */
+		{CMDB_RECORD_CHANGE, "CHG-042", 0},
+		{CMDB_RECORD_CHANGE, "CHG-", 0},
+		{CMDB_RECORD_CHANGE, "CHG0042", 0},
+		{CMDB_RECORD_CHANGE, "chg-0042", 0},
+		{CMDB_RECORD_CHANGE, "CHG-0042a", 0},
+		{CMDB_RECORD_CHANGE, "CHG-00 42", 0},
+		{CMDB_RECORD_CHANGE, "CHG--0042", 0},
+		{CMDB_RECORD_CHANGE, "CHG-+0042", 0},
+		{CMDB_RECORD_CHANGE, "INC-0042", 0}, /* another kind's prefix */
+		{CMDB_RECORD_INCIDENT, "CHG-0042", 0},
+		{CMDB_RECORD_CHANGE, "CHG-00000000000000000001", 1}, /* 24 bytes */
+		{CMDB_RECORD_CHANGE, "CHG-000000000000000000001", 0}, /* 25 */
+		{CMDB_RECORD_CHANGE, "", 0},
+		{(cmdb_record_kind)7, "CHG-0042", 0},
+	};
+	cmdb_record_kind k = CMDB_RECORD_PROBLEM;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		if (cmdb_record_id_valid(cases[i].kind, cases[i].id) != cases[i].valid)
+			fail_msg("%s: expected %d", cases[i].id, cases[i].valid);
+	}
+	assert_int_equal(cmdb_record_id_valid(CMDB_RECORD_CHANGE, NULL), 0);
+	assert_string_equal(cmdb_record_id_prefix(CMDB_RECORD_CHANGE), "CHG");
+	assert_string_equal(cmdb_record_id_prefix(CMDB_RECORD_INCIDENT), "INC");
+	assert_string_equal(cmdb_record_id_prefix(CMDB_RECORD_PROBLEM), "PRB");
+	assert_null(cmdb_record_id_prefix((cmdb_record_kind)3));
+	assert_int_equal(cmdb_record_id_parse(&k, "CHG-0042"), 0);
+	assert_int_equal(k, CMDB_RECORD_CHANGE);
+	assert_int_equal(cmdb_record_id_parse(&k, "INC-0007"), 0);
+	assert_int_equal(k, CMDB_RECORD_INCIDENT);
+	assert_int_equal(cmdb_record_id_parse(&k, "PRB-0100"), 0);
+	assert_int_equal(k, CMDB_RECORD_PROBLEM);
+	assert_int_equal(cmdb_record_id_parse(&k, "CHG-1\n\x1b[31m"), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "'CHG-1\\x0A\\x1B[31m' is not a record id"));
+	assert_non_null(strstr(cmdb_error_last(), "at least 4 digits"));
+	assert_int_equal(k, CMDB_RECORD_PROBLEM); /* untouched on failure */
+}
+
 static void test_id__allocation_failures(void **state)
 {
 	const char *names[] = {"web01", "a b"};
@@ -353,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_id__raw_file_paths),
 		cmocka_unit_test(test_id__decode_rejects),
 		cmocka_unit_test(test_id__classify_paths),
+		cmocka_unit_test(test_id__record_ids),
 		cmocka_unit_test(test_id__allocation_failures),
 	};
 

@@ -453,6 +453,12 @@ static void test_index__corrupt_file_moved_aside(void **state)
 	free(def);
 }
 
+/* Overwrite the root page of attrs in f->db with random bytes (the index closed). */
+static void damage_attrs(fixture *f)
+{
+	assert_int_equal(tu_damage_table_root(f->db, "attrs"), 0);
+}
+
 static void test_index__damaged_pages_moved_aside(void **state)
 {
 	fixture *f = *state;
@@ -468,15 +474,9 @@ static void test_index__damaged_pages_moved_aside(void **state)
 	cmdb_index_free(idx);
 	/* the header, schema and meta stay readable; the attrs table's root page is garbage,
 	 * which only the next update (here: a full one, last_commit forgotten) runs into */
-	assert_int_equal(tu_sh(NULL,
-				 "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
-				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
-				 "name='attrs'\") && "
-				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
-				 "conv=notrunc status=none",
-				 f->db, f->db, f->db, f->db),
-		0);
+	assert_int_equal(
+		tu_sh(NULL, "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\"", f->db), 0);
+	damage_attrs(f);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	assert_non_null(cmdb_index_warning(idx));
 	b = dump(idx);
@@ -484,20 +484,6 @@ static void test_index__damaged_pages_moved_aside(void **state)
 	free(a);
 	free(b);
 	cmdb_index_free(idx);
-}
-
-/* Overwrite the root page of attrs in f->db with random bytes (the index closed). */
-static void damage_attrs(fixture *f)
-{
-	assert_int_equal(tu_sh(NULL,
-				 "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
-				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
-				 "name='attrs'\") && "
-				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
-				 "conv=notrunc status=none",
-				 f->db, f->db, f->db, f->db),
-		0);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "index/index_int.h"
+#include "util/time.h"
 
 #define NOW 1800000000LL /* 2027-01-15T08:00:00Z */
 
@@ -85,8 +86,12 @@ static void test_when__format(void **state)
 	char buf[32];
 
 	(void)state;
-	cmdb__when_format(buf, 1795824000LL + 22 * 3600 + 600);
+	cmdb__time_format(buf, 1795824000LL + 22 * 3600 + 600);
 	assert_string_equal(buf, "2026-11-28T22:10:00Z");
+	cmdb__time_format(buf, 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	cmdb__time_format(buf, 1LL << 62); /* past any calendar gmtime can give */
+	assert_string_equal(buf, "@4611686018427387904");
 }
 
 static void test_when__edit_distance(void **state)

@@ -1,0 +1,248 @@
+/*
+ * Host key enrolment (`gitcmdb hostkeys`): fetch each selected inventory host's SSH
+ * host key on the scan's pool, record it in main's known_hosts and commit that file
+ * once, naming what was added and replaced. Explicit trust on first use: a key that
+ * differs from the recorded one is refused unless the caller says replace.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/alloc.h"
+#include "util/buf.h"
+#include "util/error.h"
+#include "scan/scan.h"
+
+#define DEFAULT_JOBS 16
+#define DEFAULT_TIMEOUT_S 10
+
+/* One host's fetched key (or why not): written by one pool job each. */
+typedef struct {
+	const cmdb_host *host;
+	char *line, *fp, *error;
+} fetched;
+
+typedef struct {
+	fetched *f;
+	int timeout_ms;
+} fetch_job;
+
+static void fetch_one(size_t i, void *payload)
+{
+	fetch_job *job = payload;
+	fetched *f = &job->f[i];
+	cmdb_ssh_target t;
+
+	memset(&t, 0, sizeof(t));
+	t.address = f->host->address;
+	t.port = f->host->port;
+	t.user = f->host->user;
+	/* One deadline per host, whatever the server sends (a byte a second...). */
+	t.timeout_ms = t.connect_timeout_ms = t.auth_timeout_ms = job->timeout_ms;
+	if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
+		f->error = cmdb__strdup(cmdb_error_last());
+}
+
+/* Select the hosts and fetch their keys, opts->jobs at a time; *f[*n] is the caller's. */
+static int fetch_all(
+	fetched **out, size_t *n, const cmdb_inventory *inv, const cmdb_hostkeys_opts *opts)
+{
+	size_t *idx = NULL;
+	fetch_job job = {NULL, (opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S) * 1000};
+	int rc;
+
+	if ((rc = cmdb_inventory_select(&idx, n, inv, opts->limit)) < 0)
+		return rc;
+	if (!(job.f = cmdb__calloc(*n, sizeof(*job.f)))) {
+		free(idx);
+		return cmdb__error(CMDB_ERROR, "out of memory for %zu hosts", *n);
+	}
+	for (size_t i = 0; i < *n; i++)
+		job.f[i].host = cmdb_inventory_host(inv, idx[i]);
+	free(idx);
+	*out = job.f;
+	return cmdb__scan_pool_each(
+		*n, opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS, fetch_one, &job);
+}
+
+/* Record one fetched key in kh; *entry describes it ({name, address, port, status, ...}). */
+static int enroll_one(json_t **entry, cmdb_knownhosts *kh, const fetched *f, int replace)
+{
+	const cmdb_host *h = f->host;
+	const char *status = "error", *error = f->error ? f->error : "out of memory";
+	char type[64] = "";
+	json_t *e;
+	int st = 0, rc = 0;
+
+	if (!(e = json_pack(
+		      "{s:s, s:s, s:i}", "name", h->name, "address", h->address, "port", h->port)))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (f->line) {
+		sscanf(f->line, "%*s %63s", type);
+		if (json_object_set_new(e, "type", json_string(type)) < 0 ||
+			json_object_set_new(e, "fingerprint", json_string(f->fp)) < 0 ||
+			json_object_set_new(
+				e, "known_as", json_stringn(f->line, strcspn(f->line, " "))) < 0) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
+		if (cmdb_knownhosts_add(&st, kh, f->line, replace) == 0) {
+			status = st == CMDB_KH_MATCH    ? "unchanged"
+				: st == CMDB_KH_CHANGED ? "replaced"
+							: "added";
+			error = NULL;
+		} else {
+			status = "refused";
+			error = cmdb_error_last();
+		}
+	}
+	if (json_object_set_new(e, "status", json_string(status)) < 0 ||
+		(error && json_object_set_new(e, "error", json_string(error)) < 0))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+done:
+	if (rc < 0)
+		json_decref(e);
+	else
+		*entry = e;
+	return rc;
+}
+
+static const char *status_of(const json_t *h)
+{
+	return json_string_value(json_object_get(h, "status"));
+}
+
+/* "hostkeys: 1 added, 0 replaced" and a line per recorded key; *any = 0 when none. */
+static int commit_message(char **out, int *any, const json_t *hosts)
+{
+	cmdb_buf b = CMDB_BUF_INIT((size_t)-1);
+	size_t i, added = 0, replaced = 0;
+	const json_t *h;
+	int rc;
+
+	json_array_foreach(hosts, i, h)
+	{
+		added += strcmp(status_of(h), "added") == 0;
+		replaced += strcmp(status_of(h), "replaced") == 0;
+	}
+	*any = added || replaced;
+	rc = cmdb__buf_printf(&b, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
+	json_array_foreach(hosts, i, h)
+	{
+		if (rc == 0 &&
+			(!strcmp(status_of(h), "added") || !strcmp(status_of(h), "replaced")))
+			rc = cmdb__buf_printf(&b, "%s: host/%s %s %s\n", status_of(h),
+				json_string_value(json_object_get(h, "name")),
+				json_string_value(json_object_get(h, "type")),
+				json_string_value(json_object_get(h, "fingerprint")));
+	}
+	if (rc == 0 && !(*out = cmdb__buf_detach(&b, NULL)))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	cmdb__buf_dispose(&b);
+	return rc;
+}
+
+/* One commit of known_hosts naming what was added and replaced; report["commit"] its id. */
+static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownhosts *kh)
+{
+	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
+	cmdb_changeset *cs = NULL;
+	char oid[41], *text = NULL, *msg = NULL;
+	size_t len;
+	int rc, any = 0, changed = 0;
+
+	if ((rc = commit_message(&msg, &any, json_object_get(report, "hosts"))) < 0 || !any)
+		goto done;
+	co.message = msg;
+	if ((rc = cmdb_knownhosts_format(&text, &len, kh)) < 0 ||
+		(rc = cmdb_changeset_new(&cs)) < 0 ||
+		(rc = cmdb_changeset_put_file(cs, "known_hosts", text, len)) < 0 ||
+		(rc = cmdb_store_commit(oid, &changed, repo, cs, &co)) < 0)
+		goto done;
+	if (changed && json_object_set_new(report, "commit", json_string(oid)) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+done:
+	cmdb_changeset_free(cs);
+	free(text);
+	free(msg);
+	return rc;
+}
+
+int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_opts *opts)
+{
+	static const cmdb_hostkeys_opts dflt = CMDB_HOSTKEYS_OPTS_INIT;
+	cmdb_inventory *inv = NULL;
+	cmdb_knownhosts *kh = NULL;
+	json_t *res = NULL, *hosts = NULL, *e = NULL;
+	fetched *f = NULL;
+	size_t n = 0;
+	int rc;
+
+	*report = NULL;
+	if (!opts)
+		opts = &dflt;
+	if ((rc = cmdb_scan_inventory(&inv, repo, opts->inventory)) < 0 ||
+		(rc = cmdb_scan_known_hosts(&kh, repo, NULL)) < 0 ||
+		(rc = fetch_all(&f, &n, inv, opts)) < 0)
+		goto done;
+	if (!(res = json_object()) || !(hosts = json_array()) ||
+		json_object_set(res, "hosts", hosts) < 0) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	/* in inventory order, whatever order the jobs finished in: the file is deterministic */
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = enroll_one(&e, kh, &f[i], opts->replace)) < 0)
+			goto done;
+		if (json_array_append_new(hosts, e) < 0) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
+	}
+	if ((rc = commit_known_hosts(res, repo, kh)) < 0)
+		goto done;
+	*report = res;
+	res = NULL;
+done:
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].line);
+		free(f[i].fp);
+		free(f[i].error);
+	}
+	free(f);
+	cmdb_inventory_free(inv);
+	cmdb_knownhosts_free(kh);
+	json_decref(res);
+	json_decref(hosts);
+	return rc;
+}
+
+int cmdb_hostkeys_list(json_t **out, cmdb_repo *repo)
+{
+	cmdb_knownhosts *kh = NULL;
+	cmdb_knownhost e;
+	json_t *arr = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((rc = cmdb_scan_known_hosts(&kh, repo, NULL)) < 0)
+		return rc;
+	if (!(arr = json_array()))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = 0; rc == 0 && i < cmdb_knownhosts_count(kh); i++) {
+		if ((rc = cmdb_knownhosts_entry(&e, kh, i)) < 0)
+			break;
+		if (json_array_append_new(arr,
+			    json_pack("{s:s, s:s, s:s, s:s, s:i}", "hosts", e.hosts, "type", e.type,
+				    "fingerprint", e.fingerprint, "marker", e.marker, "line",
+				    (int)e.line)) < 0)
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	cmdb_knownhosts_free(kh);
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
