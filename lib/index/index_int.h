@@ -125,7 +125,7 @@ int cmdb__flatten_relations(json_t **out, const json_t *doc);
  */
 int cmdb__when_parse_time(long long *t, const char *when, long long now);
 
-/* Format unix seconds as "2026-11-28T22:10:00Z" into buf[21]. */
+/* Format unix seconds as "2026-11-28T22:10:00Z" (20 bytes and the NUL) into buf[32]. */
 void cmdb__when_format(char buf[32], long long t);
 
 /* Levenshtein distance of a and b, capped at cap+1 (cheap rejection). */
