@@ -66,7 +66,7 @@ static void show_at(cmdb_index *idx, const char *id, const char *when)
 {
 	sqlite3_stmt *st = NULL;
 	long long seq;
-	json_t *doc;
+	json_t *doc = NULL;
 
 	if (cmdb_index_resolve_when(&seq, idx, when) < 0 ||
 		sqlite3_prepare_v2(cmdb_index_db(idx),
@@ -206,7 +206,8 @@ static void usage(void)
 
 static void parse_args(gen *g, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value: step over both. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -223,7 +224,6 @@ static void parse_args(gen *g, int argc, char **argv)
 			g->dir = v;
 		else
 			usage();
-		i++;
 	}
 	if (g->hosts < 2 || g->hosts > 9999 || g->scans < 1 || g->drift < 0 || g->drift > 100 ||
 		g->runs < 1)
