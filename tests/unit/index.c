@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +24,13 @@
 #include "util/alloc.h"
 #include "index/index_int.h"
 #include "testutil.h"
+
+/* Bytes written over a page to damage it: pseudo-random from damage_seed ($ps of them). */
+#define GARBAGE_PAGE                                                                               \
+	"\"${PYTHON:-python3}\" -c 'import random, sys; "                                          \
+	"sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes(int(sys.argv[1])))' "   \
+	"$ps %u"
+static unsigned damage_seed; /* $CMDB_SEED, else the time; printed */
 
 #define GIT "git -c user.name=tester -c user.email=t@example.invalid -c init.defaultBranch=main"
 
@@ -468,14 +476,14 @@ static void test_index__damaged_pages_moved_aside(void **state)
 	cmdb_index_free(idx);
 	/* the header, schema and meta stay readable; the attrs table's root page is garbage,
 	 * which only the next update (here: a full one, last_commit forgotten) runs into */
-	assert_int_equal(tu_sh(NULL,
-				 "sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
-				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
-				 "name='attrs'\") && "
-				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
-				 "conv=notrunc status=none",
-				 f->db, f->db, f->db, f->db),
+	assert_int_equal(
+		tu_sh(NULL,
+			"sqlite3 '%s' \"DELETE FROM meta WHERE key='last_commit'\" && "
+			"ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+			"pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
+			"name='attrs'\") && " GARBAGE_PAGE " | dd of='%s' bs=$ps seek=$((pg - 1)) "
+			"conv=notrunc status=none",
+			f->db, f->db, f->db, damage_seed, f->db),
 		0);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH);
 	assert_non_null(cmdb_index_warning(idx));
@@ -489,14 +497,14 @@ static void test_index__damaged_pages_moved_aside(void **state)
 /* Overwrite the root page of attrs in f->db with random bytes (the index closed). */
 static void damage_attrs(fixture *f)
 {
-	assert_int_equal(tu_sh(NULL,
-				 "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
-				 "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
-				 "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
-				 "name='attrs'\") && "
-				 "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
-				 "conv=notrunc status=none",
-				 f->db, f->db, f->db, f->db),
+	assert_int_equal(
+		tu_sh(NULL,
+			"sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
+			"ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
+			"pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE "
+			"name='attrs'\") && " GARBAGE_PAGE " | dd of='%s' bs=$ps seek=$((pg - 1)) "
+			"conv=notrunc status=none",
+			f->db, f->db, f->db, damage_seed, f->db),
 		0);
 }
 
@@ -912,6 +920,10 @@ int main(void)
 			test_index__full_build_restores_indexes_truncates_wal, setup, teardown),
 	};
 
+	const char *env = getenv("CMDB_SEED");
+
+	damage_seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+	printf("index: CMDB_SEED=%u replays the bytes written over damaged pages\n", damage_seed);
 	if (cmdb_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
