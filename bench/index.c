@@ -184,7 +184,8 @@ static void usage(void)
 
 static void parse_args(gen *g, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	/* Every option takes a value: step over both. */
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -201,7 +202,6 @@ static void parse_args(gen *g, int argc, char **argv)
 			g->dir = v;
 		else
 			usage();
-		i++;
 	}
 	if (g->hosts < 2 || g->hosts > 9999 || g->scans < 1 || g->drift < 0 || g->drift > 100 ||
 		g->runs < 1)

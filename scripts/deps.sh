@@ -1,7 +1,18 @@
 #!/bin/sh
 # Install, with apt-get, only the Debian packages that are missing; a no-op when all are there.
+# Not Debian (no dpkg-query): say so and go on; CMake's pkg-config checks find the libraries.
 set -eu
 here=$(dirname "$0")
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "deps: no dpkg-query, so not a Debian system: installing nothing." >&2
+	echo "deps: the build needs the equivalents of scripts/packages.txt; CMake checks the libraries." >&2
+	if command -v pkg-config >/dev/null 2>&1; then
+		for m in libgit2 libssh2 yaml-0.1 sqlite3 jansson libcrypto; do
+			pkg-config --exists "$m" || echo "deps: pkg-config does not find $m" >&2
+		done
+	fi
+	exit 0
+fi
 pkgs=$(grep -v '^#' "$here/packages.txt" | tr -s ' \n' ' ')
 pkgs="$pkgs ${CMDB_EXTRA_PACKAGES:-}"
 missing=""

@@ -38,5 +38,9 @@ CMDB_API void cmdb_error_clear(void);
 CMDB_API const char *cmdb_version(void);
 /* Free memory the library handed out with a char ** out-parameter. NULL is a no-op. */
 CMDB_API void cmdb_free(void *ptr);
+/* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
+CMDB_API int cmdb_init(void);
+/* Release what cmdb_init acquired. */
+CMDB_API void cmdb_shutdown(void);
 
 #endif

@@ -1,4 +1,4 @@
-/* gitcmdb: the whole public API. */
+/* gitcmdb: the whole public API, for front-ends (lib/ includes the module headers it uses). */
 #ifndef GITCMDB_H
 #define GITCMDB_H
 
@@ -13,10 +13,5 @@
 #include "index.h"
 #include "query.h"
 #include "scan.h"
-
-/* Initialise the libraries gitcmdb uses (libgit2, libssh2); call once before anything else. */
-CMDB_API int cmdb_init(void);
-/* Release what cmdb_init acquired. */
-CMDB_API void cmdb_shutdown(void);
 
 #endif

@@ -161,10 +161,13 @@ static int add_groups(json_t *disc, scan_ctx *s, const json_t *names)
 		char *gid = NULL;
 		int bad;
 
-		if (!name || cmdb_id_build(&gid, "group", &name, 1) < 0) {
+		/* A group name that makes no id is skipped (the inventory refuses those). */
+		if (!name || (bad = cmdb_id_build(&gid, "group", &name, 1)) == CMDB_EINVALID) {
 			cmdb_error_clear();
 			continue;
 		}
+		if (bad < 0)
+			return -1;
 		bad = json_array_append_new(groups, json_string(gid)) < 0 ||
 			json_object_set_new(s->groups, gid, json_true()) < 0;
 		free(gid);
@@ -259,9 +262,12 @@ static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, 
 		size_t len;
 		json_t *old = NULL;
 
-		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0 ||
-			!(id = cmdb__strndup(path, pl - 5)))
+		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0)
 			continue;
+		if (!(id = cmdb__strndup(path, pl - 5))) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			break;
+		}
 		if (!json_object_get(h->items, id)) {
 			rc = cmdb__scan_read_item(&old, &raw, &len, s, path);
 			if (rc == 0 && old && cmdb__scan_is_scan_item(old)) {
@@ -427,10 +433,14 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 	}
 	json_array_foreach(changes, i, c)
 	{
-		json_array_append(s->changes, c);
-		json_array_append(ids, json_object_get(c, "id"));
+		if (json_array_append(s->changes, c) < 0 ||
+			json_array_append(ids, json_object_get(c, "id")) < 0) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
 	}
-	json_object_set(s->changed_by_host, h->host->name, ids);
+	if (json_object_set(s->changed_by_host, h->host->name, ids) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
 done:
 	json_decref(ops);
 	json_decref(changes);
@@ -451,17 +461,23 @@ static int sort_changes(json_t *changes)
 {
 	size_t n = json_array_size(changes);
 	json_t **v = cmdb__calloc(n + 1, sizeof(*v));
+	size_t i = 0;
+	int rc = 0;
 
 	if (!v)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	for (size_t i = 0; i < n; i++)
+	for (i = 0; i < n; i++)
 		v[i] = json_incref(json_array_get(changes, i));
 	qsort(v, n, sizeof(*v), cmp_change);
 	json_array_clear(changes);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(changes, v[i]);
+	/* The array only shrank, yet jansson may allocate: a failure fails the scan. */
+	for (i = 0; i < n && rc == 0; i++)
+		if (json_array_append_new(changes, v[i]) < 0)
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+	for (; i < n; i++)
+		json_decref(v[i]);
 	free(v);
-	return 0;
+	return rc;
 }
 
 static int fail_host(cmdb__scan_host *h, const char *why)
@@ -529,8 +545,8 @@ int cmdb__scan_apply(scan_ctx *s)
 	if (rc == 0)
 		rc = stage_groups(s);
 	if (rc == 0 && (rc = cmdb__scan_duplicates(&dups, idents, s->scanned)) == 0 &&
-		json_array_size(dups))
-		json_object_set(s->report, "duplicates", dups);
+		json_array_size(dups) && json_object_set(s->report, "duplicates", dups) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
 	if (rc == 0)
 		rc = sort_changes(s->changes);
 	json_decref(dups);

@@ -38,30 +38,39 @@ static int read_existing_host(json_t **items, scan_ctx *s, const char *name)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0 ||
-		json_array_insert_new(paths, 0, json_string(hpath)) < 0)
+	if ((rc = cmdb__scan_list_dir(&paths, s, dir)) < 0)
 		goto done;
+	if (json_array_insert_new(paths, 0, json_string(hpath)) < 0) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
 	json_array_foreach(paths, i, p)
 	{
 		const char *path = json_string_value(p);
 		size_t pl = strlen(path), len;
-		char *raw = NULL;
+		char *raw = NULL, *id = NULL;
 		json_t *old = NULL;
 
 		if (pl < 6 || strcmp(path + pl - 5, ".yaml") != 0)
 			continue;
-		/* An unreadable neighbour costs discovery some edges, not the scan. */
-		if (cmdb__scan_read_item(&old, &raw, &len, s, path) < 0)
+		/*
+		 * An unparsable neighbour costs discovery some edges, not the scan; any other
+		 * failure (memory, the repository) would quietly drop the item, and with it
+		 * its removal by --prune.
+		 */
+		rc = cmdb__scan_read_item(&old, &raw, &len, s, path);
+		if (rc == CMDB_EINVALID || rc == CMDB_ETOOBIG) {
 			cmdb_error_clear();
-		if (old) {
-			char *id = cmdb__strndup(path, pl - 5);
-
-			if (id)
-				json_object_set(res, id, old);
-			free(id);
+			rc = 0;
 		}
+		if (rc == 0 && old &&
+			(!(id = cmdb__strndup(path, pl - 5)) || json_object_set(res, id, old) < 0))
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
 		json_decref(old);
 		free(raw);
+		free(id);
+		if (rc < 0)
+			goto done;
 	}
 	*items = res;
 	res = NULL;

@@ -6,8 +6,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "util/alloc.h"
 #include "util/error.h"
 #include "util/file.h"
@@ -22,7 +20,7 @@ static int grow(
 		g = cmdb__realloc(*buf, want + 1);
 	else if ((g = cmdb__malloc(want + 1)) && *buf) {
 		memcpy(g, *buf, used);
-		OPENSSL_cleanse(*buf, *alloc);
+		explicit_bzero(*buf, *alloc);
 		free(*buf);
 	}
 	if (!g)
@@ -72,7 +70,7 @@ static int read_fd(
 	}
 	if (rc < 0) {
 		if (buf && (flags & CMDB__FILE_SECRET))
-			OPENSSL_cleanse(buf, alloc);
+			explicit_bzero(buf, alloc);
 		free(buf);
 		return rc;
 	}

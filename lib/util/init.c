@@ -2,7 +2,6 @@
 #include <libssh2.h>
 
 #include "util/error.h"
-#include "gitcmdb/gitcmdb.h"
 
 int cmdb_init(void)
 {

@@ -63,6 +63,9 @@ assert_eq "$(dump "$DB")" "$INC" "deleted index rebuilt identically"
 assert_eq "$(sqlite3 "$DB" "SELECT count(*) FROM commits WHERE scan_id IS NOT NULL")" "240" "scan ids"
 
 # --- SIGKILL at random moments: always the previous complete state, then completion
+SEED=${CMDB_SEED:-$(date +%s)}
+RANDOM=$SEED
+echo "seed $SEED (CMDB_SEED=$SEED replays these kill delays)"
 git -C "$R" update-ref refs/heads/main "$HALF"
 run_cli 0 -C "$R" index --rebuild
 git -C "$R" update-ref refs/heads/main "$TIP"

@@ -3,6 +3,8 @@
 # moves the file aside and rebuilds; a reader that hits it says so and repairs, so
 # the next run answers; the rebuilt index equals a fresh build.
 . "$(dirname "$0")/lib/common.sh"
+SEED=${CMDB_SEED:-$(date +%s)}
+echo "seed $SEED (CMDB_SEED=$SEED replays the bytes written over damaged pages)"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 R=$T/r
 DB=$R/.git/gitcmdb/index.db
@@ -49,7 +51,7 @@ PAGES="$(middle_leaf attrs) $(middle_leaf attrs_path_value)"
 for PG in $PAGES; do
 	[ "$PG" -gt $((NP / 8)) ] && [ "$PG" -lt "$NP" ] || fail "page $PG of $NP is not in the middle"
 	echo "damaging page $PG of $NP ($PS bytes)"
-	head -c "$PS" /dev/urandom | dd of="$DB" bs="$PS" seek=$((PG - 1)) conv=notrunc status=none
+	"$PYTHON" -c 'import random, sys; sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes(int(sys.argv[1])))' "$PS" "$SEED$PG" | dd of="$DB" bs="$PS" seek=$((PG - 1)) conv=notrunc status=none
 done
 cp "$DB" "$T/damaged.db"
 damage() { rm -f "$DB" "$DB"-wal "$DB"-shm "$DB".corrupt-*; cp "$T/damaged.db" "$DB"; }

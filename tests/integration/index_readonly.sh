@@ -4,6 +4,8 @@
 # in place, read-only; a stale, missing, WAL-without-shm or damaged one is replaced
 # by a private index in $XDG_CACHE_HOME/gitcmdb/. The repository is never modified.
 . "$(dirname "$0")/lib/common.sh"
+SEED=${CMDB_SEED:-$(date +%s)}
+echo "seed $SEED (CMDB_SEED=$SEED replays the bytes written over damaged pages)"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 [ "$(id -u)" = 0 ] || { echo "needs root (setpriv to another user, mount namespaces)"; exit 77; }
 AUDITOR=gitcmdb-lab
@@ -121,7 +123,7 @@ chmod -R a+rX "$R"
 sqlite3 "$DB" "PRAGMA journal_mode=DELETE" >/dev/null
 PS=$(sqlite3 "$DB" "PRAGMA page_size")
 PG=$(sqlite3 "$DB" "SELECT rootpage FROM sqlite_master WHERE name = 'attrs'")
-head -c "$PS" /dev/urandom | dd of="$DB" bs="$PS" seek=$((PG - 1)) conv=notrunc status=none
+"$PYTHON" -c 'import random, sys; sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes(int(sys.argv[1])))' "$PS" "$SEED$PG" | dd of="$DB" bs="$PS" seek=$((PG - 1)) conv=notrunc status=none
 REPO_STATE=$(repo_state "$R"; ls -la "$R/.git/gitcmdb" | sha256sum)
 as_auditor 1 -C "$R" find attributes.os.id=debian
 assert_contains "$ERR" "the index file is damaged" "damaged: says so"

@@ -21,8 +21,11 @@ NORMAL="$CMDB_SOURCE_DIR/tests/lab/personas/web01.out"
 DRIFT="$CMDB_SOURCE_DIR/tests/lab/personas/web01-drift.out"
 
 # The person: add annotation race-N, commit; note which annotations each commit holds.
+SEED=${CMDB_SEED:-$(date +%s)}
+echo "seed $SEED (CMDB_SEED=$SEED replays the person's pauses)"
 person() {
 	local n=0 out rc
+	RANDOM=$SEED # a background subshell would otherwise seed itself
 	while [ ! -e "$T/stop" ]; do
 		n=$((n + 1))
 		"$PYTHON" - host/web01.yaml "$n" <<'PY'

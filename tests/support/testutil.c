@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -116,16 +117,34 @@ int tu_write_file(const char *path, const char *data, size_t len)
 	return rc;
 }
 
+unsigned tu_seed(void)
+{
+	static unsigned seed;
+	static int known;
+
+	if (!known) {
+		const char *env = getenv("CMDB_SEED");
+
+		seed = env && *env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+		known = 1;
+		printf("CMDB_SEED=%u replays this run's random choices\n", seed);
+	}
+	return seed;
+}
+
 int tu_damage_table_root(const char *db, const char *table)
 {
+	/* pseudo-random bytes from tu_seed(), so a failure can be replayed */
 	return tu_sh(NULL,
 		       "sqlite3 '%s' 'PRAGMA journal_mode=DELETE' >/dev/null && "
 		       "ps=$(sqlite3 '%s' 'PRAGMA page_size') && "
 		       "pg=$(sqlite3 '%s' \"SELECT rootpage FROM sqlite_master WHERE name='%s'\") "
 		       "&& "
-		       "head -c $ps /dev/urandom | dd of='%s' bs=$ps seek=$((pg - 1)) "
+		       "\"${PYTHON:-python3}\" -c 'import random, sys; "
+		       "sys.stdout.buffer.write(random.Random(int(sys.argv[2])).randbytes("
+		       "int(sys.argv[1])))' $ps %u | dd of='%s' bs=$ps seek=$((pg - 1)) "
 		       "conv=notrunc status=none",
-		       db, db, db, table, db) == 0
+		       db, db, db, table, tu_seed(), db) == 0
 		? 0
 		: -1;
 }

@@ -18,8 +18,10 @@ char *tu_read_file(const char *path, size_t *len);
 /* Write a whole file; 0 or -1. */
 int tu_write_file(const char *path, const char *data, size_t len);
 
-/* Overwrite the root page of table in the SQLite file db (closed) with random bytes, after
- * switching it to a rollback journal so that no WAL holds the page. 0 or -1. */
+/* The run's random seed: $CMDB_SEED, else the time; printed once so a failure can be replayed. */
+unsigned tu_seed(void);
+/* Overwrite the root page of table in the SQLite file db (closed) with bytes drawn from
+ * tu_seed(), after switching it to a rollback journal so that no WAL holds the page. 0 or -1. */
 int tu_damage_table_root(const char *db, const char *table);
 
 #endif

@@ -1,4 +1,4 @@
-/* The thread-local error message and the capped buffer. */
+/* The thread-local error message (lib/util/error.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,6 @@
 
 #include <cmocka.h>
 
-#include "util/buf.h"
 #include "util/error.h"
 
 static void test_error__message_and_code(void **state)
@@ -35,33 +34,12 @@ static void test_error__code_zero_becomes_generic(void **state)
 	assert_int_equal(cmdb__error(0, "x"), CMDB_ERROR);
 }
 
-static void test_buf__cap_refuses_and_keeps_contents(void **state)
-{
-	cmdb_buf b = CMDB_BUF_INIT(8);
-	char *s;
-	size_t len;
-
-	(void)state;
-	assert_int_equal(cmdb__buf_puts(&b, "12345"), 0);
-	assert_int_equal(cmdb__buf_puts(&b, "6789"), CMDB_ETOOBIG);
-	assert_int_equal(b.len, 5);
-	assert_int_equal(cmdb__buf_printf(&b, "%d", 678), 0);
-	assert_int_equal(cmdb__buf_printf(&b, "%d", 9), CMDB_ETOOBIG);
-	s = cmdb__buf_detach(&b, &len);
-	assert_string_equal(s, "12345678");
-	assert_int_equal(len, 8);
-	assert_null(b.ptr);
-	cmdb_free(s);
-	cmdb__buf_dispose(&b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error__message_and_code),
 		cmocka_unit_test(test_error__wrapping_the_last_message_keeps_it),
 		cmocka_unit_test(test_error__code_zero_becomes_generic),
-		cmocka_unit_test(test_buf__cap_refuses_and_keeps_contents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

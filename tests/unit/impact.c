@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -376,11 +377,13 @@ static void test_impact__bulk_equals_per_item_random(void **state)
 {
 	static const char *const types[] = {
 		"runs_on", "depends_on", "affects", "connects_to", "caused_by"};
-	unsigned seed = 12345;
+	const char *env = getenv("CMDB_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
 	int saved = cmdb__impact_bulk_after;
 	size_t reached = 0;
 
 	(void)state;
+	print_message("bulk_equals_per_item_random: CMDB_SEED=%u replays this graph\n", seed);
 	exec("DELETE FROM relations");
 	exec("BEGIN");
 	for (int i = 0; i < 1500; i++) {

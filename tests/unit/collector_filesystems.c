@@ -1,0 +1,45 @@
+/*
+ * Unit tests of the filesystems collector (collectors/filesystems.c),
+ * on real command output (tests/fixtures/collectors, see its PROVENANCE.tsv):
+ * local filesystems with sizes.
+ */
+#include "collect_testlib.h"
+
+static void test_collector_filesystems__local_only_with_sizes(void **state)
+{
+	sb b = {0};
+	json_t *facts, *fs;
+
+	(void)state;
+	block_fixture(&b, "mounts", "filesystems/rhel-9.4__proc-mounts-excerpt.txt");
+	sb_str(&b,
+		"srv:/export /mnt/nfs nfs4 rw,relatime,vers=4.2 0 0\n"
+		"//fs/share /mnt/cifs cifs rw 0 0\n"
+		"user@host:/ /mnt/ssh fuse.sshfs rw 0 0\n"
+		"tmpfs /run tmpfs rw 0 0\n"
+		"/dev/sdb1 /mnt/my\\040disk xfs rw 0 0\n");
+	block_text(&b, "df", "/boot 1038336\n/mnt/my\\040disk 2097152\n/mnt/nfs notanumber\n");
+	facts = parse_section("filesystems", &b);
+	fs = json_object_get(facts, "filesystems");
+	assert_int_equal(json_object_size(fs), 2);
+	assert_str(json_object_get(fs, "/boot"), "device", "/dev/nvme0n1p2");
+	assert_str(json_object_get(fs, "/boot"), "fstype", "ext4");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(fs, "/boot"), "size_mb")), 1014);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(fs, "/mnt/my disk"), "size_mb")),
+		2048);
+	assert_null(json_object_get(fs, "/mnt/nfs"));
+	assert_null(json_object_get(fs, "/proc"));
+	assert_int_equal(n_errors(facts), 1); /* the unreadable df line */
+	json_decref(facts);
+	free(b.p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_collector_filesystems__local_only_with_sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
