@@ -1,0 +1,60 @@
+# Jump hosts against the real sshd lab: targets reached over direct-tcpip channels of a
+# jump's session (one hop, two hops, user@host:port), jump failures named, deadlines
+# kept, nothing written for a failed host; host keys enrolled through jumps.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/scan_lab.sh"
+eval "$("$LAB_SH" env "$LAB")"
+init_repo
+cd "$REPO"
+KEY=$(cut -d' ' -f1,2 "$LAB_DIR/hostkey_ed25519.pub")
+# the jump sshds are not in the lab's known_hosts: record them (as an enrolment would)
+printf '[127.0.0.1]:%s %s\n' "$LAB_PORT_JUMP" "$KEY" "$LAB_PORT_JUMP2" "$KEY" >>known_hosts
+J="$LAB_USER@127.0.0.1:$LAB_PORT_JUMP"
+cat >>inventory.yaml <<EOT
+  jump: {address: 127.0.0.1, port: $LAB_PORT_JUMP}
+  jump2: {address: 127.0.0.1, port: $LAB_PORT_JUMP2}
+  via-web01: {address: 127.0.0.1, port: $LAB_PORT_WEB01, proxy_jump: jump}
+  via-db01: {address: 127.0.0.1, port: $LAB_PORT_DB01, proxy_jump: 'jump,jump2'}
+  via-app01: {address: 127.0.0.1, port: $LAB_PORT_APP01, proxy_jump: '$J'}
+  via-tarpit: {address: 127.0.0.1, port: $LAB_PORT_WEB01, proxy_jump: tarpit}
+  via-refused: {address: 127.0.0.1, port: $LAB_PORT_WEB01, proxy_jump: refused}
+  via-changed: {address: 127.0.0.1, port: $LAB_PORT_WEB01, proxy_jump: hostkey}
+  via-nofwd: {address: 127.0.0.1, port: $LAB_PORT_WEB01, proxy_jump: self}
+  via-deadport: {address: 127.0.0.1, port: $LAB_PORT_REFUSED, proxy_jump: jump}
+EOT
+git add inventory.yaml known_hosts && git commit -qm "jump hosts"
+
+# one hop, two hops, a jump written user@host:port: scanned like direct hosts
+scan 0 --limit 'via-web01,via-db01,via-app01' --json
+for h in via-web01 via-db01 via-app01; do
+	assert_eq "$(jq_ "$OUT" "[x['status'] for x in d['hosts'] if x['name'] == '$h'][0]")" ok "$h scanned through its jump"
+done
+# the persona's facts arrived whole: the same packages as web01's canned output lists
+assert_eq "$(yq host/via-web01.yaml "len(d['attributes']['packages']) > 10")" True
+assert_eq "$(yq host/via-db01.yaml "d['name']")" via-db01
+fsck_clean "$REPO"
+
+# a jump that hangs, refuses, presents a changed key or refuses channels: the host
+# fails with an error naming the jump, within the deadline, and nothing is written
+state=$(refs_and_tree "$REPO")
+t0=$(date +%s)
+SCAN_TIMEOUT=6 scan 1 --limit 'via-tarpit,via-refused,via-changed,via-nofwd,via-deadport' --json
+t1=$(date +%s)
+[ $((t1 - t0)) -le 20 ] || fail "jump failures took $((t1 - t0)) s (deadline 6 s)"
+ok
+err() { jq_ "$OUT" "[x.get('error', '') for x in d['hosts'] if x['name'] == '$1'][0]"; }
+st() { jq_ "$OUT" "[x['status'] for x in d['hosts'] if x['name'] == '$1'][0]"; }
+assert_contains "$(err via-tarpit)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_TARPIT"
+assert_eq "$(st via-tarpit)" timeout
+assert_contains "$(err via-refused)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_REFUSED: connect"
+assert_eq "$(st via-refused)" unreachable
+assert_contains "$(err via-changed)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_HOSTKEY: HOST KEY CHANGED"
+assert_eq "$(st via-changed)" hostkey
+assert_contains "$(err via-nofwd)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_SELF: refused a channel to 127.0.0.1:$LAB_PORT_WEB01"
+assert_contains "$(err via-deadport)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_JUMP: refused a channel to 127.0.0.1:$LAB_PORT_REFUSED"
+for h in via-tarpit via-refused via-changed via-nofwd via-deadport; do
+	[ ! -e "host/$h.yaml" ] || fail "$h: written although it failed"
+done
+ok
+assert_eq "$(git ls-tree -r --name-only main | grep -c 'via-\(tarpit\|refused\|changed\|nofwd\|deadport\)' || true)" 0 "nothing committed for failed hosts"
+done_ok
