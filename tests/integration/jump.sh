@@ -57,4 +57,27 @@ for h in via-tarpit via-refused via-changed via-nofwd via-deadport; do
 done
 ok
 assert_eq "$(git ls-tree -r --name-only main | grep -c 'via-\(tarpit\|refused\|changed\|nofwd\|deadport\)' || true)" 0 "nothing committed for failed hosts"
+
+# hostkeys enroll through jumps: from a known_hosts without the jumps and the targets,
+# the jumps are enrolled first, then the hosts behind them (one commit)
+grep -v -e "]:$LAB_PORT_JUMP " -e "]:$LAB_PORT_JUMP2 " -e "]:$LAB_PORT_WEB01 " -e "]:$LAB_PORT_DB01 " \
+	known_hosts >"$T/kh" && cp "$T/kh" known_hosts
+git commit -qam "forget the jumps' keys"
+before=$(git rev-parse main)
+run_cli 1 hostkeys enroll --limit 'jump,jump2,via-web01,via-db01,via-changed' --json
+hk() { jq_ "$OUT" "[x['$2'] for x in d['hosts'] if x['name'] == '$1'][0]"; }
+for h in jump jump2 via-web01 via-db01; do assert_eq "$(hk $h status)" added "enroll $h"; done
+assert_eq "$(hk via-changed status)" error
+assert_contains "$(jq_ "$OUT" "[x.get('error') for x in d['hosts'] if x['name'] == 'via-changed'][0]")" \
+	"jump host $LAB_USER@127.0.0.1:$LAB_PORT_HOSTKEY: HOST KEY CHANGED"
+assert_eq "$(git rev-parse main~1)" "$before" "one commit"
+for p in "$LAB_PORT_JUMP" "$LAB_PORT_JUMP2" "$LAB_PORT_WEB01" "$LAB_PORT_DB01"; do
+	assert_eq "$(git show main:known_hosts | grep -c "^\[127.0.0.1\]:$p ")" 1 "known_hosts line for $p"
+done
+# a jump host whose key is unknown: enrolment of the hosts behind it fails naming it
+grep -v -e "]:$LAB_PORT_JUMP " known_hosts >"$T/kh" && cp "$T/kh" known_hosts
+git commit -qam "forget the jump's key"
+run_cli 1 hostkeys enroll --limit 'via-web01' --json
+assert_contains "$(hk via-web01 error)" "jump host $LAB_USER@127.0.0.1:$LAB_PORT_JUMP: host key of [127.0.0.1]:$LAB_PORT_JUMP"
+fsck_clean "$REPO"
 done_ok
