@@ -56,6 +56,19 @@ typedef struct {
 CMDB_API int cmdb_inventory_hop_parse(
 	cmdb_inventory_hop *out, const cmdb_inventory *inv, const char *text, size_t len);
 
+/*
+ * Read an ansible inventory, INI or YAML (YAML when name ends in .yml, .yaml or .json or
+ * the first line is "---" or "NAME:"), into inventory.yaml's document: *out {"hosts":
+ * {name: {address, port, user, identity_file, proxy_jump} or null}, "groups": {name:
+ * [hosts]}}; ranges expanded, variables resolved as ansible does (all, parent groups,
+ * child groups, host). *unknown lists what is not used: [{"file", "line", "where"
+ * ("host web01" / "group web"), "variable", "why"}]. Syntax errors, an inventory
+ * plugin's config (plugin: aws_ec2) and values inventory.yaml would refuse are
+ * CMDB_EINVALID naming file:line.
+ */
+CMDB_API int cmdb_inventory_from_ansible(
+	json_t **out, json_t **unknown, const char *buf, size_t len, const char *name);
+
 /* Load and validate an inventory file. */
 CMDB_API int cmdb_inventory_load(cmdb_inventory **out, const char *path);
 /* Parse and validate inventory text; name is used in messages. */
