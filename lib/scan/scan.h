@@ -35,6 +35,10 @@ int cmdb__route_new(cmdb__route **out, const cmdb_inventory *inv, const cmdb_ssh
 void cmdb__route_free(cmdb__route *r);
 /* Fill t for host h (strings owned by r or the inventory); errors name the host. */
 int cmdb__route_target(cmdb_ssh_target *t, cmdb__route *r, const cmdb_host *h);
+/* Add the ~/.ssh/config warnings (Match exec skipped, file:line) to report["warnings"]. */
+int cmdb__route_warnings(cmdb__route *r, json_t *report);
+/* "user@addr:port[ key FILE][ via HOP,HOP...]" (hops in the order they are reached). */
+char *cmdb__route_describe(const cmdb_ssh_target *t);
 /* The host as the route sees it (ssh_config applied; strings owned by r). */
 int cmdb__route_effective(cmdb_host *out, cmdb__route *r, const cmdb_host *h);
 
@@ -52,6 +56,7 @@ typedef struct {
 	json_t *warnings; /* array of strings: sections that failed, dropped ids */
 	json_t *missing; /* {section: true} for sections absent from the output */
 	char hostkey[64]; /* "SHA256:..." the host presented */
+	char *target; /* how it was reached: "user@addr:port key FILE via JUMP,..." */
 	double ms; /* wall time of this host */
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC ms by which its items must be made; 0 = none */
 } cmdb__scan_host;

@@ -37,6 +37,8 @@ void cmdb__scan_host_dispose(cmdb__scan_host *h)
 	if (!h)
 		return;
 	free(h->error);
+	free(h->target);
+	h->target = NULL;
 	json_decref(h->items);
 	json_decref(h->files);
 	json_decref(h->warnings);
@@ -331,7 +333,9 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	h->deadline_ms = now_ms() + (uint64_t)host_deadline_ms(o);
 	memset(&res, 0, sizeof(res));
 	cmdb_error_clear();
-	if ((rc = target_for(&t, h->host, o)) == 0)
+	if ((rc = target_for(&t, h->host, o)) == 0 && !(h->target = cmdb__route_describe(&t)))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	if (rc == 0)
 		rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
 	if (rc < 0) {
 		host_fail(h, rc, NULL, cmdb_error_last());

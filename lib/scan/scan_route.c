@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/buf.h"
 #include "util/error.h"
 #include "scan/scan.h"
 
@@ -248,4 +249,57 @@ int cmdb__route_effective(cmdb_host *out, cmdb__route *r, const cmdb_host *h)
 		*out = f->filled;
 	pthread_mutex_unlock(&r->lock);
 	return error;
+}
+
+/* "user@host:port" ([v6] bracketed), as the SSH layer's messages name it */
+static void where(char *out, size_t size, const cmdb_ssh_target *t)
+{
+	int v6 = strchr(t->address, ':') != NULL;
+
+	snprintf(out, size, "%s@%s%s%s:%d", t->user ? t->user : "?", v6 ? "[" : "", t->address,
+		v6 ? "]" : "", t->port ? t->port : 22);
+}
+
+/* hop and the hops before it, first reached first, into b */
+static int hops(cmdb_buf *b, const cmdb_ssh_target *t, int depth)
+{
+	char w[300];
+	int rc;
+
+	if (!t || depth > 16)
+		return 0;
+	if ((rc = hops(b, t->jump, depth + 1)) < 0)
+		return rc;
+	where(w, sizeof(w), t);
+	return cmdb__buf_printf(b, "%s%s", t->jump ? "," : "", w);
+}
+
+char *cmdb__route_describe(const cmdb_ssh_target *t)
+{
+	cmdb_buf b = CMDB_BUF_INIT((size_t)-1);
+	char w[300], *out = NULL;
+
+	where(w, sizeof(w), t);
+	if (cmdb__buf_printf(&b, "%s", w) == 0 &&
+		(!t->identity_file || cmdb__buf_printf(&b, " key %s", t->identity_file) == 0) &&
+		(!t->jump || (cmdb__buf_printf(&b, " via ") == 0 && hops(&b, t->jump, 0) == 0)))
+		out = cmdb__buf_detach(&b, NULL);
+	cmdb__buf_dispose(&b);
+	return out;
+}
+
+int cmdb__route_warnings(cmdb__route *r, json_t *report)
+{
+	json_t *list = json_object_get(report, "warnings");
+	size_t n = cmdb_ssh_config_warning_count(r->config);
+
+	if (!n)
+		return 0;
+	if (!list && json_object_set_new(report, "warnings", list = json_array()) < 0)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(
+			    list, json_string(cmdb_ssh_config_warning(r->config, i))) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+	return 0;
 }

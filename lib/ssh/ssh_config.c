@@ -100,18 +100,18 @@ static size_t block_index(const cmdb_ssh_config *cfg, const block *b)
 	return 0;
 }
 
-/* The next word of *p (quotes removed; "=" after the key allowed); NULL at the end. */
-static int next_word(const pctx *c, char **p, char **word)
+/* The next word of *p (quotes removed; one "=" may end a key: "Port=22"); NULL at the end. */
+static int word_of(const pctx *c, char **p, char **word, int key)
 {
 	char *s = *p, *o;
 
-	while (*s == ' ' || *s == '\t' || *s == '=')
+	while (*s == ' ' || *s == '\t' || (*s == '=' && !key))
 		s++;
 	*word = NULL;
 	if (!*s)
 		return 0;
 	*word = o = s;
-	while (*s && *s != ' ' && *s != '\t' && *s != '=') {
+	while (*s && *s != ' ' && *s != '\t' && !(key && *s == '=')) {
 		if (*s == '"') {
 			for (s++; *s && *s != '"'; s++)
 				*o++ = *s;
@@ -128,6 +128,11 @@ static int next_word(const pctx *c, char **p, char **word)
 	*o = '\0';
 	*p = s;
 	return 0;
+}
+
+static int next_word(const pctx *c, char **p, char **word)
+{
+	return word_of(c, p, word, 0);
 }
 
 static int warn(const pctx *c, const char *what)
@@ -269,7 +274,7 @@ static int parse_line(const pctx *c, char *line, block *parent, block **cur, int
 	char *key, *rest = line;
 	int error;
 
-	if ((error = next_word(c, &rest, &key)) < 0 || !key || key[0] == '#')
+	if ((error = word_of(c, &rest, &key, 1)) < 0 || !key || key[0] == '#')
 		return error;
 	if (!strcasecmp(key, "Host") || !strcasecmp(key, "Match"))
 		return open_block(c, rest, !strcasecmp(key, "Match"), parent, cur);

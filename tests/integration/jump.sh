@@ -58,6 +58,45 @@ done
 ok
 assert_eq "$(git ls-tree -r --name-only main | grep -c 'via-\(tarpit\|refused\|changed\|nofwd\|deadport\)' || true)" 0 "nothing committed for failed hosts"
 
+# ssh_config: true: ~/.ssh/config fills what the inventory leaves unset (HostName, Port,
+# ProxyJump through Include and Host patterns; the inventory's user wins); Match exec
+# is never run and warned with file:line; --dry-run shows each host's effective target
+mkdir -p "$HOME/.ssh/conf.d"
+cat >"$HOME/.ssh/config" <<EOT
+Include conf.d/*.conf
+Match exec "touch $T/exec-ran"
+    User nobody
+EOT
+cat >"$HOME/.ssh/conf.d/lab.conf" <<EOT
+Host cfg-*
+    HostName 127.0.0.1
+    ProxyJump jump
+    User nobody
+Host cfg-web01
+    Port $LAB_PORT_WEB01
+EOT
+sed -i '1i ssh_config: true' inventory.yaml
+echo "  cfg-web01:" >>inventory.yaml
+git commit -qam "ssh_config: true"
+scan 0 --limit 'cfg-web01,via-db01' --dry-run --json
+assert_eq "$(st cfg-web01)" ok "cfg-web01 reached with ~/.ssh/config's HostName, Port and ProxyJump"
+assert_eq "$(jq_ "$OUT" "[x['target'] for x in d['hosts'] if x['name'] == 'cfg-web01'][0]")" \
+	"$LAB_USER@127.0.0.1:$LAB_PORT_WEB01 key $LAB_KEY via $LAB_USER@127.0.0.1:$LAB_PORT_JUMP"
+assert_contains "$(jq_ "$OUT" "d['warnings']")" "$HOME/.ssh/config:2: Match exec is never run by gitcmdb"
+[ ! -e "$T/exec-ran" ] || fail "Match exec ran a command"
+ok
+scan 0 --limit 'cfg-web01,via-db01' --dry-run
+assert_contains "$OUT" "effective targets:"
+assert_contains "$OUT" "via-db01                 $LAB_USER@127.0.0.1:$LAB_PORT_DB01 key $LAB_KEY via $LAB_USER@127.0.0.1:$LAB_PORT_JUMP,$LAB_USER@127.0.0.1:$LAB_PORT_JUMP2"
+assert_contains "$OUT" "dry run: nothing committed"
+# a value the inventory would refuse is refused from ~/.ssh/config too
+printf 'Host cfg-web01\n    HostName -oProxyCommand=sh\n' >"$HOME/.ssh/conf.d/0bad.conf"
+scan 1 --limit 'cfg-web01' --json
+assert_contains "$(err cfg-web01)" "~/.ssh/config: host cfg-web01: HostName '-oProxyCommand=sh' cannot be used"
+rm "$HOME/.ssh/conf.d/0bad.conf"
+sed -i '/^ssh_config: true/d; /^  cfg-web01:/d' inventory.yaml
+git commit -qam "ssh_config off"
+
 # hostkeys enroll through jumps: from a known_hosts without the jumps and the targets,
 # the jumps are enrolled first, then the hosts behind them (one commit)
 grep -v -e "]:$LAB_PORT_JUMP " -e "]:$LAB_PORT_JUMP2 " -e "]:$LAB_PORT_WEB01 " -e "]:$LAB_PORT_DB01 " \
