@@ -23,6 +23,11 @@
  * (what = CMDB_HOST_SET_ADDRESS, _USER, _IDENTITY). */
 int cmdb__inventory_valid(int what, const char *v);
 
+/* Walk h's chain of jumps (seen[0..depth] the hosts left so far, room for 9): a hop
+ * that does not parse or loops back is CMDB_EINVALID saying which (inventory_jump.c). */
+int cmdb__inventory_walk_jumps(
+	const cmdb_inventory *inv, const cmdb_host *h, const cmdb_host **seen, size_t depth);
+
 typedef struct cmdb__route cmdb__route;
 
 /*
