@@ -60,7 +60,7 @@ typedef struct cmdb_ssh_target {
 	cmdb_ssh_jumps *jumps;
 } cmdb_ssh_target;
 
-/* Jump sessions carrying at most channels (<= 0 = 10) channels each. */
+/* Jump sessions carrying at most channels (<= 0 = 10, at most 256) channels each. */
 CMDB_API int cmdb_ssh_jumps_new(cmdb_ssh_jumps **out, int channels);
 /* Close every jump session (waits for their threads); NULL is a no-op. */
 CMDB_API void cmdb_ssh_jumps_free(cmdb_ssh_jumps *jumps);

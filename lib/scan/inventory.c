@@ -196,8 +196,8 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 	if ((v = json_object_get(obj, "jump_channels")) &&
 		(AT("jump_channels"),
 			!json_is_integer(v) || json_integer_value(v) < 1 ||
-				json_integer_value(v) > 1000))
-		return fail(c, kp, kw, "must be an integer 1-1000");
+				json_integer_value(v) > 256))
+		return fail(c, kp, kw, "must be an integer 1-256");
 	if ((v = json_object_get(obj, "tags"))) {
 		json_t *tag;
 		AT("tags");

@@ -36,7 +36,7 @@ int cmdb_ssh_jumps_new(cmdb_ssh_jumps **out, int channels)
 		cmdb_free(j);
 		return cmdb__error(CMDB_ERROR, "cannot create the jump sessions' condition");
 	}
-	j->channels = channels > 0 ? channels : DEFAULT_CHANNELS;
+	j->channels = channels <= 0 ? DEFAULT_CHANNELS : channels > 256 ? 256 : channels;
 	*out = j;
 	return 0;
 }

@@ -288,7 +288,7 @@ static void test_inventory__proxy_jump(void **state)
 	rejects("hosts:\n  a: {address: x, proxy_jump: 'j,,k'}\n", "an empty jump host name");
 	rejects("hosts:\n  a: {address: x, proxy_jump: 7}\n", "must be a list of jump hosts");
 	rejects("defaults: {jump_channels: 0}\n",
-		"defaults.jump_channels: must be an integer 1-1000");
+		"defaults.jump_channels: must be an integer 1-256");
 	rejects("ssh_config: yes please\n", "ssh_config: must be true or false");
 	rejects("groups:\n  g: {hosts: [a], colour: red}\nhosts:\n  a: {address: x}\n",
 		"groups.g.colour: unknown key");
