@@ -188,6 +188,7 @@ extern const cli_command cli_cmd_status;
 extern const cli_command cli_cmd_fmt;
 extern const cli_command cli_cmd_scan;
 extern const cli_command cli_cmd_hostkeys;
+extern const cli_command cli_cmd_inventory;
 extern const cli_command cli_cmd_index;
 extern const cli_command cli_cmd_show;
 extern const cli_command cli_cmd_history;

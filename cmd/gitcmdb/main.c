@@ -14,6 +14,7 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_fmt,
 	&cli_cmd_scan,
 	&cli_cmd_hostkeys,
+	&cli_cmd_inventory,
 	&cli_cmd_index,
 	&cli_cmd_show,
 	&cli_cmd_history,

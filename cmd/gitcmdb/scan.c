@@ -63,9 +63,15 @@ static void print_text(const json_t *report)
 	json_array_foreach(hosts, i, h) json_array_foreach(json_object_get(h, "warnings"), j, w)
 		cli_errorf(0, "warning: host/%s: %s", json_string_value(json_object_get(h, "name")),
 			json_string_value(w));
-	if (json_is_true(json_object_get(report, "dry_run")))
+	if (json_is_true(json_object_get(report, "dry_run"))) {
+		puts("\neffective targets:");
+		json_array_foreach(hosts, i, h)
+			cli_printf("  %-24s %s\n", json_string_value(json_object_get(h, "name")),
+				json_string_value(json_object_get(h, "target"))
+					? json_string_value(json_object_get(h, "target"))
+					: "-");
 		puts("\ndry run: nothing committed");
-	else if (commit)
+	} else if (commit)
 		cli_printf("\ncommitted %s\n", commit);
 	else
 		puts("\nnothing changed; no commit (record_unchanged_scans: false)");

@@ -9,6 +9,7 @@
 #include "store.h"
 #include "inventory.h"
 #include "ssh.h"
+#include "ssh_config.h"
 #include "collect.h"
 #include "index.h"
 #include "query.h"

@@ -82,6 +82,17 @@ CMDB_API int cmdb_scan_known_hosts(cmdb_knownhosts **out, cmdb_repo *repo, const
  */
 CMDB_API int cmdb_scan_inventory(cmdb_inventory **out, cmdb_repo *repo, const char *file);
 
+/*
+ * Write inventory.yaml on main from the ansible inventory file (cmdb_inventory_from_ansible)
+ * in one commit. With merge, the inventory on main is kept (defaults, other hosts, tags)
+ * and the imported hosts' settings and group members are laid over it; without, the
+ * file replaces it. The result is validated as any inventory before it is committed.
+ * *report (caller's): {"hosts": N, "added": [names], "updated": [names], "groups": N,
+ * "unknown": [...as cmdb_inventory_from_ansible...], "commit": 40-hex or null}.
+ */
+CMDB_API int cmdb_scan_import_ansible(
+	json_t **report, cmdb_repo *repo, const char *file, int merge);
+
 /* ---- host keys ------------------------------------------------------------------ */
 
 typedef struct {

@@ -21,7 +21,18 @@
  */
 typedef struct cmdb_knownhosts cmdb_knownhosts;
 
-typedef struct {
+/*
+ * Jump sessions shared by many execs (ssh_jump.c): one authenticated session per jump
+ * host (per chain of jumps), opened on first use, carrying at most `channels`
+ * direct-tcpip channels at once (a caller past that waits for a free one within its
+ * deadline), reconnected once when it drops; a jump that cannot be reached fails every
+ * target behind it at once with an error naming the jump. Thread-safe: each session is
+ * driven by its own thread. The targets given to cmdb_ssh_exec with it (and their jump
+ * chains) must outlive it.
+ */
+typedef struct cmdb_ssh_jumps cmdb_ssh_jumps;
+
+typedef struct cmdb_ssh_target {
 	const char *address; /* host name or IP literal (IPv6 without brackets) */
 	int port; /* 0 = 22 */
 	const char *user;
@@ -42,7 +53,17 @@ typedef struct {
 	/* The whole call, from connect to exit status: every phase ends by then whatever the
 	 * server sends (0 = only the phases' own limits). Name resolution is not included. */
 	int timeout_ms;
+	/* Reach the host through this jump host (its own settings, known_hosts checked like a
+	 * target's; its jump field chains further hops), over a direct-tcpip channel. */
+	const struct cmdb_ssh_target *jump;
+	/* The jump sessions to share (NULL with a jump: a session of this call's own). */
+	cmdb_ssh_jumps *jumps;
 } cmdb_ssh_target;
+
+/* Jump sessions carrying at most channels (<= 0 = 10, at most 256) channels each. */
+CMDB_API int cmdb_ssh_jumps_new(cmdb_ssh_jumps **out, int channels);
+/* Close every jump session (waits for their threads); NULL is a no-op. */
+CMDB_API void cmdb_ssh_jumps_free(cmdb_ssh_jumps *jumps);
 
 #define CMDB_SSH_DEFAULT_MAX_OUTPUT ((size_t)64 * 1024 * 1024)
 

@@ -23,46 +23,62 @@ typedef struct {
 } fetched;
 
 typedef struct {
-	fetched *f;
-	int timeout_ms;
+	fetched **f; /* this round's hosts */
+	cmdb__route *route;
 } fetch_job;
 
 static void fetch_one(size_t i, void *payload)
 {
 	fetch_job *job = payload;
-	fetched *f = &job->f[i];
+	fetched *f = job->f[i];
 	cmdb_ssh_target t;
 
-	memset(&t, 0, sizeof(t));
-	t.address = f->host->address;
-	t.port = f->host->port;
-	t.user = f->host->user;
-	/* One deadline per host, whatever the server sends (a byte a second...). */
-	t.timeout_ms = t.connect_timeout_ms = t.auth_timeout_ms = job->timeout_ms;
-	if (cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
+	/* A host behind jumps is reached through them (their keys checked, a login on
+	 * each jump); the host itself only shows its key. */
+	if (cmdb__route_target(&t, job->route, f->host) < 0 ||
+		cmdb_ssh_fetch_hostkey(&f->line, &f->fp, &t) < 0)
 		f->error = cmdb__strdup(cmdb_error_last());
 }
 
-/* Select the hosts and fetch their keys, opts->jobs at a time; *f[*n] is the caller's. */
-static int fetch_all(
+/* Select the hosts; *f[*n] is the caller's. */
+static int select_all(
 	fetched **out, size_t *n, const cmdb_inventory *inv, const cmdb_hostkeys_opts *opts)
 {
 	size_t *idx = NULL;
-	fetch_job job = {NULL, (opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S) * 1000};
+	fetched *f;
 	int rc;
 
 	if ((rc = cmdb_inventory_select(&idx, n, inv, opts->limit)) < 0)
 		return rc;
-	if (!(job.f = cmdb__calloc(*n, sizeof(*job.f)))) {
+	if (!(f = cmdb__calloc(*n, sizeof(*f)))) {
 		free(idx);
 		return cmdb__error(CMDB_ERROR, "out of memory for %zu hosts", *n);
 	}
 	for (size_t i = 0; i < *n; i++)
-		job.f[i].host = cmdb_inventory_host(inv, idx[i]);
+		f[i].host = cmdb_inventory_host(inv, idx[i]);
 	free(idx);
-	*out = job.f;
-	return cmdb__scan_pool_each(
-		*n, opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS, fetch_one, &job);
+	*out = f;
+	return 0;
+}
+
+/* How many inventory hosts stand before h on its way (its round: jumps go first). */
+static int depth_of(const cmdb_inventory *inv, const cmdb_host *h, int level)
+{
+	const char *p = h->proxy_jump;
+	int d = 0;
+
+	if (level > 8)
+		return 9;
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		cmdb_inventory_hop hop;
+		if (cmdb_inventory_hop_parse(&hop, inv, p, n) == 0 && hop.host) {
+			int hd = 1 + depth_of(inv, hop.host, level + 1);
+			d = hd > d ? hd : d;
+		}
+		p += n + (p[n] == ',');
+	}
+	return d;
 }
 
 /* Record one fetched key in kh; *entry describes it ({name, address, port, status, ...}). */
@@ -168,6 +184,44 @@ done:
 	return rc;
 }
 
+/*
+ * Fetch and record in rounds: hosts with no jump first, then those whose jumps were
+ * recorded in an earlier round (each round's keys are in kh before the next starts, so
+ * a jump enrolled now is trusted for the hosts behind it).
+ */
+static int enroll_rounds(json_t **entries, cmdb_knownhosts *kh, const cmdb_inventory *inv,
+	fetched *f, size_t n, const cmdb_hostkeys_opts *opts)
+{
+	cmdb_ssh_target base;
+	fetch_job job = {NULL, NULL};
+	int rc = 0, timeout_ms = (opts->timeout_s > 0 ? opts->timeout_s : DEFAULT_TIMEOUT_S) * 1000;
+
+	memset(&base, 0, sizeof(base));
+	base.timeout_ms = base.connect_timeout_ms = base.auth_timeout_ms = timeout_ms;
+	base.command_timeout_ms = timeout_ms;
+	base.hostkeys = kh;
+	base.known_hosts = "known_hosts";
+	if (!(job.f = cmdb__calloc(n + 1, sizeof(*job.f))))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (int round = 0; rc == 0 && round <= 9; round++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (depth_of(inv, f[i].host, 0) == round)
+				job.f[m++] = &f[i];
+		if (m == 0)
+			continue;
+		if ((rc = cmdb__route_new(&job.route, inv, &base)) < 0)
+			break;
+		rc = cmdb__scan_pool_each(
+			m, opts->jobs > 0 ? opts->jobs : DEFAULT_JOBS, fetch_one, &job);
+		cmdb__route_free(job.route);
+		for (size_t i = 0; rc == 0 && i < m; i++)
+			rc = enroll_one(&entries[job.f[i] - f], kh, job.f[i], opts->replace);
+	}
+	cmdb_free(job.f);
+	return rc;
+}
+
 int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_opts *opts)
 {
 	static const cmdb_hostkeys_opts dflt = CMDB_HOSTKEYS_OPTS_INIT;
@@ -175,6 +229,7 @@ int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_o
 	cmdb_knownhosts *kh = NULL;
 	json_t *res = NULL, *hosts = NULL, *e = NULL;
 	fetched *f = NULL;
+	json_t **entries = NULL;
 	size_t n = 0;
 	int rc;
 
@@ -183,17 +238,21 @@ int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_o
 		opts = &dflt;
 	if ((rc = cmdb_scan_inventory(&inv, repo, opts->inventory)) < 0 ||
 		(rc = cmdb_scan_known_hosts(&kh, repo, NULL)) < 0 ||
-		(rc = fetch_all(&f, &n, inv, opts)) < 0)
+		(rc = select_all(&f, &n, inv, opts)) < 0)
 		goto done;
 	if (!(res = json_object()) || !(hosts = json_array()) ||
-		json_object_set(res, "hosts", hosts) < 0) {
+		json_object_set(res, "hosts", hosts) < 0 ||
+		!(entries = cmdb__calloc(n + 1, sizeof(*entries)))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	/* in inventory order, whatever order the jobs finished in: the file is deterministic */
+	/* recorded round by round, in inventory order within a round: the file is
+	 * deterministic whatever order the jobs finished in; reported in inventory order */
+	if ((rc = enroll_rounds(entries, kh, inv, f, n, opts)) < 0)
+		goto done;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = enroll_one(&e, kh, &f[i], opts->replace)) < 0)
-			goto done;
+		e = entries[i];
+		entries[i] = NULL;
 		if (json_array_append_new(hosts, e) < 0) {
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
@@ -204,6 +263,9 @@ int cmdb_hostkeys_enroll(json_t **report, cmdb_repo *repo, const cmdb_hostkeys_o
 	*report = res;
 	res = NULL;
 done:
+	for (size_t i = 0; entries && i < n; i++)
+		json_decref(entries[i]);
+	cmdb_free(entries);
 	for (size_t i = 0; f && i < n; i++) {
 		free(f[i].line);
 		free(f[i].fp);

@@ -16,12 +16,17 @@
 #include "gitcmdb/id.h"
 #include "gitcmdb/inventory.h"
 #include "gitcmdb/yaml.h"
+#include "scan/scan.h"
 
 struct cmdb_inventory {
 	json_t *doc; /* the parsed file: hosts' strings and tags are borrowed from it */
 	json_t *groups; /* host name -> array of group names */
 	json_t *owned; /* strings we built (expanded identity files) */
 	json_t *empty; /* the empty list hosts without tags or groups point at */
+	json_t *gjump; /* host name -> proxy_jump of its group */
+	json_t *jump_at; /* host name -> JSON pointer of the proxy_jump it took (messages) */
+	int jump_channels;
+	int ssh_config;
 	cmdb_host *hosts; /* sorted by name */
 	size_t n;
 };
@@ -32,8 +37,10 @@ typedef struct {
 } ctx;
 
 static const char *const host_keys[] = {
-	"address", "port", "user", "identity_file", "passphrase_env", "tags", NULL};
-static const char *const default_keys[] = {"port", "user", "identity_file", "passphrase_env", NULL};
+	"address", "port", "user", "identity_file", "passphrase_env", "tags", "proxy_jump", NULL};
+static const char *const default_keys[] = {
+	"port", "user", "identity_file", "passphrase_env", "proxy_jump", "jump_channels", NULL};
+static const char *const group_keys[] = {"hosts", "proxy_jump", NULL};
 
 /* Error at the node with JSON pointer ptr; what is "hosts.web01.port" style. */
 static int fail(const ctx *c, const char *ptr, const char *what, const char *msg)
@@ -82,6 +89,16 @@ static int check_path(const char *s)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
 			return 0;
 	return 1;
+}
+
+int cmdb__inventory_valid(int what, const char *v)
+{
+	switch (what) {
+	case CMDB_HOST_SET_ADDRESS: return check_address(v);
+	case CMDB_HOST_SET_USER: return check_user(v);
+	case CMDB_HOST_SET_IDENTITY: return check_path(v);
+	default: return 0;
+	}
 }
 
 /* A host or group name must be one valid item id component. */
@@ -171,6 +188,16 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 		return fail(c, kp, kw,
 			"must name an environment variable ([A-Za-z_][A-Za-z0-9_]*); "
 			"passphrases are never written in the inventory");
+	if ((v = json_object_get(obj, "proxy_jump")) &&
+		(AT("proxy_jump"),
+			!json_is_string(v) || !*json_string_value(v) ||
+				strlen(json_string_value(v)) > 1024))
+		return fail(c, kp, kw, "must be a list of jump hosts, NAME[,NAME...]");
+	if ((v = json_object_get(obj, "jump_channels")) &&
+		(AT("jump_channels"),
+			!json_is_integer(v) || json_integer_value(v) < 1 ||
+				json_integer_value(v) > 256))
+		return fail(c, kp, kw, "must be an integer 1-256");
 	if ((v = json_object_get(obj, "tags"))) {
 		json_t *tag;
 		AT("tags");
@@ -192,7 +219,44 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 	return 0;
 }
 
-/* groups: name -> list of known, distinct host names; fills inv->groups (host -> [group]). */
+/* A group written as {hosts: [...], proxy_jump: J}: check it, *members = its list. */
+static int group_settings(
+	const ctx *c, cmdb_inventory *inv, json_t **members, const char *gp, const char *what)
+{
+	json_t *j = json_object_get(*members, "proxy_jump"), *m;
+	char kp[1100], kw[600];
+	size_t i;
+	int error;
+
+	if ((error = check_keys(c, gp, what, *members, group_keys)) < 0 ||
+		(error = check_settings(c, gp, what, *members)) < 0)
+		return error;
+	ptr_join(kp, sizeof(kp), gp, "hosts");
+	snprintf(kw, sizeof(kw), "%s.hosts", what);
+	if (!json_is_array(json_object_get(*members, "hosts")))
+		return fail(c, kp, kw, "must be a list of host names");
+	*members = json_object_get(*members, "hosts");
+	if (!j)
+		return 0;
+	ptr_join(kp, sizeof(kp), gp, "proxy_jump");
+	json_array_foreach(*members, i, m)
+	{
+		const char *h = json_string_value(m), *had;
+		if (!h)
+			continue; /* the list check names it */
+		had = json_string_value(json_object_get(inv->gjump, h));
+		if (had && strcmp(had, json_string_value(j)))
+			return fail(c, kp, what,
+				"gives a host another proxy_jump than its other group");
+		if (json_object_set(inv->gjump, h, j) < 0 ||
+			json_object_set_new(inv->jump_at, h, json_string(kp)) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+/* groups: name -> list of known, distinct host names (or {hosts, proxy_jump}); fills
+ * inv->groups (host -> [group]). */
 static int check_groups(const ctx *c, cmdb_inventory *inv, json_t *groups, json_t *hosts)
 {
 	const char *g;
@@ -212,6 +276,9 @@ static int check_groups(const ctx *c, cmdb_inventory *inv, json_t *groups, json_
 		ptr_join(gp, sizeof(gp), "/groups", g);
 		snprintf(what, sizeof(what), "groups.%s", g);
 		if ((error = check_name(c, gp, what, g)) < 0)
+			return error;
+		if (json_is_object(members) &&
+			(error = group_settings(c, inv, &members, gp, what)) < 0)
 			return error;
 		if (!json_is_array(members))
 			return fail(c, gp, what, "must be a list of host names");
@@ -301,6 +368,31 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		o->identity_file = pick(h, defaults, "identity_file", NULL);
 		if (o->identity_file && !(o->identity_file = expand(inv, o->identity_file)))
 			return cmdb__error(CMDB_ERROR, "out of memory");
+		o->proxy_jump = json_string_value(json_object_get(h, "proxy_jump"));
+		if (o->proxy_jump) {
+			char kp[1100];
+			ptr_join(kp, sizeof(kp), hp, "proxy_jump");
+			if (json_object_set_new(inv->jump_at, name, json_string(kp)) < 0)
+				return cmdb__error(CMDB_ERROR, "out of memory");
+		} else if (!(o->proxy_jump =
+					   json_string_value(json_object_get(inv->gjump, name))) &&
+			(o->proxy_jump = pick(NULL, defaults, "proxy_jump", NULL)) &&
+			json_object_set_new(
+				inv->jump_at, name, json_string("/defaults/proxy_jump")) < 0) {
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		}
+		o->set = (json_object_get(h, "address") ? CMDB_HOST_SET_ADDRESS : 0) |
+			(o->proxy_jump ? CMDB_HOST_SET_JUMP : 0) |
+			(json_object_get(h, "port") || json_object_get(defaults, "port")
+					? CMDB_HOST_SET_PORT
+					: 0) |
+			(json_object_get(h, "user") || json_object_get(defaults, "user")
+					? CMDB_HOST_SET_USER
+					: 0) |
+			(json_object_get(h, "identity_file") ||
+						json_object_get(defaults, "identity_file")
+					? CMDB_HOST_SET_IDENTITY
+					: 0);
 		o->tags = json_object_get(h, "tags");
 		if (!o->tags)
 			o->tags = inv->empty;
@@ -313,6 +405,56 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 	return 0;
 }
 
+static int top_settings(const ctx *c, cmdb_inventory *inv, json_t *defaults)
+{
+	json_t *v = json_object_get(inv->doc, "ssh_config");
+
+	if (v && !json_is_boolean(v))
+		return fail(c, "/ssh_config", "ssh_config", "must be true or false");
+	inv->ssh_config = json_is_true(v);
+	inv->jump_channels = (int)json_integer_value(json_object_get(defaults, "jump_channels"));
+	if (!inv->jump_channels)
+		inv->jump_channels = 10;
+	return 0;
+}
+
+const cmdb_host *cmdb_inventory_find(const cmdb_inventory *inv, const char *name)
+{
+	cmdb_host key;
+
+	memset(&key, 0, sizeof(key));
+	key.name = name;
+	return inv && inv->n ? bsearch(&key, inv->hosts, inv->n, sizeof(*inv->hosts), by_name)
+			     : NULL;
+}
+
+int cmdb_inventory_jump_channels(const cmdb_inventory *inv)
+{
+	return inv ? inv->jump_channels : 10;
+}
+
+int cmdb_inventory_ssh_config(const cmdb_inventory *inv)
+{
+	return inv ? inv->ssh_config : 0;
+}
+
+static int check_jumps(const ctx *c, cmdb_inventory *inv)
+{
+	const cmdb_host *seen[9];
+	char what[512], why[512];
+
+	for (size_t i = 0; i < inv->n; i++) {
+		const cmdb_host *h = &inv->hosts[i];
+		if (!h->proxy_jump || cmdb__inventory_walk_jumps(inv, h, seen, 0) == 0)
+			continue;
+		snprintf(what, sizeof(what), "hosts.%s.proxy_jump", h->name);
+		snprintf(why, sizeof(why), "%s", cmdb_error_last());
+		return fail(
+			c, json_string_value(json_object_get(inv->jump_at, h->name)), what, why);
+	}
+	return 0;
+}
+
 void cmdb_inventory_free(cmdb_inventory *inv)
 {
 	if (!inv)
@@ -321,13 +463,15 @@ void cmdb_inventory_free(cmdb_inventory *inv)
 	json_decref(inv->groups);
 	json_decref(inv->owned);
 	json_decref(inv->empty);
+	json_decref(inv->gjump);
+	json_decref(inv->jump_at);
 	cmdb_free(inv->hosts);
 	cmdb_free(inv);
 }
 
 int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, const char *name)
 {
-	static const char *const top_keys[] = {"defaults", "groups", "hosts", NULL};
+	static const char *const top_keys[] = {"defaults", "groups", "hosts", "ssh_config", NULL};
 	cmdb_inventory *inv = NULL;
 	ctx c = {name ? name : "inventory.yaml", NULL};
 	json_t *defaults, *hosts;
@@ -343,6 +487,7 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 		inv->doc = json_object();
 	}
 	if (!(inv->groups = json_object()) || !(inv->owned = json_array()) ||
+		!(inv->gjump = json_object()) || !(inv->jump_at = json_object()) ||
 		!(inv->empty = json_array()) || !inv->doc) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
@@ -364,8 +509,10 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 		error = fail(&c, "/hosts", "hosts", "must be a mapping of host name to settings");
 		goto done;
 	}
-	if ((error = check_groups(&c, inv, json_object_get(inv->doc, "groups"), hosts)) < 0 ||
-		(error = build_hosts(&c, inv, hosts, defaults)) < 0)
+	if ((error = top_settings(&c, inv, defaults)) < 0 ||
+		(error = check_groups(&c, inv, json_object_get(inv->doc, "groups"), hosts)) < 0 ||
+		(error = build_hosts(&c, inv, hosts, defaults)) < 0 ||
+		(error = check_jumps(&c, inv)) < 0)
 		goto done;
 	*out = inv;
 	inv = NULL;

@@ -122,6 +122,7 @@ static int select_hosts(scan_ctx *s)
 static int run_pool(scan_ctx *s)
 {
 	cmdb__scan_pool_opts po;
+	cmdb_ssh_target base;
 	int rc;
 
 	if ((rc = cmdb_collect_script(&s->script, s->settings)) < 0)
@@ -136,7 +137,13 @@ static int run_pool(scan_ctx *s)
 	po.jobs = s->opts->jobs;
 	po.progress = s->opts->progress;
 	po.payload = s->opts->payload;
-	return cmdb__scan_pool_run(s->hosts, s->n, &po);
+	cmdb__scan_base_target(&base, &po);
+	if ((rc = cmdb__route_new(&po.route, s->inv, &base)) < 0)
+		return rc;
+	if ((rc = cmdb__route_warnings(po.route, s->report)) == 0)
+		rc = cmdb__scan_pool_run(s->hosts, s->n, &po);
+	cmdb__route_free(po.route);
+	return rc;
 }
 
 static unsigned random16(void)
@@ -162,6 +169,8 @@ static int host_reports(scan_ctx *s)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		if (h->error)
 			json_object_set_new(hr, "error", json_string(h->error));
+		if (h->target)
+			json_object_set_new(hr, "target", json_string(h->target));
 		json_object_set_new(hr, "changed", changed ? json_incref(changed) : json_array());
 		if (json_array_size(h->warnings))
 			json_object_set(hr, "warnings", h->warnings);

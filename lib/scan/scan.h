@@ -15,6 +15,37 @@
 #include "gitcmdb/collect.h"
 #include "gitcmdb/inventory.h"
 #include "gitcmdb/scan.h"
+#include "gitcmdb/ssh_config.h"
+
+/* --- inventory.c, scan_route.c: reaching hosts ------------------------------ */
+
+/* 1 when v is acceptable as the inventory's address, user or identity_file
+ * (what = CMDB_HOST_SET_ADDRESS, _USER, _IDENTITY). */
+int cmdb__inventory_valid(int what, const char *v);
+
+/* Walk h's chain of jumps (seen[0..depth] the hosts left so far, room for 9): a hop
+ * that does not parse or loops back is CMDB_EINVALID saying which (inventory_jump.c). */
+int cmdb__inventory_walk_jumps(
+	const cmdb_inventory *inv, const cmdb_host *h, const cmdb_host **seen, size_t depth);
+
+typedef struct cmdb__route cmdb__route;
+
+/*
+ * The targets of an inventory's hosts: base gives the timeouts and host keys of every
+ * target and jump; jump sessions are shared (jump_channels each); with ssh_config: true
+ * ~/.ssh/config fills what the inventory leaves unset. Thread-safe.
+ */
+int cmdb__route_new(cmdb__route **out, const cmdb_inventory *inv, const cmdb_ssh_target *base);
+/* Stop the jump sessions and free the targets (after every exec ended). */
+void cmdb__route_free(cmdb__route *r);
+/* Fill t for host h (strings owned by r or the inventory); errors name the host. */
+int cmdb__route_target(cmdb_ssh_target *t, cmdb__route *r, const cmdb_host *h);
+/* Add the ~/.ssh/config warnings (Match exec skipped, file:line) to report["warnings"]. */
+int cmdb__route_warnings(cmdb__route *r, json_t *report);
+/* "user@addr:port[ key FILE][ via HOP,HOP...]" (hops in the order they are reached). */
+char *cmdb__route_describe(const cmdb_ssh_target *t);
+/* The host as the route sees it (ssh_config applied; strings owned by r). */
+int cmdb__route_effective(cmdb_host *out, cmdb__route *r, const cmdb_host *h);
 
 /* --- scan_pool.c ----------------------------------------------------------- */
 
@@ -30,6 +61,7 @@ typedef struct {
 	json_t *warnings; /* array of strings: sections that failed, dropped ids */
 	json_t *missing; /* {section: true} for sections absent from the output */
 	char hostkey[64]; /* "SHA256:..." the host presented */
+	char *target; /* how it was reached: "user@addr:port key FILE via JUMP,..." */
 	double ms; /* wall time of this host */
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC ms by which its items must be made; 0 = none */
 } cmdb__scan_host;
@@ -42,6 +74,7 @@ typedef struct {
 	const char *known_hosts_name; /* what messages call it: "known_hosts" or the file */
 	int timeout_s; /* each host's deadline: connect to parsed items */
 	int jobs;
+	cmdb__route *route; /* how each host is reached (NULL: directly, its own settings) */
 	cmdb_scan_progress_cb progress;
 	void *payload;
 } cmdb__scan_pool_opts;
@@ -56,6 +89,9 @@ typedef void (*cmdb__scan_job_fn)(size_t i, void *payload);
  * wrong. Fails only when it cannot start (out of memory).
  */
 int cmdb__scan_pool_each(size_t n, int jobs, cmdb__scan_job_fn fn, void *payload);
+
+/* The timeouts and host keys every target of a scan (and each of its jumps) gets. */
+void cmdb__scan_base_target(cmdb_ssh_target *t, const cmdb__scan_pool_opts *o);
 
 /* Scan hosts[0..n) with up to o->jobs threads; per-host failures land in each host. */
 int cmdb__scan_pool_run(cmdb__scan_host *hosts, size_t n, const cmdb__scan_pool_opts *o);

@@ -37,6 +37,8 @@ void cmdb__scan_host_dispose(cmdb__scan_host *h)
 	if (!h)
 		return;
 	free(h->error);
+	free(h->target);
+	h->target = NULL;
 	json_decref(h->items);
 	json_decref(h->files);
 	json_decref(h->warnings);
@@ -294,22 +296,30 @@ static int host_deadline_ms(const cmdb__scan_pool_opts *o)
 }
 
 /* One deadline for the whole host: every SSH phase ends by it (and parsing is checked). */
-static void target_for(cmdb_ssh_target *t, const cmdb_host *host, const cmdb__scan_pool_opts *o)
+void cmdb__scan_base_target(cmdb_ssh_target *t, const cmdb__scan_pool_opts *o)
 {
 	int deadline = host_deadline_ms(o);
 
 	memset(t, 0, sizeof(*t));
-	t->address = host->address;
-	t->port = host->port > 0 ? host->port : 22;
-	t->user = host->user;
-	t->identity_file = host->identity_file;
-	t->passphrase_env = host->passphrase_env;
 	t->hostkeys = o->hostkeys;
 	t->known_hosts = o->known_hosts_name;
 	t->timeout_ms = deadline;
 	t->connect_timeout_ms = deadline < CONNECT_MAX_MS ? deadline : CONNECT_MAX_MS;
 	t->auth_timeout_ms = deadline;
 	t->command_timeout_ms = deadline;
+}
+
+static int target_for(cmdb_ssh_target *t, const cmdb_host *host, const cmdb__scan_pool_opts *o)
+{
+	if (o->route)
+		return cmdb__route_target(t, o->route, host);
+	cmdb__scan_base_target(t, o);
+	t->address = host->address;
+	t->port = host->port > 0 ? host->port : 22;
+	t->user = host->user;
+	t->identity_file = host->identity_file;
+	t->passphrase_env = host->passphrase_env;
+	return 0;
 }
 
 static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
@@ -322,9 +332,11 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	h->deadline_ms = now_ms() + (uint64_t)host_deadline_ms(o);
 	memset(&res, 0, sizeof(res));
-	target_for(&t, h->host, o);
 	cmdb_error_clear();
-	rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
+	if ((rc = target_for(&t, h->host, o)) == 0 && !(h->target = cmdb__route_describe(&t)))
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	if (rc == 0)
+		rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
 	if (rc < 0) {
 		host_fail(h, rc, NULL, cmdb_error_last());
 	} else {

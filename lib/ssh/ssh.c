@@ -25,9 +25,6 @@
 #define DEFAULT_CONNECT_MS 10000
 #define DEFAULT_AUTH_MS 10000
 #define DEFAULT_COMMAND_MS 120000
-/* Host key algorithms libssh2 1.10 can verify, best first (ssh-rsa is SHA-1: last). */
-#define HOSTKEY_METHODS                                                                            \
-	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa"
 
 uint64_t cmdb__ssh_now_ms(void)
 {
@@ -137,21 +134,61 @@ done:
 	return error;
 }
 
-/* Open the TCP connection and run the SSH handshake, offering host key types in `methods`. */
-static int open_session(cmdb__ssh_conn *c, const char *methods)
+void cmdb__ssh_where(char *out, size_t size, const cmdb_ssh_target *t)
+{
+	snprintf(out, size, "%s@%s%s%s:%d", t->user ? t->user : "?",
+		strchr(t->address, ':') ? "[" : "", t->address, strchr(t->address, ':') ? "]" : "",
+		t->port ? t->port : 22);
+}
+
+/*
+ * The socket to the target through its jump: the wait for a free channel may take
+ * the whole call's time (or connect + handshake + command when it has none), the
+ * jump's own connection and the channel the connect and handshake budgets.
+ */
+static int jump_connect(cmdb__ssh_conn *c, cmdb_ssh_jumps *jumps)
+{
+	const cmdb_ssh_target *t = c->t;
+	uint64_t now = cmdb__ssh_now_ms();
+	uint64_t open_ms =
+		(uint64_t)(t->connect_timeout_ms > 0 ? t->connect_timeout_ms : DEFAULT_CONNECT_MS) +
+		(uint64_t)(t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
+	uint64_t slot = c->end ? c->end
+			       : now + open_ms +
+			(uint64_t)(t->command_timeout_ms > 0 ? t->command_timeout_ms
+							     : DEFAULT_COMMAND_MS);
+	uint64_t open_end = now + open_ms;
+
+	if (c->end && open_end > c->end)
+		open_end = c->end;
+	cmdb__ssh_where(c->via, sizeof(c->via), t->jump);
+	return cmdb__ssh_jump_open(&c->sock, &c->jump_sess, jumps, t->jump, t->address,
+		t->port ? t->port : 22, slot, open_end);
+}
+
+int cmdb__ssh_open(cmdb__ssh_conn *c, cmdb_ssh_jumps *jumps, const char *methods)
 {
 	const cmdb_ssh_target *t = c->t;
 	int rc, error;
 
-	snprintf(c->where, sizeof(c->where), "%s@%s%s%s:%d", t->user ? t->user : "?",
-		strchr(t->address, ':') ? "[" : "", t->address, strchr(t->address, ':') ? "]" : "",
-		t->port ? t->port : 22);
+	cmdb__ssh_where(c->where, sizeof(c->where), t);
+	if (t->jump) { /* messages name the route: "u@target:22 via u@jump:22" */
+		size_t n = strlen(c->where);
+		snprintf(c->where + n, sizeof(c->where) - n, " via ");
+		n = strlen(c->where);
+		cmdb__ssh_where(c->where + n, sizeof(c->where) - n, t->jump);
+	}
 	if (t->timeout_ms > 0)
 		c->end = cmdb__ssh_now_ms() + (uint64_t)t->timeout_ms;
-	cmdb__ssh_phase(c, "connect",
-		t->connect_timeout_ms > 0 ? t->connect_timeout_ms : DEFAULT_CONNECT_MS);
-	if ((error = tcp_connect(c)) < 0)
-		return error;
+	if (t->jump) {
+		if ((error = jump_connect(c, jumps)) < 0)
+			return error;
+	} else {
+		cmdb__ssh_phase(c, "connect",
+			t->connect_timeout_ms > 0 ? t->connect_timeout_ms : DEFAULT_CONNECT_MS);
+		if ((error = tcp_connect(c)) < 0)
+			return error;
+	}
 	cmdb__ssh_phase(
 		c, "handshake", t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
 	/* c is the session's abstract pointer: ssh_io.c finds the deadline through it. */
@@ -175,7 +212,7 @@ static int open_session(cmdb__ssh_conn *c, const char *methods)
 }
 
 /* Graceful goodbye when the session is healthy, then never block again: shut the socket first. */
-static void conn_close(cmdb__ssh_conn *c, int graceful)
+void cmdb__ssh_close(cmdb__ssh_conn *c, int graceful)
 {
 	if (c->s && graceful) {
 		cmdb__ssh_phase(c, "disconnect", 1000);
@@ -206,79 +243,6 @@ static void conn_close(cmdb__ssh_conn *c, int graceful)
 	c->s = NULL;
 	c->agent = NULL;
 	c->sock = -1;
-}
-
-static int hostkey_blob(cmdb__ssh_conn *c, const unsigned char **blob, size_t *len)
-{
-	int type;
-
-	if (!(*blob = (const unsigned char *)libssh2_session_hostkey(c->s, len, &type)) || !*len)
-		return cmdb__ssh_error(c, CMDB_EHOSTKEY, "no host key");
-	return 0;
-}
-
-/* Host key algorithms to offer: the types known_hosts records for the host first. */
-static void methods_for(char *out, size_t size, const char *known)
-{
-	char all[] = HOSTKEY_METHODS, *save = NULL;
-	size_t len = 0;
-
-	out[0] = '\0';
-	for (char *m = strtok_r(all, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-		char pat[80];
-		snprintf(pat, sizeof(pat), ",%s,", m);
-		char kn[600];
-		snprintf(kn, sizeof(kn), ",%s,", known);
-		if (strstr(kn, pat))
-			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", m);
-	}
-	strcpy(all, HOSTKEY_METHODS);
-	for (char *m = strtok_r(all, ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-		char pat[80], have[600];
-		snprintf(pat, sizeof(pat), ",%s,", m);
-		snprintf(have, sizeof(have), ",%s,", out);
-		if (!strstr(have, pat))
-			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? "," : "", m);
-	}
-}
-
-static int check_hostkey(cmdb__ssh_conn *c, const cmdb_knownhosts *kh, const char *host,
-	const char *khpath, char fp[64])
-{
-	const unsigned char *blob;
-	size_t len;
-	char type[64], known[512];
-	int error;
-
-	if ((error = hostkey_blob(c, &blob, &len)) < 0)
-		return error;
-	cmdb__kh_fingerprint(fp, blob, len);
-	if (cmdb__kh_blob_type(type, sizeof(type), blob, len) < 0)
-		return cmdb__error(CMDB_EHOSTKEY, "%s: malformed host key", c->where);
-	switch (cmdb_knownhosts_check(kh, host, blob, len)) {
-	case CMDB_KH_MATCH: return 0;
-	case CMDB_KH_UNKNOWN:
-		return cmdb__error(CMDB_EHOSTKEY,
-			"%s: host key of %s (%s %s) is not in %s; refusing to connect: record it "
-			"with 'gitcmdb hostkeys enroll'",
-			c->where, host, type, fp, khpath);
-	case CMDB_KH_REVOKED:
-		return cmdb__error(CMDB_EHOSTKEY, "%s: host key %s %s is marked @revoked in %s",
-			c->where, type, fp, khpath);
-	case CMDB_KH_CHANGED:
-		return cmdb__error(CMDB_EHOSTKEY,
-			"%s: HOST KEY CHANGED for %s: it presents %s %s, which %s does not record; "
-			"refusing (possible man-in-the-middle). If the change is legitimate, "
-			"verify "
-			"the key out of band and run 'gitcmdb hostkeys enroll --replace'",
-			c->where, host, type, fp, khpath);
-	default:
-		cmdb__kh_types(known, sizeof(known), kh, host);
-		return cmdb__error(CMDB_EHOSTKEY,
-			"%s: %s presents a %s key (%s) but %s records only %s for it; refusing. "
-			"Verify out of band, then 'gitcmdb hostkeys enroll --replace'",
-			c->where, host, type, fp, khpath, known);
-	}
 }
 
 /* Add to the capped pair of buffers; the cap is on stdout + stderr together. */
@@ -407,7 +371,7 @@ done:
 	return error;
 }
 
-static int check_target(const cmdb_ssh_target *t, int need_user)
+int cmdb__ssh_check_target(const cmdb_ssh_target *t, int need_user)
 {
 	if (!t || !t->address || !*t->address)
 		return cmdb__error(CMDB_EINVALID, "ssh target without an address");
@@ -427,52 +391,33 @@ int cmdb_ssh_exec(cmdb_ssh_result *res, const cmdb_ssh_target *t, const char *co
 {
 	cmdb__ssh_conn c = {0};
 	cmdb_ssh_result r = {0};
-	cmdb_knownhosts *loaded = NULL;
-	const cmdb_knownhosts *kh;
-	char *host = NULL, known[512], methods[512];
+	cmdb_ssh_jumps *own = NULL;
 	int error, ok = 0;
 
 	c.sock = -1;
 	c.t = t;
 	memset(res, 0, sizeof(*res));
-	if ((error = check_target(t, 1)) < 0)
+	if ((error = cmdb__ssh_check_target(t, 1)) < 0)
 		goto done;
 	if (!command || !*command) {
 		error = cmdb__error(CMDB_EINVALID, "%s: no command to run", t->address);
 		goto done;
 	}
-	if (!(kh = t->hostkeys)) {
-		if ((error = cmdb_knownhosts_load(&loaded, t->known_hosts)) < 0)
-			goto done;
-		kh = loaded;
-	}
-	if (t->known_as)
-		host = cmdb__strdup(t->known_as);
-	else if ((error = cmdb_knownhosts_hostname(&host, t->address, t->port)) < 0)
+	if (t->jump && !t->jumps && (error = cmdb_ssh_jumps_new(&own, 1)) < 0)
 		goto done;
-	if (!host) {
-		error = cmdb__error(CMDB_ERROR, "out of memory");
-		goto done;
-	}
-	cmdb__kh_types(known, sizeof(known), kh, host);
-	methods_for(methods, sizeof(methods), known);
-	if ((error = open_session(&c, methods)) < 0 ||
-		(error = check_hostkey(&c, kh, host,
-			 t->known_hosts ? t->known_hosts : "known_hosts", r.hostkey_sha256)) < 0)
-		goto done;
-	cmdb__ssh_phase(&c, "authentication",
-		t->auth_timeout_ms > 0 ? t->auth_timeout_ms : DEFAULT_AUTH_MS);
-	if ((error = cmdb__ssh_auth(&c)) < 0 ||
+	if ((error = cmdb__ssh_connect_trusted(&c, t->jumps ? t->jumps : own, r.hostkey_sha256)) <
+			0 ||
 		(error = run_command(&c, &r, command, stdin_data, stdin_data ? stdin_len : 0)) < 0)
 		goto done;
 	ok = 1;
 	*res = r;
 	memset(&r, 0, sizeof(r));
 done:
-	conn_close(&c, ok);
+	if (error < 0 && c.jump_sess)
+		error = cmdb__ssh_jump_note(c.jump_sess, error);
+	cmdb__ssh_close(&c, ok);
+	cmdb_ssh_jumps_free(own);
 	cmdb_ssh_result_dispose(&r);
-	cmdb_knownhosts_free(loaded);
-	cmdb_free(host);
 	return error;
 }
 
@@ -488,6 +433,7 @@ void cmdb_ssh_result_dispose(cmdb_ssh_result *res)
 int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_ssh_target *t)
 {
 	cmdb__ssh_conn c = {0};
+	cmdb_ssh_jumps *own = NULL;
 	const unsigned char *blob;
 	size_t len;
 	char *host = NULL, *b64 = NULL, *l = NULL, *f = NULL, type[64], fp[64];
@@ -496,14 +442,17 @@ int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_ssh_targe
 	c.sock = -1;
 	c.t = t;
 	*line = *fingerprint = NULL;
-	if ((error = check_target(t, 0)) < 0)
+	if ((error = cmdb__ssh_check_target(t, 0)) < 0)
+		goto done;
+	if (t->jump && !t->jumps && (error = cmdb_ssh_jumps_new(&own, 1)) < 0)
 		goto done;
 	if (t->known_as)
 		host = cmdb__strdup(t->known_as);
 	else if ((error = cmdb_knownhosts_hostname(&host, t->address, t->port)) < 0)
 		goto done;
-	if ((error = open_session(&c, HOSTKEY_METHODS)) < 0 ||
-		(error = hostkey_blob(&c, &blob, &len)) < 0)
+	if ((error = cmdb__ssh_open(&c, t->jumps ? t->jumps : own, CMDB__SSH_HOSTKEY_METHODS)) <
+			0 ||
+		(error = cmdb__ssh_hostkey_blob(&c, &blob, &len)) < 0)
 		goto done;
 	if (cmdb__kh_blob_type(type, sizeof(type), blob, len) < 0) {
 		error = cmdb__error(CMDB_EHOSTKEY, "%s: malformed host key", c.where);
@@ -519,7 +468,8 @@ int cmdb_ssh_fetch_hostkey(char **line, char **fingerprint, const cmdb_ssh_targe
 	*fingerprint = f;
 	l = f = NULL;
 done:
-	conn_close(&c, error == 0);
+	cmdb__ssh_close(&c, error == 0);
+	cmdb_ssh_jumps_free(own);
 	cmdb_free(host);
 	cmdb_free(b64);
 	cmdb_free(l);

@@ -29,10 +29,17 @@ typedef struct {
 	unsigned head_len;
 	int banner_done;
 	int flooded; /* the server sent too much before its version line */
+	/* Through a jump: the jump's "user@host:port" for messages, and its session (ssh_jump.c) */
+	char via[300];
+	struct cmdb__jump_sess *jump_sess;
 } cmdb__ssh_conn;
 
 /* Most bytes a server may send before its version line (RFC 4253 §4.2 allows other lines). */
 #define CMDB__SSH_PREBANNER_MAX (64u * 1024)
+
+/* Host key algorithms libssh2 1.10 can verify, best first (ssh-rsa is SHA-1: last). */
+#define CMDB__SSH_HOSTKEY_METHODS                                                                  \
+	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,ssh-rsa"
 
 uint64_t cmdb__ssh_now_ms(void);
 /* Start a phase with a budget of ms (cut short by the whole call's deadline). */
@@ -50,5 +57,52 @@ int cmdb__ssh_auth(cmdb__ssh_conn *c);
  * The session must have been created with c as its abstract pointer.
  */
 void cmdb__ssh_io_attach(cmdb__ssh_conn *c);
+
+/* --- ssh.c: one connection ---------------------------------------------------- */
+
+/*
+ * Connect to c->t (directly, or over a channel of its jump's session in jumps), run the
+ * handshake offering host key types `methods`. c->sock, c->t must be set (sock -1).
+ */
+int cmdb__ssh_open(cmdb__ssh_conn *c, cmdb_ssh_jumps *jumps, const char *methods);
+/* Graceful goodbye when healthy, then free everything without blocking. */
+void cmdb__ssh_close(cmdb__ssh_conn *c, int graceful);
+
+/* --- ssh_hostkey.c: host keys -------------------------------------------------- */
+
+/* The key the server presented (borrowed from the session). */
+int cmdb__ssh_hostkey_blob(cmdb__ssh_conn *c, const unsigned char **blob, size_t *len);
+/* Host key algorithms to offer: the types known_hosts records for host first. */
+void cmdb__ssh_methods_for(char *out, size_t size, const cmdb_knownhosts *kh, const char *host);
+/* Check the presented key against kh (khpath names it in messages); fp its fingerprint. */
+int cmdb__ssh_check_hostkey(cmdb__ssh_conn *c, const cmdb_knownhosts *kh, const char *host,
+	const char *khpath, char fp[64]);
+/*
+ * Open c to c->t, check its host key strictly (t->hostkeys, else t->known_hosts loaded)
+ * and authenticate: what an exec and a jump session both need. fp gets the key's
+ * fingerprint. On failure the caller still closes c.
+ */
+int cmdb__ssh_connect_trusted(cmdb__ssh_conn *c, cmdb_ssh_jumps *jumps, char fp[64]);
+/* Check a target's fields (need_user: an exec or a jump, not a key fetch). */
+int cmdb__ssh_check_target(const cmdb_ssh_target *t, int need_user);
+
+/* --- ssh_jump.c: jump sessions ------------------------------------------------- */
+
+typedef struct cmdb__jump_sess cmdb__jump_sess;
+
+/*
+ * A socket carrying a direct-tcpip channel to host:port through jump's session in jumps
+ * (opened on first use). *fd is the caller's (closing it closes the channel); *sess
+ * names the session for cmdb__ssh_jump_note. Waits for a free channel until
+ * slot_deadline and for the channel until open_deadline (CLOCK_MONOTONIC ms).
+ * Errors name the jump.
+ */
+int cmdb__ssh_jump_open(int *fd, cmdb__jump_sess **sess, cmdb_ssh_jumps *jumps,
+	const cmdb_ssh_target *jump, const char *host, int port, uint64_t slot_deadline,
+	uint64_t open_deadline);
+/* After a failure of a connection through sess: when the jump dropped, say so in the error. */
+int cmdb__ssh_jump_note(cmdb__jump_sess *sess, int code);
+/* "user@host:port" of a target into out (what messages call it). */
+void cmdb__ssh_where(char *out, size_t size, const cmdb_ssh_target *t);
 
 #endif

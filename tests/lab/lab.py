@@ -35,6 +35,9 @@ RAW = ["tarpit", "flood", "drip", "chatter"]
 # pkgflood: a collector output with this many bytes of dpkg package lines.
 PKGFLOOD_BYTES = 33000000
 MAX_PORTS_PER_SSHD = 15
+# Jump hosts (sshd with direct-tcpip to 127.0.0.1 allowed, no ForceCommand): in lab.json
+# ports only, not in the lab's inventory or known_hosts (the jump tests add them).
+JUMPS = ["jump", "jump2"]
 
 # The ForceCommand: runs as the lab user; persona by local port (4th SSH_CONNECTION field).
 PERSONA_SH = r"""#!/bin/sh
@@ -126,7 +129,7 @@ def write(path, text, mode=0o644):
     os.chmod(path, mode)
 
 
-def sshd_config(d, name, ports, hostkey, user, forced_ports, v6port=0):
+def sshd_config(d, name, ports, hostkey, user, forced_ports, v6port=0, jump=False):
     lines = ["ListenAddress 127.0.0.1:%d" % p for p in ports]
     if v6port:  # the IPv6 loopback only: the lab never listens beyond this machine
         lines.append("ListenAddress [::1]:%d" % v6port)
@@ -139,7 +142,10 @@ def sshd_config(d, name, ports, hostkey, user, forced_ports, v6port=0):
         "AllowUsers %s" % user, "MaxStartups 1000:30:1000", "MaxSessions 100",
         "MaxAuthTries 20", "LoginGraceTime 30", "UseDNS no", "PermitRootLogin no",
         "PrintMotd no", "Banner none", "AcceptEnv none", "X11Forwarding no",
-        "AllowTcpForwarding no", "AllowAgentForwarding no", "PermitTTY no",
+        # a jump host forwards to loopback ports only (direct-tcpip channels)
+        "AllowTcpForwarding %s" % ("local" if jump else "no"),
+        "PermitOpen %s" % ("127.0.0.1:*" if jump else "none"),
+        "AllowAgentForwarding no", "PermitTTY no",
         # OpenSSH defaults otherwise: ssh-rsa (SHA-1) signatures are refused, as on
         # any OpenSSH >= 8.8 host, which the RSA diagnostic test relies on.
         "LogLevel ERROR",
@@ -333,8 +339,8 @@ def launch(d, user, served):
     for f in os.listdir(d):
         if f.startswith("sshd") and f.endswith(".log"):
             os.unlink(os.path.join(d, f))
-    ports = free_ports(len(served) + 2 + len(RAW))
-    port_of = dict(zip(served + ["hostkey", "refused"] + RAW, ports))
+    ports = free_ports(len(served) + 2 + len(RAW) + len(JUMPS))
+    port_of = dict(zip(served + ["hostkey", "refused"] + RAW + JUMPS, ports))
     write("%s/persona.map" % d, "".join("%d %s\n" % (port_of[p], p) for p in served if p != "self"))
     v6 = free_port6()
     if v6:
@@ -349,13 +355,16 @@ def launch(d, user, served):
         pids["sshd%d" % i] = start_sshd(d, "sshd%d" % i, conf)
     conf = sshd_config(d, "sshd-hostkey", [port_of["hostkey"]], "%s/hostkey2_ed25519" % d, user, [])
     pids["sshd-hostkey"] = start_sshd(d, "sshd-hostkey", conf)
+    conf = sshd_config(d, "sshd-jump", [port_of[p] for p in JUMPS], "%s/hostkey_ed25519" % d, user,
+                       [], jump=True)
+    pids["sshd-jump"] = start_sshd(d, "sshd-jump", conf)
     try:
         for mode in RAW:
             pids[mode] = raw_server(port_of[mode], mode)
     except OSError:
         kill_all(pids.values())
         return None
-    listen = [port_of[p] for p in served + ["hostkey"]]
+    listen = [port_of[p] for p in served + ["hostkey"] + JUMPS]
     up = wait_listening(listen, [pids[k] for k in pids if k.startswith("sshd")])
     # sshd keeps going when one of its ports is taken: its log says so
     if not up or "Bind to port" in read_logs(d) or "Cannot bind" in read_logs(d):

@@ -243,6 +243,60 @@ static void test_inventory__alloc_failures_are_clean(void **state)
 	assert_true(failed > 10);
 }
 
+static void test_inventory__proxy_jump(void **state)
+{
+	cmdb_inventory *inv =
+		parse_ok("defaults: {proxy_jump: bastion, jump_channels: 50}\n"
+			 "ssh_config: true\n"
+			 "groups:\n"
+			 "  dmz: {hosts: [web01], proxy_jump: 'bastion,inner'}\n"
+			 "hosts:\n"
+			 "  bastion: {address: 10.0.0.1, proxy_jump: 'ops@[2001:db8::1]:2200'}\n"
+			 "  inner: {address: 10.0.0.2}\n"
+			 "  web01: {address: 10.0.0.3}\n"
+			 "  db01: {address: 10.0.0.4, proxy_jump: 'u@gw.example.com:22'}\n");
+	cmdb_inventory_hop hop;
+
+	(void)state;
+	assert_int_equal(cmdb_inventory_jump_channels(inv), 50);
+	assert_int_equal(cmdb_inventory_ssh_config(inv), 1);
+	assert_string_equal(cmdb_inventory_find(inv, "web01")->proxy_jump, "bastion,inner");
+	assert_string_equal(cmdb_inventory_find(inv, "db01")->proxy_jump, "u@gw.example.com:22");
+	assert_string_equal(cmdb_inventory_find(inv, "inner")->proxy_jump, "bastion");
+	assert_true(cmdb_inventory_find(inv, "db01")->set & CMDB_HOST_SET_JUMP);
+	assert_false(cmdb_inventory_find(inv, "db01")->set & CMDB_HOST_SET_USER);
+	assert_int_equal(cmdb_inventory_hop_parse(&hop, inv, " inner ", 7), 0);
+	assert_ptr_equal(hop.host, cmdb_inventory_find(inv, "inner"));
+	assert_int_equal(cmdb_inventory_hop_parse(&hop, inv, "ops@[2001:db8::1]:2200", 22), 0);
+	assert_null(hop.host);
+	assert_string_equal(hop.user, "ops");
+	assert_string_equal(hop.address, "2001:db8::1");
+	assert_int_equal(hop.port, 2200);
+	assert_int_equal(cmdb_inventory_hop_parse(&hop, inv, "fe80::1", 7), 0);
+	assert_string_equal(hop.address, "fe80::1");
+	assert_int_equal(hop.port, 0);
+	assert_int_equal(cmdb_inventory_hop_parse(&hop, inv, "h:0", 3), CMDB_EINVALID);
+	assert_int_equal(
+		cmdb_inventory_hop_parse(&hop, inv, "-oProxyCommand=x", 16), CMDB_EINVALID);
+	assert_int_equal(cmdb_inventory_hop_parse(&hop, inv, "@h", 2), CMDB_EINVALID);
+	cmdb_inventory_free(inv);
+	rejects("hosts:\n  a: {address: x, proxy_jump: 'b'}\n  b: {address: y, proxy_jump: a}\n",
+		"inventory.yaml:2:31: hosts.a.proxy_jump: jumps through a, which loops back");
+	rejects("hosts:\n  a: {address: x, proxy_jump: '-oProxyCommand=sh'}\n",
+		"hosts.a.proxy_jump: '-oProxyCommand=sh' is not an inventory host");
+	rejects("hosts:\n  a: {address: x, proxy_jump: 'j:99999'}\n", "port must be an integer");
+	rejects("hosts:\n  a: {address: x, proxy_jump: 'j,,k'}\n", "an empty jump host name");
+	rejects("hosts:\n  a: {address: x, proxy_jump: 7}\n", "must be a list of jump hosts");
+	rejects("defaults: {jump_channels: 0}\n",
+		"defaults.jump_channels: must be an integer 1-256");
+	rejects("ssh_config: yes please\n", "ssh_config: must be true or false");
+	rejects("groups:\n  g: {hosts: [a], colour: red}\nhosts:\n  a: {address: x}\n",
+		"groups.g.colour: unknown key");
+	rejects("groups:\n  g: {hosts: [a], proxy_jump: x}\n  h: {hosts: [a], proxy_jump: y}\n"
+		"hosts:\n  a: {address: q}\n",
+		"gives a host another proxy_jump than its other group");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_inventory__rejections_name_the_line),
 		cmocka_unit_test(test_inventory__load_file),
 		cmocka_unit_test(test_inventory__limit),
+		cmocka_unit_test(test_inventory__proxy_jump),
 		cmocka_unit_test(test_inventory__alloc_failures_are_clean),
 	};
 
