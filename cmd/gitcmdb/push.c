@@ -23,7 +23,6 @@ static const char *hint_for(int code)
 {
 	switch (code) {
 	case CMDB_EHOSTKEY: return NULL; /* the message says what to run */
-	case CMDB_EDIRTY: return "commit or revert the edits named above, then try again";
 	case CMDB_ELOCKED: return "try again";
 	default: return NULL;
 	}

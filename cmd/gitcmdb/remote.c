@@ -17,12 +17,15 @@ static const cli_option add_options[] = {
 	CLI_OPT_END,
 };
 
+/* A bad name or URL is a usage error (exit 2); the message says what is wanted. */
 static int add_hint(int code)
 {
-	return cli_fail(code == CMDB_EEXISTS ? "remove it first ('gitcmdb remote remove NAME')"
-			: code == CMDB_EINVALID
-			? "use ssh://user@host[:port]/path, user@host:path, file:// or a path"
-			: NULL);
+	if (code == CMDB_EINVALID) {
+		cli_fail(NULL);
+		return CLI_USAGE;
+	}
+	return cli_fail(
+		code == CMDB_EEXISTS ? "remove it first ('gitcmdb remote remove NAME')" : NULL);
 }
 
 static int run_add(cli_ctx *ctx, void *o, int argc, char **argv)
@@ -53,9 +56,14 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 		{
 			const char *id = json_string_value(json_object_get(e, "identity"));
 
-			cli_printf("%s\t%s%s%s\n", json_string_value(json_object_get(e, "name")),
-				json_string_value(json_object_get(e, "url")),
-				id ? "\tidentity " : "", id ? id : "");
+			if (id)
+				cli_printf("%s\t%s\tidentity %s\n",
+					json_string_value(json_object_get(e, "name")),
+					json_string_value(json_object_get(e, "url")), id);
+			else
+				cli_printf("%s\t%s\n",
+					json_string_value(json_object_get(e, "name")),
+					json_string_value(json_object_get(e, "url")));
 		}
 	json_decref(list);
 	return rc;

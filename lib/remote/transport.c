@@ -3,7 +3,9 @@
  * known_hosts (as a scan checks its hosts), the remote's identity or the ssh agent,
  * the server's own words kept for error messages. Only refs/heads/main travels.
  */
+#include <errno.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +289,25 @@ done:
 	return rc;
 }
 
+/* refs/gitcmdb/push/<pid> of pushes killed midway (their process is gone). */
+static void drop_stale_push_refs(git_repository *git)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+
+	if (git_reference_iterator_glob_new(&it, git, "refs/gitcmdb/push/*") < 0)
+		return;
+	while (git_reference_next(&ref, it) == 0) {
+		long pid = strtol(git_reference_name(ref) + strlen("refs/gitcmdb/push/"), NULL, 10);
+
+		if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			git_reference_delete(ref);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	git_error_clear();
+}
+
 int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r, const git_oid *id)
 {
 	git_remote *remote = NULL;
@@ -299,6 +320,7 @@ int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r,
 
 	*rejected = 0;
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	drop_stale_push_refs(cmdb__repo_git(repo));
 	/* Push exactly id (main may move meanwhile): a ref of our own names it. */
 	if (!tmpname || !(spec = cmdb__sprintf("%s:" CMDB_MAIN_REF, tmpname))) {
 		free(tmpname);

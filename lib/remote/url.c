@@ -12,7 +12,10 @@
 
 static int bad(const char *url, const char *why)
 {
-	return cmdb__error(CMDB_EINVALID, "bad SSH remote URL '%s': %s", url, why);
+	return cmdb__error(CMDB_EINVALID,
+		"bad SSH remote URL '%s': %s (want ssh://user@host[:port]/path or "
+		"user@host:path)",
+		url, why);
 }
 
 /* authority = [user@]host[:port] (port only when allow_port), of length n. */
@@ -22,8 +25,10 @@ static int parse_authority(cmdb__remote *r, const char *a, size_t n, int allow_p
 	char *e = NULL;
 
 	if (at) {
-		if (at == a || !(r->user = cmdb__strndup(a, (size_t)(at - a))))
-			return at == a ? bad(r->url, "empty user name") : CMDB_ERROR;
+		if (at == a)
+			return bad(r->url, "empty user name");
+		if (!(r->user = cmdb__strndup(a, (size_t)(at - a))))
+			return cmdb__error(CMDB_ERROR, "out of memory");
 		h = at + 1;
 	} else {
 		h = a;
