@@ -47,6 +47,9 @@ static void print_report(const json_t *rep, const char *verb)
 	if (n)
 		cli_printf(" (%lld local commit%s re-applied on the remote's main)", (long long)n,
 			n == 1 ? "" : "s");
+	if (json_integer_value(json_object_get(rep, "attempts")) > 1)
+		cli_printf(" after %lld attempts",
+			(long long)json_integer_value(json_object_get(rep, "attempts")));
 	putchar('\n');
 }
 

@@ -89,9 +89,14 @@ static int finish(json_t *rep, const char *status, const git_oid *id, int attemp
 	return 0;
 }
 
-/* One round: fetch, catch up when the remote moved on, push. *again when it lost a race. */
+/*
+ * One round. The first tries the push straight away (libgit2 refuses it as not a
+ * fast-forward when the remote's main is not in our history: one connection when nobody
+ * else pushed); later ones fetch first, catch up when the remote moved on, and push.
+ * *again when it lost a race.
+ */
 static int push_round(int *again, const char **status, git_oid *pushed, size_t *reapplied,
-	cmdb_repo *repo, const cmdb__remote *r, const cmdb_push_opts *opts)
+	cmdb_repo *repo, const cmdb__remote *r, const cmdb_push_opts *opts, int fetch_first)
 {
 	git_oid local, tip, after;
 	int has_tip = 0, rejected = 0, rc, has_after = 0;
@@ -99,8 +104,9 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 	char moved[GIT_OID_HEXSZ + 1];
 
 	*again = 0;
-	if ((rc = cmdb__remote_fetch(&tip, &has_tip, repo, r)) < 0 ||
-		(rc = local_main(&local, repo)) < 0)
+	if (fetch_first && (rc = cmdb__remote_fetch(&tip, &has_tip, repo, r)) < 0)
+		return rc;
+	if ((rc = local_main(&local, repo)) < 0)
 		return rc;
 	if (has_tip && contains(repo, &tip, &local)) {
 		*status = git_oid_equal(&tip, &local) ? "up-to-date" : "behind";
@@ -117,7 +123,7 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 		}
 		if (rc < 0)
 			return rc;
-		*reapplied += n;
+		*reapplied = n;
 		git_oid_fromstr(&local, moved);
 	}
 	rc = cmdb__remote_push_oid(&rejected, repo, r, &local);
@@ -126,11 +132,11 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 		char *why = cmdb__strdup(cmdb_error_last());
 
 		if (!why)
-			return CMDB_ERROR;
-		if (cmdb__remote_fetch(&after, &has_after, repo, r) == 0 && has_after != has_tip) {
-			*again = 1;
-			rc = 0;
-		} else if (has_after && !git_oid_equal(&after, &tip)) {
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		if (!fetch_first ||
+			(cmdb__remote_fetch(&after, &has_after, repo, r) == 0 && has_after &&
+				!git_oid_equal(&after, &local) &&
+				(!has_tip || !git_oid_equal(&after, &tip)))) {
 			*again = 1;
 			rc = 0;
 		} else {
@@ -171,12 +177,17 @@ int cmdb_remote_push(json_t **report, cmdb_repo *repo, const char *name, const c
 	if ((rc = report_new(&rep, &r)) < 0)
 		goto done;
 	for (attempt = 1; attempt <= max; attempt++) {
-		if ((rc = push_round(&again, &status, &pushed, &reapplied, repo, &r, opts)) < 0 ||
+		int fetch_first = attempt > 1;
+
+		if ((rc = push_round(&again, &status, &pushed, &reapplied, repo, &r, opts,
+			     fetch_first)) < 0 ||
 			!again)
 			break;
-		if (attempt < max)
+		/* the first refusal only says the remote moved: fetch now, pause after that */
+		if (attempt > 1 && attempt < max) {
 			pause_ms(jittered(wait));
-		wait *= 2;
+			wait *= 2;
+		}
 	}
 	if (rc == 0 && again)
 		rc = cmdb__error(CMDB_ELOCKED,
