@@ -15,7 +15,7 @@ typedef struct {
 
 static const cli_option push_options[] = {
 	CLI_OPT_INT(push_args, attempts, "attempts", "N", 1, 100,
-		"pushes to try when other pushers keep winning (default 8)"),
+		"pushes to try when other pushers keep winning (default 16)"),
 	CLI_OPT_END,
 };
 
@@ -125,7 +125,7 @@ const cli_command cli_cmd_push = {
 		 "this repository's commits on the remote's main (a scan's by the scan's\n"
 		 "ownership rules: people's annotations and relations win, the scan's attributes\n"
 		 "win; others by merging their lines) keeping each message and its trailers,\n"
-		 "and pushes again, up to N times with a growing, jittered pause.\n",
+		 "and pushes again, up to N times with a growing, jittered pause (up to 3 s).\n",
 	.notes = "exit status: 0 pushed or nothing to push, 1 failure (local commits are kept\n"
 		 "for the next push), 2 usage error.\n",
 	.options = push_options,

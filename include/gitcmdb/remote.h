@@ -39,8 +39,10 @@ CMDB_API int cmdb_remote_list(json_t **out, cmdb_repo *repo);
 CMDB_API int cmdb_remote_default(char **out, cmdb_repo *repo);
 
 typedef struct {
-	int attempts; /* push attempts after non-fast-forward refusals; <= 0 = 8 */
-	int backoff_ms; /* first pause, doubled each time, jittered by up to 100 %; <= 0 = 100 */
+	int attempts; /* pushes tried while other pushers win the race; <= 0 = 16 */
+	/* pause before the third and later attempts: doubled each time up to 3 s, each one
+	 * drawn from 50 % to 150 % of that; <= 0 = 100 ms */
+	int backoff_ms;
 	/*
 	 * How an operation of a re-applied commit that carries a Scan-Id trailer is merged
 	 * with the remote's version of its path (cmdb_scan_remerge: the scan's ownership rules).
@@ -53,7 +55,7 @@ typedef struct {
 
 #define CMDB_PUSH_OPTS_INIT                                                                        \
 	{                                                                                          \
-		8, 100, NULL, NULL                                                                 \
+		16, 100, NULL, NULL                                                                \
 	}
 
 /*

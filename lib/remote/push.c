@@ -15,6 +15,8 @@
 #include "store/repo.h"
 #include "remote/remote_int.h"
 
+#define MAX_PAUSE_MS 3000
+
 static void pause_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -23,13 +25,14 @@ static void pause_ms(long ms)
 		;
 }
 
+/* base/2 .. 3*base/2, so pushers that lost together do not retry together. */
 static long jittered(long base)
 {
 	static unsigned seed;
 
 	if (!seed)
 		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-	return base + (long)(rand_r(&seed) % (unsigned)(base + 1));
+	return base / 2 + (long)(rand_r(&seed) % (unsigned)(base + 1));
 }
 
 static int local_main(git_oid *out, cmdb_repo *repo)
@@ -170,7 +173,7 @@ int cmdb_remote_push(json_t **report, cmdb_repo *repo, const char *name, const c
 
 	*report = NULL;
 	opts = opts ? opts : &defaults;
-	max = opts->attempts > 0 ? opts->attempts : 8;
+	max = opts->attempts > 0 ? opts->attempts : 16;
 	wait = opts->backoff_ms > 0 ? opts->backoff_ms : 100;
 	if ((rc = cmdb__remote_load(&r, repo, name)) < 0)
 		return rc;
@@ -186,7 +189,7 @@ int cmdb_remote_push(json_t **report, cmdb_repo *repo, const char *name, const c
 		/* the first refusal only says the remote moved: fetch now, pause after that */
 		if (attempt > 1 && attempt < max) {
 			pause_ms(jittered(wait));
-			wait *= 2;
+			wait = wait * 2 > MAX_PAUSE_MS ? MAX_PAUSE_MS : wait * 2;
 		}
 	}
 	if (rc == 0 && again)

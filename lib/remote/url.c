@@ -81,7 +81,9 @@ static int parse(cmdb__remote *r)
 	if (strstr(u, "://") || u[0] == '/' || u[0] == '.')
 		return 0;
 	/* scp-like: a ':' before the first '/' (git's rule), outside brackets */
-	s = u[0] == '[' ? strchr(u, ']') : u;
+	s = strchr(u, '@');
+	s = s && (!strchr(u, ':') || s < strchr(u, ':')) ? s + 1 : u;
+	s = *s == '[' ? strchr(s, ']') : s;
 	if (!s)
 		return 0;
 	slash = strchr(u, '/');
