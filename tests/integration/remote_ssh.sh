@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib/common.sh"
 LAB_COPIES=1
 source "$(dirname "$0")/lib/lab_copies.sh"
 eval "$("$LAB_SH" env "$LAB")"
-ROUNDS=${REMOTE_ROUNDS:-8} # 20 take about 3 minutes on 2 cores
+ROUNDS=${REMOTE_ROUNDS:-6} # 20 take 3-4 minutes on a busy 2-core machine
 KILLS=${REMOTE_KILLS:-10}
 GOOD='web01-001,db01-001,app01-001,rocky9-001,alpine319-001' # every shard of 4 holds one or two
 # The sandbox's bare repositories are the lab user's (git runs as that user over SSH);
