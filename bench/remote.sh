@@ -27,6 +27,7 @@ export HOME="$W/home" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMA
 mkdir -p "$HOME"
 git config --global init.defaultBranch main
 git config --global safe.directory '*'
+git config --global gc.auto 0 # only gitcmdb gc packs here
 ms() { date +%s%N | cut -c1-13; }
 objbytes() { du -sb "$1/.git/objects" 2>/dev/null | cut -f1 || du -sb "$1/objects" | cut -f1; }
 

@@ -93,15 +93,34 @@ static int have_git(void)
 	return found;
 }
 
+/* The last line git wrote to its stderr (kept in <gitdir>/gitcmdb/gc.err) into out. */
+static void last_line(char *out, size_t size, const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	*out = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (*line && *line != '\n')
+			snprintf(out, size, "%s", line);
+	fclose(f);
+	out[strcspn(out, "\n")] = '\0';
+}
+
 static int run_git_gc(cmdb_repo *repo, int days)
 {
-	char prune[64], *gitdir = cmdb__strdup(cmdb_repo_gitdir(repo));
+	char prune[64], why[512], *gitdir = cmdb__strdup(cmdb_repo_gitdir(repo));
+	char *errpath = cmdb__sprintf("%sgitcmdb/gc.err", cmdb_repo_gitdir(repo));
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
-	int status = 0, err;
+	int status = 0, err, rc = 0;
 
-	if (!gitdir)
-		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (!gitdir || !errpath) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
 	snprintf(prune, sizeof(prune), "--prune=%d.days.ago", days);
 	{
 		/* the reflog of main's moves is audit evidence: never expired here */
@@ -111,20 +130,29 @@ static int run_git_gc(cmdb_repo *repo, int days)
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(
+			&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		err = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
 		posix_spawn_file_actions_destroy(&fa);
 	}
-	free(gitdir);
-	if (err != 0)
-		return cmdb__error(CMDB_ERROR, "cannot run git gc: %s", strerror(err));
+	if (err != 0) {
+		rc = cmdb__error(CMDB_ERROR, "cannot run git gc: %s", strerror(err));
+		goto done;
+	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return cmdb__error(CMDB_ERROR,
-			"git gc failed (exit %d) in %s: run 'git gc' there to see why",
-			WIFEXITED(status) ? WEXITSTATUS(status) : -1, cmdb_repo_gitdir(repo));
-	return 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		last_line(why, sizeof(why), errpath);
+		rc = cmdb__error(CMDB_ERROR, "git gc failed (exit %d) in %s: %s",
+			WIFEXITED(status) ? WEXITSTATUS(status) : -1, cmdb_repo_gitdir(repo),
+			*why ? why : "run 'git gc' there to see why");
+	}
+done:
+	if (errpath)
+		unlink(errpath);
+	free(errpath);
+	free(gitdir);
+	return rc;
 }
 
 /* Every object reachable from any ref, into one new pack. */
