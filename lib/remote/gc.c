@@ -122,6 +122,9 @@ static int run_git_gc(cmdb_repo *repo, int days)
 		goto done;
 	}
 	snprintf(prune, sizeof(prune), "--prune=%d.days.ago", days);
+	*strrchr(errpath, '/') = '\0';
+	(void)mkdir(errpath, 0755); /* a plain git clone may not have it yet */
+	errpath[strlen(errpath)] = '/';
 	{
 		/* the reflog of main's moves is audit evidence: never expired here */
 		char *argv[] = {"git", "--git-dir", gitdir, "-c", "gc.autoDetach=false", "-c",
