@@ -42,7 +42,7 @@ static void count_dir(usage *u, const char *dir, int packs)
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		snprintf(path, sizeof(path), "%s/%.38s", dir, e->d_name);
 		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		u->bytes += (unsigned long long)st.st_size;
@@ -204,8 +204,8 @@ static int drop_loose(git_repository *git, const char *gitdir, int days)
 
 			if (strlen(e->d_name) != GIT_OID_HEXSZ - 2)
 				continue;
-			snprintf(hex, sizeof(hex), "%02x%s", i, e->d_name);
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			snprintf(hex, sizeof(hex), "%02x%.38s", i, e->d_name);
+			snprintf(path, sizeof(path), "%s/%.38s", dir, e->d_name);
 			if (git_oid_fromstr(&id, hex) < 0 || lstat(path, &st) < 0)
 				continue;
 			/* In a pack: a copy; not in one: unreachable (or younger than the walk). */
