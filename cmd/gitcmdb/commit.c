@@ -346,7 +346,7 @@ done:
 const cli_command cli_cmd_commit = {
 	.name = "commit",
 	.summary = "validate and commit edited item files",
-	.synopsis = "gitcmdb commit -m MSG [--change CHG-ID] [--json]",
+	.synopsis = "gitcmdb commit -m MSG [--change CHG-ID] [--push] [--json]",
 	.about = "Commit the work tree's added, changed and deleted files to main, exactly as\n"
 		 "written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
 		 "file under a type directory is validated, and reported, as a bad item path),\n"

@@ -35,8 +35,7 @@ static int run_add(cli_ctx *ctx, void *o, int argc, char **argv)
 	(void)argc;
 	if (cmdb_remote_add(ctx->repo, argv[0], argv[1], ao->identity) < 0)
 		return add_hint(cmdb_error_last_code());
-	if (!ctx->json)
-		cli_printf("remote %s: %s\n", argv[0], argv[1]);
+	cli_printf("remote %s: %s\n", argv[0], argv[1]);
 	return CLI_OK;
 }
 
@@ -87,7 +86,6 @@ static const cli_command add_cmd = {
 		 "'gitcmdb hostkeys enroll --remote NAME' records it.\n",
 	.options = add_options,
 	.opts_size = sizeof(add_opts),
-	.shared = CLI_SHARED_JSON,
 	.needs = CLI_NEEDS_REPO,
 	.operands = "NAME URL",
 	.min_operands = 2,

@@ -96,7 +96,8 @@ static int check_scan(cli_ctx *ctx, void *opts, int argc, char **argv)
 	if (sscanf(a->shard, "%d/%d%n", &i, &n, &used) != 2 || a->shard[used] || n < 1 ||
 		n > 4096 || i < 1 || i > n)
 		return cli_usage(ctx,
-			"bad --shard '%s': give I/N with 1 <= I <= N <= 4096, e.g. 2/4", a->shard);
+			"bad value '%s' for --shard: give I/N with 1 <= I <= N <= 4096, e.g. 2/4",
+			a->shard);
 	a->o.shard_index = i;
 	a->o.shard_count = n;
 	return 0;
