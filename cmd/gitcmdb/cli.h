@@ -196,5 +196,20 @@ extern const cli_command cli_cmd_impact;
 extern const cli_command cli_cmd_diff;
 extern const cli_command cli_cmd_find;
 extern const cli_command cli_cmd_query;
+extern const cli_command cli_cmd_remote;
+extern const cli_command cli_cmd_push;
+extern const cli_command cli_cmd_pull;
+extern const cli_command cli_cmd_gc;
+
+/* ---- after a commit (push.c, gc.c) -------------------------------------------------- */
+
+/* Push main to remote (NULL: the default remote); quiet: no JSON report. CLI_OK or CLI_FAIL. */
+int cli_push(cli_ctx *ctx, const char *remote, int attempts, int quiet);
+/* gc when the repository holds more than threshold loose objects (<= 0: never); a failure
+ * is a warning only. */
+int cli_auto_pack(cli_ctx *ctx, long threshold);
+/* After a scan or commit landed: push when asked (push) or when gitcmdb.yaml
+ * remote.push_after_scan says so (scan only), then auto-pack (maintenance.auto_pack). */
+int cli_after_commit(cli_ctx *ctx, int push, int is_scan);
 
 #endif

@@ -12,6 +12,7 @@ typedef struct {
 	const char *message;
 	const char *change;
 	int json;
+	int push;
 } commit_args;
 
 static const cli_option commit_options[] = {
@@ -20,6 +21,8 @@ static const cli_option commit_options[] = {
 	CLI_OPT_STRING(commit_args, change, "change", 0, "CHG-ID",
 		"add a 'Change: CHG-ID' trailer linking the approved change\n"
 		"record that authorises this edit (CHG- and at least 4 digits)"),
+	CLI_OPT_FLAG(commit_args, push, "push", 0,
+		"push main to the default remote afterwards (gitcmdb push)"),
 	CLI_OPT_END,
 };
 
@@ -328,6 +331,8 @@ static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 		goto done;
 	}
 	rc = do_commit(repo, cs, files, &a, base);
+	if (rc == CLI_OK)
+		rc = cli_after_commit(ctx, a.push, 0);
 done:
 	cmdb_changeset_free(cs);
 	json_decref(changes);
@@ -341,7 +346,7 @@ done:
 const cli_command cli_cmd_commit = {
 	.name = "commit",
 	.summary = "validate and commit edited item files",
-	.synopsis = "gitcmdb commit -m MSG [--change CHG-ID] [--json]",
+	.synopsis = "gitcmdb commit -m MSG [--change CHG-ID] [--push] [--json]",
 	.about = "Commit the work tree's added, changed and deleted files to main, exactly as\n"
 		 "written, after validating them. Committed: items (<type>/<name>.yaml; any other\n"
 		 "file under a type directory is validated, and reported, as a bad item path),\n"

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 typedef struct {
-	const char *limit, *inventory;
+	const char *limit, *inventory, *remote;
 	int replace, timeout_s, jobs;
 } opts;
 
@@ -25,6 +25,8 @@ static const cli_option enroll_options[] = {
 	CLI_OPT_DURATION(opts, timeout_s, "timeout", 1, 3600,
 		"connect and handshake deadline per host (default 10s)"),
 	CLI_OPT_INT(opts, jobs, "jobs", "N", 1, 256, "hosts contacted in parallel (default 16)"),
+	CLI_OPT_STRING(opts, remote, "remote", 0, "NAME",
+		"enroll the git server of remote NAME instead of inventory hosts"),
 	CLI_OPT_END,
 };
 
@@ -64,6 +66,30 @@ static int print_enroll(const json_t *report, int json)
 	return rc;
 }
 
+/* --remote NAME: the git server behind a remote (remote.h). */
+static int enroll_remote(cli_ctx *ctx, const opts *eo)
+{
+	json_t *r = NULL;
+	int rc = CLI_OK;
+
+	if (eo->limit || eo->inventory)
+		return cli_usage(
+			ctx, "--remote enrolls one git server: drop --limit and --inventory");
+	if (cmdb_remote_enroll(&r, ctx->repo, eo->remote, eo->replace) < 0)
+		return cli_fail(cmdb_error_last_code() == CMDB_EDIRTY
+				? "commit or revert your edits to known_hosts first"
+				: NULL);
+	if (ctx->json)
+		rc = cli_print_json(r);
+	else
+		cli_printf("remote %-13s %-10s %s %s\n%s\n", field(r, "remote"), field(r, "status"),
+			field(r, "type"), field(r, "fingerprint"),
+			field(r, "commit") ? "committed known_hosts"
+					   : "known_hosts unchanged; nothing committed");
+	json_decref(r);
+	return rc;
+}
+
 static int run_enroll(cli_ctx *ctx, void *o, int argc, char **argv)
 {
 	const opts *eo = o;
@@ -72,6 +98,8 @@ static int run_enroll(cli_ctx *ctx, void *o, int argc, char **argv)
 	int rc;
 
 	(void)argc, (void)argv;
+	if (eo->remote)
+		return enroll_remote(ctx, eo);
 	ho.inventory = eo->inventory;
 	ho.limit = eo->limit;
 	ho.replace = eo->replace;
@@ -115,7 +143,8 @@ static const cli_command enroll_cmd = {
 	.name = "enroll",
 	.summary = "record inventory hosts' SSH host keys in known_hosts and commit it",
 	.synopsis = "gitcmdb hostkeys enroll [--limit HOSTS] [--inventory FILE] [--replace]\n"
-		    "                               [--timeout DURATION] [--jobs N] [--json]",
+		    "                               [--timeout DURATION] [--jobs N] [--json]\n"
+		    "gitcmdb hostkeys enroll --remote NAME [--replace] [--json]",
 	.about =
 		"Connect to each selected inventory host, take the SSH host key it presents\n"
 		"(no login is attempted), record it in the repository's known_hosts and commit "

@@ -22,6 +22,10 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_diff,
 	&cli_cmd_find,
 	&cli_cmd_query,
+	&cli_cmd_remote,
+	&cli_cmd_push,
+	&cli_cmd_pull,
+	&cli_cmd_gc,
 	NULL,
 };
 

@@ -8,8 +8,16 @@
 
 #include "cli.h"
 
+/* The library's options first, so the table's offsets into cmdb_scan_opts hold. */
+typedef struct {
+	cmdb_scan_opts o;
+	int push; /* gitcmdb push afterwards */
+	const char *shard; /* "I/N" */
+} scan_args;
+
 static void defaults(void *opts)
 {
+	memset(opts, 0, sizeof(scan_args));
 	*(cmdb_scan_opts *)opts = (cmdb_scan_opts)CMDB_SCAN_OPTS_INIT;
 }
 
@@ -27,6 +35,11 @@ static const cli_option scan_options[] = {
 		cmdb_scan_opts, dry_run, "dry-run", 0, "show what would change; commit nothing"),
 	CLI_OPT_FLAG(cmdb_scan_opts, prune, "prune", 0,
 		"remove the items of hosts no longer in the inventory"),
+	CLI_OPT_FLAG(scan_args, push, "push", 0,
+		"push the scan to the default remote (gitcmdb push); also\n"
+		"gitcmdb.yaml remote.push_after_scan: true or a remote's name"),
+	CLI_OPT_STRING(scan_args, shard, "shard", 0, "I/N",
+		"only the hosts of shard I of N (a stable hash of the name)"),
 	CLI_OPT_END,
 };
 
@@ -77,9 +90,29 @@ static void print_text(const json_t *report)
 		puts("\nnothing changed; no commit (record_unchanged_scans: false)");
 }
 
+/* --shard I/N into the library's options. */
+static int check_scan(cli_ctx *ctx, void *opts, int argc, char **argv)
+{
+	scan_args *a = opts;
+	int i = 0, n = 0, used = 0;
+
+	(void)argc, (void)argv;
+	if (!a->shard)
+		return 0;
+	if (sscanf(a->shard, "%d/%d%n", &i, &n, &used) != 2 || a->shard[used] || n < 1 ||
+		n > 4096 || i < 1 || i > n)
+		return cli_usage(ctx,
+			"bad value '%s' for --shard: give I/N with 1 <= I <= N <= 4096, e.g. 2/4",
+			a->shard);
+	a->o.shard_index = i;
+	a->o.shard_count = n;
+	return 0;
+}
+
 static int run_scan(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
 	cmdb_scan_opts o = *(const cmdb_scan_opts *)opts;
+	const scan_args *args = opts;
 	cmdb_repo *repo = ctx->repo;
 	json_t *report = NULL;
 	int json = ctx->json, rc;
@@ -112,6 +145,10 @@ static int run_scan(cli_ctx *ctx, void *opts, int argc, char **argv)
 			? CLI_FAIL
 			: CLI_OK;
 	}
+	/* The scan landed: a failed push keeps it for the next one and fails the command. */
+	if (json_is_true(json_object_get(report, "committed")) &&
+		cli_after_commit(ctx, args->push, 1) != CLI_OK)
+		rc = CLI_FAIL;
 done:
 	json_decref(report);
 	return rc;
@@ -122,7 +159,8 @@ const cli_command cli_cmd_scan = {
 	.summary = "discover hosts over SSH and commit what changed",
 	.synopsis =
 		"gitcmdb scan [--inventory FILE] [--limit HOSTS] [--jobs N] [--timeout DURATION]\n"
-		"                    [--known-hosts FILE] [--dry-run] [--prune] [--json]",
+		"                    [--known-hosts FILE] [--dry-run] [--prune] [--push]\n"
+		"                    [--shard I/N] [--json]",
 	.about =
 		"Run the collectors on every inventory host over SSH (one exec per host, N hosts\n"
 		"in flight), merge what they report with the CMDB and record it as one commit on\n"
@@ -138,8 +176,9 @@ const cli_command cli_cmd_scan = {
 		 "committed but could not update the work tree (disk full) exits 0 with a\n"
 		 "warning: run 'gitcmdb status' once the cause is fixed.\n",
 	.options = scan_options,
-	.opts_size = sizeof(cmdb_scan_opts),
+	.opts_size = sizeof(scan_args),
 	.init = defaults,
+	.check = check_scan,
 	.shared = CLI_SHARED_JSON,
 	.needs = CLI_NEEDS_REPO,
 	.run = run_scan,

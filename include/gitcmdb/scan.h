@@ -40,11 +40,14 @@ typedef struct {
 	const char *redaction_key; /* redaction key file; NULL = the collectors' default */
 	cmdb_scan_progress_cb progress;
 	void *payload;
+	/* shard_index of shard_count (1-based; count <= 1 = no sharding): only the selected hosts
+	 * whose cmdb_scan_shard_of is shard_index; the commit gets a Scan-Shard trailer */
+	int shard_index, shard_count;
 } cmdb_scan_opts;
 
 #define CMDB_SCAN_OPTS_INIT                                                                        \
 	{                                                                                          \
-		NULL, NULL, NULL, 32, 120, 0, 0, NULL, NULL, NULL                                  \
+		NULL, NULL, NULL, 32, 120, 0, 0, NULL, NULL, NULL, 0, 0                            \
 	}
 
 /*
@@ -67,6 +70,12 @@ typedef struct {
  * "worktree_error" says why and "warnings" what to run (cmdb_repo_sync).
  */
 CMDB_API int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts);
+
+/*
+ * The shard (1..count) host name falls in: a stable hash (FNV-1a, 64 bit) of the name
+ * modulo count, so N scanners split one inventory without coordination.
+ */
+CMDB_API int cmdb_scan_shard_of(const char *name, int count);
 
 /*
  * The known_hosts a scan checks host keys against, parsed (cmdb_knownhosts_free): file
@@ -92,6 +101,14 @@ CMDB_API int cmdb_scan_inventory(cmdb_inventory **out, cmdb_repo *repo, const ch
  */
 CMDB_API int cmdb_scan_import_ansible(
 	json_t **report, cmdb_repo *repo, const char *file, int merge);
+
+/*
+ * A cmdb_remerge_cb (payload: the cmdb_repo) for re-applying a scan commit's operations
+ * on a main that moved, by the scan's ownership rules: an item keeps what people changed
+ * (annotations, manual relations), the scan's attributes win. For cmdb_push_opts.
+ */
+CMDB_API int cmdb_scan_remerge(cmdb_changeset *out, const char *path, const void *data, size_t len,
+	const char *head, void *payload);
 
 /* ---- host keys ------------------------------------------------------------------ */
 

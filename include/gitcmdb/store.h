@@ -152,6 +152,16 @@ CMDB_API int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo,
 	const cmdb_changeset *cs, const cmdb_commit_opts *opts);
 
 /*
+ * Move main from the commit from (40 hex; NULL: main must not exist yet) to the commit to
+ * (present in the repository, typically fetched, or built on a fetched one), under the
+ * write lock; why goes to the reflog. The work tree follows as after cmdb_store_commit:
+ * a path of the change with uncommitted edits refuses with CMDB_EDIRTY and nothing moves;
+ * a sync failing after main moved is reported by cmdb_repo_sync_error. CMDB_ELOCKED when
+ * main is no longer from (another writer went first: the caller decides again).
+ */
+CMDB_API int cmdb_store_advance(cmdb_repo *repo, const char *from, const char *to, const char *why);
+
+/*
  * NULL when the last cmdb_store_commit on repo left the work tree and git index in step with
  * main; else why it could not (main has moved all the same). Valid until the next commit or
  * sync on repo.

@@ -10,6 +10,7 @@
  * no temporary copy is ever written.
  */
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -98,6 +99,20 @@ static int make_redactor(scan_ctx *s)
 	return rc < 0 ? rc : cmdb__scan_note_redaction_key(s->report, s->redactor);
 }
 
+/* The hosts of shard opts->shard_index of opts->shard_count (by cmdb_scan_shard_of). */
+static size_t keep_shard(size_t *idx, size_t count, scan_ctx *s)
+{
+	size_t kept = 0;
+
+	if (s->opts->shard_count <= 1)
+		return count;
+	for (size_t i = 0; i < count; i++)
+		if (cmdb_scan_shard_of(cmdb_inventory_host(s->inv, idx[i])->name,
+			    s->opts->shard_count) == s->opts->shard_index)
+			idx[kept++] = idx[i];
+	return kept;
+}
+
 static int select_hosts(scan_ctx *s)
 {
 	size_t *idx = NULL, count = 0;
@@ -105,6 +120,7 @@ static int select_hosts(scan_ctx *s)
 
 	if (rc < 0)
 		return rc;
+	count = keep_shard(idx, count, s);
 	if (!(s->hosts = cmdb__calloc(count ? count : 1, sizeof(*s->hosts)))) {
 		free(idx);
 		return cmdb__error(CMDB_ERROR, "out of memory");
@@ -216,8 +232,8 @@ static int note_sync_error(scan_ctx *s, const char *oid)
 static int commit_scan(scan_ctx *s)
 {
 	char *message = NULL, *summary = NULL, *t_id = NULL, *t_hosts = NULL, *t_scope = NULL;
-	char *full = NULL;
-	const char *trailers[4];
+	char *full = NULL, *t_shard = NULL;
+	const char *trailers[5];
 	cmdb_commit_opts co = CMDB_COMMIT_OPTS_INIT;
 	const json_t *commit = json_object_get(s->settings, "commit");
 	const json_t *lock_ms = json_object_get(commit, "lock_timeout_ms");
@@ -230,16 +246,21 @@ static int commit_scan(scan_ctx *s)
 	t_id = cmdb__sprintf("Scan-Id: %s", s->scan_id);
 	t_hosts = cmdb__sprintf("Scanned-Hosts: %zu", s->n);
 	t_scope = cmdb__sprintf("Scan-Scope: %s", s->opts->limit ? s->opts->limit : "all");
-	if (!t_id || !t_hosts || !t_scope) {
+	if (s->opts->shard_count > 1)
+		t_shard = cmdb__sprintf(
+			"Scan-Shard: %d/%d", s->opts->shard_index, s->opts->shard_count);
+	if (!t_id || !t_hosts || !t_scope || (s->opts->shard_count > 1 && !t_shard)) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
 	trailers[0] = t_id;
 	trailers[1] = t_hosts;
 	trailers[2] = t_scope;
-	trailers[3] = NULL;
+	trailers[3] = t_shard;
+	trailers[4] = NULL;
 	json_object_set_new(s->report, "summary", json_string(summary));
-	if (!(full = cmdb__sprintf("%s\n%s\n%s\n%s\n", message, t_id, t_hosts, t_scope))) {
+	if (!(full = cmdb__sprintf("%s\n%s\n%s\n%s\n%s%s", message, t_id, t_hosts, t_scope,
+		      t_shard ? t_shard : "", t_shard ? "\n" : ""))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -274,6 +295,7 @@ done:
 	free(t_id);
 	free(t_hosts);
 	free(t_scope);
+	free(t_shard);
 	return rc;
 }
 
@@ -362,4 +384,15 @@ int cmdb_scan_run(json_t **report, cmdb_repo *repo, const cmdb_scan_opts *opts)
 done:
 	scan_dispose(&s);
 	return rc;
+}
+
+int cmdb_scan_shard_of(const char *name, int count)
+{
+	uint64_t h = 14695981039346656037ull; /* FNV-1a: stable across versions and machines */
+
+	if (count <= 1 || !name)
+		return 1;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return (int)(h % (uint64_t)count) + 1;
 }

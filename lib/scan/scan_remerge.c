@@ -113,3 +113,18 @@ done:
 	json_decref(cur);
 	return rc;
 }
+
+int cmdb_scan_remerge(cmdb_changeset *out, const char *path, const void *data, size_t len,
+	const char *head, void *payload)
+{
+	scan_ctx s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.repo = payload;
+	if (!(s.report = json_object()))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	rc = cmdb__scan_remerge(out, path, data, len, head, &s);
+	json_decref(s.report);
+	return rc;
+}

@@ -319,6 +319,8 @@ def self_test(root):
                  'cmd/gitcmdb/main.c:1: cmd → "util/alloc.h"'),
                 ("CLI third-party library", "cmd/gitcmdb/main.c", "#include <git2.h>\n", None,
                  "cmd/gitcmdb/main.c:1: cmd → libgit2"),
+                ("remote reaching sideways to scan", "lib/remote/push.c", '#include "scan/scan.h"\n', None,
+                 "lib/remote/push.c:1: remote → scan"),
                 ("module without a row", "lib/audit/audit.c", "", None, "lib/audit/: no row"),
             ]
         ):
