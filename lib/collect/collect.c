@@ -60,6 +60,8 @@ static const char prologue[] =
 	"if gitcmdb_has sed; then gitcmdb_esc() { sed 's/^@@/@ @/'; }\n"
 	"else gitcmdb_esc() { cat; }; fi\n"
 	"gitcmdb_blk() { echo \"%% $*\"; }\n"
+	"gitcmdb_cat() { while IFS= read -r gitcmdb_l || [ -n \"$gitcmdb_l\" ]; do"
+	" printf '%s\\n' \"$gitcmdb_l\"; done <\"$1\"; }\n"
 	"gitcmdb_run() {\n"
 	"\techo \"@@gitcmdb-begin $1@@\"\n"
 	"\tgitcmdb_rc=$( { { \"gitcmdb_s_$1\" </dev/null 2>/dev/null; echo \"$?\" >&3; } |"
