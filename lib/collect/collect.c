@@ -186,10 +186,39 @@ static int emit_section(cmdb_buf *b, const cmdb_collector *c)
 			CMDB_ERROR, "collector %s: asset %s is not built in", c->name, c->asset);
 	if ((err = cmdb__buf_printf(b, "gitcmdb_s_%s() (\n", c->name)) < 0 ||
 		(err = cmdb__buf_put(b, a->data, *a->len)) < 0 ||
-		(err = cmdb__buf_printf(b, "\n)\ngitcmdb_run %s\n", c->name)) < 0)
+		(err = cmdb__buf_puts(b, "\n)\n")) < 0)
 		return err;
 	return 0;
 }
+
+/*
+ * The driver after the section definitions. Every section's output goes through ONE awk
+ * that escapes lines starting "@@" ("@ @"); the frame lines travel in the same stream,
+ * prefixed by a nonce from the kernel that only the shell and that awk (in its
+ * environment, readable by the scan's user alone) know, and the awk turns them into
+ * frames. Without a nonce or an awk, each section passes through gitcmdb_run (one
+ * gitcmdb_esc each), as before.
+ */
+static const char driver[] =
+	"gitcmdb_n=\n"
+	"[ -r /proc/sys/kernel/random/uuid ] && read -r gitcmdb_n </proc/sys/kernel/random/uuid\n"
+	"gitcmdb_all() {\n"
+	"\tfor gitcmdb_s in $gitcmdb_list; do\n"
+	"\t\techo \"${gitcmdb_n}@@gitcmdb-begin $gitcmdb_s@@\"\n"
+	"\t\t\"gitcmdb_s_$gitcmdb_s\" </dev/null 2>/dev/null\n"
+	"\t\techo \"${gitcmdb_n}@@gitcmdb-end $gitcmdb_s $?@@\"\n"
+	"\tdone\n"
+	"}\n"
+	"if [ -n \"$gitcmdb_n\" ] && gitcmdb_has awk; then\n"
+	"\tgitcmdb_all | GITCMDB_N=$gitcmdb_n awk '\n"
+	"\tBEGIN { n = ENVIRON[\"GITCMDB_N\"]; k = length(n) }\n"
+	"\tfunction e(s) { if (substr(s, 1, 2) == \"@@\") s = \"@ @\" substr(s, 3); print s }\n"
+	"\t{ i = index($0, n); if (i == 0) { e($0); next }\n"
+	"\t  if (i > 1) e(substr($0, 1, i - 1)); print substr($0, i + k) }'\n"
+	"else\n"
+	"\tfor gitcmdb_s in $gitcmdb_list; do gitcmdb_run \"$gitcmdb_s\"; done\n"
+	"fi\n"
+	"echo '@@gitcmdb-done@@'\n";
 
 int cmdb_collect_script(char **out, const json_t *settings)
 {
@@ -219,7 +248,13 @@ int cmdb_collect_script(char **out, const json_t *settings)
 		if (enabled(settings, cmdb__collectors[i]) &&
 			(err = emit_section(&b, cmdb__collectors[i])) < 0)
 			goto done;
-	if ((err = cmdb__buf_puts(&b, "echo '@@gitcmdb-done@@'\n")) < 0)
+	if ((err = cmdb__buf_puts(&b, "gitcmdb_list='")) < 0)
+		goto done;
+	for (size_t i = 0; cmdb__collectors[i]; i++)
+		if (enabled(settings, cmdb__collectors[i]) &&
+			(err = cmdb__buf_printf(&b, " %s", cmdb__collectors[i]->name)) < 0)
+			goto done;
+	if ((err = cmdb__buf_puts(&b, "'\n")) < 0 || (err = cmdb__buf_puts(&b, driver)) < 0)
 		goto done;
 	if (!(*out = cmdb__buf_detach(&b, NULL)))
 		err = cmdb__oom();
