@@ -1,11 +1,13 @@
-# hardware: CPU model and counts, total memory, machine-id, DMI ids, virtualisation.
+# hardware: CPU model and counts, total memory, machine-id, DMI ids and BIOS (uuid and
+# serial are root-only on most systems: `become: sudo`), virtualisation.
 # One awk reads /proc/cpuinfo, /proc/meminfo, the machine-id and the readable DMI files.
 set --
 if [ -r /etc/machine-id ]; then mid=/etc/machine-id
 elif [ -r /var/lib/dbus/machine-id ]; then mid=/var/lib/dbus/machine-id
 else mid=; fi
 for f in /proc/cpuinfo /proc/meminfo $mid /sys/class/dmi/id/sys_vendor \
-	/sys/class/dmi/id/product_name /sys/class/dmi/id/product_uuid /sys/class/dmi/id/product_serial; do
+	/sys/class/dmi/id/product_name /sys/class/dmi/id/product_uuid /sys/class/dmi/id/product_serial \
+	/sys/class/dmi/id/bios_vendor /sys/class/dmi/id/bios_version; do
 	[ -f "$f" ] && [ -r "$f" ] && set -- "$@" "$f"
 done
 awk '

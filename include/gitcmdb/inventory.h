@@ -22,6 +22,7 @@ typedef struct {
 	const json_t *tags; /* array of strings (borrowed) */
 	const json_t *groups; /* array of group names (borrowed) */
 	const char *passphrase_env; /* env var holding the key passphrase, or NULL */
+	const char *become; /* "sudo": the collector runs through `sudo -n`; NULL: as user */
 } cmdb_host;
 
 /* Load and validate an inventory file. */

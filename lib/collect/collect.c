@@ -127,6 +127,18 @@ static int check_path(const char *p)
 	return 0;
 }
 
+/* The shadow password files (and their backups) are never captured. */
+static int is_shadow(const char *p)
+{
+	static const char *const names[] = {
+		"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(p, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int emit_files(cmdb_buf *b, const json_t *settings)
 {
 	const json_t *files = json_object_get(settings, "files");
@@ -149,6 +161,12 @@ static int emit_files(cmdb_buf *b, const json_t *settings)
 					"gitcmdb.yaml: files[%zu]: expected an absolute path of "
 					"letters, digits and /._-+@: (no . or .. components)",
 					i);
+			if (is_shadow(json_string_value(f)))
+				return cmdb__error(CMDB_EINVALID,
+					"gitcmdb.yaml: files[%zu]: %s is never read (password "
+					"hashes), "
+					"with or without become",
+					i, json_string_value(f));
 			if ((err = cmdb__buf_printf(b, "%s\n", json_string_value(f))) < 0)
 				return err;
 		}
@@ -200,6 +218,7 @@ static int emit_section(cmdb_buf *b, const cmdb_collector *c)
  * gitcmdb_esc each), as before.
  */
 static const char driver[] =
+	"[ \"${GITCMDB_BECOME:-}\" = refused ] && echo '@@gitcmdb-note become-refused@@'\n"
 	"gitcmdb_n=\n"
 	"[ -r /proc/sys/kernel/random/uuid ] && read -r gitcmdb_n </proc/sys/kernel/random/uuid\n"
 	"gitcmdb_all() {\n"
@@ -350,6 +369,12 @@ static int on_frame(parse_ctx *c, cmdb__tok line)
 	if (cmdb__tok_eq(line, "@@gitcmdb-collect 1@@")) {
 		c->header = 1;
 		return 0;
+	}
+	if (cmdb__tok_eq(line, "@@gitcmdb-note become-refused@@")) {
+		c->cur = NULL;
+		return add_error(c->errors, "become",
+			"sudo -n refused (no passwordless sudo for this user): collected without "
+			"privilege");
 	}
 	if (cmdb__tok_eq(line, "@@gitcmdb-done@@")) {
 		c->done = 1;

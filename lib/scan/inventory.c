@@ -32,8 +32,9 @@ typedef struct {
 } ctx;
 
 static const char *const host_keys[] = {
-	"address", "port", "user", "identity_file", "passphrase_env", "tags", NULL};
-static const char *const default_keys[] = {"port", "user", "identity_file", "passphrase_env", NULL};
+	"address", "port", "user", "identity_file", "passphrase_env", "tags", "become", NULL};
+static const char *const default_keys[] = {
+	"port", "user", "identity_file", "passphrase_env", "become", NULL};
 
 /* Error at the node with JSON pointer ptr; what is "hosts.web01.port" style. */
 static int fail(const ctx *c, const char *ptr, const char *what, const char *msg)
@@ -171,6 +172,14 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 		return fail(c, kp, kw,
 			"must name an environment variable ([A-Za-z_][A-Za-z0-9_]*); "
 			"passphrases are never written in the inventory");
+	if ((v = json_object_get(obj, "become")) &&
+		(AT("become"),
+			!json_is_string(v) ||
+				(strcmp(json_string_value(v), "sudo") != 0 &&
+					strcmp(json_string_value(v), "none") != 0)))
+		return fail(c, kp, kw,
+			"must be sudo (run the collector through sudo -n) or none (as the "
+			"user)");
 	if ((v = json_object_get(obj, "tags"))) {
 		json_t *tag;
 		AT("tags");
@@ -299,6 +308,9 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		o->user = pick(h, defaults, "user", "cmdb");
 		o->passphrase_env = pick(h, defaults, "passphrase_env", NULL);
 		o->identity_file = pick(h, defaults, "identity_file", NULL);
+		o->become = pick(h, defaults, "become", NULL);
+		if (o->become && strcmp(o->become, "sudo") != 0)
+			o->become = NULL; /* "none" on the host overrides defaults */
 		if (o->identity_file && !(o->identity_file = expand(inv, o->identity_file)))
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		o->tags = json_object_get(h, "tags");

@@ -23,6 +23,15 @@
 #define CONNECT_MAX_MS 10000
 /* The collector script reads itself from stdin, so no shell quoting is ever involved. */
 #define REMOTE_COMMAND "LC_ALL=C sh -s"
+/*
+ * become: sudo. `sudo -n` never prompts: where it would need a password (or is not
+ * allowed), the same script runs as the user, told by GITCMDB_BECOME=refused so it
+ * prints the note that becomes the host's warning (in the report and the scan commit).
+ */
+#define REMOTE_COMMAND_SUDO                                                                        \
+	"sh -c 'if sudo -n true >/dev/null 2>&1 </dev/null; then exec sudo -n env LC_ALL=C sh "    \
+	"-s; "                                                                                     \
+	"fi; exec env GITCMDB_BECOME=refused LC_ALL=C sh -s'"
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -324,7 +333,10 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	memset(&res, 0, sizeof(res));
 	target_for(&t, h->host, o);
 	cmdb_error_clear();
-	rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
+	rc = cmdb_ssh_exec(&res, &t,
+		h->host->become && strcmp(h->host->become, "sudo") == 0 ? REMOTE_COMMAND_SUDO
+									: REMOTE_COMMAND,
+		o->script, strlen(o->script));
 	if (rc < 0) {
 		host_fail(h, rc, NULL, cmdb_error_last());
 	} else {
