@@ -167,4 +167,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_filesystems = {
-	"filesystems", "collectors/filesystems.sh", filesystems_parse};
+	"filesystems", "collectors/filesystems.sh", filesystems_parse, 0};

@@ -177,4 +177,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_hardware = {
-	"hardware", "collectors/hardware.sh", hardware_parse};
+	"hardware", "collectors/hardware.sh", hardware_parse, 0};

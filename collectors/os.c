@@ -230,4 +230,4 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_os = {"os", "collectors/os.sh", os_parse};
+const cmdb_collector cmdb__collector_os = {"os", "collectors/os.sh", os_parse, 0};

@@ -23,6 +23,7 @@ const cmdb_collector *const cmdb__collectors[] = {
 	&cmdb__collector_packages,
 	&cmdb__collector_services,
 	&cmdb__collector_sockets,
+	&cmdb__collector_containers,
 	&cmdb__collector_users,
 	&cmdb__collector_files,
 	NULL,
@@ -481,7 +482,7 @@ static int run_parsers(json_t *facts, parse_ctx *c, const json_t *settings)
 		json_t *out = NULL;
 
 		if (!s->seen) {
-			if (enabled(settings, col) &&
+			if (enabled(settings, col) && !col->optional &&
 				(err = add_error(c->errors, col->name,
 					 c->done ? "section missing from the output"
 						 : "section missing: the output is incomplete")) <
