@@ -186,6 +186,14 @@ static int containers_parse(json_t **out, const cmdb__section *sec, json_t *erro
 		json_t *arr, *c;
 		size_t i;
 
+		snprintf(label, sizeof(label), "%s-failed", runtimes[r]);
+		if (cmdb__block_find(sec, label)) {
+			/* No facts: the scan keeps the containers it knew (nothing removed). */
+			err = cmdb__error(CMDB_EINVALID,
+				"%s ps failed (daemon down or timed out): containers not listed",
+				runtimes[r]);
+			goto done;
+		}
 		snprintf(label, sizeof(label), "%s-inspect", runtimes[r]);
 		if (!(b = cmdb__block_find(sec, label)))
 			continue;

@@ -7,7 +7,8 @@ for rt in docker podman; do
 		[ -z "${DOCKER_HOST:-}" ]; then
 		continue
 	fi
-	ids=$(gitcmdb_t "$rt" ps -aq --no-trunc)
+	# A runtime that does not answer must not read as "every container removed".
+	ids=$(gitcmdb_t "$rt" ps -aq --no-trunc) || { gitcmdb_blk "$rt-failed"; continue; }
 	[ -n "$ids" ] || continue
 	gitcmdb_blk "$rt-inspect"
 	# shellcheck disable=SC2086 # ids are hex words

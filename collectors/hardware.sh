@@ -1,5 +1,5 @@
 # hardware: CPU model and counts, total memory, machine-id, DMI ids and BIOS (uuid and
-# serial are root-only on most systems: `become: sudo`), virtualisation.
+# serial are root-only on most systems: see become in docs/inventory.md), virtualisation.
 # One awk reads /proc/cpuinfo, /proc/meminfo, the machine-id and the readable DMI files.
 set --
 if [ -r /etc/machine-id ]; then mid=/etc/machine-id

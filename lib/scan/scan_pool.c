@@ -82,7 +82,8 @@ static int warn(cmdb__scan_host *h, const char *prefix, const char *arg)
 	return 0;
 }
 
-/* 1 when id is this host's own item: host/H itself or service/H/<one component>. */
+/* 1 when id is this host's own item: host/H itself, service/H/<one component> or
+ * container/H/<one component>. */
 static int owned_id(const char *id, const char *host)
 {
 	size_t hl = strlen(host);
@@ -91,9 +92,14 @@ static int owned_id(const char *id, const char *host)
 		return 0;
 	if (strncmp(id, "host/", 5) == 0)
 		return strcmp(id + 5, host) == 0;
-	if (strncmp(id, "service/", 8) == 0)
-		return strncmp(id + 8, host, hl) == 0 && id[8 + hl] == '/' &&
-			!strchr(id + 9 + hl, '/') && id[9 + hl];
+	for (size_t k = 0; k < 2; k++) {
+		const char *kind = k ? "container/" : "service/";
+		size_t n = strlen(kind);
+
+		if (strncmp(id, kind, n) == 0)
+			return strncmp(id + n, host, hl) == 0 && id[n + hl] == '/' &&
+				!strchr(id + n + 1 + hl, '/') && id[n + 1 + hl];
+	}
 	return 0;
 }
 

@@ -130,6 +130,21 @@ static void test_collector_containers__hostile_input(void **state)
 	free(b.p);
 }
 
+/* A runtime that did not answer gives no facts (the scan then removes nothing). */
+static void test_collector_containers__failed_runtime_gives_no_facts(void **state)
+{
+	sb b = {0};
+	json_t *facts;
+
+	(void)state;
+	block_text(&b, "docker-failed", "");
+	facts = parse_section("containers", &b);
+	assert_null(json_object_get(facts, "containers"));
+	assert_int_equal(n_errors(facts), 1);
+	json_decref(facts);
+	free(b.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +152,7 @@ int main(void)
 		cmocka_unit_test(test_collector_containers__published_port_and_mounts_become_items),
 		cmocka_unit_test(test_collector_containers__recreated_container_does_not_drift),
 		cmocka_unit_test(test_collector_containers__hostile_input),
+		cmocka_unit_test(test_collector_containers__failed_runtime_gives_no_facts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
