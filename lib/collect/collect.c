@@ -47,8 +47,10 @@ static const char *const default_files[] = {
 
 /*
  * The prologue every script starts with. Sections run in a subshell with stdin
- * closed and stderr discarded; their stdout passes through sed so a line they
- * print can never look like a frame ("@@..." becomes "@ @...").
+ * closed and stderr discarded; their stdout passes through gitcmdb_esc so a line
+ * they print can never look like a frame ("@@..." becomes "@ @..."). sed does it
+ * fast; a host without sed gets the same escaping from shell builtins only
+ * (slower, but the frames must never depend on an optional tool).
  */
 static const char prologue[] =
 	"# gitcmdb collector script: read-only commands, never escalates, every command optional\n"
@@ -59,7 +61,9 @@ static const char prologue[] =
 	"if gitcmdb_has timeout; then gitcmdb_t() { timeout \"$GITCMDB_TO\" \"$@\"; }\n"
 	"else gitcmdb_t() { \"$@\"; }; fi\n"
 	"if gitcmdb_has sed; then gitcmdb_esc() { sed 's/^@@/@ @/'; }\n"
-	"else gitcmdb_esc() { cat; }; fi\n"
+	"else gitcmdb_esc() { while IFS= read -r gitcmdb_l || [ -n \"$gitcmdb_l\" ]; do\n"
+	"\tcase $gitcmdb_l in @@*) printf '@ %s\\n' \"${gitcmdb_l#@}\" ;;\n"
+	"\t*) printf '%s\\n' \"$gitcmdb_l\" ;; esac; done; }; fi\n"
 	"gitcmdb_blk() { echo \"%% $*\"; }\n"
 	"gitcmdb_cat() { while IFS= read -r gitcmdb_l || [ -n \"$gitcmdb_l\" ]; do"
 	" printf '%s\\n' \"$gitcmdb_l\"; done <\"$1\"; }\n"

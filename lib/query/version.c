@@ -122,20 +122,6 @@ static void split_evr(const char *v, span *epoch, span *up, span *rev)
 	}
 }
 
-static int dpkg_cmp(const char *a, const char *b)
-{
-	span ea, ua, ra, eb, ub, rb;
-	int c;
-
-	split_evr(a, &ea, &ua, &ra);
-	split_evr(b, &eb, &ub, &rb);
-	if ((c = digits_cmp(&ea, &eb)) != 0)
-		return c;
-	if ((c = dpkg_verrevcmp(ua, ub)) != 0)
-		return c;
-	return dpkg_verrevcmp(ra, rb);
-}
-
 /* rpmvercmp: alphanumeric segments, separators ignored, digits newer than letters. */
 static int rpm_vercmp(span one, span two)
 {
@@ -204,7 +190,11 @@ static int rpm_vercmp(span one, span two)
 	return at(&one) ? 1 : -1;
 }
 
-static int rpm_cmp(const char *a, const char *b)
+/*
+ * epoch:upstream-release compared part by part with the scheme's comparator; rpm
+ * compares releases only when both sides have one, dpkg always.
+ */
+static int evr_cmp(const char *a, const char *b, int (*cmp)(span, span), int rpm)
 {
 	span ea, ua, ra, eb, ub, rb;
 	int c;
@@ -213,19 +203,19 @@ static int rpm_cmp(const char *a, const char *b)
 	split_evr(b, &eb, &ub, &rb);
 	if ((c = digits_cmp(&ea, &eb)) != 0)
 		return c;
-	if ((c = rpm_vercmp(ua, ub)) != 0)
+	if ((c = cmp(ua, ub)) != 0)
 		return c;
-	/* rpm compares releases only when both sides have one. */
-	if (ra.p == ra.end || rb.p == rb.end)
+	if (rpm && (ra.p == ra.end || rb.p == rb.end))
 		return 0;
-	return rpm_vercmp(ra, rb);
+	return cmp(ra, rb);
 }
 
 int cmdb_version_cmp(const char *a, const char *b, cmdb_version_scheme scheme)
 {
 	if (!a || !b)
 		return a ? 1 : b ? -1 : 0;
-	return scheme == CMDB_VERSION_RPM ? rpm_cmp(a, b) : dpkg_cmp(a, b);
+	return scheme == CMDB_VERSION_RPM ? evr_cmp(a, b, rpm_vercmp, 1)
+					  : evr_cmp(a, b, dpkg_verrevcmp, 0);
 }
 
 cmdb_version_scheme cmdb_version_scheme_for_os(const char *os_id)

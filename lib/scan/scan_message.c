@@ -219,42 +219,39 @@ static int describe_members(describer *d, const char *group, const json_t *a, co
 }
 
 /* Arrays of scalars (addresses, relation targets): +added, -removed. */
-static int describe_list(describer *d, const char *group, const json_t *a, const json_t *b)
+/* Mark with sign each scalar of list `from` that list `other` lacks. */
+static int mark_missing(
+	describer *d, const char *group, const char *sign, const json_t *from, const json_t *other)
 {
 	size_t i;
 	json_t *v;
 	int rc = 0;
 
-	json_array_foreach(b, i, v)
+	json_array_foreach(from, i, v)
 	{
 		char *s = scalar_text(v);
 		int found = 0;
 		size_t j;
 		json_t *w;
 
-		json_array_foreach(a, j, w) found |= json_equal(v, w);
+		json_array_foreach(other, j, w) found |= json_equal(v, w);
 		if (!s && !json_is_object(v) && !json_is_array(v))
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 		else if (!found && s)
-			rc = entry_mark(d, group, "+", s);
+			rc = entry_mark(d, group, sign, s);
 		free(s);
 		if (rc < 0)
 			break;
 	}
-	json_array_foreach(a, i, v)
-	{
-		char *s = scalar_text(v);
-		int found = 0;
-		size_t j;
-		json_t *w;
+	return rc;
+}
 
-		json_array_foreach(b, j, w) found |= json_equal(v, w);
-		if (rc == 0 && !s && !json_is_object(v) && !json_is_array(v))
-			rc = cmdb__error(CMDB_ERROR, "out of memory");
-		else if (!found && s && rc == 0)
-			rc = entry_mark(d, group, "-", s);
-		free(s);
-	}
+static int describe_list(describer *d, const char *group, const json_t *a, const json_t *b)
+{
+	int rc = mark_missing(d, group, "+", b, a);
+
+	if (rc == 0)
+		rc = mark_missing(d, group, "-", a, b);
 	if (rc == 0 && json_is_array(a) && json_is_array(b) && d->group_open == 0 && !same(a, b))
 		rc = entry_mark(d, group, "", "reordered");
 	d->group_open = 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "gitcmdb/store.h"
@@ -22,21 +23,6 @@
 
 #define JOURNAL_DIR "gitcmdb"
 #define JOURNAL JOURNAL_DIR "/sync-pending"
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 /* The rename into place is durable only once the directory itself is synced. */
 static int sync_dir(const char *gitdir)
@@ -72,7 +58,7 @@ int cmdb__worktree_journal_begin(const char *gitdir, const git_oid *old_id, cons
 	 */
 	unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644)) < 0 ||
-		write_all(fd, line, (size_t)len) < 0 || (durable && fsync(fd) < 0)) {
+		cmdb__file_write_all(fd, line, (size_t)len) < 0 || (durable && fsync(fd) < 0)) {
 		rc = cmdb__error(CMDB_ERROR, "cannot write %s: %s", tmp, strerror(errno));
 		goto done;
 	}

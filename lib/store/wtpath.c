@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/alloc.h"
 #include "util/error.h"
 #include "store/wtpath.h"
@@ -128,21 +129,6 @@ int cmdb__wtpath_probe(int *exists, struct stat *st, git_oid *id, const char *ro
 	return rc;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write data into a new tmp in dfd; the caller unlinks tmp on failure. */
 static int write_tmp(int dfd, const char *tmp, const void *data, size_t len, int exec,
 	const char *root, const char *rel)
@@ -153,7 +139,7 @@ static int write_tmp(int dfd, const char *tmp, const void *data, size_t len, int
 	unlinkat(dfd, tmp, 0);
 	fd = openat(
 		dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, exec ? 0755 : 0644);
-	if (fd < 0 || write_all(fd, data, len) < 0) {
+	if (fd < 0 || cmdb__file_write_all(fd, data, len) < 0) {
 		e = errno;
 		if (fd >= 0)
 			close(fd);

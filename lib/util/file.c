@@ -115,3 +115,18 @@ int cmdb__file_read(char **out, size_t *len, const char *path, size_t cap, unsig
 {
 	return cmdb__file_read_at(out, len, AT_FDCWD, path, NULL, cap, flags);
 }
+
+int cmdb__file_write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}

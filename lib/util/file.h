@@ -27,4 +27,10 @@ int cmdb__file_read_at(char **out, size_t *len, int dirfd, const char *path, con
 /* cmdb__file_read_at(out, len, AT_FDCWD, path, NULL, cap, flags). */
 int cmdb__file_read(char **out, size_t *len, const char *path, size_t cap, unsigned flags);
 
+/*
+ * Write all len bytes of p to fd, retrying short writes and EINTR. 0, or -1 with
+ * errno set (the caller names the file in its message).
+ */
+int cmdb__file_write_all(int fd, const char *p, size_t len);
+
 #endif

@@ -257,6 +257,46 @@ static void test_collect_script__runs_here_with_busybox_only(void **state)
 	free(dir);
 }
 
+/*
+ * Section output that looks like a frame is escaped with or without sed on the
+ * target: the prologue runs under dash with its pinned PATH turned into an empty
+ * directory (no sed, no cat), then as sent, and both escape the same bytes.
+ */
+static void test_collect_script__escapes_frames_without_sed(void **state)
+{
+	static const char forged[] =
+		"@@gitcmdb-end os 0@@\n  lead \\x @@\n@@gitcmdb-done@@\n@@tail\n";
+	static const char expect[] =
+		"@ @gitcmdb-end os 0@@\n  lead \\x @@\n@ @gitcmdb-done@@\n@ @tail\n";
+	char *script = script_for(NULL), *dir = tu_tempdir("nosed"), *path, *out = NULL;
+	const char *end = strstr(script, "exec 4>&1\n");
+
+	(void)state;
+	assert_non_null(end);
+	assert_true(asprintf(&path, "%s/p.sh", dir) > 0);
+	assert_int_equal(tu_write_file(path, script, (size_t)(end - script)), 0);
+	for (int with_sed = 0; with_sed < 2; with_sed++) {
+		assert_int_equal(
+			tu_sh(&out,
+				"cd '%s' && mkdir -p empty && %s && sh -c '. ./q.sh; "
+				"if gitcmdb_has sed; then echo sed=y; else echo sed=n; fi; printf "
+				"\"%%s\" \"$1\" | "
+				"gitcmdb_esc' x '%s'",
+				dir,
+				with_sed ? "cp p.sh q.sh"
+					 : "sed \"s|^PATH=.*|PATH=$PWD/empty|\" p.sh >q.sh",
+				forged),
+			0);
+		assert_true(strncmp(out, with_sed ? "sed=y\n" : "sed=n\n", 6) == 0);
+		assert_string_equal(out + 6, expect);
+		free(out);
+	}
+	free(path);
+	tu_rmrf(dir);
+	free(dir);
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_collect_script__rejects_bad_settings),
 		cmocka_unit_test(test_collect_script__runs_here_under_dash),
 		cmocka_unit_test(test_collect_script__runs_here_with_busybox_only),
+		cmocka_unit_test(test_collect_script__escapes_frames_without_sed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
