@@ -40,6 +40,7 @@ typedef struct cmdb_collector {
 	const char *name;
 	const char *asset;
 	cmdb__parse_fn parse;
+	int optional; /* absent from an output (an older script): no error, no facts */
 } cmdb_collector;
 
 extern const cmdb_collector cmdb__collector_os;
@@ -51,6 +52,7 @@ extern const cmdb_collector cmdb__collector_services;
 extern const cmdb_collector cmdb__collector_sockets;
 extern const cmdb_collector cmdb__collector_users;
 extern const cmdb_collector cmdb__collector_files;
+extern const cmdb_collector cmdb__collector_containers;
 
 /* The one table, in script order, NULL-terminated (lib/collect/collect.c). */
 extern const cmdb_collector *const cmdb__collectors[];

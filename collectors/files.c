@@ -181,4 +181,4 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_files = {"files", "collectors/files.sh", files_parse};
+const cmdb_collector cmdb__collector_files = {"files", "collectors/files.sh", files_parse, 0};

@@ -1,7 +1,8 @@
 /*
  * filesystems: /proc/mounts filtered to local block filesystem types (network
- * and pseudo filesystems never count), with sizes from the script's df pass
- * ("MOUNTPOINT KBYTES", the mount point escaped as in /proc/mounts).
+ * and pseudo filesystems never count), with sizes from the script's df pass: one
+ * `df -P -k MOUNT...` (block "df-P"), or, from older scripts, "MOUNTPOINT KBYTES" lines
+ * with the mount point escaped as in /proc/mounts (block "df").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -71,17 +72,31 @@ static int parse_mounts(json_t *fs, const cmdb__block *b, int *bad)
 	return 0;
 }
 
+/* Set size_mb of the mount whose (unescaped) mount point is mnt[0..len). */
+static int set_size(json_t *fs, const char *mnt, size_t len, uint64_t kb)
+{
+	char *key = cmdb__sanitize(mnt, len);
+	json_t *entry;
+	int err = 0;
+
+	if (!key)
+		return cmdb__oom();
+	if ((entry = json_object_get(fs, key)))
+		err = cmdb__set_int(entry, "size_mb", kb / 1024);
+	free(key);
+	return err;
+}
+
 static int parse_df(json_t *fs, const cmdb__block *b, int *bad)
 {
 	const char *pos = b->body, *end = b->body + b->len;
 	cmdb__tok line, t[3];
-	char mnt[1024], *key;
+	char mnt[1024];
 	uint64_t kb;
 	int err = 0;
 
 	while (cmdb__line_next(&line, &pos, end)) {
 		size_t n = cmdb__split_ws(t, 3, line);
-		json_t *entry;
 
 		if (n == 0)
 			continue;
@@ -90,12 +105,33 @@ static int parse_df(json_t *fs, const cmdb__block *b, int *bad)
 			continue;
 		}
 		/* Look the mount up by its sanitised key, as parse_mounts stored it. */
-		if (!(key = cmdb__sanitize(mnt, unescape(mnt, sizeof(mnt), t[0]))))
-			return cmdb__oom();
-		if ((entry = json_object_get(fs, key)))
-			err = cmdb__set_int(entry, "size_mb", kb / 1024);
-		free(key);
-		if (err < 0)
+		if ((err = set_size(fs, mnt, unescape(mnt, sizeof(mnt), t[0]), kb)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * `df -P -k` rows: FILESYSTEM 1024-BLOCKS USED AVAILABLE CAPACITY MOUNTPOINT, the mount
+ * point being the rest of the line (it may hold blanks); the header row is skipped.
+ */
+static int parse_df_posix(json_t *fs, const cmdb__block *b, int *bad)
+{
+	const char *pos = b->body, *end = b->body + b->len;
+	cmdb__tok line, t[6];
+	uint64_t kb;
+	int err;
+
+	while (cmdb__line_next(&line, &pos, end)) {
+		size_t n = cmdb__split_ws(t, 6, line);
+
+		if (n == 0 || cmdb__tok_eq(t[0], "Filesystem"))
+			continue;
+		if (n != 6 || cmdb__tok_u64(&kb, t[1]) < 0 || t[5].p[0] != '/') {
+			(*bad)++;
+			continue;
+		}
+		if ((err = set_size(fs, t[5].p, (size_t)(line.p + line.len - t[5].p), kb)) < 0)
 			return err;
 	}
 	return 0;
@@ -116,6 +152,8 @@ static int filesystems_parse(json_t **out, const cmdb__section *sec, json_t *err
 	}
 	if ((err = parse_mounts(fs, b, &bad)) < 0)
 		goto done;
+	if ((b = cmdb__block_find(sec, "df-P")) && (err = parse_df_posix(fs, b, &bad)) < 0)
+		goto done;
 	if ((b = cmdb__block_find(sec, "df")) && (err = parse_df(fs, b, &bad)) < 0)
 		goto done;
 	if (bad)
@@ -129,4 +167,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_filesystems = {
-	"filesystems", "collectors/filesystems.sh", filesystems_parse};
+	"filesystems", "collectors/filesystems.sh", filesystems_parse, 0};

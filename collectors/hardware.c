@@ -98,7 +98,8 @@ static int parse_dmi(json_t *hw, const cmdb__block *b)
 	static const struct {
 		const char *key, *field;
 	} map[] = {{"sys_vendor", "vendor"}, {"product_name", "product"},
-		{"product_uuid", "dmi_uuid"}, {"product_serial", "serial"}};
+		{"product_uuid", "dmi_uuid"}, {"product_serial", "serial"},
+		{"bios_vendor", "bios_vendor"}, {"bios_version", "bios_version"}};
 	const char *pos = b->body, *end = b->body + b->len;
 	cmdb__tok line, kv[2];
 	int err;
@@ -176,4 +177,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_hardware = {
-	"hardware", "collectors/hardware.sh", hardware_parse};
+	"hardware", "collectors/hardware.sh", hardware_parse, 0};

@@ -237,4 +237,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_network = {"network", "collectors/network.sh", network_parse};
+const cmdb_collector cmdb__collector_network = {
+	"network", "collectors/network.sh", network_parse, 0};

@@ -179,4 +179,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_packages = {
-	"packages", "collectors/packages.sh", packages_parse};
+	"packages", "collectors/packages.sh", packages_parse, 0};

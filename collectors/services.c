@@ -259,4 +259,4 @@ done:
 }
 
 const cmdb_collector cmdb__collector_services = {
-	"services", "collectors/services.sh", services_parse};
+	"services", "collectors/services.sh", services_parse, 0};

@@ -373,4 +373,5 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_sockets = {"sockets", "collectors/sockets.sh", sockets_parse};
+const cmdb_collector cmdb__collector_sockets = {
+	"sockets", "collectors/sockets.sh", sockets_parse, 0};

@@ -200,4 +200,4 @@ done:
 	return err;
 }
 
-const cmdb_collector cmdb__collector_users = {"users", "collectors/users.sh", users_parse};
+const cmdb_collector cmdb__collector_users = {"users", "collectors/users.sh", users_parse, 0};

@@ -26,6 +26,7 @@ typedef struct {
 	 * first reached first; from the host, else its group, else defaults. NULL = direct. */
 	const char *proxy_jump;
 	unsigned set; /* CMDB_HOST_SET_* bits: what the inventory wrote (not defaulted) */
+	const char *become; /* "sudo": the collector runs through `sudo -n`; NULL: as user */
 } cmdb_host;
 
 #define CMDB_HOST_SET_ADDRESS 0x1u

@@ -23,6 +23,7 @@ const cmdb_collector *const cmdb__collectors[] = {
 	&cmdb__collector_packages,
 	&cmdb__collector_services,
 	&cmdb__collector_sockets,
+	&cmdb__collector_containers,
 	&cmdb__collector_users,
 	&cmdb__collector_files,
 	NULL,
@@ -64,6 +65,8 @@ static const char prologue[] =
 	"\tcase $gitcmdb_l in @@*) printf '@ %s\\n' \"${gitcmdb_l#@}\" ;;\n"
 	"\t*) printf '%s\\n' \"$gitcmdb_l\" ;; esac; done; }; fi\n"
 	"gitcmdb_blk() { echo \"%% $*\"; }\n"
+	"gitcmdb_cat() { while IFS= read -r gitcmdb_l || [ -n \"$gitcmdb_l\" ]; do"
+	" printf '%s\\n' \"$gitcmdb_l\"; done <\"$1\"; }\n"
 	"gitcmdb_run() {\n"
 	"\techo \"@@gitcmdb-begin $1@@\"\n"
 	"\tgitcmdb_rc=$( { { \"gitcmdb_s_$1\" </dev/null 2>/dev/null; echo \"$?\" >&3; } |"
@@ -129,6 +132,18 @@ static int check_path(const char *p)
 	return 0;
 }
 
+/* The shadow password files (and their backups) are never captured. */
+static int is_shadow(const char *p)
+{
+	static const char *const names[] = {
+		"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", NULL};
+
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(p, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int emit_files(cmdb_buf *b, const json_t *settings)
 {
 	const json_t *files = json_object_get(settings, "files");
@@ -151,6 +166,12 @@ static int emit_files(cmdb_buf *b, const json_t *settings)
 					"gitcmdb.yaml: files[%zu]: expected an absolute path of "
 					"letters, digits and /._-+@: (no . or .. components)",
 					i);
+			if (is_shadow(json_string_value(f)))
+				return cmdb__error(CMDB_EINVALID,
+					"gitcmdb.yaml: files[%zu]: %s is never read (password "
+					"hashes), "
+					"with or without become",
+					i, json_string_value(f));
 			if ((err = cmdb__buf_printf(b, "%s\n", json_string_value(f))) < 0)
 				return err;
 		}
@@ -188,10 +209,40 @@ static int emit_section(cmdb_buf *b, const cmdb_collector *c)
 			CMDB_ERROR, "collector %s: asset %s is not built in", c->name, c->asset);
 	if ((err = cmdb__buf_printf(b, "gitcmdb_s_%s() (\n", c->name)) < 0 ||
 		(err = cmdb__buf_put(b, a->data, *a->len)) < 0 ||
-		(err = cmdb__buf_printf(b, "\n)\ngitcmdb_run %s\n", c->name)) < 0)
+		(err = cmdb__buf_puts(b, "\n)\n")) < 0)
 		return err;
 	return 0;
 }
+
+/*
+ * The driver after the section definitions. Every section's output goes through ONE awk
+ * that escapes lines starting "@@" ("@ @"); the frame lines travel in the same stream,
+ * prefixed by a nonce from the kernel that only the shell and that awk (in its
+ * environment, readable by the scan's user alone) know, and the awk turns them into
+ * frames. Without a nonce or an awk, each section passes through gitcmdb_run (one
+ * gitcmdb_esc each), as before.
+ */
+static const char driver[] =
+	"[ \"${GITCMDB_BECOME:-}\" = refused ] && echo '@@gitcmdb-note become-refused@@'\n"
+	"gitcmdb_n=\n"
+	"[ -r /proc/sys/kernel/random/uuid ] && read -r gitcmdb_n </proc/sys/kernel/random/uuid\n"
+	"gitcmdb_all() {\n"
+	"\tfor gitcmdb_s in $gitcmdb_list; do\n"
+	"\t\techo \"${gitcmdb_n}@@gitcmdb-begin $gitcmdb_s@@\"\n"
+	"\t\t\"gitcmdb_s_$gitcmdb_s\" </dev/null 2>/dev/null\n"
+	"\t\techo \"${gitcmdb_n}@@gitcmdb-end $gitcmdb_s $?@@\"\n"
+	"\tdone\n"
+	"}\n"
+	"if [ -n \"$gitcmdb_n\" ] && gitcmdb_has awk; then\n"
+	"\tgitcmdb_all | GITCMDB_N=$gitcmdb_n awk '\n"
+	"\tBEGIN { n = ENVIRON[\"GITCMDB_N\"]; k = length(n) }\n"
+	"\tfunction e(s) { if (substr(s, 1, 2) == \"@@\") s = \"@ @\" substr(s, 3); print s }\n"
+	"\t{ i = index($0, n); if (i == 0) { e($0); next }\n"
+	"\t  if (i > 1) e(substr($0, 1, i - 1)); print substr($0, i + k) }'\n"
+	"else\n"
+	"\tfor gitcmdb_s in $gitcmdb_list; do gitcmdb_run \"$gitcmdb_s\"; done\n"
+	"fi\n"
+	"echo '@@gitcmdb-done@@'\n";
 
 int cmdb_collect_script(char **out, const json_t *settings)
 {
@@ -221,7 +272,13 @@ int cmdb_collect_script(char **out, const json_t *settings)
 		if (enabled(settings, cmdb__collectors[i]) &&
 			(err = emit_section(&b, cmdb__collectors[i])) < 0)
 			goto done;
-	if ((err = cmdb__buf_puts(&b, "echo '@@gitcmdb-done@@'\n")) < 0)
+	if ((err = cmdb__buf_puts(&b, "gitcmdb_list='")) < 0)
+		goto done;
+	for (size_t i = 0; cmdb__collectors[i]; i++)
+		if (enabled(settings, cmdb__collectors[i]) &&
+			(err = cmdb__buf_printf(&b, " %s", cmdb__collectors[i]->name)) < 0)
+			goto done;
+	if ((err = cmdb__buf_puts(&b, "'\n")) < 0 || (err = cmdb__buf_puts(&b, driver)) < 0)
 		goto done;
 	if (!(*out = cmdb__buf_detach(&b, NULL)))
 		err = cmdb__oom();
@@ -317,6 +374,12 @@ static int on_frame(parse_ctx *c, cmdb__tok line)
 	if (cmdb__tok_eq(line, "@@gitcmdb-collect 1@@")) {
 		c->header = 1;
 		return 0;
+	}
+	if (cmdb__tok_eq(line, "@@gitcmdb-note become-refused@@")) {
+		c->cur = NULL;
+		return add_error(c->errors, "become",
+			"sudo -n refused (no passwordless sudo for this user): collected without "
+			"privilege");
 	}
 	if (cmdb__tok_eq(line, "@@gitcmdb-done@@")) {
 		c->done = 1;
@@ -423,7 +486,7 @@ static int run_parsers(json_t *facts, parse_ctx *c, const json_t *settings)
 		json_t *out = NULL;
 
 		if (!s->seen) {
-			if (enabled(settings, col) &&
+			if (enabled(settings, col) && !col->optional &&
 				(err = add_error(c->errors, col->name,
 					 c->done ? "section missing from the output"
 						 : "section missing: the output is incomplete")) <

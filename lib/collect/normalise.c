@@ -261,6 +261,7 @@ int cmdb_collect_items(json_t **items, json_t **files, const char *host, const j
 		goto done;
 	}
 	if ((err = cmdb__services_items(all, &svc, host, host_id, facts, redactor)) < 0 ||
+		(err = cmdb__container_items(all, &svc, host, host_id, facts, redactor)) < 0 ||
 		(err = host_attributes(attrs, facts, &svc, redactor)) < 0 ||
 		(err = cmdb__files_items(
 			 attrs, raw, host, json_object_get(facts, "files"), redactor)) < 0)

@@ -22,6 +22,9 @@ int cmdb__sort_strings(json_t *arr);
 /* Add service/H/NAME items to items and fill m (sockets assigned to their services). */
 int cmdb__services_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
 	const json_t *facts, const cmdb_redactor *redactor);
+/* Add container/H/NAME items; their published ports leave m->host_listen. */
+int cmdb__container_items(json_t *items, cmdb__svcmap *m, const char *host, const char *host_id,
+	const json_t *facts, const cmdb_redactor *redactor);
 /* obj[key], when a string from a host's command line or environment, redacted in place. */
 int cmdb__redact_value(json_t *obj, const char *key, const cmdb_redactor *redactor);
 /* attrs.sockets from what no service claimed. */

@@ -213,7 +213,7 @@ int cmdb__net_add_host(cmdb__net *net, const char *host, const json_t *items)
 				v) if (rc == 0 && json_is_string(v)) rc =
 				claim_address(net, host, json_string_value(v));
 			list = attr(item, "sockets", "listening");
-		} else if (is_type(item, "service")) {
+		} else if (is_type(item, "service") || is_type(item, "container")) {
 			list = attr(item, "listen", NULL);
 		}
 		json_array_foreach(list, i, v)
@@ -253,7 +253,7 @@ static const char *find_listener(const cmdb__net *net, const char *host, int por
 		if (!is_any(addr) && !is_any(la) && strcmp(la, addr) != 0 &&
 			!(is_loopback(la) && is_loopback(addr)))
 			continue;
-		if (strncmp(id, "service/", 8) == 0)
+		if (strncmp(id, "service/", 8) == 0 || strncmp(id, "container/", 10) == 0)
 			return id;
 		fallback = id;
 	}

@@ -36,10 +36,10 @@ typedef struct {
 	json_t *marks;
 } ctx;
 
-static const char *const host_keys[] = {
-	"address", "port", "user", "identity_file", "passphrase_env", "tags", "proxy_jump", NULL};
-static const char *const default_keys[] = {
-	"port", "user", "identity_file", "passphrase_env", "proxy_jump", "jump_channels", NULL};
+static const char *const host_keys[] = {"address", "port", "user", "identity_file",
+	"passphrase_env", "tags", "proxy_jump", "become", NULL};
+static const char *const default_keys[] = {"port", "user", "identity_file", "passphrase_env",
+	"proxy_jump", "jump_channels", "become", NULL};
 static const char *const group_keys[] = {"hosts", "proxy_jump", NULL};
 
 /* Error at the node with JSON pointer ptr; what is "hosts.web01.port" style. */
@@ -198,6 +198,14 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 			!json_is_integer(v) || json_integer_value(v) < 1 ||
 				json_integer_value(v) > 256))
 		return fail(c, kp, kw, "must be an integer 1-256");
+	if ((v = json_object_get(obj, "become")) &&
+		(AT("become"),
+			!json_is_string(v) ||
+				(strcmp(json_string_value(v), "sudo") != 0 &&
+					strcmp(json_string_value(v), "none") != 0)))
+		return fail(c, kp, kw,
+			"must be sudo (run the collector through sudo -n) or none (as the "
+			"user)");
 	if ((v = json_object_get(obj, "tags"))) {
 		json_t *tag;
 		AT("tags");
@@ -366,6 +374,9 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		o->user = pick(h, defaults, "user", "cmdb");
 		o->passphrase_env = pick(h, defaults, "passphrase_env", NULL);
 		o->identity_file = pick(h, defaults, "identity_file", NULL);
+		o->become = pick(h, defaults, "become", NULL);
+		if (o->become && strcmp(o->become, "sudo") != 0)
+			o->become = NULL; /* "none" on the host overrides defaults */
 		if (o->identity_file && !(o->identity_file = expand(inv, o->identity_file)))
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		o->proxy_jump = json_string_value(json_object_get(h, "proxy_jump"));

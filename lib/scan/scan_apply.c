@@ -241,10 +241,12 @@ static int stage_groups(scan_ctx *s)
 	return 0;
 }
 
-/* Services the host no longer runs are gone; items a person created stay. */
-static int stage_removed_services(scan_ctx *s, cmdb__scan_host *h, json_t *ops, json_t *changes)
+/* Services (or containers: kind) the host no longer runs are gone; items a person created
+ * stay. */
+static int stage_removed_kind(
+	scan_ctx *s, cmdb__scan_host *h, json_t *ops, json_t *changes, const char *kind)
 {
-	char *dir = cmdb__sprintf("service/%s/", h->host->name);
+	char *dir = cmdb__sprintf("%s/%s/", kind, h->host->name);
 	json_t *paths = NULL;
 	size_t i;
 	json_t *p;
@@ -419,7 +421,9 @@ static int apply_host(scan_ctx *s, cmdb__scan_host *h, int *staged)
 			goto done;
 	}
 	if ((!json_object_get(h->missing, "services") &&
-		    (rc = stage_removed_services(s, h, ops, changes)) < 0) ||
+		    (rc = stage_removed_kind(s, h, ops, changes, "service")) < 0) ||
+		(!json_object_get(h->missing, "containers") &&
+			(rc = stage_removed_kind(s, h, ops, changes, "container")) < 0) ||
 		(rc = stage_files(s, h, ops, !json_object_get(h->missing, "files"))) < 0)
 		goto done;
 	*staged = 1;

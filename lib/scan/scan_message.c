@@ -475,8 +475,8 @@ static int body_line(
 
 static int host_lines(cmdb_buf *b, size_t *lines, const json_t *report)
 {
-	size_t i;
-	json_t *h;
+	size_t i, j;
+	json_t *h, *w;
 	int rc = 0;
 
 	json_array_foreach(json_object_get(report, "hosts"), i, h)
@@ -489,6 +489,14 @@ static int host_lines(cmdb_buf *b, size_t *lines, const json_t *report)
 		if (status && strcmp(status, "ok") != 0)
 			rc = body_line(b, lines, status, id,
 				json_string_value(json_object_get(h, "error")));
+		/* A refused `become` changes what the facts can say: it goes in the commit. */
+		json_array_foreach(json_object_get(h, "warnings"), j, w)
+		{
+			const char *ws = json_string_value(w);
+
+			if (rc == 0 && ws && strncmp(ws, "section become: ", 16) == 0)
+				rc = body_line(b, lines, "warning", id, ws + 8);
+		}
 		free(id);
 		if (rc < 0)
 			return rc;

@@ -23,6 +23,15 @@
 #define CONNECT_MAX_MS 10000
 /* The collector script reads itself from stdin, so no shell quoting is ever involved. */
 #define REMOTE_COMMAND "LC_ALL=C sh -s"
+/*
+ * become: sudo. `sudo -n` never prompts: where it would need a password (or is not
+ * allowed), the same script runs as the user, told by GITCMDB_BECOME=refused so it
+ * prints the note that becomes the host's warning (in the report and the scan commit).
+ */
+#define REMOTE_COMMAND_SUDO                                                                        \
+	"sh -c 'if sudo -n true >/dev/null 2>&1 </dev/null; then exec sudo -n env LC_ALL=C sh "    \
+	"-s; "                                                                                     \
+	"fi; exec env GITCMDB_BECOME=refused LC_ALL=C sh -s'"
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -75,7 +84,8 @@ static int warn(cmdb__scan_host *h, const char *prefix, const char *arg)
 	return 0;
 }
 
-/* 1 when id is this host's own item: host/H itself or service/H/<one component>. */
+/* 1 when id is this host's own item: host/H itself, service/H/<one component> or
+ * container/H/<one component>. */
 static int owned_id(const char *id, const char *host)
 {
 	size_t hl = strlen(host);
@@ -84,9 +94,14 @@ static int owned_id(const char *id, const char *host)
 		return 0;
 	if (strncmp(id, "host/", 5) == 0)
 		return strcmp(id + 5, host) == 0;
-	if (strncmp(id, "service/", 8) == 0)
-		return strncmp(id + 8, host, hl) == 0 && id[8 + hl] == '/' &&
-			!strchr(id + 9 + hl, '/') && id[9 + hl];
+	for (size_t k = 0; k < 2; k++) {
+		const char *kind = k ? "container/" : "service/";
+		size_t n = strlen(kind);
+
+		if (strncmp(id, kind, n) == 0)
+			return strncmp(id + n, host, hl) == 0 && id[n + hl] == '/' &&
+				!strchr(id + n + 1 + hl, '/') && id[n + 1 + hl];
+	}
 	return 0;
 }
 
@@ -336,7 +351,11 @@ static void scan_one(cmdb__scan_host *h, const cmdb__scan_pool_opts *o)
 	if ((rc = target_for(&t, h->host, o)) == 0 && !(h->target = cmdb__route_describe(&t)))
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 	if (rc == 0)
-		rc = cmdb_ssh_exec(&res, &t, REMOTE_COMMAND, o->script, strlen(o->script));
+		rc = cmdb_ssh_exec(&res, &t,
+			h->host->become && strcmp(h->host->become, "sudo") == 0
+				? REMOTE_COMMAND_SUDO
+				: REMOTE_COMMAND,
+			o->script, strlen(o->script));
 	if (rc < 0) {
 		host_fail(h, rc, NULL, cmdb_error_last());
 	} else {

@@ -30,7 +30,13 @@ assert_eq "$(yq group/canned.yaml 'd["type"], d["name"], d["source"]')" "('group
 # self is this machine, unfaked.
 . /etc/os-release
 assert_eq "$(yq host/self.yaml 'd["attributes"]["os"]["id"]')" "$ID" "self os id"
-assert_eq "$(yq host/self.yaml 'd["attributes"]["os"]["version"]')" "${VERSION_ID:-None}" "self os version"
+assert_eq "$(yq host/self.yaml 'd["attributes"]["os"]["version_id"]')" "${VERSION_ID:-None}" "self os version_id"
+# The point release: Debian's /etc/debian_version when it agrees with VERSION_ID.
+want=${VERSION_ID:-None}
+if [ "$ID" = debian ] && [ -r /etc/debian_version ]; then
+	case $(cat /etc/debian_version) in "$VERSION_ID".[0-9]*) want=$(cat /etc/debian_version) ;; esac
+fi
+assert_eq "$(yq host/self.yaml 'd["attributes"]["os"]["version"]')" "$want" "self os version (point release)"
 # Other personas.
 assert_eq "$(yq host/rocky9.yaml 'd["attributes"]["os"]["id"]')" rocky
 assert_eq "$(yq host/alpine319.yaml 'd["attributes"]["os"]["id"]')" alpine

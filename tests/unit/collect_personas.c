@@ -95,7 +95,9 @@ static void test_collect_personas__three_tier_dependencies_are_visible(void **st
 		"tcp:10.77.0.13:5432");
 	assert_null(
 		str_at(json_object_get(app, "service/app01/shop-app"), "attributes/connects/1"));
-	assert_str(json_object_get(app, "host/app01"), "attributes/os/version", "24.04");
+	/* The point release os-release's VERSION states; VERSION_ID stays beside it. */
+	assert_str(json_object_get(app, "host/app01"), "attributes/os/version", "24.04.3");
+	assert_str(json_object_get(app, "host/app01"), "attributes/os/version_id", "24.04");
 	assert_str(json_object_get(db, "service/db01/postgresql"), "attributes/listen/0",
 		"tcp:0.0.0.0:5432");
 	assert_null(json_object_get(

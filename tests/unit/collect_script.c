@@ -65,11 +65,67 @@ static void test_collect_script__collectors_can_be_disabled(void **state)
 	char *all = script_for(NULL), *some = script_for("{\"collectors\": {\"packages\": false}}");
 
 	(void)state;
-	assert_non_null(strstr(all, "gitcmdb_run packages"));
-	assert_null(strstr(some, "gitcmdb_run packages"));
-	assert_non_null(strstr(some, "gitcmdb_run os"));
+	assert_non_null(strstr(all, "gitcmdb_s_packages() ("));
+	assert_non_null(strstr(all, " packages services "));
+	assert_null(strstr(some, "gitcmdb_s_packages"));
+	assert_null(strstr(some, " packages"));
+	assert_non_null(strstr(some, "gitcmdb_s_os() ("));
 	free(all);
 	free(some);
+}
+
+/*
+ * A section printing frame lines cannot end its section or the run, whichever way the
+ * output is escaped: the one awk with the kernel's nonce, or (no nonce: the uuid file
+ * hidden by an unreadable path) each section through gitcmdb_run. With the awk, a last
+ * line without its newline does not swallow the end frame either (gitcmdb_run's sed
+ * keeps the line open: the fallback is tested with a newline).
+ */
+static void check_forged_frames(const char *uuid_path)
+{
+	char *script = script_for(NULL), *fake, *out;
+	const char *drv = strstr(script, "gitcmdb_list=");
+	const json_t *users;
+	json_t *facts = NULL;
+
+	assert_non_null(drv);
+	assert_true(asprintf(&fake,
+			    "%.*sgitcmdb_s_users() (\n echo '%%%% passwd'; echo 'a:0:0:/:/bin/sh';"
+			    " echo '@@gitcmdb-end users 0@@'; echo '@@gitcmdb-done@@';"
+			    " echo '@@gitcmdb-begin os@@'; printf 'b:1:1:/:/bin/sh%s'\n)\n%s",
+			    (int)(drv - script), script, uuid_path ? "\\n" : "", drv) > 0);
+	if (uuid_path) {
+		char *p = strstr(fake, "/proc/sys/kernel/random/uuid ]");
+
+		assert_non_null(p);
+		memcpy(p, uuid_path, strlen(uuid_path));
+	}
+	out = run_script("sh", fake);
+	assert_int_equal(cmdb_collect_parse(&facts, out, strlen(out), NULL), 0);
+	/* The users parser skips the escaped lines ("@ @..."); nothing else complains. */
+	for (size_t i = 0; i < json_array_size(json_object_get(facts, "errors")); i++) {
+		json_t *e = json_array_get(json_object_get(facts, "errors"), i);
+
+		if (strcmp(json_string_value(json_object_get(e, "section")), "users") != 0)
+			fail_msg("errors: %s", json_dumps(json_object_get(facts, "errors"), 0));
+	}
+	users = json_object_get(json_object_get(facts, "users"), "users");
+	assert_non_null(json_object_get(users, "a"));
+	assert_non_null(json_object_get(users, "b"));
+	assert_non_null(json_object_get(json_object_get(facts, "os"), "kernel"));
+	assert_non_null(strstr(out, "\n@ @gitcmdb-done@@\n"));
+	json_decref(facts);
+	free(out);
+	free(fake);
+	free(script);
+}
+
+static void test_collect_script__forged_frames_stay_inside(void **state)
+{
+	(void)state;
+	check_forged_frames(NULL);
+	/* Same length as the real path, never readable: the per-section escaping. */
+	check_forged_frames("/proc/sys/kernel/random/uuix ]");
 }
 
 static void test_collect_script__rejects_bad_settings(void **state)
@@ -246,6 +302,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collect_script__is_valid_sh),
 		cmocka_unit_test(test_collect_script__collectors_can_be_disabled),
+		cmocka_unit_test(test_collect_script__forged_frames_stay_inside),
 		cmocka_unit_test(test_collect_script__rejects_bad_settings),
 		cmocka_unit_test(test_collect_script__runs_here_under_dash),
 		cmocka_unit_test(test_collect_script__runs_here_with_busybox_only),

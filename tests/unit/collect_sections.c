@@ -61,6 +61,24 @@ static void test_collect_sections__missing_duplicate_unknown_and_unframed(void *
 	json_decref(facts);
 }
 
+/*
+ * The script's note that `sudo -n` was refused (become: sudo without passwordless sudo)
+ * becomes an error of section "become" (the scan's warning); inside a section the same
+ * line is only text of that section.
+ */
+static void test_collect_sections__become_refused_note(void **state)
+{
+	json_t *facts = parse_text("@@gitcmdb-collect 1@@\n@@gitcmdb-note become-refused@@\n"
+				   "@@gitcmdb-begin os@@\n%% os-release\nID=debian\n"
+				   "@@gitcmdb-end os 0@@\n@@gitcmdb-done@@\n");
+
+	(void)state;
+	assert_str(facts, "os/id", "debian");
+	assert_true(has_error(facts, "become", "sudo -n refused"));
+	assert_true(has_error(facts, "become", "without privilege"));
+	json_decref(facts);
+}
+
 static void test_collect_sections__garbage_and_empty_input(void **state)
 {
 	static const char *const inputs[] = {"", "\n\n\n", "garbage\x01\xff\xfe\n@@\n%% x\n",
@@ -148,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collect_sections__truncated_output_keeps_what_arrived),
 		cmocka_unit_test(test_collect_sections__missing_duplicate_unknown_and_unframed),
+		cmocka_unit_test(test_collect_sections__become_refused_note),
 		cmocka_unit_test(test_collect_sections__garbage_and_empty_input),
 		cmocka_unit_test(test_collect_sections__forged_frame_is_escaped_by_the_script),
 		cmocka_unit_test(test_collect_sections__real_capture_of_this_kind_of_machine),

@@ -15,7 +15,7 @@
 #include "testutil.h"
 
 static const char *const all_sections[] = {"os", "hardware", "network", "filesystems", "packages",
-	"services", "sockets", "users", "files", NULL};
+	"services", "sockets", "containers", "users", "files", NULL};
 
 /* A tiny string builder for framed outputs. */
 typedef struct {

@@ -157,6 +157,28 @@ static void test_inventory__rejections_name_the_line(void **state)
 	rejects("hosts: {a: {address: x}\n", "inventory.yaml:");
 }
 
+/* become: sudo on defaults or a host, none on a host overrides defaults; nothing else. */
+static void test_inventory__become(void **state)
+{
+	cmdb_inventory *inv;
+
+	(void)state;
+	inv = parse_ok("defaults: {become: sudo}\nhosts:\n  a: {address: x}\n"
+		       "  b: {address: y, become: none}\n  c: {address: z}\n");
+	assert_string_equal(cmdb_inventory_host(inv, 0)->become, "sudo");
+	assert_null(cmdb_inventory_host(inv, 1)->become);
+	assert_string_equal(cmdb_inventory_host(inv, 2)->become, "sudo");
+	cmdb_inventory_free(inv);
+	inv = parse_ok("hosts:\n  a: {address: x}\n  b: {address: y, become: sudo}\n");
+	assert_null(cmdb_inventory_host(inv, 0)->become);
+	assert_string_equal(cmdb_inventory_host(inv, 1)->become, "sudo");
+	cmdb_inventory_free(inv);
+	rejects("hosts:\n  a: {address: x, become: doas}\n",
+		"inventory.yaml:2:27: hosts.a.become: must be sudo");
+	rejects("defaults: {become: true}\nhosts: {}\n", "defaults.become: must be sudo");
+	rejects("hosts:\n  a: {address: x, become: [sudo]}\n", "hosts.a.become");
+}
+
 static void test_inventory__load_file(void **state)
 {
 	char *dir = tu_tempdir("inv"), *path;
@@ -303,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_inventory__defaults_and_overrides),
 		cmocka_unit_test(test_inventory__empty_and_template),
 		cmocka_unit_test(test_inventory__rejections_name_the_line),
+		cmocka_unit_test(test_inventory__become),
 		cmocka_unit_test(test_inventory__load_file),
 		cmocka_unit_test(test_inventory__limit),
 		cmocka_unit_test(test_inventory__proxy_jump),

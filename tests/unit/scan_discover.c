@@ -152,6 +152,30 @@ static void test_scan_discover__ambiguous_address_ignored(void **state)
 	json_decref(c);
 }
 
+/* A connection to a published port resolves to the container publishing it. */
+static void test_scan_discover__published_port_gives_container(void **state)
+{
+	json_t *d = host("d1", "10.1.1.5", "{\"listening\":[\"tcp:0.0.0.0:22\"]}",
+		"\"container/d1/web\":{\"type\":\"container\",\"attributes\":{"
+		"\"listen\":[\"tcp:0.0.0.0:8080\",\"tcp:[::]:8080\"]}}");
+	json_t *c = host("c", "10.1.1.3", NULL,
+		"\"service/c/app\":{\"type\":\"service\",\"attributes\":{"
+		"\"connects\":[\"tcp:10.1.1.5:8080\"]}}");
+	cmdb__net *net = NULL;
+	json_t *out = NULL;
+
+	(void)state;
+	assert_int_equal(cmdb__net_new(&net), 0);
+	assert_int_equal(cmdb__net_add_host(net, "d1", d), 0);
+	assert_int_equal(cmdb__net_add_host(net, "c", c), 0);
+	assert_int_equal(cmdb__net_resolve(&out, net, "c", c), 0);
+	tu_assert_json(out, "{\"service/c/app\":[\"container/d1/web\"]}");
+	json_decref(out);
+	cmdb__net_free(net);
+	json_decref(c);
+	json_decref(d);
+}
+
 static void test_scan_discover__unknown_listener_gives_host(void **state)
 {
 	json_t *a = host("a", "10.1.1.1", NULL, NULL);
@@ -185,6 +209,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_scan_discover__server_side_draws_no_edge, setup, teardown),
 		cmocka_unit_test(test_scan_discover__ambiguous_address_ignored),
+		cmocka_unit_test(test_scan_discover__published_port_gives_container),
 		cmocka_unit_test(test_scan_discover__unknown_listener_gives_host),
 	};
 

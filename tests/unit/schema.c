@@ -45,8 +45,8 @@ static json_t *check_with(const cmdb_schema *s, const char *const *files)
 
 static void test_schema__builtin_types_and_relations(void **state)
 {
-	static const char *const types[] = {"application", "business_service", "change", "database",
-		"group", "host", "incident", "network_device", "service"};
+	static const char *const types[] = {"application", "business_service", "change",
+		"container", "database", "group", "host", "incident", "network_device", "service"};
 	static const struct {
 		const char *name;
 		int impacts;
@@ -75,7 +75,7 @@ static void test_schema__builtin_types_and_relations(void **state)
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "affects");
 	json_decref(list);
 	assert_int_equal(cmdb_schema_types(&list, s), 0);
-	assert_int_equal(json_array_size(list), 9);
+	assert_int_equal(json_array_size(list), 10);
 	json_decref(list);
 	cmdb_schema_free(s);
 }
