@@ -24,6 +24,7 @@ struct cmdb_inventory {
 	json_t *owned; /* strings we built (expanded identity files) */
 	json_t *empty; /* the empty list hosts without tags or groups point at */
 	json_t *gjump; /* host name -> proxy_jump of its group */
+	json_t *gbecome; /* host name -> become of its group */
 	json_t *jump_at; /* host name -> JSON pointer of the proxy_jump it took (messages) */
 	int jump_channels;
 	int ssh_config;
@@ -40,7 +41,7 @@ static const char *const host_keys[] = {"address", "port", "user", "identity_fil
 	"passphrase_env", "tags", "proxy_jump", "become", NULL};
 static const char *const default_keys[] = {"port", "user", "identity_file", "passphrase_env",
 	"proxy_jump", "jump_channels", "become", NULL};
-static const char *const group_keys[] = {"hosts", "proxy_jump", NULL};
+static const char *const group_keys[] = {"hosts", "proxy_jump", "become", NULL};
 
 /* Error at the node with JSON pointer ptr; what is "hosts.web01.port" style. */
 static int fail(const ctx *c, const char *ptr, const char *what, const char *msg)
@@ -227,13 +228,39 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 	return 0;
 }
 
-/* A group written as {hosts: [...], proxy_jump: J}: check it, *members = its list. */
+/* Give the group's setting key (value v, at kp) to each member in map; a member whose other
+ * group gave it another value is an error. at (or NULL) records where each came from. */
+static int group_give(const ctx *c, json_t *members, json_t *map, json_t *at, json_t *v,
+	const char *kp, const char *what, const char *key)
+{
+	char msg[160];
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(members, i, m)
+	{
+		const char *h = json_string_value(m), *had;
+		if (!h)
+			continue; /* the list check names it */
+		had = json_string_value(json_object_get(map, h));
+		snprintf(msg, sizeof(msg), "gives a host another %s than its other group", key);
+		if (had && strcmp(had, json_string_value(v)))
+			return fail(c, kp, what, msg);
+		if (json_object_set(map, h, v) < 0 ||
+			(at && json_object_set_new(at, h, json_string(kp)) < 0))
+			return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	return 0;
+}
+
+/* A group written as {hosts: [...], proxy_jump: J, become: B}: check it, *members = its
+ * list. */
 static int group_settings(
 	const ctx *c, cmdb_inventory *inv, json_t **members, const char *gp, const char *what)
 {
-	json_t *j = json_object_get(*members, "proxy_jump"), *m;
+	json_t *j = json_object_get(*members, "proxy_jump");
+	json_t *b = json_object_get(*members, "become");
 	char kp[1100], kw[600];
-	size_t i;
 	int error;
 
 	if ((error = check_keys(c, gp, what, *members, group_keys)) < 0 ||
@@ -244,22 +271,14 @@ static int group_settings(
 	if (!json_is_array(json_object_get(*members, "hosts")))
 		return fail(c, kp, kw, "must be a list of host names");
 	*members = json_object_get(*members, "hosts");
-	if (!j)
-		return 0;
 	ptr_join(kp, sizeof(kp), gp, "proxy_jump");
-	json_array_foreach(*members, i, m)
-	{
-		const char *h = json_string_value(m), *had;
-		if (!h)
-			continue; /* the list check names it */
-		had = json_string_value(json_object_get(inv->gjump, h));
-		if (had && strcmp(had, json_string_value(j)))
-			return fail(c, kp, what,
-				"gives a host another proxy_jump than its other group");
-		if (json_object_set(inv->gjump, h, j) < 0 ||
-			json_object_set_new(inv->jump_at, h, json_string(kp)) < 0)
-			return cmdb__error(CMDB_ERROR, "out of memory");
-	}
+	if (j &&
+		(error = group_give(
+			 c, *members, inv->gjump, inv->jump_at, j, kp, what, "proxy_jump")) < 0)
+		return error;
+	ptr_join(kp, sizeof(kp), gp, "become");
+	if (b && (error = group_give(c, *members, inv->gbecome, NULL, b, kp, what, "become")) < 0)
+		return error;
 	return 0;
 }
 
@@ -374,9 +393,12 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		o->user = pick(h, defaults, "user", "cmdb");
 		o->passphrase_env = pick(h, defaults, "passphrase_env", NULL);
 		o->identity_file = pick(h, defaults, "identity_file", NULL);
-		o->become = pick(h, defaults, "become", NULL);
+		o->become = json_string_value(json_object_get(h, "become"));
+		if (!o->become &&
+			!(o->become = json_string_value(json_object_get(inv->gbecome, name))))
+			o->become = pick(NULL, defaults, "become", NULL);
 		if (o->become && strcmp(o->become, "sudo") != 0)
-			o->become = NULL; /* "none" on the host overrides defaults */
+			o->become = NULL; /* "none" on the host or group overrides defaults */
 		if (o->identity_file && !(o->identity_file = expand(inv, o->identity_file)))
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		o->proxy_jump = json_string_value(json_object_get(h, "proxy_jump"));
@@ -475,6 +497,7 @@ void cmdb_inventory_free(cmdb_inventory *inv)
 	json_decref(inv->owned);
 	json_decref(inv->empty);
 	json_decref(inv->gjump);
+	json_decref(inv->gbecome);
 	json_decref(inv->jump_at);
 	cmdb_free(inv->hosts);
 	cmdb_free(inv);
@@ -499,7 +522,7 @@ int cmdb_inventory_parse(cmdb_inventory **out, const char *buf, size_t len, cons
 	}
 	if (!(inv->groups = json_object()) || !(inv->owned = json_array()) ||
 		!(inv->gjump = json_object()) || !(inv->jump_at = json_object()) ||
-		!(inv->empty = json_array()) || !inv->doc) {
+		!(inv->gbecome = json_object()) || !(inv->empty = json_array()) || !inv->doc) {
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}

@@ -157,7 +157,8 @@ static void test_inventory__rejections_name_the_line(void **state)
 	rejects("hosts: {a: {address: x}\n", "inventory.yaml:");
 }
 
-/* become: sudo on defaults or a host, none on a host overrides defaults; nothing else. */
+/* become: sudo on defaults, a group or a host; the host wins, then its group, then
+ * defaults; none undoes a sudo; nothing else. */
 static void test_inventory__become(void **state)
 {
 	cmdb_inventory *inv;
@@ -177,6 +178,21 @@ static void test_inventory__become(void **state)
 		"inventory.yaml:2:27: hosts.a.become: must be sudo");
 	rejects("defaults: {become: true}\nhosts: {}\n", "defaults.become: must be sudo");
 	rejects("hosts:\n  a: {address: x, become: [sudo]}\n", "hosts.a.become");
+	inv = parse_ok(
+		"defaults: {become: sudo}\n"
+		"groups:\n  web: {hosts: [a, b], become: none}\n  db: {hosts: [c], become: sudo}\n"
+		"hosts:\n  a: {address: x}\n  b: {address: y, become: sudo}\n"
+		"  c: {address: z}\n  d: {address: w}\n");
+	assert_null(cmdb_inventory_host(inv, 0)->become); /* group none over defaults */
+	assert_string_equal(cmdb_inventory_host(inv, 1)->become, "sudo"); /* host over group */
+	assert_string_equal(cmdb_inventory_host(inv, 2)->become, "sudo");
+	assert_string_equal(cmdb_inventory_host(inv, 3)->become, "sudo"); /* defaults */
+	cmdb_inventory_free(inv);
+	rejects("groups:\n  g: {hosts: [a], become: doas}\nhosts:\n  a: {address: x}\n",
+		"groups.g.become: must be sudo");
+	rejects("groups:\n  g: {hosts: [a], become: sudo}\n  h: {hosts: [a], become: none}\n"
+		"hosts:\n  a: {address: x}\n",
+		"gives a host another become than its other group");
 }
 
 static void test_inventory__load_file(void **state)
