@@ -3,6 +3,7 @@
  * problem as a finding with file:line:column (see docs/schemas.md). Bad input
  * never makes a function fail; only running out of memory does.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/time.h"
 #include "item/schema_int.h"
 
 /* Node paths can't outgrow the (capped) input even when every byte is escaped. */
@@ -283,6 +285,32 @@ static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
 	leave(w, saved);
 }
 
+/*
+ * after / not_before: both times parse as ISO 8601 (a malformed one is the pattern's
+ * finding), and this one must be later than (or, not_before, at least) the sibling's.
+ */
+static void check_after(walk *w, const cmdb__field *field, const json_t *map)
+{
+	const char *v = json_string_value(json_object_get(map, field->name));
+	const char *o = field->spec->after ? json_string_value(json_object_get(map, field->spec->after))
+					   : NULL;
+	long long tv = 0, to = 0;
+	size_t saved[2];
+
+	/* only ISO dates (they start with the year); anything else is the pattern's finding */
+	if (!v || !o || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)o[0]) ||
+		cmdb__time_parse(&tv, v, 0) != 0 || cmdb__time_parse(&to, o, 0) != 0) {
+		cmdb_error_clear();
+		return;
+	}
+	if (field->spec->after_strict ? tv > to : tv >= to)
+		return;
+	enter(w, field->name, 0, saved);
+	report(w, NULL, "'%s' is %s %s '%s'", v, field->spec->after_strict ? "not after" : "before",
+		field->spec->after, o);
+	leave(w, saved);
+}
+
 static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 {
 	size_t n = json_object_size(map), i = 0, saved[2];
@@ -292,8 +320,10 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 	for (size_t f = 0; f < spec->nfields; f++)
 		if (spec->fields[f].spec->required && !json_object_get(map, spec->fields[f].name))
 			report(w, NULL, "missing required field '%s'", spec->fields[f].name);
-	for (size_t f = 0; f < spec->nfields; f++)
+	for (size_t f = 0; f < spec->nfields; f++) {
 		check_requires(w, &spec->fields[f], map);
+		check_after(w, &spec->fields[f], map);
+	}
 	if (n == 0)
 		return;
 	if (!(keys = cmdb__calloc(n, sizeof(*keys)))) {

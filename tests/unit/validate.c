@@ -86,7 +86,7 @@ static const char *const clean_repo[] = {"host/web01.yaml",
 	"change/CHG-0042.yaml",
 	"type: change\nname: CHG-0042\nsource: manual\nattributes:\n  summary: patch openssl\n"
 	"  status: approved\n  approved_by: alice\n"
-	"  window: {start: \"2026-11-28T22:00:00Z\", end: 2026-11-28T23:00+01:00}\n"
+	"  window: {start: \"2026-11-28T22:00:00Z\", end: 2026-11-28T23:30+01:00}\n"
 	"relations:\n  affects: [host/db01, host/web01]\n",
 	"incident/INC-0007.yaml",
 	"type: incident\nname: INC-0007\nattributes:\n  summary: checkout down\n"
@@ -229,7 +229,9 @@ static void test_validate__requires(void **state)
 		"attributes.status: 'approved' requires the field 'window'");
 	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
 		"attributes.status: 'closed' requires the field 'resolved'");
-	tu_expect_findings(f, 3);
+	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
+		"attributes.status: 'closed' requires the field 'closed'");
+	tu_expect_findings(f, 4);
 	json_decref(f);
 }
 
@@ -360,6 +362,44 @@ static void test_validate__hostile_values_are_escaped(void **state)
 	json_decref(f);
 }
 
+/* after / not_before: a change window ends after it starts; an incident is not resolved
+ * before it opened (offsets count; a malformed time is only the pattern's finding). */
+static void test_validate__times_in_order(void **state)
+{
+	const char *const files[] = {"change/CHG-0001.yaml",
+		"type: change\nname: CHG-0001\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:30+01:00}\n",
+		"change/CHG-0002.yaml",
+		"type: change\nname: CHG-0002\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:00Z}\n",
+		"change/CHG-0003.yaml",
+		"type: change\nname: CHG-0003\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:30:00+00:00}\n",
+		"change/CHG-0004.yaml",
+		"type: change\nname: CHG-0004\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: soon}\n",
+		"incident/INC-0001.yaml",
+		"type: incident\nname: INC-0001\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+		"  severity: low\n  status: resolved\n  resolved: 2026-11-27T23:59Z\n",
+		"incident/INC-0002.yaml",
+		"type: incident\nname: INC-0002\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+		"  severity: low\n  status: resolved\n  resolved: 2026-11-28T00:00Z\n",
+		NULL};
+	json_t *f = check(files);
+
+	tu_expect_finding(f, "change/CHG-0001.yaml", 6, 43,
+		"attributes.window.end: '2026-11-28T22:30+01:00' is not after start "
+		"'2026-11-28T22:00Z'");
+	tu_expect_finding(f, "change/CHG-0002.yaml", 6, 43,
+		"attributes.window.end: '2026-11-28T22:00Z' is not after start '2026-11-28T22:00Z'");
+	tu_expect_finding(f, "change/CHG-0004.yaml", 6, 43,
+		"attributes.window.end: 'soon' does not match the pattern");
+	tu_expect_finding(f, "incident/INC-0001.yaml", 8, 13,
+		"attributes.resolved: '2026-11-27T23:59Z' is before opened '2026-11-28'");
+	tu_expect_findings(f, 4);
+	json_decref(f);
+}
+
 static void test_validate__allocation_failures(void **state)
 {
 	long n;
@@ -401,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_validate__name_must_match_id),
 		cmocka_unit_test(test_validate__fields_types_enums_patterns),
 		cmocka_unit_test(test_validate__requires),
+		cmocka_unit_test(test_validate__times_in_order),
 		cmocka_unit_test(test_validate__bounds_and_nested_values),
 		cmocka_unit_test(test_validate__relations),
 		cmocka_unit_test(test_validate__known_items),
