@@ -195,5 +195,9 @@ extern const cli_command cli_cmd_impact;
 extern const cli_command cli_cmd_diff;
 extern const cli_command cli_cmd_find;
 extern const cli_command cli_cmd_query;
+extern const cli_command cli_cmd_change;
+extern const cli_command cli_cmd_incident;
+extern const cli_command cli_cmd_problem;
+extern const cli_command cli_cmd_baseline;
 
 #endif

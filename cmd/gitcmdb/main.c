@@ -21,6 +21,10 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_diff,
 	&cli_cmd_find,
 	&cli_cmd_query,
+	&cli_cmd_change,
+	&cli_cmd_incident,
+	&cli_cmd_problem,
+	&cli_cmd_baseline,
 	NULL,
 };
 

@@ -12,6 +12,7 @@
 #include "collect.h"
 #include "index.h"
 #include "query.h"
+#include "records.h"
 #include "scan.h"
 
 #endif

@@ -63,8 +63,9 @@ static int seq_of_revision(long long *seq, cmdb_index *idx, const char *when)
 				"no baseline '%s': see 'gitcmdb baseline list'", when + 9);
 		else
 			error = cmdb__error(CMDB_EINVALID,
-			"'%s' is not a date (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM]), a relative time "
-			"(3.days.ago), a revision or a baseline name",
+				"'%s' is not a date (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM]), a "
+				"relative time "
+				"(3.days.ago), a revision or a baseline name",
 				when);
 		goto done;
 	}

@@ -292,8 +292,9 @@ static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
 static void check_after(walk *w, const cmdb__field *field, const json_t *map)
 {
 	const char *v = json_string_value(json_object_get(map, field->name));
-	const char *o = field->spec->after ? json_string_value(json_object_get(map, field->spec->after))
-					   : NULL;
+	const char *o = field->spec->after
+		? json_string_value(json_object_get(map, field->spec->after))
+		: NULL;
 	long long tv = 0, to = 0;
 	size_t saved[2];
 

@@ -391,7 +391,8 @@ static void test_validate__times_in_order(void **state)
 		"attributes.window.end: '2026-11-28T22:30+01:00' is not after start "
 		"'2026-11-28T22:00Z'");
 	tu_expect_finding(f, "change/CHG-0002.yaml", 6, 43,
-		"attributes.window.end: '2026-11-28T22:00Z' is not after start '2026-11-28T22:00Z'");
+		"attributes.window.end: '2026-11-28T22:00Z' is not after start "
+		"'2026-11-28T22:00Z'");
 	tu_expect_finding(f, "change/CHG-0004.yaml", 6, 43,
 		"attributes.window.end: 'soon' does not match the pattern");
 	tu_expect_finding(f, "incident/INC-0001.yaml", 8, 13,
