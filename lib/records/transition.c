@@ -166,7 +166,9 @@ unsigned long cmdb_record_next_number(cmdb_record_kind kind, const json_t *paths
 			continue;
 		memcpy(id, path, len - 5);
 		id[len - 5] = '\0';
-		if (!cmdb_record_id_valid(kind, id) || !(dash = strchr(id, '-')))
+		/* more than 15 digits would overflow the next number: not ours to continue */
+		if (!cmdb_record_id_valid(kind, id) || !(dash = strchr(id, '-')) ||
+			strlen(dash + 1) > 15)
 			continue;
 		if (strtoul(dash + 1, NULL, 10) > max)
 			max = strtoul(dash + 1, NULL, 10);
