@@ -449,6 +449,28 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 	json_decref(seen);
 }
 
+/* A change, incident or problem lives at change/CHG-0042.yaml: its name is a record id. */
+static void check_record_id(walk *w, const char *type, const char *rest)
+{
+	static const struct {
+		const char *type;
+		cmdb_record_kind kind;
+	} records[] = {{"change", CMDB_RECORD_CHANGE}, {"incident", CMDB_RECORD_INCIDENT},
+		{"problem", CMDB_RECORD_PROBLEM}};
+
+	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		const char *prefix = cmdb_record_id_prefix(records[i].kind);
+
+		if (strcmp(type, records[i].type) != 0 || *rest != '/')
+			continue;
+		if (!cmdb_record_id_valid(records[i].kind, rest + 1))
+			report(w, "/name",
+				"%s records are named by their id: %s- and at least %d digits "
+				"(%s/%s-0042.yaml)",
+				type, prefix, CMDB_RECORD_ID_DIGITS, type, prefix);
+	}
+}
+
 /* type and name against the path; returns the type to check the rest against (or NULL). */
 static const char *check_identity(walk *w, const json_t *item)
 {
@@ -479,6 +501,8 @@ static const char *check_identity(walk *w, const json_t *item)
 		}
 		cmdb_free(raw);
 	}
+	if (type && w->id)
+		check_record_id(w, type, w->id + plen);
 	return type;
 }
 

@@ -178,9 +178,9 @@ static void test_validate__name_must_match_id(void **state)
 
 static void test_validate__fields_types_enums_patterns(void **state)
 {
-	json_t *f = check1("change/CHG-1.yaml",
+	json_t *f = check1("change/CHG-0001.yaml",
 		"type: change\n" /* 1 */
-		"name: CHG-1\n" /* 2 */
+		"name: CHG-0001\n" /* 2 */
 		"source: robot\n" /* 3 */
 		"colour: red\n" /* 4 */
 		"attributes:\n" /* 5 */
@@ -191,21 +191,21 @@ static void test_validate__fields_types_enums_patterns(void **state)
 		"annotations:\n" /* 10 */
 		"  owner: {name: x}\n"); /* 11 */
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 3, 9,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 3, 9,
 		"source: 'robot' is not one of: scan, manual, import");
-	tu_expect_finding(f, "change/CHG-1.yaml", 4, 9,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 4, 9,
 		"colour: unknown field (expected one of: annotations,");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 6, 11,
+		f, "change/CHG-0001.yaml", 6, 3, "attributes: missing required field 'summary'");
+	tu_expect_finding(f, "change/CHG-0001.yaml", 6, 11,
 		"attributes.status: 'done' is not one of: requested,");
-	tu_expect_finding(f, "change/CHG-1.yaml", 7, 15, "attributes.aproved_by: unknown field");
-	tu_expect_finding(f, "change/CHG-1.yaml", 8, 36,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 7, 15, "attributes.aproved_by: unknown field");
+	tu_expect_finding(f, "change/CHG-0001.yaml", 8, 36,
 		"attributes.window.end: 'tomorrow' does not match the pattern");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
+		f, "change/CHG-0001.yaml", 9, 9, "attributes.risk: expected string, got list");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
+		f, "change/CHG-0001.yaml", 11, 10, "annotations.owner: expected scalar, got map");
 	tu_expect_findings(f, 8);
 	json_decref(f);
 }
@@ -213,23 +213,23 @@ static void test_validate__fields_types_enums_patterns(void **state)
 /* requires: a value that needs sibling fields (an approved change needs approver + window). */
 static void test_validate__requires(void **state)
 {
-	const char *const files[] = {"change/CHG-1.yaml",
-		"type: change\nname: CHG-1\nattributes:\n  summary: x\n  status: approved\n",
-		"change/CHG-2.yaml",
-		"type: change\nname: CHG-2\nattributes:\n  summary: x\n  status: requested\n",
-		"incident/INC-1.yaml",
-		"type: incident\nname: INC-1\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+	const char *const files[] = {"change/CHG-0001.yaml",
+		"type: change\nname: CHG-0001\nattributes:\n  summary: x\n  status: approved\n",
+		"change/CHG-0002.yaml",
+		"type: change\nname: CHG-0002\nattributes:\n  summary: x\n  status: requested\n",
+		"incident/INC-0001.yaml",
+		"type: incident\nname: INC-0001\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
 		"  severity: low\n  status: closed\n",
 		NULL};
 	json_t *f = check(files);
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 5, 11,
 		"attributes.status: 'approved' requires the field 'approved_by'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 5, 11,
 		"attributes.status: 'approved' requires the field 'window'");
-	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
+	tu_expect_finding(f, "incident/INC-0001.yaml", 7, 11,
 		"attributes.status: 'closed' requires the field 'resolved'");
-	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
+	tu_expect_finding(f, "incident/INC-0001.yaml", 7, 11,
 		"attributes.status: 'closed' requires the field 'closed'");
 	tu_expect_findings(f, 4);
 	json_decref(f);
@@ -401,6 +401,29 @@ static void test_validate__times_in_order(void **state)
 	json_decref(f);
 }
 
+/* Records are named by their ids: change/CHG-0042.yaml, not change/42.yaml. */
+static void test_validate__record_names(void **state)
+{
+	const char *const files[] = {"change/patch.yaml",
+		"type: change\nname: patch\nattributes: {summary: x, status: requested}\n",
+		"incident/INC-7.yaml",
+		"type: incident\nname: INC-7\nattributes: {summary: x, opened: 2026-11-28, "
+		"severity: low, status: open}\n",
+		"problem/CHG-0001.yaml",
+		"type: problem\nname: CHG-0001\nattributes: {summary: x, status: open}\n",
+		"problem/PRB-0001.yaml",
+		"type: problem\nname: PRB-0001\nattributes: {summary: x, status: open}\n", NULL};
+	json_t *f = check(files);
+
+	tu_expect_finding(f, "change/patch.yaml", 2, 7,
+		"change records are named by their id: CHG- and at least 4 digits "
+		"(change/CHG-0042.yaml)");
+	tu_expect_finding(f, "incident/INC-7.yaml", 2, 7, "incident records are named by their id");
+	tu_expect_finding(f, "problem/CHG-0001.yaml", 2, 7, "PRB- and at least 4 digits");
+	tu_expect_findings(f, 3);
+	json_decref(f);
+}
+
 static void test_validate__allocation_failures(void **state)
 {
 	long n;
@@ -443,6 +466,7 @@ int main(void)
 		cmocka_unit_test(test_validate__fields_types_enums_patterns),
 		cmocka_unit_test(test_validate__requires),
 		cmocka_unit_test(test_validate__times_in_order),
+		cmocka_unit_test(test_validate__record_names),
 		cmocka_unit_test(test_validate__bounds_and_nested_values),
 		cmocka_unit_test(test_validate__relations),
 		cmocka_unit_test(test_validate__known_items),
