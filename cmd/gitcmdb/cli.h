@@ -200,6 +200,10 @@ extern const cli_command cli_cmd_remote;
 extern const cli_command cli_cmd_push;
 extern const cli_command cli_cmd_pull;
 extern const cli_command cli_cmd_gc;
+extern const cli_command cli_cmd_change;
+extern const cli_command cli_cmd_incident;
+extern const cli_command cli_cmd_problem;
+extern const cli_command cli_cmd_baseline;
 
 /* ---- after a commit (push.c, gc.c) -------------------------------------------------- */
 

@@ -20,7 +20,8 @@ static const cli_option commit_options[] = {
 		commit_args, message, "message", 'm', "MSG", "the commit message (required)"),
 	CLI_OPT_STRING(commit_args, change, "change", 0, "CHG-ID",
 		"add a 'Change: CHG-ID' trailer linking the approved change\n"
-		"record that authorises this edit (CHG- and at least 4 digits)"),
+		"record that authorises this edit; it must be approved or\n"
+		"implemented on main (refused otherwise, nothing committed)"),
 	CLI_OPT_FLAG(commit_args, push, "push", 0,
 		"push main to the default remote afterwards (gitcmdb push)"),
 	CLI_OPT_END,
@@ -299,6 +300,11 @@ static int run_commit(cli_ctx *ctx, void *opts, int argc, char **argv)
 	a.json = ctx->json;
 	if (!findings || !files || !contents) {
 		cli_errorf(0, "out of memory");
+		goto done;
+	}
+	/* The trailer must name a change on main that may authorise a commit. */
+	if (a.change && cmdb_change_check_usable(repo, a.change) < 0) {
+		cli_fail("nothing was committed");
 		goto done;
 	}
 	/* Finishes a work-tree update a killed writer left behind before anything is compared. */

@@ -26,6 +26,10 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_push,
 	&cli_cmd_pull,
 	&cli_cmd_gc,
+	&cli_cmd_change,
+	&cli_cmd_incident,
+	&cli_cmd_problem,
+	&cli_cmd_baseline,
 	NULL,
 };
 

@@ -177,4 +177,28 @@ CMDB_API const char *cmdb_repo_sync_error(const cmdb_repo *repo);
  */
 CMDB_API int cmdb_repo_sync(cmdb_repo *repo, int *finished);
 
+/*
+ * WHEN → a commit of main (40 hex in out[41]) without the index: an ISO 8601 date or
+ * date-time, "now" or a relative time gives the latest commit on main's first-parent
+ * line whose committer time is <= it; anything else is a revision ("main~2", a sha, a
+ * tag, baseline/NAME). CMDB_EINVALID for a malformed date, CMDB_ENOTFOUND for a time
+ * before the first commit, an unknown revision or baseline.
+ */
+CMDB_API int cmdb_repo_commit_at(char out[41], cmdb_repo *repo, const char *when);
+
+/*
+ * Baselines (docs/records.md): annotated tags refs/tags/baseline/NAME, tagged by the
+ * person (cmdb_repo_user, else "gitcmdb user"). NAME is one ref component without '/'.
+ * cmdb_baseline_create tags the commit WHEN names (NULL = main's tip, see
+ * cmdb_repo_commit_at) with message (NULL = "gitcmdb baseline"); out_commit (41 bytes,
+ * may be NULL) receives it. An existing NAME is CMDB_EINVALID and left as it is.
+ */
+CMDB_API int cmdb_baseline_create(char out_commit[41], cmdb_repo *repo, const char *name,
+	const char *message, const char *when);
+/* Every baseline sorted by name: [{name, commit, commit_time, created, tagger, message}]
+ * (message: its first line; created/tagger null for a lightweight tag). */
+CMDB_API int cmdb_baseline_list(json_t **out, cmdb_repo *repo);
+/* Delete the tag refs/tags/baseline/NAME (the commits stay); CMDB_ENOTFOUND if none. */
+CMDB_API int cmdb_baseline_delete(cmdb_repo *repo, const char *name);
+
 #endif

@@ -82,6 +82,7 @@ void cmdb__spec_free(cmdb__spec *spec)
 	cmdb__spec_free(spec->values);
 	json_decref(spec->enumv);
 	json_decref(spec->requires);
+	cmdb_free(spec->after);
 	if (spec->pattern)
 		regfree(&spec->re);
 	cmdb_free(spec->pattern);
@@ -106,7 +107,7 @@ const cmdb__spec *cmdb__spec_field(const cmdb__spec *spec, const char *name)
 static int is_known_keyword(const char *k)
 {
 	static const char *const kw[] = {"type", "required", "enum", "pattern", "fields", "values",
-		"additional", "min", "max", "description", "requires", NULL};
+		"additional", "min", "max", "description", "requires", "after", "not_before", NULL};
 
 	for (size_t i = 0; kw[i]; i++)
 		if (strcmp(k, kw[i]) == 0)
@@ -228,6 +229,15 @@ static int compile_keyword(cmdb__spec *spec, const char *key, const json_t *val,
 		return compile_pattern(spec, val, marks, ptr, origin);
 	if (strcmp(key, "requires") == 0)
 		return compile_requires(spec, val, marks, ptr, origin);
+	if (strcmp(key, "after") == 0 || strcmp(key, "not_before") == 0) {
+		if (!json_is_string(val) || spec->type != CMDB__T_STRING || spec->after)
+			return load_error(marks, ptr, origin,
+				"'%s' names one sibling field, on a string field", key);
+		if (!(spec->after = cmdb__strdup(json_string_value(val))))
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		spec->after_strict = key[0] == 'a';
+		return 0;
+	}
 	if (strcmp(key, "min") == 0 || strcmp(key, "max") == 0) {
 		if (!json_is_number(val) || spec->type == CMDB__T_ANY ||
 			spec->type == CMDB__T_BOOL || spec->type == CMDB__T_SCALAR)

@@ -38,6 +38,9 @@ struct cmdb__spec {
 	json_t *enumv; /* array of allowed values, or NULL */
 	json_t *requires; /* {value: [sibling field names]}: this value needs those fields, or NULL
 			   */
+	char *after; /* string: an ISO 8601 time later than this sibling field's, or NULL */
+	int after_strict; /* after: 1 = strictly later (`after`), 0 = same or later (`not_before`)
+			   */
 	char *pattern; /* ERE source as written (for messages), or NULL */
 	regex_t re; /* compiled "^(pattern)$" when pattern != NULL */
 	int has_min, has_max;

@@ -3,6 +3,7 @@
  * problem as a finding with file:line:column (see docs/schemas.md). Bad input
  * never makes a function fail; only running out of memory does.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "util/alloc.h"
 #include "util/buf.h"
 #include "util/error.h"
+#include "util/time.h"
 #include "item/schema_int.h"
 
 /* Node paths can't outgrow the (capped) input even when every byte is escaped. */
@@ -283,6 +285,33 @@ static void check_requires(walk *w, const cmdb__field *field, const json_t *map)
 	leave(w, saved);
 }
 
+/*
+ * after / not_before: both times parse as ISO 8601 (a malformed one is the pattern's
+ * finding), and this one must be later than (or, not_before, at least) the sibling's.
+ */
+static void check_after(walk *w, const cmdb__field *field, const json_t *map)
+{
+	const char *v = json_string_value(json_object_get(map, field->name));
+	const char *o = field->spec->after
+		? json_string_value(json_object_get(map, field->spec->after))
+		: NULL;
+	long long tv = 0, to = 0;
+	size_t saved[2];
+
+	/* only ISO dates (they start with the year); anything else is the pattern's finding */
+	if (!v || !o || !isdigit((unsigned char)v[0]) || !isdigit((unsigned char)o[0]) ||
+		cmdb__time_parse(&tv, v, 0) != 0 || cmdb__time_parse(&to, o, 0) != 0) {
+		cmdb_error_clear();
+		return;
+	}
+	if (field->spec->after_strict ? tv > to : tv >= to)
+		return;
+	enter(w, field->name, 0, saved);
+	report(w, NULL, "'%s' is %s %s '%s'", v, field->spec->after_strict ? "not after" : "before",
+		field->spec->after, o);
+	leave(w, saved);
+}
+
 static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 {
 	size_t n = json_object_size(map), i = 0, saved[2];
@@ -292,8 +321,10 @@ static void check_map(walk *w, const cmdb__spec *spec, const json_t *map)
 	for (size_t f = 0; f < spec->nfields; f++)
 		if (spec->fields[f].spec->required && !json_object_get(map, spec->fields[f].name))
 			report(w, NULL, "missing required field '%s'", spec->fields[f].name);
-	for (size_t f = 0; f < spec->nfields; f++)
+	for (size_t f = 0; f < spec->nfields; f++) {
 		check_requires(w, &spec->fields[f], map);
+		check_after(w, &spec->fields[f], map);
+	}
 	if (n == 0)
 		return;
 	if (!(keys = cmdb__calloc(n, sizeof(*keys)))) {
@@ -418,6 +449,28 @@ static void check_relation(walk *w, const char *item_type, const char *rel, cons
 	json_decref(seen);
 }
 
+/* A change, incident or problem lives at change/CHG-0042.yaml: its name is a record id. */
+static void check_record_id(walk *w, const char *type, const char *rest)
+{
+	static const struct {
+		const char *type;
+		cmdb_record_kind kind;
+	} records[] = {{"change", CMDB_RECORD_CHANGE}, {"incident", CMDB_RECORD_INCIDENT},
+		{"problem", CMDB_RECORD_PROBLEM}};
+
+	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		const char *prefix = cmdb_record_id_prefix(records[i].kind);
+
+		if (strcmp(type, records[i].type) != 0 || *rest != '/')
+			continue;
+		if (!cmdb_record_id_valid(records[i].kind, rest + 1))
+			report(w, "/name",
+				"%s records are named by their id: %s- and at least %d digits "
+				"(%s/%s-0042.yaml)",
+				type, prefix, CMDB_RECORD_ID_DIGITS, type, prefix);
+	}
+}
+
 /* type and name against the path; returns the type to check the rest against (or NULL). */
 static const char *check_identity(walk *w, const json_t *item)
 {
@@ -448,6 +501,8 @@ static const char *check_identity(walk *w, const json_t *item)
 		}
 		cmdb_free(raw);
 	}
+	if (type && w->id)
+		check_record_id(w, type, w->id + plen);
 	return type;
 }
 

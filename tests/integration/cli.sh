@@ -73,7 +73,7 @@ run_quiet() {
 	IFS= read -r -d '' O <"$T/.o1" || true
 	IFS= read -r -d '' E <"$T/.e1" || true
 }
-optre='^  (-([a-z]), )?(--[a-z-]+)( ([A-Z][A-Z0-9=_/-]*))?'
+optre='^  (-([a-z]), )?(--[a-z-]+)( ([A-Z][A-Z0-9=_/,.[-]*\]?))?'
 nvalue=0
 for e in $entries; do
 	read -r -a cmd <<<"${e//:/ }"

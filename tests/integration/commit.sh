@@ -8,6 +8,23 @@ trap 'chattr -R -i "$T" 2>/dev/null; chown -R root "$T" 2>/dev/null; rm -rf "$T"
 run_cli 0 init "$R"
 cd "$R"
 
+# The approved change the trailer below names must be on main first.
+mkdir -p group change
+printf 'type: group\nname: web\nsource: manual\n' >group/web.yaml
+cat >change/CHG-0042.yaml <<'Y'
+type: change
+name: CHG-0042
+source: manual
+attributes:
+  approved_by: alice
+  status: approved
+  summary: webshop item
+  window: {end: "2026-11-28T23:00:00Z", start: "2026-11-28T22:00:00Z"}
+relations:
+  affects: [group/web]
+Y
+run_cli 0 commit -m "records: group web, CHG-0042"
+
 # A hand-written item with comments: committed byte for byte, with the Change trailer.
 mkdir -p application
 cat >application/webshop.yaml <<'Y'

@@ -46,12 +46,14 @@ static json_t *check_with(const cmdb_schema *s, const char *const *files)
 static void test_schema__builtin_types_and_relations(void **state)
 {
 	static const char *const types[] = {"application", "business_service", "change",
-		"container", "database", "group", "host", "incident", "network_device", "service"};
+		"container", "database", "group", "host", "incident", "network_device", "problem",
+		"service"};
 	static const struct {
 		const char *name;
 		int impacts;
 	} rels[] = {{"runs_on", 1}, {"depends_on", 1}, {"connects_to", 1}, {"member_of", 1},
-		{"part_of", 1}, {"hosted_on", 1}, {"affects", 0}, {"caused_by", 0}};
+		{"part_of", 1}, {"hosted_on", 1}, {"affects", 0}, {"caused_by", 0},
+		{"incidents", 0}};
 	cmdb_schema *s = builtin();
 	json_t *list = NULL;
 	int impacts = -1;
@@ -71,7 +73,7 @@ static void test_schema__builtin_types_and_relations(void **state)
 	assert_int_equal(cmdb_schema_relation(s, "likes", &impacts), CMDB_ENOTFOUND);
 	assert_int_equal(impacts, 7);
 	assert_int_equal(cmdb_schema_relation_types(&list, s), 0);
-	assert_int_equal(json_array_size(list), 8);
+	assert_int_equal(json_array_size(list), 9);
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "affects");
 	json_decref(list);
 	assert_int_equal(cmdb_schema_types(&list, s), 0);

@@ -86,7 +86,7 @@ static const char *const clean_repo[] = {"host/web01.yaml",
 	"change/CHG-0042.yaml",
 	"type: change\nname: CHG-0042\nsource: manual\nattributes:\n  summary: patch openssl\n"
 	"  status: approved\n  approved_by: alice\n"
-	"  window: {start: \"2026-11-28T22:00:00Z\", end: 2026-11-28T23:00+01:00}\n"
+	"  window: {start: \"2026-11-28T22:00:00Z\", end: 2026-11-28T23:30+01:00}\n"
 	"relations:\n  affects: [host/db01, host/web01]\n",
 	"incident/INC-0007.yaml",
 	"type: incident\nname: INC-0007\nattributes:\n  summary: checkout down\n"
@@ -178,9 +178,9 @@ static void test_validate__name_must_match_id(void **state)
 
 static void test_validate__fields_types_enums_patterns(void **state)
 {
-	json_t *f = check1("change/CHG-1.yaml",
+	json_t *f = check1("change/CHG-0001.yaml",
 		"type: change\n" /* 1 */
-		"name: CHG-1\n" /* 2 */
+		"name: CHG-0001\n" /* 2 */
 		"source: robot\n" /* 3 */
 		"colour: red\n" /* 4 */
 		"attributes:\n" /* 5 */
@@ -191,21 +191,21 @@ static void test_validate__fields_types_enums_patterns(void **state)
 		"annotations:\n" /* 10 */
 		"  owner: {name: x}\n"); /* 11 */
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 3, 9,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 3, 9,
 		"source: 'robot' is not one of: scan, manual, import");
-	tu_expect_finding(f, "change/CHG-1.yaml", 4, 9,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 4, 9,
 		"colour: unknown field (expected one of: annotations,");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 6, 3, "attributes: missing required field 'summary'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 6, 11,
+		f, "change/CHG-0001.yaml", 6, 3, "attributes: missing required field 'summary'");
+	tu_expect_finding(f, "change/CHG-0001.yaml", 6, 11,
 		"attributes.status: 'done' is not one of: requested,");
-	tu_expect_finding(f, "change/CHG-1.yaml", 7, 15, "attributes.aproved_by: unknown field");
-	tu_expect_finding(f, "change/CHG-1.yaml", 8, 36,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 7, 15, "attributes.aproved_by: unknown field");
+	tu_expect_finding(f, "change/CHG-0001.yaml", 8, 36,
 		"attributes.window.end: 'tomorrow' does not match the pattern");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 9, 9, "attributes.risk: expected string, got list");
+		f, "change/CHG-0001.yaml", 9, 9, "attributes.risk: expected string, got list");
 	tu_expect_finding(
-		f, "change/CHG-1.yaml", 11, 10, "annotations.owner: expected scalar, got map");
+		f, "change/CHG-0001.yaml", 11, 10, "annotations.owner: expected scalar, got map");
 	tu_expect_findings(f, 8);
 	json_decref(f);
 }
@@ -213,23 +213,25 @@ static void test_validate__fields_types_enums_patterns(void **state)
 /* requires: a value that needs sibling fields (an approved change needs approver + window). */
 static void test_validate__requires(void **state)
 {
-	const char *const files[] = {"change/CHG-1.yaml",
-		"type: change\nname: CHG-1\nattributes:\n  summary: x\n  status: approved\n",
-		"change/CHG-2.yaml",
-		"type: change\nname: CHG-2\nattributes:\n  summary: x\n  status: requested\n",
-		"incident/INC-1.yaml",
-		"type: incident\nname: INC-1\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+	const char *const files[] = {"change/CHG-0001.yaml",
+		"type: change\nname: CHG-0001\nattributes:\n  summary: x\n  status: approved\n",
+		"change/CHG-0002.yaml",
+		"type: change\nname: CHG-0002\nattributes:\n  summary: x\n  status: requested\n",
+		"incident/INC-0001.yaml",
+		"type: incident\nname: INC-0001\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
 		"  severity: low\n  status: closed\n",
 		NULL};
 	json_t *f = check(files);
 
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 5, 11,
 		"attributes.status: 'approved' requires the field 'approved_by'");
-	tu_expect_finding(f, "change/CHG-1.yaml", 5, 11,
+	tu_expect_finding(f, "change/CHG-0001.yaml", 5, 11,
 		"attributes.status: 'approved' requires the field 'window'");
-	tu_expect_finding(f, "incident/INC-1.yaml", 7, 11,
+	tu_expect_finding(f, "incident/INC-0001.yaml", 7, 11,
 		"attributes.status: 'closed' requires the field 'resolved'");
-	tu_expect_findings(f, 3);
+	tu_expect_finding(f, "incident/INC-0001.yaml", 7, 11,
+		"attributes.status: 'closed' requires the field 'closed'");
+	tu_expect_findings(f, 4);
 	json_decref(f);
 }
 
@@ -360,6 +362,68 @@ static void test_validate__hostile_values_are_escaped(void **state)
 	json_decref(f);
 }
 
+/* after / not_before: a change window ends after it starts; an incident is not resolved
+ * before it opened (offsets count; a malformed time is only the pattern's finding). */
+static void test_validate__times_in_order(void **state)
+{
+	const char *const files[] = {"change/CHG-0001.yaml",
+		"type: change\nname: CHG-0001\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:30+01:00}\n",
+		"change/CHG-0002.yaml",
+		"type: change\nname: CHG-0002\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:00Z}\n",
+		"change/CHG-0003.yaml",
+		"type: change\nname: CHG-0003\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: 2026-11-28T22:30:00+00:00}\n",
+		"change/CHG-0004.yaml",
+		"type: change\nname: CHG-0004\nattributes:\n  summary: x\n  status: requested\n"
+		"  window: {start: 2026-11-28T22:00Z, end: soon}\n",
+		"incident/INC-0001.yaml",
+		"type: incident\nname: INC-0001\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+		"  severity: low\n  status: resolved\n  resolved: 2026-11-27T23:59Z\n",
+		"incident/INC-0002.yaml",
+		"type: incident\nname: INC-0002\nattributes:\n  summary: x\n  opened: 2026-11-28\n"
+		"  severity: low\n  status: resolved\n  resolved: 2026-11-28T00:00Z\n",
+		NULL};
+	json_t *f = check(files);
+
+	tu_expect_finding(f, "change/CHG-0001.yaml", 6, 43,
+		"attributes.window.end: '2026-11-28T22:30+01:00' is not after start "
+		"'2026-11-28T22:00Z'");
+	tu_expect_finding(f, "change/CHG-0002.yaml", 6, 43,
+		"attributes.window.end: '2026-11-28T22:00Z' is not after start "
+		"'2026-11-28T22:00Z'");
+	tu_expect_finding(f, "change/CHG-0004.yaml", 6, 43,
+		"attributes.window.end: 'soon' does not match the pattern");
+	tu_expect_finding(f, "incident/INC-0001.yaml", 8, 13,
+		"attributes.resolved: '2026-11-27T23:59Z' is before opened '2026-11-28'");
+	tu_expect_findings(f, 4);
+	json_decref(f);
+}
+
+/* Records are named by their ids: change/CHG-0042.yaml, not change/42.yaml. */
+static void test_validate__record_names(void **state)
+{
+	const char *const files[] = {"change/patch.yaml",
+		"type: change\nname: patch\nattributes: {summary: x, status: requested}\n",
+		"incident/INC-7.yaml",
+		"type: incident\nname: INC-7\nattributes: {summary: x, opened: 2026-11-28, "
+		"severity: low, status: open}\n",
+		"problem/CHG-0001.yaml",
+		"type: problem\nname: CHG-0001\nattributes: {summary: x, status: open}\n",
+		"problem/PRB-0001.yaml",
+		"type: problem\nname: PRB-0001\nattributes: {summary: x, status: open}\n", NULL};
+	json_t *f = check(files);
+
+	tu_expect_finding(f, "change/patch.yaml", 2, 7,
+		"change records are named by their id: CHG- and at least 4 digits "
+		"(change/CHG-0042.yaml)");
+	tu_expect_finding(f, "incident/INC-7.yaml", 2, 7, "incident records are named by their id");
+	tu_expect_finding(f, "problem/CHG-0001.yaml", 2, 7, "PRB- and at least 4 digits");
+	tu_expect_findings(f, 3);
+	json_decref(f);
+}
+
 static void test_validate__allocation_failures(void **state)
 {
 	long n;
@@ -401,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_validate__name_must_match_id),
 		cmocka_unit_test(test_validate__fields_types_enums_patterns),
 		cmocka_unit_test(test_validate__requires),
+		cmocka_unit_test(test_validate__times_in_order),
+		cmocka_unit_test(test_validate__record_names),
 		cmocka_unit_test(test_validate__bounds_and_nested_values),
 		cmocka_unit_test(test_validate__relations),
 		cmocka_unit_test(test_validate__known_items),
