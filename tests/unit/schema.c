@@ -77,7 +77,7 @@ static void test_schema__builtin_types_and_relations(void **state)
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "affects");
 	json_decref(list);
 	assert_int_equal(cmdb_schema_types(&list, s), 0);
-	assert_int_equal(json_array_size(list), 10);
+	assert_int_equal(json_array_size(list), 11);
 	json_decref(list);
 	cmdb_schema_free(s);
 }
