@@ -19,20 +19,11 @@
 #include "util/glob.h"
 #include "util/time.h"
 #include "index/drift_int.h"
+#include "index/drift_explain.h"
 
 #define OOM() cmdb__error(CMDB_ERROR, "out of memory")
 #define MAX_CANDIDATES 5 /* kept per unauthorised drift */
 #define CAND_POOL 64 /* considered per drift */
-
-enum {
-	A_GROUPS,
-	A_TRAILERS,
-	A_COVERING,
-	A_AFFECTS,
-	A_UPDATE,
-	A_MATCH,
-	A_N
-};
 
 static const char *const auth_sql[A_N] = {
 	("SELECT dst FROM relations WHERE src = ?1 AND type = 'member_of' AND from_seq <= ?2"
@@ -42,40 +33,11 @@ static const char *const auth_sql[A_N] = {
 	 " AND src LIKE 'change/%' ORDER BY src"),
 	"SELECT dst FROM relations WHERE src = ?1 AND type = 'affects' AND to_seq IS NULL ORDER BY "
 	"dst",
-	("UPDATE drifts SET status = ?3, change = ?4, how = ?5, candidates = ?6"
-	 " WHERE id = ?1 AND seq = ?2"),
+	"UPDATE drifts SET status = ?3, change = ?4, how = ?5 WHERE id = ?1 AND seq = ?2",
 	"INSERT OR IGNORE INTO drift_matches(change, id, seq, how) VALUES(?1, ?2, ?3, ?4)",
 };
 
-typedef struct {
-	build *b;
-	sqlite3_stmt *st[A_N];
-	cmdb__change *chg; /* the changes table, in id order */
-	size_t nchg;
-	json_t *by_id; /* "change/CHG-0001" -> index into chg */
-	long long grace; /* seconds */
-	json_t *exempt; /* globs over paths */
-} auth;
-
-typedef struct {
-	char *change; /* "CHG-0001" */
-	char *reason;
-	int rank; /* trailer problems first, then covering changes, then the rest */
-	long long dist; /* seconds from the window, for ordering */
-} cand;
-
-typedef struct {
-	const char *id, *kind, *paths;
-	long long seq, time;
-	char **targets; /* the item, its host, their groups */
-	size_t ntargets;
-	int *seen; /* per change: considered already */
-	cand *cands; /* CAND_POOL of them while judged */
-	size_t ncands;
-	long long win_idx, trl_idx; /* first matching change by window / trailer, or -1 */
-} drift;
-
-static const char *name_of(const char *change_id)
+const char *cmdb__drift_name_of(const char *change_id)
 {
 	return !strncmp(change_id, "change/", 7) ? change_id + 7 : change_id;
 }
@@ -184,7 +146,7 @@ static int add_cand(drift *d, const char *change, int rank, long long dist, char
 		free(reason); /* enough to pick the nearest from */
 		return 0;
 	}
-	d->cands[d->ncands].change = cmdb__strdup(name_of(change));
+	d->cands[d->ncands].change = cmdb__strdup(cmdb__drift_name_of(change));
 	d->cands[d->ncands].reason = reason;
 	d->cands[d->ncands].rank = rank;
 	d->cands[d->ncands].dist = dist;
@@ -215,8 +177,10 @@ static int judge_covering(auth *a, drift *d, size_t k)
 	if (d->time >= lo && d->time <= hi) {
 		if (d->win_idx < 0)
 			d->win_idx = (long long)k;
-		return cmdb__index_run_stmt(a->b, a->st[A_MATCH], "ssis", name_of(c->id), d->id,
-			       d->seq, "window") < 0
+		if (a->explain)
+			return 0;
+		return cmdb__index_run_stmt(a->b, a->st[A_MATCH], "ssis",
+			       cmdb__drift_name_of(c->id), d->id, d->seq, "window") < 0
 			? CMDB_ERROR
 			: 0;
 	}
@@ -257,7 +221,7 @@ done:
 
 static long long find_change(auth *a, const char *value)
 {
-	char *id = cmdb__sprintf("change/%s", name_of(value));
+	char *id = cmdb__sprintf("change/%s", cmdb__drift_name_of(value));
 	json_t *k = id ? json_object_get(a->by_id, id) : NULL;
 
 	free(id);
@@ -290,7 +254,7 @@ static int judge_trailer(auth *a, drift *d, const char *value)
 			cmdb__sprintf(
 				"named by the commit's Change: trailer, but there is no change "
 				"record change/%s",
-				name_of(value)));
+				cmdb__drift_name_of(value)));
 	if (!cmdb__change_authorises(&a->chg[k])) {
 		char *why = not_approved(&a->chg[k]);
 		char *r = why ? cmdb__sprintf("named by the commit's Change: trailer, but %s", why)
@@ -314,8 +278,10 @@ static int judge_trailer(auth *a, drift *d, const char *value)
 	}
 	if (d->trl_idx < 0)
 		d->trl_idx = k;
-	return cmdb__index_run_stmt(a->b, a->st[A_MATCH], "ssis", name_of(a->chg[k].id), d->id,
-		       d->seq, "trailer") < 0
+	if (a->explain)
+		return 0;
+	return cmdb__index_run_stmt(a->b, a->st[A_MATCH], "ssis", cmdb__drift_name_of(a->chg[k].id),
+		       d->id, d->seq, "trailer") < 0
 		? CMDB_ERROR
 		: 0;
 }
@@ -377,40 +343,52 @@ static int cmp_cand(const void *x, const void *y)
 	return strcmp(a->change, b->change);
 }
 
+/* The nearest candidates, best first, as [{"change", "reason"}] into a->result. */
+static int candidates(auth *a, drift *d)
+{
+	json_t *cands = json_array();
+	int rc = 0;
+
+	if (!cands)
+		return OOM();
+	qsort(d->cands, d->ncands, sizeof(*d->cands), cmp_cand);
+	for (size_t i = 0; i < d->ncands && json_array_size(cands) < MAX_CANDIDATES && rc == 0;
+		i++) {
+		size_t j = 0;
+
+		while (j < i && strcmp(d->cands[j].change, d->cands[i].change))
+			j++;
+		if (j < i) /* named by a trailer and covering: the first reason says it */
+			continue;
+		if (json_array_append_new(cands,
+			    json_pack("{ssss}", "change", d->cands[i].change, "reason",
+				    d->cands[i].reason)) < 0)
+			rc = OOM();
+	}
+	json_decref(a->result);
+	a->result = cands;
+	return rc;
+}
+
 static int write_verdict(auth *a, drift *d)
 {
 	const char *status = "unauthorised", *how = NULL, *change = NULL;
-	json_t *cands = NULL;
-	char *text = NULL;
-	int rc = 0;
+	int rc;
 
 	if (d->win_idx >= 0)
-		status = "authorised", how = "window", change = name_of(a->chg[d->win_idx].id);
+		status = "authorised", how = "window",
+		change = cmdb__drift_name_of(a->chg[d->win_idx].id);
 	else if (d->trl_idx >= 0)
-		status = "authorised", how = "trailer", change = name_of(a->chg[d->trl_idx].id);
+		status = "authorised", how = "trailer",
+		change = cmdb__drift_name_of(a->chg[d->trl_idx].id);
 	else if (exempt(a, d))
 		status = "exempt", how = "exempt";
-	if (!strcmp(status, "unauthorised")) {
-		if (!(cands = json_array()))
-			return OOM();
-		qsort(d->cands, d->ncands, sizeof(*d->cands), cmp_cand);
-		for (size_t i = 0; i < d->ncands && i < MAX_CANDIDATES && rc == 0; i++)
-			if (json_array_append_new(cands,
-				    json_pack("{ssss}", "change", d->cands[i].change, "reason",
-					    d->cands[i].reason)) < 0)
-				rc = OOM();
-		if (rc == 0 && !(text = json_dumps(cands, JSON_COMPACT)))
-			rc = OOM();
-	}
-	if (rc == 0)
-		rc = cmdb__index_run_stmt(
-			a->b, a->st[A_UPDATE], "sissss", d->id, d->seq, status, change, how, text);
-	json_decref(cands);
-	free(text);
+	rc = cmdb__index_run_stmt(
+		a->b, a->st[A_UPDATE], "sisss", d->id, d->seq, status, change, how);
 	return rc < 0 ? rc : 0;
 }
 
-static int judge(auth *a, drift *d)
+int cmdb__drift_judge(auth *a, drift *d)
 {
 	sqlite3_stmt *st;
 	char **list = NULL;
@@ -446,10 +424,14 @@ static int judge(auth *a, drift *d)
 	if (rc == 0 && (rc = column_list(a, st, &list, &n)) == 0)
 		for (size_t i = 0; i < n && rc == 0; i++)
 			rc = judge_trailer(a, d, list[i]);
-	if (rc == 0 && d->win_idx < 0 && d->trl_idx < 0 && !exempt(a, d))
-		rc = judge_uncovered(a, d);
-	if (rc == 0)
+	if (a->explain) {
+		if (rc == 0 && d->win_idx < 0 && d->trl_idx < 0 && !exempt(a, d))
+			rc = judge_uncovered(a, d);
+		if (rc == 0)
+			rc = candidates(a, d);
+	} else if (rc == 0) {
 		rc = write_verdict(a, d);
+	}
 done:
 	free_list(list, n);
 	free_list(d->targets, d->ntargets);
@@ -506,7 +488,7 @@ static int load_changes(auth *a)
 }
 
 /* changes.grace_minutes and changes.exempt_paths of gitcmdb.yaml at main (defaults 0, none). */
-static void load_settings(auth *a)
+void cmdb__drift_load_settings(auth *a)
 {
 	json_t *s = NULL, *changes, *g, *p;
 	size_t i;
@@ -524,128 +506,28 @@ static void load_settings(auth *a)
 	json_decref(s);
 }
 
-static int exec(auth *a, const char *sql)
+void cmdb__drift_auth_dispose(auth *a)
 {
-	return sqlite3_exec(a->b->idx->db, sql, NULL, NULL, NULL) == SQLITE_OK
-		? 0
-		: cmdb__index_sqlerr(a->b->idx, "cannot update the drift authorisations");
+	for (int i = 0; i < A_N; i++)
+		sqlite3_finalize(a->st[i]);
+	for (size_t i = 0; i < a->nchg; i++)
+		cmdb__change_dispose(&a->chg[i]);
+	free(a->chg);
+	json_decref(a->by_id);
+	json_decref(a->exempt);
+	json_decref(a->result);
 }
 
-/* Make pending what this run may have changed the answer for. */
-static int mark_pending(auth *a)
+int cmdb__drift_auth_init(auth *a)
 {
-	cmdb__drift_rec *r = a->b->drift;
-	sqlite3_stmt *st = NULL;
-	const char *id;
-	json_t *v;
 	int rc = 0;
 
-	if (a->b->full || r->settings_changed)
-		return (rc = exec(a, "UPDATE drifts SET status = NULL")) < 0
-			? rc
-			: exec(a, "DELETE FROM drift_matches");
-	if ((rc = cmdb__index_prepare(&st, a->b->idx,
-		     "UPDATE drifts SET status = NULL WHERE time BETWEEN ?1 AND ?2",
-		     "cannot update the drift authorisations")) < 0)
-		return rc;
-	for (size_t i = 0; i < r->nranges && rc == 0; i++)
-		rc = cmdb__index_run_stmt(a->b, st, "ii", r->ranges[2 * i] - a->grace,
-			r->ranges[2 * i + 1] + a->grace);
-	sqlite3_finalize(st);
-	if (rc < 0 ||
-		(rc = cmdb__index_prepare(&st, a->b->idx,
-			 "UPDATE drifts SET status = NULL WHERE seq IN (SELECT seq FROM trailers "
-			 "WHERE "
-			 "key = 'Change' COLLATE NOCASE AND value IN (?1, ?2)) OR (id, seq) IN "
-			 "(SELECT "
-			 "id, seq FROM drift_matches WHERE change = ?2)",
-			 "cannot update the drift authorisations")) < 0)
-		return rc;
-	json_object_foreach(r->touched, id, v) if (rc >= 0) rc =
-		cmdb__index_run_stmt(a->b, st, "ss", id, name_of(id));
-	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	return exec(a,
-		"DELETE FROM drift_matches WHERE (id, seq) IN (SELECT id, seq FROM drifts "
-		"WHERE status IS NULL)");
-}
-
-/* The pending drifts, read before any is updated (no cursor open on a changing table). */
-static int pending(auth *a, drift **out, size_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	drift *d = NULL;
-	int rc = 0, step;
-
-	*out = NULL, *n = 0;
-	if (cmdb__index_prepare(&st, a->b->idx,
-		    "SELECT id, seq, time, kind, paths FROM drifts WHERE status IS NULL ORDER BY "
-		    "seq, id",
-		    "cannot read the drifts") < 0)
-		return CMDB_ERROR;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		drift *g = cmdb__realloc(d, (*n + 1) * sizeof(*g));
-
-		if (!g) {
-			rc = OOM();
-			break;
-		}
-		d = g;
-		memset(&d[*n], 0, sizeof(*d));
-		d[*n].id = cmdb__strdup((const char *)sqlite3_column_text(st, 0));
-		d[*n].seq = sqlite3_column_int64(st, 1);
-		d[*n].time = sqlite3_column_int64(st, 2);
-		d[*n].kind = cmdb__strdup((const char *)sqlite3_column_text(st, 3));
-		d[*n].paths = cmdb__strdup((const char *)sqlite3_column_text(st, 4));
-		if (!d[*n].id || !d[*n].kind || !d[*n].paths)
-			rc = OOM();
-		(*n)++;
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cmdb__index_sqlerr(a->b->idx, "cannot read the drifts");
-	sqlite3_finalize(st);
-	*out = d;
-	return rc;
-}
-
-int cmdb__drift_authorise(build *b)
-{
-	auth a;
-	drift *d = NULL;
-	size_t n = 0;
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	a.b = b;
-	if (!(a.by_id = json_object()) || !(a.exempt = json_array())) {
-		rc = OOM();
-		goto done;
-	}
-	load_settings(&a);
-	if ((rc = mark_pending(&a)) < 0 || (rc = pending(&a, &d, &n)) < 0 || n == 0)
-		goto done;
-	for (int i = 0; i < A_N; i++)
-		if ((rc = cmdb__index_prepare(&a.st[i], b->idx, auth_sql[i],
-			     "cannot prepare the drift authorisation")) < 0)
-			goto done;
-	if ((rc = load_changes(&a)) < 0)
-		goto done;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = judge(&a, &d[i]);
-done:
-	for (size_t i = 0; i < n; i++) {
-		free((char *)d[i].id);
-		free((char *)d[i].kind);
-		free((char *)d[i].paths);
-	}
-	free(d);
-	for (int i = 0; i < A_N; i++)
-		sqlite3_finalize(a.st[i]);
-	for (size_t i = 0; i < a.nchg; i++)
-		cmdb__change_dispose(&a.chg[i]);
-	free(a.chg);
-	json_decref(a.by_id);
-	json_decref(a.exempt);
-	return rc < 0 ? rc : 0;
+	if (!(a->by_id = json_object()) || !(a->exempt = json_array()))
+		return OOM();
+	cmdb__drift_load_settings(a);
+	for (int i = 0; i < A_N && rc == 0; i++)
+		if (!a->explain || (i != A_UPDATE && i != A_MATCH))
+			rc = cmdb__index_prepare(&a->st[i], a->b->idx, auth_sql[i],
+				"cannot prepare the drift authorisation");
+	return rc < 0 ? rc : load_changes(a);
 }

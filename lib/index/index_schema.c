@@ -36,11 +36,11 @@ const char cmdb__index_schema_sql[] =
 	/* Drift (lib/index/drift.c): one commit changing one CI. paths: JSON array of the
 	 * attributes.* and relations.TYPE paths it changed; kind created|modified|deleted.
 	 * status authorised|exempt|unauthorised (NULL while the authorisation is pending),
-	 * change the authorising record's id, how window|trailer|exempt, candidates (for
-	 * unauthorised drifts) the JSON [{"change","reason"}] of the nearest changes. */
+	 * change the authorising record's name (CHG-0001), how window|trailer|exempt. Why
+	 * an unauthorised drift matched no change is explained when asked (audit). */
 	"CREATE TABLE IF NOT EXISTS drifts(seq INTEGER NOT NULL, id TEXT NOT NULL,\n"
 	"  time INTEGER NOT NULL, kind TEXT NOT NULL, paths TEXT NOT NULL, status TEXT,\n"
-	"  change TEXT, how TEXT, candidates TEXT, PRIMARY KEY(id, seq)) WITHOUT ROWID;\n"
+	"  change TEXT, how TEXT, PRIMARY KEY(id, seq)) WITHOUT ROWID;\n"
 	"CREATE INDEX IF NOT EXISTS drifts_time ON drifts(time);\n"
 	"CREATE INDEX IF NOT EXISTS drifts_seq ON drifts(seq);\n"
 	/* Every (change, drift) pair where the change authorises the drift (window or
