@@ -195,5 +195,6 @@ extern const cli_command cli_cmd_impact;
 extern const cli_command cli_cmd_diff;
 extern const cli_command cli_cmd_find;
 extern const cli_command cli_cmd_query;
+extern const cli_command cli_cmd_audit;
 
 #endif

@@ -21,6 +21,7 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_diff,
 	&cli_cmd_find,
 	&cli_cmd_query,
+	&cli_cmd_audit,
 	NULL,
 };
 

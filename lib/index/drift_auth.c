@@ -10,6 +10,7 @@
  * modification whose every path matches changes.exempt_paths is exempt; anything else
  * is unauthorised, with the nearest candidate changes and why each did not match.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,11 +170,16 @@ static int judge_covering(auth *a, drift *d, size_t k)
 	char ws[CMDB__TIME_BUF], we[CMDB__TIME_BUF], dur[48];
 	long long lo = c->win_start - a->grace, hi = c->win_end + a->grace, off;
 
+	/* covering changes are ordered by how far the drift is from their window */
+	off = !c->have_window  ? LLONG_MAX / 2
+		: d->time < lo ? lo - d->time
+		: d->time > hi ? d->time - hi
+			       : 0;
 	if (!cmdb__change_authorises(c))
-		return add_cand(d, c->id, 1, 0, not_approved(c));
+		return add_cand(d, c->id, 1, off, not_approved(c));
 	if (!c->have_window)
 		return add_cand(
-			d, c->id, 1, 0, cmdb__strdup("approved, but it has no valid window"));
+			d, c->id, 1, off, cmdb__strdup("approved, but it has no valid window"));
 	if (d->time >= lo && d->time <= hi) {
 		if (d->win_idx < 0)
 			d->win_idx = (long long)k;
@@ -184,11 +190,10 @@ static int judge_covering(auth *a, drift *d, size_t k)
 			? CMDB_ERROR
 			: 0;
 	}
-	off = d->time < lo ? lo - d->time : d->time - hi;
 	cmdb__time_format(ws, c->win_start);
 	cmdb__time_format(we, c->win_end);
 	fmt_duration(dur, sizeof(dur), off);
-	return add_cand(d, c->id, 2, off,
+	return add_cand(d, c->id, 1, off,
 		cmdb__sprintf("outside its window %s..%s (grace %lld min) by %s (%s)", ws, we,
 			a->grace / 60, dur, d->time < lo ? "before it opened" : "after it closed"));
 }

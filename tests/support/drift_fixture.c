@@ -92,10 +92,9 @@ void dt_service(dt_fixture *f, const char *host, const char *name, const char *v
 
 	snprintf(path, sizeof(path), "service/%s/%s.yaml", host, name);
 	put_fmt(f, path,
-		"type: service\nname: %s/%s\nattributes:\n  version: \"%s\"\nrelations:\n  "
-		"runs_on: "
-		"[host/%s]\n",
-		host, name, version, host);
+		"type: service\nname: %s\nattributes:\n  version: \"%s\"\nrelations:\n  "
+		"runs_on: [host/%s]\n",
+		name, version, host);
 }
 
 /* "a,b" → "[a, b]" */
@@ -155,10 +154,92 @@ void dt_commit(dt_fixture *f, const char *date, const char *msg, const char *cha
 	assert_int_equal(
 		tu_sh(NULL,
 			"cd '%s' && " GIT " add -A && GIT_COMMITTER_DATE=%s "
-			"GIT_AUTHOR_DATE=%s " GIT " commit -q --allow-empty -m '%s' %s%s%s",
-			f->repo, date, date, msg, change ? "-m 'Change: " : "",
-			change ? change : "", change ? "'" : ""),
+			"GIT_AUTHOR_DATE=%s " GIT " commit -q --allow-empty -m '%s' %s%s%s%s",
+			f->repo, date, date, msg, change ? "-m '" : "",
+			change && !strchr(change, ':') ? "Change: " : "", change ? change : "",
+			change ? "'" : ""),
 		0);
+}
+
+static const char *const settings = "changes:\n  grace_minutes: 30\n  exempt_paths:\n"
+				    "    - attributes.packages.*.version\n";
+
+/* The estate and the change records, created 03-01 09:00. */
+/* The change schema with the fields of issue 9 (the repository's own, so the tests do not
+ * depend on the built-in one's state). */
+static const char *const change_schema =
+	"type: change\nkind: record\ndescription: A change record.\nattributes:\n  type: map\n"
+	"  additional: false\n  fields:\n    summary: {type: string, required: true}\n"
+	"    description: {type: string}\n"
+	"    type: {type: string, enum: [standard, normal, emergency]}\n"
+	"    status:\n      type: string\n      required: true\n"
+	"      enum: [requested, approved, rejected, implemented, closed, cancelled]\n"
+	"      requires:\n        approved: [approved_by, window]\n"
+	"    requested_by: {type: string}\n    approved_by: {type: string}\n"
+	"    approved_at: {type: string}\n    risk: {type: string, enum: [low, medium, high]}\n"
+	"    external_ref: {type: string}\n"
+	"    window:\n      type: map\n      additional: false\n      fields:\n"
+	"        start: {type: string, required: true}\n        end: {type: string, required: "
+	"true}\n";
+
+void dt_estate(dt_fixture *f)
+{
+	dt_put(f, "schemas/change.yaml", change_schema);
+	dt_put(f, "gitcmdb.yaml", settings);
+	dt_put(f, "group/web.yaml", "type: group\nname: web\n");
+	dt_host(f, "web01", "6.1.0-1", "3.0.11", "group/web", "team-web");
+	dt_host(f, "db01", "6.1.0-1", "3.0.11", NULL, "team-db");
+	dt_service(f, "web01", "nginx", "1.22");
+	dt_service(f, "db01", "pg", "15.4");
+	dt_change(f, "CHG-0001", "approved", "alice", "2026-03-02T10:00:00Z",
+		"2026-03-02T12:00:00Z", "host/web01");
+	dt_change(f, "CHG-0002", "requested", NULL, "2026-03-03T10:00:00Z", "2026-03-03T12:00:00Z",
+		"host/db01");
+	dt_change(f, "CHG-0003", "approved", "bob", "2026-03-04T10:00:00Z", "2026-03-04T11:00:00Z",
+		"group/web");
+	dt_change(f, "CHG-0004", "approved", "carol", "2026-03-05T10:00:00Z",
+		"2026-03-05T11:00:00Z", "service/db01/pg");
+	dt_commit(f, "2026-03-01T09:00:00Z", "estate", NULL);
+}
+
+/* The drifts of the story up to 03-07; returns nothing, the asserts are the callers'. */
+void dt_story(dt_fixture *f)
+{
+	dt_estate(f);
+	/* D1, D2: in CHG-0001's window; nginx through its host */
+	dt_host(f, "web01", "6.1.0-2", "3.0.11", "group/web", "team-web");
+	dt_service(f, "web01", "nginx", "1.24");
+	dt_commit(f, "2026-03-02T11:00:00Z", "scan", NULL);
+	/* D3: 20 min after the window, inside the 30 min grace */
+	dt_host(f, "web01", "6.1.0-3", "3.0.11", "group/web", "team-web");
+	dt_commit(f, "2026-03-02T12:20:00Z", "scan", NULL);
+	/* D4: 30 min past window + grace */
+	dt_host(f, "web01", "6.1.0-4", "3.0.11", "group/web", "team-web");
+	dt_commit(f, "2026-03-02T13:00:00Z", "scan", NULL);
+	/* D5: CHG-0002 covers db01 in its window but is only requested */
+	dt_host(f, "db01", "6.1.0-2", "3.0.11", NULL, "team-db");
+	dt_commit(f, "2026-03-03T10:30:00Z", "scan", NULL);
+	/* D6: web01 is a member of group/web, which CHG-0003 affects */
+	dt_host(f, "web01", "6.1.0-5", "3.0.11", "group/web", "team-web");
+	dt_commit(f, "2026-03-04T10:15:00Z", "scan", NULL);
+	/* D7: db01 is not in group/web: CHG-0003 is in its window but does not cover it */
+	dt_host(f, "db01", "6.1.0-3", "3.0.11", NULL, "team-db");
+	dt_commit(f, "2026-03-04T10:20:00Z", "scan", NULL);
+	/* D8: after CHG-0004's window, but the commit names it */
+	dt_service(f, "db01", "pg", "15.5");
+	dt_commit(f, "2026-03-06T09:00:00Z", "pg minor upgrade", "CHG-0004");
+	/* D9: a trailer naming a change that does not exist */
+	dt_host(f, "db01", "6.1.0-4", "3.0.11", NULL, "team-db");
+	dt_commit(f, "2026-03-06T10:00:00Z", "kernel", "CHG-0099");
+	/* D10: a trailer naming a change that is not approved */
+	dt_host(f, "db01", "6.1.0-5", "3.0.11", NULL, "team-db");
+	dt_commit(f, "2026-03-06T11:00:00Z", "kernel", "CHG-0002");
+	/* D11: only a package version: exempt */
+	dt_host(f, "web01", "6.1.0-5", "3.0.13", "group/web", "team-web");
+	dt_commit(f, "2026-03-07T09:00:00Z", "scan", NULL);
+	/* no drift: annotations only */
+	dt_host(f, "db01", "6.1.0-5", "3.0.11", NULL, "team-dba");
+	dt_commit(f, "2026-03-07T10:00:00Z", "owner", NULL);
 }
 
 cmdb_index *dt_index(dt_fixture *f)

@@ -34,8 +34,17 @@ void dt_change_full(dt_fixture *f, const char *id, const char *type, const char 
 	const char *affects);
 /* incident/ID opened at opened, affects (comma list). */
 void dt_incident(dt_fixture *f, const char *id, const char *opened, const char *affects);
-/* Commit everything at date (ISO, UTC) with msg and an optional "Change: " trailer. */
+/* Commit everything at date (ISO, UTC) with msg and an optional trailer: "CHG-0001" is
+ * "Change: CHG-0001", anything with a ':' is taken as it is ("Scan-Id: x"). */
 void dt_commit(dt_fixture *f, const char *date, const char *msg, const char *change);
+
+/*
+ * The story of tests/unit/drift.c (its header comment lists the changes and drifts):
+ * dt_estate commits the estate and the records at 03-01 09:00 (with whatever files
+ * the caller put before), dt_story that and every drift up to 03-07 10:00.
+ */
+void dt_estate(dt_fixture *f);
+void dt_story(dt_fixture *f);
 
 /* The index at f->db, refreshed (incrementally when it exists). */
 cmdb_index *dt_index(dt_fixture *f);

@@ -25,75 +25,12 @@
 #include "gitcmdb/gitcmdb.h"
 #include "drift_fixture.h"
 
-static const char *settings = "changes:\n  grace_minutes: 30\n  exempt_paths:\n"
-			      "    - attributes.packages.*.version\n";
-
-/* The estate and the change records, created 03-01 09:00. */
-static void estate(dt_fixture *f)
-{
-	dt_put(f, "gitcmdb.yaml", settings);
-	dt_put(f, "group/web.yaml", "type: group\nname: web\n");
-	dt_host(f, "web01", "6.1.0-1", "3.0.11", "group/web", "team-web");
-	dt_host(f, "db01", "6.1.0-1", "3.0.11", NULL, "team-db");
-	dt_service(f, "web01", "nginx", "1.22");
-	dt_service(f, "db01", "pg", "15.4");
-	dt_change(f, "CHG-0001", "approved", "alice", "2026-03-02T10:00:00Z",
-		"2026-03-02T12:00:00Z", "host/web01");
-	dt_change(f, "CHG-0002", "requested", NULL, "2026-03-03T10:00:00Z", "2026-03-03T12:00:00Z",
-		"host/db01");
-	dt_change(f, "CHG-0003", "approved", "bob", "2026-03-04T10:00:00Z", "2026-03-04T11:00:00Z",
-		"group/web");
-	dt_change(f, "CHG-0004", "approved", "carol", "2026-03-05T10:00:00Z",
-		"2026-03-05T11:00:00Z", "service/db01/pg");
-	dt_commit(f, "2026-03-01T09:00:00Z", "estate", NULL);
-}
-
-/* The drifts of the story up to 03-07; returns nothing, the asserts are the callers'. */
-static void story(dt_fixture *f)
-{
-	estate(f);
-	/* D1, D2: in CHG-0001's window; nginx through its host */
-	dt_host(f, "web01", "6.1.0-2", "3.0.11", "group/web", "team-web");
-	dt_service(f, "web01", "nginx", "1.24");
-	dt_commit(f, "2026-03-02T11:00:00Z", "scan", NULL);
-	/* D3: 20 min after the window, inside the 30 min grace */
-	dt_host(f, "web01", "6.1.0-3", "3.0.11", "group/web", "team-web");
-	dt_commit(f, "2026-03-02T12:20:00Z", "scan", NULL);
-	/* D4: 30 min past window + grace */
-	dt_host(f, "web01", "6.1.0-4", "3.0.11", "group/web", "team-web");
-	dt_commit(f, "2026-03-02T13:00:00Z", "scan", NULL);
-	/* D5: CHG-0002 covers db01 in its window but is only requested */
-	dt_host(f, "db01", "6.1.0-2", "3.0.11", NULL, "team-db");
-	dt_commit(f, "2026-03-03T10:30:00Z", "scan", NULL);
-	/* D6: web01 is a member of group/web, which CHG-0003 affects */
-	dt_host(f, "web01", "6.1.0-5", "3.0.11", "group/web", "team-web");
-	dt_commit(f, "2026-03-04T10:15:00Z", "scan", NULL);
-	/* D7: db01 is not in group/web: CHG-0003 is in its window but does not cover it */
-	dt_host(f, "db01", "6.1.0-3", "3.0.11", NULL, "team-db");
-	dt_commit(f, "2026-03-04T10:20:00Z", "scan", NULL);
-	/* D8: after CHG-0004's window, but the commit names it */
-	dt_service(f, "db01", "pg", "15.5");
-	dt_commit(f, "2026-03-06T09:00:00Z", "pg minor upgrade", "CHG-0004");
-	/* D9: a trailer naming a change that does not exist */
-	dt_host(f, "db01", "6.1.0-4", "3.0.11", NULL, "team-db");
-	dt_commit(f, "2026-03-06T10:00:00Z", "kernel", "CHG-0099");
-	/* D10: a trailer naming a change that is not approved */
-	dt_host(f, "db01", "6.1.0-5", "3.0.11", NULL, "team-db");
-	dt_commit(f, "2026-03-06T11:00:00Z", "kernel", "CHG-0002");
-	/* D11: only a package version: exempt */
-	dt_host(f, "web01", "6.1.0-5", "3.0.13", "group/web", "team-web");
-	dt_commit(f, "2026-03-07T09:00:00Z", "scan", NULL);
-	/* no drift: annotations only */
-	dt_host(f, "db01", "6.1.0-5", "3.0.11", NULL, "team-dba");
-	dt_commit(f, "2026-03-07T10:00:00Z", "owner", NULL);
-}
-
 static void test_drift__rule_on_a_story(void **state)
 {
 	dt_fixture *f = *state;
 	cmdb_index *idx;
 
-	story(f);
+	dt_story(f);
 	idx = dt_index(f);
 	/* the estate's creation: every CI created, none authorised */
 	dt_expect(idx, "host/web01", "2026-03-01T09:00:00Z", "unauthorised::");
@@ -142,7 +79,7 @@ static void test_drift__records_committed_later(void **state)
 	dt_fixture *f = *state;
 	cmdb_index *idx;
 
-	story(f);
+	dt_story(f);
 	idx = dt_index(f);
 	dt_expect(idx, "host/db01", "2026-03-03T10:30:00Z", "unauthorised::");
 	cmdb_index_free(idx);
@@ -185,7 +122,7 @@ static void test_drift__settings_changed(void **state)
 	dt_fixture *f = *state;
 	cmdb_index *idx;
 
-	story(f);
+	dt_story(f);
 	idx = dt_index(f);
 	dt_expect(idx, "host/web01", "2026-03-02T12:20:00Z", "authorised:CHG-0001:window");
 	cmdb_index_free(idx);
@@ -204,7 +141,7 @@ static void test_drift__membership_at_that_time(void **state)
 	dt_fixture *f = *state;
 	cmdb_index *idx;
 
-	story(f);
+	dt_story(f);
 	dt_host(f, "web01", "6.1.0-5", "3.0.13", NULL, "team-web");
 	dt_commit(f, "2026-03-08T09:00:00Z", "web01 leaves group/web", NULL);
 	idx = dt_index(f);
