@@ -95,3 +95,11 @@ int cmdb__drift_put_change(build *b, const cmdb__change *c, long long seq)
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : cmdb__index_sqlerr(b->idx, "cannot update the index");
 }
+
+int cmdb__drift_parse_time(long long *t, const char *s)
+{
+	if (!s || *s < '0' || *s > '9' || cmdb__when_parse_time(t, s, 0) != 0)
+		return cmdb__error(
+			CMDB_EINVALID, "'%s' is not an ISO 8601 date or date-time", s ? s : "");
+	return 0;
+}

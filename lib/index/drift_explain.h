@@ -20,6 +20,10 @@ void cmdb__drift_explainer_free(cmdb__drift_explainer *ex);
 /* [{"change": "CHG-0002", "reason": "..."}] (at most 5) for the drift of id at seq. */
 int cmdb__drift_explain(json_t **candidates, cmdb__drift_explainer *ex, const char *id,
 	long long seq, long long time, const char *kind, const char *paths);
+/* An ISO 8601 date or date-time of a record (opened, window.start) as unix seconds:
+ * 0, or CMDB_EINVALID when it is not one. */
+int cmdb__drift_parse_time(long long *t, const char *s);
+
 /* changes.grace_minutes in seconds, as the explainer read it. */
 long long cmdb__drift_grace(const cmdb__drift_explainer *ex);
 
