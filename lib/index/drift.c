@@ -50,6 +50,8 @@ static void add_repo_schemas(cmdb_schema *s, cmdb_repo *repo)
 	json_decref(paths);
 }
 
+int cmdb__drift_off;
+
 int cmdb__drift_begin(build *b)
 {
 	cmdb__drift_rec *r = cmdb__calloc(1, sizeof(*r));
@@ -92,6 +94,8 @@ int cmdb__drift_is_ci(build *b, const char *type)
 	cmdb__drift_rec *r = b->drift;
 	json_t *v = json_object_get(r->ci, type);
 
+	if (cmdb__drift_off)
+		return 0;
 	if (!v) {
 		int ci = cmdb_schema_has_type(r->schema, type) &&
 			!cmdb_schema_type_is_record(r->schema, type);
@@ -210,6 +214,8 @@ int cmdb__drift_change_record(build *b, const char *id, const json_t *doc, long 
 	int error = 0, rc;
 
 	memset(&c, 0, sizeof(c));
+	if (cmdb__drift_off)
+		return 0;
 	if (!b->full) { /* a full build authorises everything anyway */
 		if ((rc = cmdb__drift_run(b, R_CHG_GET, "s", id)) < 0)
 			return rc;

@@ -13,6 +13,10 @@
 
 #include "index/index_build.h"
 
+/* Benchmark seam (bench/audit.c): nonzero turns the drift bookkeeping off, to measure
+ * what it costs. Never set by the library. */
+extern int cmdb__drift_off;
+
 /* Set up b->drift (schema kinds, statements); cmdb__drift_end frees it. */
 int cmdb__drift_begin(build *b);
 void cmdb__drift_end(build *b);

@@ -104,6 +104,8 @@ int cmdb__drift_authorise(build *b)
 	size_t n = 0;
 	int rc;
 
+	if (cmdb__drift_off)
+		return 0;
 	memset(&a, 0, sizeof(a));
 	a.b = b;
 	if (!(a.by_id = json_object()) || !(a.exempt = json_array())) {
