@@ -62,6 +62,10 @@ CMDB_API void cmdb_validator_free(cmdb_validator *v);
  */
 CMDB_API int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len);
 
+/* The same for a document already parsed (the index's copy): findings carry no line and
+ * column (0). */
+CMDB_API int cmdb_validator_add_doc(cmdb_validator *v, const char *path, const json_t *doc);
+
 /* Tell the validator an item exists without checking it (relation targets outside the checked set).
  */
 CMDB_API int cmdb_validator_add_known(cmdb_validator *v, const char *id, const char *type);

@@ -29,11 +29,6 @@
 static const char *const auth_sql[A_N] = {
 	("SELECT dst FROM relations WHERE src = ?1 AND type = 'member_of' AND from_seq <= ?2"
 	 " AND (to_seq IS NULL OR to_seq > ?2) ORDER BY dst"),
-	"SELECT value FROM trailers WHERE seq = ?1 AND key = 'Change' COLLATE NOCASE",
-	("SELECT src FROM relations WHERE dst = ?1 AND type = 'affects' AND to_seq IS NULL"
-	 " AND src LIKE 'change/%' ORDER BY src"),
-	"SELECT dst FROM relations WHERE src = ?1 AND type = 'affects' AND to_seq IS NULL ORDER BY "
-	"dst",
 	"UPDATE drifts SET status = ?3, change = ?4, how = ?5 WHERE id = ?1 AND seq = ?2",
 	"INSERT OR IGNORE INTO drift_matches(change, id, seq, how) VALUES(?1, ?2, ?3, ?4)",
 };
@@ -199,28 +194,23 @@ static int judge_covering(auth *a, drift *d, size_t k)
 }
 
 /* The change's affects targets as "a, b" (at most a few), for "not covered" reasons. */
-static char *affects_text(auth *a, const char *change_id)
+static char *affects_text(auth *a, size_t k)
 {
-	sqlite3_stmt *st = a->st[A_AFFECTS];
-	char **l = NULL, *out = NULL;
-	size_t n = 0, len = 0;
+	const json_t *l = json_array_get(a->affects, k);
+	size_t n = json_array_size(l), len = 0;
+	char *out;
 
-	sqlite3_bind_text(st, 1, change_id, -1, SQLITE_TRANSIENT);
-	if (column_list(a, st, &l, &n) < 0)
-		goto done;
 	for (size_t i = 0; i < n && i < 4; i++)
-		len += strlen(l[i]) + 2;
+		len += strlen(json_string_value(json_array_get(l, i))) + 2;
 	if (!(out = cmdb__malloc(len + 16)))
-		goto done;
+		return NULL;
 	*out = '\0';
 	for (size_t i = 0; i < n && i < 4; i++)
-		strcat(strcat(out, i ? ", " : ""), l[i]);
+		strcat(strcat(out, i ? ", " : ""), json_string_value(json_array_get(l, i)));
 	if (n > 4)
 		strcat(out, ", ...");
 	if (n == 0)
 		strcpy(out, "nothing");
-done:
-	free_list(l, n);
 	return out;
 }
 
@@ -235,18 +225,12 @@ static long long find_change(auth *a, const char *value)
 
 static int covers(auth *a, drift *d, size_t k)
 {
-	sqlite3_stmt *st = a->st[A_AFFECTS];
-	char **l = NULL;
-	size_t n = 0;
-	int rc, hit = 0;
+	const json_t *l = json_array_get(a->affects, k);
 
-	sqlite3_bind_text(st, 1, a->chg[k].id, -1, SQLITE_TRANSIENT);
-	if ((rc = column_list(a, st, &l, &n)) < 0)
-		return rc;
-	for (size_t i = 0; i < n && !hit; i++)
-		hit = has(d->targets, d->ntargets, l[i]);
-	free_list(l, n);
-	return hit;
+	for (size_t i = 0; i < json_array_size(l); i++)
+		if (has(d->targets, d->ntargets, json_string_value(json_array_get(l, i))))
+			return 1;
+	return 0;
 }
 
 static int judge_trailer(auth *a, drift *d, const char *value)
@@ -271,7 +255,7 @@ static int judge_trailer(auth *a, drift *d, const char *value)
 	if ((rc = covers(a, d, (size_t)k)) < 0)
 		return rc;
 	if (!rc) {
-		char *aff = affects_text(a, a->chg[k].id);
+		char *aff = affects_text(a, (size_t)k);
 		char *r = aff
 			? cmdb__sprintf("named by the commit's Change: trailer, but it affects "
 					"%s, not %s, its host or its groups",
@@ -303,7 +287,7 @@ static int judge_uncovered(auth *a, drift *d)
 		if (d->seen[k] || !cmdb__change_authorises(c) || !c->have_window ||
 			d->time < c->win_start - a->grace || d->time > c->win_end + a->grace)
 			continue;
-		if (!(aff = affects_text(a, c->id)))
+		if (!(aff = affects_text(a, k)))
 			return OOM();
 		r = cmdb__sprintf("in its window, but the item is not covered: it affects %s", aff);
 		free(aff);
@@ -395,9 +379,8 @@ static int write_verdict(auth *a, drift *d)
 
 int cmdb__drift_judge(auth *a, drift *d)
 {
-	sqlite3_stmt *st;
-	char **list = NULL;
-	size_t n = 0;
+	const json_t *tl;
+	char key[32];
 	int rc;
 
 	d->win_idx = d->trl_idx = -1;
@@ -409,26 +392,21 @@ int cmdb__drift_judge(auth *a, drift *d)
 	if ((rc = targets_of(a, d)) < 0)
 		goto done;
 	for (size_t t = 0; t < d->ntargets && rc == 0; t++) {
-		st = a->st[A_COVERING];
-		sqlite3_bind_text(st, 1, d->targets[t], -1, SQLITE_TRANSIENT);
-		if ((rc = column_list(a, st, &list, &n)) < 0)
-			break;
-		for (size_t i = 0; i < n && rc == 0; i++) {
-			long long k = find_change(a, list[i]);
+		const json_t *ks = json_object_get(a->covering, d->targets[t]);
 
-			if (k >= 0 && !d->seen[k]) {
+		for (size_t i = 0; i < json_array_size(ks) && rc == 0; i++) {
+			long long k = json_integer_value(json_array_get(ks, i));
+
+			if (!d->seen[k]) {
 				d->seen[k] = 1;
 				rc = judge_covering(a, d, (size_t)k);
 			}
 		}
-		free_list(list, n);
-		list = NULL, n = 0;
 	}
-	st = a->st[A_TRAILERS];
-	sqlite3_bind_int64(st, 1, d->seq);
-	if (rc == 0 && (rc = column_list(a, st, &list, &n)) == 0)
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = judge_trailer(a, d, list[i]);
+	snprintf(key, sizeof(key), "%lld", d->seq);
+	tl = json_object_get(a->trailers, key);
+	for (size_t i = 0; i < json_array_size(tl) && rc == 0; i++)
+		rc = judge_trailer(a, d, json_string_value(json_array_get(tl, i)));
 	if (a->explain) {
 		if (rc == 0 && d->win_idx < 0 && d->trl_idx < 0 && !exempt(a, d))
 			rc = judge_uncovered(a, d);
@@ -438,7 +416,6 @@ int cmdb__drift_judge(auth *a, drift *d)
 		rc = write_verdict(a, d);
 	}
 done:
-	free_list(list, n);
 	free_list(d->targets, d->ntargets);
 	for (size_t i = 0; i < d->ncands; i++) {
 		free(d->cands[i].change);
@@ -521,6 +498,82 @@ void cmdb__drift_auth_dispose(auth *a)
 	json_decref(a->by_id);
 	json_decref(a->exempt);
 	json_decref(a->result);
+	json_decref(a->covering);
+	json_decref(a->affects);
+	json_decref(a->trailers);
+}
+
+/* Run sql and hand every row to fn. */
+static int each(auth *a, const char *sql, int (*fn)(auth *a, sqlite3_stmt *st))
+{
+	sqlite3_stmt *st = NULL;
+	int rc, step = SQLITE_DONE;
+
+	if ((rc = cmdb__index_prepare(&st, a->b->idx, sql, "cannot read the index")) < 0)
+		return rc;
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = fn(a, st);
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cmdb__index_sqlerr(a->b->idx, "cannot read the index");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Append v to the array at key of obj (made when missing). */
+static int push_at(json_t *obj, const char *key, json_t *v)
+{
+	json_t *l = json_object_get(obj, key);
+
+	if (!v || (!l && json_object_set_new(obj, key, l = json_array()) < 0) || !l ||
+		json_array_append_new(l, v) < 0)
+		return OOM();
+	return 0;
+}
+
+static int affects_row(auth *a, sqlite3_stmt *st)
+{
+	const char *src = (const char *)sqlite3_column_text(st, 0);
+	const char *dst = (const char *)sqlite3_column_text(st, 1);
+	json_t *k = src ? json_object_get(a->by_id, src) : NULL;
+
+	if (!k || !dst)
+		return 0; /* a change record the changes table does not hold: it did not parse */
+	if (push_at(a->covering, dst, json_integer(json_integer_value(k))) < 0 ||
+		json_array_append_new(json_array_get(a->affects, (size_t)json_integer_value(k)),
+			json_string(dst)) < 0)
+		return OOM();
+	return 0;
+}
+
+static int trailer_row(auth *a, sqlite3_stmt *st)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
+	return sqlite3_column_text(st, 1)
+		? push_at(a->trailers, key, json_string((const char *)sqlite3_column_text(st, 1)))
+		: 0;
+}
+
+/* Who affects what, and the commits' Change: trailers, read once per pass. */
+static int load_links(auth *a)
+{
+	int rc;
+
+	if (!(a->covering = json_object()) || !(a->affects = json_array()) ||
+		!(a->trailers = json_object()))
+		return OOM();
+	for (size_t k = 0; k < a->nchg; k++)
+		if (json_array_append_new(a->affects, json_array()) < 0)
+			return OOM();
+	if ((rc = each(a,
+		     "SELECT src, dst FROM relations WHERE type = 'affects' AND to_seq IS NULL AND "
+		     "src LIKE 'change/%' ORDER BY src, dst",
+		     affects_row)) < 0)
+		return rc;
+	return each(a,
+		"SELECT seq, value FROM trailers WHERE key = 'Change' COLLATE NOCASE ORDER BY seq",
+		trailer_row);
 }
 
 int cmdb__drift_auth_init(auth *a)
@@ -534,5 +587,7 @@ int cmdb__drift_auth_init(auth *a)
 		if (!a->explain || (i != A_UPDATE && i != A_MATCH))
 			rc = cmdb__index_prepare(&a->st[i], a->b->idx, auth_sql[i],
 				"cannot prepare the drift authorisation");
-	return rc < 0 ? rc : load_changes(a);
+	if (rc < 0 || (rc = load_changes(a)) < 0)
+		return rc;
+	return load_links(a);
 }

@@ -30,9 +30,6 @@ struct cmdb__drift_rec {
 /* The rule's state (drift_auth.c): building (writes verdicts) or explaining. */
 enum {
 	A_GROUPS,
-	A_TRAILERS,
-	A_COVERING,
-	A_AFFECTS,
 	A_UPDATE,
 	A_MATCH,
 	A_N
@@ -49,6 +46,9 @@ struct cmdb__drift_explainer {
 	json_t *by_id; /* "change/CHG-0001" -> index into chg */
 	long long grace; /* seconds */
 	json_t *exempt; /* globs over paths */
+	json_t *covering; /* affected id -> [indexes into chg of the changes affecting it] */
+	json_t *affects; /* per chg index: [the ids it affects] */
+	json_t *trailers; /* "seq" -> [values of that commit's Change: trailers] */
 };
 typedef struct cmdb__drift_explainer auth;
 

@@ -235,6 +235,27 @@ static int diff_relations(build *b, const char *id, const json_t *old, const jso
 	return error < 0 ? error : 0;
 }
 
+/* A created item's drift paths: its attribute groups and relation types (not every leaf). */
+static int created_paths(json_t *paths, const json_t *doc)
+{
+	static const char *const top[] = {"attributes", "relations"};
+	const char *key;
+	json_t *v;
+
+	for (int i = 0; i < 2; i++)
+		json_object_foreach(json_object_get(doc, top[i]), key, v)
+		{
+			char *p = cmdb__sprintf("%s.%s", top[i], key);
+
+			if (!p || json_array_append_new(paths, json_string(p)) < 0) {
+				free(p);
+				return cmdb__error(CMDB_ERROR, "out of memory");
+			}
+			free(p);
+		}
+	return 0;
+}
+
 /* A new version of item id from blob at seq. A blob that does not parse is recorded with its error.
  */
 int cmdb__index_put_item(build *b, const char *id, const char *type, const char *path,
@@ -279,8 +300,9 @@ int cmdb__index_put_item(build *b, const char *id, const char *type, const char 
 	if ((error = cmdb__flatten(&attrs, doc)) < 0 ||
 		(error = cmdb__flatten_relations(&rels, doc)) < 0 ||
 		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
-		(error = diff_attrs(b, id, attrs, seq, paths)) < 0 ||
-		(error = diff_relations(b, id, old_rels, rels, seq, paths)) < 0)
+		(error = diff_attrs(b, id, attrs, seq, existed ? paths : NULL)) < 0 ||
+		(error = diff_relations(b, id, old_rels, rels, seq, existed ? paths : NULL)) < 0 ||
+		(ci && !existed && (error = created_paths(paths, doc)) < 0))
 		goto done;
 	if (!strcmp(type, "change") && (error = cmdb__drift_change_record(b, id, doc, seq)) < 0)
 		goto done;

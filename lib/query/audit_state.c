@@ -233,16 +233,19 @@ typedef struct {
 	cmdb_repo *repo;
 	const char *rev;
 	json_t *commit_of; /* item file -> [oid, time] of its version at until */
-	int rc;
+	json_t *unparsed; /* item file -> the parser's message */
 } vstate;
 
+/* One item at until, from the index's copy of it (no git read, no YAML parse). */
 static int validate_item(sqlite3_stmt *st, void *payload)
 {
 	vstate *s = payload;
 	const char *id = (const char *)sqlite3_column_text(st, 0);
-	char *path = cmdb__sprintf("%s.yaml", id), *buf = NULL;
-	size_t len = 0;
-	int rc;
+	const char *text = (const char *)sqlite3_column_text(st, 3);
+	const char *perr = (const char *)sqlite3_column_text(st, 4);
+	char *path = cmdb__sprintf("%s.yaml", id);
+	json_t *doc = NULL;
+	int rc = 0;
 
 	if (!path)
 		return OOM();
@@ -250,14 +253,20 @@ static int validate_item(sqlite3_stmt *st, void *payload)
 		free(path);
 		return 0;
 	}
-	if ((rc = cmdb_repo_read(&buf, &len, s->repo, s->rev, path)) == 0)
-		rc = cmdb_validator_add(s->v, path, buf, len);
-	if (rc == 0 &&
-		json_object_set_new(s->commit_of, path,
-			json_pack("[sI]", (const char *)sqlite3_column_text(st, 1),
-				(json_int_t)sqlite3_column_int64(st, 2))) < 0)
+	if (json_object_set_new(s->commit_of, path,
+		    json_pack("[sI]", (const char *)sqlite3_column_text(st, 1),
+			    (json_int_t)sqlite3_column_int64(st, 2))) < 0)
 		rc = OOM();
-	free(buf);
+	else if (!text)
+		rc = json_object_set_new(s->unparsed, path,
+			     json_string(perr ? perr : "the file does not parse")) < 0
+			? OOM()
+			: cmdb_validator_add_known(s->v, id, NULL);
+	else if (!(doc = json_loads(text, JSON_DECODE_ANY, NULL)))
+		rc = OOM();
+	else
+		rc = cmdb_validator_add_doc(s->v, path, doc);
+	json_decref(doc);
 	free(path);
 	return rc;
 }
@@ -293,15 +302,17 @@ static int validate_findings(
 	json_t *findings, cmdb_index *idx, const audit_range *r, const char *rev)
 {
 	static const char sql[] =
-		"SELECT v.id, c.oid, c.time FROM item_versions v JOIN commits c ON c.seq = "
-		"v.from_seq WHERE " CMDB_VALID_AT(1) " ORDER BY v.id";
-	vstate s = {NULL, cmdb_index_repo(idx), rev, json_object(), 0};
+		"SELECT v.id, c.oid, c.time, v.doc, v.error FROM item_versions v JOIN commits c ON "
+		"c.seq = v.from_seq WHERE " CMDB_VALID_AT(1) " ORDER BY v.id";
+	vstate s = {NULL, cmdb_index_repo(idx), rev, json_object(), json_object()};
+	const char *ufile;
+	json_t *umsg;
 	cmdb_schema *schema = NULL;
 	json_t *out = json_array(), *f;
 	size_t i;
 	int rc;
 
-	if (!out || !s.commit_of) {
+	if (!out || !s.commit_of || !s.unparsed) {
 		rc = OOM();
 		goto done;
 	}
@@ -310,6 +321,16 @@ static int validate_findings(
 		(rc = each_row(idx, sql, r->until, validate_item, &s)) < 0 ||
 		(rc = cmdb_validator_finish(s.v, out)) < 0)
 		goto done;
+	json_object_foreach(s.unparsed, ufile, umsg)
+	{
+		json_t *uf = json_pack("{sssIsIsOss}", "file", ufile, "line", (json_int_t)0,
+			"column", (json_int_t)0, "message", umsg, "id", "");
+
+		if (!uf || json_array_append_new(out, uf) < 0) {
+			rc = OOM();
+			goto done;
+		}
+	}
 	json_array_foreach(out, i, f)
 	{
 		const char *file = json_string_value(json_object_get(f, "file"));
@@ -317,16 +338,16 @@ static int validate_findings(
 		const char *id = json_string_value(json_object_get(f, "id"));
 		json_t *at = json_object_get(s.commit_of, file);
 		int dangling = msg && strstr(msg, "relation to missing item") != NULL;
-		char *line = cmdb__sprintf("%s:%lld:%lld: %s", file,
-			(long long)json_integer_value(json_object_get(f, "line")),
-			(long long)json_integer_value(json_object_get(f, "column")), msg);
+		char *line = cmdb__sprintf("%s: %s", file, msg);
+		char *item = id && *id ? cmdb__strdup(id) : cmdb__strndup(file, strlen(file) - 5);
 
-		rc = line ? cmdb__audit_add(findings,
-				    dangling ? "dangling_relation" : "schema_violation",
-				    id && *id ? id : file, json_string_value(json_array_get(at, 0)),
-				    json_integer_value(json_array_get(at, 1)), line, NULL)
-			  : OOM();
+		rc = line && item ? cmdb__audit_add(findings,
+					    dangling ? "dangling_relation" : "schema_violation",
+					    item, json_string_value(json_array_get(at, 0)),
+					    json_integer_value(json_array_get(at, 1)), line, NULL)
+				  : OOM();
 		free(line);
+		free(item);
 		if (rc < 0)
 			break;
 	}
@@ -335,6 +356,7 @@ done:
 	cmdb_schema_free(schema);
 	json_decref(out);
 	json_decref(s.commit_of);
+	json_decref(s.unparsed);
 	return rc;
 }
 
