@@ -25,9 +25,11 @@
 
 static int schema_impacts(const char *type, void *payload)
 {
-	int impacts = 0;
+	cmdb_impact_dir dir = CMDB_IMPACT_NONE;
 
-	return cmdb_schema_relation(payload, type, &impacts) < 0 ? 0 : impacts;
+	if (cmdb_schema_relation_impact(payload, type, &dir) < 0)
+		cmdb_error_clear();
+	return (int)dir;
 }
 
 /* "INC-0007" or "incident/INC-0007" -> "incident/INC-0007" (new string). */

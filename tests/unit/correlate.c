@@ -119,9 +119,10 @@ static void test_correlate__change_drifts_and_impact(void **state)
 	assert_string_equal(
 		json_string_value(json_object_get(json_object_get(res, "window"), "start")),
 		"2026-03-02T10:00:00Z");
-	/* downstream of host/web01: nginx runs on it */
+	/* downstream of host/web01: nginx runs on it, and its change is reported for its
+	 * group (member_of) */
 	items = json_object_get(json_object_get(res, "impact"), "items");
-	assert_int_equal(json_array_size(items), 2);
+	assert_int_equal(json_array_size(items), 3);
 	json_decref(res);
 	assert_int_equal(cmdb_query_change_drifts(&res, idx, "CHG-0002"), 0);
 	assert_int_equal(json_array_size(json_object_get(res, "drifts")), 0); /* not approved */
