@@ -182,54 +182,55 @@ static int cmp_rank(const void *x, const void *y)
 		json_string_value(json_object_get(b, "item")));
 }
 
-/* Every drift of the impact's items in [from, to], ranked (rank 1 first). */
+/* Every drift of the impact's items in [from, to], ranked (rank 1 first): one read of
+ * the window's drifts (drifts_time), kept when their item is in the graph. */
 static int incident_drifts(
 	json_t **out, sqlite3 *db, const json_t *impact, long long from, long long to)
 {
-	static const char sql[] = "SELECT d.id, d.seq, d.time, d.kind, d.paths, d.status, "
-				  "d.change, d.how, c.oid FROM "
-				  "drifts d JOIN commits c ON c.seq = d.seq WHERE d.id = ?1 AND "
-				  "d.time BETWEEN ?2 AND "
-				  "?3 ORDER BY d.seq";
+	static const char sql[] =
+		"SELECT d.id, d.seq, d.time, d.kind, d.paths, d.status, d.change, d.how, c.oid "
+		"FROM "
+		"drifts d JOIN commits c ON c.seq = d.seq WHERE d.time BETWEEN ?1 AND ?2 ORDER BY "
+		"d.seq, d.id";
 	sqlite3_stmt *st = NULL;
-	json_t *list = json_array(), *it, **v = NULL;
+	json_t *list = json_array(), *depth_of = json_object(), *it, **v = NULL;
 	size_t i, n;
 	int rc = 0, step = SQLITE_DONE;
 
 	*out = NULL;
-	if (!list)
-		return OOM();
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (!list || !depth_of) {
 		json_decref(list);
-		return cmdb__query_sqlerr(db, "cannot read the drifts");
+		json_decref(depth_of);
+		return OOM();
 	}
-	json_array_foreach(json_object_get(impact, "items"), i, it)
-	{
-		long long depth = json_integer_value(json_object_get(it, "depth"));
-
-		sqlite3_reset(st);
-		sqlite3_bind_text(
-			st, 1, json_string_value(json_object_get(it, "id")), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, from);
-		sqlite3_bind_int64(st, 3, to);
-		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-			json_t *row = own(drift_row(st));
-			long long before = to - sqlite3_column_int64(st, 2);
-
-			if (!row || json_object_set_new(row, "depth", json_integer(depth)) < 0 ||
-				json_object_set_new(row, "before_s", json_integer(before)) < 0 ||
-				json_object_set_new(row, "_score",
-					json_real((double)before /
-							(double)(to - from ? to - from : 1) +
-						(double)depth / 2.0)) < 0 ||
-				json_array_append_new(list, row) < 0)
-				rc = OOM();
-		}
-		if (rc == 0 && step != SQLITE_DONE)
-			rc = cmdb__query_sqlerr(db, "cannot read the drifts");
-		if (rc < 0)
-			break;
+	json_array_foreach(json_object_get(impact, "items"), i,
+		it) if (json_object_set(depth_of, json_string_value(json_object_get(it, "id")),
+				json_object_get(it, "depth")) < 0) rc = OOM();
+	if (rc == 0 && sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		rc = cmdb__query_sqlerr(db, "cannot read the drifts");
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, from);
+		sqlite3_bind_int64(st, 2, to);
 	}
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *d = json_object_get(depth_of, (const char *)sqlite3_column_text(st, 0));
+		long long depth = json_integer_value(d), before = to - sqlite3_column_int64(st, 2);
+		json_t *row;
+
+		if (!d)
+			continue;
+		row = own(drift_row(st));
+		if (!row || json_object_set_new(row, "depth", json_integer(depth)) < 0 ||
+			json_object_set_new(row, "before_s", json_integer(before)) < 0 ||
+			json_object_set_new(row, "_score",
+				json_real((double)before / (double)(to - from ? to - from : 1) +
+					(double)depth / 2.0)) < 0 ||
+			json_array_append_new(list, row) < 0)
+			rc = OOM();
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = cmdb__query_sqlerr(db, "cannot read the drifts");
+	json_decref(depth_of);
 	sqlite3_finalize(st);
 	n = json_array_size(list);
 	if (rc == 0 && !(v = cmdb__calloc(n ? n : 1, sizeof(*v))))
