@@ -263,12 +263,19 @@ int main(int argc, char **argv)
 	if (cmdb_repo_open(&repo, path) < 0)
 		die("open repo");
 	snprintf(path, sizeof(path), "%s/index.db", g.dir);
-	off = full_build(repo, path, 1);
-	coff = last_cpu;
-	on = full_build(repo, path, 0);
-	con = last_cpu;
+	/* off, on, off, on: the first build pays for cold caches; the best of each counts */
+	off = on = coff = con = 1e30;
+	for (int k = 0; k < 4; k++) {
+		double w = full_build(repo, path, !(k % 2));
+
+		if (k % 2)
+			on = w < on ? w : on, con = last_cpu < con ? last_cpu : con;
+		else
+			off = w < off ? w : off, coff = last_cpu < coff ? last_cpu : coff;
+	}
 	printf("\n  %-44s %10s %10s   %s\n", "operation", "wall", "cpu", "target");
-	printf("  %-44s %8.1f ms %8.1f ms\n", "full index, drift bookkeeping off", off, coff);
+	printf("  %-44s %8.1f ms %8.1f ms   (best of 2, alternating)\n",
+		"full index, drift bookkeeping off", off, coff);
 	printf("  %-44s %8.1f ms %8.1f ms   overhead %+.1f %% cpu, %+.1f %% wall (target <= "
 	       "25 %%)\n",
 		"full index, drift bookkeeping on", on, con, (con / coff - 1) * 100,
