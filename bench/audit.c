@@ -182,7 +182,7 @@ static double full_build(cmdb_repo *repo, const char *path, int off)
 
 static void parse(gen *g, records *r, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) { /* --flag VALUE pairs */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!v)
@@ -205,7 +205,6 @@ static void parse(gen *g, records *r, int argc, char **argv)
 			g->dir = v;
 		else
 			die(argv[i]);
-		i++;
 	}
 }
 

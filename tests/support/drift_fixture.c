@@ -58,6 +58,8 @@ void dt_remove(dt_fixture *f, const char *path)
 }
 
 static void put_fmt(dt_fixture *f, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void put_fmt(dt_fixture *f, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	char *doc;
