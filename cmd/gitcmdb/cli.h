@@ -204,6 +204,7 @@ extern const cli_command cli_cmd_change;
 extern const cli_command cli_cmd_incident;
 extern const cli_command cli_cmd_problem;
 extern const cli_command cli_cmd_baseline;
+extern const cli_command cli_cmd_audit;
 
 /* ---- after a commit (push.c, gc.c) -------------------------------------------------- */
 

@@ -5,7 +5,8 @@
  * refresh (BEGIN IMMEDIATE, WAL), so readers never see a half-built state.
  *
  * Tables (see lib/index/index_schema.c and docs/index.md): meta, commits, items,
- * item_versions, attrs, relations, trailers. Every row with a validity interval
+ * item_versions, attrs, relations, trailers, and the drift bookkeeping: drifts,
+ * drift_matches, changes (docs/audit.md). Every row with a validity interval
  * is valid for from_seq <= S < to_seq (to_seq NULL = still current). seq numbers
  * commits 1.. in first-parent order of main; commits reachable only through a
  * merge's other parents get seqs too (mainline = 0) but carry no item changes:
@@ -29,7 +30,7 @@ typedef struct cmdb_index cmdb_index;
 #define CMDB_INDEX_REBUILD 0x4 /* with REFRESH: discard everything and index from the root */
 
 /* The schema this build writes; an index with a higher meta.schema_version is refused. */
-#define CMDB_INDEX_SCHEMA_VERSION 2
+#define CMDB_INDEX_SCHEMA_VERSION 3
 
 /*
  * Open (creating when missing, unless READONLY) the index of repo at db_path

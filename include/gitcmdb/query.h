@@ -92,4 +92,66 @@ CMDB_API int cmdb_estate_diff(json_t **out, cmdb_index *idx, const char *from, c
 /* A diff result as readable text (one line per change). */
 CMDB_API int cmdb_estate_diff_format_text(char **out, const json_t *result);
 
+/* ---- audit (docs/audit.md) ------------------------------------------------------- */
+
+typedef struct {
+	const char *since; /* WHEN: only what came after it; NULL = the whole history */
+	const char *until; /* WHEN: up to it; NULL = the indexed head */
+	long long now; /* the reference time of stale_scan and change_without_drift (unix
+			  seconds); 0 = until's commit time when until is given, else the
+			  current time */
+} cmdb_audit_opts;
+
+#define CMDB_AUDIT_OPTS_INIT                                                                       \
+	{                                                                                          \
+		NULL, NULL, 0                                                                      \
+	}
+
+/*
+ * Every finding of the audit over (since, until]. *out:
+ *   {"since": point|null, "until": point, "now": time,
+ *    "findings": [{"kind", "item", "commit", "time", "explanation", ...}],
+ *    "counts": {"unauthorised_drift": n, "stale_scan": n, "dangling_relation": n,
+ *               "schema_violation": n, "duplicate_identity": n,
+ *               "change_without_drift": n, "emergency_change": n, "total": n}}
+ * (a point is {"seq", "commit", "time"}). Findings are sorted by time, then kind and
+ * item. unauthorised_drift adds "drift" (created|modified|deleted), "paths" and
+ * "candidates": [{"change", "reason"}]; duplicate_identity adds "items"; the change
+ * findings add "change"; stale_scan's commit and time are its last successful scan's
+ * (null when there is none). Drifts are judged when indexed (cmdb_index_open); the
+ * unauthorised ones are explained here against the change records at the head.
+ */
+CMDB_API int cmdb_audit(json_t **out, cmdb_index *idx, const cmdb_audit_opts *opts);
+
+/* An audit result as text: one line per finding ("no findings" when there is none). */
+CMDB_API int cmdb_audit_format_text(char **out, const json_t *result);
+
+/* ---- drifts of incidents and changes ------------------------------------------------ */
+
+/*
+ * What changed before incident id ("INC-0007" or "incident/INC-0007") broke: *out
+ *   {"incident", "opened", "lookback", "at": point, "affected": [ids],
+ *    "impact": {"items": [{"id", "depth", "path"}], "edges": [...]},   (upstream of
+ *                                                   the affected items at opened)
+ *    "drifts": [{"item", "commit", "time", "drift", "paths", "status", "change", "how",
+ *                "depth", "before_s", "rank"}]}
+ * drifts are every drift in [opened - lookback, opened] of the affected items and of
+ * what they need, ranked by closeness in time and in the graph (rank 1 first);
+ * status authorised (change names it), exempt or unauthorised. lookback_s 0 = 72 h.
+ * CMDB_ENOTFOUND for an unknown incident, CMDB_EINVALID when it has no valid opened.
+ */
+CMDB_API int cmdb_query_incident_drifts(
+	json_t **out, cmdb_index *idx, const char *id, long long lookback_s);
+
+/*
+ * What change id ("CHG-0042" or "change/CHG-0042") authorised and what it could break:
+ *   {"change", "status", "window": {"start", "end"}|null, "affects": [ids],
+ *    "drifts": [{"item", "commit", "time", "drift", "paths", "how", "authorised_by"}],
+ *    "impact": {"items": [{"id", "depth", "path"}], "edges": [...]}}   (downstream of
+ *                                                   the affected items at the head)
+ * authorised_by is the change the drift's verdict names (another change may have
+ * matched first). CMDB_ENOTFOUND for an unknown change.
+ */
+CMDB_API int cmdb_query_change_drifts(json_t **out, cmdb_index *idx, const char *id);
+
 #endif

@@ -42,11 +42,23 @@ CMDB_API int cmdb_schema_type_is_record(const cmdb_schema *schema, const char *t
 /* All type names, sorted, as a new json_t array of strings. */
 CMDB_API int cmdb_schema_types(json_t **out, const cmdb_schema *schema);
 
+/* Which end's failure (or change) hits the other, per relation type (relations.yaml `impact`). */
+typedef enum {
+	CMDB_IMPACT_NONE = 0, /* none: records (affects, caused_by) */
+	CMDB_IMPACT_TARGET = 1, /* target: a failure of the target hits the source (runs_on, ...) */
+	CMDB_IMPACT_SOURCE = 2, /* source: a failure of the source hits the target (part_of) */
+	CMDB_IMPACT_MEMBERS = 3 /* members: a member's failure is reported for its group, and
+				   impact on the group is its members' (member_of) */
+} cmdb_impact_dir;
+
 /*
- * Look up a relation type. *impacts is set to 1 when a failure of the target
- * impacts the source (runs_on, depends_on, ...), 0 otherwise. CMDB_ENOTFOUND if unknown.
+ * Look up a relation type. *impacts is set to 1 when it carries impact in either direction
+ * (cmdb_schema_relation_impact says which), 0 otherwise. CMDB_ENOTFOUND if unknown.
  */
 CMDB_API int cmdb_schema_relation(const cmdb_schema *schema, const char *relation, int *impacts);
+/* The impact direction of a relation type; CMDB_ENOTFOUND if unknown (*dir unchanged). */
+CMDB_API int cmdb_schema_relation_impact(
+	const cmdb_schema *schema, const char *relation, cmdb_impact_dir *dir);
 
 /* All relation type names, sorted, as a new json_t array of strings. */
 CMDB_API int cmdb_schema_relation_types(json_t **out, const cmdb_schema *schema);
@@ -61,6 +73,10 @@ CMDB_API void cmdb_validator_free(cmdb_validator *v);
  * an error code only when something other than the input failed (e.g. memory).
  */
 CMDB_API int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len);
+
+/* The same for a document already parsed (the index's copy): findings carry no line and
+ * column (0). */
+CMDB_API int cmdb_validator_add_doc(cmdb_validator *v, const char *path, const json_t *doc);
 
 /* Tell the validator an item exists without checking it (relation targets outside the checked set).
  */

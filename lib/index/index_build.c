@@ -13,7 +13,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
-#include "index/index_build.h"
+#include "index/drift.h"
 
 static const char *const stmt_sql[S_N] = {
 	("INSERT INTO commits(seq, oid, time, tz_offset, author, email, summary, message, scan_id,"
@@ -37,16 +37,12 @@ static const char *const stmt_sql[S_N] = {
 
 #define BIG_RUN 16 /* commits added after which the WAL is worth truncating */
 
-/* Reset st, bind text/int parameters described by fmt ('s' text or NULL, 'i' int64), step once. */
-int cmdb__index_run(build *b, int which, const char *fmt, ...)
+static int run_va(build *b, sqlite3_stmt *st, const char *fmt, va_list ap)
 {
-	sqlite3_stmt *st = b->st[which];
-	va_list ap;
 	int rc = SQLITE_OK, i = 1;
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	va_start(ap, fmt);
 	for (const char *f = fmt; *f; f++, i++) {
 		/* STATIC: the strings outlive the step below, and every run rebinds */
 		rc = *f == 's'
@@ -55,13 +51,35 @@ int cmdb__index_run(build *b, int which, const char *fmt, ...)
 		if (rc != SQLITE_OK)
 			break;
 	}
-	va_end(ap);
 	if (rc != SQLITE_OK) /* a dropped binding would store NULL in its place */
 		return cmdb__index_sqlerr(b->idx, "cannot update the index");
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return cmdb__index_sqlerr(b->idx, "cannot update the index");
 	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+/* Reset st, bind text/int parameters described by fmt ('s' text or NULL, 'i' int64), step once. */
+int cmdb__index_run(build *b, int which, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = run_va(b, b->st[which], fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int cmdb__index_run_stmt(build *b, sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = run_va(b, st, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int insert_trailers(build *b, long long seq, const char *message, const char **scan,
@@ -123,10 +141,12 @@ static int apply_change(const char *path, const git_oid *blob, void *payload)
 	char *id = NULL, *type = NULL;
 	int error;
 
+	if (!strcmp(path, "gitcmdb.yaml"))
+		cmdb__drift_settings_changed(cx->b);
 	if ((error = cmdb__index_item_id(&id, &type, path)) <= 0)
 		goto done;
 	if (!blob)
-		error = cmdb__index_close_item(cx->b, id, cx->seq);
+		error = cmdb__index_close_item(cx->b, id, type, cx->seq);
 	else
 		error = cmdb__index_put_item(cx->b, id, type, path, blob, cx->seq);
 done:
@@ -319,6 +339,7 @@ static int index_mainline(build *b, const git_oid *oid)
 		goto done;
 	if ((error = insert_commit(b, c, 1, &seq)) < 0)
 		goto done;
+	b->time = (long long)git_commit_time(c);
 	error = apply_commit_diff(b, c, seq);
 done:
 	git_commit_free(c);
@@ -348,6 +369,8 @@ static int build_in_txn(build *b, int rebuild)
 			error = cmdb__index_sqlerr(b->idx, "cannot prepare the index update");
 			goto done;
 		}
+	if ((error = cmdb__drift_begin(b)) < 0)
+		goto done;
 	if ((error = cmdb__index_run(b, S_MAX_SEQ, "")) < 0)
 		goto done;
 	error = 0;
@@ -363,6 +386,8 @@ static int build_in_txn(build *b, int rebuild)
 		error = cmdb__index_sqlerr(b->idx, "cannot create the index's indexes");
 		goto done;
 	}
+	if ((error = cmdb__drift_authorise(b)) < 0)
+		goto done;
 	if (n == 0) {
 		error = sqlite3_exec(b->idx->db, "DELETE FROM meta WHERE key = 'last_commit'", NULL,
 				NULL, NULL) == SQLITE_OK
@@ -428,6 +453,7 @@ int cmdb__index_build(cmdb_index *idx, int rebuild, int *commits_added)
 	error = build_in_txn(&b, rebuild);
 	for (size_t i = 0; i < S_N; i++)
 		sqlite3_finalize(b.st[i]);
+	cmdb__drift_end(&b);
 	if (error) {
 		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 		return error;

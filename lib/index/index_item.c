@@ -11,7 +11,7 @@
 
 #include "util/alloc.h"
 #include "util/error.h"
-#include "index/index_build.h"
+#include "index/drift.h"
 
 /* Item files are "<type>/<name...>.yaml" outside file/ (raw captured files) and dot-dirs. */
 int cmdb__index_item_id(char **id, char **type, const char *path)
@@ -29,14 +29,21 @@ int cmdb__index_item_id(char **id, char **type, const char *path)
 	return 1;
 }
 
-int cmdb__index_close_item(build *b, const char *id, long long seq)
+int cmdb__index_close_item(build *b, const char *id, const char *type, long long seq)
 {
-	int error;
+	int error, existed;
 
-	if ((error = cmdb__index_run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
-		(error = cmdb__index_run(b, S_ATTR_CLOSE_ALL, "si", id, seq)) < 0 ||
+	if ((error = cmdb__index_run(b, S_VER_CLOSE, "si", id, seq)) < 0)
+		return error;
+	existed = sqlite3_changes(b->idx->db) > 0;
+	if ((error = cmdb__index_run(b, S_ATTR_CLOSE_ALL, "si", id, seq)) < 0 ||
 		(error = cmdb__index_run(b, S_REL_CLOSE_ALL, "si", id, seq)) < 0)
 		return error;
+	if (existed && !strcmp(type, "change") &&
+		(error = cmdb__drift_change_record(b, id, NULL, seq)) < 0)
+		return error;
+	if (existed && cmdb__drift_is_ci(b, type))
+		return cmdb__drift_note(b, id, "deleted", NULL, seq);
 	return 0;
 }
 
@@ -151,7 +158,7 @@ static int collect_attr_changes(attr_changes *ch, build *b, const char *id, cons
 }
 
 /* Close before adding: a changed path's new row must not be closed with its old one. */
-static int diff_attrs(build *b, const char *id, const json_t *new, long long seq)
+static int diff_attrs(build *b, const char *id, const json_t *new, long long seq, json_t *paths)
 {
 	attr_changes ch;
 	size_t i;
@@ -159,13 +166,19 @@ static int diff_attrs(build *b, const char *id, const json_t *new, long long seq
 
 	memset(&ch, 0, sizeof(ch));
 	error = collect_attr_changes(&ch, b, id, new);
-	for (i = 0; i < ch.nclose && !error; i++)
+	for (i = 0; i < ch.nclose && !error; i++) {
 		error = cmdb__index_run(b, S_ATTR_CLOSE, "ssi", id, ch.close[i], seq);
+		if (error >= 0 && paths &&
+			json_array_append_new(paths, json_string(ch.close[i])) < 0)
+			error = cmdb__error(CMDB_ERROR, "out of memory");
+	}
 	for (i = 0; i < ch.nadd && error >= 0; i++) {
 		const json_t *n = json_array_get(new, ch.add[i]);
 
 		error = cmdb__index_run(
 			b, S_ATTR_ADD, "ssssi", id, col(n, 0), col(n, 1), col(n, 2), seq);
+		if (error >= 0 && paths && json_array_append_new(paths, json_string(col(n, 0))) < 0)
+			error = cmdb__error(CMDB_ERROR, "out of memory");
 	}
 	for (i = 0; i < ch.nclose; i++)
 		free(ch.close[i]);
@@ -174,8 +187,23 @@ static int diff_attrs(build *b, const char *id, const json_t *new, long long seq
 	return error < 0 ? error : 0;
 }
 
-static int diff_relations(
-	build *b, const char *id, const json_t *old, const json_t *new, long long seq)
+/* A changed relation's drift path: relations.TYPE. */
+static int rel_path(json_t *paths, const char *type)
+{
+	char *p;
+	int rc = 0;
+
+	if (!paths)
+		return 0;
+	if (!(p = cmdb__sprintf("relations.%s", type)) ||
+		json_array_append_new(paths, json_string(p)) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+	free(p);
+	return rc;
+}
+
+static int diff_relations(build *b, const char *id, const json_t *old, const json_t *new,
+	long long seq, json_t *paths)
 {
 	size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new);
 	int error = 0;
@@ -190,16 +218,42 @@ static int diff_relations(
 			i++, j++;
 			continue;
 		}
-		if (c < 0)
+		if (c < 0) {
 			error = cmdb__index_run(
-				b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq),
+				b, S_REL_CLOSE, "sssi", id, col(o, 0), col(o, 1), seq);
+			if (error >= 0)
+				error = rel_path(paths, col(o, 0));
 			i++;
-		else
+		} else {
 			error = cmdb__index_run(
-				b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq),
+				b, S_REL_ADD, "sssi", id, col(n, 0), col(n, 1), seq);
+			if (error >= 0)
+				error = rel_path(paths, col(n, 0));
 			j++;
+		}
 	}
 	return error < 0 ? error : 0;
+}
+
+/* A created item's drift paths: its attribute groups and relation types (not every leaf). */
+static int created_paths(json_t *paths, const json_t *doc)
+{
+	static const char *const top[] = {"attributes", "relations"};
+	const char *key;
+	json_t *v;
+
+	for (int i = 0; i < 2; i++)
+		json_object_foreach(json_object_get(doc, top[i]), key, v)
+		{
+			char *p = cmdb__sprintf("%s.%s", top[i], key);
+
+			if (!p || json_array_append_new(paths, json_string(p)) < 0) {
+				free(p);
+				return cmdb__error(CMDB_ERROR, "out of memory");
+			}
+			free(p);
+		}
+	return 0;
 }
 
 /* A new version of item id from blob at seq. A blob that does not parse is recorded with its error.
@@ -208,9 +262,9 @@ int cmdb__index_put_item(build *b, const char *id, const char *type, const char 
 	const git_oid *blob_id, long long seq)
 {
 	git_blob *blob = NULL;
-	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_rels = NULL;
+	json_t *doc = NULL, *attrs = NULL, *rels = NULL, *old_rels = NULL, *paths = NULL;
 	char hex[GIT_OID_HEXSZ + 1], *doc_s = NULL, *perr = NULL;
-	int error = 0, gerr;
+	int error = 0, gerr, existed, ci = cmdb__drift_is_ci(b, type);
 
 	cmdb__index_oid_hex(hex, blob_id);
 	if ((gerr = git_blob_lookup(&blob, b->idx->git, blob_id)) < 0) {
@@ -234,16 +288,28 @@ int cmdb__index_put_item(build *b, const char *id, const char *type, const char 
 		goto done;
 	}
 	if ((error = cmdb__index_run(b, S_ITEM, "ss", id, type)) < 0 ||
-		(error = cmdb__index_run(b, S_VER_CLOSE, "si", id, seq)) < 0 ||
-		(error = cmdb__index_run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
+		(error = cmdb__index_run(b, S_VER_CLOSE, "si", id, seq)) < 0)
 		goto done;
+	existed = sqlite3_changes(b->idx->db) > 0;
+	if ((error = cmdb__index_run(b, S_VER_ADD, "sisss", id, seq, hex, doc_s, perr)) < 0)
+		goto done;
+	if (ci && !(paths = json_array())) {
+		error = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
 	if ((error = cmdb__flatten(&attrs, doc)) < 0 ||
 		(error = cmdb__flatten_relations(&rels, doc)) < 0 ||
 		(error = load_open(&old_rels, b, S_REL_OPEN, id)) < 0 ||
-		(error = diff_attrs(b, id, attrs, seq)) < 0)
+		(error = diff_attrs(b, id, attrs, seq, existed ? paths : NULL)) < 0 ||
+		(error = diff_relations(b, id, old_rels, rels, seq, existed ? paths : NULL)) < 0 ||
+		(ci && !existed && (error = created_paths(paths, doc)) < 0))
 		goto done;
-	error = diff_relations(b, id, old_rels, rels, seq);
+	if (!strcmp(type, "change") && (error = cmdb__drift_change_record(b, id, doc, seq)) < 0)
+		goto done;
+	if (ci)
+		error = cmdb__drift_note(b, id, existed ? "modified" : "created", paths, seq);
 done:
+	json_decref(paths);
 	json_decref(doc);
 	json_decref(attrs);
 	json_decref(rels);

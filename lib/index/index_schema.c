@@ -32,11 +32,31 @@ const char cmdb__index_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS trailers(seq INTEGER NOT NULL, key TEXT NOT NULL, value "
 	"TEXT);\n"
 	"CREATE INDEX IF NOT EXISTS trailers_seq ON trailers(seq);\n"
-	"CREATE INDEX IF NOT EXISTS trailers_kv ON trailers(key, value);\n";
+	"CREATE INDEX IF NOT EXISTS trailers_kv ON trailers(key, value);\n"
+	/* Drift (lib/index/drift.c): one commit changing one CI. paths: JSON array of the
+	 * attributes.* and relations.TYPE paths it changed; kind created|modified|deleted.
+	 * status authorised|exempt|unauthorised (NULL while the authorisation is pending),
+	 * change the authorising record's name (CHG-0001), how window|trailer|exempt. Why
+	 * an unauthorised drift matched no change is explained when asked (audit). */
+	"CREATE TABLE IF NOT EXISTS drifts(seq INTEGER NOT NULL, id TEXT NOT NULL,\n"
+	"  time INTEGER NOT NULL, kind TEXT NOT NULL, paths TEXT NOT NULL, status TEXT,\n"
+	"  change TEXT, how TEXT, PRIMARY KEY(id, seq)) WITHOUT ROWID;\n"
+	"CREATE INDEX IF NOT EXISTS drifts_time ON drifts(time);\n"
+	"CREATE INDEX IF NOT EXISTS drifts_seq ON drifts(seq);\n"
+	/* Every (change, drift) pair where the change authorises the drift (window or
+	 * trailer), whichever change drifts.change names. */
+	"CREATE TABLE IF NOT EXISTS drift_matches(change TEXT NOT NULL, id TEXT NOT NULL,\n"
+	"  seq INTEGER NOT NULL, how TEXT NOT NULL, PRIMARY KEY(change, id, seq)) WITHOUT ROWID;\n"
+	"CREATE INDEX IF NOT EXISTS drift_matches_drift ON drift_matches(id, seq);\n"
+	/* The change records as they are at the indexed head, their fields parsed (times
+	 * in unix seconds, NULL when absent or malformed). */
+	"CREATE TABLE IF NOT EXISTS changes(id TEXT PRIMARY KEY, status TEXT, type TEXT,\n"
+	"  approved_by TEXT, approved_at INTEGER, win_start INTEGER, win_end INTEGER,\n"
+	"  from_seq INTEGER NOT NULL);\n";
 
 /* Every table, in dependency-free order (for rebuild and dumps). */
-const char *const cmdb__index_tables[] = {
-	"commits", "items", "item_versions", "attrs", "relations", "trailers", NULL};
+const char *const cmdb__index_tables[] = {"commits", "items", "item_versions", "attrs", "relations",
+	"trailers", "drifts", "drift_matches", "changes", NULL};
 
 /*
  * Secondary indexes the build itself never reads (queries do). A full build drops
@@ -45,4 +65,5 @@ const char *const cmdb__index_tables[] = {
  * B-tree inserts that overflow the page cache.
  */
 const char *const cmdb__index_deferred[] = {"attrs_path_value", "relations_dst", "item_versions_to",
-	"trailers_seq", "trailers_kv", "commits_time", NULL};
+	"trailers_seq", "trailers_kv", "commits_time", "drifts_time", "drifts_seq",
+	"drift_matches_drift", NULL};

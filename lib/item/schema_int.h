@@ -59,7 +59,8 @@ typedef struct {
 
 typedef struct {
 	char *name;
-	int impacts;
+	int impacts; /* 1 when impact is not none */
+	int impact; /* cmdb_impact_dir */
 	json_t *sources; /* array of type names and/or "ci", "record"; NULL = any */
 	json_t *targets;
 } cmdb__relation;

@@ -140,7 +140,7 @@ const cmdb__type_schema *cmdb__schema_type(const cmdb_schema *schema, const char
 
 const cmdb__relation *cmdb__schema_relation(const cmdb_schema *schema, const char *name)
 {
-	cmdb__relation key = {(char *)name, 0, NULL, NULL};
+	cmdb__relation key = {(char *)name, 0, 0, NULL, NULL};
 
 	if (!schema->nrelations)
 		return NULL;
@@ -184,6 +184,40 @@ static int check_type_list(json_t **out, const json_t *v, const json_t *marks, c
 	return 0;
 }
 
+/* impact: target|source|members|none, or the older impacts: true|false (true = target). */
+static int impact_of(cmdb__relation *r, const json_t *def, const json_t *marks, const char *ptr,
+	const char *origin, const char *name)
+{
+	static const char *const words[] = {"none", "target", "source", "members"};
+	const json_t *dir = json_object_get(def, "impact"), *old = json_object_get(def, "impacts");
+	char sub[600];
+
+	if (dir && old)
+		return at(marks, ptr, origin,
+			"relation '%s': give 'impact' or the older 'impacts', "
+			"not both",
+			name);
+	if (old) {
+		if (!json_is_boolean(old))
+			return at(marks, ptr, origin, "relation '%s' needs 'impacts: true|false'",
+				name);
+		r->impact = json_is_true(old) ? CMDB_IMPACT_TARGET : CMDB_IMPACT_NONE;
+	} else {
+		snprintf(sub, sizeof(sub), "%s/impact", ptr);
+		r->impact = -1;
+		for (int i = 0; i < 4 && json_is_string(dir); i++)
+			if (!strcmp(json_string_value(dir), words[i]))
+				r->impact = i;
+		if (r->impact < 0)
+			return at(marks, dir ? sub : ptr, origin,
+				"relation '%s' needs 'impact: target|source|members|none' (which "
+				"end's failure hits the other)",
+				name);
+	}
+	r->impacts = r->impact != CMDB_IMPACT_NONE;
+	return 0;
+}
+
 static int load_relation(cmdb__relation *r, const char *name, const json_t *def,
 	const json_t *marks, const char *ptr, const char *origin)
 {
@@ -200,13 +234,12 @@ static int load_relation(cmdb__relation *r, const char *name, const json_t *def,
 	json_object_foreach((json_t *)def, key, val)
 	{
 		snprintf(sub, sizeof(sub), "%s/%s", ptr, key);
-		if (strcmp(key, "description") && strcmp(key, "impacts") &&
+		if (strcmp(key, "description") && strcmp(key, "impacts") && strcmp(key, "impact") &&
 			strcmp(key, "sources") && strcmp(key, "targets"))
 			return at(marks, sub, origin, "unknown relation keyword '%s'", key);
 	}
-	if (!json_is_boolean(json_object_get(def, "impacts")))
-		return at(marks, ptr, origin, "relation '%s' needs 'impacts: true|false'", name);
-	r->impacts = json_is_true(json_object_get(def, "impacts"));
+	if ((error = impact_of(r, def, marks, ptr, origin, name)) < 0)
+		return error;
 	snprintf(sub, sizeof(sub), "%s/sources", ptr);
 	if ((error = check_type_list(&r->sources, json_object_get(def, "sources"), marks, sub,
 		     origin, "sources")) < 0)
@@ -513,6 +546,19 @@ int cmdb_schema_relation(const cmdb_schema *schema, const char *relation, int *i
 			CMDB_ENOTFOUND, "unknown relation type '%s'", relation ? relation : "");
 	if (impacts)
 		*impacts = r->impacts;
+	return 0;
+}
+
+int cmdb_schema_relation_impact(
+	const cmdb_schema *schema, const char *relation, cmdb_impact_dir *dir)
+{
+	const cmdb__relation *r = relation ? cmdb__schema_relation(schema, relation) : NULL;
+
+	if (!r)
+		return cmdb__error(
+			CMDB_ENOTFOUND, "unknown relation type '%s'", relation ? relation : "");
+	if (dir)
+		*dir = (cmdb_impact_dir)r->impact;
 	return 0;
 }
 

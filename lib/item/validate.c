@@ -560,7 +560,10 @@ static int yaml_finding(cmdb_validator *v, const char *file, const char *id, con
 	return add_finding(v, file, line, col, id, msg);
 }
 
-int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len)
+/* add with the YAML text (buf) or an already parsed document (doc; findings then have no
+ * line and column). */
+static int add_item(
+	cmdb_validator *v, const char *path, const char *buf, size_t len, const json_t *doc)
 {
 	walk w = {v, path, NULL, NULL, CMDB_BUF_INIT(PTR_CAP), CMDB_BUF_INIT(PTR_CAP), 0};
 	json_t *item = NULL, *marks = NULL;
@@ -578,7 +581,9 @@ int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, siz
 		goto done;
 	}
 	w.id = id;
-	if ((rc = cmdb_yaml_parse_marked(&item, &marks, buf, len, path)) < 0) {
+	if (doc) {
+		item = json_incref((json_t *)doc);
+	} else if ((rc = cmdb_yaml_parse_marked(&item, &marks, buf, len, path)) < 0) {
 		w.error = rc == CMDB_ERROR && strstr(cmdb_error_last(), "out of memory")
 			? rc
 			: yaml_finding(v, path, id, cmdb_error_last());
@@ -603,6 +608,17 @@ done:
 	json_decref(marks);
 	cmdb_free(id);
 	return w.error;
+}
+
+int cmdb_validator_add(cmdb_validator *v, const char *path, const char *buf, size_t len)
+{
+	return add_item(v, path, buf, len, NULL);
+}
+
+int cmdb_validator_add_doc(cmdb_validator *v, const char *path, const json_t *doc)
+{
+	return doc ? add_item(v, path, NULL, 0, doc)
+		   : cmdb__error(CMDB_EINVALID, "cmdb_validator_add_doc: no document");
 }
 
 int cmdb_validator_add_known(cmdb_validator *v, const char *id, const char *type)

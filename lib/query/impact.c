@@ -33,32 +33,36 @@ typedef struct {
 } bulk_row;
 
 typedef struct {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st, *st_src; /* relations by dst, by src */
 	sqlite3 *db;
 	long long seq;
 	int upstream;
-	int calls;
+	int expanded; /* nodes expanded so far (the first is the root) */
+	int calls; /* non-root expansions */
 	int loaded;
 	bulk_row *rows; /* bucketed by near end: node n's are rows[start[n] .. start[n + 1]) */
 	uint32_t *start;
 	uint32_t nstart; /* ids interned when loading; later ones have no relations */
-	signed char *tkeep; /* per walk id of a relation type: 0 unasked, 1 keep, -1 skip */
+	signed char *tkeep; /* per walk id of a relation type: 0 unasked, else its direction + 1 */
 	uint32_t ntkeep;
 	json_t *type_ok; /* relation type -> true/false, asked once per type */
 	cmdb__impact_type_fn impacts;
 	void *payload;
 } db_walk;
 
+/* The impact direction of a relation type (cmdb_impact_dir), asked once per type. */
 static int keep_type(db_walk *w, const char *type)
 {
-	json_t *ok = json_object_get(w->type_ok, type);
+	json_t *dir = json_object_get(w->type_ok, type);
 
-	if (!ok) {
-		ok = json_boolean(w->impacts(type, w->payload) == 1);
-		if (json_object_set_new(w->type_ok, type, ok) < 0)
+	if (!dir) {
+		int d = w->impacts(type, w->payload);
+
+		dir = json_integer(d >= CMDB_IMPACT_NONE && d <= CMDB_IMPACT_MEMBERS ? d : 0);
+		if (json_object_set_new(w->type_ok, type, dir) < 0)
 			return OOM();
 	}
-	return json_is_true(ok);
+	return (int)json_integer_value(dir);
 }
 
 /* keep_type by interned id: the string lookup once per type, not per relation. */
@@ -79,9 +83,26 @@ static int keep_type_id(db_walk *w, uint32_t tid, const char *type)
 	if (!w->tkeep[tid]) {
 		if ((rc = keep_type(w, type)) < 0)
 			return rc;
-		w->tkeep[tid] = rc ? 1 : -1;
+		w->tkeep[tid] = (signed char)(rc + 1);
 	}
-	return w->tkeep[tid] > 0;
+	return w->tkeep[tid] - 1;
+}
+
+/*
+ * Is a relation of direction dir followed from the node at its source end (at_src) or
+ * its target end? Downstream follows failures: from the target of a `target` relation
+ * to its source, from the source of a `source` relation to its target, from a member to
+ * its group, and from a group that is the walk's root to its members. Upstream is the
+ * reverse, except that a group is what its members are: only a root group leads to them.
+ */
+static int follow(int dir, int at_src, int upstream, int root)
+{
+	switch (dir) {
+	case CMDB_IMPACT_TARGET: return upstream ? at_src : !at_src;
+	case CMDB_IMPACT_SOURCE: return upstream ? !at_src : at_src;
+	case CMDB_IMPACT_MEMBERS: return upstream ? !at_src && root : at_src || root;
+	default: return 0;
+	}
 }
 
 /* Bucket rows[0..n) by near end into w->rows/w->start (counting sort over ids). */
@@ -127,10 +148,13 @@ static int load_all(db_walk *w, cmdb__impact_edges *edges)
 		const char *dst = (const char *)sqlite3_column_text(st, 2);
 		bulk_row r;
 
+		int dir;
+
 		if (!src || !type || !dst || (rc = cmdb__impact_intern(edges, type, &r.type)) < 0 ||
-			(rc = keep_type_id(w, r.type, type)) <= 0)
+			(rc = dir = keep_type_id(w, r.type, type)) <= 0)
 			continue;
-		if (n == cap) {
+		rc = 0;
+		if (n + 2 > cap) {
 			bulk_row *g =
 				cmdb__realloc(rows, (cap = cap ? cap * 2 : 4096) * sizeof(*g));
 
@@ -143,8 +167,12 @@ static int load_all(db_walk *w, cmdb__impact_edges *edges)
 		if ((rc = cmdb__impact_intern(edges, src, &r.src)) < 0 ||
 			(rc = cmdb__impact_intern(edges, dst, &r.dst)) < 0)
 			break;
-		r.near = w->upstream ? r.src : r.dst;
-		rows[n++] = r;
+		/* bucketed under each end it is followed from (the root was expanded already) */
+		if (follow(dir, 1, w->upstream, 0))
+			r.near = r.src, rows[n++] = r;
+		if (follow(dir, 0, w->upstream, 0) &&
+			!(r.src == r.dst && follow(dir, 1, w->upstream, 0))) /* a self-loop once */
+			r.near = r.dst, rows[n++] = r;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
@@ -167,27 +195,43 @@ static int bulk_next(db_walk *w, cmdb__impact_edges *edges)
 	return rc;
 }
 
-static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
+/* The relations at one end of node (st: by dst or by src) that the walk follows. */
+static int next_at(db_walk *w, cmdb__impact_edges *edges, sqlite3_stmt *st, const char *node,
+	int at_src, int root)
 {
-	db_walk *w = payload;
-	int rc = 0, step = SQLITE_DONE;
+	int rc = 0, dir, step = SQLITE_DONE;
 
-	if (!w->loaded && ++w->calls > cmdb__impact_bulk_after && (rc = load_all(w, edges)) < 0)
-		return rc;
-	if (w->loaded)
-		return bulk_next(w, edges);
-	sqlite3_reset(w->st);
-	sqlite3_bind_text(w->st, 1, node, -1, SQLITE_TRANSIENT);
-	while (rc == 0 && (step = sqlite3_step(w->st)) == SQLITE_ROW) {
-		const char *type = (const char *)sqlite3_column_text(w->st, 1);
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, node, -1, SQLITE_TRANSIENT);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *type = (const char *)sqlite3_column_text(st, 1);
 
-		if (type && (rc = keep_type(w, type)) > 0)
-			rc = cmdb__impact_add(edges, (const char *)sqlite3_column_text(w->st, 0),
-				type, (const char *)sqlite3_column_text(w->st, 2));
+		if (!type || (rc = dir = keep_type(w, type)) < 0)
+			break;
+		rc = 0;
+		if (follow(dir, at_src, w->upstream, root))
+			rc = cmdb__impact_add(edges, (const char *)sqlite3_column_text(st, 0), type,
+				(const char *)sqlite3_column_text(st, 2));
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(w->db, "cannot read relations");
 	return rc < 0 ? rc : 0;
+}
+
+static int db_next(cmdb__impact_edges *edges, const char *node, void *payload)
+{
+	db_walk *w = payload;
+	int rc = 0, root = !w->expanded++;
+
+	/* the root always asks SQLite: only there does a group lead to its members */
+	if (!root && !w->loaded && ++w->calls > cmdb__impact_bulk_after &&
+		(rc = load_all(w, edges)) < 0)
+		return rc;
+	if (!root && w->loaded)
+		return bulk_next(w, edges);
+	if ((rc = next_at(w, edges, w->st, node, 0, root)) < 0)
+		return rc;
+	return next_at(w, edges, w->st_src, node, 1, root);
 }
 
 int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, int upstream,
@@ -197,21 +241,24 @@ int cmdb__impact_db(json_t **out, sqlite3 *db, long long seq, const char *root, 
 		"SELECT src, type, dst FROM relations WHERE dst = ?1 AND " CMDB_VALID_AT(2);
 	static const char up[] =
 		"SELECT src, type, dst FROM relations WHERE src = ?1 AND " CMDB_VALID_AT(2);
-	db_walk w = {NULL, db, seq, upstream, 0, 0, NULL, NULL, 0, NULL, 0, json_object(), impacts,
-		payload};
+	db_walk w = {NULL, NULL, db, seq, upstream, 0, 0, 0, NULL, NULL, 0, NULL, 0, json_object(),
+		impacts, payload};
 	int rc;
 
 	*out = NULL;
 	if (!w.type_ok)
 		return OOM();
-	if (sqlite3_prepare_v2(db, upstream ? up : down, -1, &w.st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, down, -1, &w.st, NULL) != SQLITE_OK ||
+		sqlite3_prepare_v2(db, up, -1, &w.st_src, NULL) != SQLITE_OK) {
 		rc = cmdb__query_sqlerr(db, "cannot read relations");
 		goto done;
 	}
 	sqlite3_bind_int64(w.st, 2, seq);
+	sqlite3_bind_int64(w.st_src, 2, seq);
 	rc = cmdb__impact_walk(out, root, upstream, depth, db_next, &w);
 done:
 	sqlite3_finalize(w.st);
+	sqlite3_finalize(w.st_src);
 	json_decref(w.type_ok);
 	free(w.rows);
 	free(w.start);
@@ -221,12 +268,14 @@ done:
 
 static int schema_impacts(const char *type, void *payload)
 {
-	int impacts = 0;
+	cmdb_impact_dir dir = CMDB_IMPACT_NONE;
 
 	/* Unknown relation types (not in relations.yaml) carry no impact. */
-	if (cmdb_schema_relation(payload, type, &impacts) < 0)
-		return 0;
-	return impacts;
+	if (cmdb_schema_relation_impact(payload, type, &dir) < 0) {
+		cmdb_error_clear();
+		return CMDB_IMPACT_NONE;
+	}
+	return (int)dir;
 }
 
 int cmdb_impact(json_t **out, cmdb_index *idx, const cmdb_schema *schema, const char *id,
@@ -272,13 +321,17 @@ done:
 	return rc;
 }
 
-/* The node an item was reached from: the far end of the last relation of its path. */
+/* The node an item was reached from: the other end of the last relation of its path. */
 static const char *parent_of(const json_t *item, int upstream)
 {
 	json_t *path = json_object_get(item, "path");
 	json_t *last = json_array_get(path, json_array_size(path) - 1);
+	const char *id = json_string_value(json_object_get(item, "id"));
+	const char *src = json_string_value(json_object_get(last, "src"));
 
-	return json_string_value(json_object_get(last, upstream ? "src" : "dst"));
+	(void)upstream;
+	return json_string_value(
+		json_object_get(last, src && id && !strcmp(src, id) ? "dst" : "src"));
 }
 
 static int text_node(cmdb_buf *b, json_t *children, const char *id, int level)

@@ -220,8 +220,8 @@ static int rel_cmp(const void *a, const void *b)
 
 	if (c)
 		return c;
-	return w->upstream ? strcmp(w->name[x->dst], w->name[y->dst])
-			   : strcmp(w->name[x->src], w->name[y->src]);
+	return strcmp(w->name[x->src == w->cur ? x->dst : x->src],
+		w->name[y->src == w->cur ? y->dst : y->src]);
 }
 
 static int expand(cmdb__impact_edges *w, uint32_t node, cmdb__impact_next_fn next, void *payload)
@@ -238,7 +238,8 @@ static int expand(cmdb__impact_edges *w, uint32_t node, cmdb__impact_next_fn nex
 		qsort(w->pend, w->npend, sizeof(*w->pend), rel_cmp);
 	for (size_t i = 0; i < w->npend; i++) {
 		rel r = w->pend[i];
-		uint32_t far = w->upstream ? r.dst : r.src, idx;
+		/* the end that is not node: relation types differ in direction (part_of) */
+		uint32_t far = r.src == node ? r.dst : r.src, idx;
 
 		if ((rc = record(w, &r, &idx)) < 0)
 			return rc;
@@ -294,7 +295,7 @@ static json_t *item_json(const cmdb__impact_edges *w, json_t **cache, json_t **n
 
 		if (!ej || json_array_set(path, k - 1, ej) < 0)
 			goto fail;
-		n = w->upstream ? w->edge[e].src : w->edge[e].dst;
+		n = w->edge[e].src == n ? w->edge[e].dst : w->edge[e].src;
 	}
 	if (!name_json(w, names, node) || json_object_set_nocheck(o, "id", names[node]) ||
 		json_object_set_new_nocheck(

@@ -55,7 +55,8 @@ int cmdb__impact_add_ids(cmdb__impact_edges *edges, uint32_t src, uint32_t type,
 int cmdb__impact_walk(json_t **out, const char *root, int upstream, int depth,
 	cmdb__impact_next_fn next, void *payload);
 
-/* The index-backed walk at seq: relation types kept when impacts(type) says 1.
+/* The index-backed walk at seq: impacts(type) gives each relation type's direction
+ * (cmdb_impact_dir: 0 none, 1 target, 2 source, 3 members; see impact.c's follow()).
  * After cmdb__impact_bulk_after expanded items (tests lower it) all relations are loaded at once.
  */
 extern int cmdb__impact_bulk_after;

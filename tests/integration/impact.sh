@@ -139,8 +139,7 @@ assert_eq "$OUT" "application/webshop
     service/db01/postgresql  (connects_to)
       host/db01  (runs_on)
     host/web01  (runs_on)
-      group/web  (member_of)
-5 items application/webshop needs
+4 items application/webshop needs
 at 2026-01-02T10:00:00Z (commit $(git rev-parse --short=12 HEAD))" "upstream"
 
 # --- a cycle terminates; both edges are in the graph

@@ -206,17 +206,21 @@ static int teardown_db(void **state)
 	return 0;
 }
 
-/* The impacting types of schemas/relations.yaml (checked against it below). */
-static const char *const impacting[] = {
-	"runs_on", "hosted_on", "depends_on", "connects_to", "member_of", "part_of", NULL};
+/* The impacting types of schemas/relations.yaml and their direction (checked below). */
+static const struct {
+	const char *type;
+	int dir;
+} impacting[] = {{"runs_on", CMDB_IMPACT_TARGET}, {"hosted_on", CMDB_IMPACT_TARGET},
+	{"depends_on", CMDB_IMPACT_TARGET}, {"connects_to", CMDB_IMPACT_TARGET},
+	{"member_of", CMDB_IMPACT_MEMBERS}, {"part_of", CMDB_IMPACT_SOURCE}, {NULL, 0}};
 
 static int builtin_impacts(const char *type, void *payload)
 {
 	(void)payload;
-	for (const char *const *p = impacting; *p; p++)
-		if (!strcmp(*p, type))
-			return 1;
-	return 0;
+	for (size_t i = 0; impacting[i].type; i++)
+		if (!strcmp(impacting[i].type, type))
+			return impacting[i].dir;
+	return CMDB_IMPACT_NONE;
 }
 
 static json_t *impact_at(long long seq, const char *id, int upstream, int depth)
@@ -239,10 +243,11 @@ static void test_impact__builtin_schema_direction(void **state)
 	assert_int_equal(cmdb_schema_relation_types(&types, schema), 0);
 	json_array_foreach(types, i, t)
 	{
-		int impacts = -1;
+		cmdb_impact_dir dir = (cmdb_impact_dir)-1;
 
-		assert_int_equal(cmdb_schema_relation(schema, json_string_value(t), &impacts), 0);
-		assert_int_equal(impacts, builtin_impacts(json_string_value(t), NULL));
+		assert_int_equal(
+			cmdb_schema_relation_impact(schema, json_string_value(t), &dir), 0);
+		assert_int_equal((int)dir, builtin_impacts(json_string_value(t), NULL));
 	}
 	assert_true(json_array_size(types) >= 8);
 	json_decref(types);
@@ -323,10 +328,64 @@ static void test_impact__upstream(void **state)
 		"service/web01/nginx>runs_on>host/web01 "
 		"host/db01@3:application/webshop>depends_on>service/web01/nginx|"
 		"service/web01/nginx>connects_to>service/db01/postgresql|"
-		"service/db01/postgresql>runs_on>host/db01 "
-		"group/web@3:application/webshop>depends_on>service/web01/nginx|"
-		"service/web01/nginx>runs_on>host/web01|host/web01>member_of>group/web");
+		"service/db01/postgresql>runs_on>host/db01");
 	json_decref(res);
+}
+
+/*
+ * Issue 9 point 5: a component's failure hits what it is part_of; a member's failure is
+ * reported for its group; impact on a group is its members' dependents; upstream, a whole
+ * needs its components and a group its members.
+ */
+static void test_impact__directions_per_relation_type(void **state)
+{
+	json_t *res;
+
+	(void)state;
+	exec("INSERT INTO items VALUES ('service/web01/php','service');"
+	     "INSERT INTO item_versions(id, from_seq, to_seq, blob) VALUES "
+	     "('service/web01/php', 1, NULL, 'b');"
+	     "INSERT INTO relations VALUES "
+	     "('service/web01/php','part_of','application/webshop',1,NULL);");
+	/* php fails: the webshop it is part of, and what depends on the webshop */
+	res = impact_at(6, "service/web01/php", 0, 0);
+	assert_walk(res,
+		"application/webshop@1:service/web01/php>part_of>application/webshop "
+		"business_service/shop@2:service/web01/php>part_of>application/webshop|"
+		"business_service/shop>depends_on>application/webshop");
+	json_decref(res);
+	/* the webshop needs its component php (and what nginx needs, as before) */
+	res = impact_at(6, "application/webshop", 1, 1);
+	assert_walk(res,
+		"service/web01/nginx@1:application/webshop>depends_on>service/web01/nginx "
+		"service/web01/php@1:service/web01/php>part_of>application/webshop");
+	json_decref(res);
+	/* web01 changes: nginx on it, and its group hears of it (the group's other members
+	 * are not hit through the group) */
+	res = impact_at(6, "host/web01", 0, 0);
+	assert_walk(res,
+		"group/web@1:host/web01>member_of>group/web "
+		"service/web01/nginx@1:service/web01/nginx>runs_on>host/web01 "
+		"application/webshop@2:service/web01/nginx>runs_on>host/web01|"
+		"application/webshop>depends_on>service/web01/nginx "
+		"business_service/shop@3:service/web01/nginx>runs_on>host/web01|"
+		"application/webshop>depends_on>service/web01/nginx|"
+		"business_service/shop>depends_on>application/webshop");
+	json_decref(res);
+	/* impact on the group: its members and their dependents */
+	res = impact_at(6, "group/web", 0, 2);
+	assert_walk(res,
+		"host/web01@1:host/web01>member_of>group/web "
+		"service/web01/nginx@2:host/web01>member_of>group/web|"
+		"service/web01/nginx>runs_on>host/web01");
+	json_decref(res);
+	/* what the group needs: its members (and theirs) */
+	res = impact_at(6, "group/web", 1, 1);
+	assert_walk(res, "host/web01@1:host/web01>member_of>group/web");
+	json_decref(res);
+	exec("DELETE FROM relations WHERE src = 'service/web01/php';"
+	     "DELETE FROM item_versions WHERE id = 'service/web01/php';"
+	     "DELETE FROM items WHERE id = 'service/web01/php';");
 }
 
 static void test_impact__text_and_dot(void **state)
@@ -455,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_impact__db01_before_the_relation_existed),
 		cmocka_unit_test(test_impact__depth_one),
 		cmocka_unit_test(test_impact__upstream),
+		cmocka_unit_test(test_impact__directions_per_relation_type),
 		cmocka_unit_test(test_impact__text_and_dot),
 		cmocka_unit_test(test_impact__bulk_equals_per_item_random),
 	};

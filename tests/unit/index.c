@@ -153,6 +153,10 @@ static char *dump(cmdb_index *idx)
 			sqlite3_free(sql);
 			sql = sqlite3_mprintf("SELECT * FROM %s ORDER BY 1, 2", *t);
 		}
+		if (strcmp(*t, "drift_matches") == 0) {
+			sqlite3_free(sql);
+			sql = sqlite3_mprintf("SELECT * FROM %s ORDER BY 1, 2, 3, 4", *t);
+		}
 		assert_int_equal(
 			sqlite3_prepare_v2(cmdb_index_db(idx), sql, -1, &st, NULL), SQLITE_OK);
 		fprintf(m, "== %s\n", *t);
@@ -648,7 +652,7 @@ static void test_index__older_schema_rebuilt(void **state)
 		SQLITE_OK);
 	cmdb_index_free(idx);
 	idx = open_index(f, f->db, CMDB_INDEX_REFRESH | CMDB_INDEX_READONLY);
-	assert_q(idx, "2", "SELECT value FROM meta WHERE key='schema_version'");
+	assert_q(idx, "3", "SELECT value FROM meta WHERE key='schema_version'");
 	assert_q(idx, "0", "SELECT count(*) FROM sqlite_master WHERE name='attrs_id_path'");
 	assert_q(idx, "1",
 		"SELECT count(*) FROM sqlite_master WHERE name='attrs' AND sql LIKE '%%WITHOUT "
@@ -841,8 +845,9 @@ static void test_index__full_build_restores_indexes_truncates_wal(void **state)
 	static const char idx_sql[] =
 		"SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master"
 		" WHERE type = 'index' AND name NOT LIKE 'sqlite_%%' ORDER BY name)";
-	static const char want[] = "attrs_path_value,commits_time,item_versions_to,"
-				   "relations_dst,relations_src,trailers_kv,trailers_seq";
+	static const char want[] = "attrs_path_value,commits_time,drift_matches_drift,drifts_seq,"
+				   "drifts_time,item_versions_to,relations_dst,relations_src,"
+				   "trailers_kv,trailers_seq";
 	cmdb_index *idx;
 	char *wal = NULL;
 	struct stat st;

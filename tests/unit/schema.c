@@ -69,6 +69,23 @@ static void test_schema__builtin_types_and_relations(void **state)
 		assert_int_equal(cmdb_schema_relation(s, rels[i].name, &impacts), 0);
 		assert_int_equal(impacts, rels[i].impacts);
 	}
+	{
+		/* which end's failure hits the other (schemas/relations.yaml impact) */
+		static const struct {
+			const char *name;
+			cmdb_impact_dir dir;
+		} dirs[] = {{"runs_on", CMDB_IMPACT_TARGET}, {"hosted_on", CMDB_IMPACT_TARGET},
+			{"depends_on", CMDB_IMPACT_TARGET}, {"connects_to", CMDB_IMPACT_TARGET},
+			{"part_of", CMDB_IMPACT_SOURCE}, {"member_of", CMDB_IMPACT_MEMBERS},
+			{"affects", CMDB_IMPACT_NONE}, {"caused_by", CMDB_IMPACT_NONE}};
+		cmdb_impact_dir dir;
+
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			assert_int_equal(cmdb_schema_relation_impact(s, dirs[i].name, &dir), 0);
+			assert_int_equal(dir, dirs[i].dir);
+		}
+		assert_int_equal(cmdb_schema_relation_impact(s, "likes", &dir), CMDB_ENOTFOUND);
+	}
 	impacts = 7;
 	assert_int_equal(cmdb_schema_relation(s, "likes", &impacts), CMDB_ENOTFOUND);
 	assert_int_equal(impacts, 7);
@@ -175,6 +192,16 @@ static void test_schema__bad_schema_files(void **state)
 		{"host.yaml", "type: [\n", "host.yaml:"},
 		{"host.txt", "type: host\n", "a schema file must be named <type>.yaml"},
 		{"relations.yaml", "relations:\n  runs_on: {sources: [host]}\n",
+			"relations.yaml:2:12: relation 'runs_on' needs 'impact: "
+			"target|source|members|none' (which end's failure hits the other)"},
+		{"relations.yaml", "relations:\n  runs_on: {impact: sideways}\n",
+			"relations.yaml:2:21: relation 'runs_on' needs 'impact: "
+			"target|source|members|none'"},
+		{"relations.yaml", "relations:\n  runs_on: {impact: target, impacts: true}\n",
+			"relations.yaml:2:12: relation 'runs_on': give 'impact' or the older "
+			"'impacts', "
+			"not both"},
+		{"relations.yaml", "relations:\n  runs_on: {impacts: maybe}\n",
 			"relations.yaml:2:12: relation 'runs_on' needs 'impacts: true|false'"},
 		{"relations.yaml", "relations:\n  runs_on: {impacts: true, kind: x}\n",
 			"relations.yaml:2:34: unknown relation keyword 'kind'"},
