@@ -20,6 +20,10 @@ assert_eq "$OUT" "origin	$T/central.git" "a git clone's remote"
 mkdir -p "$T/a/application"
 item x >"$T/a/application/x.yaml"
 run_cli 0 -C "$T/a" commit -m "x" --push
+run_cli 0 -C "$T/a" change new --summary "add z" --affects application/x \
+	--window 2026-01-01T00:00Z/2099-01-01T00:00Z --status approved --approved-by alice
+chg=${OUT%%$'\n'*}
+run_cli 0 -C "$T/a" push
 run_cli 0 -C "$T/b" pull
 assert_contains "$OUT" "fast-forward" "pull"
 assert_eq "$(cat "$T/b/application/x.yaml")" "$(item x)" "work tree after pull"
@@ -29,11 +33,11 @@ assert_eq "$(git -C "$T/b" status --porcelain)" "" "clean after pull"
 item y >"$T/a/application/y.yaml"
 run_cli 0 -C "$T/a" commit -m "y" --push
 item z >"$T/b/application/z.yaml"
-GIT_AUTHOR_NAME=bee run_cli 0 -C "$T/b" commit -m "z by b" --change CHG-0042
+GIT_AUTHOR_NAME=bee run_cli 0 -C "$T/b" commit -m "z by b" --change "$chg"
 old_b=$(main_of "$T/b")
 run_cli 0 -C "$T/b" push --json
 assert_eq "$("$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["reapplied"])' <<<"$OUT")" "pushed 1" "re-applied push"
-assert_eq "$(git -C "$T/central.git" log -1 --format='%an|%s|%(trailers:key=Change,valueonly)' main)" "bee|z by b|CHG-0042" \
+assert_eq "$(git -C "$T/central.git" log -1 --format='%an|%s|%(trailers:key=Change,valueonly)' main)" "bee|z by b|$chg" \
 	"message, author and trailer kept"
 assert_eq "$(git -C "$T/central.git" rev-parse main~1)" "$(main_of "$T/a")" "on the remote's tip"
 git -C "$T/central.git" merge-base --is-ancestor "$old_b" main 2>/dev/null && fail "the old commit is not on the remote" || ok
