@@ -38,25 +38,6 @@ relations:
 EOF
 }
 
-# the change fields of issue 9 (the repository's own schema, whatever the built-in one says)
-put schemas/change.yaml <<'EOF'
-type: change
-kind: record
-attributes:
-  type: map
-  additional: false
-  fields:
-    summary: {type: string, required: true}
-    type: {type: string, enum: [standard, normal, emergency]}
-    status: {type: string, required: true, enum: [requested, approved, rejected, implemented, closed, cancelled]}
-    approved_by: {type: string}
-    approved_at: {type: string}
-    window:
-      type: map
-      fields:
-        start: {type: string, required: true}
-        end: {type: string, required: true}
-EOF
 put gitcmdb.yaml <<'EOF'
 changes:
   grace_minutes: 30

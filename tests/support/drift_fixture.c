@@ -167,26 +167,8 @@ static const char *const settings = "changes:\n  grace_minutes: 30\n  exempt_pat
 				    "    - attributes.packages.*.version\n";
 
 /* The estate and the change records, created 03-01 09:00. */
-/* The change schema with the fields of issue 9 (the repository's own, so the tests do not
- * depend on the built-in one's state). */
-static const char *const change_schema =
-	"type: change\nkind: record\ndescription: A change record.\nattributes:\n  type: map\n"
-	"  additional: false\n  fields:\n    summary: {type: string, required: true}\n"
-	"    description: {type: string}\n"
-	"    type: {type: string, enum: [standard, normal, emergency]}\n"
-	"    status:\n      type: string\n      required: true\n"
-	"      enum: [requested, approved, rejected, implemented, closed, cancelled]\n"
-	"      requires:\n        approved: [approved_by, window]\n"
-	"    requested_by: {type: string}\n    approved_by: {type: string}\n"
-	"    approved_at: {type: string}\n    risk: {type: string, enum: [low, medium, high]}\n"
-	"    external_ref: {type: string}\n"
-	"    window:\n      type: map\n      additional: false\n      fields:\n"
-	"        start: {type: string, required: true}\n        end: {type: string, required: "
-	"true}\n";
-
 void dt_estate(dt_fixture *f)
 {
-	dt_put(f, "schemas/change.yaml", change_schema);
 	dt_put(f, "gitcmdb.yaml", settings);
 	dt_put(f, "group/web.yaml", "type: group\nname: web\n");
 	dt_host(f, "web01", "6.1.0-1", "3.0.11", "group/web", "team-web");
