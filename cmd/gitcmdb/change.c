@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gitcmdb/query.h>
+
 #include "cli.h"
 #include "record_print.h"
 
@@ -143,14 +145,23 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 }
 
 /*
- * The drifts section of `change show` (issue 9, part B): the drifts this change
- * authorised and the downstream impact of its items come from the index, added to
- * show as "drifts" (and further keys) here; rec_print_show prints "drifts" when present.
+ * What the change authorised and what it could break: the drifts it matched and the
+ * downstream impact of its items (cmdb_query_change_drifts), added to show as
+ * "drifts" and "impact".
  */
 static int add_drifts(cli_ctx *ctx, json_t *show)
 {
-	(void)ctx, (void)show;
-	return 0;
+	json_t *res = NULL;
+	int rc = 0;
+
+	if (cmdb_query_change_drifts(
+		    &res, ctx->idx, json_string_value(json_object_get(show, "id"))) < 0)
+		return cli_fail("run gitcmdb index to check the index");
+	if (json_object_set(show, "impact", json_object_get(res, "impact")) < 0 ||
+		json_object_set(show, "drifts", json_object_get(res, "drifts")) < 0)
+		rc = cli_errorf(CLI_FAIL, "out of memory");
+	json_decref(res);
+	return rc;
 }
 
 static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
@@ -245,13 +256,15 @@ static const cli_command list_cmd = {
 static const cli_command show_cmd = {
 	.name = "show",
 	.summary = "show a change record and the items it affects",
-	.synopsis = "gitcmdb change show ID [--json]",
-	.about = "The change's fields and the items it affects, as on main. --json prints\n"
-		 "{\"id\", \"kind\", \"path\", \"commit\", \"record\", \"related\"} "
-		 "(docs/records.md).\n",
+	.synopsis = "gitcmdb change show ID [--json] [--db FILE] [--no-refresh]",
+	.about = "The change's fields and the items it affects, as on main; the drifts it\n"
+		 "authorised (its window or a Change: trailer) and what its items could break\n"
+		 "(downstream impact), from the index. --json prints {\"id\", \"kind\",\n"
+		 "\"path\", \"commit\", \"record\", \"related\", \"drifts\", \"impact\"}\n"
+		 "(docs/records.md, docs/audit.md).\n",
 	.opts_size = sizeof(change_args),
 	.shared = CLI_SHARED_JSON,
-	.needs = CLI_NEEDS_REPO,
+	.needs = CLI_NEEDS_INDEX,
 	ONE_ID,
 	.run = run_show,
 };

@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gitcmdb/query.h>
+
 #include "cli.h"
 #include "record_print.h"
 
 typedef struct {
 	const char *summary, *opened, *severity, *description, *external_ref, *at, *caused_by;
 	cli_list affects;
+	int lookback_s;
 } incident_args;
 
 static const cli_option new_options[] = {
@@ -35,6 +38,12 @@ static const cli_option resolve_options[] = {
 };
 static const cli_option close_options[] = {
 	CLI_OPT_WHEN(incident_args, at, "at", "when it was closed (default now)"),
+	CLI_OPT_END,
+};
+
+static const cli_option show_options[] = {
+	CLI_OPT_DURATION(incident_args, lookback_s, "lookback", 60, 366 * 86400,
+		"how far before it opened to look for drifts (default 72h)"),
 	CLI_OPT_END,
 };
 
@@ -110,14 +119,24 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 }
 
 /*
- * The correlated drifts of `incident show` (issue 9, part B, with --lookback): every
- * drift on the affected items and what they depend on before `opened`, from the index,
- * added to show as "drifts"; rec_print_show prints "drifts" when present.
+ * What changed before it broke: every drift on the affected items and on what they
+ * need, in [opened - lookback, opened], ranked (cmdb_query_incident_drifts), added to
+ * show as "drifts" with "lookback" (seconds) and the upstream "impact".
  */
-static int add_drifts(cli_ctx *ctx, json_t *show)
+static int add_drifts(cli_ctx *ctx, json_t *show, int lookback_s)
 {
-	(void)ctx, (void)show;
-	return 0;
+	json_t *res = NULL;
+	int rc = 0;
+
+	if (cmdb_query_incident_drifts(
+		    &res, ctx->idx, json_string_value(json_object_get(show, "id")), lookback_s) < 0)
+		return cli_fail("run gitcmdb index to check the index");
+	if (json_object_set(show, "lookback", json_object_get(res, "lookback")) < 0 ||
+		json_object_set(show, "impact", json_object_get(res, "impact")) < 0 ||
+		json_object_set(show, "drifts", json_object_get(res, "drifts")) < 0)
+		rc = cli_errorf(CLI_FAIL, "out of memory");
+	json_decref(res);
+	return rc;
 }
 
 static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
@@ -125,10 +144,12 @@ static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
 	json_t *show = NULL;
 	int rc;
 
-	(void)o, (void)argc;
+	(void)argc;
 	if (cmdb_record_show(&show, ctx->repo, argv[0]) < 0)
 		return cli_fail(NULL);
-	rc = add_drifts(ctx, show) < 0 ? CLI_FAIL : rec_print_show(show, ctx->json);
+	rc = add_drifts(ctx, show, ((incident_args *)o)->lookback_s) < 0
+		? CLI_FAIL
+		: rec_print_show(show, ctx->json);
 	json_decref(show);
 	return rc;
 }
@@ -190,11 +211,17 @@ static const cli_command list_cmd = {
 static const cli_command show_cmd = {
 	.name = "show",
 	.summary = "show an incident record and the items it affects",
-	.synopsis = "gitcmdb incident show ID [--json]",
-	.about = "The incident's fields, the items it affects and its cause, as on main.\n",
+	.synopsis = "gitcmdb incident show ID [--lookback DURATION] [--json] [--db FILE] "
+		    "[--no-refresh]",
+	.about = "The incident's fields, the items it affects and its cause, as on main, and\n"
+		 "what changed before it broke: every drift of the affected items and of what\n"
+		 "they need (upstream impact) in the lookback before it opened, ranked by\n"
+		 "closeness in time and in the graph, each authorised (naming the change),\n"
+		 "exempt or unauthorised (docs/audit.md).\n",
+	.options = show_options,
 	.opts_size = sizeof(incident_args),
 	.shared = CLI_SHARED_JSON,
-	.needs = CLI_NEEDS_REPO,
+	.needs = CLI_NEEDS_INDEX,
 	ONE_ID,
 	.run = run_show,
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_opts.h"
 #include "record_print.h"
 
 cmdb_id_list rec_ids(const cli_list *l)
@@ -137,22 +138,79 @@ static void print_related(const json_t *related)
 	}
 }
 
+/* A drift's verdict: "authorised by CHG-0001 (window)", "exempt", "unauthorised". */
+static void verdict(char *buf, size_t n, const json_t *d)
+{
+	const char *by = json_string_value(json_object_get(d, "authorised_by"));
+	const char *how = json_string_value(json_object_get(d, "how"));
+
+	if (!by && json_is_string(json_object_get(d, "change")))
+		by = field(d, "change");
+	if (by)
+		snprintf(buf, n, "authorised by %s%s%s%s", by, how ? " (" : "", how ? how : "",
+			how ? ")" : "");
+	else
+		snprintf(buf, n, "%s", field(d, "status"));
+}
+
 /*
  * Drifts, when a front-end added them (change show: the drifts the change authorised;
- * incident show: the correlated drifts). Each one a line: time, item, commit, verdict.
+ * incident show: the correlated drifts, rank first). One line each: time, item,
+ * commit, what changed, verdict.
  */
-static void print_drifts(const json_t *drifts)
+static void print_drifts(const json_t *show)
 {
-	const json_t *d;
+	const json_t *drifts = json_object_get(show, "drifts"), *d;
+	const json_t *lookback = json_object_get(show, "lookback");
+	char v[128];
 	size_t i;
 
 	if (!json_is_array(drifts))
 		return;
-	cli_printf("drifts:\n");
-	json_array_foreach(drifts, i, d) cli_printf("  %s %-30s %.12s %s\n", field(d, "time"),
-		field(d, "item"), field(d, "commit"), field(d, "explanation"));
+	if (json_is_integer(lookback)) {
+		char span[32];
+		cli_format_duration(span, json_integer_value(lookback));
+		cli_printf("drifts in the %s before it opened (most likely cause first):\n", span);
+	} else {
+		cli_printf("drifts:\n");
+	}
+	json_array_foreach(drifts, i, d)
+	{
+		const json_t *paths = json_object_get(d, "paths"), *p;
+		size_t k;
+
+		verdict(v, sizeof(v), d);
+		cli_printf("  %s %-30s %.12s %-8s %s:", field(d, "time"), field(d, "item"),
+			field(d, "commit"), field(d, "drift"), v);
+		json_array_foreach(paths, k, p) cli_printf(
+			"%s%s", k ? ", " : " ", json_string_value(p) ? json_string_value(p) : "-");
+		cli_printf("\n");
+	}
 	if (json_array_size(drifts) == 0)
 		cli_printf("  (none)\n");
+}
+
+/* change show: the items beyond its own that a failure of what it touches would hit. */
+static void print_impact(const json_t *show)
+{
+	const json_t *items = json_object_get(json_object_get(show, "impact"), "items"), *it;
+	size_t i, shown = 0, more = 0;
+
+	if (!json_is_array(items) || json_is_integer(json_object_get(show, "lookback")))
+		return;
+	json_array_foreach(items, i, it)
+	{
+		if (json_integer_value(json_object_get(it, "depth")) == 0)
+			continue;
+		if (shown == 0)
+			cli_printf("could break (downstream impact):\n");
+		if (shown++ < 20)
+			cli_printf("  %s\n", field(it, "id"));
+		else
+			more++;
+	}
+	if (more)
+		cli_printf("  ... and %zu more (gitcmdb impact ID)\n", more);
 }
 
 int rec_print_show(const json_t *show, int json)
@@ -165,6 +223,7 @@ int rec_print_show(const json_t *show, int json)
 		field(show, "path"), field(show, "commit"));
 	print_attributes(json_object_get(rec, "attributes"));
 	print_related(json_object_get(show, "related"));
-	print_drifts(json_object_get(show, "drifts"));
+	print_drifts(show);
+	print_impact(show);
 	return CLI_OK;
 }

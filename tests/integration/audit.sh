@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gitcmdb audit on a hand-built history at fixed dates, with the findings stated: exit 0 and
 # "no findings" on a clean range, exit 1 with the explained finding, the JSON contract,
-# usage errors, and a commit made with `gitcmdb commit --change` authorised by its trailer.
+# usage errors, incident show's ranked drifts (--lookback) and change show's authorised
+# drifts, and a commit made with `gitcmdb commit --change` authorised by its trailer.
 # shellcheck source=lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
@@ -70,6 +71,40 @@ print(sorted(f), f["kind"], f["item"], f["commit"], f["time"], f["paths"],
       sorted(r["counts"]))')" \
 	"['candidates', 'commit', 'drift', 'explanation', 'item', 'kind', 'paths', 'time'] unauthorised_drift host/web01 $sha 2026-03-02T13:00:00Z ['attributes.os.kernel'] CHG-0001 1 1 ['change_without_drift', 'dangling_relation', 'duplicate_identity', 'emergency_change', 'schema_violation', 'stale_scan', 'total', 'unauthorised_drift']" \
 	"json contract"
+
+# what changed before an incident broke: the unauthorised drift an hour before first,
+# then the authorised one; --lookback narrows it
+run_cli 0 incident new --summary "web01 down" --affects host/web01 \
+	--opened 2026-03-02T14:00:00Z --severity high
+inc=${OUT%%$'\n'*}
+s11=$(git rev-parse "$sha~1") s09=$(git rev-parse "$sha~2")
+run_cli 0 incident show "$inc"
+assert_contains "$OUT" "drifts in the 3d before it opened (most likely cause first):
+  2026-03-02T13:00:00Z host/web01                     ${sha:0:12} modified unauthorised: attributes.os.kernel
+  2026-03-02T11:00:00Z host/web01                     ${s11:0:12} modified authorised by CHG-0001 (window): attributes.os.kernel
+  2026-03-01T09:00:00Z host/web01                     ${s09:0:12} created  unauthorised: attributes.os" "incident show"
+run_cli 0 incident show "$inc" --lookback 2h
+assert_contains "$OUT" "drifts in the 2h before it opened (most likely cause first):
+  2026-03-02T13:00:00Z host/web01                     ${sha:0:12} modified unauthorised: attributes.os.kernel" "lookback"
+case "$OUT" in *CHG-0001*) fail "lookback 2h leaves 11:00 out: $OUT" ;; *) ok ;; esac
+run_cli 0 incident show "$inc" --json
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c '
+import json,sys; r=json.load(sys.stdin)
+print(r["id"], r["lookback"], [(d["rank"], d["commit"][:7], d["status"], d["change"]) for d in r["drifts"]],
+      [i["id"] for i in r["impact"]["items"]])')" \
+	"$inc 259200 [(1, '${sha:0:7}', 'unauthorised', None), (2, '${s11:0:7}', 'authorised', 'CHG-0001'), (3, '${s09:0:7}', 'unauthorised', None)] ['host/web01']" \
+	"incident show --json"
+run_cli 2 incident show "$inc" --lookback 2x
+assert_contains "$ERR" "bad value '2x' for --lookback" "bad lookback"
+# and what a change authorised
+run_cli 0 change show CHG-0001
+assert_contains "$OUT" "drifts:
+  2026-03-02T11:00:00Z host/web01                     ${s11:0:12} modified authorised by CHG-0001 (window): attributes.os.kernel" "change show"
+run_cli 0 change show CHG-0001 --json
+assert_eq "$(printf '%s' "$OUT" | "$PYTHON" -c '
+import json,sys; r=json.load(sys.stdin)
+print([(d["commit"][:7], d["authorised_by"], d["how"]) for d in r["drifts"]], [i["id"] for i in r["impact"]["items"]])')" \
+	"[('${s11:0:7}', 'CHG-0001', 'window')] ['host/web01']" "change show --json"
 
 # usage: a malformed WHEN, a range that ends before it starts, an operand
 run_cli 2 audit --since 2026-13-45
