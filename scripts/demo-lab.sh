@@ -1,14 +1,17 @@
 #!/bin/bash
 # The scan part of `make demo`: start the SSH lab, create a CMDB, enroll the lab's
-# host keys, scan, apply a drift to web01 and rescan, then show what git recorded.
+# host keys, scan, scan the fault personas, then run STORY with the lab up (sourced:
+# it sees G, LAB, ROOT, DEMO, step; `make demo` passes scripts/demo-story.sh). Without
+# STORY: a drift on web01 and a rescan. Then show what git recorded.
 #
-#   scripts/demo-lab.sh BUILD_DIR DEMO_DIR      (as root: the lab runs sshd)
+#   scripts/demo-lab.sh BUILD_DIR DEMO_DIR [STORY]     (as root: the lab runs sshd)
 #
 # DEMO_DIR/cmdb stays for exploring (gitcmdb -C DEMO_DIR/cmdb show host/web01);
 # the lab is stopped on exit.
 set -euo pipefail
 BUILD=${1:?usage: scripts/demo-lab.sh BUILD_DIR DEMO_DIR}
-DEMO=${2:?usage: scripts/demo-lab.sh BUILD_DIR DEMO_DIR}
+DEMO=${2:?usage: scripts/demo-lab.sh BUILD_DIR DEMO_DIR [STORY]}
+STORY=${3:-}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 G="$(cd "$BUILD" && pwd)/gitcmdb"
 LAB_SH="$ROOT/tests/lab/lab.sh"
@@ -42,21 +45,26 @@ step "gitcmdb hostkeys enroll --limit $DEMO_HOSTS"
 step "gitcmdb scan --limit $DEMO_HOSTS"
 "$G" scan --limit "$DEMO_HOSTS" 2>/dev/null | sed -e '/^changed: service/d' || true
 
-step "drift on web01 (openssl upgraded, redis installed, sshd_config edited), then scan again"
-cp "$ROOT/tests/lab/personas/web01-drift.out" "$LAB/personas/web01.out"
-"$G" scan --limit web01 2>/dev/null || true
-
 step "a scan of the fault personas: each failure recorded, nothing else touched"
 "$G" hostkeys enroll --limit 'refused,tarpit,hang,garbage' >/dev/null 2>&1 || true
 "$G" scan --limit 'refused,tarpit,hang,garbage' --timeout 5 2>/dev/null || true
 
-step "git log --stat -3"
-git --no-pager log --stat -3 | sed -e 's/^/  /' | head -80
+if [ -n "$STORY" ]; then
+	# shellcheck source=/dev/null
+	. "$STORY"
+else
+	step "drift on web01 (openssl upgraded, redis installed, sshd_config edited), then scan again"
+	cp "$ROOT/tests/lab/personas/web01-drift.out" "$LAB/personas/web01.out"
+	"$G" scan --limit web01 2>/dev/null || true
 
-step "host/web01.yaml (first 40 lines)"
-head -n 40 host/web01.yaml
+	step "git log --stat -3"
+	git --no-pager log --stat -3 | sed -e 's/^/  /' | head -80
 
-step "service/web01/nginx.yaml: connects_to was discovered from established connections"
-cat service/web01/nginx.yaml
+	step "host/web01.yaml (first 40 lines)"
+	head -n 40 host/web01.yaml
+
+	step "service/web01/nginx.yaml: connects_to was discovered from established connections"
+	cat service/web01/nginx.yaml
+fi
 
 printf '\nThe CMDB stays in %s/cmdb (plain git: try git log -p there).\n' "$DEMO"

@@ -42,7 +42,7 @@ static const cli_option close_options[] = {
 };
 
 static const cli_option show_options[] = {
-	CLI_OPT_DURATION(incident_args, lookback_s, "lookback", 60, 366 * 86400,
+	CLI_OPT_DURATION(incident_args, lookback_s, "lookback", 1, 366 * 86400,
 		"how far before it opened to look for drifts (default 72h)"),
 	CLI_OPT_END,
 };
