@@ -206,11 +206,15 @@ static int reapply_one(
 
 	if ((rc = reapply_tree(&tree_id, repo, c, tip, opts)) < 0)
 		return rc;
-	if ((err = git_signature_now(&committer, who->name, who->email)) < 0 ||
-		(err = git_tree_lookup(&tree, git, &tree_id)) < 0 ||
-		(err = git_commit_create(out, git, NULL, git_commit_author(c), committer,
-			 git_commit_message_encoding(c), git_commit_message_raw(c), tree, 1,
-			 (const git_commit **)&tip)) < 0)
+	if ((err = git_signature_now(&committer, who->name, who->email)) == 0 &&
+		(err = git_tree_lookup(&tree, git, &tree_id)) == 0)
+		for (int tries = 0; cmdb__odb_retry(
+			     err = git_commit_create(out, git, NULL, git_commit_author(c),
+				     committer, git_commit_message_encoding(c),
+				     git_commit_message_raw(c), tree, 1, (const git_commit **)&tip),
+	     &tries);)
+			;
+	if (err < 0)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the re-applied commit");
 	git_tree_free(tree);
 	git_signature_free(committer);

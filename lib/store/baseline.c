@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/time.h"
 #include "store/repo_internal.h"
+#include "store/tree.h"
 
 #define BASELINE_PREFIX "refs/tags/baseline/"
 #define NAME_MAX_BYTES 200
@@ -133,7 +134,10 @@ int cmdb_baseline_create(char out_commit[41], cmdb_repo *repo, const char *name,
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read commit %s", hex);
 		goto done;
 	}
-	if ((err = git_tag_create(&tid, repo->git, tagname, target, sig, msg, 0)) == GIT_EEXISTS) {
+	for (int tries = 0; cmdb__odb_retry(
+		     err = git_tag_create(&tid, repo->git, tagname, target, sig, msg, 0), &tries);)
+		;
+	if (err == GIT_EEXISTS) {
 		rc = cmdb__error(CMDB_EINVALID,
 			"baseline '%s' already exists: pick another name, or 'gitcmdb baseline "
 			"delete %s' first",

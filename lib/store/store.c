@@ -233,9 +233,14 @@ static int attempt(git_oid *out, int *changed, int *raced, commit_job *job)
 			(rc = cmdb__worktree_check(git, job->repo->workdir, diff)) < 0)
 			goto done;
 	}
-	if ((err = git_tree_lookup(&tree, git, &tree_id)) < 0 ||
-		(err = git_commit_create(&commit_id, git, NULL, job->sig, job->sig, NULL,
-			 job->message, tree, parent ? 1 : 0, (const git_commit **)&parent)) < 0) {
+	if ((err = git_tree_lookup(&tree, git, &tree_id)) == 0)
+		for (int tries = 0;
+			cmdb__odb_retry(err = git_commit_create(&commit_id, git, NULL, job->sig,
+						job->sig, NULL, job->message, tree, parent ? 1 : 0,
+						(const git_commit **)&parent),
+			&tries);)
+			;
+	if (err < 0) {
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write the commit");
 		goto done;
 	}

@@ -30,7 +30,10 @@ static int apply_file(
 	/* An executable file stays executable when its bytes are replaced. */
 	if (old && git_tree_entry_filemode(old) == GIT_FILEMODE_BLOB_EXECUTABLE)
 		mode = GIT_FILEMODE_BLOB_EXECUTABLE;
-	if ((err = git_blob_create_from_buffer(&id, git, op->data, op->len)) < 0)
+	for (int tries = 0; cmdb__odb_retry(
+		     err = git_blob_create_from_buffer(&id, git, op->data, op->len), &tries);)
+		;
+	if (err < 0)
 		return cmdb__error_git(CMDB_ERROR, err, "cannot write the blob of %s", op->path);
 	if ((err = git_treebuilder_insert(NULL, bld, name, &id, mode)) < 0)
 		return cmdb__error_git(CMDB_EINVALID, err, "cannot add %s to its tree", op->path);
@@ -112,7 +115,9 @@ static int build_dir(git_oid *out, int *empty, git_repository *git, const git_tr
 		i = j;
 	}
 	*empty = git_treebuilder_entrycount(bld) == 0;
-	if ((err = git_treebuilder_write(out, bld)) < 0)
+	for (int tries = 0; cmdb__odb_retry(err = git_treebuilder_write(out, bld), &tries);)
+		;
+	if (err < 0)
 		rc = cmdb__error_git(CMDB_ERROR, err, "cannot write a tree");
 done:
 	git_treebuilder_free(bld);

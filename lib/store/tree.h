@@ -14,4 +14,18 @@
 int cmdb__tree_apply(git_oid *out, git_repository *git, const git_tree *base,
 	const cmdb__op *const *ops, size_t count);
 
+/*
+ * 1 when a failed loose-object write (err < 0) should be tried again: `git gc` running
+ * beside us (prune-packed, prune) removes an empty objects/xx/ directory between
+ * libgit2's mkdir and its rename (an OS error); writing again recreates it. Objects are
+ * content-addressed, so a second write is harmless.
+ */
+#define CMDB__ODB_TRIES 8
+static inline int cmdb__odb_retry(int err, int *tries)
+{
+	const git_error *e = git_error_last();
+
+	return err < 0 && e && e->klass == GIT_ERROR_OS && ++*tries < CMDB__ODB_TRIES;
+}
+
 #endif
