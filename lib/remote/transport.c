@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
 #include "ssh/knownhosts.h"
+#include "store/lock.h"
 #include "store/repo.h"
 #include "remote/remote_int.h"
 
@@ -226,17 +228,34 @@ static int conn_error(cmdb__conn *c, int err, const char *what)
 	return cmdb__error_git(CMDB_ERROR, err, "%s %s", what, c->remote->url);
 }
 
+/*
+ * refs/remotes/<name>/main, for people (`git log origin/main`); gitcmdb itself uses
+ * the tip it just listed. A lock left by a gitcmdb killed mid-fetch is removed once
+ * stale; a lock still fresh (a `git fetch` beside us) leaves the ref as it was.
+ */
 static int set_tracking(cmdb_repo *repo, const cmdb__remote *r, const git_oid *id)
 {
+	struct timespec pause = {0, 250 * 1000000L};
 	git_reference *ref = NULL;
 	char *name = cmdb__sprintf("refs/remotes/%s/main", r->name);
-	int err;
+	char *lock = cmdb__sprintf("%srefs/remotes/%s/main.lock", cmdb_repo_gitdir(repo), r->name);
+	int err = GIT_ELOCKED;
 
-	if (!name)
-		return cmdb__error(CMDB_ERROR, "out of memory");
-	err = git_reference_create(&ref, cmdb__repo_git(repo), name, id, 1, "gitcmdb: fetch");
-	git_reference_free(ref);
+	for (int i = 0; name && lock && err == GIT_ELOCKED && i < 16; i++) {
+		if (i)
+			nanosleep(&pause, NULL);
+		cmdb__lock_remove_stale(lock);
+		err = git_reference_create(
+			&ref, cmdb__repo_git(repo), name, id, 1, "gitcmdb: fetch");
+		git_reference_free(ref);
+		ref = NULL;
+	}
 	free(name);
+	free(lock);
+	if (!name || !lock)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if (err == GIT_ELOCKED)
+		return 0;
 	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot record the remote's main") : 0;
 }
 
@@ -252,7 +271,8 @@ int cmdb__remote_fetch(git_oid *tip, int *has_tip, cmdb_repo *repo, const cmdb__
 	git_remote *remote = NULL;
 	git_fetch_options fo;
 	const git_remote_head **heads = NULL;
-	char *spec = cmdb__sprintf("+" CMDB_MAIN_REF ":refs/remotes/%s/main", r->name);
+	/* no destination: the fetch itself writes no ref (set_tracking does, below) */
+	char *spec = cmdb__strdup(CMDB_MAIN_REF);
 	git_strarray specs = {&spec, 1};
 	size_t n = 0;
 	cmdb__conn c;

@@ -24,8 +24,13 @@ run_cli 0 -C "$T/a" change new --summary "add z" --affects application/x \
 	--window 2026-01-01T00:00Z/2099-01-01T00:00Z --status approved --approved-by alice
 chg=${OUT%%$'\n'*}
 run_cli 0 -C "$T/a" push
+# a lock left by a gitcmdb killed mid-fetch does not block the next one
+mkdir -p "$T/b/.git/refs/remotes/origin"
+touch -d '-10 sec' "$T/b/.git/refs/remotes/origin/main.lock"
 run_cli 0 -C "$T/b" pull
 assert_contains "$OUT" "fast-forward" "pull"
+[ ! -e "$T/b/.git/refs/remotes/origin/main.lock" ] || fail "stale tracking-ref lock left"
+assert_eq "$(git -C "$T/b" rev-parse origin/main)" "$(main_of "$T/a")" "tracking ref updated past a stale lock"
 assert_eq "$(cat "$T/b/application/x.yaml")" "$(item x)" "work tree after pull"
 assert_eq "$(git -C "$T/b" status --porcelain)" "" "clean after pull"
 

@@ -146,6 +146,8 @@ for k in $(seq "$KILLS"); do
 	sleep "0.$(printf '%03d' $((RANDOM % 400)))"
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+	# the server's receive-pack notices the dead client by itself; judge what it left
+	for _ in $(seq 100); do pgrep -f "receive-pack.*$T/central.git" >/dev/null || break; sleep 0.1; done
 	fsck_clean "$T/central.git"
 	fsck_clean "$T/s1"
 done

@@ -45,5 +45,9 @@ repo_state() {
 	(cd "$1" && { git for-each-ref 2>/dev/null; git count-objects -v 2>/dev/null;
 		find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0r sha256sum; })
 }
-fsck_clean() { (cd "$1" && git fsck --strict --no-progress >/dev/null 2>&1) || fail "git fsck --strict failed in $1"; ok; }
+fsck_clean() {
+	local out
+	out=$(cd "$1" && git fsck --strict --no-progress 2>&1) || fail "git fsck --strict failed in $1: $out"
+	ok
+}
 done_ok() { echo "ok: $CHECKS checks passed"; }
