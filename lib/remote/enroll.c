@@ -11,27 +11,6 @@
 #include "util/error.h"
 #include "remote/remote_int.h"
 
-#define KNOWN_HOSTS_MAX (16u * 1024 * 1024)
-
-static int read_known_hosts(cmdb_knownhosts **kh, cmdb_repo *repo)
-{
-	char *raw = NULL;
-	size_t len = 0;
-	int rc = cmdb_repo_read(&raw, &len, repo, NULL, "known_hosts");
-
-	if (rc == CMDB_ENOTFOUND) {
-		cmdb_error_clear();
-		rc = 0;
-	}
-	if (rc == 0 && len > KNOWN_HOSTS_MAX)
-		rc = cmdb__error(
-			CMDB_ETOOBIG, "known_hosts on main is over %u bytes", KNOWN_HOSTS_MAX);
-	if (rc == 0)
-		rc = cmdb_knownhosts_parse(kh, raw ? raw : "", len, "known_hosts");
-	free(raw);
-	return rc;
-}
-
 static int commit(
 	char *oid, int *changed, cmdb_repo *repo, const cmdb_knownhosts *kh, const char *msg)
 {
@@ -76,7 +55,7 @@ int cmdb_remote_enroll(json_t **report, cmdb_repo *repo, const char *name, int r
 	t.user = r.user;
 	if ((rc = cmdb_knownhosts_hostname(&known_as, r.host, r.port)) < 0 ||
 		(rc = cmdb_ssh_fetch_hostkey(&line, &fp, &t)) < 0 ||
-		(rc = read_known_hosts(&kh, repo)) < 0 ||
+		(rc = cmdb__remote_known_hosts(&kh, repo)) < 0 ||
 		(rc = cmdb_knownhosts_add(&st, kh, line, replace)) < 0)
 		goto done;
 	sscanf(line, "%*s %63s", type);

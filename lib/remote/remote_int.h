@@ -36,6 +36,9 @@ typedef struct {
 	char push_status[512]; /* the server's reason when it refused the ref update */
 } cmdb__conn;
 
+/* known_hosts on main, parsed (none yet: empty); for checking and enrolling a git server. */
+int cmdb__remote_known_hosts(cmdb_knownhosts **kh, cmdb_repo *repo);
+
 /* Fetch remote main into refs/remotes/<name>/main; *tip: its commit (*has_tip 0: none). */
 int cmdb__remote_fetch(git_oid *tip, int *has_tip, cmdb_repo *repo, const cmdb__remote *r);
 /*

@@ -35,11 +35,11 @@ static void say(cmdb__conn *c, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int load_known_hosts(cmdb__conn *c)
+int cmdb__remote_known_hosts(cmdb_knownhosts **kh, cmdb_repo *repo)
 {
 	char *raw = NULL;
 	size_t len = 0;
-	int rc = cmdb_repo_read(&raw, &len, c->repo, NULL, "known_hosts");
+	int rc = cmdb_repo_read(&raw, &len, repo, NULL, "known_hosts");
 
 	if (rc == CMDB_ENOTFOUND) {
 		cmdb_error_clear();
@@ -49,7 +49,7 @@ static int load_known_hosts(cmdb__conn *c)
 		rc = cmdb__error(
 			CMDB_ETOOBIG, "known_hosts on main is over %u bytes", KNOWN_HOSTS_MAX);
 	if (rc == 0)
-		rc = cmdb_knownhosts_parse(&c->kh, raw ? raw : "", len, "known_hosts");
+		rc = cmdb_knownhosts_parse(kh, raw ? raw : "", len, "known_hosts");
 	free(raw);
 	return rc;
 }
@@ -198,7 +198,7 @@ static int open_conn(cmdb__conn *c, git_remote **out, cmdb_repo *repo, const cmd
 	memset(c, 0, sizeof(*c));
 	c->repo = repo;
 	c->remote = r;
-	if (r->ssh && (rc = load_known_hosts(c)) < 0)
+	if (r->ssh && (rc = cmdb__remote_known_hosts(&c->kh, c->repo)) < 0)
 		return rc;
 	if (r->identity && access(r->identity, R_OK) != 0)
 		return cmdb__error(CMDB_EAUTH,

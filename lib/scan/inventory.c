@@ -17,6 +17,7 @@
 #include "gitcmdb/inventory.h"
 #include "gitcmdb/yaml.h"
 #include "scan/scan.h"
+#include "yaml/yaml_ptr.h"
 
 struct cmdb_inventory {
 	json_t *doc; /* the parsed file: hosts' strings and tags are borrowed from it */
@@ -117,22 +118,6 @@ static int check_name(const ctx *c, const char *ptr, const char *what, const cha
 	return 0;
 }
 
-/* base + "/" + key as a JSON pointer (RFC 6901 escaping, as the YAML marks use). */
-static void ptr_join(char *out, size_t size, const char *base, const char *key)
-{
-	size_t n = (size_t)snprintf(out, size, "%s/", base);
-
-	for (; *key && n + 3 < size; key++) {
-		if (*key == '~' || *key == '/') {
-			out[n++] = '~';
-			out[n++] = *key == '~' ? '0' : '1';
-		} else {
-			out[n++] = *key;
-		}
-	}
-	out[n < size ? n : size - 1] = '\0';
-}
-
 static int check_keys(
 	const ctx *c, const char *ptr, const char *what, json_t *obj, const char *const *allowed)
 {
@@ -148,7 +133,7 @@ static int check_keys(
 		for (i = 0; allowed[i] && strcmp(allowed[i], k); i++)
 			;
 		if (!allowed[i]) {
-			ptr_join(kp, sizeof(kp), ptr, k);
+			cmdb__yaml_ptr_join(kp, sizeof(kp), ptr, k);
 			snprintf(kw, sizeof(kw), "%s.%s", what, k);
 			return fail(c, kp, kw, "unknown key");
 		}
@@ -163,7 +148,9 @@ static int check_settings(const ctx *c, const char *ptr, const char *what, json_
 	json_t *v;
 	size_t i;
 
-#define AT(key) (ptr_join(kp, sizeof(kp), ptr, key), snprintf(kw, sizeof(kw), "%s.%s", what, key))
+#define AT(key)                                                                                    \
+	(cmdb__yaml_ptr_join(kp, sizeof(kp), ptr, key),                                            \
+		snprintf(kw, sizeof(kw), "%s.%s", what, key))
 	if ((v = json_object_get(obj, "address")) &&
 		(AT("address"), !json_is_string(v) || !check_address(json_string_value(v))))
 		return fail(c, kp, kw,
@@ -266,17 +253,17 @@ static int group_settings(
 	if ((error = check_keys(c, gp, what, *members, group_keys)) < 0 ||
 		(error = check_settings(c, gp, what, *members)) < 0)
 		return error;
-	ptr_join(kp, sizeof(kp), gp, "hosts");
+	cmdb__yaml_ptr_join(kp, sizeof(kp), gp, "hosts");
 	snprintf(kw, sizeof(kw), "%s.hosts", what);
 	if (!json_is_array(json_object_get(*members, "hosts")))
 		return fail(c, kp, kw, "must be a list of host names");
 	*members = json_object_get(*members, "hosts");
-	ptr_join(kp, sizeof(kp), gp, "proxy_jump");
+	cmdb__yaml_ptr_join(kp, sizeof(kp), gp, "proxy_jump");
 	if (j &&
 		(error = group_give(
 			 c, *members, inv->gjump, inv->jump_at, j, kp, what, "proxy_jump")) < 0)
 		return error;
-	ptr_join(kp, sizeof(kp), gp, "become");
+	cmdb__yaml_ptr_join(kp, sizeof(kp), gp, "become");
 	if (b && (error = group_give(c, *members, inv->gbecome, NULL, b, kp, what, "become")) < 0)
 		return error;
 	return 0;
@@ -300,7 +287,7 @@ static int check_groups(const ctx *c, cmdb_inventory *inv, json_t *groups, json_
 		json_t *m;
 		int error;
 
-		ptr_join(gp, sizeof(gp), "/groups", g);
+		cmdb__yaml_ptr_join(gp, sizeof(gp), "/groups", g);
 		snprintf(what, sizeof(what), "groups.%s", g);
 		if ((error = check_name(c, gp, what, g)) < 0)
 			return error;
@@ -372,7 +359,7 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 	json_object_foreach(hosts, name, h)
 	{
 		cmdb_host *o = &inv->hosts[i++];
-		ptr_join(hp, sizeof(hp), "/hosts", name);
+		cmdb__yaml_ptr_join(hp, sizeof(hp), "/hosts", name);
 		snprintf(what, sizeof(what), "hosts.%s", name);
 		if ((error = check_name(c, hp, what, name)) < 0)
 			return error;
@@ -404,7 +391,7 @@ static int build_hosts(const ctx *c, cmdb_inventory *inv, json_t *hosts, json_t 
 		o->proxy_jump = json_string_value(json_object_get(h, "proxy_jump"));
 		if (o->proxy_jump) {
 			char kp[1100];
-			ptr_join(kp, sizeof(kp), hp, "proxy_jump");
+			cmdb__yaml_ptr_join(kp, sizeof(kp), hp, "proxy_jump");
 			if (json_object_set_new(inv->jump_at, name, json_string(kp)) < 0)
 				return cmdb__error(CMDB_ERROR, "out of memory");
 		} else if (!(o->proxy_jump =

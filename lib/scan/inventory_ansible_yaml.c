@@ -11,6 +11,7 @@
 #include "util/error.h"
 #include "gitcmdb/yaml.h"
 #include "scan/inventory_ansible.h"
+#include "yaml/yaml_ptr.h"
 
 typedef struct {
 	cmdb__ansible *a;
@@ -32,21 +33,6 @@ static int bad(const yctx *y, const char *ptr, const char *what)
 
 	return cmdb__error(CMDB_EINVALID, "%s:%d:%d: %s", y->a->name, line_of(y, ptr),
 		m ? (int)json_integer_value(json_array_get(m, 1)) : 0, what);
-}
-
-static void join(char *out, size_t size, const char *base, const char *key)
-{
-	size_t n = (size_t)snprintf(out, size, "%s/", base);
-
-	for (; *key && n + 3 < size; key++) {
-		if (*key == '~' || *key == '/') {
-			out[n++] = '~';
-			out[n++] = *key == '~' ? '0' : '1';
-		} else {
-			out[n++] = *key;
-		}
-	}
-	out[n < size ? n : size - 1] = '\0';
 }
 
 /* A scalar as ansible would print it; lists and mappings as JSON text. */
@@ -79,7 +65,7 @@ static int set_vars(yctx *y, json_t *owner, json_t *vars, const char *ptr)
 	{
 		char *t = text_of(v);
 		int error;
-		join(kp, sizeof(kp), ptr, k);
+		cmdb__yaml_ptr_join(kp, sizeof(kp), ptr, k);
 		if (!t)
 			return cmdb__error(CMDB_ERROR, "out of memory");
 		error = cmdb__ansible_var(owner, k, t, line_of(y, kp));
@@ -122,7 +108,7 @@ static int hosts_of(yctx *y, json_t *g, json_t *hosts, const char *ptr)
 	json_object_foreach(hosts, k, v)
 	{
 		host_add ha = {y, g, 0};
-		join(hp, sizeof(hp), ptr, k);
+		cmdb__yaml_ptr_join(hp, sizeof(hp), ptr, k);
 		ha.line = line_of(y, hp);
 		y->vars = v;
 		y->vptr = hp;
@@ -149,7 +135,7 @@ static int group(yctx *y, const char *name, json_t *spec, const char *ptr, int d
 		return bad(y, ptr, "a group must be a mapping of hosts, vars and children");
 	json_object_foreach(spec, k, v)
 	{
-		join(kp, sizeof(kp), ptr, k);
+		cmdb__yaml_ptr_join(kp, sizeof(kp), ptr, k);
 		if (!strcmp(k, "hosts"))
 			error = hosts_of(y, g, v, kp);
 		else if (!strcmp(k, "vars"))
@@ -164,7 +150,7 @@ static int group(yctx *y, const char *name, json_t *spec, const char *ptr, int d
 			error = 0;
 			json_object_foreach(v, c, cs)
 			{
-				join(cp, sizeof(cp), kp, c);
+				cmdb__yaml_ptr_join(cp, sizeof(cp), kp, c);
 				if (json_object_set_new(json_object_get(g, "children"), c,
 					    json_integer(line_of(y, cp))) < 0)
 					return cmdb__error(CMDB_ERROR, "out of memory");
@@ -210,7 +196,7 @@ int cmdb__ansible_parse_yaml(cmdb__ansible *a, const char *buf, size_t len)
 	}
 	json_object_foreach(doc, k, v)
 	{
-		join(kp, sizeof(kp), "", k);
+		cmdb__yaml_ptr_join(kp, sizeof(kp), "", k);
 		if ((error = group(&y, k, v, kp, 0)) < 0)
 			goto done;
 	}
