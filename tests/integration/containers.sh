@@ -5,18 +5,13 @@
 # moved to a free loopback port and secrets added to env, labels and command).
 #
 # The collector runs with a fixed PATH (/usr/local/sbin first) and looks for docker's
-# socket, so the test runs in a private mount namespace: a directory holding the fake
-# `docker` is bound over /usr/local/sbin and a tmpfs over /run carries an empty socket
-# at /run/docker.sock. Nothing outside the namespace (other tests, other users of this
-# machine) sees either. The published port's "docker-proxy" is a real root-owned
-# listener on 127.0.0.1 with one real established connection to it.
-if [ -z "${GITCMDB_CONTAINERS_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || { echo "skip: needs root for a private mount namespace"; exit 77; }
-	command -v unshare >/dev/null 2>&1 || { echo "skip: no unshare"; exit 77; }
-	unshare -m --propagation private true 2>/dev/null ||
-		{ echo "skip: mount namespaces are not permitted here"; exit 77; }
-	GITCMDB_CONTAINERS_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
+# socket, so the test runs in a private mount namespace (lib/private_ns.sh): a directory
+# holding the fake `docker` is bound over /usr/local/sbin and a tmpfs over /run carries
+# an empty socket at /run/docker.sock. Nothing outside the namespace sees either. The
+# published port's "docker-proxy" is a real root-owned listener on 127.0.0.1 with one
+# real established connection to it (the lab user's `ss -p` cannot name its process, as
+# with a real docker-proxy).
+. "$(dirname "$0")/lib/private_ns.sh"
 . "$(dirname "$0")/lib/common.sh"
 [ -x /usr/sbin/sshd ] || { echo "skip: no /usr/sbin/sshd"; exit 77; }
 
@@ -36,9 +31,8 @@ EOF
 chmod 755 "$FAKE/sbin/docker"
 : >"$FAKE/calls"
 chmod 666 "$FAKE/calls"
-mount --bind "$FAKE/sbin" /usr/local/sbin || fail "bind the fake docker over /usr/local/sbin"
-mount -t tmpfs -o mode=755 gitcmdb-test-run /run || fail "tmpfs over /run"
-mkdir -m 755 /run/sshd # sshd's privilege separation directory
+ns_fake_sbin "$FAKE/sbin"
+ns_fresh_run
 "$PYTHON" -c 'import socket; socket.socket(socket.AF_UNIX).bind("/run/docker.sock")'
 [ -S /run/docker.sock ] || fail "no fake docker socket"
 
@@ -145,10 +139,13 @@ assert_contains "$(yq "$HOSTY" "d['relations'].get('connects_to')")" "container/
 	"a connection to the published port attaches to the container"
 
 # Secrets in env, labels and command never reach the repository.
-if (cd "$REPO" && git log -p --all | grep -q "$SECRET") || grep -rq "$SECRET" "$REPO"; then
-	fail "the container's secret reached the repository"
-fi
-ok
+no_secret() {
+	if (cd "$REPO" && git log -p --all | grep -q "$SECRET") || grep -rqa "$SECRET" "$REPO"; then
+		fail "the container's secret reached the repository"
+	fi
+	ok
+}
+no_secret
 fsck_clean "$REPO"
 
 # 2. The container recreated under the same name (new id, start time, PID): no drift.
@@ -169,5 +166,6 @@ scan 0 --limit self --json
 assert_eq "$(attr image)" "nginx:1.27" "image change recorded"
 assert_eq "$(git -C "$REPO" diff --name-only HEAD~1 HEAD -- container/)" "container/self/web.yaml" \
 	"only the changed container"
+no_secret
 fsck_clean "$REPO"
 done_ok
