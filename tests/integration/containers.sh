@@ -166,6 +166,15 @@ scan 0 --limit self --json
 assert_eq "$(attr image)" "nginx:1.27" "image change recorded"
 assert_eq "$(git -C "$REPO" diff --name-only HEAD~1 HEAD -- container/)" "container/self/web.yaml" \
 	"only the changed container"
+
+# 4. docker does not answer (ps fails): no container is removed, the scan says why.
+printf '#!/bin/sh\necho "Cannot connect to the Docker daemon" >&2\nexit 1\n' >"$FAKE/sbin/docker"
+before=$(git -C "$REPO" rev-parse HEAD)
+scan 0 --limit self --json
+assert_contains "$OUT$ERR" "docker ps failed" "the failure is reported"
+assert_eq "$(git -C "$REPO" diff --stat "$before" HEAD -- container/)" "" "no container removed"
+[ -f "$WEB" ] && [ -f "$REPO/container/self/hehe2.yaml" ] || fail "a container item went away"
+ok
 no_secret
 fsck_clean "$REPO"
 done_ok
