@@ -88,6 +88,9 @@ web["NetworkSettings"]["Ports"] = {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort"
 web["Config"]["Env"].append("DB_PASSWORD=" + secret)
 web["Config"]["Labels"]["com.example.db-password"] = secret
 web["Args"] = ["-g", "daemon off;", "--db-password=" + secret]
+evil = json.loads(json.dumps(web))  # a path-hostile name: warned about, never an item
+evil["Name"], evil["Id"] = "/../../etc", "e" * 64
+cs.append(evil)
 if recreated:
     web["Created"] = "2026-12-03T04:00:00.000000000Z"
     web["State"]["Pid"] = 424242
@@ -129,6 +132,9 @@ assert_eq "$(yq "$WEB" "sorted(k for k in d['attributes'] if k != 'discovered_re
 	"['command', 'image', 'image_id', 'listen', 'mounts', 'ports', 'restart', 'runtime', 'state']" \
 	"only stable attributes (no id, start time, PID, env or labels)"
 assert_eq "$(yq "$REPO/container/self/hehe2.yaml" "d['attributes']['command']")" "/bin/bash" "hehe2 command"
+assert_eq "$(cd "$REPO/container" && find . -type f | sort | tr '\n' ' ')" "./self/hehe2.yaml ./self/web.yaml " \
+	"the path-hostile name is no item"
+assert_contains "$OUT" "container with a name that cannot be an item id skipped" "hostile name warned"
 
 # The host's listener on the port is the container's; the host's connection to it
 # attaches to the container.
