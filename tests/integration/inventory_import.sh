@@ -53,7 +53,7 @@ assert_eq "$(yq inventory.yaml "d['hosts']['jump01']")" "{'address': '198.51.100
 assert_eq "$(yq inventory.yaml "sorted(d['hosts'])")" "['db9', 'jump01', 'lb01', 'lb02', 'web1', 'web2', 'web3']"
 assert_contains "$OUT" "option '-o StrictHostKeyChecking=no' is not honoured"
 assert_eq "$("$PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); print([(u["line"], u["where"], u["variable"], u["why"]) for u in d["unknown"] if "become" in u["variable"]])' "$OUT")" \
-	"[(16, 'host lb02', 'ansible_become_method', \"become method 'su' cannot be honoured: gitcmdb becomes root with sudo -n only\"), (17, 'host db9', 'ansible_become_user', \"become user 'postgres' cannot be honoured: gitcmdb becomes root only\"), (20, 'host jump01', 'ansible_become', \"'maybe' is not a boolean: no become\")]" \
+	"[(17, 'host lb02', 'ansible_become_method', \"become method 'su' cannot be honoured: gitcmdb becomes root with sudo -n only\"), (18, 'host db9', 'ansible_become_user', \"become user 'postgres' cannot be honoured: gitcmdb becomes root only\"), (21, 'host jump01', 'ansible_become', \"'maybe' is not a boolean: no become\")]" \
 	"become that cannot be honoured is listed with its line"
 run_cli 0 validate
 
