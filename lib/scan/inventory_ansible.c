@@ -224,10 +224,17 @@ static const char *const honoured[][2] = {{"ansible_host", "address"},
 	{"ansible_private_key_file", "identity_file"}, {"ansible_ssh_common_args", NULL},
 	{"ansible_ssh_extra_args", NULL}, {"ansible_connection", NULL}, {NULL, NULL}};
 
+/* Read together by become_entry, after the loop over the others. */
+static const char *const become_vars[] = {
+	"ansible_become", "ansible_become_method", "ansible_become_user", NULL};
+
 static int known_var(const char *k)
 {
 	for (size_t i = 0; honoured[i][0]; i++)
 		if (!strcmp(honoured[i][0], k))
+			return 1;
+	for (size_t i = 0; become_vars[i]; i++)
+		if (!strcmp(become_vars[i], k))
 			return 1;
 	return 0;
 }
@@ -402,6 +409,60 @@ static int setting(json_t *out, const char *key, const char *v, const cmdb__ansi
 	return json_object_set_new(out, key, json_string(v)) < 0 ? oom() : 0;
 }
 
+/* ansible's boolean filter: 1 true, 0 false, -1 neither. */
+static int ansible_bool(const char *v)
+{
+	static const char *const yes[] = {"y", "yes", "on", "1", "true", "t", NULL};
+	static const char *const no[] = {"n", "no", "off", "0", "false", "f", NULL};
+
+	for (size_t i = 0; yes[i]; i++)
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+	for (size_t i = 0; no[i]; i++)
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	return -1;
+}
+
+/* ansible_become true, with ansible_become_method sudo (or unset) and ansible_become_user
+ * root (or unset): `become: sudo`. Any other method or user is noted, not honoured. */
+static int become_entry(
+	json_t *o, const json_t *vars, json_t *unknown, const cmdb__ansible *a, const char *where)
+{
+	const json_t *b = json_object_get(vars, "ansible_become"),
+		     *m = json_object_get(vars, "ansible_become_method"),
+		     *u = json_object_get(vars, "ansible_become_user");
+	const char *method = m ? json_string_value(json_array_get(m, 0)) : "sudo",
+		   *user = u ? json_string_value(json_array_get(u, 0)) : "root",
+		   *on = b ? json_string_value(json_array_get(b, 0)) : NULL;
+	char why[400];
+
+	if (!on || !method || !user)
+		return 0;
+	switch (ansible_bool(on)) {
+	case 0: return 0;
+	case -1:
+		snprintf(why, sizeof(why), "'%.200s' is not a boolean: no become", on);
+		return note(unknown, a, (int)json_integer_value(json_array_get(b, 1)), where,
+			"ansible_become", why);
+	}
+	if (strcmp(method, "sudo")) {
+		snprintf(why, sizeof(why),
+			"become method '%.200s' cannot be honoured: gitcmdb becomes root with "
+			"sudo -n only",
+			method);
+		return note(unknown, a, (int)json_integer_value(json_array_get(m, 1)), where,
+			"ansible_become_method", why);
+	}
+	if (strcmp(user, "root")) {
+		snprintf(why, sizeof(why),
+			"become user '%.200s' cannot be honoured: gitcmdb becomes root only", user);
+		return note(unknown, a, (int)json_integer_value(json_array_get(u, 1)), where,
+			"ansible_become_user", why);
+	}
+	return json_object_set_new(o, "become", json_string("sudo")) < 0 ? oom() : 0;
+}
+
 /* inventory.yaml's entry for host h (null when it has no setting). */
 static int host_entry(
 	json_t **out, json_t *vars, const cmdb__ansible *a, const char *h, json_t *unknown)
@@ -434,6 +495,8 @@ static int host_entry(
 	}
 	if (error == 0 && jump[0] && json_object_set_new(o, "proxy_jump", json_string(jump)) < 0)
 		error = oom();
+	if (error == 0 && o)
+		error = become_entry(o, vars, unknown, a, where);
 	if (error < 0 || !o) {
 		json_decref(o);
 		return error < 0 ? error : oom();

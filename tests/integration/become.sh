@@ -2,9 +2,8 @@
 # without a sudoers entry `sudo -n` is refused and the scan collects as the user, with
 # the warning in the report and in the scan commit; with a NOPASSWD entry for the lab
 # user the collector runs as root: a root-only file in `files` is captured (it was
-# unreadable), and /etc/shadow cannot be asked for. This machine has no service manager
-# (no systemd, no OpenRC), so there are no service items for sockets to attach to; the
-# sockets facts with their processes are checked by the unit tests of the collector.
+# unreadable), and /etc/shadow cannot be asked for. Sockets moving from the host to
+# their service with root: become_services.sh (with a fake service manager).
 . "$(dirname "$0")/lib/common.sh"
 command -v sudo >/dev/null 2>&1 || { echo "skip: sudo is not installed"; exit 77; }
 [ -d /etc/sudoers.d ] || { echo "skip: no /etc/sudoers.d"; exit 77; }

@@ -22,33 +22,45 @@ assert_eq "$(git diff --name-only main~1 main)" inventory.yaml
 assert_contains "$OUT" "10 hosts (10 added, 0 updated), 4 groups"
 assert_eq "$(yq inventory.yaml "d['hosts']['bar.example.com']")" "{'port': 5309, 'user': 'deploy'}"
 assert_eq "$(yq inventory.yaml "d['hosts']['web02.example.com']['proxy_jump']")" "admin@bastion.example.com:2200"
+# ansible_become=true (method unset: sudo) is become: sudo
 assert_eq "$(yq inventory.yaml "d['hosts']['db-b.example.com']")" \
-	"{'address': '10.0.0.5', 'identity_file': '~/.ssh/db_key', 'user': 'scanner'}"
+	"{'address': '10.0.0.5', 'become': 'sudo', 'identity_file': '~/.ssh/db_key', 'user': 'scanner'}"
 assert_eq "$(yq inventory.yaml "d['hosts']['bastion.example.com']")" "{'port': 2200, 'user': 'admin'}"
 assert_eq "$(yq inventory.yaml "d['groups']['prod']")" \
 	"['bar.example.com', 'db-a.example.com', 'db-b.example.com', 'db-c.example.com', 'foo.example.com', 'web01.example.com', 'web02.example.com', 'web03.example.com']"
 # unknown variables: warned with file:line, in the commit message, never written
 assert_contains "$ERR" "warning: $FX/estate.ini:6: host bar.example.com: http_port: not used by gitcmdb"
 assert_contains "$ERR" "$FX/estate.ini:14: group dbservers: ntp_server: not used by gitcmdb"
-assert_contains "$ERR" "$FX/estate.ini:10: host db-a.example.com: ansible_become: not used by gitcmdb"
+case "$ERR" in *ansible_become*) fail "ansible_become listed as unused: $ERR" ;; esac
 assert_contains "$(git log -1 --format=%B)" "$FX/estate.ini:6: host bar.example.com: http_port"
-case "$(cat inventory.yaml)" in *http_port* | *ntp* | *become*) fail "an unknown variable was written" ;; esac
+case "$(cat inventory.yaml)" in *http_port* | *ntp*) fail "an unknown variable was written" ;; esac
+assert_eq "$(yq inventory.yaml "sorted(h for h, e in d['hosts'].items() if (e or {}).get('become'))")" \
+	"['db-a.example.com', 'db-b.example.com', 'db-c.example.com']" "become only where ansible becomes"
 ok
 # the result is an inventory gitcmdb accepts (validate reads it like scan does)
 run_cli 0 validate
 fsck_clean "$R"
 
 # YAML: vars precedence, children, -J and ProxyCommand jumps, an option not honoured
+# and ansible_become from a group (yes): sudo; su, a non-root user, a non-boolean: listed
 run_cli 0 inventory import ansible "$FX/estate.yml" --json
-assert_eq "$(yq inventory.yaml "d['hosts']['lb01']")" "{'port': 2200, 'proxy_jump': 'jump01', 'user': 'ops'}"
-assert_eq "$(yq inventory.yaml "d['hosts']['lb02']['proxy_jump']")" "ops@jump01"
-assert_eq "$(yq inventory.yaml "sorted(d['hosts'])")" "['jump01', 'lb01', 'lb02', 'web1', 'web2', 'web3']"
+assert_eq "$(yq inventory.yaml "d['hosts']['lb01']")" \
+	"{'become': 'sudo', 'port': 2200, 'proxy_jump': 'jump01', 'user': 'ops'}"
+assert_eq "$(yq inventory.yaml "d['hosts']['web2']['become']")" "sudo"
+assert_eq "$(yq inventory.yaml "d['hosts']['lb02']")" "{'proxy_jump': 'ops@jump01', 'user': 'ops'}"
+assert_eq "$(yq inventory.yaml "d['hosts']['db9']")" "{'user': 'ops'}"
+assert_eq "$(yq inventory.yaml "d['hosts']['jump01']")" "{'address': '198.51.100.1', 'user': 'ops'}"
+assert_eq "$(yq inventory.yaml "sorted(d['hosts'])")" "['db9', 'jump01', 'lb01', 'lb02', 'web1', 'web2', 'web3']"
 assert_contains "$OUT" "option '-o StrictHostKeyChecking=no' is not honoured"
+assert_eq "$("$PYTHON" -c 'import json, sys; d = json.loads(sys.argv[1]); print([(u["line"], u["where"], u["variable"], u["why"]) for u in d["unknown"] if "become" in u["variable"]])' "$OUT")" \
+	"[(17, 'host lb02', 'ansible_become_method', \"become method 'su' cannot be honoured: gitcmdb becomes root with sudo -n only\"), (18, 'host db9', 'ansible_become_user', \"become user 'postgres' cannot be honoured: gitcmdb becomes root only\"), (21, 'host jump01', 'ansible_become', \"'maybe' is not a boolean: no become\")]" \
+	"become that cannot be honoured is listed with its line"
+run_cli 0 validate
 
 # --merge keeps what main has and lays the import over it
 run_cli 0 inventory import ansible "$FX/ansible-examples-lamp_haproxy.ini" --merge
 assert_contains "$OUT" "5 hosts (3 added, 0 updated), 4 groups"
-assert_eq "$(yq inventory.yaml "len(d['hosts'])")" 9
+assert_eq "$(yq inventory.yaml "len(d['hosts'])")" 10
 assert_eq "$(yq inventory.yaml "d['groups']['webservers']")" "['web1', 'web2']"
 run_cli 0 inventory import ansible "$FX/ansible-examples-lamp_haproxy.ini" --merge
 assert_contains "$OUT" "nothing committed"
