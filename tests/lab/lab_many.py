@@ -79,20 +79,32 @@ def hexid(i, what, n):
     return hashlib.sha256(("%d:%s" % (i, what)).encode()).hexdigest()[:n]
 
 
-def vary_packages(label, lines, i):
-    """dpkg/rpm: tab-separated NAME.. VERSION fields; apk: P:/V: pairs."""
-    out, name = [], None
+def vary_packages(label, lines, i, cluster):
+    """dpkg/rpm: tab-separated NAME.. VERSION fields; apk: P:/V: pairs. About one package
+    in 12 gets a host-specific version, and always package number cluster % count (so
+    the hosts of one persona differ in their packages, cluster by cluster)."""
+    count = sum(1 for l in lines if (l.startswith("P:") if label == "apk" else "\t" in l))
+    pick = cluster % count if count else -1
+    out, name, k = [], None, -1
+
+    def hit(n):
+        return h32(i, n) % 12 == 0 or k == pick
+
     for line in lines:
         f = line.split("\t")
-        if label == "dpkg" and len(f) >= 4 and h32(i, f[1]) % 12 == 0:
-            f[2] += "+lab%d" % (h32(i, f[1], "v") % 7 + 1)
-            line = "\t".join(f)
-        elif label == "rpm" and len(f) >= 4 and h32(i, f[0]) % 12 == 0:
-            f[2] += ".lab%d" % (h32(i, f[0], "v") % 7 + 1)
-            line = "\t".join(f)
+        if label == "dpkg" and len(f) >= 4:
+            k += 1
+            if hit(f[1]):
+                f[2] += "+lab%d" % (h32(i, f[1], "v") % 7 + 1)
+                line = "\t".join(f)
+        elif label == "rpm" and len(f) >= 4:
+            k += 1
+            if hit(f[0]):
+                f[2] += ".lab%d" % (h32(i, f[0], "v") % 7 + 1)
+                line = "\t".join(f)
         elif label == "apk" and line.startswith("P:"):
-            name = line[2:]
-        elif label == "apk" and line.startswith("V:") and name and h32(i, name) % 12 == 0:
+            name, k = line[2:], k + 1
+        elif label == "apk" and line.startswith("V:") and name and hit(name):
             line += "-lab%d" % (h32(i, name, "v") % 7 + 1)
         out.append(line)
     return out
@@ -127,7 +139,7 @@ def render(ps, i):
 
     def flush():
         if label in ("dpkg", "rpm", "apk"):
-            out.extend(vary_packages(label, block, i))
+            out.extend(vary_packages(label, block, i, cluster))
         elif label in ("systemd-show", "openrc"):
             out.extend(vary_services(label, block, i))
         elif label == "machine-id":
