@@ -97,6 +97,10 @@ try:
     tm = "collect %.1f s, merge %.1f s, commit %.1f s; ok %s changed %s failed %s unreachable %s" % (
         tg.get("collect_s", 0), tg.get("merge_s", 0), tg.get("commit_s", 0), c.get("ok"),
         c.get("changed"), c.get("failed"), c.get("unreachable"))
+    bad = [h for h in j.get("hosts", []) if h.get("status") != "ok"]
+    if bad:
+        tm += "; first not ok: %s %s after %.0f ms: %s" % (bad[0]["name"], bad[0]["status"],
+              bad[0].get("ms", 0), bad[0].get("error", ""))
 except (ValueError, OSError):
     pass
 print("%-22s %6d %8.1f %8.1f %8.1f %8.1f %9.1f %4d  %s" % (label, n, wall, n / wall,
