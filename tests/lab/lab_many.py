@@ -202,15 +202,16 @@ def serve(d, n, port, ps, ready_w):
         i = process.get_extra_info("lab_host")
         try:
             await process.stdin.read()  # the collector script, until EOF
-        except Exception:  # noqa: BLE001  (client went away)
-            pass
-        out = cache.get(i)
-        if out is None:
-            out = render(ps, i)
-            if len(cache) < 2000:
-                cache[i] = out
-        process.stdout.write(out)
-        stats["sessions"] += 1
+            out = cache.get(i)
+            if out is None:
+                out = render(ps, i)
+                if len(cache) < 2000:
+                    cache[i] = out
+            process.stdout.write(out)
+            stats["sessions"] += 1
+        except Exception as e:  # noqa: BLE001  (logged: a session never hangs on it)
+            sys.stderr.write("lab_many: host %s: %r\n" % (i, e))
+            sys.stderr.flush()
         process.exit(0)
 
     def make_server(i):
