@@ -35,6 +35,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/gitcmdb-estate-XXXXXX")
 chmod 755 "$W"
 SSHLAB=""
 cleanup() {
+	[ ! -s "$W/many/server.log" ] || { echo "server.log:"; tail -20 "$W/many/server.log"; }
 	"$PY" "$MANY" stop "$W/many" >/dev/null 2>&1 || true
 	[ -z "$SSHLAB" ] || "$HERE/../tests/lab/lab.sh" stop "$SSHLAB" >/dev/null 2>&1 || true
 	rm -rf "$W"

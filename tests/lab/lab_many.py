@@ -188,6 +188,11 @@ def read_seed(d):
 
 # ---- the server (a forked daemon) ----
 
+def log(msg):
+    sys.stderr.write("%s lab_many: %s\n" % (time.strftime("%H:%M:%S"), msg))
+    sys.stderr.flush()
+
+
 def serve(d, n, port, ps, ready_w):
     warnings.simplefilter("ignore")
     import asyncssh
@@ -200,18 +205,24 @@ def serve(d, n, port, ps, ready_w):
 
     async def answer(process):
         i = process.get_extra_info("lab_host")
+        t0 = time.monotonic()
         try:
-            await process.stdin.read()  # the collector script, until EOF
+            try:  # the collector script, until EOF
+                await asyncio.wait_for(process.stdin.read(), 30)
+            except asyncio.TimeoutError:
+                log("host %d: no EOF on stdin after 30 s; answering anyway" % i)
             out = cache.get(i)
             if out is None:
                 out = render(ps, i)
                 if len(cache) < 2000:
                     cache[i] = out
             process.stdout.write(out)
+            await process.stdout.drain()  # the output first, then EOF, exit status, close
             stats["sessions"] += 1
         except Exception as e:  # noqa: BLE001  (logged: a session never hangs on it)
-            sys.stderr.write("lab_many: host %s: %r\n" % (i, e))
-            sys.stderr.flush()
+            log("host %s: %r" % (i, e))
+        if time.monotonic() - t0 > 10:
+            log("host %d: session took %.1f s" % (i, time.monotonic() - t0))
         process.exit(0)
 
     def make_server(i):
