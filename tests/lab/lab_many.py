@@ -19,7 +19,8 @@ varied deterministically by I:
 - machine-id, DMI product_uuid/serial and MACs are unique per host;
 - about one package in 12 has a host-specific version, about one service in 9 is stopped.
 
-Base64 file captures (%% file b64 ...) are served as recorded.
+Base64 file captures (%% file b64 ...) are served as recorded. A session slower than 10 s
+is logged to DIR/server.log; with LAB_MANY_TRACE=1 in the environment, every exec and answer.
 
 DIR receives: seed, client_ed25519 (the scanner's key), inventory.yaml (hosts named
 NAME-IIIII, groups by persona), known_hosts (every host's key), lab.json (pids with start
@@ -202,10 +203,13 @@ def serve(d, n, port, ps, ready_w):
         authorized = asyncssh.import_authorized_keys(f.read())
     cache = {}
     stats = {"sessions": 0}
+    trace = os.environ.get("LAB_MANY_TRACE") == "1"  # a log line per exec and answer
 
     async def answer(process):
         i = process.get_extra_info("lab_host")
         t0 = time.monotonic()
+        if trace:
+            log("host %d: exec" % i)
         try:
             try:  # the collector script, until EOF
                 await asyncio.wait_for(process.stdin.read(), 30)
@@ -221,8 +225,8 @@ def serve(d, n, port, ps, ready_w):
             stats["sessions"] += 1
         except Exception as e:  # noqa: BLE001  (logged: a session never hangs on it)
             log("host %s: %r" % (i, e))
-        if time.monotonic() - t0 > 10:
-            log("host %d: session took %.1f s" % (i, time.monotonic() - t0))
+        if trace or time.monotonic() - t0 > 10:
+            log("host %d: answered in %.1f s" % (i, time.monotonic() - t0))
         process.exit(0)
 
     def make_server(i):
