@@ -14,7 +14,8 @@
 # scanner processes (`gitcmdb scan --shard I/K --push`), each with its own clone, pushing
 # to one bare repository served by the SSH lab's sshd (tests/lab/lab.sh, `self` port);
 # afterwards the central repository holds every host and K scan commits.
-# BENCH_JOBS: --jobs of each scan (default 64).
+# BENCH_JOBS: --jobs of each scan (default 64). BENCH_SERVER_LOG=FILE keeps the server's log
+# (with LAB_MANY_TRACE=1: a line per exec and answer).
 set -euo pipefail
 BUILD=${1:?usage: bench/estate.sh BUILD_DIR [HOSTS...]}
 shift
@@ -35,7 +36,8 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/gitcmdb-estate-XXXXXX")
 chmod 755 "$W"
 SSHLAB=""
 cleanup() {
-	[ ! -s "$W/many/server.log" ] || { echo "server.log:"; tail -20 "$W/many/server.log"; }
+	[ ! -s "$W/many/server.log" ] || { echo "server.log:"; grep -v ': exec$\|answered in 0' "$W/many/server.log" | tail -20; }
+	[ -z "${BENCH_SERVER_LOG:-}" ] || cp "$W/many/server.log" "$BENCH_SERVER_LOG" 2>/dev/null || true
 	"$PY" "$MANY" stop "$W/many" >/dev/null 2>&1 || true
 	[ -z "$SSHLAB" ] || "$HERE/../tests/lab/lab.sh" stop "$SSHLAB" >/dev/null 2>&1 || true
 	rm -rf "$W"
