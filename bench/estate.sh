@@ -204,6 +204,6 @@ print("all %d scanners: %.1f s wall, %.1f hosts/s, controller CPU %.1f ms/host (
       (srv_cpu() - s0) * 1000 / n, rss))
 EOF
 echo "central: $(git --git-dir="$W/central.git" ls-tree --name-only main host/ | wc -l) host items," \
-	"$(git --git-dir="$W/central.git" log main | grep -c '^ *Scan-Id:') scan commits;" \
+	"$(git --git-dir="$W/central.git" log main | grep -c '^ *Scan-Shard:') sharded scan commits;" \
 	"fsck: $(git --git-dir="$W/central.git" fsck --strict >/dev/null 2>&1 && echo clean || echo FAILED);" \
 	"load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
