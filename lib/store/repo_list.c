@@ -10,6 +10,7 @@
 #include "store/repo.h"
 
 typedef struct {
+	const char *base; /* the directory walked ("service/web01/"), or "" for the root */
 	const char *prefix;
 	size_t prefix_len;
 	json_t *paths;
@@ -28,8 +29,8 @@ static int list_cb(const char *root, const git_tree_entry *entry, void *payload)
 {
 	list_ctx *ctx = payload;
 	const char *name = git_tree_entry_name(entry);
-	char *path = cmdb__sprintf(
-		"%s%s%s", root, name, git_tree_entry_type(entry) == GIT_OBJECT_TREE ? "/" : "");
+	char *path = cmdb__sprintf("%s%s%s%s", ctx->base, root, name,
+		git_tree_entry_type(entry) == GIT_OBJECT_TREE ? "/" : "");
 	int rc = 0;
 
 	if (!path) {
@@ -84,19 +85,60 @@ done:
 	return rc;
 }
 
+/*
+ * The subtree of prefix's directory part ("service/web01/x" -> "service/web01"), so a
+ * listing walks that directory only, not every sibling of it (quadratic in the estate
+ * when a scan lists one directory per host). *sub stays NULL when there is none.
+ */
+static int prefix_subtree(git_tree **sub, char **base, git_tree *tree, const char *prefix)
+{
+	const char *slash = prefix ? strrchr(prefix, '/') : NULL;
+	git_tree_entry *entry = NULL;
+	char *dir = NULL;
+	int err, rc = 0;
+
+	*sub = NULL;
+	*base = NULL;
+	if (!slash || slash == prefix)
+		return 0;
+	if (!(dir = cmdb__strndup(prefix, (size_t)(slash - prefix))) ||
+		!(*base = cmdb__strndup(prefix, (size_t)(slash - prefix) + 1))) {
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+		goto done;
+	}
+	err = git_tree_entry_bypath(&entry, tree, dir);
+	if (err == GIT_ENOTFOUND || (err == 0 && git_tree_entry_type(entry) != GIT_OBJECT_TREE))
+		goto done; /* nothing under prefix: *base without *sub */
+	if (err < 0 ||
+		(err = git_tree_lookup(sub, git_tree_owner(tree), git_tree_entry_id(entry))) < 0)
+		rc = cmdb__error_git(CMDB_ERROR, err, "cannot read %s", dir);
+done:
+	git_tree_entry_free(entry);
+	free(dir);
+	return rc;
+}
+
 int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *prefix)
 {
-	git_tree *tree = NULL;
-	list_ctx ctx = {prefix ? prefix : "", prefix ? strlen(prefix) : 0, json_array(), 0};
+	git_tree *tree = NULL, *sub = NULL;
+	char *base = NULL;
+	list_ctx ctx = {"", prefix ? prefix : "", prefix ? strlen(prefix) : 0, json_array(), 0};
 	int err, rc;
 
 	if (!ctx.paths) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	if ((rc = cmdb__repo_tree(&tree, repo, rev)) < 0)
+	if ((rc = cmdb__repo_tree(&tree, repo, rev)) < 0 ||
+		(rc = prefix_subtree(&sub, &base, tree, prefix)) < 0)
 		goto done;
-	if ((err = git_tree_walk(tree, GIT_TREEWALK_PRE, list_cb, &ctx)) < 0) {
+	if (base && !sub) { /* prefix's directory does not exist: nothing to list */
+		rc = sorted_copy(out, ctx.paths);
+		goto done;
+	}
+	if (base)
+		ctx.base = base;
+	if ((err = git_tree_walk(sub ? sub : tree, GIT_TREEWALK_PRE, list_cb, &ctx)) < 0) {
 		rc = ctx.failed
 			? cmdb__error(CMDB_ERROR, "out of memory")
 			: cmdb__error_git(CMDB_ERROR, err, "cannot list %s", rev ? rev : "main");
@@ -105,7 +147,9 @@ int cmdb_repo_list(json_t **out, cmdb_repo *repo, const char *rev, const char *p
 	rc = sorted_copy(out, ctx.paths);
 done:
 	json_decref(ctx.paths);
+	git_tree_free(sub);
 	git_tree_free(tree);
+	free(base);
 	return rc;
 }
 

@@ -9,6 +9,14 @@ int cmdb_init(void)
 
 	if ((rc = git_libgit2_init()) < 0)
 		return cmdb__error_git(CMDB_ERROR, rc, "cannot initialise libgit2");
+	/*
+	 * libgit2 caches parsed commits and trees of at most 4 KiB by default. A scan reads
+	 * every host's files from one commit, path by path: without this it inflated the
+	 * same big object again for each file (a 400 KB host/ tree at 10,000 hosts, an 880 KB
+	 * enrolment commit listing every host), quadratic in the estate.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, (size_t)16 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)16 << 20);
 	if ((rc = libssh2_init(0)) != 0)
 		return cmdb__error(CMDB_ERROR, "cannot initialise libssh2 (%d)", rc);
 	return 0;

@@ -150,6 +150,20 @@ static void test_store__commit_read_list_resolve(void **state)
 	assert_int_equal(json_array_size(list), 5);
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "file/web01/etc/hosts");
 	json_decref(list);
+	/* a prefix is walked from its directory: nested, partial names, missing, not a dir */
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "file/web01/"), 0);
+	assert_int_equal(json_array_size(list), 1);
+	assert_string_equal(json_string_value(json_array_get(list, 0)), "file/web01/etc/hosts");
+	json_decref(list);
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "host/web0"), 0);
+	assert_int_equal(json_array_size(list), 2);
+	json_decref(list);
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "file/web02/"), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	assert_int_equal(cmdb_repo_list(&list, f->repo, NULL, "host/web01.yaml/"), 0);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
 	tu_assert_fsck(f->path);
 }
 
