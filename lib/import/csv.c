@@ -105,6 +105,8 @@ static int read_field(csv_state *s, int *last, const char **why)
 				}
 			} else if (*s->p == '\n') {
 				s->line++;
+			} else if (*s->p == '\r' && s->p + 1 < s->end && s->p[1] == '\n') {
+				continue; /* CRLF inside a field is stored as LF */
 			}
 			if ((rc = field_add(s, *s->p)) < 0)
 				return rc;
