@@ -313,8 +313,11 @@ static int approval(map_state *m, const json_t *fields)
 
 	if (!st)
 		return 0;
-	if (m->approved < 0 && (!strcmp(st, "requested") || !strcmp(st, "approved")))
-		return set(m, "status", "rejected");
+	if (m->approved < 0 && (!strcmp(st, "requested") || !strcmp(st, "approved"))) {
+		int rc = set(m, "status", "rejected");
+
+		return rc < 0 ? rc : set(m, "approved_by", "");
+	}
 	if (!strcmp(st, "approved") && m->has_approval && m->approved != 1)
 		return bad(m, "approval",
 			"'%s': a Scheduled change must be Approved (docs/import.md)", approval);
