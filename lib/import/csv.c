@@ -175,8 +175,11 @@ static int read_record(csv_state *s, json_t *fields, const char **why, size_t *b
 				skip_line(s);
 			return rc < 0 ? rc : 0;
 		}
-		if (!cmdb__import_utf8_valid(s->field, s->flen)) {
-			*why = "not valid UTF-8 (save the export as UTF-8)";
+		if (!cmdb__import_utf8_valid(s->field, s->flen) ||
+			(s->flen && memchr(s->field, '\0', s->flen))) {
+			*why = s->flen && memchr(s->field, '\0', s->flen)
+				? "a NUL byte (is this a text export?)"
+				: "not valid UTF-8 (save the export as UTF-8)";
 			*bad_col = json_array_size(fields);
 			if (!last)
 				skip_line(s);

@@ -100,6 +100,10 @@ static void test_import__csv_malformed_rows(void **state)
 	assert_int_equal(row_line(t, 5), 7);
 	assert_int_equal(json_array_size(json_object_get(t, "rows")), 6);
 	json_decref(t);
+	/* a NUL byte: every later use is a C string */
+	assert_int_equal(cmdb__import_csv(&t, "a,b\nx\0y,2\n", 11, "x.csv"), 0);
+	assert_non_null(strstr(row_error(t, 0), "column a: a NUL byte"));
+	json_decref(t);
 	/* a lone CR in an unquoted field */
 	t = csv_ok("a\nx\ry\n");
 	assert_non_null(strstr(row_error(t, 0), "carriage return"));
