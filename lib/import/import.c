@@ -86,7 +86,7 @@ static int resolve(run *r, const json_t *row, const char *ref, json_t *mapped, c
 	json_array_foreach(names, i, e)
 	{
 		const char *name = json_string_value(e), *rec;
-		char *id = NULL, *full = NULL;
+		char *id = NULL;
 		cmdb_record_kind k;
 
 		rec = records ? json_string_value(json_object_get(records, name)) : NULL;
@@ -102,7 +102,6 @@ static int resolve(run *r, const json_t *row, const char *ref, json_t *mapped, c
 			failed = 1;
 		}
 		cmdb_free(id);
-		cmdb_free(full);
 		if (rc < 0)
 			return rc;
 	}
@@ -310,8 +309,13 @@ static int attempt(run *r, const json_t *table)
 	if ((rc = cmdb_record_batch_new(&r->batch, r->repo, r->o->kind)) < 0 ||
 		(rc = cmdb__import_cis_new(&r->cis, r->repo, cmdb_record_batch_head(r->batch))) <
 			0 ||
-		(rc = refs_of(&r->refs, r->repo, r->o->kind)) < 0 ||
-		(rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0 ||
+		(rc = refs_of(&r->refs, r->repo, r->o->kind)) < 0)
+		return rc;
+	/* the records other kinds name: an incident's caused_by, a problem's incidents */
+	if (r->o->kind == CMDB_RECORD_INCIDENT &&
+		(rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0)
+		return rc;
+	if (r->o->kind == CMDB_RECORD_PROBLEM &&
 		(rc = refs_of(&r->incidents, r->repo, CMDB_RECORD_INCIDENT)) < 0)
 		return rc;
 	json_array_foreach(
