@@ -199,8 +199,10 @@ static int header(json_t **cols, csv_state *s)
 	size_t bad = 0, i;
 	int rc;
 
-	if (!(*cols = json_array()) || !seen)
+	if (!(*cols = json_array()) || !seen) {
+		json_decref(seen);
 		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
 	while (eol(s))
 		s->p += eol(s), s->line++;
 	if (s->p >= s->end) {
@@ -225,7 +227,10 @@ static int header(json_t **cols, csv_state *s)
 				*name ? "duplicate" : "empty", *name ? " " : "", name);
 			goto done;
 		}
-		json_object_set_new(seen, name, json_true());
+		if (json_object_set_new(seen, name, json_true()) < 0) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
 	}
 done:
 	json_decref(seen);
@@ -259,7 +264,12 @@ static json_t *row_entry(
 	if (!(obj = json_object()))
 		return NULL;
 	json_array_foreach(fields, i, v)
-		json_object_set(obj, json_string_value(json_array_get(cols, i)), v);
+	{
+		if (json_object_set(obj, json_string_value(json_array_get(cols, i)), v) < 0) {
+			json_decref(obj);
+			return NULL;
+		}
+	}
 	return json_pack(
 		"{s:I, s:I, s:o}", "row", (json_int_t)n, "line", (json_int_t)line, "fields", obj);
 }

@@ -57,9 +57,12 @@ static int row(json_t *rows, json_t *cols, json_t *rec, size_t n)
 			bad = k;
 			break;
 		}
-		json_object_set_new(fields, k, c);
-		if (!json_object_get(cols, k))
-			json_object_set_new(cols, k, json_true());
+		if (json_object_set_new(fields, k, c) < 0 ||
+			(!json_object_get(cols, k) &&
+				json_object_set_new(cols, k, json_true()) < 0)) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
 	}
 	if (bad) {
 		snprintf(msg, sizeof(msg), "column %.100s: %s", bad, why);
@@ -108,7 +111,13 @@ int cmdb__import_json(json_t **out, const char *buf, size_t len, const char *fil
 		goto done;
 	}
 	json_array_foreach(list, i, e) if ((rc = row(rows, cols, e, i + 1)) < 0) goto done;
-	json_object_foreach(cols, k, e) json_array_append_new(names, json_string(k));
+	json_object_foreach(cols, k, e)
+	{
+		if (json_array_append_new(names, json_string(k)) < 0) {
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
+			goto done;
+		}
+	}
 	if (!(*out = json_pack("{s:O, s:O}", "columns", names, "rows", rows)))
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 done:

@@ -234,7 +234,8 @@ static int one(map_state *m, const colmap *c, const char *v)
 	case C_REF:
 		if (!*v)
 			return bad(m, c->column, "empty: every record needs its number");
-		json_object_set_new(m->out, "external_ref", json_string(v));
+		if (json_object_set_new(m->out, "external_ref", json_string(v)) < 0)
+			return cmdb__error(CMDB_ERROR, "out of memory");
 		return set(m, c->attr, v);
 	case C_TEXT: return set(m, c->attr, v);
 	case C_LOWER:

@@ -11,6 +11,7 @@
 #include "gitcmdb/gitcmdb.h"
 
 #include "import/import_int.h"
+#include "util/alloc.h"
 
 static json_t *csv_ok(const char *buf)
 {
@@ -405,6 +406,57 @@ static void test_import__map_generic(void **state)
 		cmdb__import_required(CMDB_RECORD_INCIDENT, CMDB_IMPORT_SERVICENOW)[3], "priority");
 }
 
+/* Each allocation failing in turn: an error and no table, never a crash, a leak or a
+ * table with a field missing. */
+static void test_import__allocation_failures(void **state)
+{
+	static const char csv[] = "\xEF\xBB\xBFnumber,short_description,state,cmdb_ci\r\n"
+				  "CHG1,\"a, \"\"b\"\"\",Scheduled,web01\r\nCHG2,x,New\r\n";
+	static const char js[] = "{\"result\": [{\"number\": \"INC1\", \"priority\": "
+				 "{\"display_value\": \"1 - Critical\"}, \"n\": 3}, 4]}";
+	int streak = 0, failures = 0;
+
+	(void)state;
+	json_set_alloc_funcs(cmdb__malloc, free);
+	for (long n = 1; n < 20000 && streak < 50; n++) {
+		json_t *t = (json_t *)0x1, *j = (json_t *)0x1, *m = (json_t *)0x1, *f;
+		int rc, rj, rm = CMDB_ERROR;
+
+		cmdb__alloc_fail_at(n);
+		rc = cmdb__import_csv(&t, csv, sizeof(csv) - 1, "x.csv");
+		rj = cmdb__import_json(&j, js, sizeof(js) - 1, "x.json");
+		if (rc == 0) {
+			f = json_object_get(
+				json_array_get(json_object_get(t, "rows"), 0), "fields");
+			rm = cmdb__import_map(
+				&m, f, CMDB_RECORD_CHANGE, CMDB_IMPORT_SERVICENOW, NULL);
+		}
+		cmdb__alloc_fail_at(0);
+		if (rc == 0 && rj == 0 && rm == 0) {
+			streak++;
+			assert_string_equal(cell(t, 0, "short_description"), "a, \"b\"");
+			assert_string_equal(cell(j, 0, "priority"), "1 - Critical");
+			assert_string_equal(attr(m, "status"), "approved");
+		} else {
+			streak = 0;
+			failures++;
+		}
+		if (rc != 0)
+			assert_null(t);
+		if (rj != 0)
+			assert_null(j);
+		if (rc == 0)
+			json_decref(t);
+		if (rj == 0)
+			json_decref(j);
+		if (rm == 0)
+			json_decref(m);
+		cmdb_error_clear();
+	}
+	json_set_alloc_funcs(malloc, free);
+	assert_true(failures > 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_import__map_servicenow_incident_problem),
 		cmocka_unit_test(test_import__map_errors),
 		cmocka_unit_test(test_import__map_generic),
+		cmocka_unit_test(test_import__allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
