@@ -203,6 +203,7 @@ extern const cli_command cli_cmd_gc;
 extern const cli_command cli_cmd_change;
 extern const cli_command cli_cmd_incident;
 extern const cli_command cli_cmd_problem;
+extern const cli_command cli_cmd_import;
 extern const cli_command cli_cmd_baseline;
 extern const cli_command cli_cmd_audit;
 

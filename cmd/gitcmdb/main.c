@@ -29,6 +29,7 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_change,
 	&cli_cmd_incident,
 	&cli_cmd_problem,
+	&cli_cmd_import,
 	&cli_cmd_baseline,
 	&cli_cmd_audit,
 	NULL,

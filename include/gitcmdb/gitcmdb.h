@@ -14,6 +14,7 @@
 #include "index.h"
 #include "query.h"
 #include "records.h"
+#include "import.h"
 #include "remote.h"
 #include "scan.h"
 

@@ -127,6 +127,40 @@ CMDB_API int cmdb_problem_new(
 CMDB_API int cmdb_problem_update(char *out_commit, cmdb_repo *repo, const char *id,
 	const char *status, const char *root_cause, const char *workaround);
 
+/* ---- many records in one commit (gitcmdb import) ---------------------------------- */
+
+/*
+ * A batch collects new and changed records of one kind, each prepared and validated
+ * on the main tip the batch was opened on (the same checks as every other write:
+ * related items exist, the record passes its schema), and commits them all as one
+ * changeset with that tip as its base. When main moved on and touched a record file
+ * of the batch meanwhile, the commit fails with CMDB_ELOCKED and nothing is written:
+ * the caller prepares its batch again on the new tip.
+ */
+typedef struct cmdb_record_batch cmdb_record_batch;
+
+CMDB_API int cmdb_record_batch_new(cmdb_record_batch **out, cmdb_repo *repo, cmdb_record_kind kind);
+CMDB_API void cmdb_record_batch_free(cmdb_record_batch *b);
+/* The main commit (40 hex) the batch is prepared on. */
+CMDB_API const char *cmdb_record_batch_head(const cmdb_record_batch *b);
+
+/*
+ * Put one record: id NULL for a new one (the next free id, counting those already in
+ * the batch), else an existing record at head. Each key of attributes is set (JSON
+ * null removes it), each relation type of relations replaces that relation's list
+ * (bare record ids such as INC-0001 taken as incident/INC-0001); the rest of an existing
+ * record is kept. New records get source. 0 when the record is new or changed, 1 when
+ * the existing record already says exactly that (nothing added); CMDB_EINVALID /
+ * CMDB_ENOTFOUND naming the record and field, the batch unchanged. *out_id (may be
+ * NULL, cmdb_free) is the record's id.
+ */
+CMDB_API int cmdb_record_batch_put(char **out_id, cmdb_record_batch *b, const char *id,
+	const json_t *attributes, const json_t *relations, const char *source);
+/* How many records the batch would write. */
+CMDB_API size_t cmdb_record_batch_count(const cmdb_record_batch *b);
+/* Commit the batch (not empty) with message, authored by the person (cmdb_repo_user). */
+CMDB_API int cmdb_record_batch_commit(char *out_commit, cmdb_record_batch *b, const char *message);
+
 /* ---- reading -------------------------------------------------------------------- */
 
 /*

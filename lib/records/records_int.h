@@ -3,6 +3,7 @@
 #define CMDB_LIB_RECORDS_INT_H
 
 #include "gitcmdb/records.h"
+#include "gitcmdb/schema.h"
 
 /*
  * Change the document of record id (its attributes and relations) for the commit on
@@ -42,5 +43,15 @@ const char *cmdb__record_get(const json_t *doc, const char *key);
  * merged with those already there. Bad ids: CMDB_EINVALID naming what and rel.
  */
 int cmdb__record_relate(json_t *doc, const char *rel, const cmdb_id_list *list, const char *what);
+
+/* The built-in schemas with head's schemas/NAME.yaml over them (as `validate --rev` does). */
+int cmdb__record_schemas(cmdb_schema **out, cmdb_repo *repo, const char *head);
+
+/*
+ * Check record file path (yaml, the emitted doc) against schema: every related item
+ * exists at head, no finding. Errors start with what ("change CHG-0001").
+ */
+int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
+	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what);
 
 #endif

@@ -127,7 +127,7 @@ done:
 }
 
 /* The built-in schemas with head's schemas/NAME.yaml over them (as `validate --rev` does). */
-static int load_schemas(cmdb_schema **out, cmdb_repo *repo, const char *head)
+int cmdb__record_schemas(cmdb_schema **out, cmdb_repo *repo, const char *head)
 {
 	cmdb_schema *s = NULL;
 	json_t *paths = NULL, *p;
@@ -225,18 +225,16 @@ static int findings_error(const json_t *findings, const char *what, const char *
 	return cmdb__error(CMDB_EINVALID, "%s: %s (%s)", what, msg, path);
 }
 
-static int validate(cmdb_repo *repo, const char *head, const char *path, const char *yaml,
-	size_t len, const json_t *doc, const char *what)
+int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
+	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what)
 {
-	cmdb_schema *schema = NULL;
 	cmdb_validator *v = NULL;
 	json_t *findings = json_array();
 	int rc;
 
 	if (!findings)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if ((rc = load_schemas(&schema, repo, head)) < 0 ||
-		(rc = cmdb_validator_new(&v, schema)) < 0 ||
+	if ((rc = cmdb_validator_new(&v, schema)) < 0 ||
 		(rc = check_targets(v, repo, head, doc, what)) < 0 ||
 		(rc = cmdb_validator_add(v, path, yaml, len)) < 0 ||
 		(rc = cmdb_validator_finish(v, findings)) < 0)
@@ -245,8 +243,19 @@ static int validate(cmdb_repo *repo, const char *head, const char *path, const c
 		rc = findings_error(findings, what, path);
 done:
 	cmdb_validator_free(v);
-	cmdb_schema_free(schema);
 	json_decref(findings);
+	return rc;
+}
+
+static int validate(cmdb_repo *repo, const char *head, const char *path, const char *yaml,
+	size_t len, const json_t *doc, const char *what)
+{
+	cmdb_schema *schema = NULL;
+	int rc;
+
+	if ((rc = cmdb__record_schemas(&schema, repo, head)) == 0)
+		rc = cmdb__record_validate(schema, repo, head, path, yaml, len, doc, what);
+	cmdb_schema_free(schema);
 	return rc;
 }
 

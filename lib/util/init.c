@@ -11,9 +11,10 @@ int cmdb_init(void)
 		return cmdb__error_git(CMDB_ERROR, rc, "cannot initialise libgit2");
 	/*
 	 * libgit2 caches parsed commits and trees of at most 4 KiB by default. A scan reads
-	 * every host's files from one commit, path by path: without this it inflated the
-	 * same big object again for each file (a 400 KB host/ tree at 10,000 hosts, an 880 KB
-	 * enrolment commit listing every host), quadratic in the estate.
+	 * every host's files from one commit, path by path, and records are read one path at
+	 * a time from change/ or incident/: without this the same big object was inflated
+	 * again for each path (a 400 KB host/ tree at 10,000 hosts, an 880 KB enrolment
+	 * commit), quadratic in the estate or the number of records.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT, (size_t)16 << 20);
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)16 << 20);

@@ -321,6 +321,12 @@ def self_test(root):
                  "cmd/gitcmdb/main.c:1: cmd → libgit2"),
                 ("remote reaching sideways to scan", "lib/remote/push.c", '#include "scan/scan.h"\n', None,
                  "lib/remote/push.c:1: remote → scan"),
+                ("import reaching sideways to scan", "lib/import/import.c", '#include "scan/scan.h"\n', None,
+                 "lib/import/import.c:1: import → scan"),
+                ("import using libgit2 itself", "lib/import/csv.c", "#include <git2.h>\n", None,
+                 "lib/import/csv.c:1: import → libgit2"),
+                ("records reaching up to import", "lib/records/batch.c", '#include "import/import_int.h"\n', None,
+                 "lib/records/batch.c:1: records → import"),
                 ("module without a row", "lib/audit/audit.c", "", None, "lib/audit/: no row"),
             ]
         ):

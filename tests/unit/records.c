@@ -177,6 +177,79 @@ static void test_records__allocation(void **state)
 	tu_assert_fsck(r->path);
 }
 
+/* Many records in one commit (lib/records/batch.c, for gitcmdb import). */
+static void test_records__batch(void **state)
+{
+	tu_repo *r = *state;
+	cmdb_record_batch *b = NULL;
+	json_t *attrs = json_pack("{s:s, s:s, s:s}", "summary", "x", "status", "requested",
+		       "external_ref", "EXT1"),
+	       *rels = json_pack("{s:[s]}", "affects", "host/web01"),
+	       *bad = json_pack("{s:s}", "status", "pending"),
+	       *nosuch = json_pack("{s:[s]}", "affects", "host/nosuch");
+	char *id = NULL, oid[41], *head;
+
+	assert_int_equal(
+		tu_commit1(r->repo, "host/web01.yaml", "type: host\nname: web01\n", NULL, NULL), 0);
+	assert_int_equal(cmdb_record_batch_new(&b, r->repo, CMDB_RECORD_CHANGE), 0);
+	assert_int_equal(cmdb_record_batch_put(&id, b, NULL, attrs, rels, "import"), 0);
+	assert_string_equal(id, "CHG-0001");
+	cmdb_free(id);
+	assert_int_equal(cmdb_record_batch_put(&id, b, NULL, attrs, rels, "import"), 0);
+	assert_string_equal(id, "CHG-0002");
+	cmdb_free(id);
+	/* a record failing its schema or naming a missing item: said, the batch unchanged */
+	assert_int_equal(cmdb_record_batch_put(&id, b, NULL, bad, rels, NULL), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "change CHG-0003: "));
+	assert_null(id);
+	assert_int_equal(cmdb_record_batch_put(&id, b, NULL, attrs, nosuch, NULL), CMDB_ENOTFOUND);
+	assert_non_null(strstr(cmdb_error_last(), "no item 'host/nosuch' on main"));
+	assert_int_equal(cmdb_record_batch_count(b), 2);
+	assert_int_equal(cmdb_record_batch_commit(oid, b, "import: two"), 0);
+	cmdb_record_batch_free(b);
+	tu_assert_git(r->path, "log -1 --format=%s main", "import: two");
+	tu_assert_git(r->path, "ls-tree --name-only main change/",
+		"change/CHG-0001.yaml\nchange/CHG-0002.yaml");
+	tu_assert_git(r->path, "show main:change/CHG-0001.yaml",
+		"type: change\nname: CHG-0001\nsource: import\nattributes:\n  external_ref: "
+		"EXT1\n  status: requested\n  summary: x\nrelations:\n  affects:\n    - "
+		"host/web01");
+	/* the same again: unchanged; another summary: an update; then main moves under it */
+	assert_int_equal(cmdb_record_batch_new(&b, r->repo, CMDB_RECORD_CHANGE), 0);
+	assert_int_equal(cmdb_record_batch_put(NULL, b, "CHG-0001", attrs, rels, "import"), 1);
+	json_object_set_new(attrs, "summary", json_string("yy"));
+	json_object_set_new(attrs, "external_ref", json_null());
+	assert_int_equal(cmdb_record_batch_put(NULL, b, "CHG-0001", attrs, rels, "import"), 0);
+	assert_int_equal(cmdb_record_batch_count(b), 1);
+	head = tu_git_out(r->path, "rev-parse main");
+	assert_int_equal(tu_commit1(r->repo, "change/CHG-0001.yaml",
+				 "type: change\nname: CHG-0001\nattributes: {summary: z, status: "
+				 "requested}\n",
+				 NULL, NULL),
+		0);
+	free(head);
+	head = tu_git_out(r->path, "rev-parse main");
+	assert_int_equal(cmdb_record_batch_commit(oid, b, "import: lost"), CMDB_ELOCKED);
+	tu_assert_git(r->path, "rev-parse main", head);
+	cmdb_record_batch_free(b);
+	/* main moving elsewhere does not matter */
+	assert_int_equal(cmdb_record_batch_new(&b, r->repo, CMDB_RECORD_CHANGE), 0);
+	assert_int_equal(cmdb_record_batch_put(NULL, b, "CHG-0002", attrs, rels, "import"), 0);
+	assert_int_equal(
+		tu_commit1(r->repo, "host/db01.yaml", "type: host\nname: db01\n", NULL, NULL), 0);
+	assert_int_equal(cmdb_record_batch_commit(oid, b, "import: one"), 0);
+	cmdb_record_batch_free(b);
+	tu_assert_git(r->path, "show main:change/CHG-0002.yaml",
+		"type: change\nname: CHG-0002\nsource: import\nattributes:\n  status: "
+		"requested\n  summary: yy\nrelations:\n  affects:\n    - host/web01");
+	tu_assert_fsck(r->path);
+	free(head);
+	json_decref(attrs);
+	json_decref(rels);
+	json_decref(bad);
+	json_decref(nosuch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +258,8 @@ int main(void)
 		cmocka_unit_test(test_records__ids),
 		cmocka_unit_test_setup_teardown(
 			test_records__allocation, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_records__batch, tu_repo_setup_bare, tu_repo_teardown),
 	};
 
 	cmdb_init();
