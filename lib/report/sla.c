@@ -172,9 +172,9 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 
 		json_array_append_new(json_object_get(svc, "spans"), json_pack("[II]", a, b));
 		json_array_append_new(json_object_get(svc, "incidents"),
-			json_pack("{s:s,s:s?,s:s,s:s?,s:f,s:o}", "id", id, "summary",
-				json_string_value(json_object_get(attrs, "summary")), "opened",
-				opened, "resolved", resolved, "minutes",
+			json_pack("{s:s,s:s?,s:s,s:s?,s:f,s:o}", "id", strchr(id, '/') + 1,
+				"summary", json_string_value(json_object_get(attrs, "summary")),
+				"opened", opened, "resolved", resolved, "minutes",
 				round_to((double)(b - a) / 60.0, 100), "via", json_incref(v)));
 	}
 done:
