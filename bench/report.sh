@@ -18,13 +18,13 @@ G=$BUILD/gitcmdb
 	{ echo "bench/report: build $G and bench_audit (-DCMDB_BENCH=ON) first" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench/report: needs /usr/bin/time (Debian: time)" >&2; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/gitcmdb-bench-report-XXXXXX")
-trap 'rm -rf "$T"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
 export HOME="$T/home" GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=b@example.invalid \
 	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=b@example.invalid
 mkdir -p "$HOME"
 
 "$BUILD/bench/bench_audit" --hosts "$HOSTS" --scans "$SCANS" --runs 1 --dir "$T" >/dev/null
-git clone -q "$T/repo.git" "$T/w"
+git clone -q -b main "$T/repo.git" "$T/w"
 mkdir -p "$T/w/business_service"
 for b in $(seq 0 19); do
 	{

@@ -8,6 +8,7 @@
 
 #include "gitcmdb/schema.h"
 #include "report/report_int.h"
+#include "report/sla_graph.h"
 
 typedef struct {
 	long long a, b;
@@ -81,9 +82,9 @@ typedef struct {
 	const cmdb_schema *schema;
 	const cmdb__report_period *p;
 	json_t *services; /* id -> {"spans": [[a,b]...], "incidents": [...]} */
+	cmdb__sla_graph *graph;
 } sla_ctx;
 
-/* The business services hit when ci fails at WHEN at (ci itself included). */
 static int mark(json_t *hit, const char *sid, const char *ci)
 {
 	json_t *via = json_object_get(hit, sid);
@@ -93,35 +94,41 @@ static int mark(json_t *hit, const char *sid, const char *ci)
 	return json_array_append_new(via, json_string(ci)) < 0 ? OOM() : 0;
 }
 
-static int services_hit(json_t *hit, sla_ctx *c, const char *ci, const char *at)
+typedef struct {
+	json_t *hit;
+	sla_ctx *c;
+	const char *ci;
+} hit_ctx;
+
+static int on_hit(const char *id, void *payload)
 {
-	cmdb_impact_opts o = CMDB_IMPACT_OPTS_INIT;
-	json_t *res = NULL, *it;
-	size_t i;
+	hit_ctx *h = payload;
+
+	return json_object_get(h->c->services, id) ? mark(h->hit, id, h->ci) : 0;
+}
+
+/* The business services hit when ci fails at seq (ci itself included). */
+static int services_hit(json_t *hit, sla_ctx *c, const char *ci, long long seq)
+{
+	hit_ctx h = {hit, c, ci};
 	int rc;
 
 	if (json_object_get(c->services, ci) && (rc = mark(hit, ci, ci)) < 0)
 		return rc;
-	o.at = at;
-	rc = cmdb_impact(&res, c->idx, c->schema, ci, &o);
-	if (rc == CMDB_ENOTFOUND) { /* absent then: judge by the end of the period */
-		o.at = json_string_value(json_object_get(c->p->until_point, "commit"));
-		rc = cmdb_impact(&res, c->idx, c->schema, ci, &o);
-	}
+	return cmdb__sla_graph_hits(c->graph, ci, seq, on_hit, &h);
+}
+
+/* The seq in force at the incident's opened time (the period's end when it opened
+ * before the first commit). */
+static int seq_at(long long *seq, sla_ctx *c, const char *opened)
+{
+	int rc = cmdb_index_resolve_when(seq, c->idx, opened);
+
 	if (rc == CMDB_ENOTFOUND) {
 		cmdb_error_clear();
+		*seq = c->p->until_seq;
 		return 0;
 	}
-	if (rc < 0)
-		return rc;
-	json_array_foreach(json_object_get(res, "items"), i, it)
-	{
-		const char *id = json_string_value(json_object_get(it, "id"));
-
-		if (rc == 0 && id && json_object_get(c->services, id))
-			rc = mark(hit, id, ci);
-	}
-	json_decref(res);
 	return rc;
 }
 
@@ -131,7 +138,7 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	const char *opened = json_string_value(json_object_get(attrs, "opened"));
 	const char *resolved = json_string_value(json_object_get(attrs, "resolved"));
 	const json_t *aff = json_object_get(json_object_get(doc, "relations"), "affects");
-	long long o, r, a, b;
+	long long o, r, a, b, seq;
 	json_t *hit = json_object(), *v;
 	const char *sid;
 	size_t i;
@@ -157,12 +164,14 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	b = r < c->p->until_t ? r : c->p->until_t;
 	if (b <= a || o > c->p->until_t)
 		goto done;
+	if ((rc = seq_at(&seq, c, opened)) < 0)
+		goto done;
 	if (json_is_string(aff))
-		rc = services_hit(hit, c, json_string_value(aff), opened);
+		rc = services_hit(hit, c, json_string_value(aff), seq);
 	json_array_foreach(aff, i, v)
 	{
 		if (rc == 0 && json_is_string(v))
-			rc = services_hit(hit, c, json_string_value(v), opened);
+			rc = services_hit(hit, c, json_string_value(v), seq);
 	}
 	if (rc < 0)
 		goto done;
@@ -269,7 +278,7 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 	cmdb__report_period p;
 	cmdb_schema *schema = NULL;
 	json_t *svcs = NULL, *incs = NULL, *rows = json_array(), *res = NULL;
-	sla_ctx c = {idx, NULL, &p, json_object()};
+	sla_ctx c = {idx, NULL, &p, json_object(), NULL};
 	char a[CMDB__TIME_BUF], b[CMDB__TIME_BUF];
 	int rc;
 
@@ -287,6 +296,8 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 		(rc = cmdb__report_items_of_type(&incs, idx, "incident", p.until_seq)) < 0)
 		goto done;
 	c.schema = schema;
+	if ((rc = cmdb__sla_graph_load(&c.graph, idx, schema, p.until_seq)) < 0)
+		goto done;
 	if ((rc = sla_rows(rows, &c, svcs, incs)) < 0)
 		goto done;
 	cmdb__time_format(a, p.since_t);
@@ -306,6 +317,7 @@ done:
 	json_decref(incs);
 	json_decref(rows);
 	json_decref(c.services);
+	cmdb__sla_graph_free(c.graph);
 	return rc;
 }
 
