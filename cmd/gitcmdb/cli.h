@@ -206,6 +206,8 @@ extern const cli_command cli_cmd_problem;
 extern const cli_command cli_cmd_import;
 extern const cli_command cli_cmd_baseline;
 extern const cli_command cli_cmd_audit;
+extern const cli_command cli_cmd_report;
+extern const cli_command cli_cmd_sla;
 
 /* ---- after a commit (push.c, gc.c) -------------------------------------------------- */
 

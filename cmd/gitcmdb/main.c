@@ -32,6 +32,8 @@ const cli_command *const cli_commands[] = {
 	&cli_cmd_import,
 	&cli_cmd_baseline,
 	&cli_cmd_audit,
+	&cli_cmd_report,
+	&cli_cmd_sla,
 	NULL,
 };
 

@@ -13,6 +13,7 @@
 #include "collect.h"
 #include "index.h"
 #include "query.h"
+#include "report.h"
 #include "records.h"
 #include "import.h"
 #include "remote.h"

@@ -1,0 +1,285 @@
+/*
+ * The records in the report, as they are at its point (the index's copies): changes
+ * with the drifts they authorised, incidents with their correlated drifts and problems.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/build.h"
+
+#define INCIDENT_DRIFTS 5 /* the best-ranked correlated drifts shown per incident */
+
+/* ids of obj sorted (obj's keys, borrowed). */
+static int key_cmp(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static const char **sorted(const json_t *obj, size_t *n)
+{
+	const char **keys = calloc(json_object_size(obj) + 1, sizeof(*keys)), *k;
+	json_t *v;
+
+	*n = 0;
+	if (!keys)
+		return NULL;
+	json_object_foreach((json_t *)obj, k, v)
+	{
+		keys[(*n)++] = k;
+	}
+	qsort(keys, *n, sizeof(*keys), key_cmp);
+	return keys;
+}
+
+static json_t *as_list(const json_t *v)
+{
+	if (json_is_array(v))
+		return json_deep_copy(v);
+	return json_is_string(v) ? json_pack("[O]", v) : json_array();
+}
+
+static int drift_row(sqlite3_stmt *st, void *payload)
+{
+	char when[CMDB__TIME_BUF];
+	json_t *paths = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL), *row;
+
+	cmdb__time_format(when, sqlite3_column_int64(st, 1));
+	row = json_pack("{s:s,s:s,s:s?,s:s,s:o,s:s?}", "item",
+		(const char *)sqlite3_column_text(st, 0), "time", when, "commit",
+		(const char *)sqlite3_column_text(st, 4), "drift",
+		(const char *)sqlite3_column_text(st, 2), "paths", paths ? paths : json_array(),
+		"how", (const char *)sqlite3_column_text(st, 5));
+	return row && json_array_append_new(payload, row) == 0 ? 0 : OOM();
+}
+
+static int change_drifts(json_t **out, cmdb_index *idx, const char *change, long long seq)
+{
+	static const char sql[] =
+		"SELECT d.id, d.time, d.kind, d.paths, c.oid, d.how FROM drifts d "
+		"JOIN commits c ON c.seq = d.seq WHERE d.change = ?2 AND "
+		"d.status = 'authorised' AND d.seq <= ?1 ORDER BY d.time, d.id";
+	sqlite3 *db = cmdb_index_db(idx);
+	sqlite3_stmt *st = NULL;
+	json_t *rows = json_array();
+	int rc = 0, step = SQLITE_DONE;
+
+	*out = NULL;
+	if (!rows)
+		return OOM();
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		rc = cmdb__query_sqlerr(db, "cannot read the index");
+	else {
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, change, -1, SQLITE_STATIC);
+		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+			rc = drift_row(st, rows);
+		if (rc == 0 && step != SQLITE_DONE)
+			rc = cmdb__query_sqlerr(db, "cannot read the index");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		json_decref(rows);
+	else
+		*out = rows;
+	return rc;
+}
+
+/* Does the change's window meet the period? A change without one is always listed. */
+static int change_in_period(const json_t *attrs, const cmdb__report_period *p)
+{
+	const json_t *w = json_object_get(attrs, "window");
+	long long a, b;
+
+	const char *s = json_string_value(json_object_get(w, "start"));
+	const char *e = json_string_value(json_object_get(w, "end"));
+
+	if (!s || !e || cmdb__time_parse(&a, s, 0) || cmdb__time_parse(&b, e, 0))
+		return 1;
+	return b >= p->since_t && a <= p->until_t;
+}
+
+static int add_change(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
+	const cmdb__report_period *p)
+{
+	const json_t *attrs = json_object_get(doc, "attributes");
+	const json_t *w = json_object_get(attrs, "window");
+	json_t *drifts = NULL, *row;
+	const char *name = strchr(id, '/') + 1;
+	int rc;
+
+	if (!change_in_period(attrs, p))
+		return 0;
+	if ((rc = change_drifts(&drifts, idx, name, p->until_seq)) < 0)
+		return rc;
+	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o}", "id", name, "summary",
+		json_string_value(json_object_get(attrs, "summary")), "status",
+		json_string_value(json_object_get(attrs, "status")), "type",
+		json_string_value(json_object_get(attrs, "type")), "approved_by",
+		json_string_value(json_object_get(attrs, "approved_by")), "approved_at",
+		json_string_value(json_object_get(attrs, "approved_at")), "start",
+		json_string_value(json_object_get(w, "start")), "end",
+		json_string_value(json_object_get(w, "end")), "affects",
+		as_list(json_object_get(json_object_get(doc, "relations"), "affects")), "drifts",
+		drifts);
+	return row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
+}
+
+int cmdb__report_changes(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
+{
+	json_t *docs = NULL, *rows = json_array();
+	const char **ids = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (!rows)
+		return OOM();
+	if ((rc = cmdb__report_items_of_type(&docs, idx, "change", p->until_seq)) < 0)
+		goto done;
+	if (!(ids = sorted(docs, &n))) {
+		rc = OOM();
+		goto done;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = add_change(rows, idx, ids[i], json_object_get(docs, ids[i]), p);
+done:
+	free(ids);
+	json_decref(docs);
+	if (rc < 0)
+		json_decref(rows);
+	else
+		*out = rows;
+	return rc;
+}
+
+/* incident id ("incident/INC-0001") -> [problem ids], from the problems' relations. */
+static int problems_of(json_t **out, cmdb_index *idx, long long seq)
+{
+	json_t *docs = NULL, *by = json_object(), *v;
+	const char **ids = NULL;
+	size_t n = 0, j;
+	int rc;
+
+	*out = NULL;
+	if (!by)
+		return OOM();
+	if ((rc = cmdb__report_items_of_type(&docs, idx, "problem", seq)) < 0)
+		goto done;
+	if (!(ids = sorted(docs, &n))) {
+		rc = OOM();
+		goto done;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		json_t *incs = as_list(json_object_get(
+			json_object_get(json_object_get(docs, ids[i]), "relations"), "incidents"));
+
+		json_array_foreach(incs, j, v)
+		{
+			const char *raw = json_string_value(v);
+			char *inc = raw ? (strchr(raw, '/') ? cmdb__strdup(raw)
+							    : cmdb__sprintf("incident/%s", raw))
+					: NULL;
+			json_t *list = inc ? json_object_get(by, inc) : NULL;
+
+			if (inc && !list && json_object_set_new(by, inc, list = json_array()) < 0)
+				rc = OOM();
+			free(inc);
+			if (list)
+				json_array_append_new(list, json_string(strchr(ids[i], '/') + 1));
+		}
+		json_decref(incs);
+	}
+done:
+	free(ids);
+	json_decref(docs);
+	if (rc < 0)
+		json_decref(by);
+	else
+		*out = by;
+	return rc;
+}
+
+/* Was the incident open at some time in the period? */
+static int incident_in_period(const json_t *attrs, const cmdb__report_period *p)
+{
+	const char *o = json_string_value(json_object_get(attrs, "opened"));
+	const char *r = json_string_value(json_object_get(attrs, "resolved"));
+	long long a, b = p->until_t;
+
+	if (!o || cmdb__time_parse(&a, o, 0))
+		return 1; /* listed: its bad time is visible in the report */
+	if (r && cmdb__time_parse(&b, r, 0))
+		b = p->until_t;
+	return a <= p->until_t && b >= p->since_t;
+}
+
+static int add_incident(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
+	const json_t *problems, const cmdb__report_period *p)
+{
+	const json_t *attrs = json_object_get(doc, "attributes");
+	const char *name = strchr(id, '/') + 1;
+	json_t *corr = NULL, *drifts = json_array(), *row, *d;
+	size_t i;
+	int rc = 0;
+
+	if (!drifts)
+		return OOM();
+	if (!incident_in_period(attrs, p))
+		goto done;
+	if ((rc = cmdb_query_incident_drifts(&corr, idx, name, 0)) < 0) {
+		if (rc != CMDB_EINVALID && rc != CMDB_ENOTFOUND)
+			goto done;
+		cmdb_error_clear(); /* no valid opened or not indexed: no drifts to show */
+		rc = 0;
+	}
+	json_array_foreach(json_object_get(corr, "drifts"), i, d)
+	{
+		if (i < INCIDENT_DRIFTS)
+			json_array_append(drifts, d);
+	}
+	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:O,s:o}", "id", name, "summary",
+		json_string_value(json_object_get(attrs, "summary")), "severity",
+		json_string_value(json_object_get(attrs, "severity")), "status",
+		json_string_value(json_object_get(attrs, "status")), "opened",
+		json_string_value(json_object_get(attrs, "opened")), "resolved",
+		json_string_value(json_object_get(attrs, "resolved")), "affects",
+		as_list(json_object_get(json_object_get(doc, "relations"), "affects")), "drifts",
+		drifts, "problems",
+		json_object_get(problems, id) ? json_deep_copy(json_object_get(problems, id))
+					      : json_array());
+	rc = row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
+done:
+	json_decref(corr);
+	json_decref(drifts);
+	return rc;
+}
+
+int cmdb__report_incidents(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
+{
+	json_t *docs = NULL, *problems = NULL, *rows = json_array();
+	const char **ids = NULL;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if (!rows)
+		return OOM();
+	if ((rc = cmdb__report_items_of_type(&docs, idx, "incident", p->until_seq)) < 0 ||
+		(rc = problems_of(&problems, idx, p->until_seq)) < 0)
+		goto done;
+	if (!(ids = sorted(docs, &n))) {
+		rc = OOM();
+		goto done;
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = add_incident(rows, idx, ids[i], json_object_get(docs, ids[i]), problems, p);
+done:
+	free(ids);
+	json_decref(docs);
+	json_decref(problems);
+	if (rc < 0)
+		json_decref(rows);
+	else
+		*out = rows;
+	return rc;
+}
