@@ -4,7 +4,9 @@
 #   2. an approved change covering a planned drift on web01, and that drift (a rescan);
 #   3. an unplanned drift on app01 (openssl patched by hand) and an incident on the shop;
 #   4. audit (exactly one finding: the unplanned drift), incident show (the planned drift
-#      with its change, the unplanned one flagged), change show, impact, history.
+#      with its change, the unplanned one flagged), change show;
+#   5. the incident resolved, records imported from a ServiceNow export, the SLA table,
+#      the evidence report (HTML and Markdown), impact, history.
 # shellcheck shell=bash
 
 step "hand-made CIs: an application, a business service and a group"
@@ -28,6 +30,7 @@ name: shop
 source: manual
 attributes:
   description: Online sales
+  sla: {availability: 99.9, hours: "24x7"}
 annotations:
   owner: team-commerce
 relations:
@@ -91,6 +94,20 @@ step "gitcmdb incident show $inc --lookback ${lookback}s   (what changed since t
 
 step "gitcmdb change show $chg   (what it authorised, what it could break)"
 "$G" change show "$chg"
+
+step "gitcmdb incident resolve $inc --caused-by host/app01"
+"$G" incident resolve "$inc" --caused-by host/app01
+
+step "gitcmdb import changes|incidents FILE   (records from a ServiceNow list export, one commit each)"
+"$G" import changes "$ROOT/tests/fixtures/itsm/servicenow-changes.csv" --from servicenow
+"$G" import incidents "$ROOT/tests/fixtures/itsm/servicenow-incidents.csv" --from servicenow
+
+step "gitcmdb sla --since baseline/before-release   (availability against the target; the demo's period is seconds)"
+"$G" sla --since baseline/before-release
+
+step "gitcmdb report --format html|md   (the auditor's evidence report, one file, readable offline)"
+"$G" report --since baseline/before-release --format html -o "$DEMO/report.html"
+"$G" report --since baseline/before-release --format md -o "$DEMO/report.md"
 
 step "gitcmdb impact host/db01   (what is hit if db01 fails or is patched)"
 "$G" impact host/db01
