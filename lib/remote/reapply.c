@@ -4,9 +4,7 @@
  * rebase (store/rebase.c) keeps every operation whose path the remote did not touch and
  * hands each other one to a merge: a scan commit's by the scan's ownership rules (the
  * caller's callback), any other commit's by a three-way merge of the file's lines. The
- * new commit keeps the old one's message (trailers included) and author. Each
- * re-applied commit's objects are written as one pack (store/pack.h) instead of one
- * fsynced loose file each.
+ * new commit keeps the old one's message (trailers included) and author.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +12,6 @@
 #include "util/alloc.h"
 #include "util/error.h"
 #include "store/changeset.h"
-#include "store/pack.h"
 #include "store/rebase.h"
 #include "store/repo.h"
 #include "store/tree.h"
@@ -148,9 +145,10 @@ static int is_scan_commit(const git_commit *c)
 }
 
 /* Build tree on tip from c's changes; *tree_id receives it. */
-static int reapply_tree(git_oid *tree_id, git_repository *git, git_commit *c, git_commit *tip,
+static int reapply_tree(git_oid *tree_id, cmdb_repo *repo, git_commit *c, git_commit *tip,
 	const cmdb_push_opts *opts)
 {
+	git_repository *git = cmdb__repo_git(repo);
 	git_commit *parent = NULL;
 	git_tree *old = NULL, *new = NULL, *head = NULL;
 	cmdb_changeset *cs = NULL, *rebased = NULL;
@@ -196,16 +194,17 @@ done:
 }
 
 /* c once more, on tip: its message, author and committer's name, now. */
-static int reapply_one(git_oid *out, git_repository *git, git_commit *c, git_commit *tip,
-	const cmdb_push_opts *opts)
+static int reapply_one(
+	git_oid *out, cmdb_repo *repo, git_commit *c, git_commit *tip, const cmdb_push_opts *opts)
 {
+	git_repository *git = cmdb__repo_git(repo);
 	const git_signature *who = git_commit_committer(c);
 	git_signature *committer = NULL;
 	git_tree *tree = NULL;
 	git_oid tree_id;
 	int err, rc;
 
-	if ((rc = reapply_tree(&tree_id, git, c, tip, opts)) < 0)
+	if ((rc = reapply_tree(&tree_id, repo, c, tip, opts)) < 0)
 		return rc;
 	if ((err = git_signature_now(&committer, who->name, who->email)) == 0 &&
 		(err = git_tree_lookup(&tree, git, &tree_id)) == 0)
@@ -285,38 +284,28 @@ done:
 int cmdb__remote_reapply(git_oid *out, size_t *count, cmdb_repo *repo, const git_oid *onto,
 	const git_oid *local, const cmdb_push_opts *opts)
 {
-	cmdb__packer p = {NULL, NULL};
-	git_repository *git;
+	git_repository *git = cmdb__repo_git(repo);
 	git_commit **list = NULL, *tip = NULL;
 	size_t n = 0;
 	git_oid id;
 	int err, rc;
 
 	*count = 0;
-	/* every object below is read and written through the packer's handle; each commit's
-	 * reach the disk (one pack) before the next, whose remerge reads its tip by id */
-	if ((rc = cmdb__packer_open(&p, git_repository_path(cmdb__repo_git(repo)))) < 0)
-		return rc;
-	git = p.git;
 	if ((rc = list_commits(&list, &n, git, onto, local)) < 0)
-		goto done;
+		return rc;
 	git_oid_cpy(&id, onto);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		git_commit_free(tip);
 		tip = NULL;
 		if ((err = git_commit_lookup(&tip, git, &id)) < 0)
 			rc = cmdb__error_git(CMDB_ERROR, err, "cannot read the remote's main");
-		else if ((rc = reapply_one(&id, git, list[i], tip, opts)) == 0)
-			rc = cmdb__packer_flush(&p);
+		else
+			rc = reapply_one(&id, repo, list[i], tip, opts);
 	}
 	git_commit_free(tip);
 	for (size_t i = 0; i < n; i++)
 		git_commit_free(list[i]);
 	free(list);
-done:
-	if (rc < 0)
-		cmdb__packer_discard(&p);
-	cmdb__packer_close(&p);
 	if (rc < 0)
 		return rc;
 	git_oid_cpy(out, &id);
