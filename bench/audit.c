@@ -5,7 +5,11 @@
  * and the incident and change drift queries. Prints figures; it is not a test.
  *
  *   bench_audit [--hosts 1000] [--scans 200] [--drift 2] [--changes 2000]
- *               [--incidents 500] [--runs 21] [--dir DIR]
+ *               [--incidents 500] [--runs 21] [--dir DIR] [--reuse]
+ *
+ * --reuse (with --dir): the DIR of an earlier run (its repo.git and index.db kept):
+ * no generation and no full builds, only the audit and the queries, timed.
+ * --dump FILE: the last audit's result as JSON (to compare two builds' findings).
  *
  * Changes: one per drift, in order, until --changes are written (committed with
  * the scan that drifts, like a change recorded as it is implemented): 70 % approved
@@ -29,7 +33,8 @@
 #include "gen_repo.h"
 
 typedef struct {
-	int changes, incidents;
+	int changes, incidents, reuse;
+	const char *dump;
 	git_oid *chg, *inc; /* blobs written so far */
 	int nchg, ninc;
 } records;
@@ -182,13 +187,18 @@ static double full_build(cmdb_repo *repo, const char *path, int off)
 
 static void parse(gen *g, records *r, int argc, char **argv)
 {
-	for (int i = 1; i < argc; i += 2) { /* --flag VALUE pairs */
+	for (int i = 1; i < argc; i += 2) { /* --flag VALUE pairs, and --reuse */
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (!strcmp(argv[i], "--reuse")) {
+			r->reuse = 1;
+			i--;
+			continue;
+		}
 		if (!v)
 			die("usage: bench_audit [--hosts N] [--scans N] [--drift PCT] [--changes "
 			    "N] "
-			    "[--incidents N] [--runs N] [--dir DIR]");
+			    "[--incidents N] [--runs N] [--dir DIR] [--reuse]");
 		if (!strcmp(argv[i], "--hosts"))
 			g->hosts = atoi(v);
 		else if (!strcmp(argv[i], "--scans"))
@@ -203,6 +213,8 @@ static void parse(gen *g, records *r, int argc, char **argv)
 			g->runs = atoi(v);
 		else if (!strcmp(argv[i], "--dir"))
 			g->dir = v;
+		else if (!strcmp(argv[i], "--dump"))
+			r->dump = v;
 		else
 			die(argv[i]);
 	}
@@ -212,7 +224,7 @@ int main(int argc, char **argv)
 {
 	gen g = {1000, 200, 2, 21, NULL, {{NULL, 0}, {NULL, 0}}, NULL, NULL, {{0}}, {{0}},
 		BASE_TIME, 0x9e3779b97f4a7c15ull, 0};
-	records r = {2000, 500, NULL, NULL, 0, 0};
+	records r = {2000, 500, 0, NULL, NULL, NULL, 0, 0};
 	char *tmp = NULL, path[4200], src[4096], cmd[4400], *slash, id[32];
 	cmdb_repo *repo = NULL;
 	cmdb_index *idx = NULL;
@@ -242,6 +254,17 @@ int main(int argc, char **argv)
 	r.chg = calloc((size_t)r.changes + 1, sizeof(*r.chg));
 	r.inc = calloc((size_t)r.incidents + 1, sizeof(*r.inc));
 	snprintf(path, sizeof(path), "%s/repo.git", g.dir);
+	if (r.reuse) {
+		if (tmp)
+			die("--reuse needs --dir DIR of an earlier run");
+		if (cmdb_repo_open(&repo, path) < 0)
+			die(cmdb_error_last());
+		r.nchg = r.changes;
+		r.ninc = r.incidents;
+		snprintf(path, sizeof(path), "%s/index.db", g.dir);
+		printf("bench_audit: reusing %s (no generation, no full builds)\n", g.dir);
+		goto queries;
+	}
 	if (git_repository_init(&g.repo, path, 1) < 0)
 		die(path);
 	printf("bench_audit: %d hosts x %d scans x %d %% drift, %d changes, %d incidents\n",
@@ -279,6 +302,7 @@ int main(int argc, char **argv)
 	       "25 %%)\n",
 		"full index, drift bookkeeping on", on, con, (con / coff - 1) * 100,
 		(on / off - 1) * 100);
+queries:
 	if (cmdb_index_open(&idx, repo, path, CMDB_INDEX_REFRESH) < 0)
 		die(cmdb_error_last());
 	for (int i = 0; i < 3; i++) {
@@ -288,6 +312,7 @@ int main(int argc, char **argv)
 			die(cmdb_error_last());
 		t[i] = now_ms() - t0;
 		cpu[i] = cpu_ms() - c0;
+		printf("  audit run %d: %.1f ms wall, %.1f ms cpu\n", i + 1, t[i], cpu[i]);
 		if (i < 2)
 			json_decref(res);
 	}
@@ -301,6 +326,14 @@ int main(int argc, char **argv)
 			(long long)json_integer_value(json_object_get(c, "unauthorised_drift")),
 			(long long)json_integer_value(json_object_get(c, "change_without_drift")),
 			(long long)json_integer_value(json_object_get(c, "stale_scan")));
+		printf("  %-44s (%lld schema_violation, %lld dangling_relation, %lld "
+		       "duplicate_identity, %lld emergency_change)\n",
+			"", (long long)json_integer_value(json_object_get(c, "schema_violation")),
+			(long long)json_integer_value(json_object_get(c, "dangling_relation")),
+			(long long)json_integer_value(json_object_get(c, "duplicate_identity")),
+			(long long)json_integer_value(json_object_get(c, "emergency_change")));
+		if (r.dump && json_dump_file(res, r.dump, JSON_INDENT(1) | JSON_SORT_KEYS) < 0)
+			die(r.dump);
 		json_decref(res);
 	}
 	for (int i = 0; i < runs; i++) {
@@ -345,7 +378,8 @@ int main(int argc, char **argv)
 	}
 	cmdb_index_free(idx);
 	cmdb_repo_free(repo);
-	git_repository_free(g.repo);
+	if (g.repo)
+		git_repository_free(g.repo);
 	if (tmp) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 		if (system(cmd) != 0)

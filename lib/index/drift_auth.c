@@ -26,13 +26,6 @@
 #define MAX_CANDIDATES 5 /* kept per unauthorised drift */
 #define CAND_POOL 64 /* considered per drift */
 
-static const char *const auth_sql[A_N] = {
-	("SELECT dst FROM relations WHERE src = ?1 AND type = 'member_of' AND from_seq <= ?2"
-	 " AND (to_seq IS NULL OR to_seq > ?2) ORDER BY dst"),
-	"UPDATE drifts SET status = ?3, change = ?4, how = ?5 WHERE id = ?1 AND seq = ?2",
-	"INSERT OR IGNORE INTO drift_matches(change, id, seq, how) VALUES(?1, ?2, ?3, ?4)",
-};
-
 const char *cmdb__drift_name_of(const char *change_id)
 {
 	return !strncmp(change_id, "change/", 7) ? change_id + 7 : change_id;
@@ -275,18 +268,53 @@ static int judge_trailer(auth *a, drift *d, const char *value)
 		: 0;
 }
 
-/* Changes whose window holds the drift but that do not cover its item. */
+static int cmp_size(const void *x, const void *y)
+{
+	size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* The first of a->win whose window starts at or after t. */
+static size_t first_starting(const auth *a, long long t)
+{
+	size_t lo = 0, hi = a->nwin;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a->chg[a->win[mid]].win_start < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Changes whose window holds the drift but that do not cover its item, in id order.
+ * Only the authorising changes with a window can (a->win, by start): those that start
+ * after the drift (+ grace) or end before it, the longest window being win_maxlen, are
+ * not looked at.
+ */
 static int judge_uncovered(auth *a, drift *d)
 {
+	size_t nhit = 0;
 	int rc = 0;
 
-	for (size_t k = 0; k < a->nchg && rc == 0; k++) {
+	for (size_t i = first_starting(a, d->time - a->grace - a->win_maxlen);
+		i < a->nwin && a->chg[a->win[i]].win_start - a->grace <= d->time; i++) {
+		size_t k = a->win[i];
+
+		if (!d->seen[k] && d->time <= a->chg[k].win_end + a->grace)
+			a->hits[nhit++] = k;
+	}
+	qsort(a->hits, nhit, sizeof(*a->hits), cmp_size);
+	for (size_t h = 0; h < nhit && rc == 0; h++) {
+		size_t k = a->hits[h];
 		const cmdb__change *c = &a->chg[k];
 		char *aff, *r;
 
-		if (d->seen[k] || !cmdb__change_authorises(c) || !c->have_window ||
-			d->time < c->win_start - a->grace || d->time > c->win_end + a->grace)
-			continue;
 		if (!(aff = affects_text(a, k)))
 			return OOM();
 		r = cmdb__sprintf("in its window, but the item is not covered: it affects %s", aff);
@@ -424,170 +452,4 @@ done:
 	free(d->cands);
 	free(d->seen);
 	return rc;
-}
-
-static int load_changes(auth *a)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0, step;
-
-	if (cmdb__index_prepare(&st, a->b->idx,
-		    "SELECT id, status, type, approved_by, approved_at, win_start, win_end FROM "
-		    "changes ORDER BY id",
-		    "cannot read the change records") < 0)
-		return CMDB_ERROR;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		cmdb__change *g = cmdb__realloc(a->chg, (a->nchg + 1) * sizeof(*g)), *c;
-		const char *txt[4];
-
-		if (!g) {
-			rc = OOM();
-			break;
-		}
-		a->chg = g;
-		c = memset(&g[a->nchg], 0, sizeof(*c));
-		for (int i = 0; i < 4; i++)
-			txt[i] = (const char *)sqlite3_column_text(st, i);
-		c->id = cmdb__strdup(txt[0]);
-		c->status = txt[1] ? cmdb__strdup(txt[1]) : NULL;
-		c->type = txt[2] ? cmdb__strdup(txt[2]) : NULL;
-		c->approved_by = txt[3] ? cmdb__strdup(txt[3]) : NULL;
-		c->have_approved_at = sqlite3_column_type(st, 4) != SQLITE_NULL;
-		c->approved_at = sqlite3_column_int64(st, 4);
-		c->have_window = sqlite3_column_type(st, 5) != SQLITE_NULL;
-		c->win_start = sqlite3_column_int64(st, 5);
-		c->win_end = sqlite3_column_int64(st, 6);
-		a->nchg++;
-		if (!c->id ||
-			json_object_set_new(
-				a->by_id, c->id, json_integer((json_int_t)a->nchg - 1)) < 0)
-			rc = OOM();
-	}
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cmdb__index_sqlerr(a->b->idx, "cannot read the change records");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* changes.grace_minutes and changes.exempt_paths of gitcmdb.yaml at main (defaults 0, none). */
-void cmdb__drift_load_settings(auth *a)
-{
-	json_t *s = NULL, *changes, *g, *p;
-	size_t i;
-
-	if (cmdb_repo_settings(&s, cmdb_index_repo(a->b->idx)) < 0) {
-		cmdb_error_clear(); /* validate reports a bad gitcmdb.yaml; here defaults apply */
-		return;
-	}
-	changes = json_object_get(s, "changes");
-	g = json_object_get(changes, "grace_minutes");
-	if (json_is_integer(g) && json_integer_value(g) >= 0 && json_integer_value(g) <= 100000)
-		a->grace = (long long)json_integer_value(g) * 60;
-	json_array_foreach(json_object_get(changes, "exempt_paths"), i, p) if (json_is_string(p))
-		json_array_append(a->exempt, p);
-	json_decref(s);
-}
-
-void cmdb__drift_auth_dispose(auth *a)
-{
-	for (int i = 0; i < A_N; i++)
-		sqlite3_finalize(a->st[i]);
-	for (size_t i = 0; i < a->nchg; i++)
-		cmdb__change_dispose(&a->chg[i]);
-	free(a->chg);
-	json_decref(a->by_id);
-	json_decref(a->exempt);
-	json_decref(a->result);
-	json_decref(a->covering);
-	json_decref(a->affects);
-	json_decref(a->trailers);
-}
-
-/* Run sql and hand every row to fn. */
-static int each(auth *a, const char *sql, int (*fn)(auth *a, sqlite3_stmt *st))
-{
-	sqlite3_stmt *st = NULL;
-	int rc, step = SQLITE_DONE;
-
-	if ((rc = cmdb__index_prepare(&st, a->b->idx, sql, "cannot read the index")) < 0)
-		return rc;
-	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-		rc = fn(a, st);
-	if (rc == 0 && step != SQLITE_DONE)
-		rc = cmdb__index_sqlerr(a->b->idx, "cannot read the index");
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* Append v to the array at key of obj (made when missing). */
-static int push_at(json_t *obj, const char *key, json_t *v)
-{
-	json_t *l = json_object_get(obj, key);
-
-	if (!v || (!l && json_object_set_new(obj, key, l = json_array()) < 0) || !l ||
-		json_array_append_new(l, v) < 0)
-		return OOM();
-	return 0;
-}
-
-static int affects_row(auth *a, sqlite3_stmt *st)
-{
-	const char *src = (const char *)sqlite3_column_text(st, 0);
-	const char *dst = (const char *)sqlite3_column_text(st, 1);
-	json_t *k = src ? json_object_get(a->by_id, src) : NULL;
-
-	if (!k || !dst)
-		return 0; /* a change record the changes table does not hold: it did not parse */
-	if (push_at(a->covering, dst, json_integer(json_integer_value(k))) < 0 ||
-		json_array_append_new(json_array_get(a->affects, (size_t)json_integer_value(k)),
-			json_string(dst)) < 0)
-		return OOM();
-	return 0;
-}
-
-static int trailer_row(auth *a, sqlite3_stmt *st)
-{
-	char key[32];
-
-	snprintf(key, sizeof(key), "%lld", (long long)sqlite3_column_int64(st, 0));
-	return sqlite3_column_text(st, 1)
-		? push_at(a->trailers, key, json_string((const char *)sqlite3_column_text(st, 1)))
-		: 0;
-}
-
-/* Who affects what, and the commits' Change: trailers, read once per pass. */
-static int load_links(auth *a)
-{
-	int rc;
-
-	if (!(a->covering = json_object()) || !(a->affects = json_array()) ||
-		!(a->trailers = json_object()))
-		return OOM();
-	for (size_t k = 0; k < a->nchg; k++)
-		if (json_array_append_new(a->affects, json_array()) < 0)
-			return OOM();
-	if ((rc = each(a,
-		     "SELECT src, dst FROM relations WHERE type = 'affects' AND to_seq IS NULL AND "
-		     "src LIKE 'change/%' ORDER BY src, dst",
-		     affects_row)) < 0)
-		return rc;
-	return each(a,
-		"SELECT seq, value FROM trailers WHERE key = 'Change' COLLATE NOCASE ORDER BY seq",
-		trailer_row);
-}
-
-int cmdb__drift_auth_init(auth *a)
-{
-	int rc = 0;
-
-	if (!(a->by_id = json_object()) || !(a->exempt = json_array()))
-		return OOM();
-	cmdb__drift_load_settings(a);
-	for (int i = 0; i < A_N && rc == 0; i++)
-		if (!a->explain || (i != A_UPDATE && i != A_MATCH))
-			rc = cmdb__index_prepare(&a->st[i], a->b->idx, auth_sql[i],
-				"cannot prepare the drift authorisation");
-	if (rc < 0 || (rc = load_changes(a)) < 0)
-		return rc;
-	return load_links(a);
 }

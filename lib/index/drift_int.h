@@ -49,6 +49,10 @@ struct cmdb__drift_explainer {
 	json_t *covering; /* affected id -> [indexes into chg of the changes affecting it] */
 	json_t *affects; /* per chg index: [the ids it affects] */
 	json_t *trailers; /* "seq" -> [values of that commit's Change: trailers] */
+	size_t *win; /* indexes into chg of the authorising changes with a window, by start */
+	size_t nwin;
+	long long win_maxlen; /* the longest of those windows (seconds, >= 0) */
+	size_t *hits; /* scratch of nchg entries for judge_uncovered */
 };
 typedef struct cmdb__drift_explainer auth;
 

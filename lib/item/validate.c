@@ -110,12 +110,14 @@ static void enter(walk *w, const char *key, size_t index, size_t saved[2])
 	if (cmdb__buf_puts(&w->ptr, "/") < 0)
 		goto oom;
 	if (key) {
-		for (const char *k = key; *k; k++) {
-			const char *esc = *k == '~' ? "~0" : *k == '/' ? "~1" : NULL;
+		for (const char *k = key; *k;) {
+			size_t run = strcspn(k, "~/"); /* copied as it is */
 
-			if (esc ? cmdb__buf_puts(&w->ptr, esc) < 0
-				: cmdb__buf_put(&w->ptr, k, 1) < 0)
+			if ((run && cmdb__buf_put(&w->ptr, k, run) < 0) ||
+				(k[run] &&
+					cmdb__buf_puts(&w->ptr, k[run] == '~' ? "~0" : "~1") < 0))
 				goto oom;
+			k += run + (k[run] != '\0');
 		}
 		if ((w->disp.len && cmdb__buf_puts(&w->disp, ".") < 0) ||
 			cmdb__buf_puts(&w->disp, key) < 0)
@@ -628,30 +630,34 @@ int cmdb_validator_add_known(cmdb_validator *v, const char *id, const char *type
 	return 0;
 }
 
+typedef struct {
+	const char *file, *message;
+	json_int_t line, column;
+	size_t at; /* position in v->findings: ties keep it */
+	json_t *f;
+} finding_key;
+
 static int finding_cmp(const void *pa, const void *pb)
 {
-	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	int c = strcmp(json_string_value(json_object_get(a, "file")),
-		json_string_value(json_object_get(b, "file")));
-	json_int_t la = json_integer_value(json_object_get(a, "line"));
-	json_int_t lb = json_integer_value(json_object_get(b, "line"));
-	json_int_t ca = json_integer_value(json_object_get(a, "column"));
-	json_int_t cb = json_integer_value(json_object_get(b, "column"));
+	const finding_key *a = pa, *b = pb;
+	int c = strcmp(a->file, b->file);
 
 	if (c)
 		return c;
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	if (ca != cb)
-		return ca < cb ? -1 : 1;
-	return strcmp(json_string_value(json_object_get(a, "message")),
-		json_string_value(json_object_get(b, "message")));
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->column != b->column)
+		return a->column < b->column ? -1 : 1;
+	if ((c = strcmp(a->message, b->message)))
+		return c;
+	return (a->at > b->at) - (a->at < b->at);
 }
 
 int cmdb_validator_finish(cmdb_validator *v, json_t *findings)
 {
 	size_t i, n;
-	json_t *e, **sorted = NULL;
+	json_t *e;
+	finding_key *sorted = NULL;
 	int error = 0;
 
 	json_array_foreach(v->edges, i, e)
@@ -675,10 +681,14 @@ int cmdb_validator_finish(cmdb_validator *v, json_t *findings)
 		error = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
-	json_array_foreach(v->findings, i, e) sorted[i] = e;
+	json_array_foreach(v->findings, i, e) sorted[i] =
+		(finding_key){json_string_value(json_object_get(e, "file")),
+			json_string_value(json_object_get(e, "message")),
+			json_integer_value(json_object_get(e, "line")),
+			json_integer_value(json_object_get(e, "column")), i, e};
 	qsort(sorted, n, sizeof(*sorted), finding_cmp);
 	for (i = 0; i < n; i++)
-		if (json_array_append(findings, sorted[i]) < 0) {
+		if (json_array_append(findings, sorted[i].f) < 0) {
 			error = cmdb__error(CMDB_ERROR, "out of memory");
 			goto done;
 		}

@@ -198,48 +198,60 @@ static int change_findings(json_t *findings, cmdb_index *idx, const audit_range 
 	return rc;
 }
 
+typedef struct {
+	long long t;
+	const char *kind, *item;
+	size_t at; /* position in findings: ties keep it */
+	json_t *f;
+} sort_key;
+
 static int cmp_finding(const void *x, const void *y)
 {
-	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	long long ta = json_integer_value(json_object_get(a, "_t"));
-	long long tb = json_integer_value(json_object_get(b, "_t"));
+	const sort_key *a = x, *b = y;
 	int c;
 
-	if (ta != tb)
-		return ta < tb ? -1 : 1;
-	if ((c = strcmp(json_string_value(json_object_get(a, "kind")),
-		     json_string_value(json_object_get(b, "kind")))))
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if ((c = strcmp(a->kind, b->kind)) || (c = strcmp(a->item, b->item)))
 		return c;
-	return strcmp(json_string_value(json_object_get(a, "item")),
-		json_string_value(json_object_get(b, "item")));
+	return (a->at > b->at) - (a->at < b->at);
 }
 
-/* Sort, drop the sort keys, count. */
+/* Sort (by time, kind, item; keys read once), drop the sort keys, count. */
 static int finish(json_t *res, json_t *findings)
 {
 	size_t n = json_array_size(findings), i;
-	json_t **v = cmdb__calloc(n ? n : 1, sizeof(*v)), *sorted = json_array(),
-	       *counts = json_object();
+	sort_key *v = cmdb__calloc(n ? n : 1, sizeof(*v));
+	json_t *sorted = json_array(), *counts = json_object();
+	json_int_t per[sizeof(kinds) / sizeof(kinds[0])] = {0};
 	int rc = 0;
 
 	if (!v || !sorted || !counts) {
 		rc = OOM();
 		goto done;
 	}
-	for (i = 0; i < n; i++)
-		v[i] = json_array_get(findings, i);
-	qsort(v, n, sizeof(*v), cmp_finding);
-	for (const char *const *k = kinds; *k; k++)
-		json_object_set_new(counts, *k, json_integer(0));
-	for (i = 0; i < n && rc == 0; i++) {
-		const char *k = json_string_value(json_object_get(v[i], "kind"));
+	for (i = 0; i < n; i++) {
+		json_t *f = json_array_get(findings, i);
 
-		json_object_del(v[i], "_t");
-		json_object_set_new(counts, k,
-			json_integer(json_integer_value(json_object_get(counts, k)) + 1));
-		if (json_array_append(sorted, v[i]) < 0)
+		v[i] = (sort_key){json_integer_value(json_object_get(f, "_t")),
+			json_string_value(json_object_get(f, "kind")),
+			json_string_value(json_object_get(f, "item")), i, f};
+	}
+	qsort(v, n, sizeof(*v), cmp_finding);
+	for (i = 0; i < n && rc == 0; i++) {
+		size_t k = 0;
+
+		while (kinds[k] && strcmp(kinds[k], v[i].kind))
+			k++;
+		per[k]++; /* kinds[k] is NULL for none of ours: never, but counted apart */
+		if (json_array_append(sorted, v[i].f) < 0)
 			rc = OOM();
 	}
+	for (i = 0; i < n && rc == 0; i++)
+		json_object_del(v[i].f, "_t"); /* after: the keys point into the findings */
+	for (size_t k = 0; kinds[k] && rc == 0; k++)
+		if (json_object_set_new(counts, kinds[k], json_integer(per[k])) < 0)
+			rc = OOM();
 	if (rc == 0 &&
 		(json_object_set_new(counts, "total", json_integer((json_int_t)n)) < 0 ||
 			json_object_set(res, "findings", sorted) < 0 ||

@@ -188,7 +188,9 @@ static int stale_findings(json_t *findings, cmdb_index *idx, const audit_range *
 		"c.seq AND t.key = 'Scan-Scope'), ',' || (SELECT group_concat(id) FROM "
 		"item_versions "
 		"v WHERE v.from_seq = c.seq AND v.id LIKE 'host/%') || ',' FROM commits c WHERE "
-		"c.scan_id IS NOT NULL AND c.mainline = 1 AND c.seq <= ?1 ORDER BY c.seq DESC";
+		"c.scan_id IS NOT NULL AND +c.mainline = 1 AND c.seq <= ?1 ORDER BY c.seq DESC";
+	/* +c.mainline: walk commits by seq, newest first, so the subqueries run only for
+	 * the rows read (commits_time would sort them all, every subquery run first) */
 	stale s = {json_object(), 0, idx};
 	long long limit = stale_days(idx) * DAY;
 	const char *id;
