@@ -2,7 +2,8 @@
 # without a sudoers entry `sudo -n` is refused and the scan collects as the user, with
 # the warning in the report and in the scan commit; with a NOPASSWD entry for the lab
 # user the collector runs as root: a root-only file in `files` is captured (it was
-# unreadable), and /etc/shadow cannot be asked for. Sockets moving from the host to
+# unreadable), and /etc/shadow cannot be asked for; a rule that wants a password is refused
+# (sudo -n never prompts) with the same warning. Sockets moving from the host to
 # their service with root: become_services.sh (with a fake service manager).
 . "$(dirname "$0")/lib/common.sh"
 command -v sudo >/dev/null 2>&1 || { echo "skip: sudo is not installed"; exit 77; }
@@ -42,6 +43,16 @@ assert_eq "$(jq_ "$OUT" 'd["hosts"][0].get("warnings") or []')" "[]" "no warning
 assert_contains "$(captured)" "sha256" "root-only file captured through sudo"
 [ -f "$REPO/file/self$ROOTONLY.yaml" ] || [ -n "$(find "$REPO/file/self" -name 'rootonly.conf*')" ] ||
 	fail "no file item for the root-only file"
+
+# 3. A rule that wants a password: `sudo -n` never prompts, so the scan collects as the
+#    user with the same warning, and does not hang on a prompt.
+printf '%s ALL=(root) ALL\n' "$LAB_USER" >"$SUDOERS"
+chmod 440 "$SUDOERS"
+visudo -cf "$SUDOERS" >/dev/null || fail "sudoers entry rejected by visudo"
+scan 0 --limit self --json
+assert_contains "$(jq_ "$OUT" 'd["hosts"][0].get("warnings")')" "sudo -n refused" "password rule: warning"
+assert_contains "$(captured)" "unreadable" "password rule: collected as the user"
+rm -f "$SUDOERS"
 
 # /etc/shadow cannot be listed for capture, even with root.
 sed -i "s|^  - /etc/crontab\$|  - /etc/shadow|" "$REPO/gitcmdb.yaml"
