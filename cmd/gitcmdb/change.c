@@ -144,37 +144,20 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 	return rc;
 }
 
-/*
- * What the change authorised and what it could break: the drifts it matched and the
- * downstream impact of its items (cmdb_query_change_drifts), added to show as
- * "drifts" and "impact".
- */
-static int add_drifts(cli_ctx *ctx, json_t *show)
+/* What the change authorised (the drifts it matched) and what it could break (the
+ * downstream impact of its items): cmdb_query_change_drifts. */
+static int change_drifts(json_t **res, cli_ctx *ctx, const char *id, const void *opts)
 {
-	json_t *res = NULL;
-	int rc = 0;
-
-	if (cmdb_query_change_drifts(
-		    &res, ctx->idx, json_string_value(json_object_get(show, "id"))) < 0)
-		return cli_fail("run gitcmdb index to check the index");
-	if (json_object_set(show, "impact", json_object_get(res, "impact")) < 0 ||
-		json_object_set(show, "drifts", json_object_get(res, "drifts")) < 0)
-		rc = cli_errorf(CLI_FAIL, "out of memory");
-	json_decref(res);
-	return rc;
+	(void)opts;
+	return cmdb_query_change_drifts(res, ctx->idx, id);
 }
 
 static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
 {
-	json_t *show = NULL;
-	int rc;
+	static const char *const keys[] = {"impact", "drifts", NULL};
 
 	(void)o, (void)argc;
-	if (cmdb_record_show(&show, ctx->repo, argv[0]) < 0)
-		return cli_fail(NULL);
-	rc = add_drifts(ctx, show) < 0 ? CLI_FAIL : rec_print_show(show, ctx->json);
-	json_decref(show);
-	return rc;
+	return rec_run_show(ctx, argv[0], change_drifts, NULL, keys);
 }
 
 static const cli_option approve_options[] = {

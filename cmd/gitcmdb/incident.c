@@ -118,40 +118,20 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 	return rc;
 }
 
-/*
- * What changed before it broke: every drift on the affected items and on what they
- * need, in [opened - lookback, opened], ranked (cmdb_query_incident_drifts), added to
- * show as "drifts" with "lookback" (seconds) and the upstream "impact".
- */
-static int add_drifts(cli_ctx *ctx, json_t *show, int lookback_s)
+/* What changed before it broke: every drift on the affected items and on what they
+ * need, in [opened - lookback, opened], ranked (cmdb_query_incident_drifts). */
+static int incident_drifts(json_t **res, cli_ctx *ctx, const char *id, const void *opts)
 {
-	json_t *res = NULL;
-	int rc = 0;
-
-	if (cmdb_query_incident_drifts(
-		    &res, ctx->idx, json_string_value(json_object_get(show, "id")), lookback_s) < 0)
-		return cli_fail("run gitcmdb index to check the index");
-	if (json_object_set(show, "lookback", json_object_get(res, "lookback")) < 0 ||
-		json_object_set(show, "impact", json_object_get(res, "impact")) < 0 ||
-		json_object_set(show, "drifts", json_object_get(res, "drifts")) < 0)
-		rc = cli_errorf(CLI_FAIL, "out of memory");
-	json_decref(res);
-	return rc;
+	return cmdb_query_incident_drifts(
+		res, ctx->idx, id, ((const incident_args *)opts)->lookback_s);
 }
 
 static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
 {
-	json_t *show = NULL;
-	int rc;
+	static const char *const keys[] = {"lookback", "impact", "drifts", NULL};
 
 	(void)argc;
-	if (cmdb_record_show(&show, ctx->repo, argv[0]) < 0)
-		return cli_fail(NULL);
-	rc = add_drifts(ctx, show, ((incident_args *)o)->lookback_s) < 0
-		? CLI_FAIL
-		: rec_print_show(show, ctx->json);
-	json_decref(show);
-	return rc;
+	return rec_run_show(ctx, argv[0], incident_drifts, o, keys);
 }
 
 #define ONE_ID                                                                                     \

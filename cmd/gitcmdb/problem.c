@@ -99,15 +99,8 @@ static int run_list(cli_ctx *ctx, void *o, int argc, char **argv)
 
 static int run_show(cli_ctx *ctx, void *o, int argc, char **argv)
 {
-	json_t *show = NULL;
-	int rc;
-
 	(void)o, (void)argc;
-	if (cmdb_record_show(&show, ctx->repo, argv[0]) < 0)
-		return cli_fail(NULL);
-	rc = rec_print_show(show, ctx->json);
-	json_decref(show);
-	return rc;
+	return rec_run_show(ctx, argv[0], NULL, NULL, NULL);
 }
 
 #define ONE_ID                                                                                     \

@@ -227,3 +227,31 @@ int rec_print_show(const json_t *show, int json)
 	print_impact(show);
 	return CLI_OK;
 }
+
+int rec_run_show(
+	cli_ctx *ctx, const char *id, rec_index_fn index, const void *opts, const char *const *keys)
+{
+	json_t *show = NULL, *res = NULL;
+	int rc = CLI_FAIL;
+
+	if (cmdb_record_show(&show, ctx->repo, id) < 0) {
+		rc = cli_fail(NULL);
+		goto done;
+	}
+	if (index) {
+		if (index(&res, ctx, json_string_value(json_object_get(show, "id")), opts) < 0) {
+			rc = cli_fail("run gitcmdb index to check the index");
+			goto done;
+		}
+		for (size_t i = 0; keys[i]; i++)
+			if (json_object_set(show, keys[i], json_object_get(res, keys[i])) < 0) {
+				rc = cli_errorf(CLI_FAIL, "out of memory");
+				goto done;
+			}
+	}
+	rc = rec_print_show(show, ctx->json);
+done:
+	json_decref(res);
+	json_decref(show);
+	return rc;
+}

@@ -15,5 +15,11 @@ int rec_failed(void);
 int rec_print_list(const json_t *list, int json, const char *const *cols);
 /* `show`: the record, its related items, and any section a front-end added (drifts). */
 int rec_print_show(const json_t *show, int json);
+/* What the index adds to a record's show: *res (caller's) for record id. */
+typedef int (*rec_index_fn)(json_t **res, cli_ctx *ctx, const char *id, const void *opts);
+/* `show ID`: the record as on main; with index, the keys of its result (NULL-terminated)
+ * added to it; printed. A CLI_* code. */
+int rec_run_show(cli_ctx *ctx, const char *id, rec_index_fn index, const void *opts,
+	const char *const *keys);
 
 #endif
