@@ -21,8 +21,7 @@ static int run_audit(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const audit_opts *o = opts;
 	cmdb_audit_opts ao = CMDB_AUDIT_OPTS_INIT;
-	json_t *res = NULL, *shown = NULL;
-	char *text = NULL;
+	json_t *res = NULL;
 	int rc = CLI_FAIL;
 
 	(void)argc, (void)argv;
@@ -36,22 +35,11 @@ static int run_audit(cli_ctx *ctx, void *opts, int argc, char **argv)
 	if (ctx->json) {
 		if (cli_print_json(res) != CLI_OK)
 			goto done;
-	} else {
-		/* escaped before the layout: a hostile value cannot forge a line */
-		if (!(shown = cli_display_copy(res))) {
-			rc = cli_errorf(CLI_FAIL, "out of memory");
-			goto done;
-		}
-		if (cmdb_audit_format_text(&text, shown) < 0) {
-			rc = cli_fail(NULL);
-			goto done;
-		}
-		cli_put_text(stdout, text, strlen(text));
+	} else if (cli_print_formatted(res, cmdb_audit_format_text) != CLI_OK) {
+		goto done;
 	}
 	rc = json_array_size(json_object_get(res, "findings")) ? CLI_FAIL : CLI_OK;
 done:
-	cmdb_free(text);
-	json_decref(shown);
 	json_decref(res);
 	return rc;
 }

@@ -242,3 +242,20 @@ done:
 	free(opts);
 	return rc;
 }
+
+int cli_print_formatted(const json_t *res, int (*format)(char **out, const json_t *res))
+{
+	json_t *shown = cli_display_copy(res);
+	char *text = NULL;
+	int rc = CLI_OK;
+
+	if (!shown)
+		rc = cli_errorf(CLI_FAIL, "out of memory");
+	else if (format(&text, shown) < 0)
+		rc = cli_fail(NULL);
+	else
+		cli_put_text(stdout, text, strlen(text));
+	cmdb_free(text);
+	json_decref(shown);
+	return rc;
+}

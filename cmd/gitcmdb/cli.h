@@ -162,6 +162,9 @@ cmdb_repo *cli_open_repo(cli_ctx *ctx);
 /* Print a json_t to stdout (indented, sorted keys, trailing newline); CLI_FAIL, said, when
  * it cannot be encoded. */
 int cli_print_json(const json_t *v);
+/* res laid out by a library text formatter (cmdb_*_format_text) on a display copy, printed
+ * with cli_put_text: a hostile value cannot forge a line. CLI_OK or CLI_FAIL (said). */
+int cli_print_formatted(const json_t *res, int (*format)(char **out, const json_t *res));
 
 /* ---- findings (validate, commit) --------------------------------------------------- */
 

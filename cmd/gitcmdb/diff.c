@@ -8,8 +8,7 @@
 
 static int run_diff(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
-	json_t *res = NULL, *shown = NULL;
-	char *text = NULL;
+	json_t *res = NULL;
 	int rc = CLI_FAIL;
 
 	(void)opts;
@@ -20,23 +19,11 @@ static int run_diff(cli_ctx *ctx, void *opts, int argc, char **argv)
 	}
 	if (ctx->json) {
 		cli_print_json(res);
-	} else {
-		/* Values are escaped before the library lays them out: a newline in a value
-		 * can't forge a line of the diff. */
-		if (!(shown = cli_display_copy(res))) {
-			rc = cli_errorf(CLI_FAIL, "out of memory");
-			goto done;
-		}
-		if (cmdb_estate_diff_format_text(&text, shown) < 0) {
-			rc = cli_fail(NULL);
-			goto done;
-		}
-		cli_put_text(stdout, text, strlen(text));
+	} else if (cli_print_formatted(res, cmdb_estate_diff_format_text) != CLI_OK) {
+		goto done;
 	}
 	rc = CLI_OK;
 done:
-	cmdb_free(text);
-	json_decref(shown);
 	json_decref(res);
 	return rc;
 }

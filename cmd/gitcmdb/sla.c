@@ -22,7 +22,7 @@ static int run_sla(cli_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const sla_args *o = opts;
 	cmdb_sla_opts so = CMDB_SLA_OPTS_INIT;
-	json_t *res = NULL, *shown = NULL;
+	json_t *res = NULL;
 	char *text = NULL;
 	int rc = CLI_FAIL;
 
@@ -41,23 +41,12 @@ static int run_sla(cli_ctx *ctx, void *opts, int argc, char **argv)
 			goto done;
 		}
 		puts(text);
-		free(text);
-		text = NULL;
-	} else {
-		if (!(shown = cli_display_copy(res))) {
-			rc = cli_errorf(CLI_FAIL, "out of memory");
-			goto done;
-		}
-		if (cmdb_sla_format_text(&text, shown) < 0) {
-			rc = cli_fail(NULL);
-			goto done;
-		}
-		cli_put_text(stdout, text, strlen(text));
+	} else if (cli_print_formatted(res, cmdb_sla_format_text) != CLI_OK) {
+		goto done;
 	}
 	rc = CLI_OK;
 done:
-	cmdb_free(text);
-	json_decref(shown);
+	free(text); /* json_dumps: malloc */
 	json_decref(res);
 	return rc;
 }
