@@ -190,14 +190,17 @@ while procs:
     i, t = procs.pop(pid)
     c = ru.ru_utime + ru.ru_stime
     cpu += c
-    rss = max(rss, ru.ru_maxrss / 1024.0)
+    own = ru.ru_maxrss / 1024.0  # this scanner's own peak (wait4: the one child)
+    rss = max(rss, own)
     try:
         j = json.load(open("%s/shard%d.json" % (w, i)))
-        hosts, tg = j["counts"]["hosts"], j.get("timing", {})
-        tm = "collect %.1f s, merge %.1f s, commit %.1f s" % (tg.get("collect_s", 0), tg.get("merge_s", 0), tg.get("commit_s", 0))
+        hosts, tg, cn = j["counts"]["hosts"], j.get("timing", {}), j["counts"]
+        tm = "collect %.1f s, merge %.1f s, commit %.1f s; ok %s failed %s unreachable %s" % (
+            tg.get("collect_s", 0), tg.get("merge_s", 0), tg.get("commit_s", 0), cn.get("ok"),
+            cn.get("failed"), cn.get("unreachable"))
     except (ValueError, OSError, KeyError):
         hosts, tm = 0, open("%s/shard%d.err" % (w, i)).read()[-300:]
-    print("%-10s %6d %8.1f %8.1f %9.1f %4d  %s" % ("%d/%d" % (i, k), hosts, time.monotonic() - t, c, rss, os.waitstatus_to_exitcode(status), tm))
+    print("%-10s %6d %8.1f %8.1f %9.1f %4d  %s" % ("%d/%d" % (i, k), hosts, time.monotonic() - t, c, own, os.waitstatus_to_exitcode(status), tm))
 wall = time.monotonic() - t0
 print("all %d scanners: %.1f s wall, %.1f hosts/s, controller CPU %.1f ms/host (sum of the %d), "
       "server %.1f ms/host, peak RSS of one scanner %.1f MB" % (k, wall, n / wall, cpu * 1000 / n, k,
