@@ -55,4 +55,14 @@ int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r,
 int cmdb__remote_reapply(git_oid *out, size_t *count, cmdb_repo *repo, const git_oid *onto,
 	const git_oid *local, const cmdb_push_opts *opts);
 
+/*
+ * A second handle (*git) on the repository at gitdir whose object writes stay in memory
+ * until flushed as one pack of exactly those objects (objpack.c). Close discards what
+ * was not flushed.
+ */
+typedef struct cmdb__objpack cmdb__objpack;
+int cmdb__objpack_open(cmdb__objpack **out, git_repository **git, const char *gitdir);
+int cmdb__objpack_flush(cmdb__objpack *p);
+void cmdb__objpack_close(cmdb__objpack *p);
+
 #endif
