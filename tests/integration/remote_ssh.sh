@@ -47,6 +47,8 @@ assert_contains "$(git -C "$T/u" show main:known_hosts)" "[127.0.0.1]:$LAB_PORT_
 run_cli 0 -C "$T/u" push
 assert_contains "$OUT" "pushed" "push after enrolment"
 assert_eq "$(main_of "$T/u.git")" "$(main_of "$T/u")" "server main"
+run_cli 0 -C "$T/u" push
+assert_contains "$OUT" "push origin: up to date at" "push with nothing new"
 # a changed key (the lab's other host key on another port) is refused as changed
 run_cli 0 -C "$T/u" remote add other "ssh://$LAB_USER@127.0.0.1:$LAB_PORT_HOSTKEY$T/u.git"
 printf '[127.0.0.1]:%s %s\n' "$LAB_PORT_HOSTKEY" "$(cut -d' ' -f1,2 "$LAB/hostkey_ed25519.pub")" >>"$T/u/known_hosts"
