@@ -10,7 +10,7 @@ eval "$("$LAB_SH" env "$LAB")"
 # Under ASan, full malloc stacks: libgit2 has no frame pointers, and tests/lsan.supp names
 # the libgit2 function whose leak on a refused host key is libgit2's own.
 [ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
-ROUNDS=${REMOTE_ROUNDS:-6} # 20 take 3-4 minutes on a busy 2-core machine
+ROUNDS=${REMOTE_ROUNDS:-20}
 KILLS=${REMOTE_KILLS:-10}
 GOOD='web01-001,db01-001,app01-001,rocky9-001,alpine319-001' # every shard of 4 holds one or two
 # The sandbox's bare repositories are the lab user's (git runs as that user over SSH);
