@@ -55,11 +55,12 @@ PY
 # drift DIR COUNT STEP TAG: change one package version of every STEP-th of COUNT items
 drift() {
 	"$PY" - "$@" <<'PY'
-import sys
+import re, sys
 d, n, step, tag = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 for i in range(0, n, step):
     p = "%s/host/h%05d.yaml" % (d, i)
-    s = open(p).read().replace("    pkg07: {arch: amd64, version: ", "    pkg07: {arch: amd64, version: %s" % tag, 1)
+    # flow style as generated, or block style once a re-merge wrote the item back
+    s = re.sub(r"(pkg07:[^v]*version: )", lambda m: m.group(1) + tag, open(p).read(), count=1)
     open(p, "w").write(s)
 PY
 }
