@@ -4,6 +4,7 @@
 #   bench/remote.sh BUILD_DIR [ITEMS] [PARTS]   (default ITEMS 10000, PARTS push,reapply,growth)
 #
 # RUNS (default 5) re-apply rounds are timed; the median is printed with the load average.
+# GITCMDB_ALT: another gitcmdb binary for the even runs (an A/B under the same load).
 # PUSH_WRAP: a command prefix for those pushes, its last word suffixed with the run number
 # (PUSH_WRAP="strace -f -tt -o /tmp/push" writes /tmp/push.1 ...).
 #
@@ -112,7 +113,7 @@ t0=$(ms); gen "$W/a" "$N" 0; echo "generated $N items: $(( $(ms) - t0 )) ms"
 git -C "$W/a" add -A && git -C "$W/a" commit -qm "seed $N hosts"
 t0=$(ms); "$G" -C "$W/a" push >/dev/null; echo "first push of $N items: $(( $(ms) - t0 )) ms"
 git clone -q "$W/central.git" "$W/b"
-walls=() cpus=()
+walls=() cpus=() awalls=() acpus=()
 for r in $(seq "$RUNS"); do
 	# a person annotates 100 items on the remote ...
 	git -C "$W/b" pull -q --ff-only "$W/central.git" main
@@ -132,14 +133,22 @@ PY
 	own
 	# ... while a scan changed 2 % of the items, 50 of them the same
 	drift "$W/a" "$N" 50 "s$r." && git -C "$W/a" commit -qam "scan: $((N / 50)) changed" -m "Scan-Id: bench-reapply-$r"
-	/usr/bin/time -f "%e %U %S" -o "$W/t" ${PUSH_WRAP:+$PUSH_WRAP.$r} "$G" -C "$W/a" push >"$W/out"
+	bin=$G
+	[ -z "${GITCMDB_ALT:-}" ] || [ $((r % 2)) = 1 ] || bin=$GITCMDB_ALT
+	/usr/bin/time -f "%e %U %S" -o "$W/t" ${PUSH_WRAP:+$PUSH_WRAP.$r} "$bin" -C "$W/a" push >"$W/out"
 	grep -q "re-applied" "$W/out" || { echo "run $r: no re-apply: $(cat "$W/out")"; exit 1; }
 	read -r wall user sys <"$W/t"
-	walls+=("$wall") cpus+=("$(echo "$user + $sys" | bc)")
-	echo "  run $r: $wall s wall, $user s user, $sys s sys (load $(cut -d' ' -f1 /proc/loadavg))"
+	if [ "$bin" = "$G" ]; then
+		walls+=("$wall") cpus+=("$(echo "$user + $sys" | bc)")
+	else
+		awalls+=("$wall") acpus+=("$(echo "$user + $sys" | bc)")
+	fi
+	echo "  run $r ($bin): $wall s wall, $user s user, $sys s sys (load $(cut -d' ' -f1 /proc/loadavg))"
 done
 echo "push with re-apply of one scan commit ($((N / 50)) items changed, 100 annotated remotely):" \
 	"median $(printf '%s\n' "${walls[@]}" | med) s wall, $(printf '%s\n' "${cpus[@]}" | med) s CPU"
+[ -z "${GITCMDB_ALT:-}" ] || echo "  the same with $GITCMDB_ALT (even runs):" \
+	"median $(printf '%s\n' "${awalls[@]}" | med) s wall, $(printf '%s\n' "${acpus[@]}" | med) s CPU"
 kept=$(git -C "$W/central.git" grep -c "owner: team-.*-$RUNS\$" main -- host | wc -l)
 echo "annotations kept on the remote: $kept of 100; scan changes: $(git -C "$W/central.git" grep -l "version: s$RUNS\." main -- host | wc -l)"
 fi
