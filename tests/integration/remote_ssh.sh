@@ -101,9 +101,18 @@ done
 scanner() { # scanner I: ROUNDS scans of shard I/4, each pushed
 	local i=$1 r
 	for r in $(seq "$ROUNDS"); do
-		/usr/bin/time -f "%e s" -a -o "$T/s$i.log" "$GITCMDB" -C "$T/s$i" scan --limit "$GOOD" --shard "$i/4" --timeout 60 --push \
-			>>"$T/s$i.log" 2>&1 || { echo "round $r exit $?" >>"$T/s$i.fail"; tail -3 "$T/s$i.log" >>"$T/s$i.fail"; }
+		"$GITCMDB" -C "$T/s$i" scan --limit "$GOOD" --shard "$i/4" --timeout 60 --push >"$T/s$i.round" 2>&1 && continue
+		cat "$T/s$i.round" >>"$T/s$i.log"
+		# a push that lost every race (a busy machine: each attempt takes seconds while
+		# three others push) keeps its scan committed: the next push delivers it
+		if grep -q "kept moving" "$T/s$i.round"; then
+			echo "round $r" >>"$T/s$i.raced"
+		else
+			{ echo "round $r exit 1"; tail -3 "$T/s$i.round"; } >>"$T/s$i.fail"
+		fi
 	done
+	[ ! -e "$T/s$i.raced" ] || "$GITCMDB" -C "$T/s$i" push --attempts 60 >>"$T/s$i.log" 2>&1 ||
+		{ echo "the last push failed"; tail -3 "$T/s$i.log"; } >>"$T/s$i.fail"
 }
 person() { # an annotation on a scanned host, committed and pushed mid-way
 	sleep 3
@@ -122,7 +131,7 @@ for i in 1 2 3 4; do scanner "$i" & pids="$pids $!"; done
 person & pids="$pids $!"
 for p in $pids; do wait "$p"; done
 echo "concurrent phase: $(( $(date +%s) - start )) s for $ROUNDS rounds x 4 scanners"
-cat "$T/s1.log" | grep -E "^push|gitcmdb:| s$" >&2
+for i in 1 2 3 4; do [ ! -e "$T/s$i.raced" ] || echo "scanner $i: pushes that lost every race (delivered later): $(wc -l <"$T/s$i.raced")" >&2; done
 for f in s1 s2 s3 s4 p; do
 	[ ! -e "$T/$f.fail" ] || fail "$f failed: $(cat "$T/$f.fail"); $(grep -E "gitcmdb:|^push" "$T/$f.log")"
 done
