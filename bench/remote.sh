@@ -1,7 +1,12 @@
 #!/bin/bash
 # Benchmark of remotes and upkeep (prints figures; not a test).
 #
-#   bench/remote.sh BUILD_DIR [ITEMS]          (default ITEMS 10000)
+#   bench/remote.sh BUILD_DIR [ITEMS] [PARTS]   (default ITEMS 10000, PARTS push,reapply,growth)
+#
+# RUNS (default 5) re-apply rounds are timed; the median is printed with the load average.
+# GITCMDB_ALT: another gitcmdb binary for the even runs (an A/B under the same load).
+# PUSH_WRAP: a command prefix for those pushes, its last word suffixed with the run number
+# (PUSH_WRAP="strace -f -tt -o /tmp/push" writes /tmp/push.1 ...).
 #
 # 1. push of one scan commit to a loopback git server: the lab's sshd serving a bare
 #    repository (as root), else a file:// remote; median of 10.
@@ -13,9 +18,12 @@
 #    scans projected from them.
 # 4. gc: time to pack the loose objects left by those scans (git and libgit2).
 set -euo pipefail
-BUILD=$(cd "${1:?usage: bench/remote.sh BUILD_DIR [ITEMS]}" && pwd)
+BUILD=$(cd "${1:?usage: bench/remote.sh BUILD_DIR [ITEMS] [PARTS]}" && pwd)
 N=${2:-10000}
-G="$BUILD/gitcmdb"
+PARTS=",${3:-push,reapply,growth},"
+RUNS=${RUNS:-5}
+want() { case "$PARTS" in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
+G="${GITCMDB_BIN:-$BUILD/gitcmdb}"
 HERE=$(cd "$(dirname "$0")" && pwd)
 PY=/usr/bin/python3
 W=$(mktemp -d "${TMPDIR:-/tmp}/gitcmdb-bench-XXXXXX")
@@ -48,31 +56,41 @@ PY
 # drift DIR COUNT STEP TAG: change one package version of every STEP-th of COUNT items
 drift() {
 	"$PY" - "$@" <<'PY'
-import sys
+import re, sys
 d, n, step, tag = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 for i in range(0, n, step):
     p = "%s/host/h%05d.yaml" % (d, i)
-    s = open(p).read().replace("    pkg07: {arch: amd64, version: ", "    pkg07: {arch: amd64, version: %s" % tag, 1)
+    # flow style as generated, or block style once a re-merge wrote the item back
+    s = re.sub(r"(pkg07:[^v]*version: )", lambda m: m.group(1) + tag, open(p).read(), count=1)
     open(p, "w").write(s)
 PY
 }
 
-echo "== 1. push of one scan commit to a loopback server"
-git init -q --bare "$W/srv.git"
-"$G" init "$W/p" >/dev/null
-URL="file://$W/srv.git"
+med() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+URL_BASE=""
 if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then
 	LAB="$W/lab"
 	chmod 755 "$W"
 	"$HERE/../tests/lab/lab.sh" start "$LAB" >"$W/lab.log" 2>&1
 	eval "$("$HERE/../tests/lab/lab.sh" env "$LAB")"
-	chown -R "$LAB_USER" "$W/srv.git"
-	URL="ssh://$LAB_USER@127.0.0.1:$LAB_PORT_SELF$W/srv.git"
-	"$G" -C "$W/p" remote add origin "$URL" --identity "$LAB_KEY"
-	"$G" -C "$W/p" hostkeys enroll --remote origin >/dev/null
-else
-	"$G" -C "$W/p" remote add origin "$URL"
+	URL_BASE="ssh://$LAB_USER@127.0.0.1:$LAB_PORT_SELF"
 fi
+# remote_add REPO BARE: origin = BARE over the lab's sshd (else file://), host key enrolled
+remote_add() {
+	if [ -n "$LAB" ]; then
+		chown -R "$LAB_USER" "$2"
+		cp "$LAB/known_hosts" "$1/"
+		"$G" -C "$1" remote add origin "$URL_BASE$2" --identity "$LAB_KEY" >/dev/null
+	else
+		"$G" -C "$1" remote add origin "file://$2" >/dev/null
+	fi
+}
+
+if want push; then
+echo "== 1. push of one scan commit to a loopback server"
+git init -q --bare "$W/srv.git"
+mkdir "$W/p" && git -C "$W/p" init -q
+remote_add "$W/p" "$W/srv.git"
 gen "$W/p" 100 0 && git -C "$W/p" add -A && git -C "$W/p" commit -qm "100 hosts"
 "$G" -C "$W/p" push >/dev/null
 times=()
@@ -80,40 +98,62 @@ for r in $(seq 10); do
 	drift "$W/p" 100 50 "r$r." && git -C "$W/p" commit -qam "scan: 2 changed" -m "Scan-Id: bench-$r"
 	t0=$(ms); "$G" -C "$W/p" push >/dev/null; times+=($(( $(ms) - t0 )))
 done
-echo "push to $URL: median $(printf '%s\n' "${times[@]}" | sort -n | sed -n 5p) ms (all: ${times[*]})"
+echo "push to $(git -C "$W/p" config remote.origin.url): median $(printf '%s\n' "${times[@]}" | med) ms (all: ${times[*]}; load: $(cut -d' ' -f1 /proc/loadavg))"
+t0=$(ms); "$G" -C "$W/p" push >/dev/null; echo "push when up to date: $(( $(ms) - t0 )) ms"
+fi
 
-echo "== 2. re-apply after a non-fast-forward at $N items"
+if want reapply; then
+echo "== 2. re-apply after a non-fast-forward at $N items ($RUNS runs)"
+# over the lab's sshd when there is one, as scanners push (file:// makes libgit2 resend whole trees)
 git init -q --bare "$W/central.git"
 mkdir "$W/a" && git -C "$W/a" init -q
-CURL="$W/central.git"
-if [ -n "$LAB" ]; then # over the lab's sshd, as scanners push (file:// makes libgit2 resend whole trees)
-	CURL="ssh://$LAB_USER@127.0.0.1:$LAB_PORT_SELF$W/central.git"
-	cp "$LAB/known_hosts" "$W/a/"
-	"$G" -C "$W/a" remote add origin "$CURL" --identity "$LAB_KEY" >/dev/null
-else
-	"$G" -C "$W/a" remote add origin "$CURL" >/dev/null
-fi
+remote_add "$W/a" "$W/central.git"
 own() { [ -z "$LAB" ] || chown -R "$LAB_USER" "$W/central.git"; }
 t0=$(ms); gen "$W/a" "$N" 0; echo "generated $N items: $(( $(ms) - t0 )) ms"
 git -C "$W/a" add -A && git -C "$W/a" commit -qm "seed $N hosts"
-own
-t0=$(ms); "$G" -C "$W/a" push >/dev/null; echo "first push of $N items ($CURL): $(( $(ms) - t0 )) ms"
+t0=$(ms); "$G" -C "$W/a" push >/dev/null; echo "first push of $N items: $(( $(ms) - t0 )) ms"
 git clone -q "$W/central.git" "$W/b"
-"$PY" - "$W/b" "$N" <<'PY'
-import sys
-d, n = sys.argv[1], int(sys.argv[2])
+walls=() cpus=() awalls=() acpus=()
+for r in $(seq "$RUNS"); do
+	# a person annotates 100 items on the remote ...
+	git -C "$W/b" pull -q --ff-only "$W/central.git" main
+	"$PY" - "$W/b" "$N" "$r" <<'PY'
+import re, sys
+d, n, r = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 for i in range(0, n, n // 100):
     p = "%s/host/h%05d.yaml" % (d, i)
-    open(p, "a").write("annotations:\n  owner: team-%d\n" % i)
+    s = open(p).read()
+    if "annotations:\n" in s:
+        s = re.sub(r"  owner: team-.*", "  owner: team-%d-%s" % (i, r), s)
+    else:
+        s += "annotations:\n  owner: team-%d-%s\n" % (i, r)
+    open(p, "w").write(s)
 PY
-git -C "$W/b" commit -qam "owners of 100 hosts" && git -C "$W/b" push -q origin main
-own
-drift "$W/a" "$N" 50 "s1." && git -C "$W/a" commit -qam "scan: $((N / 50)) changed" -m "Scan-Id: bench-reapply"
-/usr/bin/time -f "%e s wall, %U s user, %S s sys" -o "$W/t" "$G" -C "$W/a" push
-echo "push with re-apply of one scan commit ($((N / 50)) items changed, 100 annotated remotely): $(cat "$W/t") (load: $(cut -d' ' -f1 /proc/loadavg))"
-kept=$(git -C "$W/central.git" grep -c 'owner: team-' main -- host | wc -l)
-echo "annotations kept on the remote: $kept of 100; scan changes: $(git -C "$W/central.git" grep -l 'version: s1\.' main -- host | wc -l)"
+	git -C "$W/b" commit -qam "owners of 100 hosts ($r)" && git -C "$W/b" push -q origin main
+	own
+	# ... while a scan changed 2 % of the items, 50 of them the same
+	drift "$W/a" "$N" 50 "s$r." && git -C "$W/a" commit -qam "scan: $((N / 50)) changed" -m "Scan-Id: bench-reapply-$r"
+	bin=$G
+	[ -z "${GITCMDB_ALT:-}" ] || [ $((r % 2)) = 1 ] || bin=$GITCMDB_ALT
+	/usr/bin/time -f "%e %U %S" -o "$W/t" ${PUSH_WRAP:+$PUSH_WRAP.$r} "$bin" -C "$W/a" push >"$W/out"
+	grep -q "re-applied" "$W/out" || { echo "run $r: no re-apply: $(cat "$W/out")"; exit 1; }
+	read -r wall user sys <"$W/t"
+	if [ "$bin" = "$G" ]; then
+		walls+=("$wall") cpus+=("$(echo "$user + $sys" | bc)")
+	else
+		awalls+=("$wall") acpus+=("$(echo "$user + $sys" | bc)")
+	fi
+	echo "  run $r ($bin): $wall s wall, $user s user, $sys s sys (load $(cut -d' ' -f1 /proc/loadavg))"
+done
+echo "push with re-apply of one scan commit ($((N / 50)) items changed, 100 annotated remotely):" \
+	"median $(printf '%s\n' "${walls[@]}" | med) s wall, $(printf '%s\n' "${cpus[@]}" | med) s CPU"
+[ -z "${GITCMDB_ALT:-}" ] || echo "  the same with $GITCMDB_ALT (even runs):" \
+	"median $(printf '%s\n' "${awalls[@]}" | med) s wall, $(printf '%s\n' "${acpus[@]}" | med) s CPU"
+kept=$(git -C "$W/central.git" grep -c "owner: team-.*-$RUNS\$" main -- host | wc -l)
+echo "annotations kept on the remote: $kept of 100; scan changes: $(git -C "$W/central.git" grep -l "version: s$RUNS\." main -- host | wc -l)"
+fi
 
+want growth || exit 0
 echo "== 3. growth per scan, 4. gc"
 for hosts in 1000 "$N"; do
 	R="$W/g$hosts"

@@ -42,6 +42,8 @@ static void print_report(const json_t *rep, const char *verb)
 	const char *status = json_string_value(json_object_get(rep, "status"));
 	json_int_t n = json_integer_value(json_object_get(rep, "reapplied"));
 
+	if (!strcmp(status, "up-to-date"))
+		status = "up to date at"; /* not "pushed": nothing travelled */
 	cli_printf("%s %s: %s %.12s", verb, json_string_value(json_object_get(rep, "remote")),
 		status, json_string_value(json_object_get(rep, "commit")));
 	if (n)
@@ -126,7 +128,9 @@ const cli_command cli_cmd_push = {
 		 "ownership rules: people's annotations and relations win, the scan's attributes\n"
 		 "win; others by merging their lines) keeping each message and its trailers,\n"
 		 "and pushes again, up to N times with a growing, jittered pause (up to 3 s).\n",
-	.notes = "exit status: 0 pushed or nothing to push, 1 failure (local commits are kept\n"
+	.notes = "prints 'pushed', or 'up to date' when the remote's main already was main\n"
+		 "(--json: status \"pushed\" or \"up-to-date\", and up_to_date true/false).\n"
+		 "exit status: 0 pushed or nothing to push, 1 failure (local commits are kept\n"
 		 "for the next push), 2 usage error.\n",
 	.options = push_options,
 	.opts_size = sizeof(push_args),

@@ -85,6 +85,8 @@ static int finish(json_t *rep, const char *status, const git_oid *id, int attemp
 
 	git_oid_tostr(hex, sizeof(hex), id);
 	if (json_object_set_new(rep, "status", json_string(status)) < 0 ||
+		json_object_set_new(
+			rep, "up_to_date", json_boolean(!strcmp(status, "up-to-date"))) < 0 ||
 		json_object_set_new(rep, "commit", json_string(hex)) < 0 ||
 		json_object_set_new(rep, "attempts", json_integer(attempts)) < 0 ||
 		json_object_set_new(rep, "reapplied", json_integer((json_int_t)n)) < 0)
@@ -102,7 +104,7 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 	cmdb_repo *repo, const cmdb__remote *r, const cmdb_push_opts *opts, int fetch_first)
 {
 	git_oid local, tip, after;
-	int has_tip = 0, rejected = 0, rc, has_after = 0;
+	int has_tip = 0, rejected = 0, rc, has_after = 0, up_to_date = 0;
 	size_t n = 0;
 	char moved[GIT_OID_HEXSZ + 1];
 
@@ -129,7 +131,7 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 		*reapplied = n;
 		git_oid_fromstr(&local, moved);
 	}
-	rc = cmdb__remote_push_oid(&rejected, repo, r, &local);
+	rc = cmdb__remote_push_oid(&rejected, &up_to_date, repo, r, &local);
 	if (rejected == 2) {
 		/* Refused: a lost race when the remote's main moved meanwhile, else for real. */
 		char *why = cmdb__strdup(cmdb_error_last());
@@ -155,7 +157,7 @@ static int push_round(int *again, const char **status, git_oid *pushed, size_t *
 		*again = 1;
 		return 0;
 	}
-	*status = "pushed";
+	*status = up_to_date ? "up-to-date" : "pushed";
 	git_oid_cpy(pushed, &local);
 	return 0;
 }

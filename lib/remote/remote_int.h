@@ -34,6 +34,7 @@ typedef struct {
 	int failed_code; /* CMDB_EHOSTKEY / CMDB_EAUTH once a callback refused */
 	char why[1024]; /* the refusal, for the error message */
 	char push_status[512]; /* the server's reason when it refused the ref update */
+	int up_to_date; /* the push found the remote's main already at the commit */
 } cmdb__conn;
 
 /* known_hosts on main, parsed (none yet: empty); for checking and enrolling a git server. */
@@ -44,9 +45,11 @@ int cmdb__remote_fetch(git_oid *tip, int *has_tip, cmdb_repo *repo, const cmdb__
 /*
  * Push local commit id to the remote's main (never forced). *rejected = 1 when the remote
  * moved on (not a fast-forward: fetch and try again); a refusal for another reason is
- * CMDB_ERROR with the server's words.
+ * CMDB_ERROR with the server's words. *up_to_date = 1 when the remote's main already was
+ * id (nothing sent).
  */
-int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r, const git_oid *id);
+int cmdb__remote_push_oid(
+	int *rejected, int *up_to_date, cmdb_repo *repo, const cmdb__remote *r, const git_oid *id);
 
 /*
  * Re-apply the commits of (onto..local], oldest first, on onto: *out is the new tip
@@ -54,5 +57,15 @@ int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r,
  */
 int cmdb__remote_reapply(git_oid *out, size_t *count, cmdb_repo *repo, const git_oid *onto,
 	const git_oid *local, const cmdb_push_opts *opts);
+
+/*
+ * A second handle (*git) on the repository at gitdir whose object writes stay in memory
+ * until flushed as one pack of exactly those objects (objpack.c). Close discards what
+ * was not flushed.
+ */
+typedef struct cmdb__objpack cmdb__objpack;
+int cmdb__objpack_open(cmdb__objpack **out, git_repository **git, const char *gitdir);
+int cmdb__objpack_flush(cmdb__objpack *p);
+void cmdb__objpack_close(cmdb__objpack *p);
 
 #endif

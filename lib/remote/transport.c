@@ -163,6 +163,18 @@ static int push_ref_status(const char *refname, const char *status, void *payloa
 	return 0;
 }
 
+/* What the push will do, once the server listed its refs: nothing when main is there. */
+static int negotiation(const git_push_update **updates, size_t len, void *payload)
+{
+	cmdb__conn *c = payload;
+
+	c->up_to_date = len > 0;
+	for (size_t i = 0; i < len; i++)
+		if (!git_oid_equal(&updates[i]->src, &updates[i]->dst))
+			c->up_to_date = 0;
+	return 0;
+}
+
 /* The server's "remote:" lines (a hook's words), the last ones kept. */
 static int sideband(const char *str, int len, void *payload)
 {
@@ -187,6 +199,7 @@ static void set_callbacks(git_remote_callbacks *cb, cmdb__conn *c)
 	cb->certificate_check = cert_check;
 	cb->credentials = credentials;
 	cb->push_update_reference = push_ref_status;
+	cb->push_negotiation = negotiation;
 	cb->sideband_progress = sideband;
 	cb->payload = c;
 }
@@ -328,7 +341,8 @@ static void drop_stale_push_refs(git_repository *git)
 	git_error_clear();
 }
 
-int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r, const git_oid *id)
+int cmdb__remote_push_oid(
+	int *rejected, int *up_to_date, cmdb_repo *repo, const cmdb__remote *r, const git_oid *id)
 {
 	git_remote *remote = NULL;
 	git_push_options po;
@@ -339,6 +353,7 @@ int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r,
 	int err, rc;
 
 	*rejected = 0;
+	*up_to_date = 0;
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	drop_stale_push_refs(cmdb__repo_git(repo));
 	/* Push exactly id (main may move meanwhile): a ref of our own names it. */
@@ -365,6 +380,7 @@ int cmdb__remote_push_oid(int *rejected, cmdb_repo *repo, const cmdb__remote *r,
 		rc = cmdb__error(CMDB_ERROR, "remote %s refused the push (%s)%s%s", r->name,
 			c.push_status, *c.why ? "; server said: " : "", c.why);
 	} else {
+		*up_to_date = c.up_to_date;
 		rc = set_tracking(repo, r, id);
 	}
 	dispose_conn(&c, remote);

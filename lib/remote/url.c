@@ -18,11 +18,38 @@ static int bad(const char *url, const char *why)
 		url, why);
 }
 
+/*
+ * What a host name or address, and a user name, may hold: no white space or control
+ * characters, and none of the characters that delimit the URL's parts, so the host
+ * whose key is checked is the one libgit2 connects to (a second '@', a '[' inside a
+ * bracketed address and a '%'-escape would each be read differently there).
+ */
+static const char *bad_char(const char *s, const char *also)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f || strchr("@[]/\\%", *s) ||
+			strchr(also, *s))
+			return s;
+	return NULL;
+}
+
+static int check_names(cmdb__remote *r, int bracketed)
+{
+	if (bad_char(r->host, bracketed ? "" : ":"))
+		return bad(r->url, "the host holds a character a host name cannot have");
+	if (r->user && bad_char(r->user, ":"))
+		return bad(r->url,
+			"the user name holds a character it cannot have (no password in the "
+			"URL: use an identity file or the ssh agent)");
+	return 0;
+}
+
 /* authority = [user@]host[:port] (port only when allow_port), of length n. */
 static int parse_authority(cmdb__remote *r, const char *a, size_t n, int allow_port)
 {
 	const char *at = memchr(a, '@', n), *h, *end = a + n, *colon = NULL;
 	char *e = NULL;
+	int rc;
 
 	if (at) {
 		if (at == a)
@@ -50,6 +77,8 @@ static int parse_authority(cmdb__remote *r, const char *a, size_t n, int allow_p
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if (!*r->host)
 		return bad(r->url, "no host");
+	if ((rc = check_names(r, h < end && *h == '[')) < 0)
+		return rc;
 	r->port = 22;
 	if (colon && colon + 1 < end) {
 		long p = strtol(colon + 1, &e, 10);

@@ -11,7 +11,14 @@ run_cli 0 -C "$T/a" remote add origin "file://$T/central.git"
 run_cli 1 -C "$T/a" pull
 assert_contains "$ERR" "has no refs/heads/main yet: push first" "pull of an empty remote"
 run_cli 0 -C "$T/a" push
+assert_contains "$OUT" "push origin: pushed" "first push"
 assert_eq "$(main_of "$T/central.git")" "$(main_of "$T/a")" "first push"
+# pushing again sends nothing and says so (text and --json)
+run_cli 0 -C "$T/a" push
+assert_eq "$OUT" "push origin: up to date at $(git -C "$T/a" rev-parse --short=12 main)" "second push"
+run_cli 0 -C "$T/a" push --json
+assert_eq "$("$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["up_to_date"], d["reapplied"])' <<<"$OUT")" \
+	"up-to-date True 0" "second push, --json"
 git clone -q "$T/central.git" "$T/b"
 run_cli 0 -C "$T/b" remote list
 assert_eq "$OUT" "origin	$T/central.git" "a git clone's remote"
@@ -41,7 +48,8 @@ item z >"$T/b/application/z.yaml"
 GIT_AUTHOR_NAME=bee run_cli 0 -C "$T/b" commit -m "z by b" --change "$chg"
 old_b=$(main_of "$T/b")
 run_cli 0 -C "$T/b" push --json
-assert_eq "$("$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["reapplied"])' <<<"$OUT")" "pushed 1" "re-applied push"
+assert_eq "$("$PYTHON" -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["up_to_date"], d["reapplied"])' <<<"$OUT")" \
+	"pushed False 1" "re-applied push"
 assert_eq "$(git -C "$T/central.git" log -1 --format='%an|%s|%(trailers:key=Change,valueonly)' main)" "bee|z by b|$chg" \
 	"message, author and trailer kept"
 assert_eq "$(git -C "$T/central.git" rev-parse main~1)" "$(main_of "$T/a")" "on the remote's tip"

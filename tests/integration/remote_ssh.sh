@@ -10,7 +10,7 @@ eval "$("$LAB_SH" env "$LAB")"
 # Under ASan, full malloc stacks: libgit2 has no frame pointers, and tests/lsan.supp names
 # the libgit2 function whose leak on a refused host key is libgit2's own.
 [ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
-ROUNDS=${REMOTE_ROUNDS:-6} # 20 take 3-4 minutes on a busy 2-core machine
+ROUNDS=${REMOTE_ROUNDS:-20}
 KILLS=${REMOTE_KILLS:-10}
 GOOD='web01-001,db01-001,app01-001,rocky9-001,alpine319-001' # every shard of 4 holds one or two
 # The sandbox's bare repositories are the lab user's (git runs as that user over SSH);
@@ -47,6 +47,8 @@ assert_contains "$(git -C "$T/u" show main:known_hosts)" "[127.0.0.1]:$LAB_PORT_
 run_cli 0 -C "$T/u" push
 assert_contains "$OUT" "pushed" "push after enrolment"
 assert_eq "$(main_of "$T/u.git")" "$(main_of "$T/u")" "server main"
+run_cli 0 -C "$T/u" push
+assert_contains "$OUT" "push origin: up to date at" "push with nothing new"
 # a changed key (the lab's other host key on another port) is refused as changed
 run_cli 0 -C "$T/u" remote add other "ssh://$LAB_USER@127.0.0.1:$LAB_PORT_HOSTKEY$T/u.git"
 printf '[127.0.0.1]:%s %s\n' "$LAB_PORT_HOSTKEY" "$(cut -d' ' -f1,2 "$LAB/hostkey_ed25519.pub")" >>"$T/u/known_hosts"
@@ -99,9 +101,18 @@ done
 scanner() { # scanner I: ROUNDS scans of shard I/4, each pushed
 	local i=$1 r
 	for r in $(seq "$ROUNDS"); do
-		/usr/bin/time -f "%e s" -a -o "$T/s$i.log" "$GITCMDB" -C "$T/s$i" scan --limit "$GOOD" --shard "$i/4" --timeout 60 --push \
-			>>"$T/s$i.log" 2>&1 || { echo "round $r exit $?" >>"$T/s$i.fail"; tail -3 "$T/s$i.log" >>"$T/s$i.fail"; }
+		"$GITCMDB" -C "$T/s$i" scan --limit "$GOOD" --shard "$i/4" --timeout 60 --push >"$T/s$i.round" 2>&1 && continue
+		cat "$T/s$i.round" >>"$T/s$i.log"
+		# a push that lost every race (a busy machine: each attempt takes seconds while
+		# three others push) keeps its scan committed: the next push delivers it
+		if grep -q "kept moving" "$T/s$i.round"; then
+			echo "round $r" >>"$T/s$i.raced"
+		else
+			{ echo "round $r exit 1"; tail -3 "$T/s$i.round"; } >>"$T/s$i.fail"
+		fi
 	done
+	[ ! -e "$T/s$i.raced" ] || "$GITCMDB" -C "$T/s$i" push --attempts 60 >>"$T/s$i.log" 2>&1 ||
+		{ echo "the last push failed"; tail -3 "$T/s$i.log"; } >>"$T/s$i.fail"
 }
 person() { # an annotation on a scanned host, committed and pushed mid-way
 	sleep 3
@@ -120,7 +131,7 @@ for i in 1 2 3 4; do scanner "$i" & pids="$pids $!"; done
 person & pids="$pids $!"
 for p in $pids; do wait "$p"; done
 echo "concurrent phase: $(( $(date +%s) - start )) s for $ROUNDS rounds x 4 scanners"
-cat "$T/s1.log" | grep -E "^push|gitcmdb:| s$" >&2
+for i in 1 2 3 4; do [ ! -e "$T/s$i.raced" ] || echo "scanner $i: pushes that lost every race (delivered later): $(wc -l <"$T/s$i.raced")" >&2; done
 for f in s1 s2 s3 s4 p; do
 	[ ! -e "$T/$f.fail" ] || fail "$f failed: $(cat "$T/$f.fail"); $(grep -E "gitcmdb:|^push" "$T/$f.log")"
 done

@@ -47,6 +47,13 @@ static void test_remote__url_forms(void **state)
 		{"ssh://@h/r", CMDB_EINVALID, 0, NULL, NULL, 0},
 		{"ssh:///r", CMDB_EINVALID, 0, NULL, NULL, 0},
 		{"ssh://[::1/r", CMDB_EINVALID, 0, NULL, NULL, 0},
+		/* characters a host or user cannot hold: libgit2 would read them otherwise */
+		{"[[1]:A", CMDB_EINVALID, 0, NULL, NULL, 0},
+		{"ssh://a@b@c/r", CMDB_EINVALID, 0, NULL, NULL, 0},
+		{"ssh://u:secret@h/r", CMDB_EINVALID, 0, NULL, NULL, 0},
+		{"ssh://h%41/r", CMDB_EINVALID, 0, NULL, NULL, 0},
+		{"ssh://h\tx/r", CMDB_EINVALID, 0, NULL, NULL, 0},
+		{"u@h x:r", CMDB_EINVALID, 0, NULL, NULL, 0},
 		{"host:", CMDB_EINVALID, 0, NULL, NULL, 0},
 		{"u@:path", CMDB_EINVALID, 0, NULL, NULL, 0},
 	};
