@@ -349,12 +349,12 @@ static int commit(run *r)
 		r->o->from == CMDB_IMPORT_SERVICENOW ? "servicenow" : "generic",
 		json_array_size(cr), json_array_size(up),
 		json_array_size(json_object_get(r->res, "skipped")));
-	if (json_array_size(json_object_get(r->res, "linked")) && o < sizeof(msg))
-		o += (size_t)snprintf(msg + o, sizeof(msg) - o,
-			"%zu incidents listed in their problems\n",
-			json_array_size(json_object_get(r->res, "linked")));
 	list_ids(msg, sizeof(msg), &o, "created", cr);
 	list_ids(msg, sizeof(msg), &o, "updated", up);
+	if (json_array_size(json_object_get(r->res, "linked")) && o < sizeof(msg))
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+			"\nlinked: %zu incidents listed in their problems",
+			json_array_size(json_object_get(r->res, "linked")));
 	if ((rc = cmdb_record_batch_commit(oid, r->batch, msg)) == 0)
 		json_object_set_new(r->res, "commit", json_string(oid));
 	return rc;
