@@ -20,6 +20,7 @@ struct cmdb_record_batch {
 	cmdb_changeset *cs;
 	json_t *paths; /* path → true, the files already in cs */
 	json_t *linked; /* path → doc, records of other kinds changed by cmdb_record_batch_link */
+	json_t *known; /* path → true: files at head or in cs that relations may name */
 };
 
 int cmdb_record_batch_new(cmdb_record_batch **out, cmdb_repo *repo, cmdb_record_kind kind)
@@ -43,7 +44,8 @@ int cmdb_record_batch_new(cmdb_record_batch **out, cmdb_repo *repo, cmdb_record_
 		(rc = cmdb_changeset_new(&b->cs)) < 0)
 		goto done;
 	b->next = cmdb_record_next_number(kind, paths);
-	if (!(b->paths = json_object()) || !(b->linked = json_object()))
+	if (!(b->paths = json_object()) || !(b->linked = json_object()) ||
+		!(b->known = json_object()))
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 done:
 	json_decref(paths);
@@ -62,6 +64,7 @@ void cmdb_record_batch_free(cmdb_record_batch *b)
 	cmdb_changeset_free(b->cs);
 	json_decref(b->paths);
 	json_decref(b->linked);
+	json_decref(b->known);
 	cmdb_free(b);
 }
 
@@ -182,11 +185,12 @@ int cmdb_record_batch_put(char **out_id, cmdb_record_batch *b, const char *id,
 		rc = 1;
 		goto done;
 	}
-	if ((rc = cmdb__record_validate(b->schema, b->repo, b->head, path, yaml, len, doc, what)) <
-			0 ||
+	if ((rc = cmdb__record_validate_in(
+		     b->schema, b->repo, b->head, path, yaml, len, doc, what, b->known)) < 0 ||
 		(rc = cmdb_changeset_put_file(b->cs, path, yaml, len)) < 0)
 		goto done;
-	if (json_object_set_new(b->paths, path, json_true()) < 0) {
+	if (json_object_set_new(b->paths, path, json_true()) < 0 ||
+		json_object_set_new(b->known, path, json_true()) < 0) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -254,10 +258,11 @@ int cmdb_record_batch_link(cmdb_record_batch *b, cmdb_record_kind kind, const ch
 		goto done;
 	}
 	if ((rc = cmdb__record_validate_in(
-		     b->schema, b->repo, b->head, path, after, alen, doc, what, b->paths)) < 0 ||
+		     b->schema, b->repo, b->head, path, after, alen, doc, what, b->known)) < 0 ||
 		(rc = cmdb_changeset_put_file(b->cs, path, after, alen)) < 0)
 		goto done;
 	if (json_object_set_new(b->paths, path, json_true()) < 0 ||
+		json_object_set_new(b->known, path, json_true()) < 0 ||
 		json_object_set(b->linked, path, doc) < 0)
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 done:
