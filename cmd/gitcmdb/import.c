@@ -70,6 +70,11 @@ static void print_text(const json_t *res, int dry)
 
 	print_list(res, "created", dry ? "would create" : "created");
 	print_list(res, "updated", dry ? "would update" : "updated");
+	json_array_foreach(json_object_get(res, "linked"), i, e)
+		printf("%s %s to problem %s (row %lld)\n", dry ? "would link" : "linked",
+			json_string_value(json_object_get(e, "incident")),
+			json_string_value(json_object_get(e, "problem")),
+			(long long)json_integer_value(json_object_get(e, "row")));
 	json_array_foreach(skipped, i, e)
 		cli_errorf(0, "skipped: %s", json_string_value(json_object_get(e, "message")));
 	printf("%zu created, %zu updated, %zu unchanged, %zu skipped",

@@ -156,6 +156,16 @@ CMDB_API const char *cmdb_record_batch_head(const cmdb_record_batch *b);
  */
 CMDB_API int cmdb_record_batch_put(char **out_id, cmdb_record_batch *b, const char *id,
 	const json_t *attributes, const json_t *relations, const char *source);
+/*
+ * Add target (a record id such as INC-0001, maybe one put by this batch) to relation rel of
+ * the record id of kind, which may be of another kind than the batch's (an incident import
+ * lists each incident in its problem's `incidents`). The record is read at head (or as an
+ * earlier link left it), validated with the batch's records counted as existing, and
+ * written with the batch. 0 when changed, 1 when it already lists target; CMDB_ENOTFOUND
+ * when there is no such record, CMDB_EINVALID naming the record; the batch unchanged.
+ */
+CMDB_API int cmdb_record_batch_link(cmdb_record_batch *b, cmdb_record_kind kind, const char *id,
+	const char *rel, const char *target);
 /* How many records the batch would write. */
 CMDB_API size_t cmdb_record_batch_count(const cmdb_record_batch *b);
 /* Commit the batch (not empty) with message, authored by the person (cmdb_repo_user). */

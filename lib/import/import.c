@@ -22,6 +22,7 @@ typedef struct {
 	cmdb__import_cis *cis;
 	json_t *refs; /* external_ref → our id, records of kind */
 	json_t *changes, *incidents; /* the same for caused_by / incidents */
+	json_t *problems; /* the same, and each problem's id → itself, for problem_id */
 	json_t *seen; /* external_ref → row, in this file */
 	json_t *res; /* the result */
 } run;
@@ -51,7 +52,7 @@ static int skip(run *r, const json_t *row, const char *ref, const char *field, c
 	return 0;
 }
 
-/* external_ref → id of the records of kind at main. */
+/* external_ref → id of the records of kind at main, and each id → itself. */
 static int refs_of(json_t **out, cmdb_repo *repo, cmdb_record_kind kind)
 {
 	json_t *list = NULL, *e;
@@ -68,6 +69,15 @@ static int refs_of(json_t **out, cmdb_repo *repo, cmdb_record_kind kind)
 
 		if (ref && !json_object_get(*out, ref))
 			json_object_set(*out, ref, json_object_get(e, "id"));
+	}
+	json_array_foreach(list, i, e)
+	{
+		const char *id = json_string_value(json_object_get(e, "id"));
+
+		if (id && json_object_set(*out, id, json_object_get(e, "id")) < 0) {
+			json_decref(list);
+			return cmdb__error(CMDB_ERROR, "out of memory");
+		}
 	}
 	json_decref(list);
 	return 0;
@@ -116,6 +126,8 @@ static const char *column_of(const run *r, const char *what)
 		return sn ? "number" : "external_ref";
 	if (!strcmp(what, "cis"))
 		return sn ? "cmdb_ci" : "affects";
+	if (!strcmp(what, "problem"))
+		return sn ? "problem_id" : "problem";
 	return what;
 }
 
@@ -129,18 +141,81 @@ static int add_done(run *r, const char *section, const json_t *row, const char *
 	return 0;
 }
 
+/* The problems mapped names (number or id) into *ids; 1 when one is unknown (skipped). */
+static int problems_of(json_t **ids, run *r, const json_t *row, const char *ref, json_t *mapped)
+{
+	json_t *e;
+	size_t i;
+	int failed = 0, rc;
+	char msg[200];
+
+	if (!(*ids = json_array()))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	json_array_foreach(json_object_get(mapped, "problem"), i, e)
+	{
+		const json_t *id = json_object_get(r->problems, json_string_value(e));
+
+		if (id) {
+			if (json_array_append(*ids, (json_t *)id) < 0)
+				return cmdb__error(CMDB_ERROR, "out of memory");
+			continue;
+		}
+		snprintf(msg, sizeof(msg),
+			"no problem numbered '%s' (nor with that id) on main: import problems "
+			"first",
+			json_string_value(e));
+		if ((rc = skip(r, row, ref, column_of(r, "problem"), msg)) < 0)
+			return rc;
+		failed = 1;
+	}
+	return failed;
+}
+
+/* List incident id in its problems (the incident is in the batch already). */
+static int link_problems(run *r, const json_t *row, const char *ref, const char *id, json_t *pids)
+{
+	json_t *e, *l;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(pids, i, e)
+	{
+		rc = cmdb_record_batch_link(
+			r->batch, CMDB_RECORD_PROBLEM, json_string_value(e), "incidents", id);
+		if (rc == CMDB_EINVALID || rc == CMDB_ENOTFOUND) {
+			char *msg = cmdb__sprintf("%s: incident %s is imported without this link",
+				cmdb_error_last(), id);
+
+			cmdb_error_clear();
+			rc = skip(
+				r, row, ref, column_of(r, "problem"), msg ? msg : "out of memory");
+			cmdb_free(msg);
+		} else if (rc == 0) {
+			l = json_pack("{s:O, s:O, s:s}", "row", json_object_get(row, "row"),
+				"problem", e, "incident", id);
+			if (!l || json_array_append_new(json_object_get(r->res, "linked"), l) < 0)
+				rc = cmdb__error(CMDB_ERROR, "out of memory");
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Put the record of mapped row into the batch (or skip it, said). */
 static int put(run *r, const json_t *row, json_t *mapped)
 {
 	const char *ref = json_string_value(json_object_get(mapped, "external_ref"));
 	const char *id = ref ? json_string_value(json_object_get(r->refs, ref)) : NULL;
-	json_t *rels = json_object(), *attrs = json_object_get(mapped, "attributes");
+	json_t *rels = json_object(), *attrs = json_object_get(mapped, "attributes"), *pids = NULL;
 	char *out_id = NULL;
 	int rc = 0, failed = 0;
 
 	if (!rels)
 		return cmdb__error(CMDB_ERROR, "out of memory");
-	if (json_object_get(mapped, "cis") &&
+	if ((rc = problems_of(&pids, r, row, ref, mapped)) != 0)
+		failed |= rc > 0;
+	if (rc >= 0 && json_object_get(mapped, "cis") &&
 		(rc = resolve(r, row, ref, mapped, "cis", "affects", column_of(r, "cis"), NULL,
 			 rels)) != 0)
 		failed |= rc > 0;
@@ -164,9 +239,12 @@ static int put(run *r, const json_t *row, json_t *mapped)
 				: id ? "updated"
 				     : "created",
 			row, out_id, ref);
+		if (rc >= 0)
+			rc = link_problems(r, row, ref, out_id, pids);
 	}
 done:
 	cmdb_free(out_id);
+	json_decref(pids);
 	json_decref(rels);
 	return rc < 0 ? rc : 0;
 }
@@ -273,6 +351,10 @@ static int commit(run *r)
 		json_array_size(json_object_get(r->res, "skipped")));
 	list_ids(msg, sizeof(msg), &o, "created", cr);
 	list_ids(msg, sizeof(msg), &o, "updated", up);
+	if (json_array_size(json_object_get(r->res, "linked")) && o < sizeof(msg))
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o,
+			"\nlinked: %zu incidents listed in their problems",
+			json_array_size(json_object_get(r->res, "linked")));
 	if ((rc = cmdb_record_batch_commit(oid, r->batch, msg)) == 0)
 		json_object_set_new(r->res, "commit", json_string(oid));
 	return rc;
@@ -285,10 +367,11 @@ static void run_dispose(run *r)
 	json_decref(r->refs);
 	json_decref(r->changes);
 	json_decref(r->incidents);
+	json_decref(r->problems);
 	json_decref(r->seen);
 	json_decref(r->res);
 	r->batch = NULL, r->cis = NULL, r->res = NULL;
-	r->refs = r->changes = r->incidents = r->seen = NULL;
+	r->refs = r->changes = r->incidents = r->problems = r->seen = NULL;
 }
 
 /* Plan every row on main's tip and commit: once, or CMDB_ELOCKED when main moved. */
@@ -298,12 +381,12 @@ static int attempt(run *r, const json_t *table)
 	size_t i;
 	int rc;
 
-	r->res = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:n, s:[], s:[], s:[], s:[]}", "file",
-		r->file, "kind", kinds[r->o->kind], "from",
+	r->res = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:n, s:[], s:[], s:[], s:[], s:[]}",
+		"file", r->file, "kind", kinds[r->o->kind], "from",
 		r->o->from == CMDB_IMPORT_SERVICENOW ? "servicenow" : "generic", "rows",
 		(json_int_t)json_array_size(json_object_get(table, "rows")), "dry_run",
 		r->o->dry_run, "strict", r->o->strict, "commit", "created", "updated", "unchanged",
-		"skipped");
+		"skipped", "linked");
 	if (!r->res || !(r->seen = json_object()))
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((rc = cmdb_record_batch_new(&r->batch, r->repo, r->o->kind)) < 0 ||
@@ -313,7 +396,8 @@ static int attempt(run *r, const json_t *table)
 		return rc;
 	/* the records other kinds name: an incident's caused_by, a problem's incidents */
 	if (r->o->kind == CMDB_RECORD_INCIDENT &&
-		(rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0)
+		((rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0 ||
+			(rc = refs_of(&r->problems, r->repo, CMDB_RECORD_PROBLEM)) < 0))
 		return rc;
 	if (r->o->kind == CMDB_RECORD_PROBLEM &&
 		(rc = refs_of(&r->incidents, r->repo, CMDB_RECORD_INCIDENT)) < 0)

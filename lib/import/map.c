@@ -26,6 +26,7 @@ typedef enum {
 	C_CIS, /* affected CI names */
 	C_CAUSED_BY,
 	C_INCIDENTS,
+	C_PROBLEM,
 } conv;
 
 typedef struct {
@@ -83,7 +84,8 @@ static const colmap sn_incident[] = {{"number", "external_ref", C_REF, NULL},
 	{"priority", "severity", C_CHOICE, sn_priority}, {"opened_at", "opened", C_TIME, NULL},
 	{"resolved_at", "resolved", C_TIME, NULL}, {"closed_at", "closed", C_TIME, NULL},
 	{"cmdb_ci", NULL, C_CIS, NULL}, {"affected_cis", NULL, C_CIS, NULL},
-	{"caused_by", NULL, C_CAUSED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
+	{"caused_by", NULL, C_CAUSED_BY, NULL}, {"problem_id", NULL, C_PROBLEM, NULL},
+	{NULL, NULL, C_TEXT, NULL}};
 static const colmap sn_problem[] = {{"number", "external_ref", C_REF, NULL},
 	{"short_description", "summary", C_TEXT, NULL},
 	{"state", "status", C_CHOICE, sn_problem_state},
@@ -103,7 +105,8 @@ static const colmap gen_incident[] = {{"external_ref", "external_ref", C_REF, NU
 	{"status", "status", C_LOWER, NULL}, {"severity", "severity", C_LOWER, NULL},
 	{"opened", "opened", C_TIME, NULL}, {"resolved", "resolved", C_TIME, NULL},
 	{"closed", "closed", C_TIME, NULL}, {"affects", NULL, C_CIS, NULL},
-	{"caused_by", NULL, C_CAUSED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
+	{"caused_by", NULL, C_CAUSED_BY, NULL}, {"problem", NULL, C_PROBLEM, NULL},
+	{NULL, NULL, C_TEXT, NULL}};
 static const colmap gen_problem[] = {{"external_ref", "external_ref", C_REF, NULL},
 	{"summary", "summary", C_TEXT, NULL}, {"status", "status", C_LOWER, NULL},
 	{"root_cause", "root_cause", C_TEXT, NULL}, {"workaround", "workaround", C_TEXT, NULL},
@@ -274,6 +277,7 @@ static int one(map_state *m, const colmap *c, const char *v)
 	case C_CIS: return list(m, "cis", v);
 	case C_CAUSED_BY: return list(m, "caused_by", v);
 	case C_INCIDENTS: return list(m, "incidents", v);
+	case C_PROBLEM: return list(m, "problem", v);
 	}
 	return 0;
 }

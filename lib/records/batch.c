@@ -19,6 +19,8 @@ struct cmdb_record_batch {
 	unsigned long next; /* the next free record number */
 	cmdb_changeset *cs;
 	json_t *paths; /* path → true, the files already in cs */
+	json_t *linked; /* path → doc, records of other kinds changed by cmdb_record_batch_link */
+	json_t *known; /* path → true: files at head or in cs that relations may name */
 };
 
 int cmdb_record_batch_new(cmdb_record_batch **out, cmdb_repo *repo, cmdb_record_kind kind)
@@ -42,7 +44,8 @@ int cmdb_record_batch_new(cmdb_record_batch **out, cmdb_repo *repo, cmdb_record_
 		(rc = cmdb_changeset_new(&b->cs)) < 0)
 		goto done;
 	b->next = cmdb_record_next_number(kind, paths);
-	if (!(b->paths = json_object()))
+	if (!(b->paths = json_object()) || !(b->linked = json_object()) ||
+		!(b->known = json_object()))
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 done:
 	json_decref(paths);
@@ -60,6 +63,8 @@ void cmdb_record_batch_free(cmdb_record_batch *b)
 	cmdb_schema_free(b->schema);
 	cmdb_changeset_free(b->cs);
 	json_decref(b->paths);
+	json_decref(b->linked);
+	json_decref(b->known);
 	cmdb_free(b);
 }
 
@@ -180,11 +185,12 @@ int cmdb_record_batch_put(char **out_id, cmdb_record_batch *b, const char *id,
 		rc = 1;
 		goto done;
 	}
-	if ((rc = cmdb__record_validate(b->schema, b->repo, b->head, path, yaml, len, doc, what)) <
-			0 ||
+	if ((rc = cmdb__record_validate_in(
+		     b->schema, b->repo, b->head, path, yaml, len, doc, what, b->known)) < 0 ||
 		(rc = cmdb_changeset_put_file(b->cs, path, yaml, len)) < 0)
 		goto done;
-	if (json_object_set_new(b->paths, path, json_true()) < 0) {
+	if (json_object_set_new(b->paths, path, json_true()) < 0 ||
+		json_object_set_new(b->known, path, json_true()) < 0) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 		goto done;
 	}
@@ -200,6 +206,70 @@ done:
 	cmdb_free(path);
 	cmdb_free(old);
 	cmdb_free(yaml);
+	return rc;
+}
+
+/* A copy of the document at path as the batch has it: changed by an earlier link, else at head. */
+static int linked_doc(
+	json_t **doc, cmdb_record_batch *b, const char *id, const char *path, cmdb_record_kind kind)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	*doc = NULL;
+	if ((*doc = json_object_get(b->linked, path)))
+		return (*doc = json_deep_copy(*doc)) ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
+	rc = cmdb_repo_read(&buf, &len, b->repo, b->head, path);
+	if (rc == CMDB_ENOTFOUND)
+		rc = cmdb__error(CMDB_ENOTFOUND, "no %s %s on main", cmdb_record_type(kind), id);
+	if (rc == 0 && (rc = cmdb_yaml_parse(doc, buf, len, path)) == 0 && !json_is_object(*doc)) {
+		json_decref(*doc);
+		*doc = NULL;
+		rc = cmdb__error(CMDB_EINVALID, "%s %s: %s is not a map: fix the record",
+			cmdb_record_type(kind), id, path);
+	}
+	cmdb_free(buf);
+	return rc;
+}
+
+int cmdb_record_batch_link(cmdb_record_batch *b, cmdb_record_kind kind, const char *id,
+	const char *rel, const char *target)
+{
+	const char *type = cmdb_record_type(kind), *targets[1] = {target};
+	cmdb_id_list list = {targets, 1};
+	char *path = NULL, *before = NULL, *after = NULL, what[80];
+	size_t blen = 0, alen = 0;
+	json_t *doc = NULL;
+	int rc;
+
+	if (!type)
+		return cmdb__error(CMDB_EINVALID, "unknown record kind %d", (int)kind);
+	snprintf(what, sizeof(what), "%s %s", type, id);
+	if (!(path = cmdb__sprintf("%s/%s.yaml", type, id)))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if ((rc = linked_doc(&doc, b, id, path, kind)) < 0 ||
+		(rc = cmdb_yaml_emit(&before, &blen, doc, CMDB_YAML_ITEM)) < 0 ||
+		(rc = cmdb__record_relate(doc, rel, &list, what)) < 0 ||
+		(rc = cmdb_yaml_emit(&after, &alen, doc, CMDB_YAML_ITEM)) < 0)
+		goto done;
+	if (blen == alen && memcmp(before, after, alen) == 0) {
+		rc = 1;
+		goto done;
+	}
+	if ((rc = cmdb__record_validate_in(
+		     b->schema, b->repo, b->head, path, after, alen, doc, what, b->known)) < 0 ||
+		(rc = cmdb_changeset_put_file(b->cs, path, after, alen)) < 0)
+		goto done;
+	if (json_object_set_new(b->paths, path, json_true()) < 0 ||
+		json_object_set_new(b->known, path, json_true()) < 0 ||
+		json_object_set(b->linked, path, doc) < 0)
+		rc = cmdb__error(CMDB_ERROR, "out of memory");
+done:
+	json_decref(doc);
+	cmdb_free(path);
+	cmdb_free(before);
+	cmdb_free(after);
 	return rc;
 }
 

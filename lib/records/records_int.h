@@ -53,5 +53,13 @@ int cmdb__record_schemas(cmdb_schema **out, cmdb_repo *repo, const char *head);
  */
 int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
 	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what);
+/*
+ * The same, a related item also counting as existing when known (path → true) names its
+ * file: records written by the same batch, and items found at head by an earlier check,
+ * which are added to it.
+ */
+int cmdb__record_validate_in(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
+	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what,
+	json_t *known);
 
 #endif

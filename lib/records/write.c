@@ -162,8 +162,8 @@ done:
 }
 
 /* Every relation target of doc must exist at head; each is then known to the validator. */
-static int check_targets(
-	cmdb_validator *v, cmdb_repo *repo, const char *head, const json_t *doc, const char *what)
+static int check_targets(cmdb_validator *v, cmdb_repo *repo, const char *head, const json_t *doc,
+	const char *what, json_t *known)
 {
 	const char *rel;
 	json_t *list, *e;
@@ -183,7 +183,11 @@ static int check_targets(
 				cmdb_error_clear();
 				continue; /* the validator names a malformed id */
 			}
-			rc = cmdb_repo_read(&buf, &len, repo, head, path);
+			rc = json_object_get(known, path)
+				? 0
+				: cmdb_repo_read(&buf, &len, repo, head, path);
+			if (rc == 0 && known && json_object_set_new(known, path, json_true()) < 0)
+				rc = cmdb__error(CMDB_ERROR, "out of memory");
 			cmdb_free(buf);
 			cmdb_free(path);
 			if (rc == CMDB_ENOTFOUND)
@@ -225,8 +229,9 @@ static int findings_error(const json_t *findings, const char *what, const char *
 	return cmdb__error(CMDB_EINVALID, "%s: %s (%s)", what, msg, path);
 }
 
-int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
-	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what)
+int cmdb__record_validate_in(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
+	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what,
+	json_t *known)
 {
 	cmdb_validator *v = NULL;
 	json_t *findings = json_array();
@@ -235,7 +240,7 @@ int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char
 	if (!findings)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	if ((rc = cmdb_validator_new(&v, schema)) < 0 ||
-		(rc = check_targets(v, repo, head, doc, what)) < 0 ||
+		(rc = check_targets(v, repo, head, doc, what, known)) < 0 ||
 		(rc = cmdb_validator_add(v, path, yaml, len)) < 0 ||
 		(rc = cmdb_validator_finish(v, findings)) < 0)
 		goto done;
@@ -245,6 +250,12 @@ done:
 	cmdb_validator_free(v);
 	json_decref(findings);
 	return rc;
+}
+
+int cmdb__record_validate(const cmdb_schema *schema, cmdb_repo *repo, const char *head,
+	const char *path, const char *yaml, size_t len, const json_t *doc, const char *what)
+{
+	return cmdb__record_validate_in(schema, repo, head, path, yaml, len, doc, what, NULL);
 }
 
 static int validate(cmdb_repo *repo, const char *head, const char *path, const char *yaml,

@@ -63,13 +63,13 @@ static int is_clean(const change *c, int exists, const git_oid *id)
 	return id && id_matches(id, c);
 }
 
-static int file_clean(int *clean, const char *workdir, const change *c)
+static int file_clean(int *clean, cmdb__wtdir *dir, const char *workdir, const change *c)
 {
 	struct stat st;
 	git_oid id;
 	int exists, rc;
 
-	if ((rc = cmdb__wtpath_probe(&exists, &st, &id, workdir, c->path)) < 0)
+	if ((rc = cmdb__wtpath_probe_in(dir, &exists, &st, &id, workdir, c->path)) < 0)
 		return rc;
 	*clean = is_clean(c, exists, exists && S_ISREG(st.st_mode) ? &id : NULL);
 	return 0;
@@ -86,6 +86,7 @@ static int index_clean(git_index *idx, const change *c)
 
 int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *diff)
 {
+	cmdb__wtdir dir = CMDB__WTDIR_INIT;
 	git_index *idx = NULL;
 	size_t n = git_diff_num_deltas(diff);
 	int err, rc = 0, clean;
@@ -97,7 +98,7 @@ int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *dif
 	for (size_t i = 0; i < n; i++) {
 		change c = delta_change(git_diff_get_delta(diff, i));
 
-		if ((rc = file_clean(&clean, workdir, &c)) < 0) {
+		if ((rc = file_clean(&clean, &dir, workdir, &c)) < 0) {
 			rc = cmdb__error(rc, "%s (nothing was committed)", cmdb_error_last());
 			goto done;
 		}
@@ -110,6 +111,7 @@ int cmdb__worktree_check(git_repository *git, const char *workdir, git_diff *dif
 		}
 	}
 done:
+	cmdb__wtdir_close(&dir);
 	git_index_free(idx);
 	return rc;
 }
@@ -134,7 +136,8 @@ static int still_absent(void *payload, const struct stat *now)
 }
 
 /* Bring one path to the new commit, unless a person changed it since the check. */
-static int apply_one(synced *out, git_repository *git, const char *workdir, const git_diff_delta *d)
+static int apply_one(synced *out, cmdb__wtdir *dir, git_repository *git, const char *workdir,
+	const git_diff_delta *d)
 {
 	change c = delta_change(d);
 	git_blob *blob = NULL;
@@ -143,12 +146,13 @@ static int apply_one(synced *out, git_repository *git, const char *workdir, cons
 	int err, rc, exists, written;
 
 	out->what = EDITED;
-	if ((rc = cmdb__wtpath_probe(&exists, &seen, &id, workdir, c.path)) < 0)
+	if ((rc = cmdb__wtpath_probe_in(dir, &exists, &seen, &id, workdir, c.path)) < 0)
 		return rc;
 	if (!is_clean(&c, exists, exists && S_ISREG(seen.st_mode) ? &id : NULL))
 		return 0;
 	if (!c.new_id) {
 		out->what = REMOVED;
+		cmdb__wtdir_close(dir); /* the directory may go with its last file */
 		return cmdb__wtpath_remove(workdir, c.path);
 	}
 	/* Already the new bytes (e.g. `gitcmdb commit` of a person's edit): leave it alone. */
@@ -160,8 +164,9 @@ static int apply_one(synced *out, git_repository *git, const char *workdir, cons
 	if ((err = git_blob_lookup(&blob, git, c.new_id)) < 0)
 		return cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", c.path);
 	/* Checked again right before the rename: an edit saved meanwhile is never overwritten. */
-	rc = cmdb__wtpath_replace(&written, &out->st, workdir, c.path, git_blob_rawcontent(blob),
-		(size_t)git_blob_rawsize(blob), d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
+	rc = cmdb__wtpath_replace_in(dir, &written, &out->st, workdir, c.path,
+		git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+		d->new_file.mode == GIT_FILEMODE_BLOB_EXECUTABLE,
 		exists ? unchanged_since : still_absent, &seen);
 	if (rc == 0 && written)
 		out->what = WRITTEN;
@@ -253,15 +258,17 @@ int cmdb__worktree_apply(git_repository *git, const char *gitdir, const char *wo
 {
 	size_t n = git_diff_num_deltas(diff);
 	synced *done = cmdb__calloc(n ? n : 1, sizeof(*done));
+	cmdb__wtdir dir = CMDB__WTDIR_INIT;
 	int rc = 0;
 
 	if (!done)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	for (size_t i = 0; i < n && rc == 0; i++)
 		if (!skip || !skip[i])
-			rc = apply_one(&done[i], git, workdir, git_diff_get_delta(diff, i));
+			rc = apply_one(&done[i], &dir, git, workdir, git_diff_get_delta(diff, i));
 		else
 			done[i].what = SKIPPED;
+	cmdb__wtdir_close(&dir);
 	if (rc == 0)
 		rc = update_index(git, gitdir, diff, done);
 	free(done);

@@ -112,10 +112,66 @@ static int probe_at(int *exists, struct stat *st, git_oid *id, int dfd, const ch
 	return rc;
 }
 
-int cmdb__wtpath_probe(int *exists, struct stat *st, git_oid *id, const char *root, const char *rel)
+void cmdb__wtdir_close(cmdb__wtdir *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->dir);
+	c->dir = NULL;
+	c->len = 0;
+	c->fd = -1;
+	c->absent = 0;
+}
+
+/* Remember rel's directory (len bytes): open on fd, or absent when fd is CMDB_ENOTFOUND. */
+static int wtdir_keep(cmdb__wtdir *c, const char *rel, size_t len, int fd)
+{
+	if (!(c->dir = cmdb__calloc(len + 1, 1))) {
+		if (fd >= 0)
+			close(fd);
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	}
+	memcpy(c->dir, rel, len);
+	c->len = len;
+	c->fd = fd >= 0 ? fd : -1;
+	c->absent = fd < 0;
+	if (fd < 0)
+		return cmdb__error(CMDB_ENOTFOUND, "%.*s: no such directory", (int)len, rel);
+	return fd;
+}
+
+/*
+ * The directory of rel, from the cache or opened (and cached); *name: rel's last
+ * component. Without create a missing directory is remembered as missing, so the files
+ * of a directory that does not exist yet cost nothing each.
+ */
+static int wtdir_open(
+	const char **name, cmdb__wtdir *c, const char *root, const char *rel, int create)
+{
+	const char *slash = strrchr(rel, '/');
+	size_t len = slash ? (size_t)(slash - rel) : 0;
+	int fd;
+
+	*name = slash ? slash + 1 : rel;
+	if (c->dir && c->len == len && memcmp(c->dir, rel, len) == 0) {
+		if (c->fd >= 0)
+			return c->fd;
+		if (!create)
+			return cmdb__error(
+				CMDB_ENOTFOUND, "%.*s: no such directory", (int)len, rel);
+	}
+	cmdb__wtdir_close(c);
+	fd = cmdb__wtpath_open_parent(name, root, rel, create);
+	if (fd < 0 && (fd != CMDB_ENOTFOUND || create))
+		return fd;
+	return wtdir_keep(c, rel, len, fd);
+}
+
+int cmdb__wtpath_probe_in(cmdb__wtdir *c, int *exists, struct stat *st, git_oid *id,
+	const char *root, const char *rel)
 {
 	const char *name;
-	int dfd = cmdb__wtpath_open_parent(&name, root, rel, 0), rc;
+	int dfd = wtdir_open(&name, c, root, rel, 0);
 
 	*exists = 0;
 	if (dfd == CMDB_ENOTFOUND) {
@@ -124,8 +180,15 @@ int cmdb__wtpath_probe(int *exists, struct stat *st, git_oid *id, const char *ro
 	}
 	if (dfd < 0)
 		return dfd;
-	rc = probe_at(exists, st, id, dfd, name, root, rel);
-	close(dfd);
+	return probe_at(exists, st, id, dfd, name, root, rel);
+}
+
+int cmdb__wtpath_probe(int *exists, struct stat *st, git_oid *id, const char *root, const char *rel)
+{
+	cmdb__wtdir c = CMDB__WTDIR_INIT;
+	int rc = cmdb__wtpath_probe_in(&c, exists, st, id, root, rel);
+
+	cmdb__wtdir_close(&c);
 	return rc;
 }
 
@@ -133,12 +196,12 @@ int cmdb__wtpath_probe(int *exists, struct stat *st, git_oid *id, const char *ro
 static int write_tmp(int dfd, const char *tmp, const void *data, size_t len, int exec,
 	const char *root, const char *rel)
 {
-	int fd, e;
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, fd, e;
 
-	/* A temporary file left by a writer killed mid-write; O_EXCL below never reuses a link. */
-	unlinkat(dfd, tmp, 0);
-	fd = openat(
-		dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, exec ? 0755 : 0644);
+	fd = openat(dfd, tmp, flags, exec ? 0755 : 0644);
+	/* A temporary file left by a writer killed mid-write; O_EXCL never reuses a link. */
+	if (fd < 0 && errno == EEXIST && unlinkat(dfd, tmp, 0) == 0)
+		fd = openat(dfd, tmp, flags, exec ? 0755 : 0644);
 	if (fd < 0 || cmdb__file_write_all(fd, data, len) < 0) {
 		e = errno;
 		if (fd >= 0)
@@ -152,8 +215,9 @@ static int write_tmp(int dfd, const char *tmp, const void *data, size_t len, int
 	return 0;
 }
 
-int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const char *rel,
-	const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep, void *payload)
+int cmdb__wtpath_replace_in(cmdb__wtdir *c, int *written, struct stat *st, const char *root,
+	const char *rel, const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep,
+	void *payload)
 {
 	const char *name;
 	char *tmp = NULL;
@@ -161,7 +225,7 @@ int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const 
 	int dfd, exists, rc;
 
 	*written = 0;
-	if ((dfd = cmdb__wtpath_open_parent(&name, root, rel, 1)) < 0)
+	if ((dfd = wtdir_open(&name, c, root, rel, 1)) < 0)
 		return dfd;
 	if (!(tmp = cmdb__sprintf("%s" TMP_SUFFIX, name))) {
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
@@ -196,7 +260,17 @@ fail:
 	unlinkat(dfd, tmp, 0);
 done:
 	free(tmp);
-	close(dfd);
+	return rc;
+}
+
+int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const char *rel,
+	const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep, void *payload)
+{
+	cmdb__wtdir c = CMDB__WTDIR_INIT;
+	int rc =
+		cmdb__wtpath_replace_in(&c, written, st, root, rel, data, len, exec, keep, payload);
+
+	cmdb__wtdir_close(&c);
 	return rc;
 }
 

@@ -40,6 +40,32 @@ typedef int (*cmdb__wtpath_keep_fn)(void *payload, const struct stat *now);
 int cmdb__wtpath_replace(int *written, struct stat *st, const char *root, const char *rel,
 	const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep, void *payload);
 
+/*
+ * The directory of the last path opened, kept open for the next path in the same
+ * directory (a commit's paths come sorted, so a directory's files are neighbours): one
+ * open per directory instead of one walk per file. The descriptor was opened one
+ * component at a time without following links, so reusing it never follows one either.
+ * A remove may delete the directory: close the cache before removing.
+ */
+typedef struct {
+	char *dir; /* rel up to its last '/', "" for the root */
+	size_t len;
+	int fd; /* -1: nothing open */
+	int absent; /* missing when looked up without create (no fd) */
+} cmdb__wtdir;
+#define CMDB__WTDIR_INIT                                                                           \
+	{                                                                                          \
+		NULL, 0, -1, 0                                                                     \
+	}
+void cmdb__wtdir_close(cmdb__wtdir *c);
+
+/* cmdb__wtpath_probe and cmdb__wtpath_replace through the cache c. */
+int cmdb__wtpath_probe_in(cmdb__wtdir *c, int *exists, struct stat *st, git_oid *id,
+	const char *root, const char *rel);
+int cmdb__wtpath_replace_in(cmdb__wtdir *c, int *written, struct stat *st, const char *root,
+	const char *rel, const void *data, size_t len, int exec, cmdb__wtpath_keep_fn keep,
+	void *payload);
+
 /* Remove rel (absent is fine), then its parent directories while they are empty. */
 int cmdb__wtpath_remove(const char *root, const char *rel);
 

@@ -250,6 +250,51 @@ static void test_records__batch(void **state)
 	json_decref(nosuch);
 }
 
+/* A batch of incidents lists them in a problem of another kind (cmdb_record_batch_link). */
+static void test_records__batch_link(void **state)
+{
+	tu_repo *r = *state;
+	cmdb_record_batch *b = NULL;
+	json_t *attrs = json_pack("{s:s, s:s, s:s, s:s}", "summary", "x", "status", "open",
+		"severity", "low", "opened", "2026-02-10T09:00:00Z");
+	char *id = NULL, oid[41];
+
+	assert_int_equal(tu_commit1(r->repo, "problem/PRB-0001.yaml",
+				 "type: problem\nname: PRB-0001\nattributes: {summary: p, status: "
+				 "open}\n",
+				 NULL, NULL),
+		0);
+	assert_int_equal(cmdb_record_batch_new(&b, r->repo, CMDB_RECORD_INCIDENT), 0);
+	assert_int_equal(cmdb_record_batch_put(&id, b, NULL, attrs, NULL, "import"), 0);
+	assert_string_equal(id, "INC-0001");
+	/* the new incident counts as existing; a second link to it changes nothing */
+	assert_int_equal(
+		cmdb_record_batch_link(b, CMDB_RECORD_PROBLEM, "PRB-0001", "incidents", id), 0);
+	assert_int_equal(
+		cmdb_record_batch_link(b, CMDB_RECORD_PROBLEM, "PRB-0001", "incidents", id), 1);
+	/* no such problem, no such incident, a bad id: said, the batch unchanged */
+	assert_int_equal(
+		cmdb_record_batch_link(b, CMDB_RECORD_PROBLEM, "PRB-0009", "incidents", id),
+		CMDB_ENOTFOUND);
+	assert_non_null(strstr(cmdb_error_last(), "no problem PRB-0009 on main"));
+	assert_int_equal(
+		cmdb_record_batch_link(b, CMDB_RECORD_PROBLEM, "PRB-0001", "incidents", "INC-0007"),
+		CMDB_ENOTFOUND);
+	assert_non_null(strstr(cmdb_error_last(), "no item 'incident/INC-0007' on main"));
+	assert_int_equal(
+		cmdb_record_batch_link(b, CMDB_RECORD_PROBLEM, "PRB-0001", "incidents", "../x"),
+		CMDB_EINVALID);
+	assert_int_equal(cmdb_record_batch_count(b), 2);
+	assert_int_equal(cmdb_record_batch_commit(oid, b, "import: linked"), 0);
+	cmdb_record_batch_free(b);
+	tu_assert_git(r->path, "show main:problem/PRB-0001.yaml",
+		"type: problem\nname: PRB-0001\nattributes:\n  status: open\n  summary: p\n"
+		"relations:\n  incidents:\n    - incident/INC-0001");
+	tu_assert_fsck(r->path);
+	cmdb_free(id);
+	json_decref(attrs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +305,8 @@ int main(void)
 			test_records__allocation, tu_repo_setup_bare, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_records__batch, tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_records__batch_link, tu_repo_setup_bare, tu_repo_teardown),
 	};
 
 	cmdb_init();
