@@ -105,7 +105,14 @@ static int resolve(run *r, const json_t *row, const char *ref, json_t *mapped, c
 		cmdb_error_clear();
 		if (rec)
 			rc = json_array_append_new(ids, json_string(rec)) < 0 ? CMDB_ERROR : 0;
-		else if ((rc = cmdb__import_ci_resolve(&id, r->cis, name)) == 0)
+		else if (!strcmp(rel, "resolved_by")) { /* a fixing change is never a CI */
+			rc = cmdb__error(CMDB_ENOTFOUND,
+				"no change numbered '%s' (nor with that id) on main: import "
+				"changes first",
+				name);
+			rc = skip(r, row, ref, field, cmdb_error_last());
+			failed = 1;
+		} else if ((rc = cmdb__import_ci_resolve(&id, r->cis, name)) == 0)
 			rc = json_array_append_new(ids, json_string(id)) < 0 ? CMDB_ERROR : 0;
 		else if (rc == CMDB_ENOTFOUND || rc == CMDB_EINVALID) {
 			rc = skip(r, row, ref, field, cmdb_error_last());
@@ -128,6 +135,8 @@ static const char *column_of(const run *r, const char *what)
 		return sn ? "cmdb_ci" : "affects";
 	if (!strcmp(what, "problem"))
 		return sn ? "problem_id" : "problem";
+	if (!strcmp(what, "resolved_by"))
+		return sn ? "rfc" : "resolved_by";
 	return what;
 }
 
@@ -222,6 +231,10 @@ static int put(run *r, const json_t *row, json_t *mapped)
 	if (rc >= 0 && json_object_get(mapped, "caused_by") &&
 		(rc = resolve(r, row, ref, mapped, "caused_by", "caused_by", "caused_by",
 			 r->changes, rels)) != 0)
+		failed |= rc > 0;
+	if (rc >= 0 && json_object_get(mapped, "resolved_by") &&
+		(rc = resolve(r, row, ref, mapped, "resolved_by", "resolved_by",
+			 column_of(r, "resolved_by"), r->changes, rels)) != 0)
 		failed |= rc > 0;
 	if (rc >= 0 && json_object_get(mapped, "incidents") &&
 		(rc = resolve(r, row, ref, mapped, "incidents", "incidents", "incidents",
@@ -394,13 +407,14 @@ static int attempt(run *r, const json_t *table)
 			0 ||
 		(rc = refs_of(&r->refs, r->repo, r->o->kind)) < 0)
 		return rc;
-	/* the records other kinds name: an incident's caused_by, a problem's incidents */
+	/* the records other kinds name: caused_by, resolved_by, a problem's incidents */
 	if (r->o->kind == CMDB_RECORD_INCIDENT &&
 		((rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0 ||
 			(rc = refs_of(&r->problems, r->repo, CMDB_RECORD_PROBLEM)) < 0))
 		return rc;
 	if (r->o->kind == CMDB_RECORD_PROBLEM &&
-		(rc = refs_of(&r->incidents, r->repo, CMDB_RECORD_INCIDENT)) < 0)
+		((rc = refs_of(&r->incidents, r->repo, CMDB_RECORD_INCIDENT)) < 0 ||
+			(rc = refs_of(&r->changes, r->repo, CMDB_RECORD_CHANGE)) < 0))
 		return rc;
 	json_array_foreach(
 		json_object_get(table, "rows"), i, row) if ((rc = one_row(r, row)) < 0) return rc;

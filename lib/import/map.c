@@ -25,6 +25,7 @@ typedef enum {
 	C_APPROVAL, /* ServiceNow change approval */
 	C_CIS, /* affected CI names */
 	C_CAUSED_BY,
+	C_RESOLVED_BY, /* the change that fixed it (ServiceNow rfc) */
 	C_INCIDENTS,
 	C_PROBLEM,
 } conv;
@@ -85,13 +86,13 @@ static const colmap sn_incident[] = {{"number", "external_ref", C_REF, NULL},
 	{"resolved_at", "resolved", C_TIME, NULL}, {"closed_at", "closed", C_TIME, NULL},
 	{"cmdb_ci", NULL, C_CIS, NULL}, {"affected_cis", NULL, C_CIS, NULL},
 	{"caused_by", NULL, C_CAUSED_BY, NULL}, {"problem_id", NULL, C_PROBLEM, NULL},
-	{NULL, NULL, C_TEXT, NULL}};
+	{"rfc", NULL, C_RESOLVED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
 static const colmap sn_problem[] = {{"number", "external_ref", C_REF, NULL},
 	{"short_description", "summary", C_TEXT, NULL},
 	{"state", "status", C_CHOICE, sn_problem_state},
 	{"cause_notes", "root_cause", C_TEXT, NULL}, {"workaround", "workaround", C_TEXT, NULL},
 	{"cmdb_ci", NULL, C_CIS, NULL}, {"affected_cis", NULL, C_CIS, NULL},
-	{NULL, NULL, C_TEXT, NULL}};
+	{"rfc", NULL, C_RESOLVED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
 
 static const colmap gen_change[] = {{"external_ref", "external_ref", C_REF, NULL},
 	{"summary", "summary", C_TEXT, NULL}, {"description", "description", C_TEXT, NULL},
@@ -106,12 +107,12 @@ static const colmap gen_incident[] = {{"external_ref", "external_ref", C_REF, NU
 	{"opened", "opened", C_TIME, NULL}, {"resolved", "resolved", C_TIME, NULL},
 	{"closed", "closed", C_TIME, NULL}, {"affects", NULL, C_CIS, NULL},
 	{"caused_by", NULL, C_CAUSED_BY, NULL}, {"problem", NULL, C_PROBLEM, NULL},
-	{NULL, NULL, C_TEXT, NULL}};
+	{"resolved_by", NULL, C_RESOLVED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
 static const colmap gen_problem[] = {{"external_ref", "external_ref", C_REF, NULL},
 	{"summary", "summary", C_TEXT, NULL}, {"status", "status", C_LOWER, NULL},
 	{"root_cause", "root_cause", C_TEXT, NULL}, {"workaround", "workaround", C_TEXT, NULL},
 	{"affects", NULL, C_CIS, NULL}, {"incidents", NULL, C_INCIDENTS, NULL},
-	{NULL, NULL, C_TEXT, NULL}};
+	{"resolved_by", NULL, C_RESOLVED_BY, NULL}, {NULL, NULL, C_TEXT, NULL}};
 
 static const char *const sn_req_change[] = {"number", "short_description", "state", NULL};
 static const char *const sn_req_incident[] = {
@@ -276,6 +277,7 @@ static int one(map_state *m, const colmap *c, const char *v)
 		return 0;
 	case C_CIS: return list(m, "cis", v);
 	case C_CAUSED_BY: return list(m, "caused_by", v);
+	case C_RESOLVED_BY: return list(m, "resolved_by", v);
 	case C_INCIDENTS: return list(m, "incidents", v);
 	case C_PROBLEM: return list(m, "problem", v);
 	}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # gitcmdb import incidents: ServiceNow's problem_id (generic: problem) lists the incident
 # in that problem's `incidents`, the problem found by its number (external_ref) or our id;
-# an unknown problem skips the row (said per row and column); rfc is not mapped. Problem
-# files checked field by field; a re-import changes nothing; --dry-run and --strict commit
-# nothing.
+# an unknown problem skips the row (said per row and column). rfc (generic: resolved_by)
+# becomes the incident's resolved_by relation to the change with that number or id; an
+# unknown change skips the row. Problem and incident files checked field by field; a
+# re-import changes nothing; --dry-run and --strict commit nothing.
 . "$(dirname "$0")/lib/common.sh"
 R="$T/r"
 run_cli 0 init "$R"
@@ -16,6 +17,9 @@ commits() { git rev-list --count main; }
 printf 'number,short_description,state,cmdb_ci\r\nPRB0070001,Disk errors on db01,Known Error,db01\r\nPRB0070002,Web timeouts,Open,web01\r\n' >"$T/problems.csv"
 run_cli 0 import problems "$T/problems.csv"
 assert_contains "$OUT" "2 created, 0 updated, 0 unchanged, 0 skipped: commit "
+printf 'number,short_description,state,cmdb_ci\r\nCHG0000001,Grow the data disk,New,db01\r\n' >"$T/changes.csv"
+run_cli 0 import changes "$T/changes.csv"
+assert_contains "$OUT" "1 created, 0 updated, 0 unchanged, 0 skipped: commit "
 
 cat >"$T/inc.csv" <<'CSV'
 number,short_description,state,priority,opened_at,cmdb_ci,caused_by,rfc,problem_id
@@ -77,7 +81,7 @@ relations:
     - host/web01
   incidents:
     - incident/INC-0002' "PRB-0002 found by our id"
-# rfc is not mapped: the incident holds no trace of CHG0000001 (docs/import.md says why).
+# rfc: the change that fixed it, found by its number, as resolved_by.
 assert_eq "$(git show main:incident/INC-0001.yaml)" 'type: incident
 name: INC-0001
 source: import
@@ -89,7 +93,9 @@ attributes:
   summary: Disk full
 relations:
   affects:
-    - host/db01' "INC-0001 field by field"
+    - host/db01
+  resolved_by:
+    - change/CHG-0001' "INC-0001 field by field"
 run_cli 1 show INC-0004 # INC0010004 was skipped: its number has no record
 git show main:incident/INC-0004.yaml | grep -q 'external_ref: INC0010005' || fail "INC-0004 is INC0010005"
 ok
@@ -118,6 +124,21 @@ assert_contains "$(git show main:problem/PRB-0001.yaml)" '  incidents:
 printf 'external_ref,summary,status,severity,opened,problem\nINC0010005,x,open,low,2026-02-11T12:00:00Z,INC-0001\n' >"$T/gen2.csv"
 run_cli 1 import incidents "$T/gen2.csv" --from generic
 assert_contains "$ERR" "column problem: no problem numbered 'INC-0001' (nor with that id) on main"
+
+# ---- an rfc naming no change: the row is skipped, said per row and column; by our id it
+# links (generic column resolved_by); a CI name is not a change.
+n=$(commits)
+printf 'number,short_description,state,priority,opened_at,cmdb_ci,rfc\nINC0010009,Fixed by nobody,New,4 - Low,2026-02-12 09:00:00,web01,CHG0099999\n' >"$T/rfc.csv"
+run_cli 1 import incidents "$T/rfc.csv"
+assert_eq "$ERR" "gitcmdb: skipped: $T/rfc.csv: row 1 (line 2), column rfc: no change numbered 'CHG0099999' (nor with that id) on main: import changes first" "unknown rfc"
+assert_eq "$(commits)" "$n" "nothing committed for the skipped row"
+printf 'external_ref,summary,status,severity,opened,resolved_by\nINC0010009,Fixed by us,open,low,2026-02-12T09:00:00Z,web01\n' >"$T/rfc2.csv"
+run_cli 1 import incidents "$T/rfc2.csv" --from generic
+assert_contains "$ERR" "column resolved_by: no change numbered 'web01' (nor with that id) on main"
+printf 'external_ref,summary,status,severity,opened,resolved_by\nINC0010009,Fixed by us,open,low,2026-02-12T09:00:00Z,CHG-0001\n' >"$T/rfc3.csv"
+run_cli 0 import incidents "$T/rfc3.csv" --from generic
+assert_contains "$(git show main:incident/INC-0005.yaml)" '  resolved_by:
+    - change/CHG-0001'
 
 run_cli 0 validate
 assert_eq "$(git status --porcelain)" "" "work tree clean"

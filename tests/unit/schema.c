@@ -77,7 +77,8 @@ static void test_schema__builtin_types_and_relations(void **state)
 		} dirs[] = {{"runs_on", CMDB_IMPACT_TARGET}, {"hosted_on", CMDB_IMPACT_TARGET},
 			{"depends_on", CMDB_IMPACT_TARGET}, {"connects_to", CMDB_IMPACT_TARGET},
 			{"part_of", CMDB_IMPACT_SOURCE}, {"member_of", CMDB_IMPACT_MEMBERS},
-			{"affects", CMDB_IMPACT_NONE}, {"caused_by", CMDB_IMPACT_NONE}};
+			{"affects", CMDB_IMPACT_NONE}, {"caused_by", CMDB_IMPACT_NONE},
+			{"resolved_by", CMDB_IMPACT_NONE}};
 		cmdb_impact_dir dir;
 
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -90,7 +91,7 @@ static void test_schema__builtin_types_and_relations(void **state)
 	assert_int_equal(cmdb_schema_relation(s, "likes", &impacts), CMDB_ENOTFOUND);
 	assert_int_equal(impacts, 7);
 	assert_int_equal(cmdb_schema_relation_types(&list, s), 0);
-	assert_int_equal(json_array_size(list), 9);
+	assert_int_equal(json_array_size(list), 10);
 	assert_string_equal(json_string_value(json_array_get(list, 0)), "affects");
 	json_decref(list);
 	assert_int_equal(cmdb_schema_types(&list, s), 0);
