@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query/correlate.h"
 #include "report/build.h"
 
 #define INCIDENT_DRIFTS 5 /* the best-ranked correlated drifts shown per incident */
@@ -213,31 +214,28 @@ static int incident_in_period(const json_t *attrs, const cmdb__report_period *p)
 	return a <= p->until_t && b >= p->since_t;
 }
 
-static int add_incident(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
-	const json_t *problems, const cmdb__report_period *p)
+/* The incident's best-ranked correlated drifts (those of cmdb_query_incident_drifts,
+ * from the correlator loaded once for all incidents). */
+static int add_incident(json_t *rows, cmdb__correlator **corr, cmdb_index *idx, const char *id,
+	const json_t *doc, const json_t *problems, const cmdb__report_period *p)
 {
 	const json_t *attrs = json_object_get(doc, "attributes");
 	const char *name = strchr(id, '/') + 1;
-	json_t *corr = NULL, *drifts = json_array(), *row, *d;
-	size_t i;
+	json_t *drifts = NULL, *row;
 	int rc = 0;
 
-	if (!drifts)
-		return OOM();
 	if (!incident_in_period(attrs, p))
-		goto done;
-	if ((rc = cmdb_query_incident_drifts(&corr, idx, name, 0)) < 0) {
+		return 0;
+	if (!*corr && (rc = cmdb__correlator_open(corr, idx)) < 0)
+		return rc;
+	if ((rc = cmdb__correlator_incident(&drifts, *corr, name, 0, INCIDENT_DRIFTS)) < 0) {
 		if (rc != CMDB_EINVALID && rc != CMDB_ENOTFOUND)
-			goto done;
+			return rc;
 		cmdb_error_clear(); /* no valid opened or not indexed: no drifts to show */
-		rc = 0;
+		if (!(drifts = json_array()))
+			return OOM();
 	}
-	json_array_foreach(json_object_get(corr, "drifts"), i, d)
-	{
-		if (i < INCIDENT_DRIFTS)
-			json_array_append(drifts, d);
-	}
-	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:O,s:o}", "id", name, "summary",
+	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:o}", "id", name, "summary",
 		json_string_value(json_object_get(attrs, "summary")), "severity",
 		json_string_value(json_object_get(attrs, "severity")), "status",
 		json_string_value(json_object_get(attrs, "status")), "opened",
@@ -247,16 +245,13 @@ static int add_incident(json_t *rows, cmdb_index *idx, const char *id, const jso
 		drifts, "problems",
 		json_object_get(problems, id) ? json_deep_copy(json_object_get(problems, id))
 					      : json_array());
-	rc = row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
-done:
-	json_decref(corr);
-	json_decref(drifts);
-	return rc;
+	return row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
 }
 
 int cmdb__report_incidents(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
 {
 	json_t *docs = NULL, *problems = NULL, *rows = json_array();
+	cmdb__correlator *corr = NULL;
 	const char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -272,8 +267,10 @@ int cmdb__report_incidents(json_t **out, cmdb_index *idx, const cmdb__report_per
 		goto done;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = add_incident(rows, idx, ids[i], json_object_get(docs, ids[i]), problems, p);
+		rc = add_incident(
+			rows, &corr, idx, ids[i], json_object_get(docs, ids[i]), problems, p);
 done:
+	cmdb__correlator_free(corr);
 	free(ids);
 	json_decref(docs);
 	json_decref(problems);
