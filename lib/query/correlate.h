@@ -23,4 +23,8 @@ void cmdb__correlator_free(cmdb__correlator *c);
 int cmdb__correlator_incident(
 	json_t **out, cmdb__correlator *c, const char *id, long long lookback_s, size_t limit);
 
+/* What root needs at seq (the items of cmdb_impact's upstream walk, root excluded), as
+ * ids sorted by depth, then id. */
+int cmdb__correlator_upstream(json_t **out, cmdb__correlator *c, const char *root, long long seq);
+
 #endif

@@ -33,8 +33,7 @@ typedef struct {
 
 typedef struct {
 	uint32_t node; /* its item */
-	long long time;
-	json_t *row; /* cmdb__correlate_drift_row */
+	long long seq, time;
 } drift;
 
 struct cmdb__correlator {
@@ -46,8 +45,10 @@ struct cmdb__correlator {
 	edge *e;
 	load_edge *pend;
 	size_t ne, ecap;
-	drift *d;
+	drift *d; /* in (seq, id) order; a ranked one's row is read when listed */
 	size_t nd, dcap;
+	sqlite3_stmt *row_st;
+	json_t **str; /* per node: its name as a JSON string, made once when listed */
 	int32_t *depth; /* per node, valid where mark == stamp */
 	uint32_t *mark, stamp, *queue;
 };
@@ -122,24 +123,48 @@ static int load_relation(cmdb__correlator *c, const cmdb_schema *schema, sqlite3
 
 static int load_drift(cmdb__correlator *c, sqlite3_stmt *st)
 {
-	json_t *row = cmdb__correlate_drift_row(st);
 	uint32_t node;
 	int rc;
 
-	if (!row)
+	if ((rc = intern(c, (const char *)sqlite3_column_text(st, 0), &node)) < 0)
+		return rc;
+	if (c->nd == c->dcap) {
+		size_t cap = c->dcap ? c->dcap * 2 : 4096;
+		drift *g = cmdb__realloc(c->d, cap * sizeof(*g));
+
+		if (!g)
+			return OOM();
+		c->d = g, c->dcap = cap;
+	}
+	c->d[c->nd++] = (drift){node, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)};
+	return 0;
+}
+
+/* The row of drift d (cmdb__correlate_drift_row), read by its key. */
+static int drift_json(json_t **out, cmdb__correlator *c, const drift *d)
+{
+	static const char sql[] = "SELECT " CMDB__CORRELATE_DRIFT_COLS " FROM drifts d JOIN "
+				  "commits c ON c.seq = d.seq WHERE d.id = ?1 AND d.seq = ?2";
+	sqlite3 *db = cmdb_index_db(c->idx);
+	int step;
+
+	*out = NULL;
+	if (!c->row_st && sqlite3_prepare_v2(db, sql, -1, &c->row_st, NULL) != SQLITE_OK)
+		return cmdb__query_sqlerr(db, "cannot read the drifts");
+	sqlite3_reset(c->row_st);
+	sqlite3_bind_text(c->row_st, 1, c->name[d->node], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(c->row_st, 2, d->seq);
+	if ((step = sqlite3_step(c->row_st)) != SQLITE_ROW)
+		return step == SQLITE_DONE
+			? cmdb__error(CMDB_ERROR, "drift %s at %lld vanished from the index",
+				  c->name[d->node], d->seq)
+			: cmdb__query_sqlerr(db, "cannot read the drifts");
+	if (!(*out = cmdb__correlate_drift_row(c->row_st)))
 		return OOM();
 	/* drift_row's pack took a second reference of its O values: drop them */
-	json_decref(json_object_get(row, "paths"));
-	json_decref(json_object_get(row, "change"));
-	json_decref(json_object_get(row, "how"));
-	if ((rc = intern(c, (const char *)sqlite3_column_text(st, 0), &node)) < 0 ||
-		(c->nd == c->dcap &&
-			!(c->d = cmdb__realloc(c->d,
-				  (c->dcap = c->dcap ? c->dcap * 2 : 4096) * sizeof(*c->d))))) {
-		json_decref(row);
-		return rc < 0 ? rc : OOM();
-	}
-	c->d[c->nd++] = (drift){node, sqlite3_column_int64(st, 2), row};
+	json_decref(json_object_get(*out, "paths"));
+	json_decref(json_object_get(*out, "change"));
+	json_decref(json_object_get(*out, "how"));
 	return 0;
 }
 
@@ -167,7 +192,8 @@ static int bucket(cmdb__correlator *c)
 	c->depth = cmdb__calloc((size_t)c->n + 1, sizeof(*c->depth));
 	c->mark = cmdb__calloc((size_t)c->n + 1, sizeof(*c->mark));
 	c->queue = cmdb__malloc(((size_t)c->n + 1) * sizeof(*c->queue));
-	if (!c->start || !c->e || !c->depth || !c->mark || !c->queue)
+	c->str = cmdb__calloc((size_t)c->n + 1, sizeof(*c->str));
+	if (!c->start || !c->e || !c->depth || !c->mark || !c->queue || !c->str)
 		return OOM();
 	for (size_t i = 0; i < c->ne; i++)
 		c->start[c->pend[i].near + 1]++;
@@ -186,8 +212,8 @@ static int bucket(cmdb__correlator *c)
 int cmdb__correlator_open(cmdb__correlator **out, cmdb_index *idx)
 {
 	static const char rels[] = "SELECT src, type, dst, from_seq, to_seq FROM relations";
-	static const char drifts[] = "SELECT " CMDB__CORRELATE_DRIFT_COLS " FROM drifts d JOIN "
-				     "commits c ON c.seq = d.seq ORDER BY d.seq, d.id";
+	static const char drifts[] = "SELECT d.id, d.seq, d.time FROM drifts d JOIN commits c ON "
+				     "c.seq = d.seq ORDER BY d.seq, d.id";
 	cmdb__correlator *c = cmdb__calloc(1, sizeof(*c));
 	cmdb_schema *schema = NULL;
 	int rc;
@@ -198,6 +224,7 @@ int cmdb__correlator_open(cmdb__correlator **out, cmdb_index *idx)
 		return OOM();
 	}
 	c->idx = idx;
+	/* drift items are interned too (before bucketing: the arrays are per node) */
 	if ((rc = cmdb_schema_load_builtin(&schema)) < 0 || (rc = read_all(c, rels, schema)) < 0 ||
 		(rc = read_all(c, drifts, NULL)) < 0 || (rc = bucket(c)) < 0) {
 		cmdb_schema_free(schema);
@@ -213,9 +240,11 @@ void cmdb__correlator_free(cmdb__correlator *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->nd; i++)
-		json_decref(c->d[i].row);
+	sqlite3_finalize(c->row_st);
 	free(c->d);
+	for (uint32_t k = 0; c->str && k < c->n; k++)
+		json_decref(c->str[k]);
+	free(c->str);
 	json_decref(c->names);
 	free(c->name);
 	free(c->start);
@@ -276,13 +305,16 @@ static int rows_of(json_t **out, cmdb__correlator *c, cmdb__correlate_cand *v, s
 	cmdb__correlate_sort(v, n);
 	for (size_t i = 0; rc == 0 && i < n && (!limit || i < limit); i++) {
 		const drift *d = &c->d[v[i].ref];
-		json_t *row = json_deep_copy(d->row);
+		json_t *row = NULL;
 
-		if (!row ||
-			json_object_set_new(row, "depth", json_integer(c->depth[d->node])) < 0 ||
+		if ((rc = drift_json(&row, c, d)) < 0)
+			break;
+		if (json_object_set_new(row, "depth", json_integer(c->depth[d->node])) < 0 ||
 			json_object_set_new(row, "before_s", json_integer(to - d->time)) < 0 ||
-			json_object_set_new(row, "rank", json_integer((json_int_t)i + 1)) < 0 ||
-			json_array_append_new(list, row) < 0)
+			json_object_set_new(row, "rank", json_integer((json_int_t)i + 1)) < 0) {
+			json_decref(row);
+			rc = OOM();
+		} else if (json_array_append_new(list, row) < 0)
 			rc = OOM();
 	}
 	if (rc < 0)
@@ -330,5 +362,53 @@ done:
 	free(iid);
 	json_decref(doc);
 	json_decref(affected);
+	return rc;
+}
+
+typedef struct {
+	const char *id;
+	int32_t depth;
+	uint32_t node;
+} reached;
+
+static int reached_cmp(const void *x, const void *y)
+{
+	const reached *a = x, *b = y;
+
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+int cmdb__correlator_upstream(json_t **out, cmdb__correlator *c, const char *root, long long seq)
+{
+	json_t *roots = json_pack("[s]", root), *list = json_array();
+	reached *r = NULL;
+	uint32_t n = 0;
+	int rc = 0;
+
+	*out = NULL;
+	if (!roots || !list || !(r = cmdb__calloc((size_t)c->n + 1, sizeof(*r)))) {
+		rc = OOM();
+		goto done;
+	}
+	walk(c, roots, seq);
+	for (uint32_t k = 0; k < c->n; k++)
+		if (c->mark[k] == c->stamp && c->depth[k] > 0)
+			r[n++] = (reached){c->name[k], c->depth[k], k};
+	qsort(r, n, sizeof(*r), reached_cmp);
+	for (uint32_t i = 0; rc == 0 && i < n; i++) {
+		json_t **sv = &c->str[r[i].node]; /* shared by every list naming the item */
+
+		if ((!*sv && !(*sv = json_string(r[i].id))) || json_array_append(list, *sv) < 0)
+			rc = OOM();
+	}
+done:
+	free(r);
+	json_decref(roots);
+	if (rc < 0)
+		json_decref(list);
+	else
+		*out = list;
 	return rc;
 }

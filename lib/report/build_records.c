@@ -53,36 +53,39 @@ static int drift_row(sqlite3_stmt *st, void *payload)
 	return row && json_array_append_new(payload, row) == 0 ? 0 : OOM();
 }
 
-static int change_drifts(json_t **out, cmdb_index *idx, const char *change, long long seq)
+static int group_row(sqlite3_stmt *st, void *payload)
+{
+	json_t *by = payload, *list; /* change name -> [drift rows] */
+	const char *change = (const char *)sqlite3_column_text(st, 6);
+
+	if (!change)
+		return 0;
+	if (!(list = json_object_get(by, change)) &&
+		json_object_set_new(by, change, list = json_array()) < 0)
+		return OOM();
+	return drift_row(st, list);
+}
+
+/* Every drift authorised up to seq, grouped by the change that authorised it (one
+ * read, not one per change: the drifts have no index by change). */
+static int change_drifts(json_t **out, cmdb_index *idx, long long seq)
 {
 	static const char sql[] =
-		"SELECT d.id, d.time, d.kind, d.paths, c.oid, d.how FROM drifts d "
-		"JOIN commits c ON c.seq = d.seq WHERE d.change = ?2 AND "
-		"d.status = 'authorised' AND d.seq <= ?1 ORDER BY d.time, d.id";
-	sqlite3 *db = cmdb_index_db(idx);
-	sqlite3_stmt *st = NULL;
-	json_t *rows = json_array();
-	int rc = 0, step = SQLITE_DONE;
+		"SELECT d.id, d.time, d.kind, d.paths, c.oid, d.how, d.change FROM drifts d "
+		"JOIN commits c ON c.seq = d.seq WHERE d.status = 'authorised' AND d.seq <= ?1 "
+		"ORDER BY d.time, d.id";
+	json_t *by = json_object();
+	int rc;
 
 	*out = NULL;
-	if (!rows)
+	if (!by)
 		return OOM();
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		rc = cmdb__query_sqlerr(db, "cannot read the index");
-	else {
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, change, -1, SQLITE_STATIC);
-		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-			rc = drift_row(st, rows);
-		if (rc == 0 && step != SQLITE_DONE)
-			rc = cmdb__query_sqlerr(db, "cannot read the index");
+	if ((rc = cmdb__report_rows(idx, sql, seq, group_row, by)) < 0) {
+		json_decref(by);
+		return rc;
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		json_decref(rows);
-	else
-		*out = rows;
-	return rc;
+	*out = by;
+	return 0;
 }
 
 /* Does the change's window meet the period? A change without one is always listed. */
@@ -99,19 +102,20 @@ static int change_in_period(const json_t *attrs, const cmdb__report_period *p)
 	return b >= p->since_t && a <= p->until_t;
 }
 
-static int add_change(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
+static int add_change(json_t *rows, const json_t *by_change, const char *id, const json_t *doc,
 	const cmdb__report_period *p)
 {
 	const json_t *attrs = json_object_get(doc, "attributes");
 	const json_t *w = json_object_get(attrs, "window");
-	json_t *drifts = NULL, *row;
+	const json_t *mine;
+	json_t *drifts, *row;
 	const char *name = strchr(id, '/') + 1;
-	int rc;
 
 	if (!change_in_period(attrs, p))
 		return 0;
-	if ((rc = change_drifts(&drifts, idx, name, p->until_seq)) < 0)
-		return rc;
+	mine = json_object_get(by_change, name);
+	if (!(drifts = mine ? json_deep_copy(mine) : json_array()))
+		return OOM();
 	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o}", "id", name, "summary",
 		json_string_value(json_object_get(attrs, "summary")), "status",
 		json_string_value(json_object_get(attrs, "status")), "type",
@@ -127,7 +131,7 @@ static int add_change(json_t *rows, cmdb_index *idx, const char *id, const json_
 
 int cmdb__report_changes(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
 {
-	json_t *docs = NULL, *rows = json_array();
+	json_t *docs = NULL, *by = NULL, *rows = json_array();
 	const char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -135,15 +139,17 @@ int cmdb__report_changes(json_t **out, cmdb_index *idx, const cmdb__report_perio
 	*out = NULL;
 	if (!rows)
 		return OOM();
-	if ((rc = cmdb__report_items_of_type(&docs, idx, "change", p->until_seq)) < 0)
+	if ((rc = cmdb__report_items_of_type(&docs, idx, "change", p->until_seq)) < 0 ||
+		(rc = change_drifts(&by, idx, p->until_seq)) < 0)
 		goto done;
 	if (!(ids = sorted(docs, &n))) {
 		rc = OOM();
 		goto done;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = add_change(rows, idx, ids[i], json_object_get(docs, ids[i]), p);
+		rc = add_change(rows, by, ids[i], json_object_get(docs, ids[i]), p);
 done:
+	json_decref(by);
 	free(ids);
 	json_decref(docs);
 	if (rc < 0)

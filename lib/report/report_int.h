@@ -29,6 +29,8 @@ int cmdb__report_field_time(long long *t, const char *id, const char *field, con
 typedef struct {
 	long long since_t, until_t, until_seq;
 	json_t *until_point; /* {"seq", "commit", "time"} */
+	sqlite3 *db; /* the index's settings while the period lives (period.c) */
+	long long saved_mmap, saved_cache;
 } cmdb__report_period;
 
 int cmdb__report_period_init(
