@@ -159,7 +159,7 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	const char *resolved = json_string_value(json_object_get(attrs, "resolved"));
 	const json_t *aff = json_object_get(json_object_get(doc, "relations"), "affects");
 	long long o, r, a, b, seq;
-	json_t *hit = json_object(), *v;
+	json_t *hit = json_object(), *v, *base = NULL;
 	const char *sid;
 	size_t i;
 	int rc;
@@ -195,18 +195,29 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	}
 	if (rc < 0)
 		goto done;
+	/* one base entry per incident, its values shared by every service's copy */
+	if (json_object_size(hit) &&
+		!(base = json_pack("{s:s,s:s?,s:s,s:s?,s:[II]}", "id", strchr(id, '/') + 1,
+			  "summary", json_string_value(json_object_get(attrs, "summary")), "opened",
+			  opened, "resolved", resolved, "_span", a, b))) {
+		rc = OOM();
+		goto done;
+	}
 	json_object_foreach(hit, sid, v)
 	{
-		json_t *svc = json_object_get(c->services, sid);
+		json_t *svc = json_object_get(c->services, sid), *inc = json_copy(base);
 
-		json_array_append_new(json_object_get(svc, "spans"), json_pack("[II]", a, b));
-		json_array_append_new(json_object_get(svc, "incidents"),
-			json_pack("{s:s,s:s?,s:s,s:s?,s:[II],s:o}", "id", strchr(id, '/') + 1,
-				"summary", json_string_value(json_object_get(attrs, "summary")),
-				"opened", opened, "resolved", resolved, "_span", a, b, "via",
-				json_incref(v)));
+		if (!inc || json_object_set(inc, "via", v) < 0 ||
+			json_array_append(
+				json_object_get(svc, "spans"), json_object_get(inc, "_span")) < 0 ||
+			json_array_append(json_object_get(svc, "incidents"), inc) < 0)
+			rc = OOM();
+		json_decref(inc);
+		if (rc < 0)
+			goto done;
 	}
 done:
+	json_decref(base);
 	json_decref(hit);
 	return rc;
 }
@@ -321,6 +332,8 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 	json_t *svcs = NULL, *incs = NULL, *rows = json_array(), *res = NULL;
 	sla_ctx c = {idx, NULL, &p, json_object(), NULL};
 	char a[CMDB__TIME_BUF], b[CMDB__TIME_BUF];
+	const char *k;
+	json_t *v;
 	int rc;
 
 	*out = NULL;
@@ -339,6 +352,7 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 	c.schema = schema;
 	if ((rc = cmdb__sla_graph_load(&c.graph, idx, schema, p.until_seq)) < 0)
 		goto done;
+	json_object_foreach(svcs, k, v) cmdb__sla_graph_want(c.graph, k);
 	if ((rc = sla_rows(rows, &c, svcs, incs)) < 0)
 		goto done;
 	cmdb__time_format(a, p.since_t);
