@@ -24,7 +24,8 @@ static int audit_part(
 		rc = OOM();
 		goto done;
 	}
-	ao.since = o->since;
+	/* a since before the first commit is the whole history (audit wants a commit) */
+	ao.since = p->since_t <= p->first_t ? NULL : o->since;
 	/* until by commit id: the reference time is then that commit's, never the clock */
 	ao.until = json_string_value(json_object_get(p->until_point, "commit"));
 	if ((rc = cmdb_audit(&res, idx, &ao)) < 0)

@@ -164,7 +164,10 @@ int cmdb__report_period_init(
 				  json_string_value(json_object_get(p->until_point, "time")), 0)) <
 		0)
 		return rc;
-	if ((rc = since ? when_time(&p->since_t, idx, since) : first_time(&p->since_t, idx)) < 0)
+	if ((rc = first_time(&p->first_t, idx)) < 0)
+		return rc;
+	p->since_t = p->first_t;
+	if (since && (rc = when_time(&p->since_t, idx, since)) < 0)
 		return rc;
 	if (since && p->since_t >= p->until_t) {
 		cmdb__time_format(a, p->since_t);
