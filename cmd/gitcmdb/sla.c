@@ -94,13 +94,17 @@ const cli_command cli_cmd_sla = {
 		 "achieved against attributes.sla.availability. Outage is the union of the\n"
 		 "open-to-resolved spans of the incidents on the service or on anything it\n"
 		 "depends on (the impact graph at the incident's opened time); an incident still\n"
-		 "open counts up to the end of the period. See docs/report.md.\n",
+		 "open counts up to the end of the period. Outage and the period count only\n"
+		 "inside attributes.sla.hours (\"24x7\", or \"Mon-Fri 08:00-18:00\", clauses "
+		 "joined\n"
+		 "by ';') in attributes.sla.timezone (UTC or an offset). See docs/report.md.\n",
 	.notes = "Text output: the period, then one line per service: SERVICE TARGET ACHIEVED\n"
 		 "OUTAGE_MIN MET INCIDENTS. With --json {since, until, commit, period_minutes,\n"
-		 "services: [{id, name, target, hours, outage_minutes, availability, met,\n"
-		 "incidents: [{id, summary, opened, resolved, minutes, via}]}]}.\n"
-		 "Exit status: 0 ok; 1 failure (a bad SLA target, an incident resolved before it\n"
-		 "opened, --since not before --until); 2 usage.\n",
+		 "services: [{id, name, target, hours, service_minutes, outage_minutes,\n"
+		 "availability, met, incidents: [{id, summary, opened, resolved, minutes, "
+		 "via}]}]}.\n"
+		 "Exit status: 0 ok; 1 failure (a bad SLA target or hours, an incident resolved\n"
+		 "before it opened, --since not before --until); 2 usage.\n",
 	.options = sla_options,
 	.opts_size = sizeof(sla_args),
 	.shared = CLI_SHARED_JSON,
