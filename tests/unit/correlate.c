@@ -134,12 +134,12 @@ static void test_correlate__change_drifts_and_impact(void **state)
 
 /* The report's load-once correlator gives exactly cmdb_query_incident_drifts's drifts
  * (items, ranks, depths, every field) for incidents on a service, a group (its members
- * only as a root), several CIs, an item without relations, before most history; and
- * the same errors. */
+ * only as a root; not as a dependency), several CIs, an item without relations, before
+ * most history; and the same errors. */
 static void test_correlate__bulk_same_as_single(void **state)
 {
-	static const char *const ids[] = {
-		"INC-0001", "INC-0002", "INC-0003", "INC-0004", "INC-0005", "incident/INC-0001"};
+	static const char *const ids[] = {"INC-0001", "INC-0002", "INC-0003", "INC-0004",
+		"INC-0005", "INC-0007", "incident/INC-0001"};
 	static const long long lookbacks[] = {0, 2 * 3600, 30 * 24 * 3600};
 	dt_fixture *f = *state;
 	cmdb__correlator *c = NULL;
@@ -154,6 +154,10 @@ static void test_correlate__bulk_same_as_single(void **state)
 	dt_incident(f, "INC-0004", "2026-03-02T13:30:00Z", "service/web01/nginx,host/db01");
 	dt_incident(f, "INC-0005", "2026-03-06T12:00:00Z", "host/ghost");
 	dt_incident(f, "INC-0006", "not a time", "host/db01");
+	/* portal needs group/web, reached at depth 1: not a root, so not its members */
+	dt_put(f, "application/portal.yaml",
+		"type: application\nname: portal\nrelations:\n  depends_on: [group/web]\n");
+	dt_incident(f, "INC-0007", "2026-03-08T00:00:00Z", "application/portal");
 	dt_commit(f, "2026-03-07T12:00:00Z", "incidents", NULL);
 	idx = dt_index(f);
 	assert_int_equal(cmdb__correlator_open(&c, idx), 0);
