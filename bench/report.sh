@@ -7,8 +7,9 @@
 # The estate: bench_audit's (bench/gen_repo.h: HOSTS hosts with 8 services each, SCANS
 # scans at 2 % drift, 2,000 changes, 500 incidents; BUILD_DIR built with -DCMDB_BENCH=ON)
 # plus 20 business services with an SLA, each depending on 50 services. The index is
-# built first (untimed); then each command is timed end to end, process start to exit,
-# peak RSS from /usr/bin/time.
+# built first (untimed); then each command is timed end to end, process start to exit:
+# wall time, CPU time (user + system: the machine may be shared, which inflates wall
+# time) and peak RSS, from /usr/bin/time.
 set -euo pipefail
 BUILD=$(cd "${1:?usage: bench/report.sh BUILD_DIR [HOSTS] [SCANS]}" && pwd)
 HOSTS=${2:-1000}
@@ -46,9 +47,10 @@ echo "estate: $HOSTS hosts x $SCANS scans, $n_items items ever, 2000 changes, 50
 measure() { # LABEL TARGET CMD...
 	local label=$1 target=$2
 	shift 2
-	/usr/bin/time -f "%e %M" -o "$T/time" "$@" >/dev/null
-	read -r secs kb <"$T/time"
-	printf '  %-34s %7.2f s %7.1f MB   (%s)\n' "$label" "$secs" "$(echo "$kb / 1024" | bc -l)" "$target"
+	/usr/bin/time -f "%e %U %S %M" -o "$T/time" "$@" >/dev/null
+	read -r secs user sys kb <"$T/time"
+	printf '  %-24s %7.2f s wall %6.2f s CPU %7.1f MB   (%s)\n' "$label" "$secs" \
+		"$(echo "$user + $sys" | bc -l)" "$(echo "$kb / 1024" | bc -l)" "$target"
 }
 measure "report --format html" "<= 10 s, <= 200 MB" "$G" -C "$R" report --format html -o "$T/r.html"
 measure "report --format md" "<= 10 s, <= 200 MB" "$G" -C "$R" report --format md -o "$T/r.md"

@@ -5,8 +5,9 @@
 #   3. an unplanned drift on app01 (openssl patched by hand) and an incident on the shop;
 #   4. audit (exactly one finding: the unplanned drift), incident show (the planned drift
 #      with its change, the unplanned one flagged), change show;
-#   5. the incident resolved, records imported from a ServiceNow export, the SLA table,
-#      the evidence report (HTML and Markdown), impact, history.
+#   5. the incident resolved, records imported from a ServiceNow export (its dates moved
+#      to the last 30 days), the SLA table and the evidence report (HTML and Markdown)
+#      over those 30 days, impact, history.
 # shellcheck shell=bash
 
 step "hand-made CIs: an application, a business service and a group"
@@ -99,12 +100,28 @@ step "gitcmdb incident resolve $inc --caused-by host/app01"
 "$G" incident resolve "$inc" --caused-by host/app01
 
 step "gitcmdb import changes|incidents FILE   (records from a ServiceNow list export, one commit each)"
+# The export's incidents moved to the last 30 days, as a real export would be: the
+# checkout outage 12 days ago (50 min), the slow queries on db01 still in progress since
+# 15 minutes ago, the failed backup 40 days ago (before the SLA period).
+incidents="$DEMO/servicenow-incidents.csv"
+sed -e "s/2026-02-10 09:15:00/$(date -u -d '12 days ago' +%Y-%m-%d) 09:15:00/" \
+	-e "s/2026-02-10 10:05:00/$(date -u -d '12 days ago' +%Y-%m-%d) 10:05:00/" \
+	-e "s/2026-02-11 14:00:00/$(date -u -d '15 minutes ago' '+%Y-%m-%d %H:%M:%S')/" \
+	-e "s/2026-02-02 \([0-9:]*\)/$(date -u -d '40 days ago' +%Y-%m-%d) \1/g" \
+	-e "s/2026-02-03 \([0-9:]*\)/$(date -u -d '39 days ago' +%Y-%m-%d) \1/" \
+	"$ROOT/tests/fixtures/itsm/servicenow-incidents.csv" >"$incidents"
+[ "$(grep -c -e '2026-02-1[01] ' -e '2026-02-0[23] ' "$incidents")" = 0 ] ||
+	{ echo "demo: $incidents kept a date of the fixture" >&2; exit 1; }
 "$G" import changes "$ROOT/tests/fixtures/itsm/servicenow-changes.csv" --from servicenow
-"$G" import incidents "$ROOT/tests/fixtures/itsm/servicenow-incidents.csv" --from servicenow
+"$G" import incidents "$incidents" --from servicenow
 
-step "gitcmdb sla --since baseline/before-release   (availability against the target; the demo's period is seconds)"
-"$G" sla --since baseline/before-release
+# the service-level period: the last 30 days (43,200 min), up to the newest commit
+since=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
+step "gitcmdb sla --since $since   (availability over the last 30 days against the 99.9 % target)"
+"$G" sla --since "$since"
 
+# the report covers the story since the baseline (its audit: the one unplanned drift);
+# over 30 days it would also list the first discovery scan's items as unauthorised
 step "gitcmdb report --format html|md   (the auditor's evidence report, one file, readable offline)"
 "$G" report --since baseline/before-release --format html -o "$DEMO/report.html"
 "$G" report --since baseline/before-release --format md -o "$DEMO/report.md"

@@ -18,10 +18,10 @@
 #include "util/error.h"
 #include "util/time.h"
 #include "index/drift_explain.h"
-#include "query/query_int.h"
+#include "query/correlate_int.h"
 
 #define OOM() cmdb__error(CMDB_ERROR, "out of memory")
-#define DEFAULT_LOOKBACK (72LL * 3600)
+#define DEFAULT_LOOKBACK CMDB__CORRELATE_LOOKBACK
 
 static int schema_impacts(const char *type, void *payload)
 {
@@ -42,8 +42,7 @@ static char *record_id(const char *type, const char *id)
 	return cmdb__sprintf("%s/%s", type, id);
 }
 
-/* Targets of src's relations of type at the head (sorted). */
-static int targets(json_t **out, sqlite3 *db, const char *src, const char *type)
+int cmdb__correlate_targets(json_t **out, sqlite3 *db, const char *src, const char *type)
 {
 	static const char sql[] = "SELECT dst FROM relations WHERE src = ?1 AND type = ?2 AND "
 				  "to_seq IS NULL ORDER BY dst";
@@ -138,7 +137,7 @@ done:
 	return rc;
 }
 
-static json_t *drift_row(sqlite3_stmt *st)
+json_t *cmdb__correlate_drift_row(sqlite3_stmt *st)
 {
 	const char *paths = (const char *)sqlite3_column_text(st, 4);
 	json_t *p = json_loads(paths ? paths : "[]", 0, NULL);
@@ -166,20 +165,30 @@ static json_t *own(json_t *row)
 	return row;
 }
 
+void cmdb__correlate_score(cmdb__correlate_cand *c, long long depth, long long from, long long to)
+{
+	c->score =
+		(double)(to - c->time) / (double)(to - from ? to - from : 1) + (double)depth / 2.0;
+}
+
 static int cmp_rank(const void *x, const void *y)
 {
-	const json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	double sa = json_real_value(json_object_get(a, "_score"));
-	double sb = json_real_value(json_object_get(b, "_score"));
+	const cmdb__correlate_cand *a = x, *b = y;
 	int c;
 
-	if (sa != sb)
-		return sa < sb ? -1 : 1;
-	if ((c = strcmp(json_string_value(json_object_get(b, "time")),
-		     json_string_value(json_object_get(a, "time")))))
+	if (a->score != b->score)
+		return a->score < b->score ? -1 : 1;
+	if (a->time != b->time)
+		return a->time > b->time ? -1 : 1;
+	if ((c = strcmp(a->item, b->item)))
 		return c;
-	return strcmp(json_string_value(json_object_get(a, "item")),
-		json_string_value(json_object_get(b, "item")));
+	return (a->ref > b->ref) - (a->ref < b->ref);
+}
+
+void cmdb__correlate_sort(cmdb__correlate_cand *c, size_t n)
+{
+	if (n > 1)
+		qsort(c, n, sizeof(*c), cmp_rank);
 }
 
 /* Every drift of the impact's items in [from, to], ranked (rank 1 first): one read of
@@ -187,21 +196,19 @@ static int cmp_rank(const void *x, const void *y)
 static int incident_drifts(
 	json_t **out, sqlite3 *db, const json_t *impact, long long from, long long to)
 {
-	static const char sql[] =
-		"SELECT d.id, d.seq, d.time, d.kind, d.paths, d.status, d.change, d.how, c.oid "
-		"FROM "
-		"drifts d JOIN commits c ON c.seq = d.seq WHERE d.time BETWEEN ?1 AND ?2 ORDER BY "
-		"d.seq, d.id";
+	static const char sql[] = "SELECT " CMDB__CORRELATE_DRIFT_COLS " FROM drifts d JOIN "
+				  "commits c ON c.seq = d.seq WHERE d.time BETWEEN ?1 AND ?2 "
+				  "ORDER BY d.seq, d.id";
 	sqlite3_stmt *st = NULL;
-	json_t *list = json_array(), *depth_of = json_object(), *it, **v = NULL;
-	size_t i, n;
+	json_t *list = json_array(), *depth_of = json_object(), *it, *sorted = NULL;
+	cmdb__correlate_cand *v = NULL;
+	size_t i, n = 0, cap = 0;
 	int rc = 0, step = SQLITE_DONE;
 
 	*out = NULL;
 	if (!list || !depth_of) {
-		json_decref(list);
-		json_decref(depth_of);
-		return OOM();
+		rc = OOM();
+		goto done;
 	}
 	json_array_foreach(json_object_get(impact, "items"), i,
 		it) if (json_object_set(depth_of, json_string_value(json_object_get(it, "id")),
@@ -214,42 +221,55 @@ static int incident_drifts(
 	}
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *d = json_object_get(depth_of, (const char *)sqlite3_column_text(st, 0));
-		long long depth = json_integer_value(d), before = to - sqlite3_column_int64(st, 2);
+		long long depth = json_integer_value(d), t = sqlite3_column_int64(st, 2);
 		json_t *row;
 
 		if (!d)
 			continue;
-		row = own(drift_row(st));
+		if (n == cap) {
+			cmdb__correlate_cand *g =
+				cmdb__realloc(v, (cap = cap ? cap * 2 : 64) * sizeof(*g));
+
+			if (!g) {
+				rc = OOM();
+				break;
+			}
+			v = g;
+		}
+		row = own(cmdb__correlate_drift_row(st));
 		if (!row || json_object_set_new(row, "depth", json_integer(depth)) < 0 ||
-			json_object_set_new(row, "before_s", json_integer(before)) < 0 ||
-			json_object_set_new(row, "_score",
-				json_real((double)before / (double)(to - from ? to - from : 1) +
-					(double)depth / 2.0)) < 0 ||
-			json_array_append_new(list, row) < 0)
+			json_object_set_new(row, "before_s", json_integer(to - t)) < 0 ||
+			json_array_append_new(list, row) < 0) {
 			rc = OOM();
+			break;
+		}
+		v[n] = (cmdb__correlate_cand){
+			0, t, json_string_value(json_object_get(row, "item")), n};
+		cmdb__correlate_score(&v[n], depth, from, to);
+		n++;
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = cmdb__query_sqlerr(db, "cannot read the drifts");
-	json_decref(depth_of);
 	sqlite3_finalize(st);
-	n = json_array_size(list);
-	if (rc == 0 && !(v = cmdb__calloc(n ? n : 1, sizeof(*v))))
-		rc = OOM();
 	if (rc == 0) {
-		json_t *sorted = json_array();
+		cmdb__correlate_sort(v, n);
+		if (!(sorted = json_array()))
+			rc = OOM();
+		for (i = 0; rc == 0 && i < n; i++) {
+			json_t *row = json_array_get(list, v[i].ref);
 
-		for (i = 0; i < n; i++)
-			v[i] = json_array_get(list, i);
-		qsort(v, n, sizeof(*v), cmp_rank);
-		for (i = 0; sorted && i < n; i++) {
-			json_object_del(v[i], "_score");
-			json_object_set_new(v[i], "rank", json_integer((json_int_t)i + 1));
-			json_array_append(sorted, v[i]);
+			if (json_object_set_new(row, "rank", json_integer((json_int_t)i + 1)) < 0 ||
+				json_array_append(sorted, row) < 0)
+				rc = OOM();
 		}
-		*out = sorted;
-		rc = sorted ? 0 : OOM();
 	}
+	if (rc == 0)
+		*out = sorted;
+	else
+		json_decref(sorted);
+done:
 	free(v);
+	json_decref(depth_of);
 	json_decref(list);
 	return rc;
 }
@@ -280,8 +300,25 @@ static int head_doc(json_t **doc, cmdb_index *idx, const char *id)
 	return cmdb__error(CMDB_ENOTFOUND, "%s was deleted", id);
 }
 
-/* The latest mainline commit at or before t (the first commit when t is earlier). */
-static long long seq_at(sqlite3 *db, long long t)
+int cmdb__correlate_incident(json_t **doc, long long *opened, cmdb_index *idx, const char *iid)
+{
+	const char *s;
+	int rc;
+
+	*opened = 0;
+	if ((rc = head_doc(doc, idx, iid)) < 0)
+		return rc;
+	s = json_string_value(json_object_get(json_object_get(*doc, "attributes"), "opened"));
+	if (cmdb__drift_parse_time(opened, s) < 0) {
+		json_decref(*doc);
+		*doc = NULL;
+		return cmdb__error(
+			CMDB_EINVALID, "%s: attributes.opened: %s", iid, cmdb_error_last());
+	}
+	return 0;
+}
+
+long long cmdb__correlate_seq_at(sqlite3 *db, long long t)
 {
 	sqlite3_stmt *st = NULL;
 	long long seq = 0;
@@ -304,7 +341,6 @@ int cmdb_query_incident_drifts(json_t **out, cmdb_index *idx, const char *id, lo
 	json_t *doc = NULL, *affected = NULL, *impact = NULL, *drifts = NULL, *at = NULL;
 	cmdb_schema *schema = NULL;
 	char *iid = NULL, when[CMDB__TIME_BUF];
-	const char *opened_s;
 	long long opened = 0, seq;
 	int rc;
 
@@ -315,16 +351,10 @@ int cmdb_query_incident_drifts(json_t **out, cmdb_index *idx, const char *id, lo
 		rc = id ? OOM() : cmdb__error(CMDB_EINVALID, "no incident id");
 		goto done;
 	}
-	if ((rc = head_doc(&doc, idx, iid)) < 0)
+	if ((rc = cmdb__correlate_incident(&doc, &opened, idx, iid)) < 0)
 		goto done;
-	opened_s = json_string_value(json_object_get(json_object_get(doc, "attributes"), "opened"));
-	if (cmdb__drift_parse_time(&opened, opened_s) < 0) {
-		rc = cmdb__error(
-			CMDB_EINVALID, "%s: attributes.opened: %s", iid, cmdb_error_last());
-		goto done;
-	}
-	seq = seq_at(db, opened);
-	if ((rc = targets(&affected, db, iid, "affects")) < 0 ||
+	seq = cmdb__correlate_seq_at(db, opened);
+	if ((rc = cmdb__correlate_targets(&affected, db, iid, "affects")) < 0 ||
 		(rc = cmdb_schema_load_builtin(&schema)) < 0 ||
 		(rc = merged_impact(&impact, db, seq, affected, 1, schema)) < 0 ||
 		(rc = incident_drifts(&drifts, db, impact, opened - lookback_s, opened)) < 0 ||
@@ -364,7 +394,7 @@ static int change_matches(json_t **out, sqlite3 *db, const char *name)
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *row = own(drift_row(st));
+		json_t *row = own(cmdb__correlate_drift_row(st));
 
 		/* the verdict's change may be another that matched first */
 		if (!row ||
@@ -404,7 +434,7 @@ int cmdb_query_change_drifts(json_t **out, cmdb_index *idx, const char *id)
 		win = json_pack("{sOsO}", "start",
 			json_object_get(w, "start") ? json_object_get(w, "start") : json_null(),
 			"end", json_object_get(w, "end") ? json_object_get(w, "end") : json_null());
-	if ((rc = targets(&affected, db, cid, "affects")) < 0 ||
+	if ((rc = cmdb__correlate_targets(&affected, db, cid, "affects")) < 0 ||
 		(rc = cmdb_schema_load_builtin(&schema)) < 0 ||
 		(rc = merged_impact(&impact, db, cmdb_index_head_seq(idx), affected, 0, schema)) <
 			0 ||

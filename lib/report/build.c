@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "gitcmdb/schema.h"
+#include "query/correlate.h"
 #include "report/build.h"
+
+#define GRAPH_DRAW_MAX 200 /* more dependencies are listed, not drawn */
 
 /* Audit over (since, at]: unauthorised drifts apart, the other findings, the counts. */
 static int audit_part(
@@ -21,7 +24,8 @@ static int audit_part(
 		rc = OOM();
 		goto done;
 	}
-	ao.since = o->since;
+	/* a since before the first commit is the whole history (audit wants a commit) */
+	ao.since = p->since_t <= p->first_t ? NULL : o->since;
 	/* until by commit id: the reference time is then that commit's, never the clock */
 	ao.until = json_string_value(json_object_get(p->until_point, "commit"));
 	if ((rc = cmdb_audit(&res, idx, &ao)) < 0)
@@ -43,48 +47,68 @@ done:
 	return rc;
 }
 
-/* Each business service's dependencies (upstream impact) at the point, as dot text. */
-static int graphs_part(json_t *model, cmdb_index *idx, const cmdb__report_period *p)
+/* One business service's graph: its upstream impact at the point and the dot text of
+ * it, or, for more than GRAPH_DRAW_MAX dependencies, no drawing (dot null) and the
+ * ids sorted by depth, then id. */
+static int one_graph(json_t *graphs, cmdb__correlator *c, cmdb_index *idx,
+	const cmdb_schema *schema, const char *id, const cmdb__report_period *p)
 {
-	const json_t *svcs = json_object_get(json_object_get(model, "sla"), "services"), *s;
 	cmdb_impact_opts io = CMDB_IMPACT_OPTS_INIT;
-	cmdb_schema *schema = NULL;
-	json_t *graphs = json_array(), *res = NULL, *items, *it;
+	json_t *res = NULL, *items = NULL, *it;
 	char *dot = NULL;
-	size_t i, j;
+	size_t j;
 	int rc;
 
-	if (!graphs)
-		return OOM();
-	if ((rc = cmdb_schema_load_builtin(&schema)) < 0)
-		goto done;
-	io.upstream = 1;
-	io.at = json_string_value(json_object_get(p->until_point, "commit"));
-	json_array_foreach(svcs, i, s)
-	{
-		const char *id = json_string_value(json_object_get(s, "id"));
-
+	if ((rc = cmdb__correlator_upstream(&items, c, id, p->until_seq)) < 0)
+		return rc;
+	if (json_array_size(items) <= GRAPH_DRAW_MAX) {
+		io.upstream = 1;
+		io.at = json_string_value(json_object_get(p->until_point, "commit"));
+		json_array_clear(items);
 		if ((rc = cmdb_impact(&res, idx, schema, id, &io)) < 0 ||
 			(rc = cmdb_impact_format_dot(&dot, res)) < 0)
 			goto done;
-		if (!(items = json_array())) {
-			rc = OOM();
-			goto done;
-		}
 		json_array_foreach(json_object_get(res, "items"), j, it)
 		{
 			json_array_append(items, json_object_get(it, "id"));
 		}
-		json_array_append_new(
-			graphs, json_pack("{s:s,s:s,s:o}", "id", id, "dot", dot, "items", items));
-		json_decref(res), res = NULL;
-		cmdb_free(dot), dot = NULL;
+	}
+	rc = json_array_append_new(
+		     graphs, json_pack("{s:s,s:s?,s:O}", "id", id, "dot", dot, "items", items)) < 0
+		? OOM()
+		: 0;
+done:
+	json_decref(res);
+	json_decref(items);
+	cmdb_free(dot);
+	return rc;
+}
+
+/* Each business service's dependencies (upstream impact) at the point. */
+static int graphs_part(json_t *model, cmdb_index *idx, const cmdb__report_period *p)
+{
+	const json_t *svcs = json_object_get(json_object_get(model, "sla"), "services"), *s;
+	cmdb__correlator *c = NULL;
+	cmdb_schema *schema = NULL;
+	json_t *graphs = json_array();
+	size_t i;
+	int rc;
+
+	if (!graphs)
+		return OOM();
+	if ((rc = cmdb_schema_load_builtin(&schema)) < 0 ||
+		(json_array_size(svcs) && (rc = cmdb__correlator_open(&c, idx)) < 0))
+		goto done;
+	json_array_foreach(svcs, i, s)
+	{
+		if ((rc = one_graph(graphs, c, idx, schema,
+			     json_string_value(json_object_get(s, "id")), p)) < 0)
+			goto done;
 	}
 	rc = json_object_set(model, "graphs", graphs) < 0 ? OOM() : 0;
 done:
+	cmdb__correlator_free(c);
 	cmdb_schema_free(schema);
-	json_decref(res);
-	cmdb_free(dot);
 	json_decref(graphs);
 	return rc;
 }

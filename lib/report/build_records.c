@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "query/correlate.h"
 #include "report/build.h"
 
 #define INCIDENT_DRIFTS 5 /* the best-ranked correlated drifts shown per incident */
@@ -52,36 +53,39 @@ static int drift_row(sqlite3_stmt *st, void *payload)
 	return row && json_array_append_new(payload, row) == 0 ? 0 : OOM();
 }
 
-static int change_drifts(json_t **out, cmdb_index *idx, const char *change, long long seq)
+static int group_row(sqlite3_stmt *st, void *payload)
+{
+	json_t *by = payload, *list; /* change name -> [drift rows] */
+	const char *change = (const char *)sqlite3_column_text(st, 6);
+
+	if (!change)
+		return 0;
+	if (!(list = json_object_get(by, change)) &&
+		json_object_set_new(by, change, list = json_array()) < 0)
+		return OOM();
+	return drift_row(st, list);
+}
+
+/* Every drift authorised up to seq, grouped by the change that authorised it (one
+ * read, not one per change: the drifts have no index by change). */
+static int change_drifts(json_t **out, cmdb_index *idx, long long seq)
 {
 	static const char sql[] =
-		"SELECT d.id, d.time, d.kind, d.paths, c.oid, d.how FROM drifts d "
-		"JOIN commits c ON c.seq = d.seq WHERE d.change = ?2 AND "
-		"d.status = 'authorised' AND d.seq <= ?1 ORDER BY d.time, d.id";
-	sqlite3 *db = cmdb_index_db(idx);
-	sqlite3_stmt *st = NULL;
-	json_t *rows = json_array();
-	int rc = 0, step = SQLITE_DONE;
+		"SELECT d.id, d.time, d.kind, d.paths, c.oid, d.how, d.change FROM drifts d "
+		"JOIN commits c ON c.seq = d.seq WHERE d.status = 'authorised' AND d.seq <= ?1 "
+		"ORDER BY d.time, d.id";
+	json_t *by = json_object();
+	int rc;
 
 	*out = NULL;
-	if (!rows)
+	if (!by)
 		return OOM();
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		rc = cmdb__query_sqlerr(db, "cannot read the index");
-	else {
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, change, -1, SQLITE_STATIC);
-		while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
-			rc = drift_row(st, rows);
-		if (rc == 0 && step != SQLITE_DONE)
-			rc = cmdb__query_sqlerr(db, "cannot read the index");
+	if ((rc = cmdb__report_rows(idx, sql, seq, group_row, by)) < 0) {
+		json_decref(by);
+		return rc;
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		json_decref(rows);
-	else
-		*out = rows;
-	return rc;
+	*out = by;
+	return 0;
 }
 
 /* Does the change's window meet the period? A change without one is always listed. */
@@ -98,19 +102,20 @@ static int change_in_period(const json_t *attrs, const cmdb__report_period *p)
 	return b >= p->since_t && a <= p->until_t;
 }
 
-static int add_change(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
+static int add_change(json_t *rows, const json_t *by_change, const char *id, const json_t *doc,
 	const cmdb__report_period *p)
 {
 	const json_t *attrs = json_object_get(doc, "attributes");
 	const json_t *w = json_object_get(attrs, "window");
-	json_t *drifts = NULL, *row;
+	const json_t *mine;
+	json_t *drifts, *row;
 	const char *name = strchr(id, '/') + 1;
-	int rc;
 
 	if (!change_in_period(attrs, p))
 		return 0;
-	if ((rc = change_drifts(&drifts, idx, name, p->until_seq)) < 0)
-		return rc;
+	mine = json_object_get(by_change, name);
+	if (!(drifts = mine ? json_deep_copy(mine) : json_array()))
+		return OOM();
 	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o}", "id", name, "summary",
 		json_string_value(json_object_get(attrs, "summary")), "status",
 		json_string_value(json_object_get(attrs, "status")), "type",
@@ -126,7 +131,7 @@ static int add_change(json_t *rows, cmdb_index *idx, const char *id, const json_
 
 int cmdb__report_changes(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
 {
-	json_t *docs = NULL, *rows = json_array();
+	json_t *docs = NULL, *by = NULL, *rows = json_array();
 	const char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -134,15 +139,17 @@ int cmdb__report_changes(json_t **out, cmdb_index *idx, const cmdb__report_perio
 	*out = NULL;
 	if (!rows)
 		return OOM();
-	if ((rc = cmdb__report_items_of_type(&docs, idx, "change", p->until_seq)) < 0)
+	if ((rc = cmdb__report_items_of_type(&docs, idx, "change", p->until_seq)) < 0 ||
+		(rc = change_drifts(&by, idx, p->until_seq)) < 0)
 		goto done;
 	if (!(ids = sorted(docs, &n))) {
 		rc = OOM();
 		goto done;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = add_change(rows, idx, ids[i], json_object_get(docs, ids[i]), p);
+		rc = add_change(rows, by, ids[i], json_object_get(docs, ids[i]), p);
 done:
+	json_decref(by);
 	free(ids);
 	json_decref(docs);
 	if (rc < 0)
@@ -213,31 +220,28 @@ static int incident_in_period(const json_t *attrs, const cmdb__report_period *p)
 	return a <= p->until_t && b >= p->since_t;
 }
 
-static int add_incident(json_t *rows, cmdb_index *idx, const char *id, const json_t *doc,
-	const json_t *problems, const cmdb__report_period *p)
+/* The incident's best-ranked correlated drifts (those of cmdb_query_incident_drifts,
+ * from the correlator loaded once for all incidents). */
+static int add_incident(json_t *rows, cmdb__correlator **corr, cmdb_index *idx, const char *id,
+	const json_t *doc, const json_t *problems, const cmdb__report_period *p)
 {
 	const json_t *attrs = json_object_get(doc, "attributes");
 	const char *name = strchr(id, '/') + 1;
-	json_t *corr = NULL, *drifts = json_array(), *row, *d;
-	size_t i;
+	json_t *drifts = NULL, *row;
 	int rc = 0;
 
-	if (!drifts)
-		return OOM();
 	if (!incident_in_period(attrs, p))
-		goto done;
-	if ((rc = cmdb_query_incident_drifts(&corr, idx, name, 0)) < 0) {
+		return 0;
+	if (!*corr && (rc = cmdb__correlator_open(corr, idx)) < 0)
+		return rc;
+	if ((rc = cmdb__correlator_incident(&drifts, *corr, name, 0, INCIDENT_DRIFTS)) < 0) {
 		if (rc != CMDB_EINVALID && rc != CMDB_ENOTFOUND)
-			goto done;
+			return rc;
 		cmdb_error_clear(); /* no valid opened or not indexed: no drifts to show */
-		rc = 0;
+		if (!(drifts = json_array()))
+			return OOM();
 	}
-	json_array_foreach(json_object_get(corr, "drifts"), i, d)
-	{
-		if (i < INCIDENT_DRIFTS)
-			json_array_append(drifts, d);
-	}
-	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:O,s:o}", "id", name, "summary",
+	row = json_pack("{s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:o}", "id", name, "summary",
 		json_string_value(json_object_get(attrs, "summary")), "severity",
 		json_string_value(json_object_get(attrs, "severity")), "status",
 		json_string_value(json_object_get(attrs, "status")), "opened",
@@ -247,16 +251,13 @@ static int add_incident(json_t *rows, cmdb_index *idx, const char *id, const jso
 		drifts, "problems",
 		json_object_get(problems, id) ? json_deep_copy(json_object_get(problems, id))
 					      : json_array());
-	rc = row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
-done:
-	json_decref(corr);
-	json_decref(drifts);
-	return rc;
+	return row && json_array_append_new(rows, row) == 0 ? 0 : OOM();
 }
 
 int cmdb__report_incidents(json_t **out, cmdb_index *idx, const cmdb__report_period *p)
 {
 	json_t *docs = NULL, *problems = NULL, *rows = json_array();
+	cmdb__correlator *corr = NULL;
 	const char **ids = NULL;
 	size_t n = 0;
 	int rc;
@@ -272,8 +273,10 @@ int cmdb__report_incidents(json_t **out, cmdb_index *idx, const cmdb__report_per
 		goto done;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = add_incident(rows, idx, ids[i], json_object_get(docs, ids[i]), problems, p);
+		rc = add_incident(
+			rows, &corr, idx, ids[i], json_object_get(docs, ids[i]), problems, p);
 done:
+	cmdb__correlator_free(corr);
 	free(ids);
 	json_decref(docs);
 	json_decref(problems);

@@ -109,6 +109,46 @@ static int first_time(long long *t, cmdb_index *idx)
 	return rc;
 }
 
+static long long pragma(sqlite3 *db, const char *name)
+{
+	char *sql = cmdb__sprintf("PRAGMA %s", name);
+	sqlite3_stmt *st = NULL;
+	long long v = 0;
+
+	if (sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+		sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	cmdb_free(sql);
+	return v;
+}
+
+static void set_pragma(sqlite3 *db, const char *name, long long v)
+{
+	char *sql = cmdb__sprintf("PRAGMA %s = %lld", name, v);
+
+	if (sql)
+		sqlite3_exec(db, sql, NULL, NULL, NULL); /* a failure keeps the setting */
+	cmdb_free(sql);
+}
+
+/*
+ * The report and sla read most of the index once: mapped pages and a large page
+ * cache would only keep what was read resident (the bench's 267 MB index made the
+ * report's RSS > 400 MB). While the period lives, the index is read through a small
+ * cache; the settings are put back when it is disposed.
+ */
+static void lean_reads(cmdb__report_period *p, cmdb_index *idx)
+{
+	sqlite3 *db = cmdb_index_db(idx);
+
+	p->db = db;
+	p->saved_mmap = pragma(db, "mmap_size");
+	p->saved_cache = pragma(db, "cache_size");
+	set_pragma(db, "mmap_size", 0);
+	set_pragma(db, "cache_size", -8192); /* 8 MiB */
+}
+
 int cmdb__report_period_init(
 	cmdb__report_period *p, cmdb_index *idx, const char *since, const char *until)
 {
@@ -116,6 +156,7 @@ int cmdb__report_period_init(
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	lean_reads(p, idx);
 	if ((rc = cmdb__query_point(&p->until_seq, &p->until_point, idx, until)) < 0)
 		return rc;
 	if ((rc = until ? when_time(&p->until_t, idx, until)
@@ -123,7 +164,10 @@ int cmdb__report_period_init(
 				  json_string_value(json_object_get(p->until_point, "time")), 0)) <
 		0)
 		return rc;
-	if ((rc = since ? when_time(&p->since_t, idx, since) : first_time(&p->since_t, idx)) < 0)
+	if ((rc = first_time(&p->first_t, idx)) < 0)
+		return rc;
+	p->since_t = p->first_t;
+	if (since && (rc = when_time(&p->since_t, idx, since)) < 0)
 		return rc;
 	if (since && p->since_t >= p->until_t) {
 		cmdb__time_format(a, p->since_t);
@@ -140,4 +184,9 @@ void cmdb__report_period_dispose(cmdb__report_period *p)
 {
 	json_decref(p->until_point);
 	p->until_point = NULL;
+	if (p->db) {
+		set_pragma(p->db, "mmap_size", p->saved_mmap);
+		set_pragma(p->db, "cache_size", p->saved_cache);
+		p->db = NULL;
+	}
 }

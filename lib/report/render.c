@@ -232,7 +232,7 @@ static void graph(rw *w, const json_t *g, const cmdb_report_opts *o)
 {
 	char *svg = NULL, *items;
 
-	if (w->fmt == CMDB_REPORT_HTML && o && o->dot &&
+	if (w->fmt == CMDB_REPORT_HTML && o && o->dot && S(g, "dot") &&
 		cmdb__report_svg(&svg, o->dot, S(g, "dot")) == 0) {
 		cmdb__rw_raw(w, "<figure>");
 		cmdb__rw_raw(w, svg);

@@ -28,7 +28,10 @@ int cmdb__report_field_time(long long *t, const char *id, const char *field, con
 /* The period's ends: WHEN since (NULL = first commit) and WHEN until (NULL = head). */
 typedef struct {
 	long long since_t, until_t, until_seq;
+	long long first_t; /* the first mainline commit's time */
 	json_t *until_point; /* {"seq", "commit", "time"} */
+	sqlite3 *db; /* the index's settings while the period lives (period.c) */
+	long long saved_mmap, saved_cache;
 } cmdb__report_period;
 
 int cmdb__report_period_init(

@@ -9,6 +9,7 @@
 #include "gitcmdb/schema.h"
 #include "report/report_int.h"
 #include "report/sla_graph.h"
+#include "report/sla_hours.h"
 
 typedef struct {
 	long long a, b;
@@ -21,8 +22,8 @@ static int span_cmp(const void *x, const void *y)
 	return p->a < q->a ? -1 : p->a > q->a ? 1 : (p->b > q->b) - (p->b < q->b);
 }
 
-/* The union's length of n spans (sorted here). */
-static long long union_len(span *s, size_t n)
+/* The service seconds (h) of the union of n spans (sorted here). */
+static long long union_len(span *s, size_t n, const cmdb__sla_hours *h)
 {
 	long long total = 0, a, b;
 
@@ -32,13 +33,13 @@ static long long union_len(span *s, size_t n)
 	a = s[0].a, b = s[0].b;
 	for (size_t i = 1; i < n; i++) {
 		if (s[i].a > b) {
-			total += b - a;
+			total += cmdb__sla_hours_in(h, a, b);
 			a = s[i].a;
 		}
 		if (s[i].b > b)
 			b = s[i].b;
 	}
-	return total + (b - a);
+	return total + cmdb__sla_hours_in(h, a, b);
 }
 
 static double round_to(double v, double scale)
@@ -46,15 +47,31 @@ static double round_to(double v, double scale)
 	return (double)(long long)(v * scale + 0.5) / scale; /* v >= 0 */
 }
 
-/* The target of business service id: 0 and *target (0 when it states none), or
- * CMDB_EINVALID naming the item and field. */
-static int sla_target(double *target, const char **hours, const char *id, const json_t *doc)
+/* A string field of the SLA map (NULL when absent), or CMDB_EINVALID. */
+static int sla_string(const char **out, const json_t *sla, const char *id, const char *field)
+{
+	const json_t *v = json_object_get(sla, field);
+
+	*out = json_string_value(v);
+	if (v && !json_is_null(v) && !json_is_string(v))
+		return cmdb__error(CMDB_EINVALID,
+			"%s: attributes.sla.%s: expected a string (docs/report.md)", id, field);
+	return 0;
+}
+
+/* The target and service hours of business service id: 0 and *target (0 when it states
+ * none) and *h (24x7 when it states none), or CMDB_EINVALID naming the item and field. */
+static int sla_target(
+	double *target, const char **hours, cmdb__sla_hours *h, const char *id, const json_t *doc)
 {
 	const json_t *sla = json_object_get(json_object_get(doc, "attributes"), "sla");
 	const json_t *av = json_object_get(sla, "availability");
+	const char *tz = NULL;
 	double v;
+	int rc;
 
 	*target = 0, *hours = NULL;
+	cmdb__sla_hours_parse(h, id, NULL, NULL);
 	if (!sla || json_is_null(sla))
 		return 0;
 	if (!json_is_object(sla))
@@ -62,7 +79,10 @@ static int sla_target(double *target, const char **hours, const char *id, const 
 			"%s: attributes.sla: expected a map {availability: PERCENT, hours: "
 			"\"24x7\"}",
 			id);
-	*hours = json_string_value(json_object_get(sla, "hours"));
+	if ((rc = sla_string(hours, sla, id, "hours")) < 0 ||
+		(rc = sla_string(&tz, sla, id, "timezone")) < 0 ||
+		(rc = cmdb__sla_hours_parse(h, id, *hours, tz)) < 0)
+		return rc;
 	if (!av)
 		return 0;
 	if (!json_is_number(av))
@@ -139,7 +159,7 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	const char *resolved = json_string_value(json_object_get(attrs, "resolved"));
 	const json_t *aff = json_object_get(json_object_get(doc, "relations"), "affects");
 	long long o, r, a, b, seq;
-	json_t *hit = json_object(), *v;
+	json_t *hit = json_object(), *v, *base = NULL;
 	const char *sid;
 	size_t i;
 	int rc;
@@ -175,20 +195,48 @@ static int add_incident(sla_ctx *c, const char *id, const json_t *doc)
 	}
 	if (rc < 0)
 		goto done;
+	/* one base entry per incident, its values shared by every service's copy */
+	if (json_object_size(hit) &&
+		!(base = json_pack("{s:s,s:s?,s:s,s:s?,s:[II]}", "id", strchr(id, '/') + 1,
+			  "summary", json_string_value(json_object_get(attrs, "summary")), "opened",
+			  opened, "resolved", resolved, "_span", a, b))) {
+		rc = OOM();
+		goto done;
+	}
 	json_object_foreach(hit, sid, v)
 	{
-		json_t *svc = json_object_get(c->services, sid);
+		json_t *svc = json_object_get(c->services, sid), *inc = json_copy(base);
 
-		json_array_append_new(json_object_get(svc, "spans"), json_pack("[II]", a, b));
-		json_array_append_new(json_object_get(svc, "incidents"),
-			json_pack("{s:s,s:s?,s:s,s:s?,s:f,s:o}", "id", strchr(id, '/') + 1,
-				"summary", json_string_value(json_object_get(attrs, "summary")),
-				"opened", opened, "resolved", resolved, "minutes",
-				round_to((double)(b - a) / 60.0, 100), "via", json_incref(v)));
+		if (!inc || json_object_set(inc, "via", v) < 0 ||
+			json_array_append(
+				json_object_get(svc, "spans"), json_object_get(inc, "_span")) < 0 ||
+			json_array_append(json_object_get(svc, "incidents"), inc) < 0)
+			rc = OOM();
+		json_decref(inc);
+		if (rc < 0)
+			goto done;
 	}
 done:
+	json_decref(base);
 	json_decref(hit);
 	return rc;
+}
+
+/* Each incident's minutes inside the service hours (its clipped span was in _span). */
+static void incident_minutes(json_t *incs, const cmdb__sla_hours *h)
+{
+	json_t *inc;
+	size_t i;
+
+	json_array_foreach(incs, i, inc)
+	{
+		json_t *sp = json_object_get(inc, "_span");
+		long long in = cmdb__sla_hours_in(h, json_integer_value(json_array_get(sp, 0)),
+			json_integer_value(json_array_get(sp, 1)));
+
+		json_object_set_new(inc, "minutes", json_real(round_to((double)in / 60.0, 100)));
+		json_object_del(inc, "_span");
+	}
 }
 
 /* One business service's row from its spans and incidents. */
@@ -198,24 +246,28 @@ static int service_row(
 	json_t *spans = json_object_get(acc, "spans"), *v, *row;
 	size_t n = json_array_size(spans), i;
 	span *s = n ? calloc(n, sizeof(*s)) : NULL;
-	long long out, period = p->until_t - p->since_t;
+	long long out, period;
 	const char *hours, *name = json_string_value(json_object_get(doc, "name"));
+	cmdb__sla_hours h;
 	double target, avail;
 	int rc;
 
 	if (n && !s)
 		return OOM();
-	if ((rc = sla_target(&target, &hours, id, doc)) < 0)
+	if ((rc = sla_target(&target, &hours, &h, id, doc)) < 0)
 		goto done;
+	period = cmdb__sla_hours_in(&h, p->since_t, p->until_t);
+	incident_minutes(json_object_get(acc, "incidents"), &h);
 	json_array_foreach(spans, i, v)
 	{
 		s[i].a = json_integer_value(json_array_get(v, 0));
 		s[i].b = json_integer_value(json_array_get(v, 1));
 	}
-	out = union_len(s, n);
+	out = union_len(s, n, &h);
 	avail = period > 0 ? 100.0 * (1.0 - (double)out / (double)period) : 100.0;
-	row = json_pack("{s:s,s:s?,s:o,s:s?,s:f,s:f,s:o,s:O}", "id", id, "name", name, "target",
-		target > 0 ? json_real(target) : json_null(), "hours", hours, "outage_minutes",
+	row = json_pack("{s:s,s:s?,s:o,s:s?,s:f,s:f,s:f,s:o,s:O}", "id", id, "name", name, "target",
+		target > 0 ? json_real(target) : json_null(), "hours", hours, "service_minutes",
+		round_to((double)period / 60.0, 100), "outage_minutes",
 		round_to((double)out / 60.0, 100), "availability", round_to(avail, 10000), "met",
 		target > 0 ? json_boolean(avail >= target) : json_null(), "incidents",
 		json_object_get(acc, "incidents"));
@@ -280,6 +332,8 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 	json_t *svcs = NULL, *incs = NULL, *rows = json_array(), *res = NULL;
 	sla_ctx c = {idx, NULL, &p, json_object(), NULL};
 	char a[CMDB__TIME_BUF], b[CMDB__TIME_BUF];
+	const char *k;
+	json_t *v;
 	int rc;
 
 	*out = NULL;
@@ -298,6 +352,7 @@ int cmdb_sla(json_t **out, cmdb_index *idx, const cmdb_sla_opts *opts)
 	c.schema = schema;
 	if ((rc = cmdb__sla_graph_load(&c.graph, idx, schema, p.until_seq)) < 0)
 		goto done;
+	json_object_foreach(svcs, k, v) cmdb__sla_graph_want(c.graph, k);
 	if ((rc = sla_rows(rows, &c, svcs, incs)) < 0)
 		goto done;
 	cmdb__time_format(a, p.since_t);

@@ -25,6 +25,7 @@ struct cmdb__sla_graph {
 	uint32_t *near; /* while loading: the node each edge is followed from */
 	size_t ne, ecap;
 	uint32_t *seen, stamp, *queue;
+	unsigned char *want; /* per node: reported by hits (cmdb__sla_graph_want) */
 };
 
 static int intern(cmdb__sla_graph *g, const char *s, uint32_t *id)
@@ -99,7 +100,8 @@ static int bucket(cmdb__sla_graph *g)
 	g->start = calloc((size_t)g->n + 1, sizeof(*g->start));
 	g->seen = calloc((size_t)g->n + 1, sizeof(*g->seen));
 	g->queue = malloc(((size_t)g->n + 1) * sizeof(*g->queue));
-	if (!out || !g->start || !g->seen || !g->queue) {
+	g->want = calloc((size_t)g->n + 1, 1);
+	if (!out || !g->start || !g->seen || !g->queue || !g->want) {
 		free(out);
 		return OOM();
 	}
@@ -164,7 +166,16 @@ void cmdb__sla_graph_free(cmdb__sla_graph *g)
 	free(g->near);
 	free(g->seen);
 	free(g->queue);
+	free(g->want);
 	free(g);
+}
+
+void cmdb__sla_graph_want(cmdb__sla_graph *g, const char *id)
+{
+	json_t *v = json_object_get(g->names, id);
+
+	if (v)
+		g->want[json_integer_value(v)] = 1;
 }
 
 int cmdb__sla_graph_hits(cmdb__sla_graph *g, const char *ci, long long seq,
@@ -192,7 +203,8 @@ int cmdb__sla_graph_hits(cmdb__sla_graph *g, const char *ci, long long seq,
 				continue;
 			g->seen[e->far] = g->stamp;
 			g->queue[tail++] = e->far;
-			rc = hit(g->name[e->far], payload);
+			if (g->want[e->far])
+				rc = hit(g->name[e->far], payload);
 		}
 	}
 	return rc;

@@ -13,7 +13,10 @@ typedef struct cmdb_schema cmdb_schema;
 int cmdb__sla_graph_load(
 	cmdb__sla_graph **out, cmdb_index *idx, const cmdb_schema *schema, long long until_seq);
 void cmdb__sla_graph_free(cmdb__sla_graph *g);
-/* Call hit for every item a failure of ci reaches downstream at seq (ci excluded). */
+/* Report id from now on (hits names only the items wanted). */
+void cmdb__sla_graph_want(cmdb__sla_graph *g, const char *id);
+/* Call hit for every wanted item a failure of ci reaches downstream at seq (ci
+ * excluded). */
 int cmdb__sla_graph_hits(cmdb__sla_graph *g, const char *ci, long long seq,
 	int (*hit)(const char *id, void *payload), void *payload);
 

@@ -29,6 +29,16 @@ import json,sys; r=json.load(sys.stdin)
 print(sorted((d["item"], d["drift"], d["authorised_by"]) for d in r["drifts"]))')" \
 	"[('host/web01', 'modified', 'CHG-0001'), ('service/web01/redis-server', 'created', 'CHG-0001')]" \
 	"change show: what CHG-0001 authorised"
+# the SLA table over the last 30 days: the imported checkout outage (50 min), the slow
+# queries still in progress (~15 min) and the demo's incident (seconds) against 99.9 %
+row=$(sed -e 's/\x1b\[[0-9;]*m//g' "$T/demo.out" | grep -A3 '^period .* (4319[0-9]\.[0-9]* min)$\|^period .* (43200\.00 min)$' |
+	grep '^business_service/shop ' || true)
+[ -n "$row" ] || fail "no 30-day SLA row for the shop in the demo output"
+read -r _ target achieved outage met incs <<<"$row"
+assert_eq "$target $met $incs" "99.900 no INC-0001,INC-0002,INC-0003" "sla row: target, missed, incidents"
+awk -v a="$achieved" -v o="$outage" 'BEGIN { exit !(a >= 99.8 && a < 99.9 && o >= 65 && o < 80) }' ||
+	fail "sla: shop at $achieved % with $outage min of outage, expected 99.8x % and 65-80 min"
+ok
 run_cli 0 -C "$R" incident list --json
 assert_contains "$OUT" '"INC-0001"' "the incident is on main"
 fsck_clean "$R"

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gitcmdb/gitcmdb.h"
+#include "query/correlate.h"
 #include "drift_fixture.h"
 
 /* "rank item time status change" lines. */
@@ -131,6 +132,74 @@ static void test_correlate__change_drifts_and_impact(void **state)
 	cmdb_index_free(idx);
 }
 
+/* The report's load-once correlator gives exactly cmdb_query_incident_drifts's drifts
+ * (items, ranks, depths, every field) for incidents on a service, a group (its members
+ * only as a root; not as a dependency), several CIs, an item without relations, before
+ * most history; and the same errors. */
+static void test_correlate__bulk_same_as_single(void **state)
+{
+	static const char *const ids[] = {"INC-0001", "INC-0002", "INC-0003", "INC-0004",
+		"INC-0005", "INC-0007", "incident/INC-0001"};
+	static const long long lookbacks[] = {0, 2 * 3600, 30 * 24 * 3600};
+	dt_fixture *f = *state;
+	cmdb__correlator *c = NULL;
+	json_t *one = NULL, *many = NULL;
+	cmdb_index *idx;
+	size_t compared = 0;
+
+	dt_story(f);
+	dt_incident(f, "INC-0001", "2026-03-06T11:30:00Z", "service/db01/pg");
+	dt_incident(f, "INC-0002", "2026-03-04T12:00:00Z", "group/web");
+	dt_incident(f, "INC-0003", "2026-03-07T10:00:00Z", "host/web01,service/db01/pg");
+	dt_incident(f, "INC-0004", "2026-03-02T13:30:00Z", "service/web01/nginx,host/db01");
+	dt_incident(f, "INC-0005", "2026-03-06T12:00:00Z", "host/ghost");
+	dt_incident(f, "INC-0006", "not a time", "host/db01");
+	/* portal needs group/web, reached at depth 1: not a root, so not its members */
+	dt_put(f, "application/portal.yaml",
+		"type: application\nname: portal\nrelations:\n  depends_on: [group/web]\n");
+	dt_incident(f, "INC-0007", "2026-03-08T00:00:00Z", "application/portal");
+	dt_commit(f, "2026-03-07T12:00:00Z", "incidents", NULL);
+	idx = dt_index(f);
+	assert_int_equal(cmdb__correlator_open(&c, idx), 0);
+	for (size_t l = 0; l < sizeof(lookbacks) / sizeof(*lookbacks); l++)
+		for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++) {
+			if (cmdb_query_incident_drifts(&one, idx, ids[i], lookbacks[l]) < 0)
+				fail_msg("%s: %s", ids[i], cmdb_error_last());
+			if (cmdb__correlator_incident(&many, c, ids[i], lookbacks[l], 0) < 0)
+				fail_msg("%s: %s", ids[i], cmdb_error_last());
+			if (!json_equal(json_object_get(one, "drifts"), many)) {
+				char *a =
+					json_dumps(json_object_get(one, "drifts"), JSON_INDENT(1));
+				char *b = json_dumps(many, JSON_INDENT(1));
+
+				fail_msg("%s lookback %lld:\nsingle %s\nbulk %s", ids[i],
+					lookbacks[l], a, b);
+			}
+			compared += json_array_size(many);
+			json_decref(many);
+			/* a limit keeps the best-ranked ones */
+			assert_int_equal(
+				cmdb__correlator_incident(&many, c, ids[i], lookbacks[l], 2), 0);
+			assert_int_equal(json_array_size(many),
+				json_array_size(json_object_get(one, "drifts")) < 2
+					? json_array_size(json_object_get(one, "drifts"))
+					: 2);
+			if (json_array_size(many))
+				assert_true(json_equal(json_array_get(many, 0),
+					json_array_get(json_object_get(one, "drifts"), 0)));
+			json_decref(many);
+			json_decref(one);
+		}
+	assert_true(compared >= 20); /* not a comparison of empty lists */
+	assert_int_equal(cmdb_query_incident_drifts(&one, idx, "INC-0006", 0), CMDB_EINVALID);
+	assert_int_equal(cmdb__correlator_incident(&many, c, "INC-0006", 0, 0), CMDB_EINVALID);
+	assert_non_null(strstr(cmdb_error_last(), "incident/INC-0006: attributes.opened"));
+	assert_null(many);
+	assert_int_equal(cmdb__correlator_incident(&many, c, "INC-0404", 0, 0), CMDB_ENOTFOUND);
+	cmdb__correlator_free(c);
+	cmdb_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +209,8 @@ int main(void)
 			test_correlate__bad_incident, dt_setup, dt_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_correlate__change_drifts_and_impact, dt_setup, dt_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_correlate__bulk_same_as_single, dt_setup, dt_teardown),
 	};
 
 	cmdb_init();
