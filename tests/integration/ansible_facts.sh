@@ -3,7 +3,7 @@
 # architecture, memory, vCPUs, IPv4 addresses, local mounts, every package name and version,
 # running services) is present and equal in the scan of the lab's `self` host.
 # Optional: skips (exit 77) with a message when ansible is not installed.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 command -v ansible >/dev/null 2>&1 || { echo "skip: ansible is not installed (apt-get install ansible)"; exit 77; }
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo

@@ -4,7 +4,7 @@
 # usage errors, incident show's ranked drifts (--lookback) and change show's authorised
 # drifts, and a commit made with `gitcmdb commit --change` authorised by its trailer.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R="$T/cmdb"
 git init -q -b main "$R"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Baselines: annotated tags refs/tags/baseline/NAME; every WHEN accepts baseline/NAME.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 run_cli 0 init "$R"
 cd "$R"

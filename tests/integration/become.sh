@@ -5,7 +5,7 @@
 # unreadable), and /etc/shadow cannot be asked for; a rule that wants a password is refused
 # (sudo -n never prompts) with the same warning. Sockets moving from the host to
 # their service with root: become_services.sh (with a fake service manager).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 command -v sudo >/dev/null 2>&1 || { echo "skip: sudo is not installed"; exit 77; }
 [ -d /etc/sudoers.d ] || { echo "skip: no /etc/sudoers.d"; exit 77; }
 . "$(dirname "$0")/lib/scan_lab.sh"

@@ -8,7 +8,7 @@
 # /etc/sudoers.d, all in a mount namespace of this test); the sockets, their owners and
 # sudo are real.
 . "$(dirname "$0")/lib/private_ns.sh"
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 for c in sudo visudo setpriv ss mountpoint; do
 	command -v "$c" >/dev/null 2>&1 || { echo "skip: $c is not installed"; exit 77; }
 done

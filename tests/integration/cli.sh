@@ -1,5 +1,5 @@
 # CLI conventions shared by every command: help, version, usage errors, -C and GITCMDB_DIR.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 run_cli 0 --version
 assert_contains "$OUT" "gitcmdb " "--version"

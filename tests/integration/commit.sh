@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitcmdb commit: a person's edits validated and committed as written; every bad
 # input gives a clear error and leaves the repository exactly as it was.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 # Undo test-made immutability before the sandbox is removed.
 trap 'chattr -R -i "$T" 2>/dev/null; chown -R root "$T" 2>/dev/null; rm -rf "$T"' EXIT

@@ -12,7 +12,7 @@
 # real established connection to it (the lab user's `ss -p` cannot name its process, as
 # with a real docker-proxy).
 . "$(dirname "$0")/lib/private_ns.sh"
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 [ -x /usr/sbin/sshd ] || { echo "skip: no /usr/sbin/sshd"; exit 77; }
 
 FAKE="$T/fake"

@@ -5,7 +5,7 @@
 # and lists web01's planned drift authorised by CHG-0001, change show lists what
 # CHG-0001 authorised, and the demo CMDB is a sound git repository.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 [ "$(id -u)" = 0 ] || { echo "skip: the lab runs sshd as root"; exit 77; }
 BUILD=$(dirname "$GITCMDB")
 chmod 755 "$T" # the lab user reads the lab under it

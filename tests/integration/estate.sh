@@ -2,7 +2,7 @@
 # 20 hosts from its one server process, enrolled and scanned; each host is distinct (its
 # own item, name, machine-id, addresses, host key), a rescan changes nothing, a host
 # whose known key is another host's is refused, and `stop` leaves no server behind.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 "$PYTHON" -c 'import asyncssh' 2>/dev/null || { echo "skip: no python3-asyncssh (make deps)"; exit 77; }
 MANY="$CMDB_SOURCE_DIR/tests/lab/lab_many.py"
 LAB="$T/many"

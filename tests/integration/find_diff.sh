@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitcmdb find and gitcmdb diff on a hand-built two-day history with stated answers.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R="$T/cmdb"
 git init -q -b main "$R"

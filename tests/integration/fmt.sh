@@ -1,6 +1,6 @@
 #!/bin/bash
 # gitcmdb fmt: canonical rewrite of item files, --check, PATH selection, broken files untouched.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 FIX="$CMDB_SOURCE_DIR/tests/fixtures/yaml"
 R="$T/repo"
 

@@ -1,5 +1,5 @@
 # gitcmdb hostkeys enroll/list against the real sshd lab: commits, fingerprints, changed keys.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 [ "$(id -u)" = 0 ] || { echo "skip: the sshd lab needs root"; exit 77; }
 LAB="$CMDB_SOURCE_DIR/tests/lab/lab.sh"
 "$LAB" start "$T/lab" --watch $$ >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitcmdb impact on a hand-built history whose answers are written out below.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R="$T/cmdb"
 git init -q -b main "$R"

@@ -4,7 +4,7 @@
 # record, unknown and ambiguous CIs skip their record (said per row and column),
 # --dry-run and --strict commit nothing, broken files are refused naming file, row and
 # column.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 FX="$CMDB_SOURCE_DIR/tests/fixtures/itsm"
 R="$T/r"
 run_cli 0 init "$R"

@@ -5,7 +5,7 @@
 # becomes the incident's resolved_by relation to the change with that number or id; an
 # unknown change skips the row. Problem and incident files checked field by field; a
 # re-import changes nothing; --dry-run and --strict commit nothing.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 run_cli 0 init "$R"
 cd "$R"

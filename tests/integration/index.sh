@@ -1,7 +1,7 @@
 # gitcmdb index: full vs incremental vs deleted-and-rebuilt give the same tables; a
 # corrupt file is moved aside; a newer schema is refused untouched; SIGKILL at random
 # moments leaves the previous state; query is read-only.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 R=$T/r
 DB=$R/.git/gitcmdb/index.db

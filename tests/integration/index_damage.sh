@@ -2,7 +2,7 @@
 # finds it (it used to say "indexed 0 commits" while find failed with "malformed"),
 # moves the file aside and rebuilds; a reader that hits it says so and repairs, so
 # the next run answers; the rebuilt index equals a fresh build.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 SEED=${CMDB_SEED:-$(date +%s)}
 echo "seed $SEED (CMDB_SEED=$SEED replays the bytes written over damaged pages)"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }

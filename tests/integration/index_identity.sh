@@ -3,7 +3,7 @@
 # journal mode, even one with a `meta` table saying schema_version 1) or on a file
 # that is not a database is refused and left byte-identical, with no file created
 # beside it. An index written before the id existed is stamped and kept.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 R=$T/r
 git init -q -b main "$R"

@@ -3,7 +3,7 @@
 # namespace of the test's own), every reading command works. A current index is read
 # in place, read-only; a stale, missing, WAL-without-shm or damaged one is replaced
 # by a private index in $XDG_CACHE_HOME/gitcmdb/. The repository is never modified.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 SEED=${CMDB_SEED:-$(date +%s)}
 echo "seed $SEED (CMDB_SEED=$SEED replays the bytes written over damaged pages)"
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gitcmdb init: a work tree and a bare repository, and every refusal leaving things as they were.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 # A work-tree repository: HEAD -> main, one commit, checked out, clean.
 run_cli 0 init "$T/r"

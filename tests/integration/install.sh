@@ -1,5 +1,5 @@
 # make install: CLI, library, headers and a relocatable gitcmdb.pc a consumer can build with.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 cmake --install "$CMDB_BUILD_DIR" --prefix "$T/inst" >/dev/null
 [ -x "$T/inst/bin/gitcmdb" ] || fail "no installed CLI"; ok

@@ -1,7 +1,7 @@
 # gitcmdb inventory import ansible: INI and YAML inventories (real-world samples and
 # hand-written ones) become inventory.yaml in one commit; unused variables are listed
 # with file:line; bad input fails naming file and line with nothing written.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 FX="$CMDB_SOURCE_DIR/tests/fixtures/inventory"
 R="$T/repo"
 run_cli 0 init "$R"

@@ -1,7 +1,7 @@
 # Jump hosts against the real sshd lab: targets reached over direct-tcpip channels of a
 # jump's session (one hop, two hops, user@host:port), jump failures named, deadlines
 # kept, nothing written for a failed host; host keys enrolled through jumps.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 eval "$("$LAB_SH" env "$LAB")"
 init_repo

@@ -1,7 +1,7 @@
 # tests/lab/lab.sh stop kills the lab's own processes and nothing else: a recorded pid
 # whose process has ended may since belong to anyone, so each pid is checked against the
 # start time recorded with it before any signal.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 [ "$(id -u)" = 0 ] || { echo "skip: the sshd lab needs root"; exit 77; }
 LAB_SH="$CMDB_SOURCE_DIR/tests/lab/lab.sh"
 LAB="$T/lab"

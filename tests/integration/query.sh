@@ -2,7 +2,7 @@
 # json_tree, pragma_table_info — docs/index.md recommends them), and nothing writes,
 # creates, attaches, vacuums, loads code or sets a pragma: the index file stays
 # byte-identical and no file appears (issue 7 item 10).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 command -v sqlite3 >/dev/null || { echo "sqlite3 CLI missing"; exit 77; }
 R=$T/r
 DB=$R/.git/gitcmdb/index.db

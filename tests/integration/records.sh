@@ -2,7 +2,7 @@
 # Change, incident and problem records: each action one validated commit whose message
 # says what happened; every bad input a clear error naming record and field, exit 1
 # (2 for usage), and the history exactly as it was.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 run_cli 0 init "$R"
 cd "$R"

@@ -2,7 +2,7 @@
 # Record ids never collide: two processes creating 20 changes each at the same time
 # give 40 distinct ids in 40 commits; and two writers of the same record never lose
 # an update (each transition is prepared again on the new main).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 run_cli 0 init "$R"
 cd "$R"

@@ -1,7 +1,7 @@
 # Remotes through local paths and file:// URLs: pull (fast-forward, re-applied commits,
 # a conflict, uncommitted edits), commit --push, remote.push_after_scan, a bare clone
 # kept current by pull, gc (also while scans commit) and its automatic run.
-source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 main_of() { git -C "$1" rev-parse main; }
 item() { printf 'type: application\nname: %s\nsource: manual\n%s' "$1" "${2:-}"; }
 

@@ -3,7 +3,7 @@
 # own clone and shard, scan and push concurrently while a person's commit lands; pushers
 # killed with SIGKILL mid-push; an unenrolled server key, a wrong path and a refusing
 # pre-receive hook. REMOTE_ROUNDS (default 20) scales the concurrent rounds.
-source "$(dirname "$0")/lib/common.sh"
+source "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 LAB_COPIES=1
 source "$(dirname "$0")/lib/lab_copies.sh"
 eval "$("$LAB_SH" env "$LAB")"

@@ -11,7 +11,7 @@
 #     03-10 22:00 -> counts to the end: 120 min, 99.1667 %, met "-"
 # Then: byte-identical reports, hostile names escaped in HTML and Markdown, bad input.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R="$T/cmdb"
 git init -q -b main "$R"

@@ -5,7 +5,7 @@
 # (14400 min): 99.5833 %; after the pull INC-0002 03-12 10:00-12:00 adds 120 min and the
 # period runs to the new end, 03-13 (17280 min): 180 min, 98.9583 %.
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 S="$T/src"
 git init -q -b main "$S"

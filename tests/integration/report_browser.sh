@@ -2,7 +2,7 @@
 # The HTML report in headless Chromium with networking disabled: the rendered DOM has
 # every section heading and the SLA figures (skips, exit 77, without chromium).
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || { echo "SKIP: chromium is not installed (make deps installs it)"; exit 77; }

@@ -1,7 +1,7 @@
 # gitcmdb scan on the SSH lab: items and values from the personas, discovery,
 # verification commits, human data surviving rescans, drift, dirty work trees,
 # hostile input and secrets. Faults are in scan_faults.sh.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo
 

@@ -1,7 +1,7 @@
 # gitcmdb scan when things go wrong: every fault persona gets its own status and
 # leaves other hosts and earlier data alone; identity warnings; hosts that left the
 # inventory; settings; bare repositories; usage errors.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 # No `self` here. hang, tarpit, drip and chatter cost the whole deadline; huge must get
 # its 64 MiB across within it, all phases included, even under ASan on a loaded machine.

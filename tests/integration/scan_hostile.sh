@@ -3,7 +3,7 @@
 # printed), a flood of package lines stays within 10x its size in memory and names the limit
 # it hit, no temporary known_hosts is ever written, and an encrypted identity file works
 # with passphrase_env.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo
 cd "$REPO"

@@ -8,7 +8,7 @@
 # ctest runs a bounded round (CMDB_RACE_SCANS scans, default 10, and at most
 # CMDB_RACE_CAP seconds, default 90); bench/scan_race.sh runs it for
 # CMDB_RACE_SECONDS (default there: 90 s, the issue's race).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 SCANS=${CMDB_RACE_SCANS:-10}
 SECS=${CMDB_RACE_SECONDS:-0}

@@ -6,7 +6,7 @@
 # that reached history before the fix can be purged (the index rebuilds itself).
 # A helper that fails to load must stop the test: it rewrites history further down.
 set -euo pipefail
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo
 cd "$REPO"

@@ -1,7 +1,7 @@
 # show / history on a hand-built history whose answers are stated here:
 # commit 1 creates web01 with openssl 3.0.11, 2 adds db01, 3 upgrades web01 to
 # 3.0.13 (Change: CHG-0042), 4 deletes db01, 5 changes only web01's owner.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R=$T/r
 git init -q -b main "$R"
 mkdir -p "$R/host" "$R/change"

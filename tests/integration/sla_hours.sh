@@ -12,7 +12,7 @@
 #   is 11:00-13:00 local: 90 min: 50 %, target 40 met
 # always (no hours: 24x7): 60 + 120 + 240 = 420 min: 100 * (1 - 420/14400) = 97.0833 %
 # shellcheck source=lib/common.sh
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R="$T/cmdb"
 git init -q -b main "$R"

@@ -2,7 +2,7 @@
 # gitcmdb status, and every command that reads the work tree after a writer was
 # killed between moving main and updating the work tree (made here with git
 # plumbing, deterministically; tests/integration/sync_kill.sh kills real scans).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 R="$T/r"
 jq_() { "$PYTHON" -c 'import sys, json; d = json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
 run_cli 0 init "$R"

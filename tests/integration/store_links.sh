@@ -2,7 +2,7 @@
 # Links planted in a repository (issue 7 item 7): a symbolic link at write.lock
 # or standing in for a directory of the work tree is refused with a clear error,
 # and nothing outside the repository is written, truncated or read.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/scan_lab.sh"
 init_repo
 cd "$REPO"

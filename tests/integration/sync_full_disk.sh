@@ -9,7 +9,7 @@
 if [ "${CMDB_IN_MOUNT_NS:-}" != 1 ] && [ "$(id -u)" = 0 ]; then
 	CMDB_IN_MOUNT_NS=1 exec unshare -m --propagation private bash "$0" "$@"
 fi
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/lab_copies.sh"
 SMALL="$T/small"
 cleanup_extra() { umount "$SMALL"; }

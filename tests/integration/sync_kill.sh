@@ -6,7 +6,7 @@
 #
 # CMDB_KILL_LOOPS iterations (default 8, at most CMDB_KILL_CAP seconds, default 240),
 # random points from CMDB_SEED (printed).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 . "$(dirname "$0")/lib/lab_copies.sh"
 LOOPS=${CMDB_KILL_LOOPS:-8}
 CAP=${CMDB_KILL_CAP:-240}

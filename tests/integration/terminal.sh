@@ -2,7 +2,7 @@
 # BEL, CR, C1 controls, DEL, bytes that are not UTF-8) never reach a terminal raw from any
 # command's text output (stdout or stderr); they print as \xNN. JSON output stays exact.
 # scan and hostkeys run against the SSH lab at the end (root only).
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 # clean WHAT: the last run_cli's stdout and stderr hold nothing a terminal would act on:
 # valid UTF-8, no C0 control but newline and tab, no DEL, no C1 control.

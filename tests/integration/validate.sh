@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gitcmdb validate on real repositories: work tree, --rev, bare, --json, repository
 # schemas, skipped files; the command never modifies the repository.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/common.sh" || exit 1 # never go on without $T
 
 R=$T/cmdb
 run_cli 0 init "$R"
