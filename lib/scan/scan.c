@@ -153,6 +153,11 @@ static int run_pool(scan_ctx *s)
 	po.jobs = s->opts->jobs;
 	po.progress = s->opts->progress;
 	po.payload = s->opts->payload;
+	po.arrived = cmdb__scan_arrived;
+	po.arrived_payload = s;
+	/* No spool (no temporary directory): the facts stay in memory, as before. */
+	if (cmdb__scan_spool_new(&s->spool) < 0)
+		cmdb_error_clear();
 	cmdb__scan_base_target(&base, &po);
 	if ((rc = cmdb__route_new(&po.route, s->inv, &base)) < 0)
 		return rc;
@@ -310,6 +315,7 @@ static void scan_dispose(scan_ctx *s)
 	free(s->script);
 	cmdb_redactor_free(s->redactor);
 	cmdb__net_free(s->net);
+	cmdb__scan_spool_free(s->spool);
 	cmdb_changeset_free(s->cs);
 	json_decref(s->report);
 	json_decref(s->changes);

@@ -64,6 +64,12 @@ typedef struct {
 	char *target; /* how it was reached: "user@addr:port key FILE via JUMP,..." */
 	double ms; /* wall time of this host */
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC ms by which its items must be made; 0 = none */
+	/* Set when the host was handed to the scan as it arrived (scan_spool.c): */
+	int arrived; /* its endpoints are registered for discovery, ident kept */
+	int spooled; /* items/files are in the spool at spool_off (spool_len bytes), not here */
+	json_t *ident; /* {name: {attributes: {identity}}} of its host item ({} when none) */
+	uint64_t spool_off;
+	size_t spool_len;
 } cmdb__scan_host;
 
 typedef struct {
@@ -77,6 +83,10 @@ typedef struct {
 	cmdb__route *route; /* how each host is reached (NULL: directly, its own settings) */
 	cmdb_scan_progress_cb progress;
 	void *payload;
+	/* Called on the worker's thread with each host scanned ok, as soon as it is parsed
+	 * (NULL: none); it may move h->items/files away (the scan spools them). */
+	void (*arrived)(cmdb__scan_host *h, void *arrived_payload);
+	void *arrived_payload;
 } cmdb__scan_pool_opts;
 
 /* One job of the pool: the work for item i of n; it writes only to its own slot. */
