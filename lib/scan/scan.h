@@ -170,8 +170,14 @@ int cmdb__scan_duplicates(json_t **out, const json_t *hosts, const json_t *scann
  */
 int cmdb__scan_describe(char **out, const json_t *old, const json_t *fresh, size_t max_parts);
 
-/* "YYYYMMDDTHHMMSSZ-xxxx" (UTC) into out. */
-void cmdb__scan_id(char out[32], time_t t, unsigned rnd);
+/*
+ * "YYYYMMDDTHHMMSSZ-xxxxxxxxxxxxxxxx" (UTC, then rnd as 16 hex digits) into out:
+ * 64 random bits, so scanners started in the same second never collide (docs/scan.md).
+ */
+#define CMDB__SCAN_ID_SIZE 48
+void cmdb__scan_id(char out[CMDB__SCAN_ID_SIZE], time_t t, uint64_t rnd);
+/* 64 bits from getrandom(2) (the kernel's CSPRNG); CMDB_ERROR when it cannot give them. */
+int cmdb__scan_random64(uint64_t *out);
 
 /* The commit message (summary line, blank line, body) from a report (see scan.h). */
 int cmdb__scan_message(char **out, const json_t *report);

@@ -30,7 +30,7 @@ typedef struct {
 	json_t *others; /* {name: host item} of hosts in the CMDB not scanned ok */
 	json_t *groups; /* {group id: true} of the inventory groups of hosts scanned ok */
 	char base[41]; /* the main every read of the merge sees ("" when main is absent) */
-	char scan_id[32];
+	char scan_id[CMDB__SCAN_ID_SIZE];
 	cmdb__scan_spool *spool; /* where hosts' facts wait for the merge (NULL: in memory) */
 } scan_ctx;
 
