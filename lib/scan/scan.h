@@ -195,6 +195,17 @@ int cmdb__scan_note_redaction_key(json_t *report, const cmdb_redactor *r);
 /* The host status name for an error code from cmdb_ssh_exec ("unreachable", ...). */
 const char *cmdb__scan_status_name(int code);
 
+/* --- hostkeys.c ------------------------------------------------------------ */
+
+/*
+ * The commit message of an enrolment: "hostkeys: A added, R replaced", then a line
+ * per recorded key ("added: host/NAME TYPE SHA256:...") for the first max_lines of
+ * them, then "… and K more (A added, R replaced in all; ...)". *any = 0 when nothing
+ * was recorded. hosts is the report's array of {name, status, type, fingerprint}.
+ */
+#define CMDB__HOSTKEYS_MESSAGE_LINES 100
+int cmdb__hostkeys_message(char **out, int *any, const json_t *hosts, size_t max_lines);
+
 /* --- discover.c ------------------------------------------------------------ */
 
 typedef struct cmdb__net cmdb__net;

@@ -125,6 +125,73 @@ static void test_scan_message__scan_ids_do_not_collide(void **state)
 	free(ids);
 }
 
+static json_t *enrolled(size_t added, size_t replaced, size_t refused)
+{
+	json_t *hosts = json_array();
+	char name[32];
+
+	for (size_t i = 0; i < added + replaced + refused; i++) {
+		snprintf(name, sizeof(name), "h%05zu", i);
+		json_array_append_new(hosts,
+			json_pack("{ssssssss}", "name", name, "status",
+				i < added                      ? "added"
+					: i < added + replaced ? "replaced"
+							       : "refused",
+				"type", "ssh-ed25519", "fingerprint", "SHA256:x"));
+	}
+	return hosts;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* 10,000 enrolled hosts make a short message: the first names, then counts. */
+static void test_scan_message__hostkeys_message_is_capped(void **state)
+{
+	json_t *hosts = enrolled(9990, 10, 5);
+	char *msg = NULL;
+	int any = 0;
+
+	(void)state;
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_int_equal(any, 1);
+	assert_non_null(strstr(msg,
+		"hostkeys: 9990 added, 10 replaced\n\nadded: host/h00000 "
+		"ssh-ed25519 SHA256:x\n"));
+	assert_non_null(strstr(msg,
+		"added: host/h00099 ssh-ed25519 SHA256:x\n… and 9900 more "
+		"(9990 added, 10 replaced in all; 'gitcmdb hostkeys list' "
+		"shows every key)\n"));
+	assert_null(strstr(msg, "h00100"));
+	assert_int_equal(count_lines(msg), 2 + 100 + 1);
+	assert_true(strlen(msg) < 8000);
+	free(msg);
+	json_decref(hosts);
+
+	/* Under the cap: every key, no tail; refused hosts are never listed. */
+	hosts = enrolled(2, 1, 3);
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_string_equal(msg,
+		"hostkeys: 2 added, 1 replaced\n\n"
+		"added: host/h00000 ssh-ed25519 SHA256:x\n"
+		"added: host/h00001 ssh-ed25519 SHA256:x\n"
+		"replaced: host/h00002 ssh-ed25519 SHA256:x\n");
+	free(msg);
+	json_decref(hosts);
+
+	hosts = enrolled(0, 0, 2);
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_int_equal(any, 0);
+	free(msg);
+	json_decref(hosts);
+}
+
 static void test_scan_message__message(void **state)
 {
 	json_t *report = tu_json(
@@ -326,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_scan_message__long_lists_are_cut),
 		cmocka_unit_test(test_scan_message__scan_id),
 		cmocka_unit_test(test_scan_message__scan_ids_do_not_collide),
+		cmocka_unit_test(test_scan_message__hostkeys_message_is_capped),
 		cmocka_unit_test(test_scan_message__message),
 		cmocka_unit_test(test_scan_message__fingerprint_only_changes_say_so),
 		cmocka_unit_test(test_scan_message__new_redaction_key),
