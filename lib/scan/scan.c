@@ -348,6 +348,7 @@ static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
 	memset(s, 0, sizeof(*s));
 	s->repo = repo;
 	s->opts = opts;
+	s->blobs = !opts->dry_run;
 	if ((rc = cmdb__scan_random64(&rnd)) < 0)
 		return rc;
 	cmdb__scan_id(s->scan_id, time(NULL), rnd);

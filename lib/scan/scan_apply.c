@@ -344,6 +344,9 @@ static int flush_ops(scan_ctx *s, const json_t *ops)
 	{
 		if (json_is_null(v))
 			rc = cmdb_changeset_delete(s->cs, path);
+		else if (s->blobs) /* to the object database now: the changeset keeps ids */
+			rc = cmdb_changeset_put_blob(
+				s->cs, s->repo, path, json_string_value(v), json_string_length(v));
 		else
 			rc = cmdb_changeset_put_file(
 				s->cs, path, json_string_value(v), json_string_length(v));

@@ -32,6 +32,7 @@ typedef struct {
 	char base[41]; /* the main every read of the merge sees ("" when main is absent) */
 	char scan_id[CMDB__SCAN_ID_SIZE];
 	cmdb__scan_spool *spool; /* where hosts' facts wait for the merge (NULL: in memory) */
+	int blobs; /* staged bytes go to the object database as they are made (not dry runs) */
 } scan_ctx;
 
 /*
