@@ -256,18 +256,81 @@ static int take(cmdb__ssh_conn *c, cmdb_buf *b, const cmdb_buf *other, const cha
 	return cmdb__buf_put(b, d, n);
 }
 
-/* Feed stdin and drain stdout and stderr in turns (so neither side's window can deadlock) until
- * EOF. */
-static int pump(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, const char *in, size_t in_len)
+/* Bytes of either stream libssh2 has already taken off the socket for this channel, unread. */
+static unsigned long queued(cmdb__ssh_conn *c)
+{
+	unsigned long avail = 0;
+
+	libssh2_channel_window_read_ex(c->ch, &avail, NULL);
+	return avail;
+}
+
+/*
+ * A command that timed out: say what had arrived, so a slow host (nothing or part of
+ * its output) can be told from a client that missed an answer it had (unread bytes).
+ */
+static int pump_timeout(
+	cmdb__ssh_conn *c, int code, const cmdb_buf *out, const cmdb_buf *err, int eof_seen)
+{
+	char *msg = cmdb__strdup(cmdb_error_last());
+	int error;
+
+	error = cmdb__error(code,
+		"%s (received %zu bytes of output and %zu of stderr, %lu more unread; "
+		"the server's EOF %s)",
+		msg ? msg : "command timed out", out->len, err->len, queued(c),
+		eof_seen ? "had come" : "had not come");
+	cmdb_free(msg);
+	return error;
+}
+
+/* Read what there is of stdout, then of stderr: 1 if any came, 0 if none, or an error. */
+static int read_streams(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, int *eof_seen)
 {
 	char chunk[32768];
+	int progress = 0, error;
+
+	for (int stream = 0; stream < 2; stream++) {
+		cmdb_buf *b = stream ? err : out;
+		ssize_t n = libssh2_channel_read_ex(
+			c->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0, chunk, sizeof(chunk));
+
+		if (n > 0) {
+			if ((error = take(c, b, stream ? out : err, chunk, (size_t)n)) < 0)
+				return error;
+			progress = 1;
+		} else if (n == 0) { /* this stream is over: the server's EOF (or CLOSE) came */
+			*eof_seen = 1;
+		} else if (n != LIBSSH2_ERROR_EAGAIN) {
+			return cmdb__ssh_error(
+				c, CMDB_ERROR, "connection lost before the command finished");
+		}
+	}
+	return progress;
+}
+
+/*
+ * Feed stdin and drain stdout and stderr in turns (so neither side's window can deadlock)
+ * until EOF.
+ *
+ * Every libssh2 read or write first takes all the socket holds into libssh2's packet
+ * queue, whichever stream it is for: when stdout's read found nothing and stderr's read
+ * (or a stdin write) then took the last of stdout with the server's EOF and CLOSE, the
+ * socket stays quiet for good and a poll() would wait for the deadline with the whole
+ * answer in hand. So wait on the socket only when libssh2 holds no unread bytes that a
+ * pass has not tried yet (bytes of another extended stream are never read: once tried,
+ * they do not stop the wait).
+ */
+static int pump(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, const char *in, size_t in_len)
+{
 	size_t sent = 0;
-	int eof_sent = 0, error = 0;
+	unsigned long unread, tried = 0; /* unread bytes after the last pass that read nothing */
+	int eof_sent = 0, eof_seen = 0, progress, error;
 
 	for (;;) {
-		int progress = 0;
 		ssize_t n;
 
+		progress = 0;
 		if (sent < in_len) {
 			n = libssh2_channel_write(c->ch, in + sent, in_len - sent);
 			if (n > 0) {
@@ -285,23 +348,21 @@ static int pump(cmdb__ssh_conn *c, cmdb_buf *out, cmdb_buf *err, const char *in,
 				return cmdb__ssh_error(
 					c, CMDB_ERROR, "closing the command's stdin");
 		}
-		for (int stream = 0; stream < 2; stream++) {
-			cmdb_buf *b = stream ? err : out;
-			n = libssh2_channel_read_ex(
-				c->ch, stream ? SSH_EXTENDED_DATA_STDERR : 0, chunk, sizeof(chunk));
-			if (n > 0) {
-				if ((error = take(c, b, stream ? out : err, chunk, (size_t)n)) < 0)
-					return error;
-				progress = 1;
-			} else if (n < 0 && n != LIBSSH2_ERROR_EAGAIN) {
-				return cmdb__ssh_error(c, CMDB_ERROR,
-					"connection lost before the command finished");
-			}
-		}
-		if (!progress && libssh2_channel_eof(c->ch))
-			return 0;
-		if (!progress && (error = cmdb__ssh_wait(c)) < 0)
+		if ((error = read_streams(c, out, err, &eof_seen)) < 0)
 			return error;
+		if (progress || error > 0) {
+			tried = 0;
+			continue;
+		}
+		if (libssh2_channel_eof(c->ch))
+			return 0;
+		if ((unread = queued(c)) != tried) { /* this pass took bytes off the socket */
+			tried = unread;
+			continue;
+		}
+		if ((error = cmdb__ssh_wait(c)) < 0)
+			return error == CMDB_ETIMEOUT ? pump_timeout(c, error, out, err, eof_seen)
+						      : error;
 	}
 }
 
