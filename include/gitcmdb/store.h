@@ -97,6 +97,15 @@ CMDB_API int cmdb_changeset_put_item(cmdb_changeset *cs, const char *id, const j
 /* Upsert a raw file (validated with cmdb_path_validate). Bytes are copied. */
 CMDB_API int cmdb_changeset_put_file(
 	cmdb_changeset *cs, const char *path, const void *data, size_t len);
+/*
+ * Upsert a raw file whose bytes go to repo's object database as they come (one pack
+ * per 32 MB, the rest when the changeset is committed), so the changeset keeps only
+ * their blob id: a large commit prepared in bounded memory. Bytes of a changeset that
+ * is never committed may be left unreferenced in a pack; git gc prunes them. Every
+ * put_blob of one changeset names the same repo.
+ */
+CMDB_API int cmdb_changeset_put_blob(
+	cmdb_changeset *cs, cmdb_repo *repo, const char *path, const void *data, size_t len);
 /* Delete a path (missing paths are ignored at commit time). */
 CMDB_API int cmdb_changeset_delete(cmdb_changeset *cs, const char *path);
 /* Number of operations recorded. */

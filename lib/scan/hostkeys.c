@@ -128,30 +128,44 @@ static const char *status_of(const json_t *h)
 	return json_string_value(json_object_get(h, "status"));
 }
 
-/* "hostkeys: 1 added, 0 replaced" and a line per recorded key; *any = 0 when none. */
-static int commit_message(char **out, int *any, const json_t *hosts)
+static int recorded(const json_t *h)
+{
+	const char *st = status_of(h);
+
+	return st && (strcmp(st, "added") == 0 || strcmp(st, "replaced") == 0);
+}
+
+int cmdb__hostkeys_message(char **out, int *any, const json_t *hosts, size_t max_lines)
 {
 	cmdb_buf b = CMDB_BUF_INIT((size_t)-1);
-	size_t i, added = 0, replaced = 0;
+	size_t i, added = 0, replaced = 0, listed = 0;
 	const json_t *h;
 	int rc;
 
 	json_array_foreach(hosts, i, h)
 	{
-		added += strcmp(status_of(h), "added") == 0;
-		replaced += strcmp(status_of(h), "replaced") == 0;
+		added += recorded(h) && strcmp(status_of(h), "added") == 0;
+		replaced += recorded(h) && strcmp(status_of(h), "replaced") == 0;
 	}
 	*any = added || replaced;
 	rc = cmdb__buf_printf(&b, "hostkeys: %zu added, %zu replaced\n\n", added, replaced);
 	json_array_foreach(hosts, i, h)
 	{
-		if (rc == 0 &&
-			(!strcmp(status_of(h), "added") || !strcmp(status_of(h), "replaced")))
-			rc = cmdb__buf_printf(&b, "%s: host/%s %s %s\n", status_of(h),
-				json_string_value(json_object_get(h, "name")),
-				json_string_value(json_object_get(h, "type")),
-				json_string_value(json_object_get(h, "fingerprint")));
+		if (rc < 0 || listed == max_lines)
+			break;
+		if (!recorded(h))
+			continue;
+		rc = cmdb__buf_printf(&b, "%s: host/%s %s %s\n", status_of(h),
+			json_string_value(json_object_get(h, "name")),
+			json_string_value(json_object_get(h, "type")),
+			json_string_value(json_object_get(h, "fingerprint")));
+		listed++;
 	}
+	if (rc == 0 && added + replaced > listed)
+		rc = cmdb__buf_printf(&b,
+			"… and %zu more (%zu added, %zu replaced in all; 'gitcmdb hostkeys list' "
+			"shows every key)\n",
+			added + replaced - listed, added, replaced);
 	if (rc == 0 && !(*out = cmdb__buf_detach(&b, NULL)))
 		rc = cmdb__error(CMDB_ERROR, "out of memory");
 	cmdb__buf_dispose(&b);
@@ -167,7 +181,9 @@ static int commit_known_hosts(json_t *report, cmdb_repo *repo, const cmdb_knownh
 	size_t len;
 	int rc, any = 0, changed = 0;
 
-	if ((rc = commit_message(&msg, &any, json_object_get(report, "hosts"))) < 0 || !any)
+	if ((rc = cmdb__hostkeys_message(&msg, &any, json_object_get(report, "hosts"),
+		     CMDB__HOSTKEYS_MESSAGE_LINES)) < 0 ||
+		!any)
 		goto done;
 	co.message = msg;
 	if ((rc = cmdb_knownhosts_format(&text, &len, kh)) < 0 ||

@@ -9,12 +9,14 @@
  * known_hosts is parsed once here and the parsed table is shared by every worker:
  * no temporary copy is ever written.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 
 #include "util/alloc.h"
 #include "util/error.h"
@@ -153,6 +155,11 @@ static int run_pool(scan_ctx *s)
 	po.jobs = s->opts->jobs;
 	po.progress = s->opts->progress;
 	po.payload = s->opts->payload;
+	po.arrived = cmdb__scan_arrived;
+	po.arrived_payload = s;
+	/* No spool (no temporary directory): the facts stay in memory, as before. */
+	if (cmdb__scan_spool_new(&s->spool) < 0)
+		cmdb_error_clear();
 	cmdb__scan_base_target(&base, &po);
 	if ((rc = cmdb__route_new(&po.route, s->inv, &base)) < 0)
 		return rc;
@@ -162,13 +169,25 @@ static int run_pool(scan_ctx *s)
 	return rc;
 }
 
-static unsigned random16(void)
+int cmdb__scan_random64(uint64_t *out)
 {
-	unsigned char b[2] = {0, 0};
+	unsigned char b[8];
+	size_t got = 0;
 
-	if (getentropy(b, sizeof(b)) != 0)
-		return (unsigned)(time(NULL) ^ getpid()) & 0xffffu;
-	return (unsigned)b[0] << 8 | b[1];
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return cmdb__error(CMDB_ERROR, "no random bytes for the scan id: %s",
+				n < 0 ? strerror(errno) : "getrandom gave none");
+		got += (size_t)n;
+	}
+	*out = 0;
+	for (size_t i = 0; i < sizeof(b); i++)
+		*out = *out << 8 | b[i];
+	return 0;
 }
 
 static int host_reports(scan_ctx *s)
@@ -310,6 +329,7 @@ static void scan_dispose(scan_ctx *s)
 	free(s->script);
 	cmdb_redactor_free(s->redactor);
 	cmdb__net_free(s->net);
+	cmdb__scan_spool_free(s->spool);
 	cmdb_changeset_free(s->cs);
 	json_decref(s->report);
 	json_decref(s->changes);
@@ -322,10 +342,16 @@ static void scan_dispose(scan_ctx *s)
 
 static int scan_init(scan_ctx *s, cmdb_repo *repo, const cmdb_scan_opts *opts)
 {
+	uint64_t rnd;
+	int rc;
+
 	memset(s, 0, sizeof(*s));
 	s->repo = repo;
 	s->opts = opts;
-	cmdb__scan_id(s->scan_id, time(NULL), random16());
+	s->blobs = !opts->dry_run;
+	if ((rc = cmdb__scan_random64(&rnd)) < 0)
+		return rc;
+	cmdb__scan_id(s->scan_id, time(NULL), rnd);
 	s->report = json_pack("{sssssb}", "scan_id", s->scan_id, "scope",
 		opts->limit ? opts->limit : "all", "dry_run", opts->dry_run ? 1 : 0);
 	s->changes = json_array();

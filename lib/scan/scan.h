@@ -64,6 +64,12 @@ typedef struct {
 	char *target; /* how it was reached: "user@addr:port key FILE via JUMP,..." */
 	double ms; /* wall time of this host */
 	uint64_t deadline_ms; /* CLOCK_MONOTONIC ms by which its items must be made; 0 = none */
+	/* Set when the host was handed to the scan as it arrived (scan_spool.c): */
+	int arrived; /* its endpoints are registered for discovery, ident kept */
+	int spooled; /* items/files are in the spool at spool_off (spool_len bytes), not here */
+	json_t *ident; /* {name: {attributes: {identity}}} of its host item ({} when none) */
+	uint64_t spool_off;
+	size_t spool_len;
 } cmdb__scan_host;
 
 typedef struct {
@@ -77,6 +83,10 @@ typedef struct {
 	cmdb__route *route; /* how each host is reached (NULL: directly, its own settings) */
 	cmdb_scan_progress_cb progress;
 	void *payload;
+	/* Called on the worker's thread with each host scanned ok, as soon as it is parsed
+	 * (NULL: none); it may move h->items/files away (the scan spools them). */
+	void (*arrived)(cmdb__scan_host *h, void *arrived_payload);
+	void *arrived_payload;
 } cmdb__scan_pool_opts;
 
 /* One job of the pool: the work for item i of n; it writes only to its own slot. */
@@ -160,8 +170,14 @@ int cmdb__scan_duplicates(json_t **out, const json_t *hosts, const json_t *scann
  */
 int cmdb__scan_describe(char **out, const json_t *old, const json_t *fresh, size_t max_parts);
 
-/* "YYYYMMDDTHHMMSSZ-xxxx" (UTC) into out. */
-void cmdb__scan_id(char out[32], time_t t, unsigned rnd);
+/*
+ * "YYYYMMDDTHHMMSSZ-xxxxxxxxxxxxxxxx" (UTC, then rnd as 16 hex digits) into out:
+ * 64 random bits, so scanners started in the same second never collide (docs/scan.md).
+ */
+#define CMDB__SCAN_ID_SIZE 48
+void cmdb__scan_id(char out[CMDB__SCAN_ID_SIZE], time_t t, uint64_t rnd);
+/* 64 bits from getrandom(2) (the kernel's CSPRNG); CMDB_ERROR when it cannot give them. */
+int cmdb__scan_random64(uint64_t *out);
 
 /* The commit message (summary line, blank line, body) from a report (see scan.h). */
 int cmdb__scan_message(char **out, const json_t *report);
@@ -178,6 +194,17 @@ int cmdb__scan_note_redaction_key(json_t *report, const cmdb_redactor *r);
 
 /* The host status name for an error code from cmdb_ssh_exec ("unreachable", ...). */
 const char *cmdb__scan_status_name(int code);
+
+/* --- hostkeys.c ------------------------------------------------------------ */
+
+/*
+ * The commit message of an enrolment: "hostkeys: A added, R replaced", then a line
+ * per recorded key ("added: host/NAME TYPE SHA256:...") for the first max_lines of
+ * them, then "… and K more (A added, R replaced in all; ...)". *any = 0 when nothing
+ * was recorded. hosts is the report's array of {name, status, type, fingerprint}.
+ */
+#define CMDB__HOSTKEYS_MESSAGE_LINES 100
+int cmdb__hostkeys_message(char **out, int *any, const json_t *hosts, size_t max_lines);
 
 /* --- discover.c ------------------------------------------------------------ */
 

@@ -344,6 +344,9 @@ static int flush_ops(scan_ctx *s, const json_t *ops)
 	{
 		if (json_is_null(v))
 			rc = cmdb_changeset_delete(s->cs, path);
+		else if (s->blobs) /* to the object database now: the changeset keeps ids */
+			rc = cmdb_changeset_put_blob(
+				s->cs, s->repo, path, json_string_value(v), json_string_length(v));
 		else
 			rc = cmdb_changeset_put_file(
 				s->cs, path, json_string_value(v), json_string_length(v));
@@ -514,22 +517,20 @@ int cmdb__scan_apply(scan_ctx *s)
 	if (!idents)
 		return cmdb__error(CMDB_ERROR, "out of memory");
 	rc = pin_base(s);
+	if (rc == 0)
+		rc = cmdb__scan_spool_error(s->spool);
+	/* Inventory order, whatever order the hosts arrived in. */
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		cmdb__scan_host *h = &s->hosts[i];
-		char *hid;
 
 		if (h->code != 0)
 			continue;
-		if (!(hid = cmdb__sprintf("host/%s", h->host->name)))
-			rc = cmdb__error(CMDB_ERROR, "out of memory");
-		if (rc == 0 && json_object_set_new(s->scanned, h->host->name, json_true()) < 0)
+		if (json_object_set_new(s->scanned, h->host->name, json_true()) < 0)
 			rc = cmdb__error(CMDB_ERROR, "out of memory");
 		if (rc == 0)
-			rc = cmdb__net_add_host(s->net, h->host->name, h->items);
-		if (rc == 0)
-			rc = cmdb__scan_keep_identity(
-				idents, h->host->name, json_object_get(h->items, hid));
-		free(hid);
+			rc = cmdb__scan_register(s, h);
+		if (rc == 0 && json_object_update(idents, h->ident) < 0)
+			rc = cmdb__error(CMDB_ERROR, "out of memory");
 	}
 	if (rc == 0)
 		rc = cmdb__scan_load_others(s, idents);
@@ -539,7 +540,9 @@ int cmdb__scan_apply(scan_ctx *s)
 
 		if (h->code != 0)
 			continue;
-		if ((rc = apply_host(s, h, &staged)) < 0 && !staged)
+		if ((rc = cmdb__scan_spool_get(s->spool, h)) == 0)
+			rc = apply_host(s, h, &staged);
+		if (rc < 0 && !staged)
 			rc = fail_host(h, cmdb_error_last());
 		/* Merged and staged: the fresh facts are no longer needed. */
 		json_decref(h->items);

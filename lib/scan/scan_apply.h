@@ -8,6 +8,8 @@
 
 #include "scan/scan.h"
 
+typedef struct cmdb__scan_spool cmdb__scan_spool;
+
 typedef struct {
 	cmdb_repo *repo;
 	const cmdb_scan_opts *opts;
@@ -28,7 +30,9 @@ typedef struct {
 	json_t *others; /* {name: host item} of hosts in the CMDB not scanned ok */
 	json_t *groups; /* {group id: true} of the inventory groups of hosts scanned ok */
 	char base[41]; /* the main every read of the merge sees ("" when main is absent) */
-	char scan_id[32];
+	char scan_id[CMDB__SCAN_ID_SIZE];
+	cmdb__scan_spool *spool; /* where hosts' facts wait for the merge (NULL: in memory) */
+	int blobs; /* staged bytes go to the object database as they are made (not dry runs) */
 } scan_ctx;
 
 /*
@@ -60,5 +64,24 @@ int cmdb__scan_add_change(
 int cmdb__scan_keep_identity(json_t *idents, const char *name, const json_t *host_item);
 /* Register hosts on main not scanned ok; report or prune those gone from the inventory. */
 int cmdb__scan_load_others(scan_ctx *s, json_t *idents);
+
+/*
+ * scan_spool.c: hosts as they arrive. The pool hands each host scanned ok to
+ * cmdb__scan_arrived (payload: the scan_ctx) on its worker's thread: its endpoints
+ * are registered for discovery, its identity evidence kept, and its items and files
+ * written compactly to the spool (an unlinked temporary file) and freed, so the
+ * scan's memory does not grow with the estate. The merge reads each host back
+ * with cmdb__scan_spool_get, one host at a time. Without a spool, or when a write
+ * fails, the facts simply stay in memory (slower to nothing, never wrong).
+ */
+int cmdb__scan_spool_new(cmdb__scan_spool **out);
+void cmdb__scan_spool_free(cmdb__scan_spool *sp);
+void cmdb__scan_arrived(cmdb__scan_host *h, void *payload);
+/* The first error of cmdb__scan_arrived (0 when none): it fails the scan, as the merge would. */
+int cmdb__scan_spool_error(const cmdb__scan_spool *sp);
+/* Put h's items and files back from the spool (a no-op for a host not spooled). */
+int cmdb__scan_spool_get(cmdb__scan_spool *sp, cmdb__scan_host *h);
+/* Register h for discovery and keep its identity evidence (the merge's first pass). */
+int cmdb__scan_register(scan_ctx *s, cmdb__scan_host *h);
 
 #endif

@@ -350,16 +350,17 @@ int cmdb__scan_describe(char **out, const json_t *old, const json_t *fresh, size
 	return *out ? 0 : cmdb__error(CMDB_ERROR, "out of memory");
 }
 
-void cmdb__scan_id(char out[32], time_t t, unsigned rnd)
+void cmdb__scan_id(char out[CMDB__SCAN_ID_SIZE], time_t t, uint64_t rnd)
 {
 	struct tm tm;
 	char tmp[96];
 
 	gmtime_r(&t, &tm);
-	snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02dZ-%04x", tm.tm_year + 1900,
-		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd & 0xffffu);
-	memcpy(out, tmp, 31);
-	out[31] = '\0';
+	snprintf(tmp, sizeof(tmp), "%04d%02d%02dT%02d%02d%02dZ-%016llx", tm.tm_year + 1900,
+		tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(unsigned long long)rnd);
+	memcpy(out, tmp, CMDB__SCAN_ID_SIZE - 1);
+	out[CMDB__SCAN_ID_SIZE - 1] = '\0';
 }
 
 const char *cmdb__scan_status_name(int code)

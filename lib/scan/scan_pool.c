@@ -52,8 +52,9 @@ void cmdb__scan_host_dispose(cmdb__scan_host *h)
 	json_decref(h->files);
 	json_decref(h->warnings);
 	json_decref(h->missing);
+	json_decref(h->ident);
 	h->error = NULL;
-	h->items = h->files = h->warnings = h->missing = NULL;
+	h->items = h->files = h->warnings = h->missing = h->ident = NULL;
 }
 
 static void host_fail(cmdb__scan_host *h, int code, const char *status, const char *msg)
@@ -433,6 +434,9 @@ static void scan_job(size_t i, void *payload)
 	cmdb__scan_host *h = &p->hosts[i];
 
 	scan_one(h, p->o);
+	/* Handed over now, so a host's parsed facts never wait for the whole estate. */
+	if (h->code == 0 && p->o->arrived)
+		p->o->arrived(h, p->o->arrived_payload);
 	pthread_mutex_lock(&p->lock);
 	p->done++;
 	p->failed += h->code != 0;

@@ -4,6 +4,11 @@
 
 #include "util/alloc.h"
 #include "store/changeset.h"
+#include "store/repo_internal.h"
+#include "store/tree.h"
+
+/* Blobs of cmdb_changeset_put_blob wait in memory up to this many bytes, then form a pack. */
+#define CMDB__BLOB_PACK_BYTES ((size_t)32 << 20)
 #include "util/error.h"
 #include "gitcmdb/id.h"
 #include "gitcmdb/yaml.h"
@@ -27,6 +32,8 @@ void cmdb_changeset_free(cmdb_changeset *cs)
 		free(cs->ops[i].data);
 	}
 	free(cs->ops);
+	cmdb__packer_discard(&cs->packer);
+	cmdb__packer_close(&cs->packer);
 	free(cs);
 }
 
@@ -50,7 +57,7 @@ static int add_op(cmdb_changeset *cs, int kind, char *path, char *data, size_t l
 		cs->ops = ops;
 		cs->alloc = n;
 	}
-	cs->ops[cs->count] = (cmdb__op){kind, path, data, len, cs->count};
+	cs->ops[cs->count] = (cmdb__op){kind, path, data, len, cs->count, 0, {0}};
 	cs->count++;
 	return 0;
 }
@@ -91,6 +98,60 @@ int cmdb_changeset_put_file(cmdb_changeset *cs, const char *path, const void *da
 		memcpy(d, data, len);
 	d[len] = '\0';
 	return add_op(cs, CMDB__OP_PUT, p, d, len);
+}
+
+int cmdb__changeset_put_oid(
+	cmdb_changeset *cs, const char *path, const unsigned char oid[20], size_t len)
+{
+	char *p = cmdb__strdup(path);
+	int rc;
+
+	if (!p)
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	if ((rc = add_op(cs, CMDB__OP_PUT, p, NULL, len)) < 0)
+		return rc;
+	cs->ops[cs->count - 1].blob = 1;
+	memcpy(cs->ops[cs->count - 1].oid, oid, 20);
+	return 0;
+}
+
+int cmdb__changeset_flush(cmdb_changeset *cs)
+{
+	git_oid *ids;
+	size_t n = 0;
+	int rc;
+
+	if (!cs || !cs->packer.git || cs->queued == 0)
+		return 0;
+	if (!(ids = cmdb__calloc(cs->count - cs->flushed + 1, sizeof(*ids))))
+		return cmdb__error(CMDB_ERROR, "out of memory");
+	for (size_t i = cs->flushed; i < cs->count; i++)
+		if (cs->ops[i].blob)
+			git_oid_fromraw(&ids[n++], cs->ops[i].oid);
+	if ((rc = cmdb__packer_flush_ids(&cs->packer, ids, n)) == 0) {
+		cs->queued = 0;
+		cs->flushed = cs->count;
+	}
+	free(ids);
+	return rc;
+}
+
+int cmdb_changeset_put_blob(
+	cmdb_changeset *cs, cmdb_repo *repo, const char *path, const void *data, size_t len)
+{
+	git_oid id;
+	int err, rc;
+
+	if ((rc = cmdb_path_validate(path)) < 0)
+		return rc;
+	if (!cs->packer.git && (rc = cmdb__packer_open(&cs->packer, repo->gitdir)) < 0)
+		return rc;
+	if ((err = git_blob_create_from_buffer(&id, cs->packer.git, data, len)) < 0)
+		return cmdb__error_git(CMDB_ERROR, err, "cannot write the blob of %s", path);
+	cs->queued += len;
+	if ((rc = cmdb__changeset_put_oid(cs, path, id.id, len)) < 0)
+		return rc;
+	return cs->queued >= CMDB__BLOB_PACK_BYTES ? cmdb__changeset_flush(cs) : 0;
 }
 
 int cmdb_changeset_delete(cmdb_changeset *cs, const char *path)

@@ -60,6 +60,37 @@ done:
 		       : 0;
 }
 
+int cmdb__packer_flush_ids(cmdb__packer *p, const git_oid *ids, size_t n)
+{
+	git_packbuilder *pb = NULL;
+	git_buf pack = GIT_BUF_INIT;
+	git_odb *odb = NULL;
+	git_odb_writepack *wp = NULL;
+	git_indexer_progress stats = {0};
+	int err;
+
+	if ((err = git_packbuilder_new(&pb, p->git)) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++)
+		if ((err = git_packbuilder_insert(pb, &ids[i], NULL)) < 0)
+			goto done;
+	if ((err = git_packbuilder_write_buf(&pack, pb)) < 0 ||
+		(err = git_repository_odb(&odb, p->git)) < 0 ||
+		(err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
+		(err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
+		(err = wp->commit(wp, &stats)) < 0)
+		goto done;
+	err = git_mempack_reset(p->mempack);
+done:
+	if (wp)
+		wp->free(wp);
+	git_odb_free(odb);
+	git_buf_dispose(&pack);
+	git_packbuilder_free(pb);
+	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot write the pack of staged files")
+		       : 0;
+}
+
 void cmdb__packer_discard(cmdb__packer *p)
 {
 	if (p->mempack)

@@ -20,6 +20,11 @@ typedef struct {
 int cmdb__packer_open(cmdb__packer *p, const char *gitdir);
 /* Write every object queued since the last flush/discard as one pack, then forget them. */
 int cmdb__packer_flush(cmdb__packer *p);
+/*
+ * Write the queued objects ids[0..n) as one pack, then forget every queued object
+ * (git_mempack_dump keeps only what a queued commit reaches: loose blobs need this).
+ */
+int cmdb__packer_flush_ids(cmdb__packer *p, const git_oid *ids, size_t n);
 /* Forget the queued objects (nothing reaches the disk). */
 void cmdb__packer_discard(cmdb__packer *p);
 void cmdb__packer_close(cmdb__packer *p);

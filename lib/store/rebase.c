@@ -26,7 +26,29 @@ static int copy_op(cmdb_changeset *cs, const cmdb__op *op)
 {
 	if (op->kind == CMDB__OP_DELETE)
 		return cmdb_changeset_delete(cs, op->path);
+	if (op->blob)
+		return cmdb__changeset_put_oid(cs, op->path, op->oid, op->len);
 	return cmdb_changeset_put_file(cs, op->path, op->data, op->len);
+}
+
+/* Hand op to the remerge callback with its bytes (read back when only its blob id is kept). */
+static int remerge_op(cmdb_changeset *cs, git_repository *git, const cmdb__op *op, const char *head,
+	const cmdb_commit_opts *opts)
+{
+	git_blob *blob = NULL;
+	git_oid id;
+	int err, rc;
+
+	if (op->kind != CMDB__OP_PUT || !op->blob)
+		return opts->remerge(cs, op->path, op->kind == CMDB__OP_PUT ? op->data : NULL,
+			op->len, head, opts->remerge_payload);
+	git_oid_fromraw(&id, op->oid);
+	if ((err = git_blob_lookup(&blob, git, &id)) < 0)
+		return cmdb__error_git(CMDB_ERROR, err, "cannot read the blob of %s", op->path);
+	rc = opts->remerge(cs, op->path, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob),
+		head, opts->remerge_payload);
+	git_blob_free(blob);
+	return rc;
 }
 
 static int base_tree(git_tree **out, git_repository *git, const git_oid *base)
@@ -76,8 +98,7 @@ int cmdb__rebase_ops(cmdb_changeset **out, git_repository *git, const git_oid *b
 		else if (!opts->remerge)
 			rc = conflict(op->path, base, head);
 		else
-			rc = opts->remerge(cs, op->path, op->kind == CMDB__OP_PUT ? op->data : NULL,
-				op->len, hex, opts->remerge_payload);
+			rc = remerge_op(cs, git, op, hex, opts);
 	}
 	if (rc < 0)
 		goto done;

@@ -360,6 +360,7 @@ int cmdb_store_commit(char *out_oid, int *changed, cmdb_repo *repo, const cmdb_c
 	if ((rc = build_message(&message, job.opts)) < 0 ||
 		(rc = make_signature(&job.sig, job.opts, &set)) < 0 ||
 		(rc = parse_base(&job)) < 0 ||
+		(rc = cmdb__changeset_flush((cmdb_changeset *)cs)) < 0 ||
 		(rc = cmdb__changeset_sorted(&job.ops, &job.count, cs)) < 0)
 		goto done;
 	job.message = message;

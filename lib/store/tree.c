@@ -10,6 +10,21 @@
 #include "util/error.h"
 #include "store/tree.h"
 
+/* The blob id of a PUT: written now, or already (cmdb_changeset_put_blob). */
+static int blob_of(git_oid *id, git_repository *git, const cmdb__op *op)
+{
+	int err;
+
+	if (op->blob) {
+		git_oid_fromraw(id, op->oid);
+		return 0;
+	}
+	for (int tries = 0; cmdb__odb_retry(
+		     err = git_blob_create_from_buffer(id, git, op->data, op->len), &tries);)
+		;
+	return err;
+}
+
 /* A PUT or DELETE of a name directly in this directory. */
 static int apply_file(
 	git_treebuilder *bld, git_repository *git, const cmdb__op *op, const char *name)
@@ -30,9 +45,7 @@ static int apply_file(
 	/* An executable file stays executable when its bytes are replaced. */
 	if (old && git_tree_entry_filemode(old) == GIT_FILEMODE_BLOB_EXECUTABLE)
 		mode = GIT_FILEMODE_BLOB_EXECUTABLE;
-	for (int tries = 0; cmdb__odb_retry(
-		     err = git_blob_create_from_buffer(&id, git, op->data, op->len), &tries);)
-		;
+	err = blob_of(&id, git, op);
 	if (err < 0)
 		return cmdb__error_git(CMDB_ERROR, err, "cannot write the blob of %s", op->path);
 	if ((err = git_treebuilder_insert(NULL, bld, name, &id, mode)) < 0)

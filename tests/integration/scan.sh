@@ -47,7 +47,7 @@ assert_contains "$MSG" "changed: service/web01/nginx (new)"
 assert_contains "$MSG" "Scan-Scope: @canned,self"
 assert_contains "$MSG" "Scanned-Hosts: $(jq_ "$REPORT" 'd["counts"]["hosts"]')"
 assert_contains "$(git log -1 --format=%an)" "gitcmdb scanner"
-[[ "$(git log -1 --format=%B | grep '^Scan-Id: ')" =~ ^Scan-Id:\ [0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$ ]] || fail "Scan-Id trailer"
+[[ "$(git log -1 --format=%B | grep '^Scan-Id: ')" =~ ^Scan-Id:\ [0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}$ ]] || fail "Scan-Id trailer"
 ok
 assert_eq "$(git status --porcelain)" "" "work tree follows the scan commit"
 run_cli 0 -C "$REPO" validate

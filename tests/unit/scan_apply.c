@@ -280,6 +280,110 @@ static void test_scan_apply__merges_removes_prunes_and_keeps(void **state)
 	ctx_dispose(&s);
 }
 
+/* Every staged operation with its bytes, sorted by path. */
+static char *ops_full(const scan_ctx *s)
+{
+	const cmdb__op **ops = NULL;
+	size_t n = 0, len = 0;
+	char *out = calloc(1, 1);
+
+	assert_int_equal(cmdb__changeset_sorted(&ops, &n, s->cs), 0);
+	for (size_t i = 0; i < n; i++) {
+		out = realloc(out, len + strlen(ops[i]->path) + ops[i]->len + 8);
+		assert_non_null(out);
+		len += (size_t)sprintf(out + len, "%c %s\n",
+			ops[i]->kind == CMDB__OP_DELETE ? 'D' : 'P', ops[i]->path);
+		memcpy(out + len, ops[i]->data ? ops[i]->data : "", ops[i]->len);
+		len += ops[i]->len;
+		out[len] = '\0';
+	}
+	free(ops);
+	return out;
+}
+
+/* Hosts spooled as they arrive merge to exactly what they merge to from memory. */
+static void test_scan_apply__spooled_hosts_merge_alike(void **state)
+{
+	fixture *f = *state;
+	scan_ctx s;
+	char *want_ops, *want_changes, *want_report;
+
+	ctx_init(&s, f);
+	if (cmdb__scan_apply(&s) < 0)
+		fail_msg("apply: %s", cmdb_error_last());
+	want_ops = ops_full(&s);
+	want_changes = json_dumps(s.changes, JSON_COMPACT);
+	want_report = json_dumps(s.report, JSON_COMPACT | JSON_SORT_KEYS);
+	ctx_dispose(&s);
+
+	ctx_init(&s, f);
+	assert_int_equal(cmdb__scan_spool_new(&s.spool), 0);
+	for (size_t i = 0; i < s.n; i++) {
+		cmdb__scan_host *h = &s.hosts[i];
+
+		if (h->code != 0)
+			continue;
+		cmdb__scan_arrived(h, &s);
+		assert_int_equal(h->spooled, 1);
+		assert_int_equal(h->arrived, 1);
+		assert_null(h->items);
+		assert_null(h->files);
+	}
+	if (cmdb__scan_apply(&s) < 0)
+		fail_msg("apply: %s", cmdb_error_last());
+	assert_text(ops_full(&s), want_ops, "operations (spooled)");
+	assert_text(json_dumps(s.changes, JSON_COMPACT), want_changes, "changes (spooled)");
+	assert_text(json_dumps(s.report, JSON_COMPACT | JSON_SORT_KEYS), want_report,
+		"report (spooled)");
+	cmdb__scan_spool_free(s.spool);
+	ctx_dispose(&s);
+	free(want_ops);
+	free(want_changes);
+	free(want_report);
+}
+
+/* What a host may send survives the spool exactly: NUL bytes, reals, big integers, order. */
+static void test_scan_apply__spool_round_trip(void **state)
+{
+	fixture *f = *state;
+	scan_ctx s;
+	cmdb__scan_host *h;
+	json_t *items = tu_json("{\"host/web01\":{\"type\":\"host\",\"attributes\":{\"z\":1,"
+				"\"a\":0.1,\"big\":9007199254740993,\"tiny\":1e-300,"
+				"\"u\":\"caf\u00e9 \u2192\"}}}");
+	json_t *files = json_object(), *want_items = json_deep_copy(items), *want_files;
+	char *a, *b;
+
+	json_object_set_new(files, "file/web01/bin", json_stringn("a\0b\0", 4));
+	want_files = json_deep_copy(files);
+	ctx_init(&s, f);
+	h = host_named(&s, "web01");
+	json_decref(h->items);
+	json_decref(h->files);
+	h->items = items;
+	h->files = files;
+	assert_int_equal(cmdb__scan_spool_new(&s.spool), 0);
+	cmdb__scan_arrived(h, &s);
+	assert_int_equal(h->spooled, 1);
+	assert_int_equal(cmdb__scan_spool_get(s.spool, h), 0);
+	assert_int_equal(h->spooled, 0);
+	assert_true(json_equal(h->items, want_items));
+	assert_true(json_equal(h->files, want_files));
+	assert_int_equal(json_string_length(json_object_get(h->files, "file/web01/bin")), 4);
+	/* Key order too: what is emitted does not depend on the spool. */
+	a = json_dumps(h->items, JSON_COMPACT);
+	b = json_dumps(want_items, JSON_COMPACT);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	/* Registered for discovery and identity once, on arrival. */
+	assert_non_null(h->ident);
+	cmdb__scan_spool_free(s.spool);
+	json_decref(want_items);
+	json_decref(want_files);
+	ctx_dispose(&s);
+}
+
 /* Without --prune a host gone from the inventory is only reported. */
 static void test_scan_apply__gone_host_reported_without_prune(void **state)
 {
@@ -405,6 +509,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_apply__merges_removes_prunes_and_keeps),
 		cmocka_unit_test(test_scan_apply__gone_host_reported_without_prune),
+		cmocka_unit_test(test_scan_apply__spooled_hosts_merge_alike),
+		cmocka_unit_test(test_scan_apply__spool_round_trip),
 		cmocka_unit_test(test_scan_apply__missing_sections_keep_old_data),
 		cmocka_unit_test(test_scan_apply__allocation_failures_never_drop_an_operation),
 	};

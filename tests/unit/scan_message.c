@@ -79,18 +79,117 @@ static void test_scan_message__long_lists_are_cut(void **state)
 		"packages: +a, +b; … 2 more");
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
 static void test_scan_message__scan_id(void **state)
 {
-	char id[32];
+	char id[CMDB__SCAN_ID_SIZE];
 	regex_t re;
 
 	(void)state;
-	cmdb__scan_id(id, (time_t)1795903800, 0x4f2a);
-	assert_string_equal(id, "20261128T221000Z-4f2a");
-	assert_int_equal(regcomp(&re, "^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$", REG_EXTENDED), 0);
-	cmdb__scan_id(id, time(NULL), 0x1ffff);
+	cmdb__scan_id(id, (time_t)1795903800, 0x4f2aULL);
+	assert_string_equal(id, "20261128T221000Z-0000000000004f2a");
+	cmdb__scan_id(id, (time_t)1795903800, 0xfedcba9876543210ULL);
+	assert_string_equal(id, "20261128T221000Z-fedcba9876543210");
+	assert_int_equal(regcomp(&re, "^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}$", REG_EXTENDED), 0);
+	cmdb__scan_id(id, time(NULL), UINT64_MAX);
 	assert_int_equal(regexec(&re, id, 0, NULL, 0), 0);
 	regfree(&re);
+}
+
+/* Many scanners started in the same second: 64 random bits each, never the same id. */
+static void test_scan_message__scan_ids_do_not_collide(void **state)
+{
+	enum {
+		N = 20000
+	};
+	char(*ids)[CMDB__SCAN_ID_SIZE] = calloc(N, sizeof(*ids));
+	time_t now = time(NULL);
+	uint64_t rnd, seen_bits = 0;
+
+	(void)state;
+	assert_non_null(ids);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(cmdb__scan_random64(&rnd), 0);
+		seen_bits |= rnd;
+		cmdb__scan_id(ids[i], now, rnd);
+	}
+	/* Every bit is used (the odds of a bit unset over 20000 draws are 2^-20000). */
+	assert_true(seen_bits == UINT64_MAX);
+	qsort(ids, N, sizeof(*ids), cmp_str);
+	for (size_t i = 1; i < N; i++)
+		assert_string_not_equal(ids[i - 1], ids[i]);
+	free(ids);
+}
+
+static json_t *enrolled(size_t added, size_t replaced, size_t refused)
+{
+	json_t *hosts = json_array();
+	char name[32];
+
+	for (size_t i = 0; i < added + replaced + refused; i++) {
+		snprintf(name, sizeof(name), "h%05zu", i);
+		json_array_append_new(hosts,
+			json_pack("{ssssssss}", "name", name, "status",
+				i < added                      ? "added"
+					: i < added + replaced ? "replaced"
+							       : "refused",
+				"type", "ssh-ed25519", "fingerprint", "SHA256:x"));
+	}
+	return hosts;
+}
+
+static size_t count_lines(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* 10,000 enrolled hosts make a short message: the first names, then counts. */
+static void test_scan_message__hostkeys_message_is_capped(void **state)
+{
+	json_t *hosts = enrolled(9990, 10, 5);
+	char *msg = NULL;
+	int any = 0;
+
+	(void)state;
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_int_equal(any, 1);
+	assert_non_null(strstr(msg,
+		"hostkeys: 9990 added, 10 replaced\n\nadded: host/h00000 "
+		"ssh-ed25519 SHA256:x\n"));
+	assert_non_null(strstr(msg,
+		"added: host/h00099 ssh-ed25519 SHA256:x\n… and 9900 more "
+		"(9990 added, 10 replaced in all; 'gitcmdb hostkeys list' "
+		"shows every key)\n"));
+	assert_null(strstr(msg, "h00100"));
+	assert_int_equal(count_lines(msg), 2 + 100 + 1);
+	assert_true(strlen(msg) < 8000);
+	free(msg);
+	json_decref(hosts);
+
+	/* Under the cap: every key, no tail; refused hosts are never listed. */
+	hosts = enrolled(2, 1, 3);
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_string_equal(msg,
+		"hostkeys: 2 added, 1 replaced\n\n"
+		"added: host/h00000 ssh-ed25519 SHA256:x\n"
+		"added: host/h00001 ssh-ed25519 SHA256:x\n"
+		"replaced: host/h00002 ssh-ed25519 SHA256:x\n");
+	free(msg);
+	json_decref(hosts);
+
+	hosts = enrolled(0, 0, 2);
+	assert_int_equal(cmdb__hostkeys_message(&msg, &any, hosts, 100), 0);
+	assert_int_equal(any, 0);
+	free(msg);
+	json_decref(hosts);
 }
 
 static void test_scan_message__message(void **state)
@@ -293,6 +392,8 @@ int main(void)
 		cmocka_unit_test(test_scan_message__hostile_text_is_escaped),
 		cmocka_unit_test(test_scan_message__long_lists_are_cut),
 		cmocka_unit_test(test_scan_message__scan_id),
+		cmocka_unit_test(test_scan_message__scan_ids_do_not_collide),
+		cmocka_unit_test(test_scan_message__hostkeys_message_is_capped),
 		cmocka_unit_test(test_scan_message__message),
 		cmocka_unit_test(test_scan_message__fingerprint_only_changes_say_so),
 		cmocka_unit_test(test_scan_message__new_redaction_key),

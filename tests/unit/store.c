@@ -583,6 +583,58 @@ static void test_store__base_remerges_what_changed_since(void **state)
 }
 
 /*
+ * put_blob: the bytes go to the object database (a pack, never loose objects) and the
+ * commit names them; a re-merge still gets the bytes; a changeset never committed
+ * leaves main alone.
+ */
+static void test_store__put_blob_commits_and_remerges(void **state)
+{
+	fixture *f = *state;
+	remerge_log log = {0, ""};
+	char base[41], path[64], data[64], *loose_before, *loose_after;
+	cmdb_changeset *cs = NULL;
+	cmdb_commit_opts o = CMDB_COMMIT_OPTS_INIT;
+
+	setenv("TEST_REPO", f->path, 1);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "v1\n", NULL, base), 0);
+	assert_int_equal(tu_commit1(f->repo, "host/a.yaml", "theirs\n", NULL, NULL), 0);
+	loose_before = tu_git_out(f->path, "count-objects | cut -d' ' -f1");
+	o.message = "blobs";
+	o.base = base;
+	o.remerge = append_remerge;
+	o.remerge_payload = &log;
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_blob(cs, f->repo, "host/a.yaml", "ours\n", 5), 0);
+	for (int i = 0; i < 200; i++) {
+		snprintf(path, sizeof(path), "service/h%03d/sshd.yaml", i);
+		snprintf(data, sizeof(data), "n: %d\n", i);
+		assert_int_equal(cmdb_changeset_put_blob(cs, f->repo, path, data, strlen(data)), 0);
+	}
+	assert_int_equal(cmdb_changeset_put_blob(cs, f->repo, "../x", "x", 1), CMDB_EINVALID);
+	if (cmdb_store_commit(NULL, NULL, f->repo, cs, &o) < 0)
+		fail_msg("commit: %s", cmdb_error_last());
+	cmdb_changeset_free(cs);
+	assert_int_equal(log.calls, 1);
+	tu_assert_git(f->path, "show main:host/a.yaml", "theirs\nours");
+	tu_assert_git(f->path, "show main:service/h123/sshd.yaml", "n: 123");
+	tu_assert_git(f->path, "ls-tree -r --name-only main service | wc -l", "200");
+	loose_after = tu_git_out(f->path, "count-objects | cut -d' ' -f1");
+	/* The re-merged host/a.yaml and the trees and commit: a handful, not 200 blobs. */
+	assert_true(atoi(loose_after) - atoi(loose_before) < 20);
+	/* Never committed: main stays, whatever reached the object database. */
+	free(loose_before);
+	loose_before = tu_git_out(f->path, "rev-parse main");
+	assert_int_equal(cmdb_changeset_new(&cs), 0);
+	assert_int_equal(cmdb_changeset_put_blob(cs, f->repo, "host/z.yaml", "z\n", 2), 0);
+	cmdb_changeset_free(cs);
+	tu_assert_git(f->path, "rev-parse main", loose_before);
+	tu_assert_fsck(f->path);
+	free(loose_before);
+	free(loose_after);
+	unsetenv("TEST_REPO");
+}
+
+/*
  * Every allocation failure in a commit with a work tree: a clean error with main
  * unchanged, or (once main moved) success with the sync reported and pending,
  * which cmdb_repo_sync then finishes. git status is clean either way.
@@ -667,6 +719,10 @@ int main(void)
 			tu_repo_setup_bare, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(test_store__base_remerges_what_changed_since,
 			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_blob_commits_and_remerges,
+			tu_repo_setup_bare, tu_repo_teardown),
+		cmocka_unit_test_setup_teardown(test_store__put_blob_commits_and_remerges,
+			tu_repo_setup_worktree, tu_repo_teardown),
 		cmocka_unit_test_setup_teardown(test_store__allocation_failures_with_a_work_tree,
 			tu_repo_setup_worktree, tu_repo_teardown),
 	};
