@@ -35,19 +35,18 @@ done:
 	return 0;
 }
 
-int cmdb__packer_flush(cmdb__packer *p)
+/* Index a pack held in memory into the object database (the indexer writes pack and index
+ * to temporary files and renames them into place), then empty the staging mempack. */
+static int write_pack(cmdb__packer *p, const git_buf *pack)
 {
-	git_buf pack = GIT_BUF_INIT;
 	git_odb *odb = NULL;
 	git_odb_writepack *wp = NULL;
 	git_indexer_progress stats = {0};
 	int err;
 
-	/* The indexer writes pack and index to temporary files and renames them into place. */
-	if ((err = git_mempack_dump(&pack, p->git, p->mempack)) < 0 ||
-		(err = git_repository_odb(&odb, p->git)) < 0 ||
+	if ((err = git_repository_odb(&odb, p->git)) < 0 ||
 		(err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
-		(err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
+		(err = wp->append(wp, pack->ptr, pack->size, &stats)) < 0 ||
 		(err = wp->commit(wp, &stats)) < 0)
 		goto done;
 	err = git_mempack_reset(p->mempack);
@@ -55,6 +54,16 @@ done:
 	if (wp)
 		wp->free(wp);
 	git_odb_free(odb);
+	return err;
+}
+
+int cmdb__packer_flush(cmdb__packer *p)
+{
+	git_buf pack = GIT_BUF_INIT;
+	int err;
+
+	if ((err = git_mempack_dump(&pack, p->git, p->mempack)) >= 0)
+		err = write_pack(p, &pack);
 	git_buf_dispose(&pack);
 	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot write the pack of a large commit")
 		       : 0;
@@ -64,9 +73,6 @@ int cmdb__packer_flush_ids(cmdb__packer *p, const git_oid *ids, size_t n)
 {
 	git_packbuilder *pb = NULL;
 	git_buf pack = GIT_BUF_INIT;
-	git_odb *odb = NULL;
-	git_odb_writepack *wp = NULL;
-	git_indexer_progress stats = {0};
 	int err;
 
 	if ((err = git_packbuilder_new(&pb, p->git)) < 0)
@@ -74,17 +80,9 @@ int cmdb__packer_flush_ids(cmdb__packer *p, const git_oid *ids, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((err = git_packbuilder_insert(pb, &ids[i], NULL)) < 0)
 			goto done;
-	if ((err = git_packbuilder_write_buf(&pack, pb)) < 0 ||
-		(err = git_repository_odb(&odb, p->git)) < 0 ||
-		(err = git_odb_write_pack(&wp, odb, NULL, NULL)) < 0 ||
-		(err = wp->append(wp, pack.ptr, pack.size, &stats)) < 0 ||
-		(err = wp->commit(wp, &stats)) < 0)
-		goto done;
-	err = git_mempack_reset(p->mempack);
+	if ((err = git_packbuilder_write_buf(&pack, pb)) >= 0)
+		err = write_pack(p, &pack);
 done:
-	if (wp)
-		wp->free(wp);
-	git_odb_free(odb);
 	git_buf_dispose(&pack);
 	git_packbuilder_free(pb);
 	return err < 0 ? cmdb__error_git(CMDB_ERROR, err, "cannot write the pack of staged files")
