@@ -60,8 +60,8 @@ int cmdb__import_known_column(cmdb_record_kind kind, cmdb_import_from from, cons
 
 /*
  * One row's fields → {"external_ref": S, "attributes": {...}, "cis": [name...],
- * "caused_by": [name...], "resolved_by": [name...], "incidents": [name...], "errors": [{"field", "message"}]}.
- * An attribute whose column is present but empty is null (the update removes it).
+ * "caused_by": [name...], "resolved_by": [name...], "incidents": [name...], "errors": [{"field",
+ * "message"}]}. An attribute whose column is present but empty is null (the update removes it).
  * Names are resolved later (resolve.c). errors non-empty: the row is skipped.
  */
 int cmdb__import_map(json_t **out, const json_t *fields, cmdb_record_kind kind,
