@@ -99,7 +99,7 @@ static int read_all(cmdb__correlator *c, const char *sql, const cmdb_schema *sch
 }
 
 /* Seal the graph (no more nodes) and size the per-node names. */
-static int bucket(cmdb__correlator *c)
+static int seal(cmdb__correlator *c)
 {
 	int rc;
 
@@ -127,9 +127,9 @@ int cmdb__correlator_open(cmdb__correlator **out, cmdb_index *idx)
 		return rc;
 	}
 	c->idx = idx;
-	/* drift items are interned too (before bucketing: the arrays are per node) */
+	/* drift items are interned too (before sealing: the arrays are per node) */
 	if ((rc = cmdb_schema_load_builtin(&schema)) < 0 || (rc = read_all(c, rels, schema)) < 0 ||
-		(rc = read_all(c, drifts, NULL)) < 0 || (rc = bucket(c)) < 0) {
+		(rc = read_all(c, drifts, NULL)) < 0 || (rc = seal(c)) < 0) {
 		cmdb_schema_free(schema);
 		cmdb__correlator_free(c);
 		return rc;
