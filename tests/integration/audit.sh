@@ -10,11 +10,6 @@ R="$T/cmdb"
 git init -q -b main "$R"
 cd "$R"
 
-put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
-commit_at() {
-	git add -A
-	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git commit -qm "$2"
-}
 host() { # host NAME KERNEL
 	put "host/$1.yaml" <<EOF
 type: host

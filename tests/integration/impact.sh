@@ -7,11 +7,6 @@ R="$T/cmdb"
 git init -q -b main "$R"
 cd "$R"
 
-put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
-commit_at() { # commit_at DATE MESSAGE
-	git add -A
-	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git commit -qm "$2"
-}
 
 # Day 1: db01 runs postgresql, web01 runs nginx; the shop needs the webshop,
 # which needs nginx and postgresql. A change record only "affects" db01.

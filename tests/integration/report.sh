@@ -16,12 +16,6 @@
 R="$T/cmdb"
 git init -q -b main "$R"
 cd "$R"
-put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
-commit_at() {
-	git add -A
-	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git -c user.name=t -c user.email=t@example.org \
-		commit -q --allow-empty -m "$2"
-}
 incident() { # ID OPENED RESOLVED|"" AFFECTS
 	{
 		printf 'type: incident\nname: %s\nattributes:\n  summary: outage %s\n' "$1" "$1"

@@ -10,12 +10,6 @@
 S="$T/src"
 git init -q -b main "$S"
 cd "$S"
-put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
-commit_at() {
-	git add -A
-	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git -c user.name=t -c user.email=t@example.org \
-		commit -q --allow-empty -m "$2"
-}
 incident() { # ID OPENED RESOLVED
 	printf 'type: incident\nname: %s\nattributes:\n  summary: db down\n  severity: high
   status: resolved\n  opened: "%s"\n  resolved: "%s"\nrelations:\n  affects: [host/db01]\n' \

@@ -10,12 +10,6 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 R="$T/cmdb"
 git init -q -b main "$R"
 cd "$R"
-put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
-commit_at() {
-	git add -A
-	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git -c user.name=t -c user.email=t@example.org \
-		commit -q --allow-empty -m "$2"
-}
 put host/db01.yaml <<'EOF2'
 type: host
 name: db01

@@ -50,4 +50,11 @@ fsck_clean() {
 	out=$(cd "$1" && git fsck --strict --no-progress 2>&1) || fail "git fsck --strict failed in $1: $out"
 	ok
 }
+# put FILE < TEXT: write an item file by hand, creating its directory.
+put() { mkdir -p "$(dirname "$1")"; cat >"$1"; }
+# commit_at DATE MESSAGE: commit everything with author and committer dated DATE.
+commit_at() {
+	git add -A
+	GIT_AUTHOR_DATE="$1" GIT_COMMITTER_DATE="$1" git commit -q --allow-empty -m "$2"
+}
 done_ok() { echo "ok: $CHECKS checks passed"; }
