@@ -35,7 +35,10 @@ row=$(sed -e 's/\x1b\[[0-9;]*m//g' "$T/demo.out" | grep -A3 '^period .* (4319[0-
 	grep '^business_service/shop ' || true)
 [ -n "$row" ] || fail "no 30-day SLA row for the shop in the demo output"
 read -r _ target achieved outage met incs <<<"$row"
-assert_eq "$target $met $incs" "99.900 no INC-0001,INC-0002,INC-0003" "sla row: target, missed, incidents"
+# The period ends at the newest commit; on a quick machine the demo's incident can open in
+# that same second: a span of 0 s, rightly no contributor. Either way the imports are.
+incs=${incs#INC-0001,}
+assert_eq "$target $met $incs" "99.900 no INC-0002,INC-0003" "sla row: target, missed, incidents"
 awk -v a="$achieved" -v o="$outage" 'BEGIN { exit !(a >= 99.8 && a < 99.9 && o >= 65 && o < 80) }' ||
 	fail "sla: shop at $achieved % with $outage min of outage, expected 99.8x % and 65-80 min"
 ok
